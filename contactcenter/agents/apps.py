@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AgentsConfig(AppConfig):
+    """The organisation: teams, agents and their roles, skills, queues and presence."""
+
+    name = "contactcenter.agents"
+    label = "agents"
+    verbose_name = _("Organisation: teams, agents, queues")
+
+    def ready(self) -> None:
+        from contactcenter.agents.roles import connect_signals
+
+        connect_signals()

@@ -1,0 +1,194 @@
+"""Teams, agents (a user with a profile), skills, queues and the presence log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contactcenter.choices import Channel
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Admin")
+
+
+class Status(models.TextChoices):
+    OFFLINE = "offline", _("Offline")
+    AVAILABLE = "available", _("Available")
+    BUSY = "busy", _("Busy")
+    WRAP_UP = "wrap_up", _("Wrap-up")
+    BREAK = "break", _("Break")
+
+
+class BreakReason(models.TextChoices):
+    LUNCH = "lunch", _("Lunch")
+    TRAINING = "training", _("Training")
+    COACHING = "coaching", _("Coaching")
+    MEETING = "meeting", _("Meeting")
+    PERSONAL = "personal", _("Personal")
+    OTHER = "other", _("Other")
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Skill(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Queue(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.VOICE)
+    skills = models.ManyToManyField(Skill, blank=True, related_name="queues", verbose_name=_("skills"))
+    service_level_seconds = models.PositiveIntegerField(
+        _("service level threshold (seconds)"),
+        default=20,
+        help_text=_("A contact answered within this many seconds counts towards the service level."),
+    )
+    service_level_target = models.FloatField(
+        _("service level goal"),
+        default=0.8,
+        help_text=_("Share of contacts to answer within the threshold, between 0 and 1 (0.8 = 80 %)."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("queue")
+        verbose_name_plural = _("queues")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(service_level_target__gt=0) & Q(service_level_target__lte=1),
+                name="queue_service_level_target_in_0_1",
+                violation_error_message=_("The service level goal must be above 0 and at most 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(service_level_seconds__gt=0),
+                name="queue_service_level_seconds_positive",
+                violation_error_message=_("The service level threshold must be at least 1 second."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentProfile(models.Model):
+    """What makes a user an agent: role, team, skills, queues and current presence."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="agent_profile",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AGENT)
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("team"),
+    )
+    skills = models.ManyToManyField(Skill, blank=True, related_name="agents", verbose_name=_("skills"))
+    queues = models.ManyToManyField(Queue, blank=True, related_name="agents", verbose_name=_("queues"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OFFLINE)
+    status_reason = models.CharField(_("break reason"), max_length=20, choices=BreakReason.choices, blank=True)
+    status_since = models.DateTimeField(_("in this status since"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["user__username"]
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+        indexes = [models.Index(fields=["team", "status"], name="agent_team_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="break") | Q(status_reason=""),
+                name="agent_reason_only_on_break",
+                violation_error_message=_("Only a break carries a reason."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.user.get_username()
+
+    @property
+    def effective_role(self) -> str:
+        """A superuser has the admin role whatever the profile says."""
+        return Role.ADMIN if self.user.is_superuser else self.role
+
+
+class PresenceInterval(models.Model):
+    """One stretch of time an agent spent in one status; ``ended_at`` is null while it lasts."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="presence_intervals",
+        verbose_name=_("agent"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    reason = models.CharField(_("break reason"), max_length=20, choices=BreakReason.choices, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("presence interval")
+        verbose_name_plural = _("presence intervals")
+        indexes = [models.Index(fields=["agent", "started_at"], name="presence_agent_started_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="presence_ends_after_start",
+                violation_error_message=_("A presence interval cannot end before it starts."),
+            ),
+            models.UniqueConstraint(
+                fields=["agent"],
+                condition=Q(ended_at__isnull=True),
+                name="presence_one_open_interval_per_agent",
+                violation_error_message=_("An agent has one open presence interval at most."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.status} {self.started_at:%Y-%m-%d %H:%M}"
+
+    def seconds(self, until: datetime | None = None) -> float:
+        """Length in seconds; an open interval counts up to ``until`` (default: now)."""
+        end = self.ended_at or until or timezone.now()
+        return max((end - self.started_at).total_seconds(), 0.0)

@@ -1,0 +1,109 @@
+"""Roles as Django groups with permissions (SPEC §1 and §5, Access).
+
+``ROLE_PERMISSIONS`` is the one table of what each role may do in the admin. A migration
+creates the groups from it and ``post_migrate`` keeps them in step when models are added.
+Object-level rules (an agent sees their own queues' tickets) live in the access policy, not here.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps as global_apps
+from django.db.models.signals import post_migrate
+
+from contactcenter.agents.models import Role
+
+VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+ALL = (VIEW, ADD, CHANGE, DELETE)
+
+_AGENT = {
+    "customers.customer": (VIEW, ADD, CHANGE),
+    "customers.contactpoint": (VIEW, ADD, CHANGE, DELETE),
+    "interactions.interaction": (VIEW, ADD, CHANGE),
+    "interactions.ticket": (VIEW, ADD, CHANGE),
+    "interactions.ticketcomment": (VIEW, ADD),
+    "interactions.disposition": (VIEW,),
+    "interactions.ticketcategory": (VIEW,),
+    "kpis.surveyresponse": (VIEW, ADD),
+    "scripts.script": (VIEW,),
+    "scripts.scriptversion": (VIEW,),
+    "agents.queue": (VIEW,),
+    "agents.team": (VIEW,),
+    "agents.skill": (VIEW,),
+}
+_SUPERVISOR = {
+    **_AGENT,
+    "agents.agentprofile": (VIEW, CHANGE),
+    "agents.presenceinterval": (VIEW,),
+    "interactions.slapolicy": (VIEW,),
+    "interactions.businesshours": (VIEW,),
+    "interactions.holiday": (VIEW,),
+}
+_MANAGER = {
+    **_SUPERVISOR,
+    "scripts.script": ALL,
+    "scripts.scriptversion": (VIEW, ADD),
+    "interactions.disposition": ALL,
+    "interactions.ticketcategory": ALL,
+    "kpis.surveyresponse": (VIEW, ADD, CHANGE),
+}
+
+#: role → {"app_label.model": actions}; the admin role gets every permission.
+ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]] | None] = {
+    Role.AGENT: _AGENT,
+    Role.SUPERVISOR: _SUPERVISOR,
+    Role.MANAGER: _MANAGER,
+    Role.ADMIN: None,
+}
+
+#: Roles that open the Django admin (back office, reports, scripts).
+STAFF_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
+
+
+def group_name(role: str) -> str:
+    """The Django group that carries a role's permissions."""
+    return role
+
+
+def sync_role_groups(apps=global_apps) -> None:
+    """Create the role groups and give each exactly the permissions of ``ROLE_PERMISSIONS``.
+
+    Works with the historical ``apps`` of a migration and with the live registry.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    # Permissions are normally created after migrate; make sure they exist now.
+    for app_config in apps.get_app_configs():
+        # A migration's historical app configs have no models module, which would make
+        # create_permissions skip them.
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
+        try:
+            create_permissions(app_config, verbosity=0, apps=apps)
+        finally:
+            app_config.models_module = original
+    every = list(Permission.objects.select_related("content_type"))
+    by_key = {(p.content_type.app_label, p.content_type.model, p.codename): p for p in every}
+    for role, table in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=group_name(role))
+        if table is None:
+            wanted = every
+        else:
+            wanted = []
+            for label, actions in table.items():
+                app_label, model = label.split(".")
+                for action in actions:
+                    perm = by_key.get((app_label, model, f"{action}_{model}"))
+                    if perm is not None:
+                        wanted.append(perm)
+        group.permissions.set(wanted)
+
+
+def _after_migrate(sender, **kwargs) -> None:
+    if sender.label == "agents":
+        sync_role_groups()
+
+
+def connect_signals() -> None:
+    post_migrate.connect(_after_migrate, dispatch_uid="switchboard_sync_role_groups")

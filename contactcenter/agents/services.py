@@ -1,0 +1,154 @@
+"""Every write on teams, queues, agents and presence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Skill, Status, Team
+from contactcenter.agents.roles import STAFF_ROLES, group_name
+
+User = get_user_model()
+
+
+@transaction.atomic
+def team_create(*, name: str, description: str = "") -> Team:
+    team = Team(name=name.strip(), description=description)
+    team.full_clean()
+    team.save()
+    return team
+
+
+@transaction.atomic
+def queue_create(
+    *,
+    name: str,
+    channel: str = "voice",
+    service_level_seconds: int = 20,
+    service_level_target: float = 0.8,
+    skills: Iterable[Skill] = (),
+) -> Queue:
+    queue = Queue(
+        name=name.strip(),
+        channel=channel,
+        service_level_seconds=service_level_seconds,
+        service_level_target=service_level_target,
+    )
+    queue.full_clean()
+    queue.save()
+    queue.skills.set(skills)
+    return queue
+
+
+def _apply_role(user: AbstractBaseUser, role: str) -> None:
+    role_groups = Group.objects.filter(name__in=[group_name(r) for r in Role.values])
+    user.groups.remove(*role_groups)
+    user.groups.add(Group.objects.get(name=group_name(role)))
+    user.is_staff = user.is_superuser or role in STAFF_ROLES
+
+
+@transaction.atomic
+def agent_create(
+    *,
+    username: str,
+    password: str,
+    role: str = Role.AGENT,
+    team: Team | None = None,
+    queues: Iterable[Queue] = (),
+    skills: Iterable[Skill] = (),
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    validate: bool = True,
+) -> AgentProfile:
+    """Provision a user with an agent profile, its role group and staff flag.
+
+    The password goes through Django's validators unless ``validate`` is off (demo data only).
+    """
+    user = User(username=username, first_name=first_name, last_name=last_name, email=email)
+    errors: dict[str, list[str]] = {}
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if role not in Role.values:
+        errors["role"] = [_("Choose one of: %(roles)s.") % {"roles": ", ".join(Role.values)}]
+    if validate:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            errors["password"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password)
+    user.save()
+    profile = AgentProfile(user=user, role=role, team=team)
+    profile.full_clean()
+    profile.save()
+    profile.queues.set(queues)
+    profile.skills.set(skills)
+    _apply_role(user, role)
+    user.save(update_fields=["is_staff"])
+    return profile
+
+
+@transaction.atomic
+def agent_set_role(*, profile: AgentProfile, role: str) -> AgentProfile:
+    """Change an agent's role, moving them to the role's group (and staff flag)."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("Choose one of: %(roles)s.") % {"roles": ", ".join(Role.values)}})
+    profile.role = role
+    profile.full_clean()
+    profile.save(update_fields=["role", "updated_at"])
+    _apply_role(profile.user, role)
+    profile.user.save(update_fields=["is_staff"])
+    return profile
+
+
+@transaction.atomic
+def agent_set_status(
+    *, profile: AgentProfile, status: str, reason: str = "", at: datetime | None = None
+) -> AgentProfile:
+    """Move an agent to ``status``: close the open presence interval, open the next one.
+
+    A break carries a reason code; any other status carries none. Setting the current status
+    again (same reason) changes nothing.
+    """
+    at = at or timezone.now()
+    if status not in Status.values:
+        raise ValidationError({"status": _("Choose one of: %(statuses)s.") % {"statuses": ", ".join(Status.values)}})
+    if status != Status.BREAK:
+        reason = ""
+    # Lock the profile so that two status changes of one agent cannot interleave.
+    profile = AgentProfile.objects.select_for_update().get(pk=profile.pk)
+    if profile.status == status and profile.status_reason == reason:
+        return profile
+    if at < profile.status_since:
+        raise ValidationError({"at": _("A status change cannot be earlier than the current status.")})
+    PresenceInterval.objects.filter(agent_id=profile.user_id, ended_at__isnull=True).update(ended_at=at)
+    if status != Status.OFFLINE:
+        interval = PresenceInterval(agent_id=profile.user_id, status=status, reason=reason, started_at=at)
+        interval.full_clean()
+        interval.save()
+    profile.status, profile.status_reason, profile.status_since = status, reason, at
+    profile.full_clean()
+    profile.save(update_fields=["status", "status_reason", "status_since", "updated_at"])
+    return profile
+
+
+def role_of(user: AbstractBaseUser) -> str | None:
+    """The user's role: admin for a superuser, the profile's role otherwise, ``None`` without one."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    profile = getattr(user, "agent_profile", None)
+    return profile.role if profile else None

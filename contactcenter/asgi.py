@@ -1,0 +1,26 @@
+"""ASGI entry point: HTTP through Django, WebSocket through Channels.
+
+Production: ``uvicorn contactcenter.asgi:application`` (or daphne), any number of processes,
+sharing live events through Redis (``REDIS_URL``).
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
+# Django must be set up before the consumers (and the models they import) are loaded.
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from contactcenter.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)

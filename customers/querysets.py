@@ -1,0 +1,27 @@
+"""Chainable customer filters."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from customers.phones import try_normalize_phone
+
+
+class CustomerQuerySet(models.QuerySet):
+    def with_phone(self, raw: str) -> CustomerQuerySet:
+        """Customers having this phone number, typed in any usual format (none when invalid)."""
+        e164 = try_normalize_phone(raw)
+        if e164 is None:
+            return self.none()
+        return self.filter(contact_points__kind="phone", contact_points__value=e164).distinct()
+
+    def not_erased(self) -> CustomerQuerySet:
+        return self.filter(erased_at__isnull=True)
+
+
+class ContactPointQuerySet(models.QuerySet):
+    def phones(self) -> ContactPointQuerySet:
+        return self.filter(kind="phone")
+
+    def emails(self) -> ContactPointQuerySet:
+        return self.filter(kind="email")

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InteractionsConfig(AppConfig):
+    """Interactions on every channel, tickets with their SLA, and CTI intake."""
+
+    name = "interactions"
+    verbose_name = _("Interactions and tickets")

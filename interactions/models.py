@@ -1,0 +1,465 @@
+"""Interactions, tickets, SLA policies and business hours, dispositions (SPEC §3)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from contactcenter.choices import Channel, Direction
+from contactcenter.db import CleanCheckedConstraintsModel
+from interactions import durations
+from interactions.querysets import InteractionQuerySet, TicketQuerySet
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class TicketStatus(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending (waiting on the customer)")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_TICKET_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
+
+
+class Disposition(models.Model):
+    """The outcome an agent picks when logging an interaction (a configurable list)."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    label = models.CharField(_("label"), max_length=100)
+    resolves = models.BooleanField(
+        _("resolves the contact"), default=False, help_text=_("Picking it marks the interaction resolved.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+
+    class Meta:
+        ordering = ["sort_order", "label"]
+        verbose_name = _("disposition")
+        verbose_name_plural = _("dispositions")
+
+    def __str__(self) -> str:
+        # The default labels are in the translation catalogue; a center's own ones pass through.
+        return gettext(self.label)
+
+
+class BusinessHours(models.Model):
+    """One opening window of the center's weekly calendar; SLA clocks run only inside them."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens_at = models.TimeField(_("opens at"))
+    closes_at = models.TimeField(_("closes at"))
+
+    class Meta:
+        ordering = ["weekday", "opens_at"]
+        verbose_name = _("business hours")
+        verbose_name_plural = _("business hours")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")),
+                name="business_hours_close_after_open",
+                violation_error_message=_("Closing time must be after opening time."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+
+class Holiday(models.Model):
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class SlaPolicy(models.Model):
+    """First-response and resolution targets for the tickets of one priority."""
+
+    name = models.CharField(_("name"), max_length=100)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, unique=True)
+    first_response_minutes = models.PositiveIntegerField(_("first response within (minutes)"))
+    resolution_minutes = models.PositiveIntegerField(_("resolution within (minutes)"))
+    business_hours_only = models.BooleanField(
+        _("count business hours only"),
+        default=True,
+        help_text=_("When on, the clock stops outside business hours and on holidays."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["first_response_minutes"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolution_minutes__gte=F("first_response_minutes")),
+                name="sla_resolution_after_first_response",
+                violation_error_message=_("The resolution target cannot come before the first-response target."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext(self.name)
+
+
+class TicketCategory(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("ticket category")
+        verbose_name_plural = _("ticket categories")
+
+    def __str__(self) -> str:
+        return gettext(self.name)
+
+
+class ReferenceCounter(models.Model):
+    """Gap-free counters for human references (T-000042), incremented under a row lock."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reference counter")
+        verbose_name_plural = _("reference counters")
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+class Ticket(CleanCheckedConstraintsModel):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("customer"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.NEW)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    category = models.ForeignKey(
+        TicketCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("category"),
+    )
+    queue = models.ForeignKey(
+        "agents.Queue",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("queue"),
+    )
+    team = models.ForeignKey(
+        "agents.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("team"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+    )
+    sla_policy = models.ForeignKey(
+        SlaPolicy,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("SLA policy"),
+    )
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    version = models.PositiveIntegerField(
+        _("version"), default=1, help_text=_("Raised on every change; a write must carry the version it read.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(verbose_name=_("historical ticket"), verbose_name_plural=_("ticket history"))
+    objects = TicketQuerySet.as_manager()
+
+    CLEAN_CHECKED_CONSTRAINTS = frozenset({"ticket_resolved_after_created"})
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["status", "assignee"], name="ticket_status_assignee_idx"),
+            models.Index(fields=["queue", "status"], name="ticket_queue_status_idx"),
+            models.Index(fields=["customer", "status"], name="ticket_customer_status_idx"),
+            models.Index(fields=["status", "created_at"], name="ticket_status_created_idx"),
+            models.Index(fields=["resolution_due"], name="ticket_resolution_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(version__gte=1),
+                name="ticket_version_positive",
+                violation_error_message=_("A ticket's version starts at 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("created_at")),
+                name="ticket_resolved_after_created",
+                violation_error_message=_("A ticket cannot be resolved before it was created."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if not (self.subject or "").strip():
+            errors["subject"] = _("Give the ticket a subject.")
+        if self.created_at:
+            for field in ("first_responded_at", "resolved_at", "closed_at"):
+                value = getattr(self, field)
+                if value and value < self.created_at:
+                    errors[field] = _("This cannot be earlier than the ticket's creation.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_TICKET_STATUSES
+
+
+class TicketComment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments", verbose_name=_("ticket"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ticket_comments",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("comment"))
+    public = models.BooleanField(
+        _("public"), default=False, help_text=_("Public comments are sent to the customer; internal ones are not.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket comment")
+        verbose_name_plural = _("ticket comments")
+
+    def __str__(self) -> str:
+        return f"{self.ticket.reference} #{self.pk}"
+
+    def clean(self) -> None:
+        if not (self.body or "").strip():
+            raise ValidationError({"body": _("A comment cannot be empty.")})
+
+
+class Interaction(CleanCheckedConstraintsModel):
+    """One contact on one channel, from arrival to the end of after-call work.
+
+    Durations and outcome flags follow SPEC §4 and are defined once, in
+    :mod:`interactions.durations`.
+    """
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.INBOUND)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interactions",
+        verbose_name=_("customer"),
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interactions",
+        verbose_name=_("agent"),
+    )
+    queue = models.ForeignKey(
+        "agents.Queue",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interactions",
+        verbose_name=_("queue"),
+    )
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interactions",
+        verbose_name=_("ticket"),
+    )
+    offered_at = models.DateTimeField(_("offered at"), help_text=_("Arrived in the queue, or started."))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    wrapup_ended_at = models.DateTimeField(_("after-call work ended at"), null=True, blank=True)
+    hold_seconds = models.IntegerField(_("hold (seconds)"), default=0)
+    disposition = models.ForeignKey(
+        Disposition,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interactions",
+        verbose_name=_("disposition"),
+    )
+    resolved = models.BooleanField(_("resolved"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    sentiment = models.FloatField(_("sentiment"), null=True, blank=True, help_text=_("From -1 (negative) to 1."))
+    script_version = models.ForeignKey(
+        "scripts.ScriptVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interactions",
+        verbose_name=_("script version"),
+    )
+    recording = models.CharField(_("recording reference"), max_length=500, blank=True)
+    source = models.CharField(
+        _("source"), max_length=50, blank=True, help_text=_("The system the interaction came from (pbx, crm, …).")
+    )
+    external_id = models.CharField(
+        _("external id"), max_length=150, blank=True, help_text=_("Its id in the source system, unique per source.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(verbose_name=_("historical interaction"), verbose_name_plural=_("interaction history"))
+    objects = InteractionQuerySet.as_manager()
+
+    CLEAN_CHECKED_CONSTRAINTS = frozenset(
+        {
+            "interaction_answered_after_offered",
+            "interaction_ended_after_offered",
+            "interaction_ended_after_answered",
+            "interaction_wrapup_after_end",
+            "interaction_sentiment_in_range",
+            "interaction_hold_not_negative",
+        }
+    )
+
+    class Meta:
+        ordering = ["-offered_at", "-id"]
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        indexes = [
+            models.Index(fields=["offered_at"], name="interaction_offered_idx"),
+            models.Index(fields=["customer", "offered_at"], name="interaction_customer_idx"),
+            models.Index(fields=["agent", "offered_at"], name="interaction_agent_idx"),
+            models.Index(fields=["queue", "offered_at"], name="interaction_queue_idx"),
+            models.Index(fields=["ticket"], name="interaction_ticket_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="interaction_external_id_unique_per_source",
+                violation_error_message=_("An interaction with this external id already exists for this source."),
+            ),
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True) | Q(answered_at__gte=F("offered_at")),
+                name="interaction_answered_after_offered",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("offered_at")),
+                name="interaction_ended_after_offered",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(answered_at__isnull=True) | Q(ended_at__gte=F("answered_at")),
+                name="interaction_ended_after_answered",
+            ),
+            models.CheckConstraint(
+                condition=Q(wrapup_ended_at__isnull=True)
+                | (Q(ended_at__isnull=False) & Q(wrapup_ended_at__gte=F("ended_at"))),
+                name="interaction_wrapup_after_end",
+            ),
+            models.CheckConstraint(condition=Q(hold_seconds__gte=0), name="interaction_hold_not_negative"),
+            models.CheckConstraint(
+                condition=Q(sentiment__isnull=True) | (Q(sentiment__gte=-1) & Q(sentiment__lte=1)),
+                name="interaction_sentiment_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.get_direction_display()} #{self.pk}"
+
+    def clean(self) -> None:
+        errors = durations.validation_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def wait_seconds(self) -> float | None:
+        return durations.wait_seconds(self)
+
+    @property
+    def talk_seconds(self) -> float | None:
+        return durations.talk_seconds(self)
+
+    @property
+    def acw_seconds(self) -> float | None:
+        return durations.acw_seconds(self)
+
+    @property
+    def handle_seconds(self) -> float | None:
+        return durations.handle_seconds(self)
+
+    @property
+    def is_short_abandon(self) -> bool:
+        return durations.is_short_abandon(self)
+
+    @property
+    def abandoned(self) -> bool:
+        return durations.is_abandoned(self)

@@ -1,0 +1,17 @@
+"""Every write on survey responses."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from interactions.models import Interaction
+from kpis.models import SurveyResponse
+
+
+@transaction.atomic
+def survey_response_create(*, interaction: Interaction, kind: str, score: int, comment: str = "") -> SurveyResponse:
+    """Record a survey answer; a score off its kind's scale is refused with a clear message."""
+    response = SurveyResponse(interaction=interaction, kind=kind, score=score, comment=comment)
+    response.full_clean()
+    response.save()
+    return response
