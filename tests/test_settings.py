@@ -1,0 +1,79 @@
+"""Settings come from the environment (SPEC §2), and production settings pass --deploy."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from contactcenter.logging import redact
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
+    "ALLOWED_HOSTS": "switchboard.example.com",
+}
+
+
+def test_production_settings_pass_the_deployment_check():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_turning_off_the_tls_redirect_behind_a_proxy_is_possible_and_reported():
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION, "SECURE_SSL_REDIRECT": "0"}
+    )
+    assert result.returncode != 0
+    assert "SECURE_SSL_REDIRECT" in result.stderr + result.stdout
+
+
+def test_debug_off_without_a_secret_key_refuses_to_start():
+    result = run_manage("check", env={"DEBUG": "0", "SECRET_KEY": "", "ALLOWED_HOSTS": "x"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_a_bad_boolean_is_a_clear_error():
+    result = run_manage("check", env={"DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "DEBUG must be 1/0" in result.stderr
+
+
+def test_spec_settings_have_their_defaults():
+    if not os.environ.get("PHONE_DEFAULT_REGION"):
+        assert settings.PHONE_DEFAULT_REGION == "FR"
+    if not os.environ.get("SHORT_ABANDON_SECONDS"):
+        assert settings.SHORT_ABANDON_SECONDS == 5
+    if not os.environ.get("FCR_WINDOW_DAYS"):
+        assert settings.FCR_WINDOW_DAYS == 7
+    if not os.environ.get("TIME_ZONE"):
+        assert settings.TIME_ZONE == "Europe/Paris"
+
+
+def test_logs_carry_no_phone_numbers_emails_or_card_numbers():
+    text = redact("caller +33 6 12 34 56 78 (jean.dupont@example.fr) paid with 4111 1111 1111 1111 on ticket 42")
+    assert text == "caller [number] ([email]) paid with [number] on ticket 42"
+
+
+@pytest.mark.django_db
+def test_the_health_check_answers(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
