@@ -28,3 +28,60 @@ def user_factory(db):
     from tests.agents.factories import UserFactory
 
     return UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client_for(db):
+    """``api_client_for(user)``: a REST client authenticated with the user's real API token."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def make(user):
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def org(db):
+    """A small center: two teams with their queues, an agent and a supervisor in each, a manager,
+    an admin, and a user with no role at all."""
+    from types import SimpleNamespace
+
+    from tests.agents.factories import AgentProfileFactory, QueueFactory, TeamFactory, UserFactory
+
+    team_a, team_b = TeamFactory(name="Team A"), TeamFactory(name="Team B")
+    queue_a, queue_b = QueueFactory(name="Queue A"), QueueFactory(name="Queue B")
+    agent_a = AgentProfileFactory(user__username="agent_a", team=team_a, queues=[queue_a]).user
+    agent_b = AgentProfileFactory(user__username="agent_b", team=team_b, queues=[queue_b]).user
+    supervisor_a = AgentProfileFactory(
+        user__username="supervisor_a", role="supervisor", team=team_a, queues=[queue_a]
+    ).user
+    manager = AgentProfileFactory(user__username="manager", role="manager", team=None).user
+    admin = AgentProfileFactory(user__username="admin_user", role="admin", team=None).user
+    nobody = UserFactory(username="nobody")
+    return SimpleNamespace(
+        team_a=team_a,
+        team_b=team_b,
+        queue_a=queue_a,
+        queue_b=queue_b,
+        agent_a=agent_a,
+        agent_b=agent_b,
+        supervisor_a=supervisor_a,
+        manager=manager,
+        admin=admin,
+        nobody=nobody,
+    )

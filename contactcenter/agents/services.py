@@ -48,6 +48,60 @@ def queue_create(
     return queue
 
 
+def skills_get_or_create(*, names: Iterable[str]) -> list[Skill]:
+    """The skills with these names, in order, creating the ones not seen before."""
+    skills: list[Skill] = []
+    for name in dict.fromkeys(n.strip() for n in names):
+        if name:
+            skills.append(Skill.objects.get_or_create(name=name)[0])
+    return skills
+
+
+@transaction.atomic
+def queue_update(*, queue: Queue, skills: Iterable[Skill] | None = None, **fields: object) -> Queue:
+    """Change a queue's settings (name, channel, service-level goal, skills)."""
+    for name, value in fields.items():
+        setattr(queue, name, value)
+    queue.full_clean()
+    queue.save()
+    if skills is not None:
+        queue.skills.set(skills)
+    return queue
+
+
+_UNSET = object()
+
+
+@transaction.atomic
+def agent_update(
+    *,
+    profile: AgentProfile,
+    role: str | None = None,
+    team: Team | object | None = _UNSET,
+    queues: Iterable[Queue] | None = None,
+    skills: Iterable[Skill] | None = None,
+    is_active: bool | None = None,
+) -> AgentProfile:
+    """Change what an admin provisions on an agent; ``None`` (``team``: not given) keeps a value."""
+    if role is not None and role != profile.role:
+        agent_set_role(profile=profile, role=role)
+    if team is not _UNSET:
+        profile.team = team
+        profile.full_clean()
+        profile.save(update_fields=["team", "updated_at"])
+    if queues is not None:
+        profile.queues.set(queues)
+    if skills is not None:
+        profile.skills.set(skills)
+    if is_active is not None and is_active != profile.user.is_active:
+        profile.user.is_active = is_active
+        profile.user.save(update_fields=["is_active"])
+        if not is_active:
+            agent_set_status(profile=profile, status=Status.OFFLINE)
+            profile.refresh_from_db()
+    return profile
+
+
 def _apply_role(user: AbstractBaseUser, role: str) -> None:
     role_groups = Group.objects.filter(name__in=[group_name(r) for r in Role.values])
     user.groups.remove(*role_groups)

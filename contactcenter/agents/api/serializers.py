@@ -1,0 +1,115 @@
+"""Organisation API shapes: teams and queues by name, agents by username (SPEC §5)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from contactcenter.agents.models import AgentProfile, BreakReason, Queue, Role, Status, Team
+
+
+class SkillNamesField(serializers.ListField):
+    """Skills as a list of names; a name not seen before becomes a new skill."""
+
+    child = serializers.CharField(max_length=100)
+
+    def to_representation(self, value) -> list[str]:
+        return [skill.name for skill in value.all()]
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["name", "description", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class QueueSerializer(serializers.ModelSerializer):
+    skills = SkillNamesField(required=False)
+
+    class Meta:
+        model = Queue
+        fields = [
+            "name",
+            "channel",
+            "skills",
+            "service_level_seconds",
+            "service_level_target",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {
+            "service_level_seconds": {"min_value": 1, "max_value": 3600},
+            "service_level_target": {"min_value": 0.01, "max_value": 1.0},
+        }
+
+
+class AgentSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    is_active = serializers.BooleanField(source="user.is_active", read_only=True)
+    team = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    queues = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    skills = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+    class Meta:
+        model = AgentProfile
+        fields = [
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "is_active",
+            "role",
+            "team",
+            "queues",
+            "skills",
+            "status",
+            "status_reason",
+            "status_since",
+        ]
+        read_only_fields = fields
+
+
+class AgentCreateSerializer(serializers.Serializer):
+    """What an admin sends to provision an agent."""
+
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.AGENT)
+    team = serializers.SlugRelatedField(slug_field="name", queryset=Team.objects.all(), required=False, allow_null=True)
+    queues = serializers.SlugRelatedField(slug_field="name", queryset=Queue.objects.all(), many=True, required=False)
+    skills = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class AgentUpdateSerializer(serializers.Serializer):
+    """What an admin may change on an agent (a supervisor may only set one offline)."""
+
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    team = serializers.SlugRelatedField(slug_field="name", queryset=Team.objects.all(), required=False, allow_null=True)
+    queues = serializers.SlugRelatedField(slug_field="name", queryset=Queue.objects.all(), many=True, required=False)
+    skills = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    is_active = serializers.BooleanField(required=False)
+    status = serializers.ChoiceField(choices=[(Status.OFFLINE, Status.OFFLINE.label)], required=False)
+
+
+#: What an agent may choose; busy and wrap-up follow the calls by themselves.
+SELF_SERVICE_STATUSES = [Status.AVAILABLE, Status.BREAK, Status.OFFLINE]
+
+
+class MyStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[(s.value, s.label) for s in SELF_SERVICE_STATUSES])
+    reason = serializers.ChoiceField(choices=BreakReason.choices, required=False, allow_blank=True, default="")
+    since = serializers.DateTimeField(read_only=True)
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["status"] == Status.BREAK and not attrs.get("reason"):
+            raise serializers.ValidationError({"reason": [_("A break needs a reason.")]})
+        return attrs

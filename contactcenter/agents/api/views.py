@@ -1,0 +1,208 @@
+"""Organisation endpoints: ``teams/``, ``queues/``, ``agents/``, ``agents/me/status/``."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from contactcenter import access
+from contactcenter.agents.api.serializers import (
+    AgentCreateSerializer,
+    AgentSerializer,
+    AgentUpdateSerializer,
+    MyStatusSerializer,
+    QueueSerializer,
+    TeamSerializer,
+)
+from contactcenter.agents.models import AgentProfile, Status
+from contactcenter.agents.services import (
+    agent_create,
+    agent_set_status,
+    agent_update,
+    queue_create,
+    queue_update,
+    skills_get_or_create,
+    team_create,
+)
+from contactcenter.api.permissions import PolicyAllows
+
+ERRORS = {
+    400: OpenApiResponse(description="A field is wrong: the body names each one."),
+    403: OpenApiResponse(description="Your role may not do this."),
+    404: OpenApiResponse(description="No such object, or not one you may see."),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Teams", tags=["organisation"]),
+    create=extend_schema(
+        summary="Create a team (admins)", tags=["organisation"], responses={201: TeamSerializer, **ERRORS}
+    ),
+    retrieve=extend_schema(summary="A team, by name", tags=["organisation"], responses={200: TeamSerializer, **ERRORS}),
+)
+class TeamViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = TeamSerializer
+    permission_classes = [PolicyAllows]
+    policy_actions = {"list": "organisation.read", "retrieve": "organisation.read", "create": "team.write"}
+    lookup_field = "name"
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        return access.teams_for(self.request.user).order_by("name")
+
+    def perform_create(self, serializer: TeamSerializer) -> None:
+        serializer.instance = team_create(**serializer.validated_data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Queues", tags=["organisation"]),
+    create=extend_schema(
+        summary="Create a queue (admins)", tags=["organisation"], responses={201: QueueSerializer, **ERRORS}
+    ),
+    retrieve=extend_schema(
+        summary="A queue, by name", tags=["organisation"], responses={200: QueueSerializer, **ERRORS}
+    ),
+    partial_update=extend_schema(
+        summary="Change a queue (admins)", tags=["organisation"], responses={200: QueueSerializer, **ERRORS}
+    ),
+)
+class QueueViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = QueueSerializer
+    permission_classes = [PolicyAllows]
+    policy_actions = {
+        "list": "organisation.read",
+        "retrieve": "organisation.read",
+        "create": "queue.write",
+        "partial_update": "queue.write",
+    }
+    lookup_field = "name"
+    lookup_value_regex = "[^/]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return access.queues_for(self.request.user).prefetch_related("skills").order_by("name")
+
+    def perform_create(self, serializer: QueueSerializer) -> None:
+        data = dict(serializer.validated_data)
+        skills = skills_get_or_create(names=data.pop("skills", []))
+        serializer.instance = queue_create(skills=skills, **data)
+
+    def perform_update(self, serializer: QueueSerializer) -> None:
+        data = dict(serializer.validated_data)
+        names = data.pop("skills", None)
+        skills = None if names is None else skills_get_or_create(names=names)
+        serializer.instance = queue_update(queue=serializer.instance, skills=skills, **data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Agents you may see", tags=["organisation"]),
+    retrieve=extend_schema(
+        summary="An agent, by username", tags=["organisation"], responses={200: AgentSerializer, **ERRORS}
+    ),
+)
+class AgentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = AgentSerializer
+    permission_classes = [PolicyAllows]
+    policy_actions = {
+        "list": "agent.read",
+        "retrieve": "agent.read",
+        "create": "agent.provision",
+        "partial_update": "agent.read",  # refined in partial_update: admins, or a supervisor setting offline
+    }
+    lookup_field = "user__username"
+    lookup_url_kwarg = "username"
+    lookup_value_regex = r"[\w.@+-]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return (
+            access.agents_for(self.request.user)
+            .select_related("user", "team")
+            .prefetch_related("queues", "skills")
+            .order_by("user__username")
+        )
+
+    @extend_schema(
+        summary="Provision an agent (admins)",
+        tags=["organisation"],
+        request=AgentCreateSerializer,
+        responses={201: AgentSerializer, **ERRORS},
+    )
+    def create(self, request: Request) -> Response:
+        serializer = AgentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data["skills"] = skills_get_or_create(names=data.pop("skills", []))
+        profile = agent_create(**data)
+        return Response(AgentSerializer(self._reload(profile)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change an agent (admins; a supervisor may set a team member offline)",
+        tags=["organisation"],
+        request=AgentUpdateSerializer,
+        responses={200: AgentSerializer, **ERRORS},
+    )
+    def partial_update(self, request: Request, username: str) -> Response:
+        profile = self.get_object()
+        serializer = AgentUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        wants_offline = data.pop("status", None) == Status.OFFLINE
+        # Admins change anything; a supervisor may only set a visible (team) member offline.
+        supervisor_setting_offline = wants_offline and not data and access.can(request.user, "ticket.reassign")
+        if not (access.can(request.user, "agent.provision") or supervisor_setting_offline):
+            raise PermissionDenied()
+        if "skills" in data:
+            data["skills"] = skills_get_or_create(names=data["skills"])
+        if data:
+            profile = agent_update(profile=profile, **data)
+        if wants_offline:
+            agent_set_status(profile=profile, status=Status.OFFLINE)
+        return Response(AgentSerializer(self._reload(profile)).data)
+
+    def _reload(self, profile: AgentProfile) -> AgentProfile:
+        return (
+            AgentProfile.objects.select_related("user", "team").prefetch_related("queues", "skills").get(pk=profile.pk)
+        )
+
+
+class MyStatusView(APIView):
+    """``agents/me/status/``: the caller's own presence status."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = MyStatusSerializer
+
+    def _profile(self, request: Request) -> AgentProfile:
+        return get_object_or_404(AgentProfile, user=request.user)
+
+    @extend_schema(summary="My status", tags=["organisation"], responses={200: MyStatusSerializer, 404: ERRORS[404]})
+    def get(self, request: Request) -> Response:
+        profile = self._profile(request)
+        return Response({"status": profile.status, "reason": profile.status_reason, "since": profile.status_since})
+
+    @extend_schema(
+        summary="Change my status (available, break with a reason, offline)",
+        tags=["organisation"],
+        request=MyStatusSerializer,
+        responses={200: MyStatusSerializer, 400: ERRORS[400], 404: ERRORS[404]},
+    )
+    def put(self, request: Request) -> Response:
+        profile = self._profile(request)
+        serializer = MyStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile = agent_set_status(
+            profile=profile, status=serializer.validated_data["status"], reason=serializer.validated_data["reason"]
+        )
+        return Response({"status": profile.status, "reason": profile.status_reason, "since": profile.status_since})

@@ -1,0 +1,38 @@
+"""Rate limits (SPEC §8): per user, per token and per login attempt; 429 with Retry-After."""
+
+from __future__ import annotations
+
+import hashlib
+
+from rest_framework.authtoken.models import Token
+from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
+
+
+class PerUserThrottle(UserRateThrottle):
+    """Every authenticated user, whatever the credentials."""
+
+    scope = "user"
+
+
+class PerTokenThrottle(SimpleRateThrottle):
+    """Each API token on its own: an integration that loops cannot starve the others."""
+
+    scope = "token"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not isinstance(request.auth, Token):
+            return None
+        digest = hashlib.sha256(request.auth.key.encode()).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+class LoginThrottle(SimpleRateThrottle):
+    """Login attempts per username and address together: a call center shares one public
+    address, so neither alone would do."""
+
+    scope = "login"
+
+    def get_cache_key(self, request, view) -> str | None:
+        username = str(request.data.get("username", "")).strip().lower() if hasattr(request, "data") else ""
+        ident = hashlib.sha256(f"{username}|{self.get_ident(request)}".encode()).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -1,0 +1,11 @@
+"""``/api/v1/``: every app's API routes, wired in one place."""
+
+from django.urls import include, path
+
+from contactcenter.api.auth import TokenObtainView
+
+urlpatterns = [
+    path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
+    path("", include("contactcenter.agents.api.urls")),
+    path("", include("customers.api.urls")),
+]
