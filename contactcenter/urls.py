@@ -15,6 +15,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+handler404 = "contactcenter.views.not_found"
+handler500 = "contactcenter.views.server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

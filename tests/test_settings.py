@@ -39,9 +39,7 @@ def test_production_settings_pass_the_deployment_check():
 
 
 def test_turning_off_the_tls_redirect_behind_a_proxy_is_possible_and_reported():
-    result = run_manage(
-        "check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION, "SECURE_SSL_REDIRECT": "0"}
-    )
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION, "SECURE_SSL_REDIRECT": "0"})
     assert result.returncode != 0
     assert "SECURE_SSL_REDIRECT" in result.stderr + result.stdout
 
@@ -77,3 +75,37 @@ def test_logs_carry_no_phone_numbers_emails_or_card_numbers():
 @pytest.mark.django_db
 def test_the_health_check_answers(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_a_database_outage_answers_503_with_retry_after_not_a_traceback():
+    # A real instance whose PostgreSQL is down (nothing listens on port 9): every page, the API
+    # and the health check answer 503 with Retry-After.
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "c = Client(raise_request_exception=False)\n"
+        "for path in ('/healthz', '/api/v1/teams/'):\n"
+        "    r = c.get(path, HTTP_AUTHORIZATION='Token abc')\n"
+        "    print(path, r.status_code, r.get('Retry-After'), b'Traceback' in r.content)\n"
+        "c = Client(raise_request_exception=False, enforce_csrf_checks=False)\n"
+        "r = c.post('/admin/login/', {'username': 'a', 'password': 'b'})\n"
+        "print('/admin/login/', r.status_code, r.get('Retry-After'), b'Traceback' in r.content)\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "contactcenter.settings.test",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:9/none",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    lines = result.stdout.split("\n")
+    assert lines[:3] == ["/healthz 503 5 False", "/api/v1/teams/ 503 5 False", "/admin/login/ 503 5 False"], (
+        result.stdout + result.stderr
+    )

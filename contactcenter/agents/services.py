@@ -21,6 +21,7 @@ User = get_user_model()
 
 @transaction.atomic
 def team_create(*, name: str, description: str = "") -> Team:
+    """Create a team; its name is unique."""
     team = Team(name=name.strip(), description=description)
     team.full_clean()
     team.save()
@@ -35,12 +36,15 @@ def queue_create(
     service_level_seconds: int = 20,
     service_level_target: float = 0.8,
     skills: Iterable[Skill] = (),
+    is_active: bool = True,
 ) -> Queue:
+    """Create a queue with its service-level goal (default: 80 % answered within 20 s)."""
     queue = Queue(
         name=name.strip(),
         channel=channel,
         service_level_seconds=service_level_seconds,
         service_level_target=service_level_target,
+        is_active=is_active,
     )
     queue.full_clean()
     queue.save()

@@ -33,6 +33,7 @@ class LoginThrottle(SimpleRateThrottle):
     scope = "login"
 
     def get_cache_key(self, request, view) -> str | None:
-        username = str(request.data.get("username", "")).strip().lower() if hasattr(request, "data") else ""
+        data = getattr(request, "data", None)
+        username = str(data.get("username", "")).strip().lower() if isinstance(data, dict) else ""
         ident = hashlib.sha256(f"{username}|{self.get_ident(request)}".encode()).hexdigest()[:32]
         return self.cache_format % {"scope": self.scope, "ident": ident}

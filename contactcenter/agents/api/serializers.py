@@ -50,11 +50,12 @@ class AgentSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     first_name = serializers.CharField(source="user.first_name", read_only=True)
     last_name = serializers.CharField(source="user.last_name", read_only=True)
-    email = serializers.EmailField(source="user.email", read_only=True)
+    email = serializers.CharField(source="user.email", read_only=True)
     is_active = serializers.BooleanField(source="user.is_active", read_only=True)
-    team = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    team = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     queues = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     skills = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    status_reason = serializers.ChoiceField(choices=BreakReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = AgentProfile
