@@ -1,0 +1,139 @@
+"""The access matrix (SPEC §5, Access): every route of /api/ as every role.
+
+Roles: anonymous; ``nobody`` (a user with no role); ``agent`` (agent_a, team A); ``other_agent``
+(agent_b, team B: the objects below belong to team A, so to them they are another team's);
+``supervisor`` (of team A); ``manager``; ``admin``. A route added to the URLconf without an entry
+here fails ``test_every_api_route_has_an_entry``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.urls import URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from tests.agents.factories import PASSWORD
+
+ROLES = ("anonymous", "nobody", "agent", "other_agent", "supervisor", "manager", "admin")
+_counter = itertools.count()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{next(_counter)}"
+
+
+def statuses(default: int, **by_role: int) -> dict[str, int]:
+    """``default`` for every signed-in role with a profile; 401 for anonymous and 403 for a user
+    without a role unless said otherwise."""
+    table = {role: default for role in ROLES}
+    table["anonymous"], table["nobody"] = 401, 403
+    table.update(by_role)
+    return table
+
+
+ADMIN_ONLY_CREATE = statuses(403, admin=201)
+ADMIN_ONLY_CHANGE = statuses(403, admin=200)
+
+
+@dataclass
+class Case:
+    expected: dict[str, int]
+    kwargs: Callable[[SimpleNamespace], dict[str, Any]] = lambda org: {}
+    body: Callable[[SimpleNamespace], Any] | None = None
+    query: str = ""
+    notes: str = field(default="")
+
+
+MATRIX: dict[tuple[str, str], Case] = {
+    # Anyone may ask for a token with a password; the answer does not depend on who asks.
+    ("auth-token", "post"): Case(
+        {role: 200 for role in ROLES}, body=lambda org: {"username": "agent_a", "password": PASSWORD}
+    ),
+    ("api-schema", "get"): Case(statuses(200, nobody=200)),
+    ("api-docs", "get"): Case(statuses(200, nobody=200)),
+    ("agent-my-status", "get"): Case(statuses(200, nobody=404)),
+    ("agent-my-status", "put"): Case(statuses(200, nobody=404), body=lambda org: {"status": "available"}),
+    ("team-list", "get"): Case(statuses(200)),
+    ("team-list", "post"): Case(ADMIN_ONLY_CREATE, body=lambda org: {"name": unique("team")}),
+    ("team-detail", "get"): Case(statuses(200), kwargs=lambda org: {"name": org.team_a.name}),
+    ("queue-list", "get"): Case(statuses(200)),
+    ("queue-list", "post"): Case(ADMIN_ONLY_CREATE, body=lambda org: {"name": unique("queue"), "channel": "chat"}),
+    ("queue-detail", "get"): Case(statuses(200), kwargs=lambda org: {"name": org.queue_a.name}),
+    ("queue-detail", "patch"): Case(
+        ADMIN_ONLY_CHANGE, kwargs=lambda org: {"name": org.queue_a.name}, body=lambda org: {"service_level_seconds": 30}
+    ),
+    ("agent-list", "get"): Case(statuses(200)),
+    ("agent-list", "post"): Case(
+        ADMIN_ONLY_CREATE,
+        body=lambda org: {"username": unique("new_agent"), "password": "Sturdy-pass-2026", "team": "Team A"},
+    ),
+    # Agent A as seen by each role: agent B (another team) and nobody cannot see them.
+    ("agent-detail", "get"): Case(statuses(200, other_agent=404), kwargs=lambda org: {"username": "agent_a"}),
+    ("agent-detail", "patch"): Case(
+        statuses(200, agent=403, other_agent=404),
+        kwargs=lambda org: {"username": "agent_a"},
+        body=lambda org: {"status": "offline"},
+        notes="supervisors and managers may set a visible agent offline; admins change anything",
+    ),
+}
+
+
+def _walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern
+
+
+def api_routes() -> set[tuple[str, str]]:
+    """Every (route name, HTTP method) under /api/ that a view really answers."""
+    found = set()
+    for route, pattern in _walk(get_resolver().url_patterns):
+        if not route.startswith("api/"):
+            continue
+        callback = pattern.callback
+        view_class = getattr(callback, "cls", None)
+        allowed = set(getattr(view_class, "http_method_names", [])) - {"options", "head", "trace"}
+        actions = getattr(callback, "actions", None)
+        methods = set(actions) & allowed if actions else {m for m in allowed if hasattr(view_class, m)}
+        found |= {(pattern.name, method) for method in methods}
+    return found
+
+
+def test_every_api_route_has_an_entry():
+    routes = api_routes()
+    missing = sorted(routes - set(MATRIX))
+    stale = sorted(set(MATRIX) - routes)
+    assert not missing, f"routes without an access-matrix entry: {missing}"
+    assert not stale, f"entries for routes that no longer exist: {stale}"
+
+
+def client_for(role: str, org: SimpleNamespace, api_client_for) -> APIClient:
+    users = {
+        "nobody": org.nobody,
+        "agent": org.agent_a,
+        "other_agent": org.agent_b,
+        "supervisor": org.supervisor_a,
+        "manager": org.manager,
+        "admin": org.admin,
+    }
+    return APIClient() if role == "anonymous" else api_client_for(users[role])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("name", "method"), sorted(MATRIX), ids=lambda v: str(v))
+def test_access(name, method, role, org, api_client_for):
+    case = MATRIX[(name, method)]
+    url = reverse(name, kwargs=case.kwargs(org)) + case.query
+    client = client_for(role, org, api_client_for)
+    body = case.body(org) if case.body else None
+    response = getattr(client, method)(url, body, format="json") if body is not None else getattr(client, method)(url)
+    assert response.status_code == case.expected[role], (role, name, method, getattr(response, "data", None))
