@@ -1,0 +1,86 @@
+"""Admin building blocks shared by every app's back-office screens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString
+from simple_history.admin import SimpleHistoryAdmin
+
+
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """``SimpleHistoryAdmin`` whose history can be read, never written.
+
+    ``SIMPLE_HISTORY_REVERT_DISABLED`` only hides the Revert button: the history form view still
+    saves whatever is POSTed to it. This refuses the POST as well.
+    """
+
+    def revert_disabled(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return True
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def visible(queryset: QuerySet, allowed: QuerySet, through: str | None = None) -> QuerySet:
+    """``queryset`` narrowed by an access-policy queryset (``contactcenter.access``), the one the
+    API applies: directly when both are of one model, else on the relation ``through``.
+
+    A policy that lets the user see everything adds nothing to the query.
+    """
+    if not allowed.query.where:
+        return queryset
+    if through is None:
+        return queryset & allowed
+    return queryset.filter(**{f"{through}__in": allowed.values("pk")})
+
+
+class ViewerAwareAdmin(admin.ModelAdmin):
+    """Remembers on the object who opens it, for read-only fields that list related rows: they
+    list only what the access policy lets that user see (a read-only field gets no request)."""
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Model | None:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._admin_viewer = request.user
+        return obj
+
+
+def viewer_of(obj: Model) -> Any:
+    """The user who opened ``obj`` in the admin (see ``ViewerAwareAdmin``), or ``None``."""
+    return getattr(obj, "_admin_viewer", None)
+
+
+def admin_change_link(obj: Model, text: Any | None = None) -> SafeString:
+    """A link to ``obj``'s change page in this admin."""
+    opts = obj._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, obj if text is None else text)
+
+
+def admin_changelist_link(model: type[Model], text: Any, **filters: Any) -> SafeString:
+    """A link to ``model``'s changelist narrowed by ``filters`` (admin query-string lookups)."""
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    return format_html('<a href="{}?{}">{}</a>', url, urlencode(filters), text)
+
+
+def local_datetime(value: datetime | None) -> str:
+    """A timestamp in the center's time zone, formatted for the user's language."""
+    if value is None:
+        return "—"
+    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")

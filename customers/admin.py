@@ -1,0 +1,295 @@
+"""Back-office screens for customers and their contact points."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from contactcenter.access import customers_for, interactions_for, tickets_for
+from contactcenter.admin_utils import (
+    ReadOnlyHistoryAdmin,
+    ViewerAwareAdmin,
+    admin_change_link,
+    admin_changelist_link,
+    local_datetime,
+    viewer_of,
+    visible,
+)
+from customers.models import ContactPoint, Customer
+from customers.phones import format_phone_international, try_normalize_phone
+from customers.services import customer_update
+from interactions.models import Interaction, Ticket
+
+#: How many of a customer's newest interactions and tickets its page shows.
+RECENT_ROWS = 20
+
+
+def phone_search(queryset: QuerySet, search_term: str, customer_field: str) -> QuerySet:
+    """Rows of ``queryset`` whose customer has the phone number ``search_term``, typed in any
+    usual format; an empty queryset when the term is not a phone number."""
+    e164 = try_normalize_phone(search_term)
+    if e164 is None:
+        return queryset.none()
+    customer_ids = ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, value=e164).values("customer_id")
+    return queryset.filter(**{f"{customer_field}__in": customer_ids})
+
+
+def interactions_table(queryset: QuerySet, footer: SafeString | str = "") -> SafeString:
+    """The newest ``RECENT_ROWS`` interactions of ``queryset`` as a small read-only table with
+    links, in one query."""
+    rows = list(queryset.select_related("agent", "queue", "disposition")[:RECENT_ROWS])
+    if not rows:
+        return format_html("<p>{}</p><p>{}</p>", _("No interaction yet."), footer)
+    body = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                admin_change_link(row, local_datetime(row.offered_at)),
+                row.get_channel_display(),
+                row.get_direction_display(),
+                row.agent or "—",
+                row.queue or "—",
+                row.disposition or "—",
+                _("yes") if row.resolved else _("no"),
+            )
+            for row in rows
+        ),
+    )
+    return format_html(
+        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+        "<tbody>{}</tbody></table><p>{}</p>",
+        _("offered at"),
+        _("channel"),
+        _("direction"),
+        _("agent"),
+        _("queue"),
+        _("disposition"),
+        _("resolved"),
+        body,
+        footer,
+    )
+
+
+class TagsField(forms.CharField):
+    """The customer's tags typed as one comma-separated line."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return ", ".join(str(tag) for tag in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:
+        if isinstance(value, list):
+            return value
+        text = super().to_python(value) or ""
+        return [tag.strip() for tag in text.split(",") if tag.strip()]
+
+
+class CustomerAdminForm(forms.ModelForm):
+    tags = TagsField(
+        label=_("Tags"),
+        required=False,
+        help_text=_("Separate tags with commas, e.g. vip, b2b."),
+        widget=forms.TextInput(attrs={"class": "vLargeTextField"}),
+    )
+
+    class Meta:
+        model = Customer
+        fields = (
+            "first_name",
+            "last_name",
+            "company",
+            "language",
+            "tags",
+            "external_id",
+            "notes",
+            "consent_marketing",
+            "consent_recording",
+            "consent_surveys",
+        )
+
+
+class ContactPointInline(admin.TabularInline):
+    model = ContactPoint
+    fields = ("kind", "value", "label", "network", "is_primary")
+    extra = 1
+
+
+class ErasedFilter(admin.SimpleListFilter):
+    title = _("personal data")
+    parameter_name = "erased"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, Any]]:
+        return [("no", _("Kept")), ("yes", _("Erased"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(erased_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(erased_at__isnull=True)
+        return queryset
+
+
+@admin.register(Customer)
+class CustomerAdmin(ViewerAwareAdmin, ReadOnlyHistoryAdmin):
+    form = CustomerAdminForm
+    inlines = [ContactPointInline]
+    list_display = (
+        "display_name_column",
+        "company",
+        "primary_phone",
+        "primary_email",
+        "language",
+        "tags_column",
+        "created_at",
+    )
+    list_display_links = ("display_name_column",)
+    list_filter = (
+        ErasedFilter,
+        "consent_marketing",
+        "consent_recording",
+        "consent_surveys",
+        ("created_at", admin.DateFieldListFilter),
+    )
+    # Phones are matched on their E.164 form in get_search_results, whatever the format typed.
+    search_fields = ("last_name", "first_name", "company", "external_id", "contact_points__value")
+    search_help_text = _("Name, company, external id, email, or a phone number in any format.")
+    ordering = ("last_name", "first_name", "id")
+    list_per_page = 50
+    # A COUNT(*) over every customer on each filtered page costs more than it tells.
+    show_full_result_count = False
+    readonly_fields = ("recent_interactions", "recent_tickets", "erased_at", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": (("first_name", "last_name"), "company", "language", "tags", "external_id")}),
+        (_("Notes"), {"fields": ("notes",)}),
+        (_("Consent"), {"fields": ("consent_marketing", "consent_recording", "consent_surveys")}),
+        (_("Contact history"), {"fields": ("recent_interactions", "recent_tickets")}),
+        (_("Record"), {"classes": ("collapse",), "fields": ("erased_at", "created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        points = ContactPoint.objects.order_by("-is_primary", "id")
+        queryset = visible(super().get_queryset(request), customers_for(request.user))
+        return queryset.prefetch_related(Prefetch("contact_points", queryset=points))
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            results |= phone_search(queryset, search_term, "pk")
+        return results, may_have_duplicates
+
+    def save_model(self, request: HttpRequest, obj: Customer, form: forms.ModelForm, change: bool) -> None:
+        if change:
+            customer_update(customer=obj, by=request.user)
+        else:
+            super().save_model(request, obj, form, change)
+
+    # --- list columns (contact points come from the prefetch: no query per row) ----------
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def display_name_column(self, obj: Customer) -> str:
+        return obj.display_name
+
+    def _first_point(self, obj: Customer, kind: str) -> ContactPoint | None:
+        return next((point for point in obj.contact_points.all() if point.kind == kind), None)
+
+    @admin.display(description=_("phone"))
+    def primary_phone(self, obj: Customer) -> str:
+        point = self._first_point(obj, ContactPoint.Kind.PHONE)
+        return format_phone_international(point.value) if point else "—"
+
+    @admin.display(description=_("email"))
+    def primary_email(self, obj: Customer) -> str:
+        point = self._first_point(obj, ContactPoint.Kind.EMAIL)
+        return point.value if point else "—"
+
+    @admin.display(description=_("tags"))
+    def tags_column(self, obj: Customer) -> str:
+        return ", ".join(obj.tags or []) or "—"
+
+    # --- the customer's contacts, read-only, one query each ----------------------------------
+
+    @admin.display(description=_("latest interactions"))
+    def recent_interactions(self, obj: Customer) -> SafeString | str:
+        user = viewer_of(obj)
+        if obj.pk is None or user is None:
+            return "—"
+        rows = visible(Interaction.objects.filter(customer=obj), interactions_for(user)).order_by("-offered_at", "-id")
+        all_link = admin_changelist_link(
+            Interaction, _("All interactions of this customer"), customer__id__exact=obj.pk
+        )
+        return interactions_table(rows, all_link)
+
+    @admin.display(description=_("latest tickets"))
+    def recent_tickets(self, obj: Customer) -> SafeString | str:
+        user = viewer_of(obj)
+        if obj.pk is None or user is None:
+            return "—"
+        tickets = visible(Ticket.objects.filter(customer=obj), tickets_for(user))
+        rows = list(tickets.select_related("assignee").order_by("-created_at", "-id")[:RECENT_ROWS])
+        all_link = admin_changelist_link(Ticket, _("All tickets of this customer"), customer__id__exact=obj.pk)
+        if not rows:
+            return format_html("<p>{}</p><p>{}</p>", _("No ticket yet."), all_link)
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    admin_change_link(row, row.reference),
+                    row.subject,
+                    row.get_status_display(),
+                    row.get_priority_display(),
+                    row.assignee or "—",
+                )
+                for row in rows
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table><p>{}</p>",
+            _("reference"),
+            _("subject"),
+            _("status"),
+            _("priority"),
+            _("assignee"),
+            body,
+            all_link,
+        )
+
+
+@admin.register(ContactPoint)
+class ContactPointAdmin(ReadOnlyHistoryAdmin):
+    list_display = ("value_column", "kind", "label", "network", "is_primary", "customer", "updated_at")
+    list_display_links = ("value_column",)
+    list_filter = ("kind", "is_primary")
+    list_select_related = ("customer",)
+    search_fields = ("value", "customer__last_name", "customer__first_name", "customer__company")
+    search_help_text = _("Value (a phone number in any format), or the customer's name or company.")
+    ordering = ("customer", "kind", "-is_primary", "id")
+    autocomplete_fields = ("customer",)
+    fields = ("customer", "kind", "value", "label", "network", "is_primary")
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return visible(super().get_queryset(request), customers_for(request.user), "customer")
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        e164 = try_normalize_phone(search_term) if search_term.strip() else None
+        if e164 is not None:
+            results |= queryset.filter(kind=ContactPoint.Kind.PHONE, value=e164)
+        return results, may_have_duplicates
+
+    @admin.display(description=_("value"), ordering="value")
+    def value_column(self, obj: ContactPoint) -> str:
+        if obj.kind == ContactPoint.Kind.PHONE:
+            return format_phone_international(obj.value)
+        return obj.value
