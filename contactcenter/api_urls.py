@@ -8,4 +8,7 @@ urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
     path("", include("contactcenter.agents.api.urls")),
     path("", include("customers.api.urls")),
+    path("", include("interactions.api.urls")),
+    path("", include("interactions.api.cti_urls")),
+    path("", include("kpis.api.urls")),
 ]

@@ -8,47 +8,14 @@ here fails ``test_every_api_route_has_an_entry``.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from tests.agents.factories import PASSWORD
-
-ROLES = ("anonymous", "nobody", "agent", "other_agent", "supervisor", "manager", "admin")
-_counter = itertools.count()
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{next(_counter)}"
-
-
-def statuses(default: int, **by_role: int) -> dict[str, int]:
-    """``default`` for every signed-in role with a profile; 401 for anonymous and 403 for a user
-    without a role unless said otherwise."""
-    table = {role: default for role in ROLES}
-    table["anonymous"], table["nobody"] = 401, 403
-    table.update(by_role)
-    return table
-
-
-ADMIN_ONLY_CREATE = statuses(403, admin=201)
-ADMIN_ONLY_CHANGE = statuses(403, admin=200)
-
-
-@dataclass
-class Case:
-    expected: dict[str, int]
-    kwargs: Callable[[SimpleNamespace], dict[str, Any]] = lambda org: {}
-    body: Callable[[SimpleNamespace], Any] | None = None
-    query: str = ""
-    notes: str = field(default="")
-
+from tests.api.matrix import ADMIN_ONLY_CHANGE, ADMIN_ONLY_CREATE, ROLES, Case, statuses, unique
 
 MATRIX: dict[tuple[str, str], Case] = {
     # Anyone may ask for a token with a password; the answer does not depend on who asks.
@@ -82,6 +49,22 @@ MATRIX: dict[tuple[str, str], Case] = {
         notes="supervisors and managers may set a visible agent offline; admins change anything",
     ),
 }
+
+
+def _merge_app_entries() -> None:
+    """Each app keeps the entries of its own routes beside its tests; they join the matrix here."""
+    from tests.customers.access import ENTRIES as customers
+    from tests.interactions.access import ENTRIES as interactions
+    from tests.interactions.cti_access import ENTRIES as cti
+    from tests.kpis.access import ENTRIES as kpis
+
+    for entries in (customers, interactions, cti, kpis):
+        overlap = set(entries) & set(MATRIX)
+        assert not overlap, f"access-matrix entries defined twice: {sorted(overlap)}"
+        MATRIX.update(entries)
+
+
+_merge_app_entries()
 
 
 def _walk(patterns, prefix=""):

@@ -1,0 +1,3 @@
+"""Placeholder: routes arrive with the work on this endpoint."""
+
+urlpatterns: list = []
