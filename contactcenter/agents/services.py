@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Skill, Status, Team
 from contactcenter.agents.roles import STAFF_ROLES, group_name
+from contactcenter.live import events as live
 
 User = get_user_model()
 
@@ -199,6 +200,7 @@ def agent_set_status(
     profile.status, profile.status_reason, profile.status_since = status, reason, at
     profile.full_clean()
     profile.save(update_fields=["status", "status_reason", "status_since", "updated_at"])
+    live.status_changed_on_commit(profile)
     return profile
 
 
