@@ -91,7 +91,7 @@ def validation_errors(i: Timed) -> dict[str, str]:
     elif answered and ended and ended < answered:
         errors["ended_at"] = _("An interaction cannot end before it was answered.")
     if wrapup and not ended:
-        errors["wrapup_ended_at"] = _("After-call work cannot end before the conversation has ended.")
+        errors["wrapup_ended_at"] = _("After-call work cannot end while the conversation has no end time.")
     elif wrapup and ended and wrapup < ended:
         errors["wrapup_ended_at"] = _("After-call work cannot end before the conversation ended.")
     hold = i.hold_seconds

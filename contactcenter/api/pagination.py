@@ -25,8 +25,11 @@ def positive_int_param(request, name: str, default: int, maximum: int | None = N
     except ValueError:
         value = 0
     if value < 1 or (maximum is not None and value > maximum):
-        upper = _(" and at most %(max)s") % {"max": maximum} if maximum else ""
-        raise ValidationError({name: [_("Must be a whole number, at least 1%(upper)s.") % {"upper": upper}]})
+        if maximum is None:
+            message = _("Must be a whole number, at least 1.")
+        else:
+            message = _("Must be a whole number from 1 to %(max)s.") % {"max": maximum}
+        raise ValidationError({name: [message]})
     return value
 
 

@@ -8,12 +8,13 @@ import datetime
 from django.db import migrations
 from django.utils.translation import gettext_noop as _
 
+# A business day is 9 opening hours (09:00–18:00).
 SLA_POLICIES = [
     # priority, name, first response (min), resolution (min)
     ("urgent", _("Urgent: 30 min / 4 h"), 30, 4 * 60),
     ("high", _("High: 1 h / 8 h"), 60, 8 * 60),
-    ("normal", _("Normal: 4 h / 3 days"), 4 * 60, 3 * 9 * 60),
-    ("low", _("Low: 1 day / 5 days"), 9 * 60, 5 * 9 * 60),
+    ("normal", _("Normal: 4 h / 3 business days"), 4 * 60, 3 * 9 * 60),
+    ("low", _("Low: 1 business day / 5 business days"), 9 * 60, 5 * 9 * 60),
 ]
 
 DISPOSITIONS = [

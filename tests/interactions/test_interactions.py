@@ -67,7 +67,7 @@ def test_ivr_and_outbound_contacts_are_never_abandoned():
         ({"answered_at": at(-1)}, "answered_at", "cannot be answered before it was offered"),
         ({"ended_at": at(-5), "answered_at": None, "wrapup_ended_at": None}, "ended_at", "before it was offered"),
         ({"ended_at": at(5), "wrapup_ended_at": None}, "ended_at", "cannot end before it was answered"),
-        ({"ended_at": None}, "wrapup_ended_at", "before the conversation has ended"),
+        ({"ended_at": None}, "wrapup_ended_at", "while the conversation has no end time"),
         ({"wrapup_ended_at": at(100)}, "wrapup_ended_at", "before the conversation ended"),
         ({"hold_seconds": -1}, "hold_seconds", "Hold time cannot be negative"),
         ({"hold_seconds": 301}, "hold_seconds", "cannot be longer than the time between answer and end"),
