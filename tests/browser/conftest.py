@@ -22,14 +22,15 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator:
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the ORM calls that tests make
-    # between browser steps are still synchronous and safe.
+    # Playwright's sync API runs an event loop in this thread while the browser is open (one
+    # module at a time, so that later tests get a thread without a loop); the ORM calls that
+    # tests make between browser steps are still synchronous and safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     profile = tempfile.mkdtemp(prefix="switchboard-chromium-")
     with sync_playwright() as playwright:
@@ -41,6 +42,7 @@ def chromium() -> Iterator:
         finally:
             context.close()
             shutil.rmtree(profile, ignore_errors=True)
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
