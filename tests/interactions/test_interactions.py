@@ -131,9 +131,7 @@ def test_external_id_is_unique_per_source():
     InteractionFactory(source="pbx", external_id="")
     InteractionFactory(source="pbx", external_id="")
     with pytest.raises(ValidationError) as excinfo:
-        interaction_create(
-            channel="voice", direction="inbound", offered_at=at(0), source="pbx", external_id="call-1"
-        )
+        interaction_create(channel="voice", direction="inbound", offered_at=at(0), source="pbx", external_id="call-1")
     assert "already exists for this source" in str(excinfo.value)
 
 
