@@ -6,7 +6,9 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck
@@ -26,7 +28,19 @@ def no_rate_limits():
 
 
 @pytest.fixture
-def api_schema(org, no_rate_limits):
+def keep_test_connection():
+    """The WSGI app sends request_started/finished, whose close_old_connections would close the
+    test's connection in the middle of its transaction (PostgreSQL); Django's test client
+    disconnects it the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(org, no_rate_limits, keep_test_connection):
     raw = SchemaGenerator().get_schema(request=None, public=True)
     loaded = schemathesis.openapi.from_dict(json.loads(OpenApiJsonRenderer().render(raw)))
     loaded.app = get_wsgi_application()

@@ -1,7 +1,13 @@
-"""Live events leave after commit, through one module, to server-built groups."""
+"""Live events leave after commit, through one module, to server-built groups.
+
+Each scenario runs in one event loop, as a consumer does: the Redis pub/sub layer (CI) keeps its
+subscriptions per loop. The service runs in a worker thread through database_sync_to_async.
+"""
+
+import asyncio
 
 import pytest
-from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -12,35 +18,46 @@ from tests.agents.factories import AgentProfileFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def listen(group: str) -> str:
+async def listen(group: str) -> str:
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(group, channel)
+    channel = await layer.new_channel()
+    await layer.group_add(group, channel)
     return channel
 
 
-def receive(channel: str) -> dict:
-    return async_to_sync(get_channel_layer().receive)(channel)
+async def receive(channel: str) -> dict:
+    return await asyncio.wait_for(get_channel_layer().receive(channel), timeout=5)
 
 
 def test_a_status_change_is_announced_to_the_agent_and_the_wallboard_after_commit():
     profile = AgentProfileFactory()
-    mine, wallboard = listen(agent_group(profile.user_id)), listen(WALLBOARD_GROUP)
-    agent_set_status(profile=profile, status="available")
-    event = receive(mine)
+
+    async def scenario():
+        mine, wallboard = await listen(agent_group(profile.user_id)), await listen(WALLBOARD_GROUP)
+        await database_sync_to_async(agent_set_status)(profile=profile, status="available")
+        return await receive(mine), await receive(wallboard)
+
+    event, board = asyncio.run(scenario())
     assert (event["event"], event["payload"]["status"]) == ("status_changed", "available")
-    assert receive(wallboard)["event"] == "agent_status"
+    assert board["event"] == "agent_status"
 
 
 def test_nothing_is_announced_for_a_rolled_back_change():
     profile = AgentProfileFactory()
-    mine = listen(agent_group(profile.user_id))
-    with pytest.raises(RuntimeError), transaction.atomic():
-        agent_set_status(profile=profile, status="available")
-        raise RuntimeError("rolled back")
-    agent_set_status(profile=profile, status="break", reason="lunch")
+
+    def change_then_roll_back():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            agent_set_status(profile=profile, status="available")
+            raise RuntimeError("rolled back")
+        agent_set_status(profile=profile, status="break", reason="lunch")
+
+    async def scenario():
+        mine = await listen(agent_group(profile.user_id))
+        await database_sync_to_async(change_then_roll_back)()
+        return await receive(mine)
+
     # The first message the agent gets is the committed break, not the rolled-back "available".
-    assert receive(mine)["payload"]["status"] == "break"
+    assert asyncio.run(scenario())["payload"]["status"] == "break"
 
 
 def test_group_names_are_built_from_ids_only():
