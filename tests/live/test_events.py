@@ -9,7 +9,7 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.db import connections, transaction
 
 from contactcenter.agents.services import agent_set_status
 from contactcenter.live.events import WALLBOARD_GROUP, agent_group
@@ -29,12 +29,21 @@ async def receive(channel: str) -> dict:
     return await asyncio.wait_for(get_channel_layer().receive(channel), timeout=5)
 
 
+async def run_service(function, *args, **kwargs):
+    """Run a service in the ORM's worker thread, then close that thread's connection (persistent
+    connections would otherwise keep the test database busy at teardown)."""
+    try:
+        return await database_sync_to_async(function)(*args, **kwargs)
+    finally:
+        await database_sync_to_async(connections.close_all)()
+
+
 def test_a_status_change_is_announced_to_the_agent_and_the_wallboard_after_commit():
     profile = AgentProfileFactory()
 
     async def scenario():
         mine, wallboard = await listen(agent_group(profile.user_id)), await listen(WALLBOARD_GROUP)
-        await database_sync_to_async(agent_set_status)(profile=profile, status="available")
+        await run_service(agent_set_status, profile=profile, status="available")
         return await receive(mine), await receive(wallboard)
 
     event, board = asyncio.run(scenario())
@@ -53,7 +62,7 @@ def test_nothing_is_announced_for_a_rolled_back_change():
 
     async def scenario():
         mine = await listen(agent_group(profile.user_id))
-        await database_sync_to_async(change_then_roll_back)()
+        await run_service(change_then_roll_back)
         return await receive(mine)
 
     # The first message the agent gets is the committed break, not the rolled-back "available".
