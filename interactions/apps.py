@@ -7,3 +7,8 @@ class InteractionsConfig(AppConfig):
 
     name = "interactions"
     verbose_name = _("Interactions and tickets")
+
+    def ready(self) -> None:
+        from interactions.defaults import connect_signals
+
+        connect_signals()
