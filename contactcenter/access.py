@@ -51,6 +51,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     "kpi.read_all": MANAGERS_UP,
     "script.read": EVERYONE,
     "script.write": MANAGERS_UP,
+    # The telephony system posts call events with an integration account: a user with the admin or
+    # manager role (SPEC §5, "integration accounts are users with a role too"). Agents and
+    # supervisors may not: a call event moves an agent's presence and makes interactions.
+    "cti.post": MANAGERS_UP,
 }
 
 

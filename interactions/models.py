@@ -301,6 +301,41 @@ class TicketComment(models.Model):
             raise ValidationError({"body": _("A comment cannot be empty.")})
 
 
+class SlaBreach(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response overdue")
+    RESOLUTION = "resolution", _("Resolution overdue")
+
+
+class TicketEscalation(models.Model):
+    """One SLA breach of a ticket and the priority step it caused.
+
+    Recorded once per ticket and kind of breach, so that ``escalate_overdue`` raises the priority
+    once for each breach however often it runs; it is also the audit trail of escalations.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("ticket"))
+    breach = models.CharField(_("breach"), max_length=20, choices=SlaBreach.choices)
+    due_at = models.DateTimeField(_("was due at"))
+    from_priority = models.CharField(_("priority before"), max_length=10, choices=Priority.choices)
+    to_priority = models.CharField(_("priority after"), max_length=10, choices=Priority.choices)
+    created_at = models.DateTimeField(_("escalated at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("ticket escalation")
+        verbose_name_plural = _("ticket escalations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "breach"],
+                name="ticket_escalation_once_per_breach",
+                violation_error_message=_("This breach of this ticket was already escalated."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.breach} {self.from_priority}→{self.to_priority}"
+
+
 class Interaction(CleanCheckedConstraintsModel):
     """One contact on one channel, from arrival to the end of after-call work.
 
@@ -463,3 +498,130 @@ class Interaction(CleanCheckedConstraintsModel):
     @property
     def abandoned(self) -> bool:
         return durations.is_abandoned(self)
+
+
+# --- CTI intake (SPEC §7): the telephony system's call events, and the call they belong to -------
+
+
+class CtiEventType(models.TextChoices):
+    OFFERED = "call.offered", _("Call offered")
+    ANSWERED = "call.answered", _("Call answered")
+    HELD = "call.held", _("Call put on hold")
+    RESUMED = "call.resumed", _("Call resumed from hold")
+    ENDED = "call.ended", _("Call ended")
+    WRAPUP_ENDED = "call.wrapup_ended", _("After-call work ended")
+    ABANDONED = "call.abandoned", _("Call abandoned")
+
+
+#: Events that may happen several times in one call; each one is identified by its timestamp.
+CTI_REPEATABLE_EVENTS = (CtiEventType.HELD, CtiEventType.RESUMED)
+
+
+class CtiCall(models.Model):
+    """One call of the telephony system, by its ``call_id``: the row locked while one of its events
+    is applied (so that the events of one call are applied one at a time), the interaction it
+    became, and what was last derived from its events outside the interaction."""
+
+    call_id = models.CharField(_("call id"), max_length=150, unique=True)
+    interaction = models.OneToOneField(
+        Interaction,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cti_call",
+        verbose_name=_("interaction"),
+    )
+    caller = models.CharField(
+        _("caller"),
+        max_length=200,
+        blank=True,
+        help_text=_("The caller number the interaction's customer was last matched on."),
+    )
+    presence_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent whose presence the call last set"),
+    )
+    presence_status = models.CharField(
+        _("presence status last set"),
+        max_length=10,
+        blank=True,
+        help_text=_("An agent status (busy, wrap_up, available)."),
+    )
+    presence_at = models.DateTimeField(_("presence last set for the event of"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("CTI call")
+        verbose_name_plural = _("CTI calls")
+        indexes = [models.Index(fields=["presence_agent", "presence_at"], name="cti_call_presence_idx")]
+
+    def __str__(self) -> str:
+        return self.call_id
+
+
+class CtiEvent(models.Model):
+    """One call event accepted from the telephony system, stored as received.
+
+    Each ``(call, event)`` is stored once; a hold and a resume may happen several times in a call,
+    so for them the key is ``(call, event, timestamp)``: the telephony system's timestamp of a hold
+    tells it apart from the call's other holds, and a repeated delivery carries the same one.
+    """
+
+    cti_call = models.ForeignKey(CtiCall, on_delete=models.CASCADE, related_name="events", verbose_name=_("call"))
+    event = models.CharField(_("event"), max_length=20, choices=CtiEventType.choices)
+    timestamp = models.DateTimeField(_("timestamp"), help_text=_("When it happened, by the telephony system's clock."))
+    caller = models.CharField(_("caller"), max_length=200, blank=True, help_text=_("The caller number, as received."))
+    queue = models.ForeignKey(
+        "agents.Queue",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cti_events",
+        verbose_name=_("queue"),
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cti_events",
+        verbose_name=_("agent"),
+    )
+    payload = models.JSONField(_("payload"), default=dict, blank=True, help_text=_("The event's fields, as received."))
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("received from"),
+    )
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["timestamp", "id"]
+        verbose_name = _("CTI event")
+        verbose_name_plural = _("CTI events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cti_call", "event"],
+                condition=~Q(event__in=CTI_REPEATABLE_EVENTS),
+                name="cti_event_once_per_call",
+                violation_error_message=_("This event of this call is already stored."),
+            ),
+            models.UniqueConstraint(
+                fields=["cti_call", "event", "timestamp"],
+                condition=Q(event__in=CTI_REPEATABLE_EVENTS),
+                name="cti_repeatable_event_once_per_timestamp",
+                violation_error_message=_("This hold or resume of this call is already stored."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.timestamp:%Y-%m-%d %H:%M:%S}"

@@ -1,27 +1,80 @@
-"""Every write on interactions and tickets (STYLE.md: services own writes)."""
+"""Every write on interactions and tickets (STYLE.md: services own writes).
+
+Tickets: a write locks the ticket row (:func:`ticket_lock`) before it reads what it changes, so
+that two writers never overwrite each other; every change of the row raises ``version`` (an edit,
+the first response, an escalation). Live events leave from here, after commit, through
+:mod:`contactcenter.live.events`.
+
+Status workflow (:data:`TICKET_TRANSITIONS`)::
+
+    new      → open, pending, resolved, closed
+    open     → pending, resolved, closed
+    pending  → open, resolved, closed
+    resolved → open (reopened), closed
+    closed   → open (reopened)
+
+Nothing goes back to ``new``; a new ticket starts as ``new``, ``open`` or ``pending``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from contactcenter.agents.models import Role
+from contactcenter.agents.services import role_of
+from contactcenter.choices import Channel, Direction
+from contactcenter.live import events as live
 from interactions.models import (
     BusinessHours,
     Holiday,
     Interaction,
+    Priority,
     ReferenceCounter,
+    SlaBreach,
     SlaPolicy,
     Ticket,
     TicketComment,
+    TicketEscalation,
+    TicketStatus,
 )
+from interactions.selectors import ESCALATED_STATUSES, ticket_escalation_candidates
 from interactions.sla import NoBusinessHours, add_business_time
 
 TICKET_REFERENCE_PREFIX = "T-"
+
+#: status → the statuses a ticket may move to from it (a status kept as it is is no move).
+TICKET_TRANSITIONS: dict[str, frozenset[str]] = {
+    TicketStatus.NEW: frozenset({TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.RESOLVED, TicketStatus.CLOSED}),
+    TicketStatus.OPEN: frozenset({TicketStatus.PENDING, TicketStatus.RESOLVED, TicketStatus.CLOSED}),
+    TicketStatus.PENDING: frozenset({TicketStatus.OPEN, TicketStatus.RESOLVED, TicketStatus.CLOSED}),
+    TicketStatus.RESOLVED: frozenset({TicketStatus.OPEN, TicketStatus.CLOSED}),
+    TicketStatus.CLOSED: frozenset({TicketStatus.OPEN}),
+}
+#: The statuses a ticket may be created with.
+TICKET_START_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
+#: What a PATCH may change; everything else is stamped by the services.
+TICKET_EDITABLE_FIELDS = frozenset(
+    {"subject", "description", "customer", "status", "priority", "category", "queue", "assignee"}
+)
+#: Escalation raises the priority one step along this ladder; ``urgent`` stays ``urgent``.
+PRIORITY_LADDER = (Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT)
+
+
+class TicketVersionConflict(Exception):
+    """The ticket changed since the client read it; ``current`` is its version now."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(current)
+        self.current = current
 
 
 def next_reference(name: str) -> int:
@@ -69,11 +122,24 @@ def ticket_save_new(*, ticket: Ticket, by: AbstractBaseUser | None = None, now: 
     ticket._history_user = by
     ticket.full_clean(exclude=["reference"])
     ticket.save()
+    live.ticket_assigned_on_commit(ticket)
     return ticket
 
 
+@transaction.atomic
 def ticket_create(*, subject: str, by: AbstractBaseUser | None = None, **fields: Any) -> Ticket:
-    """Create a ticket with ``subject`` and any other ticket fields (customer, priority, …)."""
+    """Create a ticket with ``subject`` and any other ticket fields (customer, priority, …).
+
+    A new ticket starts as new, open or pending. When ``by`` is a user, its ``assignee`` follows
+    the assignment rules of :func:`ticket_check_assignee`; ``by=None`` is the system itself.
+    Raises ``ValidationError`` naming the field at fault; the assignee gets ``ticket_assigned``.
+    """
+    if fields.get("status") in TicketStatus.values and fields["status"] not in TICKET_START_STATUSES:
+        raise ValidationError(
+            {"status": _("A new ticket starts as new, open or pending; resolve or close it afterwards.")}
+        )
+    if by is not None and fields.get("assignee") is not None:
+        ticket_check_assignee(by=by, current=None, assignee=fields["assignee"])
     return ticket_save_new(ticket=Ticket(subject=subject, **fields), by=by)
 
 
@@ -99,28 +165,360 @@ def ticket_save_changes(
     ticket._history_user = by
     ticket.full_clean()
     ticket.save()
+    if "assignee" in changed:
+        live.ticket_assigned_on_commit(ticket)
+    if changed - {"assignee"}:
+        live.ticket_updated_on_commit(ticket)
     return ticket
+
+
+def ticket_lock(ticket_id: int) -> Ticket:
+    """The ticket, its row locked until the transaction ends: read it this way before changing it.
+
+    Must run inside ``transaction.atomic``. Tickets are locked one at a time, after any interaction
+    row (STYLE.md principle 9: a fixed order).
+    """
+    return Ticket.objects.select_for_update().get(pk=ticket_id)
+
+
+def ticket_check_transition(*, current: str, target: str) -> None:
+    """Refuse a status move the workflow does not allow (``ValidationError`` on ``status``)."""
+    if target == current:
+        return
+    allowed = TICKET_TRANSITIONS.get(current, frozenset())
+    if target not in allowed:
+        raise ValidationError(
+            {
+                "status": _(
+                    "A ticket cannot go from %(current)s to %(target)s; from %(current)s it can go to: %(allowed)s."
+                )
+                % {
+                    "current": current,
+                    "target": target,
+                    "allowed": ", ".join(s for s in TicketStatus.values if s in allowed),
+                }
+            }
+        )
+
+
+def ticket_check_assignee(
+    *, by: AbstractBaseUser, current: AbstractBaseUser | None, assignee: AbstractBaseUser | None
+) -> None:
+    """Refuse an assignment ``by`` may not make (``ValidationError`` on ``assignee``).
+
+    Agents (and users without a role) take an unassigned ticket or give back their own: the new
+    assignee is themselves or nobody, and so is the current one. Supervisors assign to members of
+    their own team, or to nobody. Managers and admins assign to any active agent.
+    """
+    if assignee is not None:
+        profile = getattr(assignee, "agent_profile", None)
+        if profile is None or not assignee.is_active:
+            raise ValidationError(
+                {"assignee": _("%(username)s is not an active agent.") % {"username": assignee.get_username()}}
+            )
+    role = role_of(by)
+    if role in (Role.MANAGER, Role.ADMIN):
+        return
+    if role == Role.SUPERVISOR:
+        team_id = getattr(getattr(by, "agent_profile", None), "team_id", None)
+        if assignee is not None and (team_id is None or assignee.agent_profile.team_id != team_id):
+            raise ValidationError(
+                {
+                    "assignee": _("%(username)s is not in your team: you can assign tickets within your team only.")
+                    % {"username": assignee.get_username()}
+                }
+            )
+        return
+    if assignee is not None and assignee.pk != by.pk:
+        raise ValidationError({"assignee": _("You can assign a ticket to yourself only, or leave it unassigned.")})
+    if current is not None and current.pk != by.pk:
+        raise ValidationError(
+            {"assignee": _("This ticket is assigned to someone else: only a supervisor can reassign it.")}
+        )
+
+
+@transaction.atomic
+def ticket_update(
+    *,
+    ticket: Ticket,
+    changes: dict[str, Any],
+    by: AbstractBaseUser | None = None,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Change a ticket's editable fields (:data:`TICKET_EDITABLE_FIELDS`) as ``by``.
+
+    Optimistic concurrency: the row is locked, then ``version`` (the one the client read) is
+    compared with the stored one; a different one raises :class:`TicketVersionConflict` and
+    changes nothing. ``version=None`` skips the check (internal callers). The status workflow
+    (:data:`TICKET_TRANSITIONS`) and the assignment rules (:func:`ticket_check_assignee`) apply
+    (``by=None``: the system, no assignment rule). Nothing really changed: the ticket is returned
+    as it is, version kept. Otherwise ``version`` rises by one, SLA due times follow a new
+    priority, the new assignee gets ``ticket_assigned`` and the assignee ``ticket_updated``.
+    Returns the saved ticket (a fresh instance).
+    """
+    unknown = set(changes) - TICKET_EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"ticket_update cannot change {sorted(unknown)}")
+    locked = ticket_lock(ticket.pk)
+    if version is not None and version != locked.version:
+        raise TicketVersionConflict(locked.version)
+    changed = {name for name, value in changes.items() if _differs(locked, name, value)}
+    if not changed:
+        return locked
+    if "status" in changed:
+        ticket_check_transition(current=locked.status, target=changes["status"])
+    if "assignee" in changed and by is not None:
+        ticket_check_assignee(by=by, current=locked.assignee, assignee=changes["assignee"])
+    for name in changed:
+        setattr(locked, name, changes[name])
+    return ticket_save_changes(ticket=locked, changed=changed, by=by, now=now)
+
+
+def ticket_assign(
+    *, ticket: Ticket, assignee: AbstractBaseUser | None, by: AbstractBaseUser | None, version: int | None = None
+) -> Ticket:
+    """Assign ``ticket`` to ``assignee`` (``None``: unassigned) under the rules of
+    :func:`ticket_check_assignee`; :func:`ticket_update` with that one change."""
+    return ticket_update(ticket=ticket, changes={"assignee": assignee}, by=by, version=version)
+
+
+def _differs(ticket: Ticket, name: str, value: Any) -> bool:
+    field = Ticket._meta.get_field(name)
+    if field.is_relation:
+        return getattr(ticket, field.attname) != (value.pk if value is not None else None)
+    return getattr(ticket, name) != value
+
+
+def ticket_record_first_response(*, ticket: Ticket, at: datetime, by: AbstractBaseUser | None = None) -> Ticket | None:
+    """Record ``at`` as the ticket's first response unless an earlier one is known.
+
+    A response from before the ticket existed does not count. Locks the row; returns the saved
+    ticket when it changed (its version raised), ``None`` otherwise. ``ticket`` (the caller's
+    instance) is brought up to date too.
+    """
+    with transaction.atomic():
+        locked = ticket_lock(ticket.pk)
+        if at < locked.created_at or (locked.first_responded_at is not None and locked.first_responded_at <= at):
+            return None
+        locked.first_responded_at = at
+        ticket_save_changes(ticket=locked, changed={"first_responded_at"}, by=by)
+    ticket.first_responded_at, ticket.version, ticket.updated_at = at, locked.version, locked.updated_at
+    return locked
 
 
 @transaction.atomic
 def ticket_comment_add(
     *, ticket: Ticket, body: str, public: bool = False, author: AbstractBaseUser | None = None
 ) -> TicketComment:
-    """Add a comment; the first public one is the ticket's first response."""
+    """Add a comment; the first public one is the ticket's first response (which raises the
+    ticket's version). The assignee gets ``ticket_updated``."""
     comment = TicketComment(ticket=ticket, body=body, public=public, author=author)
     comment.full_clean()
     comment.save()
+    responded = None
     if public and ticket.first_responded_at is None:
-        ticket.first_responded_at = comment.created_at
-        ticket_save_changes(ticket=ticket, changed={"first_responded_at"}, by=author)
+        responded = ticket_record_first_response(ticket=ticket, at=comment.created_at, by=author)
+    if responded is None:  # ticket_save_changes has told the assignee already otherwise
+        live.ticket_updated_on_commit(ticket)
     return comment
+
+
+# --- SLA escalation -----------------------------------------------------------------------------
+
+
+def _raised(priority: str) -> str:
+    index = PRIORITY_LADDER.index(priority)
+    return PRIORITY_LADDER[min(index + 1, len(PRIORITY_LADDER) - 1)]
+
+
+def _breaches(ticket: Ticket, *, now: datetime, done: set[str]) -> list[tuple[str, datetime]]:
+    """The breaches of ``ticket`` at ``now`` that are not in ``done``, with their due time."""
+    if ticket.status not in ESCALATED_STATUSES:
+        return []
+    found = []
+    due = ticket.first_response_due
+    if SlaBreach.FIRST_RESPONSE not in done and ticket.first_responded_at is None and due and due < now:
+        found.append((SlaBreach.FIRST_RESPONSE, due))
+    due = ticket.resolution_due
+    if SlaBreach.RESOLUTION not in done and due and due < now:
+        found.append((SlaBreach.RESOLUTION, due))
+    return found
+
+
+def ticket_escalation_plan(*, ticket: Ticket, now: datetime) -> list[TicketEscalation]:
+    """The escalations ``ticket`` is owed at ``now``, unsaved, one priority step per breach.
+
+    Each step moves ``ticket``'s priority and SLA due times in memory as a priority change does
+    (from its creation, with the policy of the new priority), so a tighter target that is already
+    missed counts as its own breach in the same run, whatever the command's schedule.
+    """
+    done = {e.breach for e in ticket.escalations.all()}
+    plan: list[TicketEscalation] = []
+    while breaches := _breaches(ticket, now=now, done=done):
+        breach, due = breaches[0]
+        raised = _raised(ticket.priority)
+        plan.append(
+            TicketEscalation(
+                ticket=ticket, breach=breach, due_at=due, from_priority=ticket.priority, to_priority=raised
+            )
+        )
+        done.add(breach)
+        if raised != ticket.priority:
+            ticket.priority = raised
+            ticket.sla_policy, ticket.first_response_due, ticket.resolution_due = ticket_sla_due(
+                priority=raised, start=ticket.created_at or now
+            )
+    return plan
+
+
+@transaction.atomic
+def ticket_escalate(*, ticket_id: int, now: datetime | None = None) -> list[TicketEscalation]:
+    """Escalate one ticket for its new SLA breaches: record each breach once
+    (:class:`TicketEscalation`, unique per ticket and breach) and raise the priority one step per
+    breach (SLA due times follow). The assignee gets ``ticket_updated``, also when the ticket was
+    urgent already. Returns the escalations recorded (none: nothing was owed)."""
+    now = now or timezone.now()
+    ticket = ticket_lock(ticket_id)
+    before = ticket.priority
+    plan = ticket_escalation_plan(ticket=ticket, now=now)
+    if not plan:
+        return []
+    for escalation in plan:
+        escalation.full_clean()
+        escalation.save()
+    if ticket.priority != before:
+        ticket_save_changes(ticket=ticket, changed={"priority"}, now=now)
+    else:
+        live.ticket_updated_on_commit(ticket)
+    return plan
+
+
+def tickets_escalate_overdue(
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    progress: Callable[[list[int]], Iterable[int]] | None = None,
+) -> list[TicketEscalation]:
+    """Escalate every new or open ticket past a due time it has not been escalated for.
+
+    Each ticket is escalated in its own transaction (:func:`ticket_escalate`), so a long run
+    holds no lock for long and a failure keeps what was done. ``dry_run``: nothing is written,
+    the escalations that would be made are returned (unsaved). ``progress`` wraps the list of
+    ticket ids (a progress bar).
+    """
+    now = now or timezone.now()
+    ids = list(ticket_escalation_candidates(now=now).values_list("pk", flat=True))
+    done: list[TicketEscalation] = []
+    for ticket_id in progress(ids) if progress else ids:
+        if dry_run:
+            ticket = Ticket.objects.prefetch_related("escalations").get(pk=ticket_id)
+            done += ticket_escalation_plan(ticket=ticket, now=now)
+        else:
+            done += ticket_escalate(ticket_id=ticket_id, now=now)
+    return done
+
+
+# --- Interactions -------------------------------------------------------------------------------
+
+#: What :func:`interaction_update` may change: every field of SPEC §3.
+INTERACTION_EDITABLE_FIELDS = frozenset(
+    {
+        "channel",
+        "direction",
+        "customer",
+        "agent",
+        "queue",
+        "ticket",
+        "offered_at",
+        "answered_at",
+        "ended_at",
+        "wrapup_ended_at",
+        "hold_seconds",
+        "disposition",
+        "resolved",
+        "notes",
+        "sentiment",
+        "script_version",
+        "recording",
+        "source",
+        "external_id",
+    }
+)
+
+
+def _first_response_of(interaction: Interaction, by: AbstractBaseUser | None) -> None:
+    """An outbound contact linked to a ticket is a response to it: answered (a call, a chat) or
+    sent (an email, a message: every channel but voice counts from ``offered_at``)."""
+    if interaction.direction != Direction.OUTBOUND or interaction.ticket_id is None:
+        return
+    at = interaction.answered_at
+    if at is None and interaction.channel != Channel.VOICE:
+        at = interaction.offered_at
+    if at is not None:
+        ticket_record_first_response(ticket=interaction.ticket, at=at, by=by)
 
 
 @transaction.atomic
 def interaction_create(*, by: AbstractBaseUser | None = None, **fields: Any) -> Interaction:
-    """Validate and store one interaction (any channel, any field of SPEC §3)."""
+    """Validate and store one interaction (any channel, any field of SPEC §3).
+
+    An outbound interaction linked to a ticket is the ticket's first response when it is the
+    earliest one. Raises ``ValidationError`` with the model's messages.
+    """
     interaction = Interaction(**fields)
     interaction._history_user = by
     interaction.full_clean()
     interaction.save()
+    _first_response_of(interaction, by)
     return interaction
+
+
+def _stored_interaction(source: str, external_id: str) -> Interaction | None:
+    return Interaction.objects.filter(source=source, external_id=external_id).first()
+
+
+def interaction_log(*, by: AbstractBaseUser | None = None, **fields: Any) -> tuple[Interaction, bool]:
+    """Store an interaction sent by a user or an integration, once per ``(source, external_id)``.
+
+    Returns ``(interaction, created)``. When an interaction with the same non-empty
+    ``external_id`` and ``source`` is stored already, it is returned with ``created=False`` and
+    nothing is written, also when a concurrent request stored it a moment ago (the unique
+    constraint's ``IntegrityError`` is caught in a savepoint). A new one is announced on the
+    wallboard (``interaction_logged``). Raises ``ValidationError`` for impossible data.
+    """
+    source, external_id = fields.get("source") or "", fields.get("external_id") or ""
+    if external_id and (stored := _stored_interaction(source, external_id)):
+        return stored, False
+    try:
+        interaction = interaction_create(by=by, **fields)  # atomic: a savepoint inside a transaction
+    except (IntegrityError, ValidationError):
+        # Someone stored the same external id between our look-up and our insert.
+        if external_id and (stored := _stored_interaction(source, external_id)):
+            return stored, False
+        raise
+    live.interaction_logged_on_commit(interaction)
+    return interaction, True
+
+
+@transaction.atomic
+def interaction_update(*, interaction: Interaction, by: AbstractBaseUser | None = None, **changes: Any) -> Interaction:
+    """Change fields of an interaction (:data:`INTERACTION_EDITABLE_FIELDS`).
+
+    The row is locked and the changes applied to its stored state, so concurrent edits of
+    different fields are both kept. Validated as a whole (``ValidationError`` with the model's
+    messages, nothing saved); an outbound interaction newly linked to a ticket may be its first
+    response. Announced on the wallboard (``interaction_logged``). Returns a fresh instance.
+    """
+    unknown = set(changes) - INTERACTION_EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"interaction_update cannot change {sorted(unknown)}")
+    locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked._history_user = by
+    locked.full_clean()
+    locked.save()
+    _first_response_of(locked, by)
+    live.interaction_logged_on_commit(locked)
+    return locked

@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: it wraps the API view of a POST carrying an Idempotency-Key (SPEC §8).
+    "contactcenter.api.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "contactcenter.urls"
@@ -212,6 +214,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "contactcenter.agents.models.Role",
         "StatusEnum": "contactcenter.agents.models.Status",
         "BreakReasonEnum": "contactcenter.agents.models.BreakReason",
+        "TicketStatusEnum": "interactions.models.TicketStatus",
     },
 }
 

@@ -1,3 +1,10 @@
-"""Placeholder: routes arrive with the work on this endpoint."""
+"""Routes of ``surveys/`` (SPEC §5)."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from kpis.api import views
+
+router = SimpleRouter()
+router.register("surveys", views.SurveyResponseViewSet, basename="survey")
+
+urlpatterns = router.urls

@@ -1,0 +1,22 @@
+"""``manage.py purge_idempotency_keys``: forget the ``Idempotency-Key`` answers older than 7 days
+(SPEC §8). Run it daily (docs/operations.md); an older key already counts as new in the
+meantime, so a late purge changes nothing for clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from contactcenter.api.idempotency import idempotency_keys_purge
+
+
+class Command(BaseCommand):
+    help = gettext_lazy("Delete the Idempotency-Key records older than 7 days.")
+
+    def handle(self, *args: Any, verbosity: int = 1, **options: Any) -> None:
+        deleted = idempotency_keys_purge()
+        if verbosity >= 1:
+            self.stdout.write(self.style.SUCCESS(_("%(count)s idempotency keys deleted.") % {"count": deleted}))

@@ -1,0 +1,125 @@
+"""Query filters of ``interactions/`` and ``tickets/``; a bad value answers 400 naming the filter.
+
+Names and ids are matched as given (an unknown queue or agent simply matches nothing); values
+that cannot mean anything (a word for an id, a time without its offset, ``overdue=maybe``) are
+refused.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from contactcenter.choices import Channel
+from interactions.models import Interaction, Priority, Ticket, TicketStatus
+from interactions.selectors import ticket_overdue_q
+
+MAX_ID = 2**63 - 1
+NAIVE_TIME_MESSAGE = _("Give the time zone: an offset such as +01:00, or Z for UTC.")
+
+
+class AwareDateTimeFormField(IsoDateTimeField):
+    """ISO-8601 with an offset; a time without one is refused rather than guessed. The value is
+    turned to UTC: the database need not understand an exotic offset (PostgreSQL refuses +20:31)."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and value.strip():
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and timezone.is_naive(parsed):
+                raise ValidationError(NAIVE_TIME_MESSAGE, code="naive")
+        result = super().to_python(value)
+        if result is None:
+            return None
+        try:
+            return result.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(_("This time is out of range."), code="overflow") from None
+
+
+class AwareDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = AwareDateTimeFormField
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.Filter):
+    """An object id: a whole number from 1."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class StrictBooleanField(forms.Field):
+    def to_python(self, value: Any) -> bool | None:
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise ValidationError(_("Use true or false."), code="invalid")
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(django_filters.Filter):
+    """``true`` or ``false`` (or 1/0); anything else is an error, not "no filter"."""
+
+    field_class = StrictBooleanField
+
+
+class InteractionFilter(django_filters.FilterSet):
+    customer = IdFilter(field_name="customer_id", help_text=_("Customer id."))
+    agent = django_filters.CharFilter(field_name="agent__username", help_text=_("Agent username."))
+    queue = django_filters.CharFilter(field_name="queue__name", help_text=_("Queue name."))
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, help_text=_("Channel code."))
+    offered_after = AwareDateTimeFilter(
+        field_name="offered_at", lookup_expr="gte", help_text=_("Offered at or after this time (with its offset).")
+    )
+    offered_before = AwareDateTimeFilter(
+        field_name="offered_at", lookup_expr="lt", help_text=_("Offered before this time (with its offset).")
+    )
+
+    class Meta:
+        model = Interaction
+        fields: list[str] = []
+
+
+class TicketFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=TicketStatus.choices)
+    priority = django_filters.ChoiceFilter(choices=Priority.choices)
+    assignee = django_filters.CharFilter(field_name="assignee__username", help_text=_("Assignee username."))
+    customer = IdFilter(field_name="customer_id", help_text=_("Customer id."))
+    queue = django_filters.CharFilter(field_name="queue__name", help_text=_("Queue name."))
+    overdue = StrictBooleanFilter(
+        method="filter_overdue",
+        help_text=_(
+            "true: new, open or pending tickets past their resolution due time, or past their first-response "
+            "due time without a first response; false: all the others."
+        ),
+    )
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        late = ticket_overdue_q(timezone.now())
+        return queryset.filter(late) if value else queryset.exclude(late)

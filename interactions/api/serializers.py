@@ -1,0 +1,257 @@
+"""Interaction and ticket API shapes (SPEC §5): customers, tickets and interactions by id, agents
+by username, queues and categories by name, dispositions by code.
+
+Serializers check the shape of what comes in and that every object it names is one the caller
+may see (else "does not exist", as for an object that does not); every rule lives in
+:mod:`interactions.services`, whose ``ValidationError`` answers 400 naming the field.
+Timestamps are ISO-8601 with an offset, in and out: a time without one is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from contactcenter import access
+from contactcenter.agents.models import Queue
+from contactcenter.scripts.models import ScriptVersion
+from customers.models import Customer
+from interactions.models import Disposition, Interaction, Priority, Ticket, TicketCategory, TicketComment, TicketStatus
+
+User = get_user_model()
+MAX_VERSION = 2**31 - 1
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO-8601 with an offset (``Z`` or ``±hh:mm``); a time without one is refused (400) rather
+    than guessed in some time zone. Given back in UTC (``…Z``): unambiguous, and valid RFC 3339
+    for any date (a local zone's historical offsets can have seconds)."""
+
+    default_error_messages = {"naive": _("Give the time zone: an offset such as +01:00, or Z for UTC.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("default_timezone", UTC)
+        super().__init__(**kwargs)
+
+    def enforce_timezone(self, value: Any) -> Any:
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
+class _CallerScopedMixin:
+    """Gives the related fields named in ``scoped_fields`` the querysets of what the caller may see."""
+
+    def caller_querysets(self, user: AbstractBaseUser) -> dict[str, Any]:
+        return {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            for name, queryset in self.caller_querysets(request.user).items():
+                if name in self.fields:
+                    self.fields[name].queryset = queryset
+
+
+def visible_agents(user: AbstractBaseUser) -> QuerySet:
+    return User.objects.filter(agent_profile__in=access.agents_for(user))
+
+
+def active_agents() -> QuerySet:
+    return User.objects.filter(agent_profile__isnull=False, is_active=True)
+
+
+class InteractionSerializer(_CallerScopedMixin, serializers.ModelSerializer):
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.none(), allow_null=True, required=False, help_text=_("Customer id.")
+    )
+    agent = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.none(),
+        allow_null=True,
+        required=False,
+        help_text=_("Agent username (one you may see: agents log their own interactions)."),
+    )
+    queue = serializers.SlugRelatedField(
+        slug_field="name", queryset=Queue.objects.none(), allow_null=True, required=False
+    )
+    ticket = serializers.PrimaryKeyRelatedField(
+        queryset=Ticket.objects.none(), allow_null=True, required=False, help_text=_("Ticket id.")
+    )
+    disposition = serializers.SlugRelatedField(
+        slug_field="code", queryset=Disposition.objects.filter(is_active=True), allow_null=True, required=False
+    )
+    script_version = serializers.PrimaryKeyRelatedField(
+        queryset=ScriptVersion.objects.all(), allow_null=True, required=False, help_text=_("Script version id.")
+    )
+    offered_at = AwareDateTimeField()
+    answered_at = AwareDateTimeField(allow_null=True, required=False)
+    ended_at = AwareDateTimeField(allow_null=True, required=False)
+    wrapup_ended_at = AwareDateTimeField(allow_null=True, required=False)
+    wait_seconds = serializers.FloatField(read_only=True, allow_null=True, help_text=_("answered_at − offered_at."))
+    talk_seconds = serializers.FloatField(
+        read_only=True, allow_null=True, help_text=_("ended_at − answered_at − hold_seconds.")
+    )
+    handle_seconds = serializers.FloatField(
+        read_only=True, allow_null=True, help_text=_("Talk + hold + after-call work.")
+    )
+    abandoned = serializers.BooleanField(
+        read_only=True, help_text=_("Offered, never answered, ended (short abandons left out).")
+    )
+    created_at = AwareDateTimeField(read_only=True)
+    updated_at = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "id",
+            "channel",
+            "direction",
+            "customer",
+            "agent",
+            "queue",
+            "ticket",
+            "offered_at",
+            "answered_at",
+            "ended_at",
+            "wrapup_ended_at",
+            "hold_seconds",
+            "disposition",
+            "resolved",
+            "notes",
+            "sentiment",
+            "script_version",
+            "recording",
+            "source",
+            "external_id",
+            "wait_seconds",
+            "talk_seconds",
+            "handle_seconds",
+            "abandoned",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        # A repeated (source, external_id) is a replay answered by the service, not a 400.
+        validators: list = []
+        extra_kwargs = {"hold_seconds": {"min_value": 0, "max_value": 2**31 - 1}}
+
+    def caller_querysets(self, user: AbstractBaseUser) -> dict[str, Any]:
+        return {
+            "customer": access.customers_for(user),
+            "agent": visible_agents(user),
+            "queue": access.queues_for(user),
+            "ticket": access.tickets_for(user),
+        }
+
+
+class TicketSerializer(_CallerScopedMixin, serializers.ModelSerializer):
+    """A ticket as read, and what a POST may set."""
+
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.none(), allow_null=True, required=False, help_text=_("Customer id.")
+    )
+    status = serializers.ChoiceField(
+        choices=TicketStatus.choices,
+        default=TicketStatus.NEW,
+        help_text=_("A new ticket starts as new, open or pending; then its moves follow the workflow."),
+    )
+    category = serializers.SlugRelatedField(
+        slug_field="name", queryset=TicketCategory.objects.filter(is_active=True), allow_null=True, required=False
+    )
+    queue = serializers.SlugRelatedField(
+        slug_field="name", queryset=Queue.objects.none(), allow_null=True, required=False
+    )
+    assignee = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.none(),
+        allow_null=True,
+        required=False,
+        help_text=_("Username of an active agent, within the assignment rules of your role."),
+    )
+    first_response_due = AwareDateTimeField(read_only=True, allow_null=True)
+    resolution_due = AwareDateTimeField(read_only=True, allow_null=True)
+    first_responded_at = AwareDateTimeField(read_only=True, allow_null=True)
+    resolved_at = AwareDateTimeField(read_only=True, allow_null=True)
+    created_at = AwareDateTimeField(read_only=True)
+    updated_at = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "reference",
+            "subject",
+            "description",
+            "customer",
+            "status",
+            "priority",
+            "category",
+            "queue",
+            "assignee",
+            "first_response_due",
+            "resolution_due",
+            "first_responded_at",
+            "resolved_at",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "reference", "version"]
+
+    def caller_querysets(self, user: AbstractBaseUser) -> dict[str, Any]:
+        return {"customer": access.customers_for(user), "queue": access.queues_for(user), "assignee": active_agents()}
+
+
+class TicketUpdateSerializer(_CallerScopedMixin, serializers.Serializer):
+    """A PATCH: the ``version`` the client read, and any of the editable fields."""
+
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_VERSION,
+        error_messages={"required": _("Send the version of the ticket you read (its version field).")},
+        help_text=_("The version you read; a stale one answers 409 and changes nothing."),
+    )
+    subject = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(allow_blank=True, required=False)
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none(), allow_null=True, required=False)
+    status = serializers.ChoiceField(choices=TicketStatus.choices, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    category = serializers.SlugRelatedField(
+        slug_field="name", queryset=TicketCategory.objects.filter(is_active=True), allow_null=True, required=False
+    )
+    queue = serializers.SlugRelatedField(
+        slug_field="name", queryset=Queue.objects.none(), allow_null=True, required=False
+    )
+    assignee = serializers.SlugRelatedField(
+        slug_field="username", queryset=User.objects.none(), allow_null=True, required=False
+    )
+
+    def caller_querysets(self, user: AbstractBaseUser) -> dict[str, Any]:
+        return {"customer": access.customers_for(user), "queue": access.queues_for(user), "assignee": active_agents()}
+
+
+class TicketConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    version = serializers.IntegerField(help_text=_("The ticket's version now: read the ticket again."))
+
+
+class TicketCommentSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    public = serializers.BooleanField(
+        default=False, help_text=_("Sent to the customer; the first public comment is the first response.")
+    )
+    created_at = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = TicketComment
+        fields = ["id", "body", "public", "author", "created_at"]
+        read_only_fields = ["id"]

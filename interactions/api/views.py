@@ -1,0 +1,248 @@
+"""Interaction and ticket endpoints (SPEC §5): ``interactions/``, ``tickets/`` and
+``tickets/{id}/comments/``.
+
+Adapters only: shapes are checked by serializers, reads go through :mod:`interactions.selectors`,
+writes through :mod:`interactions.services`, and who sees what is ``contactcenter.access`` (an
+object the caller may not see answers 404). Every POST also takes an ``Idempotency-Key`` header,
+served by :mod:`contactcenter.api.idempotency`.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.exceptions import MethodNotAllowed, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from contactcenter import access
+from contactcenter.api.idempotency import idempotent_post
+from contactcenter.api.permissions import PolicyAllows
+from interactions.api.filters import InteractionFilter, TicketFilter
+from interactions.api.pagination import InteractionCursorPagination
+from interactions.api.serializers import (
+    InteractionSerializer,
+    TicketCommentSerializer,
+    TicketConflictSerializer,
+    TicketSerializer,
+    TicketUpdateSerializer,
+)
+from interactions.models import Interaction, Ticket
+from interactions.selectors import interaction_list, ticket_comments, ticket_list
+from interactions.services import (
+    TicketVersionConflict,
+    interaction_log,
+    interaction_update,
+    ticket_comment_add,
+    ticket_create,
+    ticket_update,
+)
+
+
+class PolicyViewSet(viewsets.GenericViewSet):
+    """A viewset whose actions are allowed by ``contactcenter.access`` (``policy_actions``)."""
+
+    permission_classes = [PolicyAllows]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def check_permissions(self, request: Request) -> None:
+        # A method this endpoint does not offer (PUT) is a 405, not a policy refusal.
+        if self.action is None and request.method != "OPTIONS" and request.user.is_authenticated:
+            raise MethodNotAllowed(request.method)
+        super().check_permissions(request)
+
+
+INTERACTIONS = ["interactions"]
+TICKETS = ["tickets"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Interactions you may see, newest first (cursor pagination)",
+        description=(
+            "Ordered by `offered_at` then `id`, newest first. Follow the `next`/`previous` links: "
+            "their `cursor` is opaque. `offered_after` is inclusive, `offered_before` exclusive; both "
+            "need an offset."
+        ),
+        tags=INTERACTIONS,
+    ),
+    create=extend_schema(
+        **idempotent_post(
+            summary="Log an interaction (once per source and external_id)",
+            description=(
+                "201 with the new interaction; 200 with the stored one, creating nothing, when an "
+                "interaction with the same `source` and non-empty `external_id` exists."
+            ),
+            tags=INTERACTIONS,
+            request=InteractionSerializer,
+            responses={
+                201: InteractionSerializer,
+                200: OpenApiResponse(InteractionSerializer, description="Already stored: the stored one."),
+            },
+        )
+    ),
+    retrieve=extend_schema(summary="An interaction", tags=INTERACTIONS),
+    partial_update=extend_schema(summary="Change an interaction", tags=INTERACTIONS),
+)
+class InteractionViewSet(PolicyViewSet):
+    serializer_class = InteractionSerializer
+    policy_actions = {
+        "list": "interaction.read",
+        "retrieve": "interaction.read",
+        "create": "interaction.write",
+        "partial_update": "interaction.write",
+    }
+    pagination_class = InteractionCursorPagination
+    filterset_class = InteractionFilter
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        return interaction_list(user=self.request.user)
+
+    def _reload(self, interaction: Interaction) -> Interaction:
+        # What the caller wrote is given back even if it left their sight (another queue).
+        return Interaction.objects.select_related("agent", "queue", "disposition").get(pk=interaction.pk)
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def create(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        interaction, created = interaction_log(by=request.user, **serializer.validated_data)
+        if not created and not self.get_queryset().filter(pk=interaction.pk).exists():
+            # Stored already, but not one the caller may see: refused as a duplicate, nothing shown.
+            raise ValidationError(
+                {"external_id": [_("An interaction with this external id already exists for this source.")]}
+            )
+        return Response(
+            self.get_serializer(self._reload(interaction)).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        interaction = self.get_object()
+        serializer = self.get_serializer(interaction, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        interaction = interaction_update(interaction=interaction, by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(self._reload(interaction)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Tickets you may see, newest first", tags=TICKETS),
+    create=extend_schema(
+        **idempotent_post(
+            summary="Open a ticket",
+            description="Its reference and SLA due times are set from the policy of its priority.",
+            tags=TICKETS,
+            request=TicketSerializer,
+            responses={201: TicketSerializer},
+        )
+    ),
+    retrieve=extend_schema(summary="A ticket", tags=TICKETS),
+    partial_update=extend_schema(
+        summary="Change a ticket, sending the version you read",
+        description=(
+            "`version` is required: the one you read. If the ticket changed since, the answer is 409 with "
+            "its current `version` and nothing is changed: read it again, then retry. Status moves follow the "
+            "workflow (see docs/api-interactions.md); assignment follows the rules of your role."
+        ),
+        tags=TICKETS,
+        request=TicketUpdateSerializer,
+        responses={
+            200: TicketSerializer,
+            409: OpenApiResponse(TicketConflictSerializer, description="Someone changed the ticket since you read it."),
+        },
+    ),
+)
+class TicketViewSet(PolicyViewSet):
+    serializer_class = TicketSerializer
+    policy_actions = {
+        "list": "ticket.read",
+        "retrieve": "ticket.read",
+        "create": "ticket.write",
+        "partial_update": "ticket.write",
+    }
+    filterset_class = TicketFilter
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        return ticket_list(user=self.request.user)
+
+    def _reload(self, ticket: Ticket) -> Ticket:
+        return Ticket.objects.select_related("category", "queue", "assignee").get(pk=ticket.pk)
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def create(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = ticket_create(by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(self._reload(ticket)).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        ticket = self.get_object()
+        serializer = TicketUpdateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        version = changes.pop("version")
+        try:
+            ticket = ticket_update(ticket=ticket, changes=changes, by=request.user, version=version)
+        except TicketVersionConflict as conflict:
+            body = {
+                "detail": _("This ticket changed since you read it: read it again, then retry."),
+                "version": conflict.current,
+            }
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        return Response(self.get_serializer(self._reload(ticket)).data)
+
+
+TICKET_PK = OpenApiParameter("ticket_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="Ticket id.")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="A ticket's comments, oldest first", tags=TICKETS, parameters=[TICKET_PK]),
+    create=extend_schema(
+        **idempotent_post(
+            summary="Comment on a ticket",
+            description="The first public comment is the ticket's first response (its version rises).",
+            tags=TICKETS,
+            parameters=[TICKET_PK],
+            request=TicketCommentSerializer,
+            responses={201: TicketCommentSerializer},
+        )
+    ),
+)
+class TicketCommentViewSet(PolicyViewSet):
+    serializer_class = TicketCommentSerializer
+    policy_actions = {"list": "ticket.read", "create": "ticket.write"}
+    filter_backends: list = []
+
+    def _ticket(self) -> Ticket:
+        return get_object_or_404(access.tickets_for(self.request.user), pk=self.kwargs["ticket_pk"])
+
+    def get_queryset(self):
+        return ticket_comments(ticket=self._ticket())
+
+    def list(self, request: Request, ticket_pk: str) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def create(self, request: Request, ticket_pk: str) -> Response:
+        ticket = self._ticket()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        comment = ticket_comment_add(ticket=ticket, author=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,471 @@
+"""CTI intake (SPEC §7): the telephony system's call events become one voice interaction.
+
+The contract, for integrators, is ``docs/cti.md``. How it holds:
+
+* **Stored once.** Every accepted event is stored as a :class:`~interactions.models.CtiEvent`.
+  Its key is ``(call_id, event)``; a hold and a resume may happen several times in one call, so
+  theirs is ``(call_id, event, timestamp)``: the telephony system's timestamp tells one hold from
+  the next, and a repeated delivery carries the same one. An event whose key is already stored is
+  a repeat: it answers as before and changes nothing (the first delivery's fields stand).
+* **Recomputed, never patched.** The interaction is rebuilt each time from *all* the stored
+  events of the call by :func:`call_state`, a pure function of that set. The same set gives the
+  same interaction whatever order it arrived in, so out-of-order and repeated delivery end in the
+  interaction that in-order delivery gives.
+* **One call at a time.** The events of one call are applied under a row lock on its
+  :class:`~interactions.models.CtiCall` (``select_for_update`` on a ``get_or_create``, whose
+  ``IntegrityError`` on a concurrent insert is handled by Django inside a savepoint), so two
+  deliveries of one call, even at the same moment, are applied one after the other and the second
+  sees the first. The unique constraints on ``CtiEvent`` are the last line of defence.
+* **All or nothing.** An event that would make the interaction impossible (answered before it was
+  offered, …) raises ``ValidationError`` and the transaction stores nothing, not even the call.
+* **Presence.** An agent's status follows the newest presence event of their calls: busy on
+  ``call.answered``, wrap-up on ``call.ended``, available on ``call.wrapup_ended``. A call's
+  presence is the one of its latest such event; it is applied unless the agent has a newer one from
+  another call, or set a status themselves more than :data:`PRESENCE_TOLERANCE` after it (so a
+  late event does not undo a break taken since). Locks: the call, then the agent's profile.
+* **Live events** leave from one place, :func:`_announce`, through ``contactcenter.live.events``,
+  after commit: ``call_offered_on_commit`` on an offer, ``call_answered_on_commit`` (the agent's
+  screen pop) on an answer, ``interaction_logged_on_commit`` on an end, an abandon or a wrap-up end.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contactcenter.agents.models import AgentProfile, Queue, Status
+from contactcenter.agents.services import agent_set_status
+from contactcenter.choices import Channel, Direction
+from contactcenter.live import events as live
+from customers.models import ContactPoint
+from customers.phones import try_normalize_phone
+from interactions import durations
+from interactions.models import CTI_REPEATABLE_EVENTS, CtiCall, CtiEvent, CtiEventType, Interaction
+
+#: ``Interaction.source`` of the interactions made by the CTI intake; ``external_id`` is the call id.
+CTI_SOURCE = "cti"
+#: How far in the future (by our clock) an event's timestamp may be: clocks drift a little.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+#: No call event is older than this: an earlier timestamp is a telephony system's clock reset.
+MIN_TIMESTAMP = datetime(2000, 1, 1, tzinfo=UTC)
+#: A status the agent set this much later than a call event wins over that event.
+PRESENCE_TOLERANCE = timedelta(seconds=5)
+MAX_CALL_ID_LENGTH = 150
+MAX_NUMBER_LENGTH = 200
+
+#: The interaction fields that the call's events decide (and overwrite on every event).
+CALL_FIELDS = ("offered_at", "answered_at", "ended_at", "wrapup_ended_at", "hold_seconds", "queue_id", "agent_id")
+
+# Events at the same instant are read in the order of the call's life.
+_LIFE_ORDER = {event: rank for rank, event in enumerate(CtiEventType.values)}
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """What :func:`call_state` needs of one event: its type and time, and the names it carried."""
+
+    event: str
+    timestamp: datetime
+    caller: str = ""
+    queue_id: int | None = None
+    agent_id: int | None = None
+
+    @property
+    def key(self) -> tuple[str, datetime | None]:
+        """What makes it the same event as another one of the call (see the module docstring)."""
+        return (self.event, self.timestamp if self.event in CTI_REPEATABLE_EVENTS else None)
+
+    def _sort_key(self) -> tuple:
+        return (self.timestamp, _LIFE_ORDER[self.event], self.caller, self.queue_id or 0, self.agent_id or 0)
+
+
+@dataclass(frozen=True)
+class Presence:
+    """The status a call puts its agent in, and the time of the event that says so."""
+
+    agent_id: int
+    status: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CallState:
+    """The interaction fields that a call's events decide, and the presence they imply.
+
+    It has the attributes of :class:`interactions.durations.Timed`, so the interaction's own
+    validation (:func:`interactions.durations.validation_errors`) runs on it before anything is saved.
+    """
+
+    offered_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    wrapup_ended_at: datetime | None
+    hold_seconds: int
+    queue_id: int | None
+    agent_id: int | None
+    caller: str
+    abandoned_event: bool
+    presence: Presence | None
+    channel: str = Channel.VOICE
+    direction: str = Direction.INBOUND
+    sentiment: float | None = None
+
+
+def call_state(events: Iterable[CallEvent]) -> CallState:
+    """The interaction that the set ``events`` of one call describes: a pure function of the set.
+
+    - ``offered_at``: the offer's timestamp; before the offer arrives, the earliest timestamp known;
+    - ``answered_at`` and ``agent``: the answer's; ``queue`` and caller: the offer's, or else those
+      of the earliest event that names one;
+    - ``ended_at``: the end's timestamp, or the abandon's; ``wrapup_ended_at``: the wrap-up end's,
+      once the end is known (the interaction may not have one before);
+    - ``hold_seconds``: see :func:`hold_seconds`;
+    - presence: see :func:`call_presence`.
+
+    Two events with the same key are one event (the first in time order is kept). Raises
+    ``ValueError`` for an empty set.
+    """
+    unique: dict[tuple[str, datetime | None], CallEvent] = {}
+    for item in sorted(events, key=CallEvent._sort_key):
+        unique.setdefault(item.key, item)
+    ordered = list(unique.values())
+    if not ordered:
+        raise ValueError("a call needs at least one event")
+    once = {item.event: item for item in ordered if item.event not in CTI_REPEATABLE_EVENTS}
+    offered = once.get(CtiEventType.OFFERED)
+    answered = once.get(CtiEventType.ANSWERED)
+    ended = once.get(CtiEventType.ENDED)
+    abandoned = once.get(CtiEventType.ABANDONED)
+    wrapup = once.get(CtiEventType.WRAPUP_ENDED)
+
+    end = ended or abandoned
+    answered_at = answered.timestamp if answered else None
+    ended_at = end.timestamp if end else None
+    return CallState(
+        offered_at=offered.timestamp if offered else ordered[0].timestamp,
+        answered_at=answered_at,
+        ended_at=ended_at,
+        wrapup_ended_at=wrapup.timestamp if wrapup and ended_at is not None else None,
+        hold_seconds=hold_seconds(ordered, answered_at=answered_at, ended_at=ended_at),
+        queue_id=_first_given(ordered, offered, "queue_id"),
+        agent_id=answered.agent_id if answered else None,
+        caller=_first_given(ordered, offered, "caller") or "",
+        abandoned_event=abandoned is not None,
+        presence=call_presence(answered=answered, ended=ended, wrapup_ended=wrapup),
+    )
+
+
+def _first_given(ordered: list[CallEvent], offered: CallEvent | None, attribute: str) -> Any:
+    if offered is not None and getattr(offered, attribute):
+        return getattr(offered, attribute)
+    return next((getattr(item, attribute) for item in ordered if getattr(item, attribute)), None)
+
+
+def hold_seconds(events: Iterable[CallEvent], *, answered_at: datetime | None, ended_at: datetime | None) -> int:
+    """Seconds on hold: each hold lasts from a ``call.held`` to the next ``call.resumed``.
+
+    A second ``call.held`` while on hold, or a ``call.resumed`` while not, changes nothing; a hold
+    still open when the call ends counts until the end (and not at all before the end is known).
+    Holds count only between the answer and the end (0 before the answer is known), so hold time
+    never exceeds the conversation. A hold and a resume at the same instant are read in the order
+    that pairs them (resume first when on hold, hold first otherwise). Rounded to whole seconds.
+    """
+    if answered_at is None:
+        return 0
+    kinds_at: dict[datetime, set[str]] = {}
+    for item in events:
+        if item.event in CTI_REPEATABLE_EVENTS:
+            kinds_at.setdefault(item.timestamp, set()).add(item.event)
+
+    def span(start: datetime, stop: datetime) -> timedelta:
+        start = max(start, answered_at)
+        stop = min(stop, ended_at) if ended_at is not None else stop
+        return max(stop - start, timedelta(0))
+
+    total, since = timedelta(0), None
+    for at in sorted(kinds_at):
+        on_hold = since is not None
+        order = (CtiEventType.RESUMED, CtiEventType.HELD) if on_hold else (CtiEventType.HELD, CtiEventType.RESUMED)
+        for kind in order:
+            if kind not in kinds_at[at]:
+                continue
+            if kind == CtiEventType.HELD and since is None:
+                since = at
+            elif kind == CtiEventType.RESUMED and since is not None:
+                total, since = total + span(since, at), None
+    if since is not None and ended_at is not None:
+        total += span(since, ended_at)
+    seconds = round(total.total_seconds())
+    if ended_at is not None:
+        seconds = min(seconds, math.floor((ended_at - answered_at).total_seconds()))
+    return max(seconds, 0)
+
+
+def call_presence(
+    *, answered: CallEvent | None, ended: CallEvent | None, wrapup_ended: CallEvent | None
+) -> Presence | None:
+    """The status the call's latest presence event puts its agent in (``None``: never answered)."""
+    if answered is None or answered.agent_id is None:
+        return None
+    steps = [(answered, Status.BUSY), (ended, Status.WRAP_UP), (wrapup_ended, Status.AVAILABLE)]
+    item, status = max(
+        ((item, status) for item, status in steps if item is not None),
+        key=lambda step: (step[0].timestamp, _LIFE_ORDER[step[0].event]),
+    )
+    return Presence(agent_id=answered.agent_id, status=status, at=item.timestamp)
+
+
+def call_state_errors(state: CallState) -> dict[str, list[str]]:
+    """Request field → messages for a state that no interaction may have (empty when fine)."""
+    errors: dict[str, list[str]] = {}
+    if state.abandoned_event and state.answered_at is not None:
+        errors["event"] = [_("This call was abandoned: it cannot also have been answered.")]
+    for message in durations.validation_errors(state).values():
+        # Every impossible combination comes from the events' timestamps.
+        errors.setdefault("timestamp", []).append(str(message))
+    return errors
+
+
+def caller_number(raw: str | None) -> str | None:
+    """The caller's number in E.164, or ``None`` (withheld, anonymous, not a number).
+
+    Accepts any usual format, also as a ``tel:`` or ``sip:`` address (``sip:0612345678@pbx``).
+    """
+    text = (raw or "").strip()
+    if text[:4].lower() in ("tel:", "sip:"):
+        text = text[4:].split("@", 1)[0].split(";", 1)[0]
+    return try_normalize_phone(text) if text else None
+
+
+def customer_id_for_caller(raw: str | None) -> int | None:
+    """The id of the customer having the caller's number, ``None`` when unknown or withheld.
+
+    Several customers may share a number: as on the screen pop (``customers.selectors``), the one
+    holding it as primary wins, then the most recently updated. One query.
+    """
+    number = caller_number(raw)
+    if number is None:
+        return None
+    return (
+        ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, value=number, customer__erased_at__isnull=True)
+        .order_by("-is_primary", "-customer__updated_at", "customer_id")
+        .values_list("customer_id", flat=True)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class CtiOutcome:
+    """What became of one delivered event: the call's interaction, and whether it was a repeat."""
+
+    call_id: str
+    event: str
+    interaction: Interaction
+    duplicate: bool
+
+
+def _check_input(
+    *,
+    event: str,
+    call_id: str,
+    timestamp: datetime,
+    caller: str,
+    agent: AbstractBaseUser | None,
+    now: datetime,
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if event not in CtiEventType.values:
+        errors["event"] = [_("Choose one of: %(events)s.") % {"events": ", ".join(CtiEventType.values)}]
+    if not call_id.strip() or len(call_id) > MAX_CALL_ID_LENGTH:
+        errors["call_id"] = [_("Give the call id, at most %(max)s characters.") % {"max": MAX_CALL_ID_LENGTH}]
+    if timezone.is_naive(timestamp):
+        errors["timestamp"] = [_("Give the time with its UTC offset (…+01:00 or …Z).")]
+    elif timestamp > now + MAX_CLOCK_SKEW:
+        errors["timestamp"] = [_("This time is in the future: check the telephony system's clock.")]
+    elif timestamp < MIN_TIMESTAMP:
+        errors["timestamp"] = [_("This time is before the year 2000: check the telephony system's clock.")]
+    if len(caller) > MAX_NUMBER_LENGTH:
+        errors["from"] = [_("At most %(max)s characters.") % {"max": MAX_NUMBER_LENGTH}]
+    if agent is None and event == CtiEventType.ANSWERED:
+        errors["agent"] = [_("Name the agent who answered the call.")]
+    elif agent is not None and getattr(agent, "agent_profile", None) is None:
+        errors["agent"] = [_("This user is not an agent.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def cti_event_apply(
+    *,
+    event: str,
+    call_id: str,
+    timestamp: datetime,
+    caller: str = "",
+    queue: Queue | None = None,
+    agent: AbstractBaseUser | None = None,
+    payload: dict[str, Any] | None = None,
+    by: AbstractBaseUser | None = None,
+    now: datetime | None = None,
+) -> CtiOutcome:
+    """Apply one call event from the telephony system (SPEC §7), exactly once.
+
+    ``caller`` is the ``from`` number as received (any format, may be blank), ``payload`` the
+    event's fields as received (kept with the event). The call's interaction (voice, inbound,
+    ``source`` ``"cti"``, ``external_id`` the call id) is created by the first event of the call,
+    whichever it is, and recomputed from all the call's events by each new one. A repeat (same key,
+    see the module docstring) returns the interaction with ``duplicate`` set and changes nothing.
+
+    The interaction's customer is the one matched by the caller number, looked up again only when
+    the call's caller number changes, so a customer set by hand during the call stays. The fields in
+    :data:`CALL_FIELDS` belong to the telephony system and are overwritten; the agent's notes,
+    disposition, ticket and the like are never touched.
+
+    Raises ``ValidationError`` (request field → messages) for bad input or for an event that would
+    make the interaction impossible; then nothing at all is stored.
+    """
+    now = now or timezone.now()
+    caller = (caller or "").strip()
+    _check_input(event=event, call_id=call_id, timestamp=timestamp, caller=caller, agent=agent, now=now)
+    call = _lock_call(call_id)
+    stored = [
+        CallEvent(item.event, item.timestamp, item.caller, item.queue_id, item.agent_id) for item in call.events.all()
+    ]
+    incoming = CallEvent(event, timestamp, caller, queue.pk if queue else None, agent.pk if agent else None)
+    duplicate = any(item.key == incoming.key for item in stored)
+    if duplicate and call.interaction is not None:
+        return CtiOutcome(call_id=call_id, event=event, interaction=call.interaction, duplicate=True)
+
+    state = call_state([*stored] if duplicate else [*stored, incoming])
+    errors = call_state_errors(state)
+    if errors:
+        raise ValidationError(errors)
+    if not duplicate:
+        CtiEvent.objects.create(
+            cti_call=call,
+            event=event,
+            timestamp=timestamp,
+            caller=caller,
+            queue=queue,
+            agent=agent,
+            payload=payload or {},
+            received_by=by if by is not None and by.is_authenticated else None,
+        )
+    interaction = _save_interaction(call=call, state=state, by=by)
+    if not duplicate:
+        _follow_presence(call=call, presence=state.presence)
+        _announce(event, interaction)
+    return CtiOutcome(call_id=call_id, event=event, interaction=interaction, duplicate=duplicate)
+
+
+def _lock_call(call_id: str) -> CtiCall:
+    """The call's row, created if new, locked until the transaction ends (the lock that serializes
+    the events of one call). A concurrent first insert of the same call id makes ``get_or_create``
+    fall back, inside its savepoint, to reading (and locking) the row the other transaction made."""
+    calls = CtiCall.objects.select_for_update(of=("self",)).select_related("interaction")
+    call, _created = calls.get_or_create(call_id=call_id)
+    return call
+
+
+def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser | None) -> Interaction:
+    interaction = call.interaction
+    created = interaction is None
+    if created:
+        # An interaction stored with this call id by another route (the interactions API) is this call.
+        interaction = Interaction.objects.filter(source=CTI_SOURCE, external_id=call.call_id).first() or Interaction(
+            channel=Channel.VOICE, direction=Direction.INBOUND, source=CTI_SOURCE, external_id=call.call_id
+        )
+    changed = [field for field in CALL_FIELDS if getattr(interaction, field) != getattr(state, field)]
+    for field in CALL_FIELDS:
+        setattr(interaction, field, getattr(state, field))
+    if state.caller != call.caller or interaction.pk is None:
+        interaction.customer_id = customer_id_for_caller(state.caller)
+        changed.append("customer_id")
+        call.caller = state.caller
+    if interaction.pk is not None and not changed and not created:
+        return interaction
+    interaction._history_user = by
+    # The related rows were read from the database just now, and the call's lock makes it the one
+    # interaction of its call id (the unique constraint in the database stays the last line); the
+    # timestamps were checked on the state already, and are checked again as the model's own rule.
+    interaction.full_clean(
+        exclude=["customer", "agent", "queue", "ticket", "disposition", "script_version"], validate_constraints=False
+    )
+    if interaction.pk is None:
+        interaction.save()
+    else:
+        fields = {f.removesuffix("_id") for f in changed} | {"updated_at"}
+        interaction.save(update_fields=sorted(fields))
+    if created:
+        call.interaction = interaction
+    call.save(update_fields=["interaction", "caller", "updated_at"])
+    return interaction
+
+
+def _follow_presence(*, call: CtiCall, presence: Presence | None) -> None:
+    """Put the call's agent in the status of the call's latest presence event (module docstring)."""
+    if presence is None:
+        return
+    if (call.presence_agent_id, call.presence_status, call.presence_at) == (
+        presence.agent_id,
+        presence.status,
+        presence.at,
+    ):
+        return
+    # Lock the agent first: two calls of one agent then decide one after the other, and the second
+    # sees the presence the first recorded.
+    profile = AgentProfile.objects.select_for_update().filter(user_id=presence.agent_id).first()
+    if profile is None:
+        return
+    newer_call = (
+        CtiCall.objects.filter(presence_agent_id=presence.agent_id, presence_at__gt=presence.at)
+        .exclude(pk=call.pk)
+        .exists()
+    )
+    if newer_call or profile.status_since > presence.at + PRESENCE_TOLERANCE:
+        return
+    agent_set_status(profile=profile, status=presence.status, at=max(presence.at, profile.status_since))
+    call.presence_agent_id, call.presence_status, call.presence_at = presence.agent_id, presence.status, presence.at
+    call.save(update_fields=["presence_agent", "presence_status", "presence_at", "updated_at"])
+
+
+#: The one call point of live events for CTI: which announcement each newly applied event makes.
+_ANNOUNCEMENTS = {
+    CtiEventType.OFFERED: live.call_offered_on_commit,
+    CtiEventType.ANSWERED: live.call_answered_on_commit,
+    CtiEventType.ENDED: live.interaction_logged_on_commit,
+    CtiEventType.ABANDONED: live.interaction_logged_on_commit,
+    CtiEventType.WRAPUP_ENDED: live.interaction_logged_on_commit,
+}
+
+
+def _announce(event: str, interaction: Interaction) -> None:
+    """Tell the live layer, after commit, what the event changed (holds and resumes: nothing)."""
+    announce = _ANNOUNCEMENTS.get(event)
+    if announce is not None:
+        announce(interaction)
+
+
+@transaction.atomic
+def cti_call_erase_numbers(*, interaction: Interaction) -> int:
+    """Blank the caller and called numbers kept with the call events of ``interaction`` (for the
+    data-protection erasure of its customer); returns how many events were cleaned."""
+    call = CtiCall.objects.select_for_update().filter(interaction=interaction).first()
+    if call is None:
+        return 0
+    events = list(call.events.all())
+    for item in events:
+        item.caller = ""
+        item.payload = {key: value for key, value in item.payload.items() if key not in ("from", "to")}
+    CtiEvent.objects.bulk_update(events, ["caller", "payload"])
+    call.caller = ""
+    call.save(update_fields=["caller", "updated_at"])
+    return len(events)
