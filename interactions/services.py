@@ -1,8 +1,9 @@
 """Every write on interactions and tickets (STYLE.md: services own writes).
 
 Tickets: a write locks the ticket row (:func:`ticket_lock`) before it reads what it changes, so
-that two writers never overwrite each other; every change of the row raises ``version`` (an edit,
-the first response, an escalation). Live events leave from here, after commit, through
+that two writers never overwrite each other. Every edit raises ``version`` (a client's change, an
+escalation); the first-response stamp does not, since it is recorded by the system, not edited:
+a client who read the ticket before a reply was sent may still save its own change (SPEC §5). Live events leave from here, after commit, through
 :mod:`contactcenter.live.events`.
 
 Status workflow (:data:`TICKET_TRANSITIONS`)::
@@ -147,8 +148,8 @@ def ticket_create(*, subject: str, by: AbstractBaseUser | None = None, **fields:
 def ticket_save_changes(
     *, ticket: Ticket, changed: set[str], by: AbstractBaseUser | None = None, now: datetime | None = None
 ) -> Ticket:
-    """Save edits to a ticket: raise its version, move the SLA on a priority change, stamp
-    resolution and closing times on those statuses."""
+    """Save edits to a ticket: raise its version (unless only ``first_responded_at`` is stamped),
+    move the SLA on a priority change, stamp resolution and closing times on those statuses."""
     now = now or timezone.now()
     if "priority" in changed:
         ticket.sla_policy, ticket.first_response_due, ticket.resolution_due = ticket_sla_due(
@@ -161,7 +162,8 @@ def ticket_save_changes(
             ticket.closed_at = now
         if ticket.status in ("new", "open", "pending"):
             ticket.resolved_at = ticket.closed_at = None
-    ticket.version += 1
+    if changed - {"first_responded_at"}:
+        ticket.version += 1
     ticket._history_user = by
     ticket.full_clean()
     ticket.save()
@@ -294,7 +296,7 @@ def ticket_record_first_response(*, ticket: Ticket, at: datetime, by: AbstractBa
     """Record ``at`` as the ticket's first response unless an earlier one is known.
 
     A response from before the ticket existed does not count. Locks the row; returns the saved
-    ticket when it changed (its version raised), ``None`` otherwise. ``ticket`` (the caller's
+    ticket when it changed (its version kept: a stamp is no edit), ``None`` otherwise. ``ticket`` (the caller's
     instance) is brought up to date too.
     """
     with transaction.atomic():
@@ -311,8 +313,8 @@ def ticket_record_first_response(*, ticket: Ticket, at: datetime, by: AbstractBa
 def ticket_comment_add(
     *, ticket: Ticket, body: str, public: bool = False, author: AbstractBaseUser | None = None
 ) -> TicketComment:
-    """Add a comment; the first public one is the ticket's first response (which raises the
-    ticket's version). The assignee gets ``ticket_updated``."""
+    """Add a comment; the first public one is the ticket's first response (the ticket's version
+    stays). The assignee gets ``ticket_updated``."""
     comment = TicketComment(ticket=ticket, body=body, public=public, author=author)
     comment.full_clean()
     comment.save()

@@ -136,7 +136,9 @@ class TestVersions:
         assert response.status_code == 200
         assert response.data["version"] == 1
 
-    def test_the_first_public_comment_raises_the_version_and_others_do_not(self, org, agent):
+    def test_comments_stamp_the_first_response_without_raising_the_version(self, org, agent):
+        # SPEC §5 (and the contract smoke check): a client that read version 1, then replied
+        # publicly, still saves its change with version 1.
         ticket = TicketFactory(queue=org.queue_a)
         agent.post(comments(ticket.pk), {"body": "Internal note"})
         ticket.refresh_from_db()
@@ -146,8 +148,10 @@ class TestVersions:
         agent.post(comments(ticket.pk), {"body": "Update", "public": True})
 
         ticket.refresh_from_db()
-        assert ticket.version == 2
+        assert ticket.version == 1
         assert ticket.first_responded_at == parse_datetime(reply.data["created_at"])
+        assert agent.patch(detail(ticket.pk), {"version": 1, "status": "open"}).status_code == 200
+        assert agent.patch(detail(ticket.pk), {"version": 1, "status": "pending"}).status_code == 409
 
 
 @race
@@ -280,7 +284,7 @@ class TestFirstResponse:
         outbound = {**inbound, "direction": "outbound"}
         assert agent.post(reverse("interaction-list"), outbound).status_code == 201
         ticket.refresh_from_db()
-        assert (ticket.first_responded_at, ticket.version) == (sent_at, 2)
+        assert (ticket.first_responded_at, ticket.version) == (sent_at, 1)  # a stamp, not an edit
 
     def test_an_unanswered_outbound_call_is_no_response_until_answered(self, org, agent):
         ticket = TicketFactory(queue=org.queue_a)
