@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -176,3 +178,42 @@ def normalize_contact_value(kind: str, value: str) -> str:
     if not value:
         raise ValidationError({"value": [_("Enter a handle.")]})
     return value
+
+
+class ErasureRecord(models.Model):
+    """One data-protection erasure, recorded without personal data (SPEC §8).
+
+    It names the customer by id only (the anonymous row stays, but the record outlives a later
+    deletion), says who asked and when, and counts what was erased.
+    """
+
+    customer_id = models.BigIntegerField(_("customer id"), db_index=True)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("erased by"),
+    )
+    erased_by_username = models.CharField(
+        _("erased by (username)"),
+        max_length=150,
+        blank=True,
+        help_text=_("Kept when the user is deleted later."),
+    )
+    erased_at = models.DateTimeField(_("erased at"), default=timezone.now)
+    counts = models.JSONField(
+        _("what was erased"),
+        default=dict,
+        blank=True,
+        help_text=_("Rows blanked or deleted, by kind: contact points, interactions, tickets, history rows…"),
+    )
+
+    class Meta:
+        ordering = ["-erased_at", "-id"]
+        verbose_name = _("erasure record")
+        verbose_name_plural = _("erasure records")
+
+    def __str__(self) -> str:
+        return _("Erasure of customer #%(id)s") % {"id": self.customer_id}

@@ -1,0 +1,382 @@
+"""Every read on customers, with its joins (STYLE.md: selectors own reads).
+
+Each selector takes the user it reads for and goes through :mod:`contactcenter.access`, so that a
+list, a search, a screen pop, a timeline or an export only ever shows what that user may see.
+Query counts are fixed: contact points come in one prefetch, tickets and interactions in one
+query each, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import heapq
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
+from django.db.models.lookups import Contains, StartsWith
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from contactcenter import access
+from customers.models import ContactPoint, Customer, ErasureRecord
+from customers.phones import normalize_phone, try_normalize_phone
+from interactions.models import OPEN_TICKET_STATUSES, Interaction, Ticket, TicketComment
+from kpis.models import SurveyResponse
+
+#: A search term longer than this is refused (400 naming ``search``): nobody types it, and every
+#: word of a term costs a subquery.
+MAX_SEARCH_LENGTH = 200
+#: Words of a search term beyond this many are refused too.
+MAX_SEARCH_WORDS = 8
+#: A search word this short matches the start of a field, not anywhere in it: as a substring it
+#: would match nearly every customer, and a trigram index cannot serve it (it has no trigram).
+SHORT_WORD = 2
+#: The screen pop shows this many of the caller's newest interactions (SPEC §5: last 10).
+SCREEN_POP_INTERACTIONS = 10
+#: … and at most this many open tickets, newest first.
+SCREEN_POP_OPEN_TICKETS = 20
+#: … and names at most this many other customers sharing the caller's number.
+SCREEN_POP_OTHER_CUSTOMERS = 5
+#: Timeline entries per page, by default and at most.
+TIMELINE_DEFAULT_LIMIT = 50
+TIMELINE_MAX_LIMIT = 200
+#: Contact point kinds the API shows on a customer (social handles stay in the export).
+SHOWN_KINDS = (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL)
+
+
+def contact_points_prefetch() -> Prefetch:
+    """The phones and emails of a page of customers in one query, primary first."""
+    points = ContactPoint.objects.filter(kind__in=SHOWN_KINDS).order_by("-is_primary", "id")
+    return Prefetch("contact_points", queryset=points)
+
+
+def customer_queryset(*, user: AbstractBaseUser) -> QuerySet[Customer]:
+    """The customers ``user`` may see, with their phones and emails prefetched."""
+    return access.customers_for(user).prefetch_related(contact_points_prefetch())
+
+
+def _text_matches(field: str, word: str) -> Q:
+    """``word`` appears in ``field``, whatever the case; a word of one or two characters must
+    start the field (see :data:`SHORT_WORD`).
+
+    On PostgreSQL the test is ``lower(field) LIKE '%word%'``, the exact expression of the trigram
+    indexes of migration 0003 (``icontains`` would compile to ``UPPER()`` and miss them). SQLite's
+    ``LOWER()`` and ``LIKE`` only fold ASCII letters: there ``icontains`` with the word as typed is
+    the best it can do (``Élodie`` finds Élodie, ``élodie`` does not).
+    """
+    short = len(word) <= SHORT_WORD
+    if connection.vendor == "postgresql":
+        lookup = StartsWith if short else Contains
+        return Q(lookup(Lower(field), word.lower()))
+    return Q(**{f"{field}__{'istartswith' if short else 'icontains'}": word})
+
+
+def _search_terms(raw: str) -> str:
+    """The search term with its whitespace collapsed; ``ValidationError`` naming ``search`` when it
+    is too long or carries characters no one types."""
+    if any(ord(char) < 32 and char not in "\t\n\r" for char in raw):
+        raise ValidationError({"search": [_("The search term contains control characters.")]})
+    term = " ".join(raw.split())
+    if len(term) > MAX_SEARCH_LENGTH:
+        raise ValidationError(
+            {"search": [_("A search term has at most %(max)s characters.") % {"max": MAX_SEARCH_LENGTH}]}
+        )
+    if len(term.split()) > MAX_SEARCH_WORDS:
+        raise ValidationError({"search": [_("A search term has at most %(max)s words.") % {"max": MAX_SEARCH_WORDS}]})
+    return term
+
+
+def customer_search(queryset: QuerySet[Customer], term: str) -> QuerySet[Customer]:
+    """Narrow ``queryset`` to the customers matching ``term`` (SPEC §5 ``?search=``).
+
+    - A term that normalizes to a phone number (``06 12 34 56 78``, ``+33 6 12 34 56 78``,
+      ``0033612345678``…) matches customers having exactly that number.
+    - Otherwise every word of the term must appear, case-insensitively, in the first name, the
+      last name, the company or one of the emails of the customer (not necessarily the same one);
+      a word of one or two characters must start one of them (``a martin``: Anne Martin).
+    - A blank term matches everything. ``ValidationError`` naming ``search`` for an unusable term.
+    """
+    term = _search_terms(term)
+    if not term:
+        return queryset
+    e164 = try_normalize_phone(term)
+    if e164 is not None:
+        owners = ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, value=e164).values("customer_id")
+        return queryset.filter(pk__in=owners)
+    words = list(dict.fromkeys(term.split()))
+    # The longest word is likely the most selective: its matches, found through the trigram
+    # indexes (one UNION, so that each side uses its own index), are the candidates; the other
+    # words are then checked on those rows only, instead of each materializing its own matches.
+    driver = max(words, key=len)
+    queryset = queryset.filter(
+        pk__in=_name_matches(driver).values("pk").union(_email_matches(driver).values("customer_id"))
+    )
+    for word in words:
+        if word != driver:
+            queryset = queryset.filter(
+                _name_condition(word) | Q(Exists(_email_matches(word).filter(customer_id=OuterRef("pk"))))
+            )
+    return queryset
+
+
+def _name_condition(word: str) -> Q:
+    return _text_matches("first_name", word) | _text_matches("last_name", word) | _text_matches("company", word)
+
+
+def _name_matches(word: str) -> QuerySet[Customer]:
+    return Customer.objects.filter(_name_condition(word)).order_by()
+
+
+def _email_matches(word: str) -> QuerySet[ContactPoint]:
+    # Emails are stored lower-case: ``value`` itself is what the trigram index holds.
+    lookup = "value__startswith" if len(word) <= SHORT_WORD else "value__contains"
+    return ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, **{lookup: word.lower()}).order_by()
+
+
+def customer_list(*, user: AbstractBaseUser, search: str = "", erased: bool = False) -> QuerySet[Customer]:
+    """The customers ``user`` may see, matching ``search`` (see :func:`customer_search`), ordered
+    by last name, first name and id, with their phones and emails prefetched.
+
+    Erased customers (anonymous rows kept for the KPIs) are left out, unless ``erased`` is true:
+    then only they are listed.
+    """
+    queryset = customer_queryset(user=user).filter(erased_at__isnull=not erased)
+    return customer_search(queryset, search).order_by("last_name", "first_name", "id")
+
+
+# --- Screen pop ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScreenPop:
+    """What an agent sees when a call rings: who, what is open, what happened lately."""
+
+    customer: Customer
+    open_tickets: list[Ticket]
+    last_interactions: list[Interaction]
+    other_customer_ids: list[int]
+
+
+def customer_screen_pop(*, user: AbstractBaseUser, phone: str) -> ScreenPop | None:
+    """The screen pop for a caller's number typed or sent in any usual format.
+
+    ``ValidationError`` naming ``phone`` when ``phone`` is not a phone number; ``None`` when no
+    customer ``user`` may see has it. Several customers may share a number (a family, a switchboard):
+    the one holding it as primary wins, then the most recently updated; the others are listed by id.
+    Open tickets and interactions are the ones ``user`` may see. Five queries, whatever the data.
+    """
+    try:
+        e164 = normalize_phone(phone)
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.messages}) from None
+    owner_ids = list(
+        ContactPoint.objects.filter(
+            kind=ContactPoint.Kind.PHONE,
+            value=e164,
+            customer__in=access.customers_for(user).filter(erased_at__isnull=True),
+        )
+        .order_by("-is_primary", "-customer__updated_at", "customer_id")
+        .values_list("customer_id", flat=True)[: SCREEN_POP_OTHER_CUSTOMERS + 1]
+    )
+    if not owner_ids:
+        return None
+    customer = customer_queryset(user=user).get(pk=owner_ids[0])
+    open_tickets = list(
+        access.tickets_for(user)
+        .filter(customer=customer, status__in=OPEN_TICKET_STATUSES)
+        .select_related("queue", "assignee", "category")
+        .order_by("-created_at", "-id")[:SCREEN_POP_OPEN_TICKETS]
+    )
+    last_interactions = list(
+        access.interactions_for(user)
+        .filter(customer=customer)
+        .select_related("agent", "queue", "disposition")
+        .order_by("-offered_at", "-id")[:SCREEN_POP_INTERACTIONS]
+    )
+    others = list(dict.fromkeys(pk for pk in owner_ids[1:] if pk != customer.pk))
+    return ScreenPop(customer, open_tickets, last_interactions, others)
+
+
+# --- Timeline -----------------------------------------------------------------------------------
+
+#: Entries sharing a timestamp are ordered by kind (comment, ticket, interaction), then id.
+_KIND_RANK = {"interaction": 0, "ticket": 1, "comment": 2}
+
+
+@dataclass(frozen=True, order=True)
+class TimelineKey:
+    """Where an entry sits in the timeline: newest first, ties broken by kind then id."""
+
+    at: datetime
+    rank: int
+    id: int
+
+    @property
+    def kind(self) -> str:
+        return next(kind for kind, rank in _KIND_RANK.items() if rank == self.rank)
+
+    def encode(self) -> str:
+        text = f"{self.at.isoformat()}|{self.kind}|{self.id}"
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, cursor: str) -> TimelineKey:
+        """The key encoded by :meth:`encode`; ``ValidationError`` naming ``cursor`` otherwise."""
+        problem = ValidationError({"cursor": [_("This cursor is not one the timeline gave out.")]})
+        if len(cursor) > 200:
+            raise problem
+        try:
+            text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+            at_text, kind, id_text = text.split("|")
+            at = parse_datetime(at_text)
+            pk = int(id_text)
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise problem from None
+        if at is None or timezone.is_naive(at) or kind not in _KIND_RANK or not 0 < pk < 2**63:
+            raise problem
+        return cls(at, _KIND_RANK[kind], pk)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: str
+    at: datetime
+    obj: Interaction | Ticket | TicketComment
+
+    @property
+    def key(self) -> TimelineKey:
+        return TimelineKey(self.at, _KIND_RANK[self.kind], self.obj.pk)
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    entries: list[TimelineEntry]
+    next_cursor: str | None
+
+
+def _older_than(time_field: str, kind: str, cursor: TimelineKey | None) -> Q:
+    """Rows of ``kind`` that come after ``cursor`` in the timeline (older, or tied and lower)."""
+    if cursor is None:
+        return Q()
+    rank = _KIND_RANK[kind]
+    older = Q(**{f"{time_field}__lt": cursor.at})
+    if rank < cursor.rank:
+        return older | Q(**{time_field: cursor.at})
+    if rank == cursor.rank:
+        return older | Q(**{time_field: cursor.at, "pk__lt": cursor.id})
+    return older
+
+
+def customer_timeline(
+    *,
+    user: AbstractBaseUser,
+    customer: Customer,
+    cursor: str | None = None,
+    limit: int = TIMELINE_DEFAULT_LIMIT,
+) -> TimelinePage:
+    """One page of the customer's history across every channel, newest first.
+
+    Entries are the interactions (at ``offered_at``), the tickets (at ``created_at``) and the
+    comments of those tickets (at ``created_at``) that ``user`` may see. ``cursor`` is the
+    ``next_cursor`` of the previous page; ``limit`` is clamped to ``1…TIMELINE_MAX_LIMIT``.
+    Three queries whatever the limit: each source reads at most ``limit + 1`` rows.
+    """
+    limit = max(1, min(limit, TIMELINE_MAX_LIMIT))
+    key = TimelineKey.decode(cursor) if cursor else None
+    tickets = access.tickets_for(user).filter(customer=customer)
+    sources: list[tuple[str, str, QuerySet]] = [
+        (
+            "interaction",
+            "offered_at",
+            access.interactions_for(user).filter(customer=customer).select_related("agent", "queue", "disposition"),
+        ),
+        ("ticket", "created_at", tickets.select_related("queue", "assignee", "category")),
+        (
+            "comment",
+            "created_at",
+            TicketComment.objects.filter(ticket__in=tickets.values("pk")).select_related("ticket", "author"),
+        ),
+    ]
+    streams = []
+    for kind, time_field, queryset in sources:
+        rows = queryset.filter(_older_than(time_field, kind, key)).order_by(f"-{time_field}", "-pk")[: limit + 1]
+        streams.append([TimelineEntry(kind, getattr(row, time_field), row) for row in rows])
+    merged = list(heapq.merge(*streams, key=lambda entry: entry.key, reverse=True))
+    page = merged[:limit]
+    next_cursor = page[-1].key.encode() if len(merged) > limit else None
+    return TimelinePage(page, next_cursor)
+
+
+# --- Export -------------------------------------------------------------------------------------
+
+EXPORT_FORMAT = "switchboard.customer-export/1"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _row(obj: Model, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Every stored field of ``obj``, foreign keys as ids under the field's name."""
+    return {
+        field.name: _jsonable(getattr(obj, field.attname))
+        for field in obj._meta.concrete_fields
+        if field.name not in exclude
+    }
+
+
+def customer_export(*, user: AbstractBaseUser, customer: Customer) -> dict[str, Any]:
+    """Everything Switchboard holds on ``customer``, as JSON-ready data (a data-protection access
+    request, SPEC §5).
+
+    Every stored field of the customer, its contact points (social handles included), the
+    interactions linked to it with their survey responses, its tickets with their comments, the
+    field history of the customer and of its contact points, and the erasures done on it. Rows
+    ``user`` may not see are left out (an admin, the only role allowed to export, sees all).
+    A fixed number of queries.
+    """
+    visible_interactions = access.interactions_for(user).filter(customer=customer)
+    interactions = list(visible_interactions.order_by("offered_at", "id"))
+    surveys = list(
+        SurveyResponse.objects.filter(interaction__in=visible_interactions.values("pk")).order_by("created_at", "id")
+    )
+    tickets = list(
+        access.tickets_for(user).filter(customer=customer).prefetch_related("comments").order_by("created_at", "id")
+    )
+    history = Customer.history.model.objects.filter(id=customer.pk).order_by("history_date", "history_id")
+    point_history = ContactPoint.history.model.objects.filter(customer_id=customer.pk).order_by(
+        "history_date", "history_id"
+    )
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": timezone.now().isoformat(),
+        "customer": _row(customer),
+        "contact_points": [_row(point, exclude=("customer",)) for point in customer.contact_points.order_by("id")],
+        "interactions": [_row(interaction, exclude=("customer",)) for interaction in interactions],
+        "survey_responses": [_row(survey) for survey in surveys],
+        "tickets": [
+            {
+                **_row(ticket, exclude=("customer",)),
+                "comments": [_row(comment, exclude=("ticket",)) for comment in ticket.comments.all()],
+            }
+            for ticket in tickets
+        ],
+        "history": {
+            "customer": [_row(row) for row in history],
+            "contact_points": [_row(row) for row in point_history],
+        },
+        "erasures": [_row(record) for record in ErasureRecord.objects.filter(customer_id=customer.pk)],
+    }
