@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -24,7 +24,6 @@ from contactcenter.access import interactions_for, tickets_for
 from contactcenter.admin_utils import ReadOnlyHistoryAdmin, ViewerAwareAdmin, admin_changelist_link, viewer_of, visible
 from customers.admin import interactions_table, phone_search
 from interactions.models import (
-    OPEN_TICKET_STATUSES,
     BusinessHours,
     Disposition,
     Holiday,
@@ -34,6 +33,7 @@ from interactions.models import (
     TicketCategory,
     TicketComment,
 )
+from interactions.querysets import overdue_q
 from interactions.services import ticket_comment_add, ticket_save_changes, ticket_save_new
 from kpis.models import SurveyResponse
 
@@ -178,13 +178,6 @@ class InteractionAdmin(ReadOnlyHistoryAdmin):
 # --- Tickets --------------------------------------------------------------------------------
 
 
-def _overdue_q(now: Any) -> Q:
-    """Open tickets past their resolution due time, or past their first-response due time
-    without a first response."""
-    late = Q(resolution_due__lt=now) | Q(first_responded_at__isnull=True, first_response_due__lt=now)
-    return Q(status__in=OPEN_TICKET_STATUSES) & late
-
-
 class OverdueFilter(admin.SimpleListFilter):
     title = _("SLA")
     parameter_name = "overdue"
@@ -194,9 +187,9 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "yes":
-            return queryset.filter(_overdue_q(timezone.now()))
+            return queryset.filter(overdue_q(timezone.now()))
         if self.value() == "no":
-            return queryset.exclude(_overdue_q(timezone.now()))
+            return queryset.exclude(overdue_q(timezone.now()))
         return queryset
 
 

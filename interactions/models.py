@@ -215,6 +215,13 @@ class Ticket(CleanCheckedConstraintsModel):
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
     resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
+    sla_paused_at = models.DateTimeField(
+        _("SLA paused since"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set while the ticket is pending on the customer: its SLA clocks stop."),
+    )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     version = models.PositiveIntegerField(

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
+
+#: Tickets whose SLA clocks run: a pending ticket waits on the customer, its clocks are paused.
+SLA_RUNNING_STATUSES = ("new", "open")
+
+
+def overdue_q(now: datetime) -> Q:
+    """The one definition of an overdue ticket: SLA running (new or open) and past its
+    resolution due time, or past its first-response due time without a first response."""
+    late = Q(resolution_due__lt=now) | Q(first_responded_at__isnull=True, first_response_due__lt=now)
+    return Q(status__in=SLA_RUNNING_STATUSES) & late
 
 
 class InteractionQuerySet(models.QuerySet):
@@ -28,8 +39,8 @@ class TicketQuerySet(models.QuerySet):
         return self.filter(queue=queue)
 
     def overdue(self, now: datetime | None = None) -> TicketQuerySet:
-        """Open tickets past their resolution due time."""
-        return self.open().filter(resolution_due__lt=now or timezone.now())
+        """Tickets past a due time while their SLA runs (see :func:`overdue_q`)."""
+        return self.filter(overdue_q(now or timezone.now()))
 
     def with_relations(self) -> TicketQuerySet:
         return self.select_related("customer", "queue", "team", "assignee", "category", "sla_policy")

@@ -9,7 +9,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from contactcenter import access
-from interactions.models import OPEN_TICKET_STATUSES, SlaBreach, Ticket, TicketComment, TicketEscalation, TicketStatus
+from interactions.models import SlaBreach, Ticket, TicketComment, TicketEscalation, TicketStatus
+from interactions.querysets import overdue_q
 
 #: Statuses whose SLA clock runs: a pending ticket waits on the customer and is not escalated.
 ESCALATED_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN)
@@ -27,10 +28,8 @@ def ticket_list(*, user: AbstractBaseUser) -> QuerySet[Ticket]:
 
 
 def ticket_overdue_q(now: datetime) -> Q:
-    """Open tickets (new, open, pending) past their resolution due time, or past their
-    first-response due time without a first response. The same test as the admin's filter."""
-    late = Q(resolution_due__lt=now) | Q(first_responded_at__isnull=True, first_response_due__lt=now)
-    return Q(status__in=OPEN_TICKET_STATUSES) & late
+    """Overdue tickets as a filter (the definition lives in :func:`interactions.querysets.overdue_q`)."""
+    return overdue_q(now)
 
 
 def ticket_comments(*, ticket: Ticket) -> QuerySet[TicketComment]:

@@ -3,8 +3,10 @@
 Tickets: a write locks the ticket row (:func:`ticket_lock`) before it reads what it changes, so
 that two writers never overwrite each other. Every edit raises ``version`` (a client's change, an
 escalation); the first-response stamp does not, since it is recorded by the system, not edited:
-a client who read the ticket before a reply was sent may still save its own change (SPEC §5). Live events leave from here, after commit, through
-:mod:`contactcenter.live.events`.
+a client who read the ticket before a reply was sent may still save its own change (SPEC §5).
+SLA clocks pause while a ticket is pending on the customer: leaving ``pending`` pushes the due
+times back by the (business) time spent there. Live events leave from here, after commit,
+through :mod:`contactcenter.live.events`.
 
 Status workflow (:data:`TICKET_TRANSITIONS`)::
 
@@ -48,7 +50,7 @@ from interactions.models import (
     TicketStatus,
 )
 from interactions.selectors import ESCALATED_STATUSES, ticket_escalation_candidates
-from interactions.sla import NoBusinessHours, add_business_time
+from interactions.sla import NoBusinessHours, add_business_time, business_minutes_between
 
 TICKET_REFERENCE_PREFIX = "T-"
 
@@ -117,6 +119,7 @@ def ticket_save_new(*, ticket: Ticket, by: AbstractBaseUser | None = None, now: 
     ticket.sla_policy, ticket.first_response_due, ticket.resolution_due = ticket_sla_due(
         priority=ticket.priority, start=now
     )
+    _ticket_sla_pause_or_resume(ticket, now)  # created pending: its clocks start paused
     if ticket.team_id is None and ticket.assignee_id is not None:
         profile = getattr(ticket.assignee, "agent_profile", None)
         ticket.team_id = profile.team_id if profile else None
@@ -144,6 +147,46 @@ def ticket_create(*, subject: str, by: AbstractBaseUser | None = None, **fields:
     return ticket_save_new(ticket=Ticket(subject=subject, **fields), by=by)
 
 
+def _calendar() -> tuple[list, set]:
+    windows = list(BusinessHours.objects.values_list("weekday", "opens_at", "closes_at"))
+    holidays = set(Holiday.objects.values_list("date", flat=True))
+    return windows, holidays
+
+
+def ticket_sla_shift(*, ticket: Ticket, paused_from: datetime, paused_to: datetime) -> None:
+    """Push the ticket's running due times back by the time paused in ``[paused_from, paused_to)``:
+    business time when its policy counts business hours only, calendar time otherwise. A first
+    response already given keeps its due time (it no longer runs)."""
+    policy = ticket.sla_policy
+    if policy is None or paused_to <= paused_from:
+        return
+    if policy.business_hours_only:
+        windows, holidays = _calendar()
+        minutes = business_minutes_between(paused_from, paused_to, windows=windows, holidays=holidays)
+
+        def shift(due: datetime) -> datetime:
+            return add_business_time(due, minutes, windows=windows, holidays=holidays)
+    else:
+        pause = paused_to - paused_from
+
+        def shift(due: datetime) -> datetime:
+            return due + pause
+
+    if ticket.first_response_due and ticket.first_responded_at is None:
+        ticket.first_response_due = shift(ticket.first_response_due)
+    if ticket.resolution_due:
+        ticket.resolution_due = shift(ticket.resolution_due)
+
+
+def _ticket_sla_pause_or_resume(ticket: Ticket, now: datetime) -> None:
+    """Entering ``pending`` stops the SLA clocks; leaving it moves the due times by the pause."""
+    if ticket.status == "pending":
+        ticket.sla_paused_at = ticket.sla_paused_at or now
+    elif ticket.sla_paused_at is not None:
+        ticket_sla_shift(ticket=ticket, paused_from=ticket.sla_paused_at, paused_to=now)
+        ticket.sla_paused_at = None
+
+
 @transaction.atomic
 def ticket_save_changes(
     *, ticket: Ticket, changed: set[str], by: AbstractBaseUser | None = None, now: datetime | None = None
@@ -162,6 +205,7 @@ def ticket_save_changes(
             ticket.closed_at = now
         if ticket.status in ("new", "open", "pending"):
             ticket.resolved_at = ticket.closed_at = None
+        _ticket_sla_pause_or_resume(ticket, now)
     if changed - {"first_responded_at"}:
         ticket.version += 1
     ticket._history_user = by

@@ -54,3 +54,32 @@ def add_business_time(
         day += timedelta(days=1)
         cursor = datetime.combine(day, time.min, tzinfo=tz)
     raise NoBusinessHours("No business hours in the calendar: check the business hours settings.")
+
+
+def business_minutes_between(
+    start: datetime,
+    end: datetime,
+    *,
+    windows: list[tuple[int, time, time]],
+    holidays: set[date],
+    tz: ZoneInfo | None = None,
+) -> float:
+    """Minutes of opening time in ``[start, end)`` (the inverse of :func:`add_business_time`)."""
+    tz = tz or ZoneInfo(settings.TIME_ZONE)
+    if end <= start:
+        return 0.0
+    by_day: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for weekday, opens, closes in windows:
+        by_day[weekday].append((opens, closes))
+    begin, finish = start.astimezone(tz), end.astimezone(tz)
+    total = timedelta()
+    day = begin.date()
+    while day <= finish.date():
+        if day not in holidays:
+            for opens, closes in by_day.get(day.weekday(), []):
+                low = max(begin, datetime.combine(day, opens, tzinfo=tz))
+                high = min(finish, datetime.combine(day, closes, tzinfo=tz))
+                if high > low:
+                    total += high - low
+        day += timedelta(days=1)
+    return total.total_seconds() / 60

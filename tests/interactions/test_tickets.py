@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from interactions.models import Holiday, SlaPolicy, Ticket
 from interactions.services import ticket_comment_add, ticket_create, ticket_save_changes, ticket_save_new
-from interactions.sla import NoBusinessHours, add_business_time
+from interactions.sla import NoBusinessHours, add_business_time, business_minutes_between
 from tests.customers.factories import CustomerFactory
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -142,3 +142,71 @@ class TestTickets:
         ticket = ticket_create(subject="Late")
         Ticket.objects.filter(pk=ticket.pk).update(resolution_due=datetime(2020, 1, 1, tzinfo=UTC))
         assert list(Ticket.objects.overdue()) == [ticket]
+
+
+class TestBusinessMinutesBetween:
+    def test_counts_only_opening_time(self):
+        # Monday 10:30 → Tuesday 10:30: 7 h 30 on Monday and 1 h 30 on Tuesday.
+        minutes = business_minutes_between(
+            paris(2026, 1, 5, 10, 30), paris(2026, 1, 6, 10, 30), windows=OFFICE, holidays=set()
+        )
+        assert minutes == 540
+
+    def test_weekends_holidays_and_inverted_periods_count_nothing(self):
+        assert business_minutes_between(paris(2026, 1, 10), paris(2026, 1, 12), windows=OFFICE, holidays=set()) == 0
+        holiday = {date(2026, 1, 5)}
+        assert business_minutes_between(paris(2026, 1, 5), paris(2026, 1, 6), windows=OFFICE, holidays=holiday) == 0
+        assert business_minutes_between(paris(2026, 1, 6), paris(2026, 1, 5), windows=OFFICE, holidays=set()) == 0
+
+    def test_is_the_inverse_of_adding_business_time(self):
+        start = paris(2026, 1, 9, 16, 45)
+        due = add_business_time(start, 200, windows=OFFICE, holidays=set())
+        assert business_minutes_between(start, due, windows=OFFICE, holidays=set()) == 200
+
+
+@pytest.mark.django_db
+class TestSlaPausedWhilePending:
+    """SPEC §3: SLA due times are paused while the ticket is pending on the customer."""
+
+    def test_time_spent_pending_pushes_the_due_times_back(self):
+        ticket = ticket_save_new(ticket=Ticket(subject="Outage", priority="high"), now=paris(2026, 1, 5, 10))
+        assert ticket.first_response_due == paris(2026, 1, 5, 11)
+        ticket.status = "pending"
+        ticket_save_changes(ticket=ticket, changed={"status"}, now=paris(2026, 1, 5, 10, 30))
+        assert ticket.sla_paused_at == paris(2026, 1, 5, 10, 30)
+        assert not Ticket.objects.overdue(now=paris(2026, 1, 5, 12)).exists()  # paused, so not late
+
+        ticket.status = "open"
+        ticket_save_changes(ticket=ticket, changed={"status"}, now=paris(2026, 1, 6, 10, 30))
+        # 540 business minutes pending: 11:00 Monday + 540 → 11:00 Tuesday; 18:00 Monday → 18:00 Tuesday.
+        assert ticket.sla_paused_at is None
+        assert ticket.first_response_due == paris(2026, 1, 6, 11)
+        assert ticket.resolution_due == paris(2026, 1, 6, 18)
+
+    def test_an_answered_ticket_keeps_its_first_response_due_time(self):
+        ticket = ticket_save_new(ticket=Ticket(subject="Outage", priority="high"), now=paris(2026, 1, 5, 10))
+        Ticket.objects.filter(pk=ticket.pk).update(created_at=paris(2026, 1, 5, 10))
+        ticket.refresh_from_db()
+        ticket.first_responded_at = paris(2026, 1, 5, 10, 10)
+        ticket.status = "pending"
+        ticket_save_changes(ticket=ticket, changed={"status", "first_responded_at"}, now=paris(2026, 1, 5, 10, 30))
+        ticket.status = "open"
+        ticket_save_changes(ticket=ticket, changed={"status"}, now=paris(2026, 1, 5, 11, 30))
+        assert ticket.first_response_due == paris(2026, 1, 5, 11)
+        # Resolution was due 18:00 Monday; one business hour pending moves it to 10:00 Tuesday.
+        assert ticket.resolution_due == paris(2026, 1, 6, 10)
+
+    def test_calendar_time_for_round_the_clock_policies(self):
+        SlaPolicy.objects.filter(priority="urgent").update(business_hours_only=False)
+        ticket = ticket_save_new(ticket=Ticket(subject="Down", priority="urgent"), now=paris(2026, 1, 10, 23))
+        ticket.status = "pending"
+        ticket_save_changes(ticket=ticket, changed={"status"}, now=paris(2026, 1, 10, 23, 10))
+        ticket.status = "open"
+        ticket_save_changes(ticket=ticket, changed={"status"}, now=paris(2026, 1, 11, 1, 10))
+        assert ticket.first_response_due == paris(2026, 1, 10, 23, 30) + timedelta(hours=2)
+
+    def test_a_ticket_created_pending_starts_paused(self):
+        ticket = ticket_save_new(
+            ticket=Ticket(subject="Waiting for documents", status="pending"), now=paris(2026, 1, 5, 10)
+        )
+        assert ticket.sla_paused_at == paris(2026, 1, 5, 10)
