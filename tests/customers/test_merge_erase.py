@@ -400,25 +400,16 @@ def test_an_erased_customer_no_longer_pops_on_its_old_number(admin):
     assert client_for(admin).get(f"{URL}lookup/", {"phone": "0612345678"}).status_code == 404
 
 
-@pytest.fixture(scope="module")
-def initial_data_loaded_back(django_db_blocker):
-    """A transactional test ends by emptying every table, the data that migrations load (roles,
-    SLA policies, dispositions) included; the tests that run after it need that data back."""
-    yield
-    with django_db_blocker.unblock():
-        contents = getattr(connection, "_test_serialized_contents", None)
-        if contents:
-            connection.creation.deserialize_db_from_string(contents)
-
-
 PG_DUMP = shutil.which("pg_dump")
 
 
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_dump needs PostgreSQL (DATABASE_URL)")
 @pytest.mark.skipif(PG_DUMP is None, reason="the pg_dump binary is not installed")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_pg_dump_after_an_erasure_holds_no_personal_data(initial_data_loaded_back):
+@pytest.mark.django_db(transaction=True)
+def test_a_pg_dump_after_an_erasure_holds_no_personal_data():
+    # The flush that ends a transactional test empties every table; post_migrate puts back the
+    # data that migrations load (role groups, SLA policies, dispositions) for the tests after it.
     # Committed data, or pg_dump (another session) would not see it: hence a transactional test.
     admin = AgentProfileFactory(role=Role.ADMIN).user
     customer, _interactions = _personal_customer(admin)
