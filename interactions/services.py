@@ -279,7 +279,11 @@ def ticket_check_assignee(
         raise ValidationError({"assignee": _("You can assign a ticket to yourself only, or leave it unassigned.")})
     if current is not None and current.pk != by.pk:
         raise ValidationError(
-            {"assignee": _("This ticket is assigned to someone else: only a supervisor can reassign it.")}
+            {
+                "assignee": _(
+                    "This ticket is assigned to someone else: only a supervisor, a manager or an admin can reassign it."
+                )
+            }
         )
 
 

@@ -111,8 +111,8 @@ class TicketFilter(django_filters.FilterSet):
     overdue = StrictBooleanFilter(
         method="filter_overdue",
         help_text=_(
-            "true: new, open or pending tickets past their resolution due time, or past their first-response "
-            "due time without a first response; false: all the others."
+            "true: new or open tickets past their resolution due time, or past their first-response "
+            "due time without a first response (a pending ticket's clocks are paused); false: all the others."
         ),
     )
 

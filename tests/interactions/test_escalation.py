@@ -128,7 +128,7 @@ class TestEscalation:
         out = escalate("--dry-run", verbosity=2)
         assert f"{ticket.reference}: First response overdue, Low → Normal" in out
         assert f"{ticket.reference}: Resolution overdue, Normal → High" in out
-        assert "Dry run: 1 tickets would be escalated for 2 breaches." in out
+        assert "Dry run: 1 ticket would be escalated for 2 SLA breach(es)." in out
         ticket.refresh_from_db()
         assert (ticket.priority, ticket.version) == ("low", 1)
         assert not TicketEscalation.objects.exists()

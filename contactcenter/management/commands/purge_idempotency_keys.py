@@ -7,8 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from contactcenter.api.idempotency import idempotency_keys_purge
 
@@ -19,4 +18,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, verbosity: int = 1, **options: Any) -> None:
         deleted = idempotency_keys_purge()
         if verbosity >= 1:
-            self.stdout.write(self.style.SUCCESS(_("%(count)s idempotency keys deleted.") % {"count": deleted}))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    ngettext("%(count)s idempotency key deleted.", "%(count)s idempotency keys deleted.", deleted)
+                    % {"count": deleted}
+                )
+            )

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from tqdm import tqdm
 
 from interactions.services import tickets_escalate_overdue
@@ -52,8 +52,17 @@ class Command(BaseCommand):
         tickets = len({escalation.ticket_id for escalation in escalations})
         values = {"tickets": tickets, "breaches": len(escalations)}
         if dry_run:
-            message = _("Dry run: %(tickets)s tickets would be escalated for %(breaches)s breaches.") % values
+            message = ngettext(
+                "Dry run: %(tickets)s ticket would be escalated for %(breaches)s SLA breach(es).",
+                "Dry run: %(tickets)s tickets would be escalated for %(breaches)s SLA breaches.",
+                tickets,
+            )
         else:
-            message = _("%(tickets)s tickets escalated for %(breaches)s breaches.") % values
+            message = ngettext(
+                "%(tickets)s ticket escalated for %(breaches)s SLA breach(es).",
+                "%(tickets)s tickets escalated for %(breaches)s SLA breaches.",
+                tickets,
+            )
+        message %= values
         if verbosity >= 1:
             self.stdout.write(self.style.SUCCESS(message))
