@@ -6,6 +6,7 @@ from contactcenter.api.auth import TokenObtainView
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
+    path("", include("contactcenter.live.urls")),
     path("", include("contactcenter.agents.api.urls")),
     path("", include("customers.api.urls")),
     path("", include("interactions.api.urls")),

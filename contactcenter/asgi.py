@@ -14,13 +14,17 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from contactcenter.live.auth import BrowserOriginValidator, TicketAuthMiddleware  # noqa: E402
 from contactcenter.routing import websocket_urlpatterns  # noqa: E402
 
+# A browser's Origin must be one of ALLOWED_HOSTS; the user comes from the session cookie, or from a
+# single-use ``?ticket=`` (contactcenter/live/auth.py, docs/live.md).
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": BrowserOriginValidator(
+            AuthMiddlewareStack(TicketAuthMiddleware(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

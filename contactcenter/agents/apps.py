@@ -11,5 +11,8 @@ class AgentsConfig(AppConfig):
 
     def ready(self) -> None:
         from contactcenter.agents.roles import connect_signals
+        from contactcenter.live import events
 
         connect_signals()
+        # A socket's scope follows its user's role, team, queues and active flag.
+        events.connect_signals()

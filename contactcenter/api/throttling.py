@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
+logger = logging.getLogger(__name__)
 
-class PerUserThrottle(UserRateThrottle):
+
+class FailOpen:
+    """Counters live in the cache (Redis in production): while it is unreachable, requests pass
+    unthrottled instead of failing; the database, not the cache, is what must answer."""
+
+    def allow_request(self, request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except Exception:
+            logger.warning("rate limit not checked: the cache is unreachable", exc_info=True)
+            return True
+
+
+class PerUserThrottle(FailOpen, UserRateThrottle):
     """Every authenticated user, whatever the credentials."""
 
     scope = "user"
 
 
-class PerTokenThrottle(SimpleRateThrottle):
+class PerTokenThrottle(FailOpen, SimpleRateThrottle):
     """Each API token on its own: an integration that loops cannot starve the others."""
 
     scope = "token"
@@ -26,7 +41,7 @@ class PerTokenThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
 
-class LoginThrottle(SimpleRateThrottle):
+class LoginThrottle(FailOpen, SimpleRateThrottle):
     """Login attempts per username and address together: a call center shares one public
     address, so neither alone would do."""
 

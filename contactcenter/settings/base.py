@@ -161,7 +161,19 @@ if REDIS_URL:
             # The pub/sub layer fans out to many sockets without exhausting the connection
             # pool (see STYLE.md, measured figures).
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # Fail fast while Redis is away (a publish is given up, the write stands)
+                        # and notice a dead connection: the subscriber then reconnects and
+                        # subscribes again by itself when Redis is back.
+                        "socket_connect_timeout": 2,
+                        "socket_keepalive": True,
+                        "health_check_interval": 15,
+                    }
+                ]
+            },
         }
     }
 else:
@@ -271,6 +283,8 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "FR").upper()
 SHORT_ABANDON_SECONDS = env_int("SHORT_ABANDON_SECONDS", 5)
 FCR_WINDOW_DAYS = env_int("FCR_WINDOW_DAYS", 7, 1)
+#: An agent whose every socket has been gone this long goes offline (contactcenter/live/presence.py).
+PRESENCE_GRACE_SECONDS = env_int("PRESENCE_GRACE_SECONDS", 60, 1)
 
 # --- Logging: to the console, with personal data scrubbed from every message -----------------
 LOGGING = {

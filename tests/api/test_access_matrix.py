@@ -57,8 +57,9 @@ def _merge_app_entries() -> None:
     from tests.interactions.access import ENTRIES as interactions
     from tests.interactions.cti_access import ENTRIES as cti
     from tests.kpis.access import ENTRIES as kpis
+    from tests.live.access import ENTRIES as live
 
-    for entries in (customers, interactions, cti, kpis):
+    for entries in (customers, interactions, cti, kpis, live):
         overlap = set(entries) & set(MATRIX)
         assert not overlap, f"access-matrix entries defined twice: {sorted(overlap)}"
         MATRIX.update(entries)

@@ -121,3 +121,16 @@ def test_the_openapi_schema_and_the_offline_docs(org, client):
     html = docs.content.decode()
     assert "swagger-ui" in html
     assert "cdn" not in html.lower() and "https://" not in html  # every asset served locally
+
+
+def test_an_unreachable_cache_does_not_break_the_api(org, api_client_for, settings):
+    # Nothing listens on port 9: the rate-limit counters cannot be read, the request still works.
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+    }
+    try:
+        assert api_client_for(org.agent_a).get("/api/v1/teams/").status_code == 200
+    finally:
+        caches["default"].close()

@@ -73,3 +73,48 @@ def test_group_names_are_built_from_ids_only():
     assert agent_group(42) == "agent.42"
     with pytest.raises(ValueError):
         agent_group("1; drop")
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[tuple[str, list[str], dict]]:
+    """What leaves after commit: (event, groups, payload)."""
+    messages: list[tuple[str, list[str], dict]] = []
+    monkeypatch.setattr(
+        "contactcenter.live.events._send", lambda groups, event, payload: messages.append((event, groups, payload))
+    )
+    return messages
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_status_change_is_not_a_change_of_scope_but_a_new_team_is(org, sent, django_capture_on_commit_callbacks):
+    from contactcenter.agents.services import agent_update
+
+    profile = org.agent_a.agent_profile
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_set_status(profile=profile, status="available")
+    assert [event for event, _groups, _payload in sent] == ["status_changed", "agent_status"]
+    board = sent[1][2]
+    assert (board["team"], board["queues"], board["_route"]) == (
+        "Team A",
+        ["Queue A"],
+        {"agent": org.agent_a.pk, "queues": [org.queue_a.pk]},
+    )
+
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_update(profile=profile, team=org.team_b)
+    assert [(event, groups) for event, groups, _payload in sent] == [
+        ("scope_changed", [WALLBOARD_GROUP, agent_group(org.agent_a.pk)])
+    ]
+
+
+@pytest.mark.django_db(transaction=False)
+def test_payloads_carry_the_change_and_what_was_committed(org, sent, django_capture_on_commit_callbacks):
+    from interactions.services import ticket_create
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = ticket_create(subject="Refund", queue=org.queue_a, assignee=org.agent_a)
+    [(event, groups, payload)] = sent
+    assert (event, groups) == ("ticket_assigned", [agent_group(org.agent_a.pk)])
+    assert (payload["ticket"], payload["version"]) == (ticket.pk, 1)
+    assert payload["_ticket"]["reference"] == ticket.reference and payload["_ticket"]["assignee"] == "agent_a"

@@ -1,0 +1,456 @@
+"""Every read of the live layer: who a socket belongs to, what its events carry, queue figures.
+
+Sockets ask :func:`cached_socket_scope` before relaying each event: it answers from this process's
+memory (a few seconds at most, and forgotten as soon as ``scope_changed`` says a user's role, team,
+queues or active flag changed), so relaying costs no query. The payloads are JSON-ready dicts in
+the shapes that ``docs/live.md`` documents; the screen pop has the shapes of
+``GET /api/v1/customers/lookup/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import (
+    BooleanField,
+    Count,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from contactcenter import access
+from contactcenter.agents.models import AgentProfile, Queue, Role, Status
+from contactcenter.agents.services import role_of
+from contactcenter.choices import Channel, Direction
+from contactcenter.scripts.models import ScriptVersion
+from interactions.models import OPEN_TICKET_STATUSES, CtiCall, Interaction, Ticket
+
+User = get_user_model()
+
+#: A cached scope is trusted this long at most (``scope_changed`` normally forgets it sooner).
+SCOPE_TTL_SECONDS = 5.0
+#: A call still unanswered and not ended after this long is a lost end event, not a waiting caller.
+MAX_WAIT = timedelta(hours=4)
+#: The agent statuses counted per queue on the wallboard.
+COUNTED_STATUSES = (Status.AVAILABLE, Status.BUSY, Status.WRAP_UP, Status.BREAK)
+
+
+# --- Socket scope -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SocketScope:
+    """What decides what one user's sockets receive, read in one go."""
+
+    user_id: int
+    username: str
+    active: bool
+    role: str | None
+    team_id: int | None
+    status: str | None
+    #: The user's own queues (``incoming`` hints).
+    queue_ids: frozenset[int]
+    #: Agents and queues whose events the user's wallboard shows; ``None``: all of them.
+    team_agent_ids: frozenset[int] | None
+    team_queue_ids: frozenset[int] | None
+
+    @property
+    def may_open_agent_stream(self) -> bool:
+        return self.active and self.role is not None
+
+    @property
+    def may_watch_wallboard(self) -> bool:
+        return self.active and self.role in access.SUPERVISORS_UP
+
+    def sees_agent(self, user_id: int | None) -> bool:
+        return user_id is not None and (
+            self.team_agent_ids is None or user_id in self.team_agent_ids or user_id == self.user_id
+        )
+
+    def sees_queue(self, queue_id: int | None) -> bool:
+        return queue_id is not None and (self.team_queue_ids is None or queue_id in self.team_queue_ids)
+
+
+def socket_scope(*, user_id: int) -> SocketScope | None:
+    """The scope of ``user_id``'s sockets; ``None`` when the user no longer exists.
+
+    A supervisor's wallboard shows the agents and interactions that :mod:`contactcenter.access`
+    lets them see: their team's agents, the queues those agents serve. Managers and admins see all.
+    Four queries at most.
+    """
+    user = User.objects.select_related("agent_profile").filter(pk=user_id).first()
+    if user is None:
+        return None
+    role = role_of(user)
+    profile: AgentProfile | None = getattr(user, "agent_profile", None)
+    queue_ids = frozenset(profile.queues.values_list("pk", flat=True)) if profile else frozenset()
+    team_id = profile.team_id if profile else None
+    team_agent_ids = team_queue_ids = None
+    if role not in access.MANAGERS_UP:
+        team_agent_ids = frozenset(access.agents_for(user).values_list("user_id", flat=True))
+        team_queue_ids = (
+            frozenset(Queue.objects.filter(agents__team_id=team_id).values_list("pk", flat=True).distinct())
+            if role == Role.SUPERVISOR and team_id is not None
+            else queue_ids
+        )
+    return SocketScope(
+        user_id=user.pk,
+        username=user.get_username(),
+        active=user.is_active,
+        role=role,
+        team_id=team_id,
+        status=profile.status if profile else None,
+        queue_ids=queue_ids,
+        team_agent_ids=team_agent_ids,
+        team_queue_ids=team_queue_ids,
+    )
+
+
+class _ScopeCache:
+    """Scopes by user id, for a few seconds, in this process; one read in flight per user."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[float, SocketScope | None]] = {}
+        self._loading: dict[tuple[asyncio.AbstractEventLoop, int], asyncio.Task] = {}
+        self._generation = 0
+        self._marks: list[str] = []
+
+    async def get(self, user_id: int) -> SocketScope | None:
+        entry = self._entries.get(user_id)
+        if entry is not None and entry[0] > time.monotonic():
+            return entry[1]
+        key = (asyncio.get_running_loop(), user_id)
+        task = self._loading.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._load(user_id))
+            self._loading[key] = task
+            task.add_done_callback(lambda _task: self._loading.pop(key, None))
+        return await asyncio.shield(task)
+
+    async def _load(self, user_id: int) -> SocketScope | None:
+        while True:
+            generation = self._generation
+            scope = await database_sync_to_async(socket_scope)(user_id=user_id)
+            if generation == self._generation:  # nothing was forgotten meanwhile: it is current
+                self._entries[user_id] = (time.monotonic() + SCOPE_TTL_SECONDS, scope)
+                return scope
+
+    def forget(self, mark: str | None = None) -> bool:
+        """Forget every scope, once per ``mark`` (each socket that hears of a change calls this)."""
+        if mark is not None:
+            if mark in self._marks:
+                return False
+            self._marks = [*self._marks[-99:], mark]
+        self._generation += 1
+        self._entries.clear()
+        return True
+
+
+_scopes = _ScopeCache()
+
+
+async def cached_socket_scope(*, user_id: int) -> SocketScope | None:
+    """:func:`socket_scope`, answered from this process's memory when it is fresh."""
+    return await _scopes.get(user_id)
+
+
+def forget_socket_scopes(mark: str | None = None) -> bool:
+    """Make the next :func:`cached_socket_scope` read the database (``mark``: once per change)."""
+    return _scopes.forget(mark)
+
+
+# --- Event payloads -------------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def interaction_summary(interaction: Interaction) -> dict[str, Any]:
+    """An interaction as the live messages show it: queue by name, agent by username."""
+    return {
+        "id": interaction.pk,
+        "channel": interaction.channel,
+        "direction": interaction.direction,
+        "queue": interaction.queue.name if interaction.queue_id else None,
+        "agent": interaction.agent.get_username() if interaction.agent_id else None,
+        "customer": interaction.customer_id,
+        "offered_at": _iso(interaction.offered_at),
+        "answered_at": _iso(interaction.answered_at),
+        "ended_at": _iso(interaction.ended_at),
+        "wrapup_ended_at": _iso(interaction.wrapup_ended_at),
+        "wait_seconds": interaction.wait_seconds,
+        "abandoned": interaction.abandoned,
+        "disposition": interaction.disposition.code if interaction.disposition_id else None,
+        "resolved": interaction.resolved,
+    }
+
+
+def interaction_event_extras(*, interaction_id: int) -> dict[str, Any]:
+    """What ``incoming`` and ``interaction_logged`` add to the interaction's ids: the interaction as
+    the sockets show it, and the customer's name (for the agents' ``incoming`` hint only; the
+    wallboard shows ids). Routing data for the consumers, never sent as such. One query."""
+    interaction = (
+        Interaction.objects.select_related("queue", "agent", "customer", "disposition")
+        .filter(pk=interaction_id)
+        .first()
+    )
+    if interaction is None:
+        return {}
+    customer = interaction.customer
+    return {
+        "_interaction": interaction_summary(interaction),
+        "_customer": {"id": customer.pk, "name": str(customer.display_name)} if customer else None,
+    }
+
+
+def ticket_summary(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "id": ticket.pk,
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "customer": ticket.customer_id,
+        "queue": ticket.queue.name if ticket.queue_id else None,
+        "assignee": ticket.assignee.get_username() if ticket.assignee_id else None,
+        "first_response_due": _iso(ticket.first_response_due),
+        "resolution_due": _iso(ticket.resolution_due),
+        "version": ticket.version,
+        "updated_at": _iso(ticket.updated_at),
+    }
+
+
+def ticket_event_extras(*, ticket_id: int) -> dict[str, Any]:
+    """What ``ticket_assigned`` and ``ticket_updated`` add to the ticket's reference: the ticket as
+    committed. One query."""
+    ticket = Ticket.objects.select_related("queue", "assignee").filter(pk=ticket_id).first()
+    return {"_ticket": ticket_summary(ticket)} if ticket is not None else {}
+
+
+def agent_status_extras(*, user_id: int) -> dict[str, Any]:
+    """What the wallboard's ``agent_status`` adds to a status change: team, queues, routing data.
+    Two queries."""
+    profile = AgentProfile.objects.select_related("team").filter(user_id=user_id).first()
+    if profile is None:
+        return {"team": None, "queues": [], "_route": {"agent": user_id, "queues": []}}
+    queues = list(profile.queues.order_by("name").values_list("pk", "name"))
+    return {
+        "team": profile.team.name if profile.team_id else None,
+        "queues": [name for _pk, name in queues],
+        "_route": {"agent": user_id, "queues": [pk for pk, _name in queues]},
+    }
+
+
+def published_script(*, queue_id: int | None) -> ScriptVersion | None:
+    """The queue's published script: the newest version of an active script linked to the queue."""
+    if queue_id is None:
+        return None
+    return (
+        ScriptVersion.objects.filter(script__queues=queue_id, script__is_active=True)
+        .select_related("script")
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+
+
+def screen_pop(*, interaction_id: int, user: AbstractBaseUser) -> dict[str, Any] | None:
+    """The screen pop of an answered call, as ``user`` (the agent who answered) may see it.
+
+    The caller's number, the interaction, its customer with their open tickets and last
+    interactions (the call itself left out), and the queue's published script. ``None`` when the
+    interaction is not one ``user`` may see. Eight queries at most, whatever the history.
+    """
+    from customers.api.serializers import CustomerSerializer, InteractionSummarySerializer, TicketSummarySerializer
+    from customers.selectors import SCREEN_POP_INTERACTIONS, SCREEN_POP_OPEN_TICKETS, customer_queryset
+    from interactions.cti import caller_number
+
+    interaction = (
+        access.interactions_for(user).select_related("queue", "agent", "disposition").filter(pk=interaction_id).first()
+    )
+    if interaction is None:
+        return None
+    raw_caller = CtiCall.objects.filter(interaction_id=interaction.pk).values_list("caller", flat=True).first()
+    customer = None
+    open_tickets: list[Ticket] = []
+    last_interactions: list[Interaction] = []
+    if interaction.customer_id is not None:
+        customer = customer_queryset(user=user).filter(pk=interaction.customer_id, erased_at__isnull=True).first()
+    if customer is not None:
+        open_tickets = list(
+            access.tickets_for(user)
+            .filter(customer=customer, status__in=OPEN_TICKET_STATUSES)
+            .select_related("queue", "assignee", "category")
+            .order_by("-created_at", "-id")[:SCREEN_POP_OPEN_TICKETS]
+        )
+        last_interactions = list(
+            access.interactions_for(user)
+            .filter(customer=customer)
+            .exclude(pk=interaction.pk)
+            .select_related("agent", "queue", "disposition")
+            .order_by("-offered_at", "-id")[:SCREEN_POP_INTERACTIONS]
+        )
+    script = published_script(queue_id=interaction.queue_id)
+    return {
+        "caller": (caller_number(raw_caller) or raw_caller or None) if raw_caller is not None else None,
+        "interaction": interaction_summary(interaction),
+        "customer": CustomerSerializer(customer).data if customer is not None else None,
+        "open_tickets": TicketSummarySerializer(open_tickets, many=True).data,
+        "last_interactions": InteractionSummarySerializer(last_interactions, many=True).data,
+        "script": (
+            {
+                "id": script.pk,
+                "name": script.script.name,
+                "number": script.number,
+                "published_at": _iso(script.published_at),
+                "steps": script.steps,
+            }
+            if script is not None
+            else None
+        ),
+    }
+
+
+# --- Queue figures --------------------------------------------------------------------------------
+
+
+def local_day_bounds(now: datetime) -> tuple[datetime, datetime]:
+    """``[start, end)`` of the local day (``TIME_ZONE``) that contains ``now``."""
+    zone = timezone.get_default_timezone()
+    day = timezone.localtime(now, zone).date()
+    start = datetime(day.year, day.month, day.day, tzinfo=zone)
+    following = day + timedelta(days=1)
+    return start, datetime(following.year, following.month, following.day, tzinfo=zone)
+
+
+class AnsweredWithin(Func):
+    """``answered − offered ≤ seconds``, exactly (to the microsecond), on PostgreSQL and SQLite."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, answered: str, offered: str, seconds: str) -> None:
+        super().__init__(F(answered), F(offered), F(seconds))
+
+    def as_sql(self, compiler, connection, **extra_context) -> tuple[str, list]:
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, part_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(part_params)
+        answered, offered, seconds = parts
+        if connection.vendor == "sqlite":
+            # Django's own SQLite function for datetime differences, in whole microseconds.
+            return f"(django_timestamp_diff({answered}, {offered}) <= {seconds} * 1000000)", params
+        return f"({answered} <= {offered} + {seconds} * INTERVAL '1 second')", params
+
+
+def _agents_in(status: str) -> Coalesce:
+    members = AgentProfile.queues.through.objects.filter(
+        queue_id=OuterRef("pk"), agentprofile__status=status, agentprofile__user__is_active=True
+    )
+    counted = members.order_by().values("queue_id").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def queue_stats(*, queue_ids: Iterable[int] | None = None, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Live figures of the active queues ``queue_ids`` (``None``: every active queue), by name.
+
+    Per queue: calls ``waiting`` now (inbound, not IVR, neither answered nor ended, offered within
+    :data:`MAX_WAIT`) and the ``longest_wait`` among them (seconds); agents ``available``,
+    ``busy``, ``wrap_up`` and on ``break`` among its active members; and for today (the local day
+    in ``TIME_ZONE``) ``offered``, ``handled``, ``abandoned``, ``service_level`` and
+    ``abandonment_rate`` exactly as SPEC §4 defines them (offered leaves out short abandons and
+    IVR; service level = handled inbound answered within the queue's threshold ÷ offered; a rate
+    over nothing offered is ``None``). One query for the whole set.
+    """
+    now = now or timezone.now()
+    day_start, day_end = local_day_bounds(now)
+    waiting_since = now - MAX_WAIT
+    short_abandon = timedelta(seconds=settings.SHORT_ABANDON_SECONDS)
+
+    queues = Queue.objects.filter(is_active=True)
+    if queue_ids is not None:
+        queues = queues.filter(pk__in=list(queue_ids))
+    queues = queues.annotate(
+        recent=FilteredRelation(
+            "interactions",
+            condition=Q(
+                interactions__offered_at__gte=min(day_start, waiting_since), interactions__offered_at__lt=day_end
+            ),
+        )
+    )
+    today = Q(recent__offered_at__gte=day_start)
+    inbound = Q(recent__direction=Direction.INBOUND)
+    unanswered_end = Q(recent__answered_at__isnull=True, recent__ended_at__isnull=False)
+    short = unanswered_end & Q(recent__ended_at__lt=F("recent__offered_at") + Value(short_abandon))
+    offered = today & inbound & ~Q(recent__channel=Channel.IVR) & ~short
+    handled = today & Q(recent__answered_at__isnull=False, recent__agent__isnull=False)
+    within = AnsweredWithin("recent__answered_at", "recent__offered_at", "service_level_seconds")
+    waiting = (
+        inbound
+        & ~Q(recent__channel=Channel.IVR)
+        & Q(recent__answered_at__isnull=True, recent__ended_at__isnull=True)
+        & Q(recent__offered_at__gte=waiting_since, recent__offered_at__lte=now)
+    )
+    rows = queues.annotate(
+        n_waiting=Count("recent", filter=waiting),
+        oldest_waiting=Min("recent__offered_at", filter=waiting),
+        n_offered=Count("recent", filter=offered),
+        n_handled=Count("recent", filter=handled),
+        n_abandoned=Count("recent", filter=offered & unanswered_end),
+        n_within=Count("recent", filter=handled & inbound & within),
+        **{f"agents_{status}": _agents_in(status) for status in COUNTED_STATUSES},
+    ).order_by("name")
+
+    result = []
+    for row in rows:
+        offered_count = row.n_offered
+        result.append(
+            {
+                "queue": row.name,
+                "channel": row.channel,
+                "waiting": row.n_waiting,
+                "longest_wait": (
+                    max((now - row.oldest_waiting).total_seconds(), 0.0) if row.oldest_waiting is not None else None
+                ),
+                "agents": {status: getattr(row, f"agents_{status}") for status in COUNTED_STATUSES},
+                "offered": offered_count,
+                "handled": row.n_handled,
+                "abandoned": row.n_abandoned,
+                "service_level": row.n_within / offered_count if offered_count else None,
+                "abandonment_rate": row.n_abandoned / offered_count if offered_count else None,
+                "service_level_seconds": row.service_level_seconds,
+                "service_level_target": row.service_level_target,
+                "_id": row.pk,
+            }
+        )
+    return result
+
+
+def visible_queue_ids(scope: SocketScope) -> frozenset[int] | None:
+    """The queues whose figures a wallboard shows (``None``: every active queue)."""
+    return scope.team_queue_ids
+
+
+def public(row: dict[str, Any]) -> dict[str, Any]:
+    """A payload without its routing keys (those starting with ``_``)."""
+    return {key: value for key, value in row.items() if not key.startswith("_")}
