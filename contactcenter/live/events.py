@@ -305,5 +305,3 @@ def _agent_status_payload(user_id: int, payload: Payload) -> Payload:
     from contactcenter.live import selectors
 
     return {**payload, **selectors.agent_status_extras(user_id=user_id)}
-
-
