@@ -49,6 +49,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "survey.write": EVERYONE,
     "kpi.read": EVERYONE,
     "kpi.read_all": MANAGERS_UP,
+    "staffing.read": SUPERVISORS_UP,
     "script.read": EVERYONE,
     "script.write": MANAGERS_UP,
     # The telephony system posts call events with an integration account: a user with the admin or

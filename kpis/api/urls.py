@@ -1,10 +1,12 @@
-"""Routes of ``surveys/`` (SPEC §5)."""
+"""Routes of ``surveys/`` and ``staffing/erlang/`` (SPEC §5)."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from kpis.api import views
+from kpis.api.staffing import ErlangView
 
 router = SimpleRouter()
 router.register("surveys", views.SurveyResponseViewSet, basename="survey")
 
-urlpatterns = router.urls
+urlpatterns = [path("staffing/erlang/", ErlangView.as_view(), name="staffing-erlang"), *router.urls]

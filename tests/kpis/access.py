@@ -14,4 +14,6 @@ ENTRIES = {
             "score": 5,
         },
     ),
+    # The Erlang calculator plans staffing: supervisors and up.
+    ("staffing-erlang", "get"): Case(statuses(200, agent=403, other_agent=403), query="?calls=100&aht=180"),
 }
