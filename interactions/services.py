@@ -101,8 +101,7 @@ def ticket_sla_due(*, priority: str, start: datetime) -> tuple[SlaPolicy | None,
             start + timedelta(minutes=policy.first_response_minutes),
             start + timedelta(minutes=policy.resolution_minutes),
         )
-    windows = list(BusinessHours.objects.values_list("weekday", "opens_at", "closes_at"))
-    holidays = set(Holiday.objects.filter(date__gte=start.date()).values_list("date", flat=True))
+    windows, holidays = _calendar()
     try:
         first = add_business_time(start, policy.first_response_minutes, windows=windows, holidays=holidays)
         resolution = add_business_time(start, policy.resolution_minutes, windows=windows, holidays=holidays)
@@ -148,6 +147,7 @@ def ticket_create(*, subject: str, by: AbstractBaseUser | None = None, **fields:
 
 
 def _calendar() -> tuple[list, set]:
+    """The center's weekly opening windows and holidays, as the SLA arithmetic takes them."""
     windows = list(BusinessHours.objects.values_list("weekday", "opens_at", "closes_at"))
     holidays = set(Holiday.objects.values_list("date", flat=True))
     return windows, holidays

@@ -13,14 +13,14 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import status, viewsets
-from rest_framework.exceptions import MethodNotAllowed, ValidationError
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contactcenter import access
 from contactcenter.api.idempotency import idempotent_post
-from contactcenter.api.permissions import PolicyAllows
+from contactcenter.api.views import PolicyViewSet
 from interactions.api.filters import InteractionFilter, TicketFilter
 from interactions.api.pagination import InteractionCursorPagination
 from interactions.api.serializers import (
@@ -40,20 +40,6 @@ from interactions.services import (
     ticket_create,
     ticket_update,
 )
-
-
-class PolicyViewSet(viewsets.GenericViewSet):
-    """A viewset whose actions are allowed by ``contactcenter.access`` (``policy_actions``)."""
-
-    permission_classes = [PolicyAllows]
-    http_method_names = ["get", "post", "patch", "head", "options"]
-
-    def check_permissions(self, request: Request) -> None:
-        # A method this endpoint does not offer (PUT) is a 405, not a policy refusal.
-        if self.action is None and request.method != "OPTIONS" and request.user.is_authenticated:
-            raise MethodNotAllowed(request.method)
-        super().check_permissions(request)
-
 
 INTERACTIONS = ["interactions"]
 TICKETS = ["tickets"]
@@ -105,10 +91,6 @@ class InteractionViewSet(PolicyViewSet):
     def _reload(self, interaction: Interaction) -> Interaction:
         # What the caller wrote is given back even if it left their sight (another queue).
         return Interaction.objects.select_related("agent", "queue", "disposition").get(pk=interaction.pk)
-
-    def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -179,10 +161,6 @@ class TicketViewSet(PolicyViewSet):
     def _reload(self, ticket: Ticket) -> Ticket:
         return Ticket.objects.select_related("category", "queue", "assignee").get(pk=ticket.pk)
 
-    def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
     def create(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -235,10 +213,6 @@ class TicketCommentViewSet(PolicyViewSet):
 
     def get_queryset(self):
         return ticket_comments(ticket=self._ticket())
-
-    def list(self, request: Request, ticket_pk: str) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request: Request, ticket_pk: str) -> Response:
         ticket = self._ticket()

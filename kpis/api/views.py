@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from contactcenter import access
 from contactcenter.api.idempotency import idempotent_post
-from interactions.api.views import PolicyViewSet
+from contactcenter.api.views import PolicyViewSet
 from kpis.api.filters import SurveyResponseFilter
 from kpis.api.serializers import SurveyConflictSerializer, SurveyResponseSerializer
 from kpis.models import SurveyResponse
@@ -58,10 +58,6 @@ class SurveyResponseViewSet(PolicyViewSet):
         return SurveyResponse.objects.filter(
             interaction__in=access.interactions_for(self.request.user).values("pk")
         ).order_by("-created_at", "-id")
-
-    def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
