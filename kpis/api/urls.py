@@ -1,4 +1,4 @@
-"""Routes of ``surveys/`` and ``staffing/erlang/`` (SPEC §5)."""
+"""Routes of ``surveys/``, ``kpis/`` and ``staffing/erlang/`` (SPEC §5)."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
@@ -9,4 +9,8 @@ from kpis.api.staffing import ErlangView
 router = SimpleRouter()
 router.register("surveys", views.SurveyResponseViewSet, basename="survey")
 
-urlpatterns = [path("staffing/erlang/", ErlangView.as_view(), name="staffing-erlang"), *router.urls]
+urlpatterns = [
+    path("kpis/", views.KpiView.as_view(), name="kpis"),
+    path("staffing/erlang/", ErlangView.as_view(), name="staffing-erlang"),
+    *router.urls,
+]

@@ -1,4 +1,4 @@
-"""Survey endpoints (SPEC §5): ``surveys/``.
+"""Survey and KPI endpoints (SPEC §5): ``surveys/`` and ``kpis/``.
 
 One response per interaction and kind: a second one answers 409 with the stored one's id (the
 first answer stands; a survey is not re-taken). An interaction the caller may not see answers 400
@@ -7,6 +7,7 @@ naming ``interaction``, as one that does not exist.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
@@ -14,13 +15,21 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from contactcenter import access
 from contactcenter.api.idempotency import idempotent_post
+from contactcenter.api.permissions import PolicyAllows
 from contactcenter.api.views import PolicyViewSet
 from kpis.api.filters import SurveyResponseFilter
-from kpis.api.serializers import SurveyConflictSerializer, SurveyResponseSerializer
+from kpis.api.serializers import (
+    KpiQuerySerializer,
+    KpiReportSerializer,
+    SurveyConflictSerializer,
+    SurveyResponseSerializer,
+)
 from kpis.models import SurveyResponse
+from kpis.selectors import kpi_report
 from kpis.services import survey_response_create
 
 TAGS = ["surveys"]
@@ -80,3 +89,48 @@ class SurveyResponseViewSet(PolicyViewSet):
 def _names_a_field(exc: ValidationError) -> bool:
     """Whether the error is about a field (a score off its scale) rather than the duplicate."""
     return hasattr(exc, "error_dict") and any(field != "__all__" for field in exc.error_dict)
+
+
+class KpiView(APIView):
+    """``GET kpis/``: the KPIs of SPEC §4 over a period, grouped and filtered, from the one engine
+    (:mod:`kpis.selectors`). Not paginated: one row per group."""
+
+    permission_classes = [PolicyAllows]
+    policy_actions = {"get": "kpi.read"}
+
+    @extend_schema(
+        summary="KPIs of a period, grouped and filtered",
+        description=(
+            "SPEC §4's KPIs of the interactions offered in the local days `[from, to)` (the center's time "
+            "zone), one row per group (`group_by`), or a single row keyed `null`. Managers and admins see "
+            "every interaction; supervisors their team's (handled by its agents, or unanswered in its "
+            "queues); agents their own. A filter naming an agent, team or queue you may not see matches "
+            "nothing. Rates are fractions (null over an empty denominator), NPS −100…100, durations seconds; "
+            "nothing is rounded. Each row also carries the counts behind its rates. See docs/kpis.md."
+        ),
+        parameters=[KpiQuerySerializer],
+        responses={200: KpiReportSerializer},
+        tags=["kpis"],
+    )
+    def get(self, request: Request) -> Response:
+        query = KpiQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        rows = kpi_report(
+            user=request.user,
+            start=params["from"],
+            end=params["to"],
+            group_by=params["group_by"],
+            agent=params["agent"],
+            team=params["team"],
+            queue=params["queue"],
+            channel=params["channel"],
+        )
+        body = {
+            "from": params["from"],
+            "to": params["to"],
+            "group_by": params["group_by"],
+            "time_zone": settings.TIME_ZONE,
+            "results": [row.as_dict() for row in rows],
+        }
+        return Response(KpiReportSerializer(body).data)

@@ -14,6 +14,8 @@ ENTRIES = {
             "score": 5,
         },
     ),
+    # Every role reads KPIs, each within its scope (their own, their team's, all): never a 403.
+    ("kpis", "get"): Case(statuses(200), query="?from=2026-01-01&to=2026-02-01&group_by=agent"),
     # The Erlang calculator plans staffing: supervisors and up.
     ("staffing-erlang", "get"): Case(statuses(200, agent=403, other_agent=403), query="?calls=100&aht=180"),
 }

@@ -1,0 +1,554 @@
+"""The KPI engine (SPEC §4): every KPI of the center, computed one way, in the database.
+
+The API (``GET /api/v1/kpis/``), the admin reports, the wallboard and the exports read their
+figures here, so that one number is computed one way. A report is a period of local days
+``[start, end)`` in ``TIME_ZONE``, an optional grouping and optional filters; each row carries the
+SPEC §5 fields plus the counts behind each rate, so that every figure can be explained.
+
+How it is computed (``docs/kpis.md`` says it for managers):
+
+- each KPI family is **one aggregate query** whatever the number of interactions: volumes, times
+  and sentiment (:func:`_volume_family`), first-contact resolution (:func:`_fcr_family`), surveys
+  (:func:`_survey_family`), occupancy from the presence log (:func:`_occupancy_family`); no Python
+  loop ever runs over interactions;
+- the per-interaction definitions (wait, handle time, short abandon, offered, abandoned, handled,
+  service level) are the SQL twins in :mod:`interactions.durations` of the Python functions the
+  API and the admin show for one interaction;
+- the period's bounds are local midnights turned into aware datetimes with ``zoneinfo`` one by one,
+  so a day across a daylight-saving change lasts 23 or 25 hours; day, week and month groups are
+  truncated in ``TIME_ZONE`` by the database (SQLite and PostgreSQL alike);
+- a rate over an empty denominator is ``None``; nothing is rounded (display rounds, the API does
+  not, as the wallboard's ``queue_stats``).
+
+Who sees what (:func:`scope_for`): managers and admins every interaction; a supervisor the
+interactions handled by their team's agents (and their own) plus the unanswered ones of the queues
+their team serves; an agent the interactions they handled. Occupancy follows the same agents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Greatest, Least, Trunc
+from django.utils import timezone
+
+from contactcenter import access
+from contactcenter.agents.models import PresenceInterval, Queue, Status
+from contactcenter.agents.services import role_of
+from contactcenter.choices import Direction
+from interactions import durations
+from interactions.models import Interaction
+from kpis.models import SurveyKind, SurveyResponse
+
+#: The groupings of SPEC §4, in the order the API lists them.
+GROUPS = ("agent", "team", "queue", "channel", "day", "week", "month")
+TIME_GROUPS = ("day", "week", "month")
+#: Groupings and filters that occupancy cannot follow: an agent's presence belongs to no queue.
+NO_OCCUPANCY_GROUPS = ("queue", "channel")
+#: The longest period one report covers (a leap year).
+MAX_PERIOD_DAYS = 366
+#: Presence statuses of occupancy: occupied ones over staffed ones (SPEC §4).
+OCCUPIED_STATUSES = (Status.BUSY, Status.WRAP_UP)
+STAFFED_STATUSES = (Status.AVAILABLE, Status.BUSY, Status.WRAP_UP)
+#: Sentiment above this is positive, below its opposite negative (SPEC §4).
+SENTIMENT_NEUTRAL_BAND = 0.05
+
+
+@dataclass
+class KpiRow:
+    """One row of a report: the SPEC §5 fields, then the counts behind the rates.
+
+    ``key`` is the group's key (username, team or queue name, channel code, ``YYYY-MM-DD`` of a
+    day or of a week's Monday, ``YYYY-MM`` of a month), ``None`` for interactions without one and
+    for an ungrouped report. Rates are fractions in [0, 1], NPS in [−100, 100], CES a mean on 1–7,
+    durations seconds; ``None`` when their denominator is empty.
+    """
+
+    key: str | None
+    offered: int = 0
+    handled: int = 0
+    abandoned: int = 0
+    aht: float | None = None
+    asa: float | None = None
+    service_level: float | None = None
+    abandonment_rate: float | None = None
+    fcr: float | None = None
+    csat: float | None = None
+    nps: float | None = None
+    ces: float | None = None
+    sentiment: float | None = None
+    sentiment_positive: float | None = None
+    sentiment_negative: float | None = None
+    occupancy: float | None = None
+    # The counts behind the figures above.
+    short_abandons: int = 0
+    answered_in_threshold: int = 0
+    handle_seconds: float = 0.0
+    handled_ended: int = 0
+    wait_seconds: float = 0.0
+    handled_inbound: int = 0
+    fcr_contacts: int = 0
+    fcr_repeats: int = 0
+    csat_responses: int = 0
+    nps_responses: int = 0
+    ces_responses: int = 0
+    sentiment_scored: int = 0
+    occupied_seconds: float | None = None
+    staffed_seconds: float | None = None
+    # Partial sums the rates are built from; not part of the API.
+    _sums: dict[str, float] = field(default_factory=dict, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("_sums")
+        return data
+
+
+@dataclass(frozen=True)
+class KpiFilters:
+    """Optional filters; a name matches nothing when it names nothing the scope holds."""
+
+    agent: str | None = None
+    team: str | None = None
+    queue: str | None = None
+    channel: str | None = None
+
+    def interactions_q(self, prefix: str = "") -> Q:
+        condition = Q()
+        if self.agent:
+            condition &= Q(**{f"{prefix}agent__username": self.agent})
+        if self.team:
+            condition &= Q(**{f"{prefix}agent__agent_profile__team__name": self.team})
+        if self.queue:
+            condition &= Q(**{f"{prefix}queue__name": self.queue})
+        if self.channel:
+            condition &= Q(**{f"{prefix}channel": self.channel})
+        return condition
+
+    def agents_q(self) -> Q:
+        """The filters on presence intervals (``agent`` and ``team``; see :data:`NO_OCCUPANCY_GROUPS`)."""
+        condition = Q()
+        if self.agent:
+            condition &= Q(agent__username=self.agent)
+        if self.team:
+            condition &= Q(agent__agent_profile__team__name=self.team)
+        return condition
+
+    @property
+    def allow_occupancy(self) -> bool:
+        return not (self.queue or self.channel)
+
+
+@dataclass(frozen=True)
+class KpiScope:
+    """The interactions (and agents' presence) a report may count.
+
+    ``everything``: all of them. Otherwise the interactions handled by ``user_id``, by a member of
+    ``team_id``, and, with ``team_id``, the unanswered ones (no agent) in a queue a member of
+    ``team_id`` serves; presence of ``user_id`` and of the members of ``team_id``.
+    """
+
+    everything: bool = False
+    user_id: int | None = None
+    team_id: int | None = None
+
+    def interactions_q(self, prefix: str = "") -> Q:
+        if self.everything:
+            return Q()
+        condition = Q(**{f"{prefix}agent_id": self.user_id})
+        if self.team_id is not None:
+            team_queues = Queue.objects.filter(agents__team_id=self.team_id).values("pk")
+            condition |= Q(**{f"{prefix}agent__agent_profile__team_id": self.team_id})
+            condition |= Q(**{f"{prefix}agent__isnull": True, f"{prefix}queue_id__in": team_queues})
+        return condition
+
+    def agents_q(self) -> Q:
+        """Condition on :class:`PresenceInterval` rows."""
+        if self.everything:
+            return Q()
+        condition = Q(agent_id=self.user_id)
+        if self.team_id is not None:
+            condition |= Q(agent__agent_profile__team_id=self.team_id)
+        return condition
+
+
+def scope_for(user: AbstractBaseUser) -> KpiScope:
+    """What ``user`` may count (SPEC §5: "supervisors also read their team's … KPIs", "managers and
+    admins read all KPIs"): managers and admins everything; a supervisor their team (see
+    :class:`KpiScope`); an agent their own figures. A user without a role raises
+    ``PermissionDenied``. No query when the user's profile is already loaded."""
+    if not access.can(user, "kpi.read"):
+        raise PermissionDenied
+    if access.can(user, "kpi.read_all"):
+        return KpiScope(everything=True)
+    if role_of(user) == access.SUPERVISOR:
+        profile = getattr(user, "agent_profile", None)
+        return KpiScope(user_id=user.pk, team_id=profile.team_id if profile else None)
+    return KpiScope(user_id=user.pk)
+
+
+# --- Time ------------------------------------------------------------------------------------------
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of local ``day`` in ``TIME_ZONE``, as a UTC datetime (``zoneinfo`` resolves each
+    day's own offset, so a day across a daylight-saving change lasts 23 or 25 hours)."""
+    zone = timezone.get_default_timezone()
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+
+
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """``[start, end)`` local days as aware UTC datetimes ``[start 00:00, end 00:00)`` local."""
+    return local_midnight(start), local_midnight(end)
+
+
+def _bucket_start(group_by: str, day: date) -> date:
+    if group_by == "week":
+        return day - timedelta(days=day.weekday())
+    if group_by == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next_bucket(group_by: str, first: date) -> date:
+    if group_by == "week":
+        return first + timedelta(days=7)
+    if group_by == "month":
+        return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first + timedelta(days=1)
+
+
+def _bucket_key(group_by: str, first: date) -> str:
+    return f"{first:%Y-%m}" if group_by == "month" else first.isoformat()
+
+
+def time_buckets(group_by: str, start: date, end: date) -> Iterator[tuple[str, date, date]]:
+    """``(key, first day, day after the last)`` of each day, week or month meeting ``[start, end)``,
+    its days clipped to the period; a week's key is its Monday's date, a month's ``YYYY-MM``."""
+    first = _bucket_start(group_by, start)
+    while first < end:
+        following = _next_bucket(group_by, first)
+        yield _bucket_key(group_by, first), max(first, start), min(following, end)
+        first = following
+
+
+# --- Families --------------------------------------------------------------------------------------
+
+
+def _key_expression(group_by: str, prefix: str = "") -> Any:
+    if group_by == "agent":
+        return F(f"{prefix}agent__username")
+    if group_by == "team":
+        return F(f"{prefix}agent__agent_profile__team__name")
+    if group_by == "queue":
+        return F(f"{prefix}queue__name")
+    if group_by == "channel":
+        return F(f"{prefix}channel")
+    return Trunc(f"{prefix}offered_at", group_by, output_field=DateField(), tzinfo=timezone.get_default_timezone())
+
+
+def _grouped(queryset: QuerySet, group_by: str | None, prefix: str, aggregates: dict) -> dict[str | None, dict]:
+    """One aggregate query: ``{key: {name: value}}``, a single ``None`` key without grouping."""
+    if group_by is None:
+        return {None: queryset.aggregate(**aggregates)}
+    rows = queryset.order_by().values(kpi_key=_key_expression(group_by, prefix)).annotate(**aggregates)
+    result = {}
+    for row in rows:
+        key = row.pop("kpi_key")
+        if isinstance(key, date):
+            key = _bucket_key(group_by, key)
+        result[key] = row
+    return result
+
+
+@dataclass(frozen=True)
+class _Report:
+    scope: KpiScope
+    start: date
+    end: date
+    group_by: str | None
+    filters: KpiFilters
+    now: datetime
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        return period_bounds(self.start, self.end)
+
+    def interactions(self, prefix: str = "") -> Q:
+        """The interactions a report counts: in scope, offered in the period, filtered."""
+        lower, upper = self.bounds
+        period = Q(**{f"{prefix}offered_at__gte": lower, f"{prefix}offered_at__lt": upper})
+        return self.scope.interactions_q(prefix) & period & self.filters.interactions_q(prefix)
+
+
+def _volume_family(report: _Report) -> dict[str | None, dict]:
+    """Volumes, times, service level and sentiment: one query over the period's interactions."""
+    handled = durations.handled_q()
+    inbound = Q(direction=Direction.INBOUND)
+    ended = Q(ended_at__isnull=False)
+    aggregates = {
+        "offered": Count("pk", filter=durations.offered_q()),
+        "handled": Count("pk", filter=handled),
+        "abandoned": Count("pk", filter=durations.abandoned_q()),
+        "short_abandons": Count("pk", filter=durations.short_abandon_q()),
+        "answered_in_threshold": Count("pk", filter=durations.within_service_level_q()),
+        "handled_ended": Count("pk", filter=handled & ended),
+        "handle_seconds": Sum(durations.handle_seconds_sql(), filter=handled & ended),
+        "handled_inbound": Count("pk", filter=handled & inbound),
+        "wait_seconds": Sum(durations.wait_seconds_sql(), filter=handled & inbound),
+        "sentiment_scored": Count("sentiment"),
+        "sentiment_sum": Sum("sentiment"),
+        "sentiment_positives": Count("pk", filter=Q(sentiment__gt=SENTIMENT_NEUTRAL_BAND)),
+        "sentiment_negatives": Count("pk", filter=Q(sentiment__lt=-SENTIMENT_NEUTRAL_BAND)),
+    }
+    return _grouped(Interaction.objects.filter(report.interactions()), report.group_by, "", aggregates)
+
+
+def repeat_contacts(window_days: int | None = None) -> QuerySet[Interaction]:
+    """The contacts that make the interaction of the outer query (``OuterRef``) not resolved at
+    first contact: the same customer's inbound interactions, any channel, IVR included, short
+    abandons left out, offered in ``(t, t + FCR_WINDOW_DAYS]`` after it, by anyone, in all data."""
+    window = timedelta(days=window_days if window_days is not None else settings.FCR_WINDOW_DAYS)
+    return Interaction.objects.filter(
+        ~durations.short_abandon_q(),
+        customer_id=OuterRef("customer_id"),
+        direction=Direction.INBOUND,
+        offered_at__gt=OuterRef("offered_at"),
+        offered_at__lte=OuterRef("offered_at") + Value(window),
+    )
+
+
+def _fcr_family(report: _Report) -> dict[str | None, dict]:
+    """First-contact resolution: one query over the period's handled inbound interactions that
+    have a customer, each probed for a repeat contact by a correlated ``EXISTS``."""
+    contacts = Interaction.objects.filter(
+        report.interactions(), durations.handled_q(), direction=Direction.INBOUND, customer__isnull=False
+    )
+    aggregates = {"fcr_contacts": Count("pk"), "fcr_repeats": Count("pk", filter=Exists(repeat_contacts()))}
+    return _grouped(contacts, report.group_by, "", aggregates)
+
+
+def _survey_family(report: _Report) -> dict[str | None, dict]:
+    """CSAT, NPS and CES: one query over the survey responses to the period's interactions (a
+    response counts with its interaction: its period, agent, queue and channel)."""
+    csat, nps, ces = Q(kind=SurveyKind.CSAT), Q(kind=SurveyKind.NPS), Q(kind=SurveyKind.CES)
+    aggregates = {
+        "csat_responses": Count("pk", filter=csat),
+        "csat_satisfied": Count("pk", filter=csat & Q(score__gte=4)),
+        "nps_responses": Count("pk", filter=nps),
+        "nps_promoters": Count("pk", filter=nps & Q(score__gte=9)),
+        "nps_detractors": Count("pk", filter=nps & Q(score__lte=6)),
+        "ces_responses": Count("pk", filter=ces),
+        "ces_sum": Sum("score", filter=ces),
+    }
+    responses = SurveyResponse.objects.filter(report.interactions("interaction__"))
+    return _grouped(responses, report.group_by, "interaction__", aggregates)
+
+
+def _clipped_seconds(lower: datetime, upper: datetime) -> Greatest:
+    """The seconds of a presence interval inside ``[lower, upper)``, 0 when it lies outside; an
+    interval still open counts up to ``upper``."""
+    until = Least(Coalesce(F("ended_at"), Value(upper)), Value(upper))
+    since = Greatest(F("started_at"), Value(lower))
+    return Greatest(durations.ElapsedSeconds(until, since), Value(0.0))
+
+
+def _occupancy_family(report: _Report) -> dict[str | None, dict] | None:
+    """Occupancy from the presence log: one query over the presence intervals of the scope's agents
+    that meet the period, each clipped in SQL to the period (and to now: an open interval counts up
+    to now); by day, week or month see :func:`_occupancy_by_time`. ``None`` when the report is by
+    queue or channel, or filtered on one: an agent's time belongs to no queue."""
+    if report.group_by in NO_OCCUPANCY_GROUPS or not report.filters.allow_occupancy:
+        return None
+    lower, upper = report.bounds
+    horizon = min(upper, report.now)
+    if horizon <= lower:
+        return {}
+    intervals = PresenceInterval.objects.filter(
+        report.scope.agents_q(),
+        report.filters.agents_q(),
+        Q(ended_at__isnull=True) | Q(ended_at__gt=lower),
+        status__in=STAFFED_STATUSES,
+        started_at__lt=horizon,
+    )
+    occupied = Q(status__in=OCCUPIED_STATUSES)
+    if report.group_by not in TIME_GROUPS:
+        clipped = _clipped_seconds(lower, horizon)
+        aggregates = {"occupied_seconds": Sum(clipped, filter=occupied), "staffed_seconds": Sum(clipped)}
+        keys = {"agent": "agent__username", "team": "agent__agent_profile__team__name"}
+        if report.group_by is None:
+            return {None: intervals.aggregate(**aggregates)}
+        rows = intervals.order_by().values(kpi_key=F(keys[report.group_by])).annotate(**aggregates)
+        return {row.pop("kpi_key"): row for row in rows}
+    return _occupancy_by_time(report, intervals, horizon)
+
+
+def _occupancy_by_time(report: _Report, intervals: QuerySet, horizon: datetime) -> dict[str | None, dict]:
+    """Occupied and staffed seconds per day, week or month, in one query proportional to the
+    intervals (never one pass per bucket).
+
+    Each interval, clipped to ``[period start, horizon)``, is grouped by the local bucket of its
+    start and of its end (``Trunc`` in ``TIME_ZONE`` in SQL), with the count and the sums of its
+    clipped start and end (seconds from the period's start). An interval within one bucket adds
+    ``end − start`` to it; one across buckets adds ``bucket end − start`` to its first, ``end −
+    bucket start`` to its last and whole buckets in between: sums of the group, spread over the
+    buckets in Python from the bucket bounds (local midnights, so DST-safe)."""
+    lower = report.bounds[0]
+    bounds: dict[str, tuple[float, float]] = {}
+    for key, first, following in time_buckets(report.group_by, report.start, report.end):
+        bucket_lower, bucket_upper = local_midnight(first), min(local_midnight(following), horizon)
+        if bucket_lower < bucket_upper:
+            bounds[key] = ((bucket_lower - lower).total_seconds(), (bucket_upper - lower).total_seconds())
+    order = list(bounds)
+    since = Greatest(F("started_at"), Value(lower))
+    until = Least(Coalesce(F("ended_at"), Value(horizon)), Value(horizon))
+    zone = timezone.get_default_timezone()
+    occupied = Q(status__in=OCCUPIED_STATUSES)
+    sums = {}
+    for prefix, condition in (("staffed", None), ("occupied", occupied)):
+        sums[f"{prefix}_n"] = Count("pk", filter=condition)
+        sums[f"{prefix}_since"] = Sum(durations.ElapsedSeconds(since, Value(lower)), filter=condition)
+        sums[f"{prefix}_until"] = Sum(durations.ElapsedSeconds(until, Value(lower)), filter=condition)
+    rows = (
+        intervals.order_by()
+        .values(
+            first_key=Trunc(since, report.group_by, output_field=DateField(), tzinfo=zone),
+            last_key=Trunc(until, report.group_by, output_field=DateField(), tzinfo=zone),
+        )
+        .annotate(**sums)
+    )
+    seconds = {key: {"occupied_seconds": 0.0, "staffed_seconds": 0.0} for key in order}
+    for row in rows:
+        first_key, last_key = (
+            _bucket_key(report.group_by, row["first_key"]),
+            _bucket_key(report.group_by, row["last_key"]),
+        )
+        for prefix in ("staffed", "occupied"):
+            count, since_sum, until_sum = (
+                row[f"{prefix}_n"],
+                row[f"{prefix}_since"] or 0.0,
+                row[f"{prefix}_until"] or 0.0,
+            )
+            target = f"{prefix}_seconds"
+            if first_key == last_key:
+                seconds[first_key][target] += until_sum - since_sum
+                continue
+            seconds[first_key][target] += count * bounds[first_key][1] - since_sum
+            if last_key in bounds:
+                seconds[last_key][target] += until_sum - count * bounds[last_key][0]
+            for key in order[order.index(first_key) + 1 : order.index(last_key) if last_key in bounds else None]:
+                seconds[key][target] += count * (bounds[key][1] - bounds[key][0])
+    return seconds
+
+
+# --- The report ------------------------------------------------------------------------------------
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    return (numerator or 0) / denominator if denominator else None
+
+
+def _finish(row: KpiRow) -> KpiRow:
+    """The figures from the counts (SPEC §4); ``None`` over an empty denominator."""
+    sums = row._sums
+    row.aht = _ratio(row.handle_seconds, row.handled_ended)
+    row.asa = _ratio(row.wait_seconds, row.handled_inbound)
+    row.service_level = _ratio(row.answered_in_threshold, row.offered)
+    row.abandonment_rate = _ratio(row.abandoned, row.offered)
+    row.fcr = _ratio(row.fcr_contacts - row.fcr_repeats, row.fcr_contacts)
+    row.csat = _ratio(sums.get("csat_satisfied"), row.csat_responses)
+    if row.nps_responses:
+        row.nps = 100 * (sums.get("nps_promoters", 0) - sums.get("nps_detractors", 0)) / row.nps_responses
+    row.ces = _ratio(sums.get("ces_sum"), row.ces_responses)
+    row.sentiment = _ratio(sums.get("sentiment_sum"), row.sentiment_scored)
+    row.sentiment_positive = _ratio(sums.get("sentiment_positives"), row.sentiment_scored)
+    row.sentiment_negative = _ratio(sums.get("sentiment_negatives"), row.sentiment_scored)
+    row.occupancy = _ratio(row.occupied_seconds, row.staffed_seconds)
+    return row
+
+
+def kpi_rows(
+    *,
+    scope: KpiScope,
+    start: date,
+    end: date,
+    group_by: str | None = None,
+    filters: KpiFilters | None = None,
+    now: datetime | None = None,
+) -> list[KpiRow]:
+    """The KPIs of the interactions in ``scope`` offered in the local days ``[start, end)``.
+
+    ``group_by`` is one of :data:`GROUPS` or ``None`` (one row, key ``None``). Rows are sorted by
+    key, ``None`` last; grouped by day, week or month, every bucket of the period has its row, even
+    an empty one (rates ``None``). Occupancy counts presence up to ``now`` (default: now); it is
+    ``None`` by queue or channel. Four queries at most, whatever the number of interactions.
+    Validation of the arguments (``start < end``, the period's length) is the caller's job;
+    a wrong ``group_by`` raises ``ValueError``.
+    """
+    if group_by is not None and group_by not in GROUPS:
+        raise ValueError(f"Unknown grouping {group_by!r}; choose one of {', '.join(GROUPS)}.")
+    report = _Report(
+        scope=scope,
+        start=start,
+        end=end,
+        group_by=group_by,
+        filters=filters or KpiFilters(),
+        now=now or timezone.now(),
+    )
+    occupancy = _occupancy_family(report)
+    families = [_volume_family(report), _fcr_family(report), _survey_family(report), occupancy or {}]
+
+    if group_by is None:
+        keys: list[str | None] = [None]
+    elif group_by in TIME_GROUPS:
+        keys = [key for key, _first, _following in time_buckets(group_by, start, end)]
+    else:
+        keys = sorted({key for family in families for key in family}, key=lambda k: (k is None, k or ""))
+    fields = set(KpiRow.__dataclass_fields__) - {"key", "_sums"}
+    rows = []
+    for key in keys:
+        row = KpiRow(key=key)
+        if occupancy is not None:
+            row.occupied_seconds = row.staffed_seconds = 0.0
+        for family in families:
+            for name, value in family.get(key, {}).items():
+                if name in fields:
+                    if value is not None:
+                        setattr(row, name, value)
+                else:
+                    row._sums[name] = value or 0
+        rows.append(_finish(row))
+    return rows
+
+
+def kpi_report(
+    *,
+    user: AbstractBaseUser,
+    start: date,
+    end: date,
+    group_by: str | None = None,
+    agent: str | None = None,
+    team: str | None = None,
+    queue: str | None = None,
+    channel: str | None = None,
+    now: datetime | None = None,
+) -> list[KpiRow]:
+    """:func:`kpi_rows` as ``user`` may see them (:func:`scope_for`): managers and admins all
+    interactions, supervisors their team's, agents their own. Filters name an agent (username), a
+    team or a queue (name), a channel (code); one outside the user's scope matches nothing, like
+    one that does not exist (what a user may not see is absent)."""
+    return kpi_rows(
+        scope=scope_for(user),
+        start=start,
+        end=end,
+        group_by=group_by,
+        filters=KpiFilters(agent=agent or None, team=team or None, queue=queue or None, channel=channel or None),
+        now=now,
+    )
