@@ -51,6 +51,14 @@ ACTIONS: dict[str, frozenset[str]] = {
     "kpi.read_all": MANAGERS_UP,
     "staffing.read": SUPERVISORS_UP,
     "script.read": EVERYONE,
+    # Everyone reads published knowledge articles; those who write them read drafts too.
+    "knowledge.read": EVERYONE,
+    "knowledge.write": MANAGERS_UP,
+    # The pages (contactcenter/desk): the desktop for every role, the wallboard and the simulated
+    # call (a training and demo aid that goes through the real CTI intake) for supervisors and up.
+    "desk.open": EVERYONE,
+    "wallboard.open": SUPERVISORS_UP,
+    "call.simulate": SUPERVISORS_UP,
     "script.write": MANAGERS_UP,
     # The telephony system posts call events with an integration account: a user with the admin or
     # manager role (SPEC §5, "integration accounts are users with a role too"). Agents and

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("interactions.api.urls")),
     path("", include("interactions.api.cti_urls")),
     path("", include("kpis.api.urls")),
+    path("", include("contactcenter.knowledge.api.urls")),
 ]

@@ -45,6 +45,7 @@ from tqdm import tqdm
 from contactcenter.agents.models import BreakReason, PresenceInterval, Queue, Role, Skill, Status, Team
 from contactcenter.agents.services import agent_create, queue_create, team_create
 from contactcenter.choices import Channel, Direction
+from contactcenter.knowledge.demo import load_knowledge_demo
 from contactcenter.scripts.models import Script, ScriptVersion
 from customers.models import ContactPoint, Customer
 from interactions.models import Disposition, Interaction, Priority, Ticket, TicketCategory, TicketComment, TicketStatus
@@ -340,6 +341,8 @@ def count_labels() -> dict[str, str]:
         "comments": _("ticket comments"),
         "surveys": _("survey responses"),
         "presence intervals": _("presence intervals"),
+        "knowledge categories": _("knowledge base categories"),
+        "knowledge articles": _("knowledge base articles"),
     }
 
 
@@ -378,6 +381,7 @@ def load_demo(
         if reset:
             result.deleted = demo_delete(progress=progress)
         center = ensure_center(now=now, days=days, logins=result.logins, created=result.created)
+        load_knowledge_demo(by=center.users["manager"], now=now, created=result.created)
         if demo_exists():
             return result
         people = generate_customers(rng, count=customers, now=now, days=days, seed=seed, progress=progress)

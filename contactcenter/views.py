@@ -1,13 +1,7 @@
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
 from django.views import defaults
 from django.views.decorators.http import require_GET
-
-
-@require_GET
-def home(request: HttpRequest):
-    return redirect("admin:index")
 
 
 @require_GET

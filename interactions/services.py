@@ -32,8 +32,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter.agents.models import Role
-from contactcenter.agents.services import role_of
+from contactcenter.agents.models import AgentProfile, Role, Status
+from contactcenter.agents.services import agent_set_status, role_of
 from contactcenter.choices import Channel, Direction
 from contactcenter.live import events as live
 from interactions.models import (
@@ -572,3 +572,26 @@ def interaction_update(*, interaction: Interaction, by: AbstractBaseUser | None 
     _first_response_of(locked, by)
     live.interaction_logged_on_commit(locked)
     return locked
+
+
+@transaction.atomic
+def interaction_wrapup_end(
+    *, interaction: Interaction, by: AbstractBaseUser | None = None, at: datetime | None = None
+) -> Interaction:
+    """End the after-call work of an ended contact now: the agent has saved their log.
+
+    Sets ``wrapup_ended_at`` (never before ``ended_at``) and moves the agent from ``wrap_up`` back
+    to ``available``. Nothing happens while the conversation is still on (no ``ended_at``) or when
+    the wrap-up is over already; an agent no longer in ``wrap_up`` (on a break, on the next call)
+    keeps their status. A later ``call.wrapup_ended`` from the telephony system still wins: the
+    call's timestamps are the telephony system's (``interactions/cti.py``).
+    """
+    at = at or timezone.now()
+    if interaction.ended_at is None or interaction.wrapup_ended_at is not None:
+        return interaction
+    updated = interaction_update(interaction=interaction, by=by, wrapup_ended_at=max(at, interaction.ended_at))
+    if updated.agent_id is not None:
+        profile = AgentProfile.objects.filter(user_id=updated.agent_id, status=Status.WRAP_UP).first()
+        if profile is not None:
+            agent_set_status(profile=profile, status=Status.AVAILABLE, at=max(at, profile.status_since))
+    return updated

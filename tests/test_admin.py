@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Role, Status
 from contactcenter.agents.services import agent_set_status
+from contactcenter.knowledge.models import Article
 from contactcenter.scripts.models import Script, ScriptVersion
 from customers.models import ContactPoint, Customer
 from customers.services import customer_create
@@ -30,6 +31,7 @@ from kpis.models import SurveyResponse
 from tests.agents.factories import AgentProfileFactory, QueueFactory, SkillFactory, TeamFactory, UserFactory
 from tests.customers.factories import CustomerFactory, EmailFactory, PhoneFactory
 from tests.interactions.factories import T0, InteractionFactory, TicketCommentFactory, TicketFactory
+from tests.knowledge.factories import ArticleFactory
 from tests.kpis.factories import SurveyResponseFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +75,7 @@ def one_of_everything(admin_user) -> None:
     )
     SurveyResponseFactory(interaction=interaction)
     Holiday.objects.create(date=T0.date(), name="New year")
+    ArticleFactory(title="Restart the box", by=admin_user)
 
 
 # --- every screen answers ---------------------------------------------------------------
@@ -88,7 +91,7 @@ def test_every_registered_model_has_a_changelist_and_an_add_page(admin_client, a
     assert admin_client.get(admin_url(model, "add")).status_code == expected
 
 
-OWN_APPS = {"customers", "interactions", "kpis", "agents", "scripts", "auth"}
+OWN_APPS = {"customers", "interactions", "kpis", "agents", "scripts", "knowledge", "auth"}
 
 
 def test_every_registered_model_has_a_change_page(admin_client, one_of_everything):
@@ -158,6 +161,10 @@ def make_agent() -> None:
     agent_set_status(profile=profile, status=Status.BREAK, reason="lunch", at=timezone.now() + timedelta(seconds=1))
 
 
+def make_article() -> None:
+    ArticleFactory(by=UserFactory())
+
+
 def make_script() -> None:
     script = Script.objects.create(name=f"script-{Script.objects.count()}", draft=[{"id": "a"}])
     script.queues.set([QueueFactory(), QueueFactory()])
@@ -177,6 +184,7 @@ CHANGELISTS: list[tuple[type[Model], Callable[[], None], int]] = [
     (User, make_agent, 6),
     (Script, make_script, 7),
     (ScriptVersion, make_script, 6),
+    (Article, make_article, 8),
 ]
 
 

@@ -26,6 +26,8 @@ _AGENT = {
     "kpis.surveyresponse": (VIEW, ADD),
     "scripts.script": (VIEW,),
     "scripts.scriptversion": (VIEW,),
+    "knowledge.article": (VIEW,),
+    "knowledge.articlecategory": (VIEW,),
     "agents.queue": (VIEW,),
     "agents.team": (VIEW,),
     "agents.skill": (VIEW,),
@@ -42,6 +44,10 @@ _MANAGER = {
     **_SUPERVISOR,
     "scripts.script": ALL,
     "scripts.scriptversion": (VIEW, ADD),
+    # Managers write the knowledge base; articles are unpublished rather than deleted, but a
+    # mistaken one may go.
+    "knowledge.article": ALL,
+    "knowledge.articlecategory": ALL,
     "interactions.disposition": ALL,
     "interactions.ticketcategory": ALL,
     "kpis.surveyresponse": (VIEW, ADD, CHANGE),

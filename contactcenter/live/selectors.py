@@ -454,3 +454,29 @@ def visible_queue_ids(scope: SocketScope) -> frozenset[int] | None:
 def public(row: dict[str, Any]) -> dict[str, Any]:
     """A payload without its routing keys (those starting with ``_``)."""
     return {key: value for key, value in row.items() if not key.startswith("_")}
+
+
+# --- Wallboard page -------------------------------------------------------------------------------
+
+#: The order of the wallboard's agents grid: who can take a call first, who is away last.
+WALLBOARD_STATUS_ORDER = (Status.AVAILABLE, Status.BUSY, Status.WRAP_UP, Status.BREAK, Status.OFFLINE)
+
+
+def wallboard_agents(*, scope: SocketScope) -> list[AgentProfile]:
+    """The agents of a wallboard's grid, as the ``agent_status`` events of ``scope``'s socket show
+    them: active users with a profile that the scope sees (a supervisor: their team and
+    themselves; managers and admins: everyone), with ``user`` and ``team`` joined.
+
+    Agents and supervisors are listed whatever their status; managers and admins (who rarely take
+    calls: integration accounts, the back office) only while not offline. Ordered by
+    :data:`WALLBOARD_STATUS_ORDER`, then username. One query.
+    """
+    profiles = AgentProfile.objects.filter(user__is_active=True).filter(
+        Q(role__in=(Role.AGENT, Role.SUPERVISOR), user__is_superuser=False) | ~Q(status=Status.OFFLINE)
+    )
+    if scope.team_agent_ids is not None:
+        profiles = profiles.filter(user_id__in=scope.team_agent_ids | {scope.user_id})
+    rank = {status: index for index, status in enumerate(WALLBOARD_STATUS_ORDER)}
+    rows = list(profiles.select_related("user", "team"))
+    rows.sort(key=lambda profile: (rank.get(profile.status, len(rank)), profile.user.get_username()))
+    return rows

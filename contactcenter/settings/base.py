@@ -83,10 +83,13 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_htmx",
     "simple_history",
     "contactcenter.apps.ContactCenterConfig",
     "contactcenter.agents",
     "contactcenter.scripts",
+    "contactcenter.knowledge",
+    "contactcenter.desk",
     "customers",
     "interactions",
     "kpis",
@@ -102,6 +105,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last: it wraps the API view of a POST carrying an Idempotency-Key (SPEC §8).
@@ -227,6 +231,7 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "contactcenter.agents.models.Status",
         "BreakReasonEnum": "contactcenter.agents.models.BreakReason",
         "TicketStatusEnum": "interactions.models.TicketStatus",
+        "ArticleStatusEnum": "contactcenter.knowledge.models.ArticleStatus",
     },
 }
 
@@ -237,7 +242,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "desk:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "desk:login"
 
 # --- Languages and time ---------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")

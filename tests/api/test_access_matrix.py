@@ -56,10 +56,11 @@ def _merge_app_entries() -> None:
     from tests.customers.access import ENTRIES as customers
     from tests.interactions.access import ENTRIES as interactions
     from tests.interactions.cti_access import ENTRIES as cti
+    from tests.knowledge.access import ENTRIES as knowledge
     from tests.kpis.access import ENTRIES as kpis
     from tests.live.access import ENTRIES as live
 
-    for entries in (customers, interactions, cti, kpis, live):
+    for entries in (customers, interactions, cti, kpis, live, knowledge):
         overlap = set(entries) & set(MATRIX)
         assert not overlap, f"access-matrix entries defined twice: {sorted(overlap)}"
         MATRIX.update(entries)

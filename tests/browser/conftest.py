@@ -3,9 +3,13 @@ offline, so it is launched from /usr/bin/chromium)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+import socket
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -51,3 +55,80 @@ def page(chromium):
     page = chromium.new_page()
     yield page
     page.close()
+
+
+class AsgiLiveServer:
+    """``contactcenter.asgi:application`` served by uvicorn in a thread of the test process: HTTP,
+    static files (from the apps' folders, as ``runserver`` serves them) and WebSockets.
+
+    pytest-django's ``live_server`` speaks WSGI only, so pages with a live socket need this one.
+    It shares the test database (PostgreSQL, or SQLite's shared in-memory database) and the channel
+    layer's configuration. Drive the server through HTTP (the browser, ``requests``): a service called
+    from the test thread would publish its events through another event loop, which the in-memory
+    channel layer does not support.
+    """
+
+    def __init__(self) -> None:
+        import uvicorn
+        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+        from contactcenter.asgi import application
+
+        port = _free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(
+            ASGIStaticFilesHandler(application), host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+        )
+        self.server = _thread_server_class()(config)
+        self.thread = threading.Thread(target=self.server.run, name="asgi-live-server", daemon=True)
+
+    def start(self) -> AsgiLiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the ASGI live server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        from asgiref.sync import sync_to_async
+        from django.db import connections
+
+        loop = self.server.loop
+        if loop is not None and loop.is_running():
+            # The server's database connections live in its worker thread: close them there, so that
+            # the test database can be flushed and dropped.
+            asyncio.run_coroutine_threadsafe(sync_to_async(connections.close_all)(), loop).result(10)
+        self.server.should_exit = True
+        self.thread.join(15)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _thread_server_class():
+    import uvicorn
+
+    class ThreadServer(uvicorn.Server):
+        """uvicorn's server, remembering its event loop (signals are left alone off the main thread)."""
+
+        loop: asyncio.AbstractEventLoop | None = None
+
+        async def serve(self, sockets=None) -> None:
+            self.loop = asyncio.get_running_loop()
+            await super().serve(sockets)
+
+    return ThreadServer
+
+
+@pytest.fixture
+def asgi_live_server(transactional_db) -> Iterator[AsgiLiveServer]:
+    server = AsgiLiveServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,350 @@
+"""The call region of the desktop: screen pop, customer search and card, new customer, the script
+walk and the interaction log. Thin adapters over the selectors of :mod:`contactcenter.desk.selectors`
+and the services of ``customers`` and ``interactions``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from contactcenter import access
+from contactcenter.desk import selectors
+from contactcenter.desk.access import page_for
+from contactcenter.scripts.models import ScriptVersion
+from contactcenter.scripts.selectors import parse_trail, placeholder_values, script_step
+from customers.services import customer_create
+from interactions.models import Disposition, Interaction, Priority
+from interactions.services import interaction_update, interaction_wrapup_end, ticket_create
+
+# --- The call ------------------------------------------------------------------------------------
+
+
+def call_context(request: HttpRequest, view: selectors.CallView | None, **extra) -> dict:
+    """What ``desk/partials/call.html`` needs for ``view`` (``None``: no call)."""
+    context = {"call": view, "oob": request.htmx and not request.htmx.history_restore_request}
+    if view is not None:
+        context["log_form"] = extra.pop("log_form", None) or LogForm.for_call(view)
+        context["step"] = _first_step(view, request)
+        context["new_customer_form"] = extra.pop("new_customer_form", None) or NewCustomerForm(
+            initial={"phone": view.caller or ""}
+        )
+    context.update(extra)
+    return context
+
+
+def _first_step(view: selectors.CallView, request: HttpRequest):
+    if view.script is None:
+        return None
+    return script_step(
+        version=view.script, key=None, values=placeholder_values(customer=view.customer, agent=request.user)
+    )
+
+
+def _call_or_404(request: HttpRequest, interaction_id: int) -> selectors.CallView:
+    view = selectors.call_view(user=request.user, interaction_id=interaction_id)
+    if view is None:
+        raise Http404
+    return view
+
+
+@page_for("desk.open")
+@require_GET
+def current_call(request: HttpRequest) -> HttpResponse:
+    """The call region as it should be now: the agent's current call, or the idle panel."""
+    call = selectors.current_call(user=request.user)
+    view = selectors.call_view(user=request.user, interaction_id=call.pk) if call else None
+    return render(request, "desk/partials/call.html", call_context(request, view))
+
+
+@page_for("desk.open")
+@require_GET
+def call(request: HttpRequest, interaction_id: int) -> HttpResponse:
+    """The screen pop of one call (the page asks for it when the socket says ``screen_pop``)."""
+    return render(request, "desk/partials/call.html", call_context(request, _call_or_404(request, interaction_id)))
+
+
+@page_for("desk.open")
+@require_GET
+def call_state(request: HttpRequest, interaction_id: int) -> HttpResponse:
+    """The call's state line (talking, wrap-up, done), refreshed when the agent's status moves."""
+    return render(request, "desk/partials/call_state.html", {"call": _call_or_404(request, interaction_id)})
+
+
+# --- The log ---------------------------------------------------------------------------------------
+
+
+class LogForm(forms.Form):
+    """What the agent records about the contact, during or after it."""
+
+    disposition = forms.ModelChoiceField(
+        label=gettext_lazy("Disposition"), queryset=Disposition.objects.none(), required=False, to_field_name="code"
+    )
+    resolved = forms.BooleanField(label=gettext_lazy("Resolved on this contact"), required=False)
+    notes = forms.CharField(label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    ticket = forms.TypedChoiceField(label=gettext_lazy("Linked ticket"), coerce=int, required=False, empty_value=None)
+    follow_up = forms.BooleanField(label=gettext_lazy("Open a follow-up ticket"), required=False)
+    follow_up_subject = forms.CharField(label=gettext_lazy("Follow-up subject"), max_length=200, required=False)
+    follow_up_priority = forms.ChoiceField(
+        label=gettext_lazy("Follow-up priority"), choices=Priority.choices, initial=Priority.NORMAL, required=False
+    )
+    script_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, view: selectors.CallView, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.view = view
+        self.fields["disposition"].queryset = Disposition.objects.filter(is_active=True).order_by("sort_order", "label")
+        self.fields["ticket"].choices = [("", "—")] + [
+            (ticket.pk, f"{ticket.reference} · {ticket.subject}") for ticket in view.open_tickets
+        ]
+        if view.interaction.ticket_id and view.interaction.ticket_id not in {t.pk for t in view.open_tickets}:
+            ticket = view.interaction.ticket
+            self.fields["ticket"].choices.append((ticket.pk, f"{ticket.reference} · {ticket.subject}"))
+
+    @classmethod
+    def for_call(cls, view: selectors.CallView) -> LogForm:
+        interaction = view.interaction
+        return cls(
+            view=view,
+            initial={
+                "disposition": interaction.disposition.code if interaction.disposition else None,
+                "resolved": interaction.resolved,
+                "notes": interaction.notes,
+                "ticket": interaction.ticket_id,
+                "script_version": view.script.pk if view.script else None,
+            },
+        )
+
+    def clean_script_version(self) -> ScriptVersion | None:
+        pk = self.cleaned_data.get("script_version")
+        if pk is None:
+            return None
+        version = ScriptVersion.objects.filter(pk=pk).first()
+        if version is None:
+            raise ValidationError(_("This script version does not exist."))
+        return version
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("follow_up") and not (data.get("follow_up_subject") or "").strip():
+            self.add_error("follow_up_subject", _("A follow-up ticket needs a subject."))
+        if data.get("follow_up") and data.get("ticket"):
+            self.add_error("follow_up", _("Link an existing ticket or open a new one, not both."))
+        if data.get("follow_up") and self.view.customer is None:
+            self.add_error("follow_up", _("Identify the caller first: a ticket needs a customer."))
+        disposition = data.get("disposition")
+        if disposition is not None and disposition.resolves:
+            data["resolved"] = True
+        return data
+
+
+@transaction.atomic
+def _save_log(*, view: selectors.CallView, data: dict, by) -> Interaction:
+    interaction = view.interaction
+    choices = {ticket.pk: ticket for ticket in view.open_tickets}
+    if interaction.ticket is not None:
+        choices[interaction.ticket.pk] = interaction.ticket
+    # No ticket chosen keeps the link the contact has: a ticket created from the call after the log
+    # form was drawn (the tickets panel links it) must not be undone by saving the log.
+    ticket = choices.get(data.get("ticket")) or interaction.ticket
+    if data.get("follow_up"):
+        ticket = ticket_create(
+            subject=data["follow_up_subject"].strip(),
+            description=data.get("notes") or "",
+            customer=view.customer,
+            queue=interaction.queue,
+            priority=data.get("follow_up_priority") or Priority.NORMAL,
+            by=by,
+        )
+    interaction = interaction_update(
+        interaction=interaction,
+        by=by,
+        disposition=data.get("disposition"),
+        resolved=bool(data.get("resolved")),
+        notes=data.get("notes") or "",
+        ticket=ticket,
+        script_version=data.get("script_version") or interaction.script_version,
+    )
+    return interaction_wrapup_end(interaction=interaction, by=by)
+
+
+@page_for("interaction.write")
+@require_POST
+def call_log(request: HttpRequest, interaction_id: int) -> HttpResponse:
+    """Save the log of a contact; once the conversation is over this ends the wrap-up too."""
+    view = _call_or_404(request, interaction_id)
+    form = LogForm(request.POST, view=view)
+    if form.is_valid():
+        try:
+            _save_log(view=view, data=form.cleaned_data, by=request.user)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+    if not form.is_valid():
+        return render(request, "desk/partials/log.html", {"call": view, "log_form": form}, status=400)
+    view = _call_or_404(request, interaction_id)
+    response = render(
+        request, "desk/partials/log.html", {"call": view, "log_form": LogForm.for_call(view), "saved": True}
+    )
+    if form.cleaned_data.get("follow_up"):
+        trigger_client_event(response, "tickets-changed")
+    return trigger_client_event(response, "call-logged", {"interaction": view.interaction.pk})
+
+
+# --- The script ------------------------------------------------------------------------------------
+
+
+@page_for("script.read")
+@require_GET
+def script_step_view(request: HttpRequest, version_id: int) -> HttpResponse:
+    """One step of a published script, for the call ``?interaction=`` (placeholders filled with its
+    customer), reached by ``?step=`` after the steps in ``?trail=``."""
+    version = ScriptVersion.objects.select_related("script").filter(pk=version_id).first()
+    if version is None:
+        raise Http404
+    customer = None
+    interaction_id = request.GET.get("interaction", "")
+    if interaction_id.isdigit():
+        view = selectors.call_view(user=request.user, interaction_id=int(interaction_id))
+        customer = view.customer if view else None
+    step = script_step(
+        version=version,
+        key=request.GET.get("step", ""),
+        values=placeholder_values(customer=customer, agent=request.user),
+    )
+    if step is None:
+        raise Http404
+    trail = parse_trail(request.GET.get("trail", ""))
+    return render(
+        request,
+        "desk/partials/script_step.html",
+        {"version": version, "step": step, "trail": trail, "interaction_id": interaction_id},
+    )
+
+
+# --- Customers -------------------------------------------------------------------------------------
+
+
+@page_for("customer.read")
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """The customers matching ``?q=``: name, company, email, a phone in any format."""
+    term = request.GET.get("q", "")
+    error = None
+    try:
+        results = selectors.customer_quick_search(user=request.user, term=term)
+    except ValidationError as exc:
+        results, error = [], " ".join(exc.messages)
+    call = selectors.current_call(user=request.user)
+    return render(
+        request,
+        "desk/partials/search_results.html",
+        {"results": results, "term": term, "error": error, "current_call": call},
+    )
+
+
+@page_for("customer.read")
+@require_GET
+def customer(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """A customer's card, open tickets and history, opened from the search."""
+    try:
+        view = selectors.customer_view(user=request.user, customer_id=customer_id, cursor=request.GET.get("cursor"))
+    except ValidationError:
+        view = None
+    if view is None:
+        raise Http404
+    return render(request, "desk/partials/customer_panel.html", {"view": view, "current_call": None})
+
+
+#: The languages offered for a new customer (the record itself takes any language code).
+CUSTOMER_LANGUAGES = [
+    ("fr", gettext_lazy("French")),
+    ("en", gettext_lazy("English")),
+    ("de", gettext_lazy("German")),
+    ("es", gettext_lazy("Spanish")),
+    ("it", gettext_lazy("Italian")),
+    ("nl", gettext_lazy("Dutch")),
+    ("ar", gettext_lazy("Arabic")),
+]
+
+
+class NewCustomerForm(forms.Form):
+    """A caller the center does not know yet, prefilled with their number."""
+
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=100)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=100)
+    company = forms.CharField(label=gettext_lazy("Company"), max_length=200, required=False)
+    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=CUSTOMER_LANGUAGES)
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=50, required=False)
+    email = forms.EmailField(label=gettext_lazy("Email"), required=False)
+
+
+@page_for("customer.write")
+@require_POST
+def call_new_customer(request: HttpRequest, interaction_id: int) -> HttpResponse:
+    """Create the unknown caller's customer record and put it on the call."""
+    view = _call_or_404(request, interaction_id)
+    form = NewCustomerForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                created = customer_create(
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    company=data["company"],
+                    language=data["language"],
+                    phones=[data["phone"]] if data["phone"] else [],
+                    emails=[data["email"]] if data["email"] else [],
+                    by=request.user,
+                )
+                interaction_update(interaction=view.interaction, by=request.user, customer=created)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                target = {"phones": "phone", "emails": "email"}.get(field, field)
+                form.add_error(target if target in form.fields else None, messages)
+    if not form.is_valid():
+        return render(
+            request,
+            "desk/partials/new_customer.html",
+            {"call": view, "new_customer_form": form},
+            status=400,
+        )
+    return render(request, "desk/partials/call.html", call_context(request, _call_or_404(request, interaction_id)))
+
+
+@page_for("interaction.write")
+@require_POST
+def call_set_customer(request: HttpRequest, interaction_id: int) -> HttpResponse:
+    """Put a customer found by search on the call (the caller is not who the number said)."""
+    view = _call_or_404(request, interaction_id)
+    customer_id = request.POST.get("customer", "")
+    found = (
+        access.customers_for(request.user).filter(pk=int(customer_id), erased_at__isnull=True).first()
+        if customer_id.isdigit()
+        else None
+    )
+    if found is None:
+        raise Http404
+    interaction_update(interaction=view.interaction, by=request.user, customer=found)
+    return render(request, "desk/partials/call.html", call_context(request, _call_or_404(request, interaction_id)))
+
+
+urlpatterns = [
+    path("desk/calls/current/", current_call, name="current_call"),
+    path("desk/calls/<int:interaction_id>/", call, name="call"),
+    path("desk/calls/<int:interaction_id>/state/", call_state, name="call_state"),
+    path("desk/calls/<int:interaction_id>/log/", call_log, name="call_log"),
+    path("desk/calls/<int:interaction_id>/customer/", call_set_customer, name="call_set_customer"),
+    path("desk/calls/<int:interaction_id>/new-customer/", call_new_customer, name="call_new_customer"),
+    path("desk/scripts/<int:version_id>/", script_step_view, name="script_step"),
+    path("desk/search/", search, name="search"),
+    path("desk/customers/<int:customer_id>/", customer, name="customer"),
+]

@@ -1,0 +1,137 @@
+"""Login, the role-aware home page, the desktop's frame and the agent's status switch."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from django import forms
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from contactcenter import access
+from contactcenter.agents.api.serializers import SELF_SERVICE_STATUSES
+from contactcenter.agents.models import AgentProfile, BreakReason, Role, Status
+from contactcenter.agents.services import agent_set_status, role_of
+from contactcenter.api.throttling import LoginThrottle
+from contactcenter.desk import selectors
+from contactcenter.desk.access import page_for
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login with our page, limited per username and address together (SPEC §8), like
+    ``POST /api/v1/auth/token/``: the same counters, so trying both doubles nothing."""
+
+    template_name = "desk/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        throttle = LoginThrottle()
+        attempt = SimpleNamespace(
+            data={"username": request.POST.get("username", "")}, META=request.META, headers=request.headers
+        )
+        if not throttle.allow_request(attempt, None):
+            wait = max(1, round(throttle.wait() or 1))
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, _("Too many attempts. Try again in %(seconds)d seconds.") % {"seconds": wait})
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Agents land on the desktop, supervisors on the wallboard; managers and admins choose."""
+    if not request.user.is_authenticated:
+        return redirect("desk:login")
+    role = role_of(request.user)
+    if role == Role.AGENT:
+        return redirect("desk:desktop")
+    if role == Role.SUPERVISOR:
+        return redirect("desk:wallboard")
+    if role in (Role.MANAGER, Role.ADMIN):
+        return render(request, "desk/home.html", {"role": role})
+    if request.user.is_staff:
+        return redirect("admin:index")
+    raise PermissionDenied(_("Your account has no role yet: ask an administrator to give you one."))
+
+
+class StatusForm(forms.Form):
+    """What an agent may choose on the desktop; busy and wrap-up follow the calls by themselves."""
+
+    status = forms.ChoiceField(choices=[(s.value, s.label) for s in SELF_SERVICE_STATUSES])
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Break reason"), choices=[("", "—"), *BreakReason.choices], required=False
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("status") == Status.BREAK and not data.get("reason"):
+            self.add_error("reason", _("A break needs a reason."))
+        return data
+
+
+def _status_context(profile: AgentProfile | None, form: StatusForm | None = None) -> dict:
+    return {
+        "profile": profile,
+        "status_form": form or StatusForm(initial={"reason": profile.status_reason if profile else ""}),
+        "self_service": SELF_SERVICE_STATUSES,
+        "break_reasons": BreakReason.choices,
+    }
+
+
+@page_for("desk.open")
+@require_GET
+def desktop(request: HttpRequest) -> HttpResponse:
+    """The agent desktop: status, search, the current call, script, log, tickets, knowledge."""
+    from contactcenter.desk.calls import call_context
+
+    profile = selectors.desk_profile(user=request.user)
+    call = selectors.current_call(user=request.user)
+    view = selectors.call_view(user=request.user, interaction_id=call.pk) if call else None
+    context = {
+        **_status_context(profile),
+        **call_context(request, view),
+        "may_open_wallboard": access.can(request.user, "wallboard.open"),
+        "may_open_admin": request.user.is_staff,
+    }
+    return render(request, "desk/desktop.html", context)
+
+
+@page_for("status.write_own")
+def status(request: HttpRequest) -> HttpResponse:
+    """GET: the status switch as it is now; POST: change it (``available``, ``break``, ``offline``)."""
+    profile = selectors.desk_profile(user=request.user)
+    if request.method != "POST":
+        return render(request, "desk/partials/status.html", _status_context(profile))
+    form = StatusForm(request.POST)
+    if profile is None:
+        form.add_error(None, _("Only agents have a presence status."))
+    if not form.is_valid():
+        return render(request, "desk/partials/status.html", _status_context(profile, form), status=400)
+    try:
+        profile = agent_set_status(
+            profile=profile, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            form.add_error(None, message)
+        return render(request, "desk/partials/status.html", _status_context(profile, form), status=400)
+    return render(request, "desk/partials/status.html", _status_context(profile))
+
+
+logout = auth_views.LogoutView.as_view()  # POST only (Django 5), then back to the login page
+
+urlpatterns = [
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", logout, name="logout"),
+    path("desk/", desktop, name="desktop"),
+    path("desk/status/", status, name="status"),
+]

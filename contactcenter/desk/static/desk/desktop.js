@@ -1,0 +1,126 @@
+/* The agent desktop: the agent's socket (docs/live.md) and the keyboard shortcuts.
+ *
+ * The socket only says what changed; the page fetches the HTML of what changed from the server
+ * (htmx), so a lost message costs a refetch, never a wrong screen. */
+(function () {
+  "use strict";
+
+  var body = document.body;
+
+  function fire(name) {
+    htmx.trigger(body, name);
+  }
+
+  function showCall(id) {
+    htmx.ajax("GET", "/desk/calls/" + encodeURIComponent(id) + "/", { target: "#call", swap: "innerHTML" });
+  }
+
+  var handlers = {
+    screen_pop: function (message) {
+      if (message.interaction && message.interaction.id) showCall(message.interaction.id);
+    },
+    status_changed: function () {
+      fire("status-changed");
+    },
+    ticket_assigned: function () {
+      fire("tickets-changed");
+    },
+    ticket_updated: function () {
+      fire("tickets-changed");
+    },
+  };
+
+  window.SwitchboardLive.connect("/ws/agent/", {
+    message: function (message) {
+      var handler = handlers[message.type];
+      if (handler) handler(message);
+    },
+    resync: function () {
+      fire("resync");
+    },
+  });
+
+  // A simulated call ended, a customer set: the call's state line follows.
+  body.addEventListener("htmx:afterRequest", function (event) {
+    var element = event.detail.elt;
+    if (element && element.matches && element.matches(".call-actions [hx-post]") && event.detail.successful) {
+      fire("call-changed");
+    }
+  });
+
+  // An end step of the script may suggest a disposition: preselect it when none is chosen yet.
+  body.addEventListener("htmx:afterSwap", function (event) {
+    var suggestion = event.detail.target.querySelector("[data-suggest-disposition]");
+    var select = document.querySelector("#log-form select[name=disposition]");
+    if (suggestion && select && !select.value) {
+      select.value = suggestion.dataset.suggestDisposition;
+    }
+  });
+
+  // --- Keyboard -------------------------------------------------------------------------------
+
+  function typing(target) {
+    return target.closest("input, textarea, select, [contenteditable=true]") !== null;
+  }
+
+  function first(selector) {
+    return document.querySelector(selector);
+  }
+
+  function focusEl(element) {
+    if (!element) return false;
+    element.focus();
+    if (element.select && element.type === "search") element.select();
+    return true;
+  }
+
+  var shortcuts = {
+    p: function () {
+      return focusEl(first("#call-title"));
+    },
+    s: function () {
+      var form = first("form[data-shortcut=save-log]");
+      if (!form) return false;
+      htmx.trigger(form, "submit");
+      return true;
+    },
+    n: function () {
+      var button = first("[data-shortcut=new-ticket]") || first("[data-shortcut=new-ticket-panel]");
+      if (!button) return false;
+      button.click();
+      return true;
+    },
+    k: function () {
+      return focusEl(first("[data-shortcut=knowledge]"));
+    },
+  };
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey && !event.ctrlKey && !event.metaKey) {
+      var action = shortcuts[event.key.toLowerCase()] || shortcuts[(event.code || "").replace("Key", "").toLowerCase()];
+      if (action && action()) event.preventDefault();
+      return;
+    }
+    if (event.key === "/" && !typing(event.target) && !event.ctrlKey && !event.metaKey) {
+      if (focusEl(first("[data-shortcut=search]"))) event.preventDefault();
+    }
+  });
+
+  // Search results: arrows move between them, Escape goes back to the search box.
+  document.addEventListener("keydown", function (event) {
+    var results = Array.prototype.slice.call(document.querySelectorAll("#search-results [data-result]"));
+    if (!results.length) return;
+    var search = first("#customer-search");
+    var index = results.indexOf(document.activeElement);
+    if (event.key === "ArrowDown" && (document.activeElement === search || index >= 0)) {
+      results[Math.min(index + 1, results.length - 1)].focus();
+      event.preventDefault();
+    } else if (event.key === "ArrowUp" && index >= 0) {
+      (index === 0 ? search : results[index - 1]).focus();
+      event.preventDefault();
+    } else if (event.key === "Escape" && index >= 0) {
+      search.focus();
+      event.preventDefault();
+    }
+  });
+})();

@@ -1,0 +1,13 @@
+"""The pages' routes, one list per module (namespace ``desk``)."""
+
+from contactcenter.desk import calls, knowledge, pages, tickets, wallboard
+
+app_name = "desk"
+
+urlpatterns = [
+    *pages.urlpatterns,
+    *calls.urlpatterns,
+    *tickets.urlpatterns,
+    *knowledge.urlpatterns,
+    *wallboard.urlpatterns,
+]

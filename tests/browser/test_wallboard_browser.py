@@ -1,0 +1,258 @@
+"""The wallboard in a real browser, served over ASGI (HTTP and WebSockets): a supervisor logs in,
+lands on the wallboard, and sees an agent's status change, a simulated call, the French UI, live.
+
+Everything the server must know is written before the page opens; afterwards the test drives the
+server through HTTP only (the browser, ``requests`` with an API token), so that live events leave
+from the server's own event loop (tests/browser/conftest.py, ``asgi_live_server``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from django.conf import settings
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from contactcenter.agents.models import AgentProfile, Status
+from tests.agents.factories import PASSWORD, AgentProfileFactory, QueueFactory, TeamFactory
+from tests.customers.factories import PhoneFactory
+from tests.interactions.factories import InteractionFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TIMEOUT_MS = 10_000
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+
+
+def set_status(user, status: str, *, reason: str = "", minutes_ago: float = 5) -> None:
+    # A queryset update: no live event leaves from the test's thread.
+    AgentProfile.objects.filter(user=user).update(
+        status=status, status_reason=reason, status_since=timezone.now() - timedelta(minutes=minutes_ago)
+    )
+
+
+def log_in(page, server, username: str) -> None:
+    page.goto(f"{server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click(".login-card button[type=submit]")
+    page.wait_for_url(f"{server.url}/wallboard/", timeout=TIMEOUT_MS)
+    # The socket is open (live.js marks the document) before anything else happens.
+    page.wait_for_function("document.documentElement.dataset.live === 'open'", timeout=TIMEOUT_MS)
+
+
+def token_for(user) -> str:
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    page.screenshot(path=str(path))
+    return path
+
+
+def test_an_agents_status_change_shows_on_the_wallboard_without_reload(page, asgi_live_server, org):
+    set_status(org.agent_a, Status.AVAILABLE)
+    token = token_for(org.agent_a)
+    page.set_viewport_size({"width": 1600, "height": 900})
+    log_in(page, asgi_live_server, "supervisor_a")
+    card = page.locator('.wb-agent[data-agent="agent_a"]')
+    expect(card).to_have_class(re.compile(r"\bstatus-available\b"))
+    expect(page.locator('.wb-agent[data-agent="agent_b"]')).to_have_count(0)  # another team
+    page.evaluate("window.__sameDocument = true")
+
+    response = requests.put(
+        f"{asgi_live_server.url}/api/v1/agents/me/status/",
+        json={"status": "break", "reason": "lunch"},
+        headers={"Authorization": f"Token {token}"},
+        timeout=10,
+    )
+
+    assert response.status_code == 200, response.text
+    expect(card).to_have_class(re.compile(r"\bstatus-break\b"), timeout=TIMEOUT_MS)
+    expect(card.locator('[data-field="status"]')).to_have_text("Break")
+    expect(card.locator('[data-field="reason"]')).to_have_text("Lunch")
+    expect(card.locator('[data-field="time"]')).to_have_text(re.compile(r"^0:0\d$"))
+    expect(page.locator('[data-count="break"]')).to_have_text("1")
+    expect(page.locator('[data-count="available"]')).to_have_text("0")
+    # The queue's figures follow: nobody is available in Queue A any more.
+    tile = page.locator('.wb-tile[data-queue="Queue A"]')
+    expect(tile.locator('[data-field="agents.available"]')).to_have_text("0", timeout=TIMEOUT_MS)
+    expect(tile.locator('[data-field="agents.break"]')).to_have_text("1")
+    assert page.evaluate("window.__sameDocument") is True  # no reload
+    screenshot(page, "wallboard-status.png")
+
+
+def test_a_simulated_call_from_the_wallboard_shows_in_the_tiles(page, asgi_live_server, org):
+    set_status(org.agent_a, Status.AVAILABLE)
+    set_status(org.supervisor_a, Status.OFFLINE)
+    PhoneFactory(value="+33612345678")
+    page.set_viewport_size({"width": 1600, "height": 900})
+    log_in(page, asgi_live_server, "supervisor_a")
+    tile = page.locator('.wb-tile[data-queue="Queue A"]')
+    expect(tile.locator('[data-field="handled"]')).to_have_text("0")
+    expect(tile.locator('[data-field="service_level"]')).to_have_text("—")
+
+    page.click("#wb-simulate summary")
+    page.select_option("#id_queue", label="Queue A")
+    page.click("#wb-simulate-submit")
+
+    expect(page.locator("#wb-simulate .notice.ok")).to_contain_text("rings in Queue A", timeout=TIMEOUT_MS)
+    expect(tile.locator('[data-field="offered"]')).to_have_text("1", timeout=TIMEOUT_MS)
+    expect(tile.locator('[data-field="handled"]')).to_have_text("1")
+    expect(tile.locator('[data-field="service_level"]')).to_have_text("100%")
+    expect(tile.locator('[data-field="agents.busy"]')).to_have_text("1")
+    expect(page.locator('.wb-agent[data-agent="agent_a"]')).to_have_class(
+        re.compile(r"\bstatus-busy\b"), timeout=TIMEOUT_MS
+    )
+    # The ticker says what happened, with no caller's name or number.
+    ticker = page.locator("#wb-ticker-list")
+    expect(ticker).to_contain_text("Queue A", timeout=TIMEOUT_MS)
+    assert "+33" not in ticker.inner_text()
+    screenshot(page, "wallboard-simulated-call.png")
+
+
+def test_the_wallboard_speaks_french(page, asgi_live_server, org):
+    set_status(org.agent_a, Status.BREAK, reason="lunch")
+    InteractionFactory(
+        queue=org.queue_a,
+        customer=None,
+        agent=org.agent_a,
+        offered_at=timezone.now() - timedelta(minutes=30),
+        answered_at=timezone.now() - timedelta(minutes=29, seconds=30),
+        ended_at=timezone.now() - timedelta(minutes=25),
+        wrapup_ended_at=None,
+    )
+    page.set_extra_http_headers({"Accept-Language": "fr"})
+    page.set_viewport_size({"width": 1600, "height": 900})
+
+    log_in(page, asgi_live_server, "supervisor_a")
+
+    assert page.locator("html").get_attribute("lang") == "fr"
+    card = page.locator('.wb-agent[data-agent="agent_a"]')
+    expect(card.locator('[data-field="status"]')).to_have_text("Pause")
+    expect(card.locator('[data-field="reason"]')).to_have_text("Déjeuner")
+    expect(page.locator(".wb-summary")).to_contain_text("Disponible")
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    # Numbers in French: "0 %" with a (narrow) space once the socket's figures are applied.
+    tile = page.locator('.wb-tile[data-queue="Queue A"]')
+    expect(tile.locator('[data-field="service_level"]')).to_have_text(re.compile(r"^0[\s\u202f\xa0]%$"))
+    screenshot(page, "wallboard-fr.png")
+
+
+# --- The documentation's screenshot --------------------------------------------------------------
+
+AGENTS = [
+    # username, first, last, team, queues, status, reason, minutes in status
+    ("lea", "Léa", "Martin", "Front office", ["Billing", "Orders"], Status.BUSY, "", 4.2),
+    ("hugo", "Hugo", "Bernard", "Front office", ["Billing"], Status.BUSY, "", 11.5),
+    ("chloe", "Chloé", "Dubois", "Front office", ["Billing", "Orders"], Status.AVAILABLE, "", 1.3),
+    ("lucas", "Lucas", "Thomas", "Front office", ["Orders"], Status.WRAP_UP, "", 0.7),
+    ("emma", "Emma", "Robert", "Front office", ["Billing"], Status.BREAK, "lunch", 23.0),
+    ("nathan", "Nathan", "Richard", "Front office", ["Orders"], Status.AVAILABLE, "", 6.1),
+    ("ines", "Inès", "Petit", "Tech support", ["Technical support"], Status.BUSY, "", 17.8),
+    ("louis", "Louis", "Durand", "Tech support", ["Technical support"], Status.BUSY, "", 2.4),
+    ("jade", "Jade", "Leroy", "Tech support", ["Technical support", "Orders"], Status.BREAK, "training", 41.0),
+    ("adam", "Adam", "Moreau", "Tech support", ["Technical support"], Status.AVAILABLE, "", 0.4),
+    ("manon", "Manon", "Simon", "Tech support", ["Technical support"], Status.WRAP_UP, "", 1.1),
+    ("gabriel", "Gabriel", "Laurent", "Tech support", ["Technical support"], Status.OFFLINE, "", 95.0),
+]
+# queue: (answered waits in seconds, abandoned, waiting now: seconds waited)
+TRAFFIC = {
+    "Billing": ([4, 8, 12, 15, 6, 9, 18, 25, 31, 7, 5, 11, 14, 3, 19, 22, 8, 6], 1, [12]),
+    "Orders": ([3, 5, 7, 2, 9, 4, 6, 8, 5, 3, 11], 0, []),
+    "Technical support": ([14, 26, 38, 45, 19, 22, 52, 17, 33, 12, 28, 41], 3, [48, 27, 9]),
+}
+
+
+def realistic_center():
+    """Three queues, two teams, twelve agents in every status, a morning's calls."""
+    teams = {name: TeamFactory(name=name) for name in ("Front office", "Tech support")}
+    queues = {name: QueueFactory(name=name) for name in TRAFFIC}
+    queues["Technical support"].service_level_seconds = 30
+    queues["Technical support"].save()
+    users = {}
+    for username, first, last, team, queue_names, status, reason, minutes in AGENTS:
+        profile = AgentProfileFactory(
+            user__username=username,
+            user__first_name=first,
+            user__last_name=last,
+            team=teams[team],
+            queues=[queues[name] for name in queue_names],
+        )
+        users[username] = profile.user
+        set_status(profile.user, status, reason=reason, minutes_ago=minutes)
+    AgentProfileFactory(user__username="boss", role="manager", team=None)
+    now = timezone.now()
+    handlers = ["lea", "hugo", "chloe", "lucas", "ines", "louis", "jade", "adam"]
+    for index, (name, (waits, abandoned, waiting)) in enumerate(TRAFFIC.items()):
+        for n, wait in enumerate(waits):
+            offered = now - timedelta(minutes=5 + 9 * n + index)
+            InteractionFactory(
+                queue=queues[name],
+                customer=None,
+                agent=users[handlers[(n + index) % len(handlers)]],
+                offered_at=offered,
+                answered_at=offered + timedelta(seconds=wait),
+                ended_at=offered + timedelta(seconds=wait + 240),
+                wrapup_ended_at=offered + timedelta(seconds=wait + 300),
+            )
+        for n in range(abandoned):
+            offered = now - timedelta(minutes=13 + 21 * n)
+            InteractionFactory(
+                queue=queues[name],
+                customer=None,
+                agent=None,
+                offered_at=offered,
+                answered_at=None,
+                ended_at=offered + timedelta(seconds=70),
+                wrapup_ended_at=None,
+            )
+        for seconds in waiting:
+            InteractionFactory(
+                queue=queues[name],
+                customer=None,
+                agent=None,
+                offered_at=now - timedelta(seconds=seconds),
+                answered_at=None,
+                ended_at=None,
+                wrapup_ended_at=None,
+            )
+
+
+def test_the_documentation_screenshot(page, asgi_live_server, transactional_db):
+    realistic_center()
+    page.set_viewport_size({"width": 1600, "height": 900})
+    page.goto(f"{asgi_live_server.url}/login/")
+    page.fill("#id_username", "boss")
+    page.fill("#id_password", PASSWORD)
+    page.click(".login-card button[type=submit]")
+    page.goto(f"{asgi_live_server.url}/wallboard/")
+    page.wait_for_function("document.documentElement.dataset.live === 'open'", timeout=TIMEOUT_MS)
+    expect(page.locator(".wb-tile")).to_have_count(3)
+    expect(page.locator(".wb-agent")).to_have_count(12)
+    expect(page.locator('.wb-tile[data-queue="Technical support"] [data-field="waiting"]')).to_have_text("3")
+    page.wait_for_timeout(1500)  # the first figures' highlight fades
+
+    path = screenshot(page, "wallboard.png")
+
+    # The README's picture is copied from var/screenshots/ by hand when the page changes: a test
+    # run never rewrites a tracked file.
+    assert path.stat().st_size < 300_000
+    # A wall screen and a laptop: nothing spills out of its tile.
+    for width, height in ((1920, 1080), (1280, 720)):
+        page.set_viewport_size({"width": width, "height": height})
+        overflowing = page.evaluate(
+            """() => [...document.querySelectorAll('.wb-value')]
+                 .filter((value) => value.scrollWidth > value.clientWidth + 1).map((value) => value.textContent)"""
+        )
+        assert overflowing == [], (width, overflowing)
+        screenshot(page, f"wallboard-{width}x{height}.png")
