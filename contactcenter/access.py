@@ -54,6 +54,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     # Everyone reads published knowledge articles; those who write them read drafts too.
     "knowledge.read": EVERYONE,
     "knowledge.write": MANAGERS_UP,
+    # Everyone takes the training assigned to them and reads their own progress; supervisors see
+    # their team's progress; managers and admins write the material and see everyone's.
+    "training.read": EVERYONE,
+    "training.progress": SUPERVISORS_UP,
+    "training.write": MANAGERS_UP,
     # The pages (contactcenter/desk): the desktop for every role, the wallboard and the simulated
     # call (a training and demo aid that goes through the real CTI intake) for supervisors and up.
     "desk.open": EVERYONE,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 # The order in which a back-office person looks for things: people and their contacts first,
 # then what happened with them, then the organisation that serves them.
-APP_ORDER = ["customers", "interactions", "kpis", "agents", "scripts", "knowledge", "auth"]
+APP_ORDER = ["customers", "interactions", "kpis", "agents", "scripts", "knowledge", "training", "auth"]
 
 
 class SwitchboardAdminSite(admin.AdminSite):

@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("interactions.api.cti_urls")),
     path("", include("kpis.api.urls")),
     path("", include("contactcenter.knowledge.api.urls")),
+    path("", include("contactcenter.scripts.api.urls")),
+    path("", include("contactcenter.training.api.urls")),
 ]

@@ -47,6 +47,7 @@ from contactcenter.agents.services import agent_create, queue_create, team_creat
 from contactcenter.choices import Channel, Direction
 from contactcenter.knowledge.demo import load_knowledge_demo
 from contactcenter.scripts.models import Script, ScriptVersion
+from contactcenter.training.demo import load_training_demo
 from customers.models import ContactPoint, Customer
 from interactions.models import Disposition, Interaction, Priority, Ticket, TicketCategory, TicketComment, TicketStatus
 from interactions.services import TICKET_REFERENCE_PREFIX, next_reference, ticket_sla_due
@@ -213,6 +214,37 @@ SCRIPT_STEPS: list[dict[str, Any]] = [
 ]
 
 
+def _script_steps_v2() -> list[dict[str, Any]]:
+    """Version 2 of the script, published halfway through the period: an interested caller now goes
+    to a closing offer step (suggesting the "sale" disposition), the ticket step ends the call
+    (suggesting "ticket-opened"), and the closing step suggests "resolved"."""
+    steps = [dict(step, answers=[dict(answer) for answer in step["answers"]]) for step in SCRIPT_STEPS]
+    by_key = {step["key"]: step for step in steps}
+    by_key["sales"]["answers"] = [
+        {"label": "Intéressé", "next": "offer"},
+        {"label": "Pas intéressé", "next": "closing"},
+    ]
+    by_key["ticket"].update(
+        text="J'ouvre un dossier ; vous recevrez un email avec sa référence sous une heure.",
+        answers=[],
+        disposition="ticket-opened",
+    )
+    by_key["closing"]["disposition"] = "resolved"
+    steps.insert(
+        steps.index(by_key["ticket"]),
+        {
+            "key": "offer",
+            "text": "Parfait, {first_name} : j'active l'option aujourd'hui et vous envoie le récapitulatif par email.",
+            "answers": [],
+            "disposition": "sale",
+        },
+    )
+    return steps
+
+
+SCRIPT_STEPS_V2 = _script_steps_v2()
+
+
 # --- What comes in: volumes and hourly curves -----------------------------------------------
 
 WEEKDAY, SATURDAY, SUNDAY = 0, 1, 2
@@ -343,6 +375,8 @@ def count_labels() -> dict[str, str]:
         "presence intervals": _("presence intervals"),
         "knowledge categories": _("knowledge base categories"),
         "knowledge articles": _("knowledge base articles"),
+        "training courses": _("training courses"),
+        "training completions": _("training course completions"),
     }
 
 
@@ -382,6 +416,7 @@ def load_demo(
             result.deleted = demo_delete(progress=progress)
         center = ensure_center(now=now, days=days, logins=result.logins, created=result.created)
         load_knowledge_demo(by=center.users["manager"], now=now, created=result.created)
+        load_training_demo(by=center.users["manager"], now=now, days=days, created=result.created)
         if demo_exists():
             return result
         people = generate_customers(rng, count=customers, now=now, days=days, seed=seed, progress=progress)
@@ -457,6 +492,12 @@ class Center:
     script_version: ScriptVersion
     dispositions: dict[str, Disposition]
     categories: dict[str, TicketCategory]
+    #: The script's second version, followed by the calls offered after it was published.
+    script_version_2: ScriptVersion | None = None
+
+    def script_version_at(self, offered: datetime) -> ScriptVersion:
+        second = self.script_version_2
+        return second if second is not None and offered >= second.published_at else self.script_version
 
 
 def ensure_center(*, now: datetime, days: int, logins: list[Login], created: dict[str, int]) -> Center:
@@ -527,12 +568,15 @@ def ensure_center(*, now: datetime, days: int, logins: list[Login], created: dic
         logins.append(Login(spec.username, str(Role(spec.role).label), spec.team or "", is_new))
     script = Script.objects.filter(name=SCRIPT_NAME).first()
     if script is None:
-        script = Script(name=SCRIPT_NAME, description="Greeting, identification and call reasons.", draft=SCRIPT_STEPS)
+        # The draft is what version 2 was published from (version 1 is published from SCRIPT_STEPS).
+        script = Script(
+            name=SCRIPT_NAME, description="Greeting, identification and call reasons.", draft=SCRIPT_STEPS_V2
+        )
         script.full_clean()
         script.save()
         script.queues.set([queues[q] for q in VOICE_QUEUES])
         created["scripts"] = created.get("scripts", 0) + 1
-    version = script.versions.order_by("-number").first()
+    version = script.versions.filter(number=1).first()
     if version is None:
         # Published two weeks before the period, so that every demo call could have used it.
         published = now - timedelta(days=days + 14)
@@ -543,11 +587,26 @@ def ensure_center(*, now: datetime, days: int, logins: list[Login], created: dic
         with _keep_given_timestamps(ScriptVersion):
             version.save()
         created["script versions"] = created.get("script versions", 0) + 1
+    second = script.versions.filter(number=2).first()
+    if second is None:
+        # Published halfway through the period: the first half's calls follow v1, the rest v2.
+        second = ScriptVersion(
+            script=script,
+            number=2,
+            steps=SCRIPT_STEPS_V2,
+            published_at=now - timedelta(days=days / 2),
+            published_by=users["manager"],
+        )
+        second.full_clean()
+        with _keep_given_timestamps(ScriptVersion):
+            second.save()
+        created["script versions"] = created.get("script versions", 0) + 1
     return Center(
         teams=teams,
         queues=queues,
         users=users,
         script_version=version,
+        script_version_2=second,
         dispositions={d.code: d for d in Disposition.objects.filter(is_active=True)},
         categories={c.name: c for c in TicketCategory.objects.filter(is_active=True)},
     )
@@ -1527,7 +1586,7 @@ def _interaction(contact: _Contact, number: int, center: Center, people: list[Pe
         resolved=bool(disposition and disposition.resolves),
         notes=contact.notes,
         sentiment=contact.sentiment,
-        script_version=center.script_version if contact.script else None,
+        script_version=center.script_version_at(offered) if contact.script else None,
         recording=f"recordings/{offered:%Y/%m/%d}/{external_id}.wav" if recorded else "",
         source=DEMO_SOURCE,
         external_id=external_id,

@@ -33,6 +33,7 @@ from tests.customers.factories import CustomerFactory, EmailFactory, PhoneFactor
 from tests.interactions.factories import T0, InteractionFactory, TicketCommentFactory, TicketFactory
 from tests.knowledge.factories import ArticleFactory
 from tests.kpis.factories import SurveyResponseFactory
+from tests.training.factories import assign, make_course
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +62,7 @@ def one_of_everything(admin_user) -> None:
     agent = AgentProfileFactory(team=TeamFactory(), queues=[QueueFactory()])
     agent.skills.set([SkillFactory()])
     agent_set_status(profile=agent, status=Status.AVAILABLE)
-    script = Script.objects.create(name="Billing", draft=[{"id": "hello", "text": "Hello"}])
+    script = Script.objects.create(name="Billing", draft=[{"key": "hello", "text": "Hello", "answers": []}])
     version = ScriptVersion.objects.create(script=script, number=1, steps=script.draft, published_by=admin_user)
     customer = customer_create(first_name="Anne", last_name="Martin", phones=["06 12 34 56 78"], emails=["a@x.fr"])
     ticket = ticket_create(subject="Broken router", customer=customer, by=admin_user)
@@ -76,6 +77,7 @@ def one_of_everything(admin_user) -> None:
     SurveyResponseFactory(interaction=interaction)
     Holiday.objects.create(date=T0.date(), name="New year")
     ArticleFactory(title="Restart the box", by=admin_user)
+    assign(make_course(title="Welcome", by=admin_user), team=agent.team)
 
 
 # --- every screen answers ---------------------------------------------------------------
@@ -91,7 +93,7 @@ def test_every_registered_model_has_a_changelist_and_an_add_page(admin_client, a
     assert admin_client.get(admin_url(model, "add")).status_code == expected
 
 
-OWN_APPS = {"customers", "interactions", "kpis", "agents", "scripts", "knowledge", "auth"}
+OWN_APPS = {"customers", "interactions", "kpis", "agents", "scripts", "knowledge", "training", "auth"}
 
 
 def test_every_registered_model_has_a_change_page(admin_client, one_of_everything):
@@ -166,7 +168,9 @@ def make_article() -> None:
 
 
 def make_script() -> None:
-    script = Script.objects.create(name=f"script-{Script.objects.count()}", draft=[{"id": "a"}])
+    script = Script.objects.create(
+        name=f"script-{Script.objects.count()}", draft=[{"key": "a", "text": "Welcome", "answers": []}]
+    )
     script.queues.set([QueueFactory(), QueueFactory()])
     ScriptVersion.objects.create(script=script, number=1, steps=script.draft, published_by=UserFactory())
 
@@ -707,7 +711,7 @@ def test_the_presence_log_is_read_only(admin_client):
 
 
 def test_publishing_a_draft_makes_numbered_versions(admin_client, admin_user):
-    script = Script.objects.create(name="Billing", draft=[{"id": "hello", "text": "Hello"}])
+    script = Script.objects.create(name="Billing", draft=[{"key": "hello", "text": "Hello", "answers": []}])
     empty = Script.objects.create(name="Empty")
 
     for _ in range(2):
@@ -723,18 +727,18 @@ def test_publishing_a_draft_makes_numbered_versions(admin_client, admin_user):
 
 
 def test_a_published_version_cannot_be_changed(admin_client):
-    script = Script.objects.create(name="Billing", draft=[{"id": "hello"}])
+    script = Script.objects.create(name="Billing", draft=[{"key": "hello", "text": "Hello", "answers": []}])
     version = ScriptVersion.objects.create(script=script, number=1, steps=script.draft)
 
     response = admin_client.post(admin_url(ScriptVersion, "change", version.pk), {"steps": "[]"})
 
     assert response.status_code == 403
     version.refresh_from_db()
-    assert version.steps == [{"id": "hello"}]
+    assert version.steps == [{"key": "hello", "text": "Hello", "answers": []}]
 
 
 def test_a_version_added_in_the_admin_is_numbered_after_the_last(admin_client, admin_user):
-    script = Script.objects.create(name="Billing", draft=[{"id": "hello"}])
+    script = Script.objects.create(name="Billing", draft=[{"key": "hello", "text": "Hello", "answers": []}])
     ScriptVersion.objects.create(script=script, number=1, steps=script.draft)
 
     response = admin_client.post(admin_url(ScriptVersion, "add"), {"script": script.pk, "steps": ""})

@@ -39,6 +39,9 @@ _SUPERVISOR = {
     "interactions.slapolicy": (VIEW,),
     "interactions.businesshours": (VIEW,),
     "interactions.holiday": (VIEW,),
+    # Supervisors follow their team's training (progress, overdue, before/after).
+    "training.course": (VIEW,),
+    "training.assignment": (VIEW,),
 }
 _MANAGER = {
     **_SUPERVISOR,
@@ -48,6 +51,14 @@ _MANAGER = {
     # mistaken one may go.
     "knowledge.article": ALL,
     "knowledge.articlecategory": ALL,
+    # Managers write training material and assign it.
+    "training.course": ALL,
+    "training.lesson": ALL,
+    "training.lessonattachment": ALL,
+    "training.quiz": ALL,
+    "training.question": ALL,
+    "training.choice": ALL,
+    "training.assignment": ALL,
     "interactions.disposition": ALL,
     "interactions.ticketcategory": ALL,
     "kpis.surveyresponse": (VIEW, ADD, CHANGE),

@@ -1,6 +1,6 @@
 """The pages' routes, one list per module (namespace ``desk``)."""
 
-from contactcenter.desk import calls, knowledge, pages, tickets, wallboard
+from contactcenter.desk import calls, knowledge, pages, tickets, training, wallboard
 
 app_name = "desk"
 
@@ -9,5 +9,6 @@ urlpatterns = [
     *calls.urlpatterns,
     *tickets.urlpatterns,
     *knowledge.urlpatterns,
+    *training.urlpatterns,
     *wallboard.urlpatterns,
 ]

@@ -7,9 +7,13 @@ step graph and script analytics build on these two models.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Script(models.Model):
@@ -26,6 +30,8 @@ class Script(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Every edit of the draft, the name or the settings: who and when (the draft's past steps too).
+    history = HistoricalRecords(verbose_name=_("call script history"), verbose_name_plural=_("call script history"))
 
     class Meta:
         ordering = ["name"]
@@ -37,7 +43,12 @@ class Script(models.Model):
 
 
 class ScriptVersion(models.Model):
-    """A published, frozen copy of a script's steps."""
+    """A published, frozen copy of a script's steps.
+
+    Immutable: ``save()`` on a stored version and ``delete()`` raise; a new version is made by
+    publishing (``contactcenter.scripts.services.script_publish``). Who published it and when are
+    its own fields, so it needs no history.
+    """
 
     script = models.ForeignKey(Script, on_delete=models.PROTECT, related_name="versions", verbose_name=_("script"))
     number = models.PositiveIntegerField(_("version number"))
@@ -62,3 +73,11 @@ class ScriptVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.script.name} v{self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError(_("A published script version cannot be changed; publish a new one."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValidationError(_("A published script version cannot be deleted."))

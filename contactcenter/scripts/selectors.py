@@ -1,4 +1,6 @@
-"""Reads on call scripts: walking a published version step by step, as the agent desktop does.
+"""Reads on call scripts: walking a published version step by step, as the agent desktop does;
+the scripts and versions a user may read (:func:`scripts_for`, :func:`script_list`,
+:func:`script_versions`) and the comparison of two versions (:func:`script_diff`).
 
 A version's ``steps`` are a list of ``{"key", "text", "answers": [{"label", "next"}], "disposition"?}``:
 the first step is the start; an answer leads to the step named by its ``next``; a step without
@@ -12,8 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet
 
-from contactcenter.scripts.models import ScriptVersion
+from contactcenter.agents.models import Queue
+from contactcenter.scripts.diff import StepDiff, diff_steps
+from contactcenter.scripts.models import Script, ScriptVersion
 
 #: ``{first_name}`` and the like in a step's text; unknown names are left as typed.
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -82,3 +87,53 @@ def script_step(*, version: ScriptVersion, key: str | None, values: dict[str, st
 def parse_trail(raw: str) -> list[str]:
     """The keys of the steps walked so far, from a comma-separated query parameter."""
     return [key for key in raw.split(",") if key][-MAX_TRAIL:]
+
+
+# --- Reads for the back office and the API ------------------------------------------------------
+
+
+def scripts_for(user: AbstractBaseUser) -> QuerySet[Script]:
+    """The scripts ``user`` may read (SPEC §5: agents read published scripts, managers write them):
+    those who write scripts (``script.write``) read every script and its draft; other roles the
+    active scripts with at least one published version; a user without a role none."""
+    from contactcenter import access
+
+    if access.can(user, "script.write"):
+        return Script.objects.all()
+    if access.can(user, "script.read"):
+        return Script.objects.filter(Exists(ScriptVersion.objects.filter(script=OuterRef("pk"))), is_active=True)
+    return Script.objects.none()
+
+
+def script_list(*, user: AbstractBaseUser, queue: str | None = None) -> QuerySet[Script]:
+    """:func:`scripts_for` ``user``, by name, each annotated with ``latest_number`` (its newest
+    published version's number, ``None`` before the first), queues prefetched; ``queue``: only the
+    scripts of the queue of that name."""
+    queryset = scripts_for(user)
+    if queue:
+        queryset = queryset.filter(queues__name=queue)
+    return (
+        queryset.annotate(latest_number=Max("versions__number"))
+        .prefetch_related(Prefetch("queues", queryset=Queue.objects.order_by("name")))
+        .order_by("name", "pk")
+    )
+
+
+def script_versions(*, script: Script) -> QuerySet[ScriptVersion]:
+    """The script's published versions, newest first, with who published them."""
+    return ScriptVersion.objects.filter(script=script).select_related("script", "published_by").order_by("-number")
+
+
+def steps_of(source: ScriptVersion | Script | list[Any]) -> list[Any]:
+    """The steps of a version, of a script's draft, or a list of steps as it is."""
+    if isinstance(source, ScriptVersion):
+        return source.steps if isinstance(source.steps, list) else []
+    if isinstance(source, Script):
+        return source.draft if isinstance(source.draft, list) else []
+    return source if isinstance(source, list) else []
+
+
+def script_diff(a: ScriptVersion | Script | list[Any], b: ScriptVersion | Script | list[Any]) -> list[StepDiff]:
+    """How ``b`` differs from ``a`` step by step (a :class:`Script` stands for its draft): see
+    :func:`contactcenter.scripts.diff.diff_steps`. No query."""
+    return diff_steps(steps_of(a), steps_of(b))

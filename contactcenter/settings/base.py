@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "contactcenter.agents",
     "contactcenter.scripts",
     "contactcenter.knowledge",
+    "contactcenter.training",
     "contactcenter.desk",
     "customers",
     "interactions",
