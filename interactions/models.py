@@ -400,6 +400,12 @@ class Interaction(CleanCheckedConstraintsModel):
     resolved = models.BooleanField(_("resolved"), default=False)
     notes = models.TextField(_("notes"), blank=True)
     sentiment = models.FloatField(_("sentiment"), null=True, blank=True, help_text=_("From -1 (negative) to 1."))
+    sentiment_computed = models.BooleanField(
+        _("sentiment computed"),
+        default=False,
+        editable=False,
+        help_text=_("Scored from the notes by the sentiment analyser, not supplied (kpis/sentiment.py)."),
+    )
     script_version = models.ForeignKey(
         "scripts.ScriptVersion",
         on_delete=models.PROTECT,

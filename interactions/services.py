@@ -51,6 +51,7 @@ from interactions.models import (
 )
 from interactions.selectors import ESCALATED_STATUSES, ticket_escalation_candidates
 from interactions.sla import NoBusinessHours, add_business_time, business_minutes_between
+from kpis.sentiment import sentiment_settle  # it imports nothing from interactions: no cycle
 
 TICKET_REFERENCE_PREFIX = "T-"
 
@@ -514,9 +515,11 @@ def interaction_create(*, by: AbstractBaseUser | None = None, **fields: Any) -> 
     """Validate and store one interaction (any channel, any field of SPEC §3).
 
     An outbound interaction linked to a ticket is the ticket's first response when it is the
-    earliest one. Raises ``ValidationError`` with the model's messages.
+    earliest one. Without a ``sentiment`` the notes are scored by the sentiment analyser
+    (:func:`kpis.sentiment.sentiment_settle`). Raises ``ValidationError`` with the model's messages.
     """
     interaction = Interaction(**fields)
+    sentiment_settle(interaction, supplied=interaction.sentiment is not None, notes_changed=True)
     interaction._history_user = by
     interaction.full_clean()
     interaction.save()
@@ -558,14 +561,24 @@ def interaction_update(*, interaction: Interaction, by: AbstractBaseUser | None 
     The row is locked and the changes applied to its stored state, so concurrent edits of
     different fields are both kept. Validated as a whole (``ValidationError`` with the model's
     messages, nothing saved); an outbound interaction newly linked to a ticket may be its first
-    response. Announced on the wallboard (``interaction_logged``). Returns a fresh instance.
+    response. A new ``sentiment`` number is kept for good; new notes are scored again unless a
+    score was supplied; ``sentiment=None`` hands the score back to the analyser
+    (:func:`kpis.sentiment.sentiment_settle`). Announced on the wallboard (``interaction_logged``).
+    Returns a fresh instance.
     """
     unknown = set(changes) - INTERACTION_EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"interaction_update cannot change {sorted(unknown)}")
     locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
+    notes, sentiment = locked.notes, locked.sentiment
     for name, value in changes.items():
         setattr(locked, name, value)
+    new_sentiment = "sentiment" in changes and changes["sentiment"] != sentiment
+    sentiment_settle(
+        locked,
+        supplied=new_sentiment and changes["sentiment"] is not None,
+        notes_changed=new_sentiment or locked.notes != notes,
+    )
     locked._history_user = by
     locked.full_clean()
     locked.save()

@@ -293,6 +293,8 @@ SHORT_ABANDON_SECONDS = env_int("SHORT_ABANDON_SECONDS", 5)
 FCR_WINDOW_DAYS = env_int("FCR_WINDOW_DAYS", 7, 1)
 #: An agent whose every socket has been gone this long goes offline (contactcenter/live/presence.py).
 PRESENCE_GRACE_SECONDS = env_int("PRESENCE_GRACE_SECONDS", 60, 1)
+#: Scores interactions' notes in [-1, 1] (kpis/sentiment.py, docs/kpis.md "Sentiment"): a dotted path.
+SENTIMENT_ANALYSER = env_str("SENTIMENT_ANALYSER", "kpis.sentiment.LexiconAnalyser")
 
 # --- Logging: to the console, with personal data scrubbed from every message -----------------
 LOGGING = {

@@ -128,6 +128,7 @@ class InteractionSerializer(_CallerScopedMixin, serializers.ModelSerializer):
             "resolved",
             "notes",
             "sentiment",
+            "sentiment_computed",
             "script_version",
             "recording",
             "source",
@@ -139,7 +140,7 @@ class InteractionSerializer(_CallerScopedMixin, serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = ["id", "sentiment_computed", "created_at", "updated_at"]
         # A repeated (source, external_id) is a replay answered by the service, not a 400.
         validators: list = []
         extra_kwargs = {"hold_seconds": {"min_value": 0, "max_value": 2**31 - 1}}

@@ -112,6 +112,7 @@ class TestLogging:
             "resolved": True,
             "notes": "Router reset",
             "sentiment": 0.5,
+            "sentiment_computed": False,  # supplied, not computed by the analyser
             "script_version": version.pk,
             "recording": "rec/2026/01/05/1.wav",
             "source": "pbx",
