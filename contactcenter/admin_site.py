@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 # The order in which a back-office person looks for things: people and their contacts first,
 # then what happened with them, then the organisation that serves them.
-APP_ORDER = ["customers", "interactions", "kpis", "agents", "scripts", "knowledge", "training", "auth"]
+APP_ORDER = ["customers", "interactions", "kpis", "reports", "agents", "scripts", "knowledge", "training", "auth"]
 
 
 class SwitchboardAdminSite(admin.AdminSite):
@@ -17,8 +17,17 @@ class SwitchboardAdminSite(admin.AdminSite):
     site_title = _("Switchboard")
     index_title = _("Contact center back office")
 
+    def get_urls(self) -> list:
+        from kpis.admin_views import report_urls
+
+        return report_urls(self) + super().get_urls()
+
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
         apps = super().get_app_list(request, app_label)
+        if app_label is None:
+            from kpis.admin_views import reports_app
+
+            apps += reports_app(request)
         rank = {label: i for i, label in enumerate(APP_ORDER)}
         return sorted(apps, key=lambda app: (rank.get(app["app_label"], len(APP_ORDER)), app["name"]))
 

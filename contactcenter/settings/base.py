@@ -295,6 +295,23 @@ FCR_WINDOW_DAYS = env_int("FCR_WINDOW_DAYS", 7, 1)
 PRESENCE_GRACE_SECONDS = env_int("PRESENCE_GRACE_SECONDS", 60, 1)
 #: Scores interactions' notes in [-1, 1] (kpis/sentiment.py, docs/kpis.md "Sentiment"): a dotted path.
 SENTIMENT_ANALYSER = env_str("SENTIMENT_ANALYSER", "kpis.sentiment.LexiconAnalyser")
+#: Goals the admin's performance report shows beside each KPI (kpis/reports.py, docs/kpis.md):
+#: rates as fractions, ASA and AHT in seconds; at most for abandonment, ASA, AHT and negative
+#: sentiment, at least for the others. A queue's own service-level goal wins for that queue.
+KPI_GOALS = {
+    "service_level": 0.8,
+    "abandonment_rate": 0.05,
+    "asa": 30.0,
+    "aht": 300.0,
+    "fcr": 0.75,
+    "csat": 0.85,
+    "nps": 30.0,
+    "ces": 5.5,
+    "sentiment": 0.1,
+    "sentiment_positive": 0.5,
+    "sentiment_negative": 0.1,
+    "occupancy": 0.8,
+}
 
 # --- Logging: to the console, with personal data scrubbed from every message -----------------
 LOGGING = {

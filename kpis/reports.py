@@ -1,0 +1,594 @@
+"""The admin reports: registered classes with HTML and CSV/XLSX output (STYLE §8).
+
+A report is a class registered with :func:`register`: a ``name`` (its URL), a ``title``,
+:meth:`Report.is_available_to` (who may open it), :meth:`Report.context` (its HTML page) and
+:meth:`Report.headers`/:meth:`Report.rows` (its CSV and XLSX export, see :mod:`kpis.exports`).
+The pages are served by :mod:`kpis.admin_views` under ``/admin/reports/``.
+
+Figures come from the KPI engine (:func:`kpis.selectors.kpi_rows` with the user's
+:func:`~kpis.selectors.scope_for`: managers and admins everything, a supervisor their team) and
+from the staffing forecast (:func:`kpis.forecast.queue_forecast`); nothing is computed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from contactcenter import access
+from contactcenter.agents.services import role_of
+from contactcenter.choices import Channel
+from kpis.charts import bar_chart, line_chart
+from kpis.drilldown import KPI_FIGURES
+from kpis.forecast import Forecast, ForecastError, queue_forecast
+from kpis.selectors import MAX_PERIOD_DAYS, KpiFilters, KpiRow, kpi_rows, scope_for
+
+_registry: dict[str, type[Report]] = {}
+
+
+def register(report: type[Report]) -> type[Report]:
+    """Class decorator: make ``report`` one of the admin's reports."""
+    _registry[report.name] = report
+    return report
+
+
+def get_report(name: str) -> type[Report] | None:
+    return _registry.get(name)
+
+
+def reports_for(user: AbstractBaseUser) -> list[type[Report]]:
+    """The reports ``user`` may open, in the order they were registered."""
+    return [report for report in _registry.values() if report.is_available_to(user)]
+
+
+class Report:
+    """One report. Subclasses set ``name``, ``title``, ``description``, ``template_name`` and
+    implement the methods below; an instance serves one request."""
+
+    name: ClassVar[str] = ""
+    title: ClassVar[Any] = ""
+    description: ClassVar[Any] = ""
+    template_name: ClassVar[str] = ""
+    #: Templates list the report classes: never call them.
+    do_not_call_in_templates: ClassVar[bool] = True
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+        self.user = request.user
+
+    @classmethod
+    def is_available_to(cls, user: AbstractBaseUser) -> bool:
+        raise NotImplementedError
+
+    def context(self) -> dict[str, Any]:
+        """The template's context."""
+        raise NotImplementedError
+
+    def headers(self) -> list[str]:
+        """The export's header row."""
+        raise NotImplementedError
+
+    def rows(self) -> list[list[Any]]:
+        """The export's rows: numbers as numbers (unrounded), text as text."""
+        raise NotImplementedError
+
+    def filename(self) -> str:
+        return self.name
+
+
+def _supervisors_up(user: AbstractBaseUser) -> bool:
+    return role_of(user) in access.SUPERVISORS_UP
+
+
+# --- Performance -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A column of the performance report: the :class:`KpiRow` field, its label, how it is shown
+    (``count``, ``rate``, ``seconds``, ``score``) and whether lower is better."""
+
+    field: str
+    label: Any
+    kind: str
+    lower_is_better: bool = False
+
+
+KPIS = (
+    Kpi("offered", gettext_lazy("Offered"), "count"),
+    Kpi("handled", gettext_lazy("Handled"), "count"),
+    Kpi("abandoned", gettext_lazy("Abandoned"), "count", True),
+    Kpi("service_level", gettext_lazy("Service level"), "rate"),
+    Kpi("abandonment_rate", gettext_lazy("Abandonment rate"), "rate", True),
+    Kpi("asa", gettext_lazy("ASA (s)"), "seconds", True),
+    Kpi("aht", gettext_lazy("AHT (s)"), "seconds", True),
+    Kpi("fcr", gettext_lazy("FCR"), "rate"),
+    Kpi("csat", gettext_lazy("CSAT"), "rate"),
+    Kpi("nps", gettext_lazy("NPS"), "score"),
+    Kpi("ces", gettext_lazy("CES"), "score"),
+    Kpi("sentiment", gettext_lazy("Sentiment"), "score"),
+    Kpi("sentiment_positive", gettext_lazy("Positive sentiment"), "rate"),
+    Kpi("sentiment_negative", gettext_lazy("Negative sentiment"), "rate", True),
+    Kpi("occupancy", gettext_lazy("Occupancy"), "rate"),
+)
+
+#: Goals used when ``settings.KPI_GOALS`` does not name one (the service level's goal is the
+#: queue's own when the row or the filter is one queue).
+DEFAULT_GOALS: dict[str, float] = {
+    "service_level": 0.8,
+    "abandonment_rate": 0.05,
+    "asa": 30.0,
+    "aht": 300.0,
+    "fcr": 0.75,
+    "csat": 0.85,
+    "nps": 30.0,
+    "ces": 5.5,
+    "sentiment": 0.1,
+    "sentiment_positive": 0.5,
+    "sentiment_negative": 0.1,
+    "occupancy": 0.8,
+}
+
+
+def goals() -> dict[str, float]:
+    return {**DEFAULT_GOALS, **getattr(settings, "KPI_GOALS", {})}
+
+
+def show(kind: str, value: float | None) -> str:
+    """A figure as the page shows it (rounded, localized); an em dash for none."""
+    if value is None:
+        return "—"
+    if kind == "count":
+        return formats.number_format(value, 0)
+    if kind == "rate":
+        return f"{formats.number_format(value * 100, 1)}\u00a0%"
+    return formats.number_format(value, 1)
+
+
+PRESETS = (
+    ("this_month", gettext_lazy("This month")),
+    ("last_month", gettext_lazy("Last month")),
+    ("last_7_days", gettext_lazy("Last 7 days")),
+)
+
+
+def preset_period(preset: str, today: date) -> tuple[date, date]:
+    """``(first day, last day)`` of a preset, both included."""
+    if preset == "last_month":
+        last = today.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    if preset == "last_7_days":
+        return today - timedelta(days=6), today
+    return today.replace(day=1), today
+
+
+class PerformanceForm(forms.Form):
+    preset = forms.ChoiceField(
+        label=gettext_lazy("Period"), required=False, choices=[("", gettext_lazy("Dates below")), *PRESETS]
+    )
+    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        label=gettext_lazy("To (included)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    group_by = forms.ChoiceField(
+        label=gettext_lazy("Group by"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("No grouping")),
+            ("agent", gettext_lazy("Agent")),
+            ("team", gettext_lazy("Team")),
+            ("queue", gettext_lazy("Queue")),
+            ("channel", gettext_lazy("Channel")),
+            ("day", gettext_lazy("Day")),
+            ("week", gettext_lazy("Week")),
+            ("month", gettext_lazy("Month")),
+        ],
+    )
+    compare = forms.ChoiceField(
+        label=gettext_lazy("Compare"),
+        required=False,
+        choices=[("agent", gettext_lazy("Agents")), ("queue", gettext_lazy("Queues"))],
+    )
+    agent = forms.ChoiceField(label=gettext_lazy("Agent"), required=False)
+    team = forms.ChoiceField(label=gettext_lazy("Team"), required=False)
+    queue = forms.ChoiceField(label=gettext_lazy("Queue"), required=False)
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel"), required=False, choices=[("", gettext_lazy("All")), *Channel.choices]
+    )
+
+    def __init__(self, *args: Any, user: AbstractBaseUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        everyone = [("", _("All"))]
+        profiles = access.agents_for(user).select_related("user", "team").order_by("user__username")
+        agents = [(p.user.username, p.user.get_full_name() or p.user.username) for p in profiles]
+        self.fields["agent"].choices = everyone + agents
+        if access.can(user, "kpi.read_all"):
+            teams = list(access.teams_for(user).order_by("name").values_list("name", flat=True))
+        else:
+            teams = sorted({p.team.name for p in profiles if p.team is not None})
+        self.fields["team"].choices = everyone + [(name, name) for name in teams]
+        queues = access.queues_for(user).order_by("name").values_list("name", flat=True)
+        self.fields["queue"].choices = everyone + [(name, name) for name in queues]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        today = timezone.localdate()
+        if data.get("preset") or not (data.get("start") or data.get("end")):
+            data["start"], data["end"] = preset_period(data.get("preset") or "this_month", today)
+        elif data.get("start") is None:
+            data["start"] = data["end"].replace(day=1)
+        elif data.get("end") is None:
+            data["end"] = max(data["start"], today)
+        if data["end"] < data["start"]:
+            self.add_error("end", _("The period must end on or after its first day."))
+        elif (data["end"] - data["start"]).days >= MAX_PERIOD_DAYS:
+            self.add_error("end", _("A report covers %(days)s days at most.") % {"days": MAX_PERIOD_DAYS})
+        return data
+
+
+@register
+class PerformanceReport(Report):
+    name = "performance"
+    title = gettext_lazy("Performance")
+    description = gettext_lazy("Every KPI of a period beside its goal, by agent, team, queue, channel or time.")
+    template_name = "admin/kpis/reports/performance.html"
+
+    @classmethod
+    def is_available_to(cls, user: AbstractBaseUser) -> bool:
+        """Managers and admins (all figures) and supervisors (their team's); not agents."""
+        return _supervisors_up(user) and access.can(user, "kpi.read")
+
+    def __init__(self, request: HttpRequest) -> None:
+        super().__init__(request)
+        self.form = PerformanceForm(request.GET or None, user=self.user)
+        if not self.form.is_bound:
+            self.form = PerformanceForm({"preset": "this_month"}, user=self.user)
+        self.valid = self.form.is_valid()
+        self.scope = scope_for(self.user)
+        self._rows: list[KpiRow] | None = None
+
+    # The report's parameters, once the form is valid.
+    @property
+    def period(self) -> tuple[date, date]:
+        """``[start, end)``: the form's "to" is included."""
+        return self.form.cleaned_data["start"], self.form.cleaned_data["end"] + timedelta(days=1)
+
+    @property
+    def group_by(self) -> str | None:
+        return self.form.cleaned_data.get("group_by") or None
+
+    @property
+    def filters(self) -> KpiFilters:
+        data = self.form.cleaned_data
+        return KpiFilters(
+            agent=data.get("agent") or None,
+            team=data.get("team") or None,
+            queue=data.get("queue") or None,
+            channel=data.get("channel") or None,
+        )
+
+    def _kpi_rows(self, group_by: str | None) -> list[KpiRow]:
+        start, end = self.period
+        return kpi_rows(scope=self.scope, start=start, end=end, group_by=group_by, filters=self.filters)
+
+    def grouped_rows(self) -> list[KpiRow]:
+        if self._rows is None:
+            self._rows = self._kpi_rows(self.group_by)
+        return self._rows
+
+    # Goals.
+    def _queue_goals(self) -> dict[str, tuple[float, int]]:
+        queues = access.queues_for(self.user).values_list("name", "service_level_target", "service_level_seconds")
+        return {name: (target, seconds) for name, target, seconds in queues}
+
+    def goal_for(self, kpi: Kpi, key: str | None, queue_goals: dict) -> tuple[float | None, str]:
+        """``(goal, how it is shown)`` for ``kpi`` in the row ``key``."""
+        values = goals()
+        goal = values.get(kpi.field)
+        if goal is None:
+            return None, ""
+        if kpi.field == "service_level":
+            queue = key if self.group_by == "queue" else self.filters.queue
+            if queue in queue_goals:
+                target, seconds = queue_goals[queue]
+                return target, _("≥ %(goal)s in %(seconds)s s") % {"goal": show("rate", target), "seconds": seconds}
+        sign = "≤" if kpi.lower_is_better else "≥"
+        return goal, f"{sign} {show(kpi.kind, goal)}"
+
+    @staticmethod
+    def meets(kpi: Kpi, value: float | None, goal: float | None) -> bool | None:
+        if value is None or goal is None:
+            return None
+        return value <= goal if kpi.lower_is_better else value >= goal
+
+    def drill_url(self, figure: str, key: str | None, grouped: bool) -> str:
+        start, end = self.period
+        params = {"figure": figure, "start": start.isoformat(), "end": (end - timedelta(days=1)).isoformat()}
+        for name in ("agent", "team", "queue", "channel"):
+            if getattr(self.filters, name):
+                params[name] = getattr(self.filters, name)
+        if grouped and self.group_by:
+            params["group_by"] = self.group_by
+            if key is not None:
+                params["key"] = key
+        return f"{reverse('admin:kpis-report-drilldown', args=[self.name])}?{urlencode(params)}"
+
+    def _table(self, rows: list[KpiRow], grouped: bool, queue_goals: dict) -> list[dict[str, Any]]:
+        table = []
+        for row in rows:
+            cells = []
+            for kpi in KPIS:
+                value = getattr(row, kpi.field)
+                goal, goal_text = self.goal_for(kpi, row.key, queue_goals)
+                figure = KPI_FIGURES.get(kpi.field)
+                cells.append(
+                    {
+                        "kpi": kpi,
+                        "value": value,
+                        "text": show(kpi.kind, value),
+                        "goal": goal_text,
+                        "met": self.meets(kpi, value, goal),
+                        "url": self.drill_url(figure, row.key, grouped) if figure else None,
+                    }
+                )
+            table.append({"key": row.key, "label": row.key if row.key is not None else _("(none)"), "cells": cells})
+        return table
+
+    def context(self) -> dict[str, Any]:
+        context: dict[str, Any] = {"form": self.form, "kpis": KPIS, "valid": self.valid}
+        if not self.valid:
+            return context
+        queue_goals = self._queue_goals()
+        compare = self.form.cleaned_data.get("compare") or "agent"
+        grouped = self.grouped_rows() if self.group_by else []
+        total = self._kpi_rows(None)[0] if self.group_by else self.grouped_rows()[0]
+        trend = grouped if self.group_by == "day" else self._kpi_rows("day")
+        comparison = grouped if self.group_by == compare else self._kpi_rows(compare)
+        summary = self._table([total], False, queue_goals)[0]
+        by_agent = compare == "agent"
+        days = [row.key for row in trend]
+        start, end = self.period
+        period_text = _("%(start)s to %(end)s") % {
+            "start": formats.date_format(start, "SHORT_DATE_FORMAT"),
+            "end": formats.date_format(end - timedelta(days=1), "SHORT_DATE_FORMAT"),
+        }
+        context.update(
+            {
+                "period_text": period_text,
+                "summary": summary,
+                "table": self._table(grouped, True, queue_goals),
+                "group_by": self.group_by,
+                "trend": trend,
+                "comparison": comparison,
+                "compare": compare,
+                "volume_chart": line_chart(
+                    title=_("Offered, handled and abandoned per day"),
+                    desc=_("Contacts per day, %(period)s; the table below gives the figures.")
+                    % {"period": period_text},
+                    labels=[day[5:] for day in days],
+                    series=[
+                        (_("Offered"), [row.offered for row in trend]),
+                        (_("Handled"), [row.handled for row in trend]),
+                        (_("Abandoned"), [row.abandoned for row in trend]),
+                    ],
+                ),
+                "level_chart": line_chart(
+                    title=_("Service level and abandonment rate per day"),
+                    desc=_("Shares per day from 0 to 100 %%, %(period)s; the table below gives the figures.")
+                    % {"period": period_text},
+                    labels=[day[5:] for day in days],
+                    series=[
+                        (_("Service level"), [row.service_level for row in trend]),
+                        (_("Abandonment rate"), [row.abandonment_rate for row in trend]),
+                    ],
+                    y_max=1,
+                    y_format=lambda v: f"{v * 100:.0f}\u00a0%",
+                ),
+                "comparison_chart": bar_chart(
+                    title=_("Offered and handled per agent") if by_agent else _("Offered and handled per queue"),
+                    desc=_("One group of bars per agent; the table below gives the figures.")
+                    if by_agent
+                    else _("One group of bars per queue; the table below gives the figures."),
+                    labels=[row.key or _("(none)") for row in comparison],
+                    series=[
+                        (_("Offered"), [row.offered for row in comparison]),
+                        (_("Handled"), [row.handled for row in comparison]),
+                    ],
+                ),
+                "trend_table": [
+                    {
+                        "key": row.key,
+                        "offered": row.offered,
+                        "handled": row.handled,
+                        "abandoned": row.abandoned,
+                        "service_level": show("rate", row.service_level),
+                        "abandonment_rate": show("rate", row.abandonment_rate),
+                    }
+                    for row in trend
+                ],
+                "comparison_table": [
+                    {"key": row.key or _("(none)"), "offered": row.offered, "handled": row.handled}
+                    for row in comparison
+                ],
+            }
+        )
+        return context
+
+    def headers(self) -> list[str]:
+        label = str(dict(self.form.fields["group_by"].choices).get(self.group_by or "", _("Group")))
+        return [label, *[str(kpi.label) for kpi in KPIS]]
+
+    def rows(self) -> list[list[Any]]:
+        if not self.valid:
+            return []
+        return [[row.key, *[getattr(row, kpi.field) for kpi in KPIS]] for row in self.grouped_rows()]
+
+    def filename(self) -> str:
+        start, end = self.period if self.valid else (timezone.localdate(), timezone.localdate())
+        return f"performance-{start:%Y%m%d}-{end - timedelta(days=1):%Y%m%d}"
+
+
+# --- Staffing --------------------------------------------------------------------------------------
+
+
+class StaffingForm(forms.Form):
+    queue = forms.ChoiceField(label=gettext_lazy("Queue"))
+    day = forms.DateField(label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    weeks = forms.IntegerField(label=gettext_lazy("Weeks of history"), min_value=1, max_value=52, initial=6)
+    aht = forms.FloatField(
+        label=gettext_lazy("What-if AHT (s)"),
+        required=False,
+        min_value=0.001,
+        help_text=gettext_lazy("Leave empty to use the history's AHT."),
+    )
+    shrinkage = forms.FloatField(
+        label=gettext_lazy("Shrinkage (%)"),
+        required=False,
+        min_value=0,
+        max_value=99.9,
+        initial=0,
+        help_text=gettext_lazy("Share of paid time not on the phones (breaks, training, absence)."),
+    )
+
+    def __init__(self, *args: Any, user: AbstractBaseUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = access.queues_for(user).filter(is_active=True).order_by("name").values_list("name", flat=True)
+        self.fields["queue"].choices = [(name, name) for name in names]
+
+
+@register
+class StaffingReport(Report):
+    name = "staffing"
+    title = gettext_lazy("Staffing forecast")
+    description = gettext_lazy("Calls and agents per half hour of a day for a queue, from its history; what-ifs.")
+    template_name = "admin/kpis/reports/staffing.html"
+
+    @classmethod
+    def is_available_to(cls, user: AbstractBaseUser) -> bool:
+        """Who plans staffing: supervisors and up (``staffing.read``)."""
+        return access.can(user, "staffing.read")
+
+    def __init__(self, request: HttpRequest) -> None:
+        super().__init__(request)
+        self.form = StaffingForm(request.GET or None, user=self.user)
+        if not self.form.is_bound:
+            queues = self.form.fields["queue"].choices
+            initial = {"day": timezone.localdate() + timedelta(days=1), "weeks": 6, "shrinkage": 0}
+            if queues:
+                initial["queue"] = queues[0][0]
+            self.form = StaffingForm(initial, user=self.user)
+        self.forecast: Forecast | None = None
+        self.baseline: Forecast | None = None
+        if self.form.is_valid():
+            self._run()
+
+    def _run(self) -> None:
+        data = self.form.cleaned_data
+        queue = access.queues_for(self.user).get(name=data["queue"])
+        shrinkage = (data.get("shrinkage") or 0) / 100
+        try:
+            self.forecast = queue_forecast(
+                queue=queue, day=data["day"], weeks=data["weeks"], aht=data.get("aht"), shrinkage=shrinkage
+            )
+            if data.get("aht") is not None or shrinkage:
+                self.baseline = queue_forecast(queue=queue, day=data["day"], weeks=data["weeks"])
+        except ForecastError as error:
+            for name, message in error.errors.items():
+                self.form.add_error(name if name in self.form.fields else None, message)
+            self.forecast = self.baseline = None
+
+    def context(self) -> dict[str, Any]:
+        context: dict[str, Any] = {"form": self.form, "forecast": self.forecast, "baseline": self.baseline}
+        forecast = self.forecast
+        if forecast is None:
+            return context
+        baseline = self.baseline.intervals if self.baseline else [None] * len(forecast.intervals)
+        context["intervals"] = [
+            {
+                "start": f"{i.local_start:%H:%M}",
+                "end": f"{i.local_end:%H:%M}",
+                "calls": formats.number_format(i.calls, 1),
+                "aht": formats.number_format(i.aht, 0) if i.calls else "—",
+                "agents": i.agents,
+                "scheduled": i.scheduled,
+                "baseline": base.scheduled if base else None,
+                "service_level": show("rate", i.service_level),
+                "occupancy": show("rate", i.occupancy),
+            }
+            for i, base in zip(forecast.intervals, baseline, strict=True)
+        ]
+        totals = forecast.totals
+        context["totals"] = {
+            "calls": formats.number_format(totals.calls, 1),
+            "aht": show("seconds", totals.aht),
+            "agent_hours": formats.number_format(totals.agent_hours, 1),
+            "scheduled_hours": formats.number_format(totals.scheduled_hours, 1),
+            "baseline_hours": formats.number_format(self.baseline.totals.scheduled_hours, 1) if self.baseline else None,
+            "peak_agents": totals.peak_agents,
+            "peak_scheduled": totals.peak_scheduled,
+            "service_level": show("rate", totals.service_level),
+            "occupancy": show("rate", totals.occupancy),
+        }
+        context["goal"] = _("%(goal)s within %(seconds)s s") % {
+            "goal": show("rate", forecast.target),
+            "seconds": formats.number_format(forecast.threshold, 0),
+        }
+        context["chart"] = line_chart(
+            title=_("Forecast calls and agents per half hour"),
+            desc=_(
+                "Queue %(queue)s on %(day)s: calls, agents needed and agents to schedule; the table gives the figures."
+            )
+            % {"queue": forecast.queue.name, "day": formats.date_format(forecast.day, "SHORT_DATE_FORMAT")},
+            labels=[f"{i.local_start:%H:%M}" for i in forecast.intervals],
+            series=[
+                (_("Calls"), [i.calls for i in forecast.intervals]),
+                (_("Agents needed"), [i.agents for i in forecast.intervals]),
+                (_("Agents to schedule"), [i.scheduled for i in forecast.intervals]),
+            ],
+        )
+        return context
+
+    def headers(self) -> list[str]:
+        return [
+            _("Start"),
+            _("End"),
+            _("Calls"),
+            _("AHT (s)"),
+            _("Agents needed"),
+            _("Agents to schedule"),
+            _("Service level"),
+            _("Occupancy"),
+        ]
+
+    def rows(self) -> list[list[Any]]:
+        if self.forecast is None:
+            return []
+        return [
+            [
+                i.local_start.isoformat(),
+                i.local_end.isoformat(),
+                i.calls,
+                i.aht,
+                i.agents,
+                i.scheduled,
+                i.service_level,
+                i.occupancy,
+            ]
+            for i in self.forecast.intervals
+        ]
+
+    def filename(self) -> str:
+        if self.forecast is None:
+            return "staffing"
+        return f"staffing-{self.forecast.queue.pk}-{self.forecast.day:%Y%m%d}"
