@@ -65,26 +65,31 @@ class Command(BaseCommand):
         "Running it again changes nothing; --reset deletes the demo data and loads it again."
     )
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> argparse.ArgumentParser:
+        # argparse wants text, not a lazy translation: translate now, in the active language.
+        self.help = str(self.help)
+        return super().create_parser(prog_name, subcommand, **kwargs)
+
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument(
-            "--customers", type=_positive, default=2000, help=gettext_lazy("Customers to create (default 2000).")
+            "--customers", type=_positive, default=2000, help=_("Customers to create (default 2000).")
         )
         parser.add_argument(
-            "--days", type=_positive, default=30, help=gettext_lazy("Days of activity up to now (default 30).")
+            "--days", type=_positive, default=30, help=_("Days of activity up to now (default 30).")
         )
         parser.add_argument(
-            "--seed", type=int, default=42, help=gettext_lazy("Random seed: the same seed gives the same data.")
+            "--seed", type=int, default=42, help=_("Random seed: the same seed gives the same data.")
         )
         parser.add_argument(
             "--now",
             type=_moment,
             default=None,
-            help=gettext_lazy("End of the period, ISO 8601 (default: now); with --seed, fully reproducible data."),
+            help=_("End of the period, ISO 8601 (default: now); with --seed, fully reproducible data."),
         )
         parser.add_argument(
             "--reset",
             action="store_true",
-            help=gettext_lazy(
+            help=_(
                 "Delete the demo data (customers, interactions, tickets, surveys, presence) and reload it."
             ),
         )
