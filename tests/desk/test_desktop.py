@@ -402,3 +402,16 @@ def test_saving_the_log_keeps_a_ticket_linked_from_the_call_after_the_form_was_d
 
     client.post(reverse("desk:call_log", args=[interaction.pk]), {"notes": "Done", "ticket": ""}, **HTMX)
     assert Interaction.objects.get(pk=interaction.pk).ticket == ticket
+
+
+def test_a_simulated_call_offers_its_end_button_only_while_it_is_on(client, center, amelie):
+    interaction = call(center, "call.offered", "call.answered", call_id="sim-test-1")
+    client.force_login(center.agent_a)
+    state_url = reverse("desk:call_state", args=[interaction.pk])
+    assert "End the simulated call" in client.get(state_url, **HTMX).content.decode()
+    real = call(center, "call.offered", "call.answered", call_id="pbx-1")
+    assert "End the simulated call" not in client.get(reverse("desk:call_state", args=[real.pk]), **HTMX).content.decode()
+
+    ended = client.post(reverse("desk:simulated_call_end", args=[interaction.pk]), **HTMX)
+    assert ended.status_code == 204 and "call-changed" in ended["HX-Trigger"]
+    assert "End the simulated call" not in client.get(state_url, **HTMX).content.decode()

@@ -40,14 +40,6 @@
     },
   });
 
-  // A simulated call ended, a customer set: the call's state line follows.
-  body.addEventListener("htmx:afterRequest", function (event) {
-    var element = event.detail.elt;
-    if (element && element.matches && element.matches(".call-actions [hx-post]") && event.detail.successful) {
-      fire("call-changed");
-    }
-  });
-
   // An end step of the script may suggest a disposition: preselect it when none is chosen yet.
   body.addEventListener("htmx:afterSwap", function (event) {
     var suggestion = event.detail.target.querySelector("[data-suggest-disposition]");
