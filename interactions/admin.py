@@ -128,7 +128,10 @@ class InteractionAdmin(ReadOnlyHistoryAdmin):
             _("Timeline"),
             {"fields": ("offered_at", "answered_at", "ended_at", "wrapup_ended_at", "hold_seconds")},
         ),
-        (_("Outcome"), {"fields": ("disposition", "resolved", "notes", "sentiment", "sentiment_computed", "script_version")}),
+        (
+            _("Outcome"),
+            {"fields": ("disposition", "resolved", "notes", "sentiment", "sentiment_computed", "script_version")},
+        ),
         (
             _("Durations (seconds)"),
             {"fields": (("wait_display", "talk_display", "acw_display", "handle_display"), "abandoned_display")},

@@ -71,15 +71,9 @@ class Command(BaseCommand):
         return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument(
-            "--customers", type=_positive, default=2000, help=_("Customers to create (default 2000).")
-        )
-        parser.add_argument(
-            "--days", type=_positive, default=30, help=_("Days of activity up to now (default 30).")
-        )
-        parser.add_argument(
-            "--seed", type=int, default=42, help=_("Random seed: the same seed gives the same data.")
-        )
+        parser.add_argument("--customers", type=_positive, default=2000, help=_("Customers to create (default 2000)."))
+        parser.add_argument("--days", type=_positive, default=30, help=_("Days of activity up to now (default 30)."))
+        parser.add_argument("--seed", type=int, default=42, help=_("Random seed: the same seed gives the same data."))
         parser.add_argument(
             "--now",
             type=_moment,
@@ -89,9 +83,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help=_(
-                "Delete the demo data (customers, interactions, tickets, surveys, presence) and reload it."
-            ),
+            help=_("Delete the demo data (customers, interactions, tickets, surveys, presence) and reload it."),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
