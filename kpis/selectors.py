@@ -17,6 +17,8 @@ How it is computed (``docs/kpis.md`` says it for managers):
 - the period's bounds are local midnights turned into aware datetimes with ``zoneinfo`` one by one,
   so a day across a daylight-saving change lasts 23 or 25 hours; day, week and month groups are
   truncated in ``TIME_ZONE`` by the database (SQLite and PostgreSQL alike);
+- whole past days are read from the daily rollup (:mod:`kpis.rollups`) where it is final, the
+  other days from the interactions, and both added up: the same counts either way;
 - a rate over an empty denominator is ``None``; nothing is rounded (display rounds, the API does
   not, as the wallboard's ``queue_stats``).
 
@@ -28,7 +30,7 @@ their team serves; an agent the interactions they handled. Occupancy follows the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -281,15 +283,18 @@ class _Report:
     def bounds(self) -> tuple[datetime, datetime]:
         return period_bounds(self.start, self.end)
 
-    def interactions(self, prefix: str = "") -> Q:
-        """The interactions a report counts: in scope, offered in the period, filtered."""
-        lower, upper = self.bounds
-        period = Q(**{f"{prefix}offered_at__gte": lower, f"{prefix}offered_at__lt": upper})
+    def interactions(self, prefix: str = "", days: list[tuple[date, date]] | None = None) -> Q:
+        """The interactions a report counts: in scope, offered in the period (or in the local
+        ``[first, following)`` day ranges ``days`` of it), filtered."""
+        period = Q()
+        for first, following in days if days is not None else [(self.start, self.end)]:
+            lower, upper = period_bounds(first, following)
+            period |= Q(**{f"{prefix}offered_at__gte": lower, f"{prefix}offered_at__lt": upper})
         return self.scope.interactions_q(prefix) & period & self.filters.interactions_q(prefix)
 
 
-def _volume_family(report: _Report) -> dict[str | None, dict]:
-    """Volumes, times, service level and sentiment: one query over the period's interactions."""
+def volume_aggregates() -> dict[str, Any]:
+    """Volumes, times and sentiment of a set of interactions (their sums and counts, additive)."""
     handled = durations.handled_q()
     inbound = Q(direction=Direction.INBOUND)
     ended = Q(ended_at__isnull=False)
@@ -308,7 +313,16 @@ def _volume_family(report: _Report) -> dict[str | None, dict]:
         "sentiment_positives": Count("pk", filter=Q(sentiment__gt=SENTIMENT_NEUTRAL_BAND)),
         "sentiment_negatives": Count("pk", filter=Q(sentiment__lt=-SENTIMENT_NEUTRAL_BAND)),
     }
-    return _grouped(Interaction.objects.filter(report.interactions()), report.group_by, "", aggregates)
+    return aggregates
+
+
+def _volume_family(report: _Report, days: list[tuple[date, date]] | None = None) -> dict[str | None, dict]:
+    """Volumes, times, service level and sentiment: one query over the period's interactions (or
+    those of ``days``; none and no query when ``days`` is empty)."""
+    if days == []:
+        return {}
+    interactions = Interaction.objects.filter(report.interactions(days=days))
+    return _grouped(interactions, report.group_by, "", volume_aggregates())
 
 
 def repeat_contacts(window_days: int | None = None) -> QuerySet[Interaction]:
@@ -325,19 +339,28 @@ def repeat_contacts(window_days: int | None = None) -> QuerySet[Interaction]:
     )
 
 
-def _fcr_family(report: _Report) -> dict[str | None, dict]:
-    """First-contact resolution: one query over the period's handled inbound interactions that
-    have a customer, each probed for a repeat contact by a correlated ``EXISTS``."""
-    contacts = Interaction.objects.filter(
-        report.interactions(), durations.handled_q(), direction=Direction.INBOUND, customer__isnull=False
-    )
-    aggregates = {"fcr_contacts": Count("pk"), "fcr_repeats": Count("pk", filter=Exists(repeat_contacts()))}
-    return _grouped(contacts, report.group_by, "", aggregates)
+def fcr_contacts_q() -> Q:
+    """The contacts FCR is measured on: handled, inbound, of a known customer."""
+    return durations.handled_q() & Q(direction=Direction.INBOUND, customer__isnull=False)
 
 
-def _survey_family(report: _Report) -> dict[str | None, dict]:
-    """CSAT, NPS and CES: one query over the survey responses to the period's interactions (a
-    response counts with its interaction: its period, agent, queue and channel)."""
+def fcr_aggregates() -> dict[str, Any]:
+    """FCR's counts over :func:`fcr_contacts_q` interactions."""
+    return {"fcr_contacts": Count("pk"), "fcr_repeats": Count("pk", filter=Exists(repeat_contacts()))}
+
+
+def _fcr_family(report: _Report, days: list[tuple[date, date]] | None = None) -> dict[str | None, dict]:
+    """First-contact resolution: one query over the period's (or ``days``') handled inbound
+    interactions that have a customer, each probed for a repeat contact by a correlated
+    ``EXISTS``."""
+    if days == []:
+        return {}
+    contacts = Interaction.objects.filter(report.interactions(days=days), fcr_contacts_q())
+    return _grouped(contacts, report.group_by, "", fcr_aggregates())
+
+
+def survey_aggregates() -> dict[str, Any]:
+    """CSAT, NPS and CES counts and sums over survey responses."""
     csat, nps, ces = Q(kind=SurveyKind.CSAT), Q(kind=SurveyKind.NPS), Q(kind=SurveyKind.CES)
     aggregates = {
         "csat_responses": Count("pk", filter=csat),
@@ -348,8 +371,16 @@ def _survey_family(report: _Report) -> dict[str | None, dict]:
         "ces_responses": Count("pk", filter=ces),
         "ces_sum": Sum("score", filter=ces),
     }
-    responses = SurveyResponse.objects.filter(report.interactions("interaction__"))
-    return _grouped(responses, report.group_by, "interaction__", aggregates)
+    return aggregates
+
+
+def _survey_family(report: _Report, days: list[tuple[date, date]] | None = None) -> dict[str | None, dict]:
+    """CSAT, NPS and CES: one query over the survey responses to the period's (or ``days``')
+    interactions (a response counts with its interaction: its period, agent, queue and channel)."""
+    if days == []:
+        return {}
+    responses = SurveyResponse.objects.filter(report.interactions("interaction__", days=days))
+    return _grouped(responses, report.group_by, "interaction__", survey_aggregates())
 
 
 def _clipped_seconds(lower: datetime, upper: datetime) -> Greatest:
@@ -488,7 +519,10 @@ def kpi_rows(
     ``group_by`` is one of :data:`GROUPS` or ``None`` (one row, key ``None``). Rows are sorted by
     key, ``None`` last; grouped by day, week or month, every bucket of the period has its row, even
     an empty one (rates ``None``). Occupancy counts presence up to ``now`` (default: now); it is
-    ``None`` by queue or channel. Four queries at most, whatever the number of interactions.
+    ``None`` by queue or channel. Seven queries at most, whatever the number of interactions: the
+    rollup's fill state, the rollup (whole filled days), volume, FCR and surveys over the days the
+    rollup does not hold, occupancy from the rollup and from the presence log (each skipped when
+    it has no day to read).
     Validation of the arguments (``start < end``, the period's length) is the caller's job;
     a wrong ``group_by`` raises ``ValueError``.
     """
@@ -502,8 +536,28 @@ def kpi_rows(
         filters=filters or KpiFilters(),
         now=now or timezone.now(),
     )
-    occupancy = _occupancy_family(report)
-    families = [_volume_family(report), _fcr_family(report), _survey_family(report), occupancy or {}]
+    # Whole closed days come from the rollup (docs/kpis.md "Rollups"), the rest from the
+    # interactions and the presence log; both are sums of the same counts, so the report is the
+    # same either way.
+    from kpis import rollups
+
+    plan = rollups.rollup_plan(start, end) if rollups.can_serve(report.filters) else rollups.all_raw(start, end)
+    occupancy = None
+    if report.group_by not in NO_OCCUPANCY_GROUPS and report.filters.allow_occupancy:
+        until = plan.presence_until(start, end, report.now)
+        occupancy = rollups.presence_family(report, until)
+        if until < end:
+            for key, seconds in (_occupancy_family(replace(report, start=until)) or {}).items():
+                held = occupancy.setdefault(key, {})
+                for name, value in seconds.items():
+                    held[name] = (held.get(name) or 0.0) + (value or 0.0)
+    families = [
+        _volume_family(report, plan.raw_counts),
+        _fcr_family(report, plan.raw_fcr),
+        _survey_family(report, plan.raw_counts),
+        rollups.rollup_family(report, plan),
+        occupancy or {},
+    ]
 
     if group_by is None:
         keys: list[str | None] = [None]
@@ -521,9 +575,10 @@ def kpi_rows(
             for name, value in family.get(key, {}).items():
                 if name in fields:
                     if value is not None:
-                        setattr(row, name, value)
+                        current = getattr(row, name)
+                        setattr(row, name, value if current is None else current + value)
                 else:
-                    row._sums[name] = value or 0
+                    row._sums[name] = row._sums.get(name, 0) + (value or 0)
         rows.append(_finish(row))
     return rows
 

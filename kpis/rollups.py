@@ -1,0 +1,391 @@
+"""Pre-aggregated KPI counts (STYLE §8, docs/kpis.md "Rollups"): fill them, and read them.
+
+:class:`~kpis.models.KpiDailyCount` holds, per local day × agent × queue × channel, the additive
+sums behind every interaction KPI (the very aggregates of :mod:`kpis.selectors`, run over one day
+at a time); :class:`~kpis.models.KpiDay` is each day's fill state. The engine answers the whole
+days whose state says *final* from the rollup and everything else (today, days not filled yet,
+days a write has touched since, FCR of days whose look-ahead window is not over) from the
+interactions, and adds both up: the same counts either way, so the same report.
+
+Writes never have to remember the rollup: database triggers (``kpis/migrations/0002_rollups.py``)
+turn a day's flags off in the writing transaction, whoever writes (services, admin, demo loads,
+bulk loads, raw SQL). ``python manage.py kpis_rollup`` (:func:`rollup_fill`) fills what is missing
+or stale, one day per transaction, and may run at any time, as often as wanted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Min, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contactcenter.agents.models import PresenceInterval
+from interactions import durations
+from interactions.models import Interaction
+from kpis import selectors
+from kpis.models import KpiDailyCount, KpiDailyPresence, KpiDay, SurveyResponse
+
+#: The columns of :class:`KpiDailyCount` summed from the volume and survey aggregates, and from FCR.
+COUNT_COLUMNS = (*selectors.volume_aggregates(), *selectors.survey_aggregates())
+FCR_COLUMNS = tuple(selectors.fcr_aggregates())
+#: Bump when a KPI's definition changes in code (``interactions/durations.py``, the engine's
+#: aggregates): every filled day then reads raw until ``kpis_rollup`` has filled it again.
+ROLLUP_VERSION = 1
+#: The report filters the rollup rows can answer (they are keyed by agent, queue and channel);
+#: a report with any other filter set is computed from the interactions.
+ROLLUP_FILTERS = frozenset({"agent", "team", "queue", "channel"})
+#: How long the fill waits for write transactions older than its day states (PostgreSQL).
+SETTLE_TIMEOUT_SECONDS = 60.0
+
+DayRanges = list[tuple[date, date]]
+
+
+class RollupBusyError(Exception):
+    """A long write transaction kept the fill from starting safely."""
+
+
+def definition() -> str:
+    """The settings a rollup day depends on; a day filled under others is not used."""
+    return "|".join(
+        str(part)
+        for part in (
+            f"v{ROLLUP_VERSION}",
+            settings.TIME_ZONE,
+            settings.SHORT_ABANDON_SECONDS,
+            settings.FCR_WINDOW_DAYS,
+            durations.DEFAULT_SERVICE_LEVEL_SECONDS,
+            selectors.SENTIMENT_NEUTRAL_BAND,
+        )
+    )
+
+
+# --- Reading ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RollupPlan:
+    """Which days of a report come from where: ``counts_days`` / ``fcr_days`` from the rollup,
+    ``raw_counts`` / ``raw_fcr`` (local ``[first, following)`` ranges) from the interactions;
+    ``presence_days``: the days whose occupancy the rollup holds."""
+
+    counts_days: tuple[date, ...]
+    fcr_days: tuple[date, ...]
+    raw_counts: DayRanges
+    raw_fcr: DayRanges
+    presence_days: tuple[date, ...] = ()
+
+    def presence_until(self, start: date, end: date, now: datetime) -> date:
+        """The end of the leading run of ``[start, end)`` days whose occupancy comes from the
+        rollup (days over by ``now``); occupancy from there on is computed from the presence log,
+        in one stretch (so in one query)."""
+        held = set(self.presence_days)
+        day = start
+        while day < end and day in held and selectors.local_midnight(day + timedelta(days=1)) <= now:
+            day += timedelta(days=1)
+        return day
+
+
+def _uncovered(start: date, end: date, covered: set[date]) -> DayRanges:
+    """The days of ``[start, end)`` not in ``covered``, as maximal ``[first, following)`` ranges."""
+    ranges: DayRanges = []
+    day = start
+    while day < end:
+        if day in covered:
+            day += timedelta(days=1)
+            continue
+        first = day
+        while day < end and day not in covered:
+            day += timedelta(days=1)
+        ranges.append((first, day))
+    return ranges
+
+
+def all_raw(start: date, end: date) -> RollupPlan:
+    """The plan that reads every day from the interactions and the presence log."""
+    return RollupPlan(counts_days=(), fcr_days=(), raw_counts=[(start, end)], raw_fcr=[(start, end)])
+
+
+def can_serve(filters: Any) -> bool:
+    """Whether the rollup can answer a report with these ``KpiFilters`` (see :data:`ROLLUP_FILTERS`)."""
+    return not any(getattr(filters, item.name) for item in fields(filters) if item.name not in ROLLUP_FILTERS)
+
+
+def _days_q(days: Iterable[date]) -> Q:
+    """``day`` in ``days``, as one range per run of consecutive days (an index range each)."""
+    condition = Q()
+    ordered = sorted(days)
+    first = previous = ordered[0]
+    for day in [*ordered[1:], None]:
+        if day is not None and day == previous + timedelta(days=1):
+            previous = day
+            continue
+        condition |= Q(day__gte=first, day__lte=previous) if first != previous else Q(day=first)
+        if day is not None:
+            first = previous = day
+    return condition
+
+
+def rollup_plan(start: date, end: date) -> RollupPlan:
+    """The plan of a report over the local days ``[start, end)``: one query (the days' states)."""
+    states = KpiDay.objects.filter(day__gte=start, day__lt=end, definition=definition()).filter(
+        Q(counts_final=True) | Q(fcr_final=True) | Q(presence_final=True)
+    )
+    counts, fcr, presence = set(), set(), set()
+    for day, *flags in states.values_list("day", "counts_final", "fcr_final", "presence_final"):
+        for held, final in zip((counts, fcr, presence), flags, strict=True):
+            if final:
+                held.add(day)
+    return RollupPlan(
+        counts_days=tuple(sorted(counts)),
+        fcr_days=tuple(sorted(fcr)),
+        raw_counts=_uncovered(start, end, counts),
+        raw_fcr=_uncovered(start, end, fcr),
+        presence_days=tuple(sorted(presence)),
+    )
+
+
+def rollup_family(report: Any, plan: RollupPlan) -> dict[str | None, dict]:
+    """The rollup's share of a report (``kpis.selectors._Report``): one grouped query over the
+    :class:`KpiDailyCount` rows of the plan's days, with the report's scope and filters (the same
+    conditions as on interactions: the rows carry the same agent, queue and channel, and the team
+    is the agent's current one, joined now). None when the plan holds no day."""
+    if not plan.counts_days and not plan.fcr_days:
+        return {}
+    every_day = {*plan.counts_days, *plan.fcr_days}
+    aggregates: dict[str, Sum] = {}
+    for days, columns in ((plan.counts_days, COUNT_COLUMNS), (plan.fcr_days, FCR_COLUMNS)):
+        if days:
+            # A FILTER per column only when these columns hold fewer days than the rows read.
+            only = _days_q(days) if len(days) < len(every_day) else None
+            aggregates |= {name: Sum(name, filter=only) for name in columns}
+    rows = KpiDailyCount.objects.filter(
+        report.scope.interactions_q(), report.filters.interactions_q(), _days_q(every_day)
+    )
+    group_by = report.group_by
+    if group_by is None:
+        return {None: rows.aggregate(**aggregates)}
+    if group_by in selectors.TIME_GROUPS:
+        result: dict[str | None, dict] = {}
+        for row in rows.order_by().values("day").annotate(**aggregates):
+            day = row.pop("day")
+            key = selectors._bucket_key(group_by, selectors._bucket_start(group_by, day))
+            bucket = result.setdefault(key, {})
+            for name, value in row.items():
+                if value is not None:
+                    bucket[name] = bucket.get(name, 0) + value
+        return result
+    return selectors._grouped(rows, group_by, "", aggregates)
+
+
+def presence_family(report: Any, until: date) -> dict[str | None, dict]:
+    """Occupied and staffed seconds of the report's days ``[start, until)`` from
+    :class:`KpiDailyPresence`, with the report's scope and agent/team filters, grouped like the
+    report (none, agent, team, day, week, month): one query, none when ``until`` is ``start``."""
+    if until <= report.start:
+        return {}
+    rows = KpiDailyPresence.objects.filter(
+        report.scope.agents_q(), report.filters.agents_q(), day__gte=report.start, day__lt=until
+    )
+    aggregates = {"occupied_seconds": Sum("occupied_seconds"), "staffed_seconds": Sum("staffed_seconds")}
+    group_by = report.group_by
+    if group_by is None:
+        return {None: rows.aggregate(**aggregates)}
+    if group_by in selectors.TIME_GROUPS:
+        result: dict[str | None, dict] = {}
+        for row in rows.order_by().values("day").annotate(**aggregates):
+            key = selectors._bucket_key(group_by, selectors._bucket_start(group_by, row.pop("day")))
+            bucket = result.setdefault(key, {"occupied_seconds": 0.0, "staffed_seconds": 0.0})
+            for name, value in row.items():
+                bucket[name] += value or 0.0
+        return result
+    keys = {"agent": "agent__username", "team": "agent__agent_profile__team__name"}
+    grouped = rows.order_by().values(kpi_key=F(keys[group_by])).annotate(**aggregates)
+    return {row.pop("kpi_key"): row for row in grouped}
+
+
+# --- Filling ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class FillResult:
+    """What :func:`rollup_fill` did."""
+
+    days_filled: int = 0
+    rows_written: int = 0
+    first_day: date | None = None
+    last_day: date | None = None
+
+
+def _day_states(day: date, window: timedelta) -> dict[str, Any]:
+    lower, upper = selectors.local_midnight(day), selectors.local_midnight(day + timedelta(days=1))
+    return {"lower": lower, "upper": upper, "fcr_until": upper + window, "definition": definition()}
+
+
+def _wait_for_older_transactions(timeout: float = SETTLE_TIMEOUT_SECONDS) -> None:
+    """PostgreSQL: wait until the transactions of this database that had written something when
+    the day states were created have ended (as ``CREATE INDEX CONCURRENTLY`` waits). One of them may
+    have run its trigger before a day's state row existed; once it has committed, the fill's reads
+    see its write. A transaction that writes later runs its trigger later, and that trigger sees
+    the state row. Nothing to wait for on SQLite (one writer at a time)."""
+    if connection.vendor != "postgresql":
+        return
+    query = (
+        "SELECT pid, backend_xid::text FROM pg_stat_activity "
+        "WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        writers = set(cursor.fetchall())
+        deadline = time.monotonic() + timeout
+        while writers and time.monotonic() < deadline:
+            time.sleep(0.05)
+            cursor.execute(query)
+            writers &= set(cursor.fetchall())
+    if writers:
+        # The days stay not final (reports read them raw, exactly); a later run fills them.
+        raise RollupBusyError(
+            _("A transaction has been writing for over %(seconds)s s; run the fill again later.")
+            % {"seconds": int(timeout)}
+        )
+
+
+def _sum_rows(day: date, fcr: bool) -> dict[tuple[int | None, int | None, str], dict[str, Any]]:
+    """The day's sums per (agent, queue, channel): three grouped queries (two without FCR)."""
+    lower, upper = selectors.local_midnight(day), selectors.local_midnight(day + timedelta(days=1))
+    period = Q(offered_at__gte=lower, offered_at__lt=upper)
+    keys = ("agent_id", "queue_id", "channel")
+    sources = [
+        (Interaction.objects.filter(period), "", selectors.volume_aggregates()),
+        (
+            SurveyResponse.objects.filter(interaction__offered_at__gte=lower, interaction__offered_at__lt=upper),
+            "interaction__",
+            selectors.survey_aggregates(),
+        ),
+    ]
+    if fcr:
+        sources.append((Interaction.objects.filter(period, selectors.fcr_contacts_q()), "", selectors.fcr_aggregates()))
+    sums: dict[tuple[int | None, int | None, str], dict[str, Any]] = {}
+    for queryset, prefix, aggregates in sources:
+        grouped = queryset.order_by().values(**{f"k_{key}": F(f"{prefix}{key}") for key in keys})
+        for row in grouped.annotate(**aggregates):
+            target = sums.setdefault(tuple(row.pop(f"k_{key}") for key in keys), {})
+            target.update({name: value or 0 for name, value in row.items()})
+    return sums
+
+
+def _presence_rows(day: date) -> list[KpiDailyPresence]:
+    """The day's occupancy sums per agent (one grouped query): each stretch meeting the day cut to
+    it, an open one up to the day's end (the day is over)."""
+    lower, upper = selectors.local_midnight(day), selectors.local_midnight(day + timedelta(days=1))
+    clipped = selectors._clipped_seconds(lower, upper)
+    stretches = PresenceInterval.objects.filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=lower), started_at__lt=upper, status__in=selectors.STAFFED_STATUSES
+    )
+    grouped = (
+        stretches.order_by()
+        .values("agent_id")
+        .annotate(staffed=Sum(clipped), occupied=Sum(clipped, filter=Q(status__in=selectors.OCCUPIED_STATUSES)))
+    )
+    return [
+        KpiDailyPresence(
+            day=day,
+            agent_id=row["agent_id"],
+            staffed_seconds=row["staffed"] or 0.0,
+            occupied_seconds=row["occupied"] or 0.0,
+        )
+        for row in grouped
+    ]
+
+
+def rollup_fill_day(day: date, *, fcr: bool) -> int:
+    """(Re)fill one local day, atomically: lock its state row (created beforehand by
+    :func:`rollup_fill`, so that writes to the day already mark it), replace its rows, then mark
+    its counts and occupancy final, and its FCR too when ``fcr`` (its window is over). Returns the
+    :class:`KpiDailyCount` rows written."""
+    with transaction.atomic():
+        state = KpiDay.objects.select_for_update().get(day=day)
+        KpiDailyCount.objects.filter(day=day).delete()
+        rows = [
+            KpiDailyCount(day=day, agent_id=agent_id, queue_id=queue_id, channel=channel, **values)
+            for (agent_id, queue_id, channel), values in _sum_rows(day, fcr).items()
+        ]
+        KpiDailyCount.objects.bulk_create(rows, batch_size=1000)
+        KpiDailyPresence.objects.filter(day=day).delete()
+        KpiDailyPresence.objects.bulk_create(_presence_rows(day), batch_size=1000)
+        state.counts_final, state.fcr_final, state.presence_final = True, fcr, True
+        state.filled_at, state.rows = timezone.now(), len(rows)
+        state.save(update_fields=["counts_final", "fcr_final", "presence_final", "filled_at", "rows"])
+    return len(rows)
+
+
+def _days(first: date, last: date) -> Iterable[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def rollup_fill(
+    *,
+    since: date | None = None,
+    rebuild: bool = False,
+    now: datetime | None = None,
+    progress: Callable[[Iterable[date], int], Iterable[date]] | None = None,
+) -> FillResult:
+    """Fill the rollup up to yesterday (local): every day from ``since`` (default: the first day
+    with an interaction) that has no state, another definition, counts not final, or FCR not final
+    while its window is over. ``rebuild`` first forgets every day from ``since`` on (all days
+    without it). Idempotent: a second run right after does nothing. ``progress`` wraps the days
+    to fill (a tqdm bar in the command)."""
+    now = now or timezone.now()
+    window = timedelta(days=settings.FCR_WINDOW_DAYS)
+    last = timezone.localdate(now) - timedelta(days=1)
+    if rebuild:
+        KpiDailyCount.objects.filter(day__gte=since or date.min).delete()
+        KpiDailyPresence.objects.filter(day__gte=since or date.min).delete()
+        KpiDay.objects.filter(day__gte=since or date.min).delete()
+    if since is None:
+        first_offered = Interaction.objects.aggregate(first=Min("offered_at"))["first"]
+        if first_offered is None:
+            return FillResult()
+        since = timezone.localdate(first_offered)
+    result = FillResult()
+    if since > last:
+        return result
+    states = {state.day: state for state in KpiDay.objects.filter(day__gte=since, day__lte=last)}
+    current = definition()
+    todo: list[tuple[date, bool]] = []
+    for day in _days(since, last):
+        fcr = selectors.local_midnight(day + timedelta(days=1)) + window <= now
+        state = states.get(day)
+        final = state and state.counts_final and state.presence_final and (state.fcr_final or not fcr)
+        if final and state.definition == current:
+            continue
+        todo.append((day, fcr))
+    if not todo:
+        return result
+    # First every day's state, not final, watched: from now on a write to it marks it.
+    for day, fcr in todo:
+        KpiDay.objects.update_or_create(
+            day=day,
+            defaults={
+                **_day_states(day, window),
+                **{"counts_final": False, "fcr_final": False, "presence_final": False, "fcr_watched": fcr},
+            },
+        )
+    _wait_for_older_transactions()
+    fcr_of = dict(todo)
+    days: Iterable[date] = [day for day, _fcr in todo]
+    for day in progress(days, len(todo)) if progress else days:
+        result.rows_written += rollup_fill_day(day, fcr=fcr_of[day])
+        result.days_filled += 1
+    result.first_day, result.last_day = todo[0][0], todo[-1][0]
+    return result
