@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from channels.db import database_sync_to_async
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import (
@@ -31,7 +30,6 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -41,6 +39,7 @@ from contactcenter.agents.models import AgentProfile, Queue, Role, Status
 from contactcenter.agents.services import role_of
 from contactcenter.choices import Channel, Direction
 from contactcenter.scripts.models import ScriptVersion
+from interactions import durations
 from interactions.models import OPEN_TICKET_STATUSES, CtiCall, Interaction, Ticket
 
 User = get_user_model()
@@ -385,7 +384,6 @@ def queue_stats(*, queue_ids: Iterable[int] | None = None, now: datetime | None 
     now = now or timezone.now()
     day_start, day_end = local_day_bounds(now)
     waiting_since = now - MAX_WAIT
-    short_abandon = timedelta(seconds=settings.SHORT_ABANDON_SECONDS)
 
     queues = Queue.objects.filter(is_active=True)
     if queue_ids is not None:
@@ -398,12 +396,13 @@ def queue_stats(*, queue_ids: Iterable[int] | None = None, now: datetime | None 
             ),
         )
     )
+    # Today's counts are the KPI engine's definitions (interactions/durations.py, SPEC §4), applied
+    # to the queue's interactions of the day; the threshold is the queue's own (the outer row).
     today = Q(recent__offered_at__gte=day_start)
     inbound = Q(recent__direction=Direction.INBOUND)
-    unanswered_end = Q(recent__answered_at__isnull=True, recent__ended_at__isnull=False)
-    short = unanswered_end & Q(recent__ended_at__lt=F("recent__offered_at") + Value(short_abandon))
-    offered = today & inbound & ~Q(recent__channel=Channel.IVR) & ~short
-    handled = today & Q(recent__answered_at__isnull=False, recent__agent__isnull=False)
+    offered = today & durations.offered_q("recent__")
+    handled = today & durations.handled_q("recent__")
+    abandoned = today & durations.abandoned_q("recent__")
     within = AnsweredWithin("recent__answered_at", "recent__offered_at", "service_level_seconds")
     waiting = (
         inbound
@@ -416,7 +415,7 @@ def queue_stats(*, queue_ids: Iterable[int] | None = None, now: datetime | None 
         oldest_waiting=Min("recent__offered_at", filter=waiting),
         n_offered=Count("recent", filter=offered),
         n_handled=Count("recent", filter=handled),
-        n_abandoned=Count("recent", filter=offered & unanswered_end),
+        n_abandoned=Count("recent", filter=abandoned),
         n_within=Count("recent", filter=handled & inbound & within),
         **{f"agents_{status}": _agents_in(status) for status in COUNTED_STATUSES},
     ).order_by("name")

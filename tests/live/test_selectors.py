@@ -157,3 +157,44 @@ def test_a_socket_scope_mirrors_the_access_policy(org):
     nobody = socket_scope(user_id=org.nobody.pk)
     assert nobody.role is None and not nobody.may_open_agent_stream
     assert socket_scope(user_id=10**9) is None
+
+
+def test_the_wallboards_figures_of_today_are_the_kpi_engines(org, django_user_model):
+    """One number, computed one way (issue #8): today's offered, handled, abandoned and service
+    level of each queue on the wallboard equal the KPI engine's for the same local day."""
+    from datetime import timedelta as _td
+
+    from django.utils import timezone as _tz
+
+    from kpis.selectors import kpi_report
+    from tests.interactions.factories import InteractionFactory
+
+    now = _tz.now()
+    start = _tz.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    base = start + (now - start) / 2
+    cases = [
+        dict(answered_at=base + _td(seconds=20)),  # exactly at the threshold: within
+        dict(answered_at=base + _td(seconds=21)),  # over it
+        dict(answered_at=None, ended_at=base + _td(seconds=40), wrapup_ended_at=None),  # abandoned
+        dict(answered_at=None, ended_at=base + _td(seconds=3), wrapup_ended_at=None),  # short abandon
+        dict(channel="ivr", answered_at=None, ended_at=base + _td(seconds=60), wrapup_ended_at=None),
+        dict(direction="outbound", answered_at=base + _td(seconds=5)),
+    ]
+    for fields in cases:
+        agent = org.agent_a if fields.get("answered_at") else None
+        InteractionFactory(queue=org.queue_a, agent=agent, customer=None, offered_at=base, **fields)
+
+    (stats,) = [row for row in queue_stats(now=now) if row["queue"] == "Queue A"]
+    today = _tz.localdate(now)
+    (row,) = [
+        r
+        for r in kpi_report(user=org.manager, start=today, end=today + _td(days=1), group_by="queue")
+        if r.key == "Queue A"
+    ]
+    assert (
+        (stats["offered"], stats["handled"], stats["abandoned"])
+        == (row.offered, row.handled, row.abandoned)
+        == (3, 3, 1)
+    )
+    assert stats["service_level"] == row.service_level == 1 / 3
+    assert stats["abandonment_rate"] == row.abandonment_rate == 1 / 3
