@@ -1,10 +1,13 @@
 """Erlang C staffing, SPEC §4: the example, the formula, the edges, the API's validation."""
 
+import itertools
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kpis.staffing import required_agents
+from kpis.staffing import erlang_c_service_level, required_agents
 
 
 def erlang_c_by_factorials(agents: int, traffic: float) -> float:
@@ -28,6 +31,27 @@ def test_the_answer_is_the_smallest_size_that_meets_the_goal():
     assert result.service_level == pytest.approx(expected, rel=1e-12)
     below = 1 - erlang_c_by_factorials(13, 10) * math.exp(-(13 - 10) * 20 / 180)
     assert below < 0.8 <= result.service_level
+
+
+def erlang_b(agents: int, traffic: float) -> float:
+    value = 1.0
+    for n in range(1, agents + 1):
+        value = traffic * value / (n + traffic * value)
+    return value
+
+
+@given(
+    traffic=st.floats(min_value=0.1, max_value=200),
+    threshold=st.floats(min_value=0, max_value=120),
+    aht=st.floats(min_value=10, max_value=1200),
+    extra=st.integers(min_value=1, max_value=40),
+)
+def test_more_agents_never_lower_the_service_level(traffic, threshold, aht, extra):
+    first = math.floor(traffic) + 1
+    sizes = range(first, first + extra + 1)
+    levels = [erlang_c_service_level(n, traffic, threshold, aht, erlang_b(n, traffic)) for n in sizes]
+    assert all(later >= earlier - 1e-12 for earlier, later in itertools.pairwise(levels))
+    assert all(-1e-12 <= level <= 1 + 1e-12 for level in levels)
 
 
 def test_no_calls_need_no_agents():
