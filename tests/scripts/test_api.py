@@ -95,6 +95,9 @@ def test_publishing_an_invalid_draft_answers_400_naming_each_problem(org, api_cl
         ({"draft": "steps"}, "draft"),
         ({"draft": ["a"]}, "draft"),
         ({"draft": None}, "draft"),
+        # PostgreSQL's JSON holds no NUL character: refused before it reaches the database.
+        ({"draft": [{"key": "a", "text": "x\x00y"}]}, "draft"),
+        ({"draft": [{"k\x00": "a"}]}, "draft"),
         ({"queues": ["Nope"]}, "queues"),
     ],
 )

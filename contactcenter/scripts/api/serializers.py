@@ -36,6 +36,23 @@ STEPS_HELP = _(
 )
 
 
+def _storable(value: Any) -> bool:
+    """Whether every key and string in ``value`` (JSON) can be stored: no NUL, valid Unicode."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_storable(key) and _storable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    return True
+
+
 class ScriptSerializer(serializers.ModelSerializer):
     """A script; ``draft`` and ``problems`` only for those who write scripts (null for others)."""
 
@@ -89,6 +106,9 @@ class ScriptSerializer(serializers.ModelSerializer):
     def validate_draft(self, value: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
         if value is None:
             raise serializers.ValidationError(_("The draft must be a list of steps (it may be empty)."))
+        if not _storable(value):
+            # PostgreSQL's JSON cannot hold a NUL character, nor text that is not valid Unicode.
+            raise serializers.ValidationError(_("The draft holds a null character or text that is not valid Unicode."))
         return value
 
     def to_representation(self, instance: Script) -> dict[str, Any]:
