@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
@@ -84,3 +85,18 @@ def local_datetime(value: datetime | None) -> str:
     if value is None:
         return "—"
     return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
+class TagsField(forms.CharField):
+    """A JSON list of tags (a customer's, an article's) typed as one comma-separated line."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return ", ".join(str(tag) for tag in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:
+        if isinstance(value, list):
+            return value
+        text = super().to_python(value) or ""
+        return [tag.strip() for tag in text.split(",") if tag.strip()]

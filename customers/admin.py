@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from contactcenter.access import customers_for, interactions_for, tickets_for
 from contactcenter.admin_utils import (
     ReadOnlyHistoryAdmin,
+    TagsField,
     ViewerAwareAdmin,
     admin_change_link,
     admin_changelist_link,
@@ -76,21 +77,6 @@ def interactions_table(queryset: QuerySet, footer: SafeString | str = "") -> Saf
         body,
         footer,
     )
-
-
-class TagsField(forms.CharField):
-    """The customer's tags typed as one comma-separated line."""
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return ", ".join(str(tag) for tag in value)
-        return value
-
-    def to_python(self, value: Any) -> list[str]:
-        if isinstance(value, list):
-            return value
-        text = super().to_python(value) or ""
-        return [tag.strip() for tag in text.split(",") if tag.strip()]
 
 
 class CustomerAdminForm(forms.ModelForm):

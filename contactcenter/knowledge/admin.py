@@ -8,8 +8,6 @@ be read, never reverted (``ReadOnlyHistoryAdmin``). Who may edit comes from the 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -18,25 +16,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from contactcenter.admin_utils import ReadOnlyHistoryAdmin, visible
+from contactcenter.admin_utils import ReadOnlyHistoryAdmin, TagsField, visible
 from contactcenter.knowledge.models import Article, ArticleCategory, ArticleStatus
 from contactcenter.knowledge.selectors import articles_for
 from contactcenter.knowledge.services import article_create, article_publish, article_unpublish, article_update
-
-
-class TagsField(forms.CharField):
-    """The article's tags typed as one comma-separated line."""
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return ", ".join(str(tag) for tag in value)
-        return value
-
-    def to_python(self, value: Any) -> list[str]:
-        if isinstance(value, list):
-            return value
-        text = super().to_python(value) or ""
-        return [tag.strip() for tag in text.split(",") if tag.strip()]
 
 
 class ArticleAdminForm(forms.ModelForm):
