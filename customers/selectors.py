@@ -27,6 +27,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from contactcenter import access
+from contactcenter.search import clean_search_term
 from customers.models import ContactPoint, Customer, ErasureRecord
 from customers.phones import normalize_phone, try_normalize_phone
 from interactions.models import OPEN_TICKET_STATUSES, Interaction, Ticket, TicketComment
@@ -81,18 +82,7 @@ def _text_matches(field: str, word: str) -> Q:
 
 
 def _search_terms(raw: str) -> str:
-    """The search term with its whitespace collapsed; ``ValidationError`` naming ``search`` when it
-    is too long or carries characters no one types."""
-    if any(ord(char) < 32 and char not in "\t\n\r" for char in raw):
-        raise ValidationError({"search": [_("The search term contains control characters.")]})
-    term = " ".join(raw.split())
-    if len(term) > MAX_SEARCH_LENGTH:
-        raise ValidationError(
-            {"search": [_("A search term has at most %(max)s characters.") % {"max": MAX_SEARCH_LENGTH}]}
-        )
-    if len(term.split()) > MAX_SEARCH_WORDS:
-        raise ValidationError({"search": [_("A search term has at most %(max)s words.") % {"max": MAX_SEARCH_WORDS}]})
-    return term
+    return clean_search_term(raw, max_length=MAX_SEARCH_LENGTH, max_words=MAX_SEARCH_WORDS)
 
 
 def customer_search(queryset: QuerySet[Customer], term: str) -> QuerySet[Customer]:

@@ -123,26 +123,11 @@ KPIS = (
     Kpi("occupancy", gettext_lazy("Occupancy"), "rate"),
 )
 
-#: Goals used when ``settings.KPI_GOALS`` does not name one (the service level's goal is the
-#: queue's own when the row or the filter is one queue).
-DEFAULT_GOALS: dict[str, float] = {
-    "service_level": 0.8,
-    "abandonment_rate": 0.05,
-    "asa": 30.0,
-    "aht": 300.0,
-    "fcr": 0.75,
-    "csat": 0.85,
-    "nps": 30.0,
-    "ces": 5.5,
-    "sentiment": 0.1,
-    "sentiment_positive": 0.5,
-    "sentiment_negative": 0.1,
-    "occupancy": 0.8,
-}
-
 
 def goals() -> dict[str, float]:
-    return {**DEFAULT_GOALS, **getattr(settings, "KPI_GOALS", {})}
+    """The goal beside each KPI: ``settings.KPI_GOALS`` (the service level's goal is the queue's own
+    when the row or the filter is one queue)."""
+    return dict(settings.KPI_GOALS)
 
 
 def show(kind: str, value: float | None) -> str:

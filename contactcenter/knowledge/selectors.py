@@ -13,15 +13,14 @@ from operator import or_
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.search import SearchRank
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Length, StrIndex
-from django.utils.translation import gettext as _
 
 from contactcenter import access
 from contactcenter.knowledge import search
 from contactcenter.knowledge.models import Article
+from contactcenter.search import clean_search_term as shared_clean_search_term
 
 #: A search term longer than this is refused (400 naming ``search``): nobody types it.
 MAX_SEARCH_LENGTH = 200
@@ -43,18 +42,9 @@ def articles_for(user: AbstractBaseUser) -> QuerySet[Article]:
 
 
 def clean_search_term(raw: str) -> str:
-    """The term with its whitespace collapsed; ``ValidationError`` naming ``search`` when it is too
-    long, has too many words or carries characters no one types."""
-    if any(ord(char) < 32 and char not in "\t\n\r" for char in raw):
-        raise ValidationError({"search": [_("The search term contains control characters.")]})
-    term = " ".join(raw.split())
-    if len(term) > MAX_SEARCH_LENGTH:
-        raise ValidationError(
-            {"search": [_("A search term has at most %(max)s characters.") % {"max": MAX_SEARCH_LENGTH}]}
-        )
-    if len(term.split()) > MAX_SEARCH_WORDS:
-        raise ValidationError({"search": [_("A search term has at most %(max)s words.") % {"max": MAX_SEARCH_WORDS}]})
-    return term
+    """The term with its whitespace collapsed; ``ValidationError`` naming ``search`` when the
+    search refuses it (:func:`contactcenter.search.clean_search_term`)."""
+    return shared_clean_search_term(raw, max_length=MAX_SEARCH_LENGTH, max_words=MAX_SEARCH_WORDS)
 
 
 def article_search(
