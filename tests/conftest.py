@@ -9,8 +9,14 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 STRICT = os.environ.get("SWITCHBOARD_STRICT") == "1"
+
+# Property tests judge behaviour, not speed: on a busy 2-core CI machine an example may take longer
+# than Hypothesis's default 200 ms deadline without anything being wrong (benchmarks live in bench/).
+hypothesis_settings.register_profile("switchboard", deadline=None)
+hypothesis_settings.load_profile("switchboard")
 
 
 @pytest.hookimpl(hookwrapper=True)
