@@ -83,6 +83,13 @@ class AsgiLiveServer:
         self.thread = threading.Thread(target=self.server.run, name="asgi-live-server", daemon=True)
 
     def start(self) -> AsgiLiveServer:
+        from django.db import connections
+
+        # Each request and socket message of the server runs in a context of its own, with a
+        # connection of its own: persistent ones would outlive the test (and keep the test database
+        # from being dropped), so the server closes each when its work is done.
+        self._conn_max_age = connections.settings["default"].get("CONN_MAX_AGE", 0)
+        connections.settings["default"]["CONN_MAX_AGE"] = 0
         self.thread.start()
         deadline = time.monotonic() + 15
         while not self.server.started:
@@ -102,6 +109,7 @@ class AsgiLiveServer:
             asyncio.run_coroutine_threadsafe(sync_to_async(connections.close_all)(), loop).result(10)
         self.server.should_exit = True
         self.thread.join(15)
+        connections.settings["default"]["CONN_MAX_AGE"] = self._conn_max_age
 
 
 def _free_port() -> int:
