@@ -498,6 +498,12 @@ INTERACTION_EDITABLE_FIELDS = frozenset(
 )
 
 
+def _resolved_by_disposition(interaction: Interaction) -> None:
+    """A disposition that resolves the contact (``Disposition.resolves``) marks it resolved."""
+    if interaction.disposition is not None and interaction.disposition.resolves:
+        interaction.resolved = True
+
+
 def _first_response_of(interaction: Interaction, by: AbstractBaseUser | None) -> None:
     """An outbound contact linked to a ticket is a response to it: answered (a call, a chat) or
     sent (an email, a message: every channel but voice counts from ``offered_at``)."""
@@ -515,10 +521,12 @@ def interaction_create(*, by: AbstractBaseUser | None = None, **fields: Any) -> 
     """Validate and store one interaction (any channel, any field of SPEC §3).
 
     An outbound interaction linked to a ticket is the ticket's first response when it is the
-    earliest one. Without a ``sentiment`` the notes are scored by the sentiment analyser
+    earliest one. A disposition that resolves the contact marks it resolved. Without a
+    ``sentiment`` the notes are scored by the sentiment analyser
     (:func:`kpis.sentiment.sentiment_settle`). Raises ``ValidationError`` with the model's messages.
     """
     interaction = Interaction(**fields)
+    _resolved_by_disposition(interaction)
     sentiment_settle(interaction, supplied=interaction.sentiment is not None, notes_changed=True)
     interaction._history_user = by
     interaction.full_clean()
@@ -573,6 +581,8 @@ def interaction_update(*, interaction: Interaction, by: AbstractBaseUser | None 
     notes, sentiment = locked.notes, locked.sentiment
     for name, value in changes.items():
         setattr(locked, name, value)
+    if "disposition" in changes:
+        _resolved_by_disposition(locked)
     new_sentiment = "sentiment" in changes and changes["sentiment"] != sentiment
     sentiment_settle(
         locked,

@@ -139,9 +139,6 @@ class LogForm(forms.Form):
             self.add_error("follow_up", _("Link an existing ticket or open a new one, not both."))
         if data.get("follow_up") and self.view.customer is None:
             self.add_error("follow_up", _("Identify the caller first: a ticket needs a customer."))
-        disposition = data.get("disposition")
-        if disposition is not None and disposition.resolves:
-            data["resolved"] = True
         return data
 
 

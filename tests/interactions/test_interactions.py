@@ -140,3 +140,22 @@ def test_history_rows_are_written_on_change():
     call.notes = "second"
     call.save()
     assert list(call.history.order_by("history_date").values_list("notes", flat=True)) == ["first", "second"]
+
+
+def test_a_disposition_that_resolves_the_contact_marks_it_resolved():
+    """``Disposition.resolves``: "Picking it marks the interaction resolved", whoever picks it
+    (the API, the desktop, the admin's services)."""
+    from interactions.models import Disposition
+    from interactions.services import interaction_update
+    from tests.customers.factories import CustomerFactory
+
+    resolving = Disposition.objects.filter(resolves=True).first()
+    other = Disposition.objects.filter(resolves=False).first()
+    created = interaction_create(
+        channel="email", customer=CustomerFactory(), offered_at=T0, disposition=resolving, resolved=False
+    )
+    assert created.resolved is True
+
+    interaction = InteractionFactory(resolved=False)
+    assert interaction_update(interaction=interaction, disposition=other).resolved is False
+    assert interaction_update(interaction=interaction, disposition=resolving).resolved is True
