@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from django import forms
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from contactcenter import access
-from contactcenter.agents.api.serializers import SELF_SERVICE_STATUSES
-from contactcenter.agents.models import AgentProfile, BreakReason, Role, Status
+from contactcenter.agents.api.serializers import MyStatusSerializer
+from contactcenter.agents.models import AgentProfile, BreakReason, Role
 from contactcenter.agents.services import agent_set_status, role_of
 from contactcenter.api.throttling import LoginThrottle
 from contactcenter.desk import selectors
@@ -63,28 +61,8 @@ def home(request: HttpRequest) -> HttpResponse:
     raise PermissionDenied(_("Your account has no role yet: ask an administrator to give you one."))
 
 
-class StatusForm(forms.Form):
-    """What an agent may choose on the desktop; busy and wrap-up follow the calls by themselves."""
-
-    status = forms.ChoiceField(choices=[(s.value, s.label) for s in SELF_SERVICE_STATUSES])
-    reason = forms.ChoiceField(
-        label=gettext_lazy("Break reason"), choices=[("", "—"), *BreakReason.choices], required=False
-    )
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if data.get("status") == Status.BREAK and not data.get("reason"):
-            self.add_error("reason", _("A break needs a reason."))
-        return data
-
-
-def _status_context(profile: AgentProfile | None, form: StatusForm | None = None) -> dict:
-    return {
-        "profile": profile,
-        "status_form": form or StatusForm(initial={"reason": profile.status_reason if profile else ""}),
-        "self_service": SELF_SERVICE_STATUSES,
-        "break_reasons": BreakReason.choices,
-    }
+def _status_context(profile: AgentProfile | None, errors: dict[str, list[str]] | None = None) -> dict:
+    return {"profile": profile, "status_errors": errors or {}, "break_reasons": BreakReason.choices}
 
 
 @page_for("desk.open")
@@ -111,19 +89,23 @@ def status(request: HttpRequest) -> HttpResponse:
     profile = selectors.desk_profile(user=request.user)
     if request.method != "POST":
         return render(request, "desk/partials/status.html", _status_context(profile))
-    form = StatusForm(request.POST)
+    # Validated as PUT agents/me/status/ and the socket's set_status are: one rule for the three.
+    sent = {key: request.POST[key] for key in ("status", "reason") if key in request.POST}
+    serializer = MyStatusSerializer(data=sent)
+    errors: dict[str, list[str]] = {}
     if profile is None:
-        form.add_error(None, _("Only agents have a presence status."))
-    if not form.is_valid():
-        return render(request, "desk/partials/status.html", _status_context(profile, form), status=400)
-    try:
-        profile = agent_set_status(
-            profile=profile, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"]
-        )
-    except ValidationError as exc:
-        for message in exc.messages:
-            form.add_error(None, message)
-        return render(request, "desk/partials/status.html", _status_context(profile, form), status=400)
+        errors[""] = [_("Only agents have a presence status.")]
+    elif not serializer.is_valid():
+        errors = {field: [str(message) for message in messages] for field, messages in serializer.errors.items()}
+    else:
+        try:
+            profile = agent_set_status(
+                profile=profile, status=serializer.validated_data["status"], reason=serializer.validated_data["reason"]
+            )
+        except ValidationError as exc:
+            errors = {"": exc.messages}
+    if errors:
+        return render(request, "desk/partials/status.html", _status_context(profile, errors), status=400)
     return render(request, "desk/partials/status.html", _status_context(profile))
 
 

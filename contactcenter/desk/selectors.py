@@ -21,7 +21,7 @@ from customers.selectors import (
     customer_timeline,
 )
 from interactions.cti import caller_number
-from interactions.models import OPEN_TICKET_STATUSES, CtiCall, Disposition, Interaction, Ticket
+from interactions.models import OPEN_TICKET_STATUSES, CtiCall, Interaction, Ticket
 
 #: The call id of a call played by the simulator (contactcenter/desk/simulation.py) starts so.
 SIMULATED_CALL_PREFIX = "sim-"
@@ -147,8 +147,3 @@ def customer_quick_search(*, user: AbstractBaseUser, term: str) -> list[Customer
     if not term.strip():
         return []
     return list(customer_list(user=user, search=term)[:SEARCH_RESULTS])
-
-
-def dispositions() -> list[Disposition]:
-    """The dispositions an agent may pick, in their configured order."""
-    return list(Disposition.objects.filter(is_active=True).order_by("sort_order", "label"))
