@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin.apps import AdminConfig
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+from kpis.admin_views import report_urls, reports_app
 
 # The order in which a back-office person looks for things: people and their contacts first,
 # then what happened with them, then the organisation that serves them.
@@ -18,19 +19,11 @@ class SwitchboardAdminSite(admin.AdminSite):
     index_title = _("Contact center back office")
 
     def get_urls(self) -> list:
-        from kpis.admin_views import report_urls
-
         return report_urls(self) + super().get_urls()
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
         apps = super().get_app_list(request, app_label)
         if app_label is None:
-            from kpis.admin_views import reports_app
-
             apps += reports_app(request)
         rank = {label: i for i, label in enumerate(APP_ORDER)}
         return sorted(apps, key=lambda app: (rank.get(app["app_label"], len(APP_ORDER)), app["name"]))
-
-
-class SwitchboardAdminConfig(AdminConfig):
-    default_site = "contactcenter.admin_site.SwitchboardAdminSite"

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from contactcenter.api.auth import TokenObtainView
+from contactcenter.core.api.auth import TokenObtainView
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="auth-token"),

@@ -44,7 +44,7 @@ from tqdm import tqdm
 
 from contactcenter.agents.models import BreakReason, PresenceInterval, Queue, Role, Skill, Status, Team
 from contactcenter.agents.services import agent_create, queue_create, team_create
-from contactcenter.choices import Channel, Direction
+from contactcenter.core.choices import Channel, Direction
 from contactcenter.knowledge.demo import load_knowledge_demo
 from contactcenter.scripts.models import Script, ScriptVersion
 from contactcenter.training.demo import load_training_demo

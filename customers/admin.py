@@ -12,8 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter.access import customers_for, interactions_for, tickets_for
-from contactcenter.admin_utils import (
+from contactcenter.core.admin_utils import (
     ReadOnlyHistoryAdmin,
     TagsField,
     ViewerAwareAdmin,
@@ -163,7 +162,7 @@ class CustomerAdmin(ViewerAwareAdmin, ReadOnlyHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         points = ContactPoint.objects.order_by("-is_primary", "id")
-        queryset = visible(super().get_queryset(request), customers_for(request.user))
+        queryset = visible(super().get_queryset(request), Customer.objects.visible_to(request.user))
         return queryset.prefetch_related(Prefetch("contact_points", queryset=points))
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
@@ -208,7 +207,9 @@ class CustomerAdmin(ViewerAwareAdmin, ReadOnlyHistoryAdmin):
         user = viewer_of(obj)
         if obj.pk is None or user is None:
             return "—"
-        rows = visible(Interaction.objects.filter(customer=obj), interactions_for(user)).order_by("-offered_at", "-id")
+        rows = visible(Interaction.objects.filter(customer=obj), Interaction.objects.visible_to(user)).order_by(
+            "-offered_at", "-id"
+        )
         all_link = admin_changelist_link(
             Interaction, _("All interactions of this customer"), customer__id__exact=obj.pk
         )
@@ -219,7 +220,7 @@ class CustomerAdmin(ViewerAwareAdmin, ReadOnlyHistoryAdmin):
         user = viewer_of(obj)
         if obj.pk is None or user is None:
             return "—"
-        tickets = visible(Ticket.objects.filter(customer=obj), tickets_for(user))
+        tickets = visible(Ticket.objects.filter(customer=obj), Ticket.objects.visible_to(user))
         rows = list(tickets.select_related("assignee").order_by("-created_at", "-id")[:RECENT_ROWS])
         all_link = admin_changelist_link(Ticket, _("All tickets of this customer"), customer__id__exact=obj.pk)
         if not rows:
@@ -265,7 +266,7 @@ class ContactPointAdmin(ReadOnlyHistoryAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return visible(super().get_queryset(request), customers_for(request.user), "customer")
+        return visible(super().get_queryset(request), Customer.objects.visible_to(request.user), "customer")
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)

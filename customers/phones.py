@@ -62,3 +62,14 @@ def format_phone_international(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return e164
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def caller_number(raw: str | None) -> str | None:
+    """The caller's number in E.164, or ``None`` (withheld, anonymous, not a number).
+
+    Accepts any usual format, also as a ``tel:`` or ``sip:`` address (``sip:0612345678@pbx``).
+    """
+    text = (raw or "").strip()
+    if text[:4].lower() in ("tel:", "sip:"):
+        text = text[4:].split("@", 1)[0].split(";", 1)[0]
+    return try_normalize_phone(text) if text else None

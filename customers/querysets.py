@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 
+from contactcenter.core.access import can
 from customers.phones import try_normalize_phone
 
 
 class CustomerQuerySet(models.QuerySet):
+    def visible_to(self, user: AbstractBaseUser) -> CustomerQuerySet:
+        """Every role reads customers; a user without a role reads none (SPEC §5, Access)."""
+        return self if can(user, "customer.read") else self.none()
+
     def with_phone(self, raw: str) -> CustomerQuerySet:
         """Customers having this phone number, typed in any usual format (none when invalid)."""
         e164 = try_normalize_phone(raw)

@@ -1,6 +1,6 @@
 """Every read on customers, with its joins (STYLE.md: selectors own reads).
 
-Each selector takes the user it reads for and goes through :mod:`contactcenter.access`, so that a
+Each selector takes the user it reads for and goes through :mod:`contactcenter.core.access`, so that a
 list, a search, a screen pop, a timeline or an export only ever shows what that user may see.
 Query counts are fixed: contact points come in one prefetch, tickets and interactions in one
 query each, whatever the number of rows.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -26,11 +26,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from contactcenter import access
-from contactcenter.search import clean_search_term
+from contactcenter.core.search import clean_search_term
 from customers.models import ContactPoint, Customer, ErasureRecord
-from customers.phones import normalize_phone, try_normalize_phone
-from interactions.models import OPEN_TICKET_STATUSES, Interaction, Ticket, TicketComment
+from customers.phones import caller_number, normalize_phone, try_normalize_phone
+from interactions.models import OPEN_TICKET_STATUSES, CtiCall, Interaction, Ticket, TicketComment
 from kpis.models import SurveyResponse
 
 #: A search term longer than this is refused (400 naming ``search``): nobody types it, and every
@@ -62,7 +61,7 @@ def contact_points_prefetch() -> Prefetch:
 
 def customer_queryset(*, user: AbstractBaseUser) -> QuerySet[Customer]:
     """The customers ``user`` may see, with their phones and emails prefetched."""
-    return access.customers_for(user).prefetch_related(contact_points_prefetch())
+    return Customer.objects.visible_to(user).prefetch_related(contact_points_prefetch())
 
 
 def _text_matches(field: str, word: str) -> Q:
@@ -148,52 +147,119 @@ def customer_list(*, user: AbstractBaseUser, search: str = "", erased: bool = Fa
 
 @dataclass(frozen=True)
 class ScreenPop:
-    """What an agent sees when a call rings: who, what is open, what happened lately."""
+    """What an agent sees when a call rings: who, what is open, what happened lately.
 
-    customer: Customer
+    Plain data (model instances with their joins); the API, the agent socket and the desktop
+    serialize it each in their own format.
+    """
+
+    customer: Customer | None
     open_tickets: list[Ticket]
     last_interactions: list[Interaction]
-    other_customer_ids: list[int]
+    other_customer_ids: list[int] = field(default_factory=list)
+    #: The contact the pop is for (``None`` for a lookup by number), with ``queue``, ``agent``,
+    #: ``disposition``, ``script_version`` and ``ticket`` joined.
+    interaction: Interaction | None = None
+    #: The caller's number in E.164 when it is one, else as the telephony system sent it.
+    caller: str | None = None
+    #: The telephony system's id of the call (``None`` when the contact is not a call).
+    call_id: str | None = None
 
 
-def customer_screen_pop(*, user: AbstractBaseUser, phone: str) -> ScreenPop | None:
-    """The screen pop for a caller's number typed or sent in any usual format.
+def screen_pop(
+    *,
+    user: AbstractBaseUser,
+    phone: str | None = None,
+    interaction_id: int | None = None,
+    history: int = SCREEN_POP_INTERACTIONS,
+) -> ScreenPop | None:
+    """The one screen pop: for a caller's ``phone`` typed or sent in any usual format (the lookup
+    API), or for the contact ``interaction_id`` (the agent's socket and desktop), as ``user`` may
+    see it.
 
-    ``ValidationError`` naming ``phone`` when ``phone`` is not a phone number; ``None`` when no
-    customer ``user`` may see has it. Several customers may share a number (a family, a switchboard):
-    the one holding it as primary wins, then the most recently updated; the others are listed by id.
-    Open tickets and interactions are the ones ``user`` may see. Five queries, whatever the data.
+    By number: ``ValidationError`` naming ``phone`` when it is not a phone number; ``None`` when no
+    customer ``user`` may see has it. Several customers may share a number (a family, a
+    switchboard): the one holding it as primary wins, then the most recently updated; the others
+    are listed by id.
+
+    By contact: ``None`` when the interaction is not one ``user`` may see; the customer is the
+    interaction's (``None`` for an unknown caller or an erased customer) and the contact itself is
+    left out of the last interactions.
+
+    Open tickets (newest first, :data:`SCREEN_POP_OPEN_TICKETS` at most) and the ``history`` last
+    interactions (0: not read) are the ones ``user`` may see. Five queries at most, whatever the
+    history.
     """
+    if (phone is None) == (interaction_id is None):
+        raise TypeError("screen_pop() takes a phone or an interaction_id")
+    interaction = call = None
+    others: list[int] = []
+    if phone is not None:
+        owner_ids = _phone_owner_ids(user=user, phone=phone)
+        if not owner_ids:
+            return None
+        customer = customer_queryset(user=user).get(pk=owner_ids[0])
+        others = list(dict.fromkeys(pk for pk in owner_ids[1:] if pk != customer.pk))
+    else:
+        interaction = (
+            Interaction.objects.visible_to(user)
+            .select_related("queue", "agent", "disposition", "script_version__script", "ticket")
+            .filter(pk=interaction_id)
+            .first()
+        )
+        if interaction is None:
+            return None
+        call = CtiCall.objects.filter(interaction_id=interaction.pk).values("caller", "call_id").first()
+        customer = None
+        if interaction.customer_id is not None:
+            customer = customer_queryset(user=user).filter(pk=interaction.customer_id, erased_at__isnull=True).first()
+    open_tickets: list[Ticket] = []
+    last_interactions: list[Interaction] = []
+    if customer is not None:
+        open_tickets = customer_open_tickets(user=user, customer=customer)
+        if history:
+            last = Interaction.objects.visible_to(user).filter(customer=customer)
+            if interaction is not None:
+                last = last.exclude(pk=interaction.pk)
+            last_interactions = list(
+                last.select_related("agent", "queue", "disposition").order_by("-offered_at", "-id")[:history]
+            )
+    raw_caller = call["caller"] if call else None
+    return ScreenPop(
+        customer=customer,
+        open_tickets=open_tickets,
+        last_interactions=last_interactions,
+        other_customer_ids=others,
+        interaction=interaction,
+        caller=(caller_number(raw_caller) or raw_caller or None) if raw_caller is not None else None,
+        call_id=call["call_id"] if call else None,
+    )
+
+
+def _phone_owner_ids(*, user: AbstractBaseUser, phone: str) -> list[int]:
     try:
         e164 = normalize_phone(phone)
     except ValidationError as exc:
         raise ValidationError({"phone": exc.messages}) from None
-    owner_ids = list(
+    return list(
         ContactPoint.objects.filter(
             kind=ContactPoint.Kind.PHONE,
             value=e164,
-            customer__in=access.customers_for(user).filter(erased_at__isnull=True),
+            customer__in=Customer.objects.visible_to(user).filter(erased_at__isnull=True),
         )
         .order_by("-is_primary", "-customer__updated_at", "customer_id")
         .values_list("customer_id", flat=True)[: SCREEN_POP_OTHER_CUSTOMERS + 1]
     )
-    if not owner_ids:
-        return None
-    customer = customer_queryset(user=user).get(pk=owner_ids[0])
-    open_tickets = list(
-        access.tickets_for(user)
+
+
+def customer_open_tickets(*, user: AbstractBaseUser, customer: Customer) -> list[Ticket]:
+    """The customer's open tickets ``user`` may see, newest first (one query)."""
+    return list(
+        Ticket.objects.visible_to(user)
         .filter(customer=customer, status__in=OPEN_TICKET_STATUSES)
         .select_related("queue", "assignee", "category")
         .order_by("-created_at", "-id")[:SCREEN_POP_OPEN_TICKETS]
     )
-    last_interactions = list(
-        access.interactions_for(user)
-        .filter(customer=customer)
-        .select_related("agent", "queue", "disposition")
-        .order_by("-offered_at", "-id")[:SCREEN_POP_INTERACTIONS]
-    )
-    others = list(dict.fromkeys(pk for pk in owner_ids[1:] if pk != customer.pk))
-    return ScreenPop(customer, open_tickets, last_interactions, others)
 
 
 # --- Timeline -----------------------------------------------------------------------------------
@@ -282,12 +348,14 @@ def customer_timeline(
     """
     limit = max(1, min(limit, TIMELINE_MAX_LIMIT))
     key = TimelineKey.decode(cursor) if cursor else None
-    tickets = access.tickets_for(user).filter(customer=customer)
+    tickets = Ticket.objects.visible_to(user).filter(customer=customer)
     sources: list[tuple[str, str, QuerySet]] = [
         (
             "interaction",
             "offered_at",
-            access.interactions_for(user).filter(customer=customer).select_related("agent", "queue", "disposition"),
+            Interaction.objects.visible_to(user)
+            .filter(customer=customer)
+            .select_related("agent", "queue", "disposition"),
         ),
         ("ticket", "created_at", tickets.select_related("queue", "assignee", "category")),
         (
@@ -338,13 +406,16 @@ def customer_export(*, user: AbstractBaseUser, customer: Customer) -> dict[str, 
     ``user`` may not see are left out (an admin, the only role allowed to export, sees all).
     A fixed number of queries.
     """
-    visible_interactions = access.interactions_for(user).filter(customer=customer)
+    visible_interactions = Interaction.objects.visible_to(user).filter(customer=customer)
     interactions = list(visible_interactions.order_by("offered_at", "id"))
     surveys = list(
         SurveyResponse.objects.filter(interaction__in=visible_interactions.values("pk")).order_by("created_at", "id")
     )
     tickets = list(
-        access.tickets_for(user).filter(customer=customer).prefetch_related("comments").order_by("created_at", "id")
+        Ticket.objects.visible_to(user)
+        .filter(customer=customer)
+        .prefetch_related("comments")
+        .order_by("created_at", "id")
     )
     history = Customer.history.model.objects.filter(id=customer.pk).order_by("history_date", "history_id")
     point_history = ContactPoint.history.model.objects.filter(customer_id=customer.pk).order_by(

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from contactcenter.models import IdempotencyKey
+from contactcenter.core.models import IdempotencyKey
 from customers.models import ContactPoint, Customer, ErasureRecord, normalize_contact_value
 from interactions.cti import cti_call_erase_numbers
 from interactions.models import Interaction, Ticket, TicketComment

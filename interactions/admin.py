@@ -20,8 +20,13 @@ from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter.access import interactions_for, tickets_for
-from contactcenter.admin_utils import ReadOnlyHistoryAdmin, ViewerAwareAdmin, admin_changelist_link, viewer_of, visible
+from contactcenter.core.admin_utils import (
+    ReadOnlyHistoryAdmin,
+    ViewerAwareAdmin,
+    admin_changelist_link,
+    viewer_of,
+    visible,
+)
 from customers.admin import interactions_table, phone_search
 from interactions.models import (
     BusinessHours,
@@ -142,7 +147,7 @@ class InteractionAdmin(ReadOnlyHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # The access policy of the API applies here too: a supervisor sees their team's.
-        return visible(super().get_queryset(request), interactions_for(request.user))
+        return visible(super().get_queryset(request), Interaction.objects.visible_to(request.user))
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -321,7 +326,7 @@ class TicketAdmin(ViewerAwareAdmin, ReadOnlyHistoryAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return visible(super().get_queryset(request), tickets_for(request.user))
+        return visible(super().get_queryset(request), Ticket.objects.visible_to(request.user))
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -366,7 +371,9 @@ class TicketAdmin(ViewerAwareAdmin, ReadOnlyHistoryAdmin):
         if obj.pk is None or user is None:
             return "—"
         return interactions_table(
-            visible(Interaction.objects.filter(ticket=obj), interactions_for(user)).order_by("-offered_at", "-id"),
+            visible(Interaction.objects.filter(ticket=obj), Interaction.objects.visible_to(user)).order_by(
+                "-offered_at", "-id"
+            ),
             admin_changelist_link(Interaction, _("All interactions of this ticket"), ticket__id__exact=obj.pk),
         )
 
@@ -385,7 +392,7 @@ class TicketCommentAdmin(admin.ModelAdmin):
     readonly_fields = ("author", "created_at")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return visible(super().get_queryset(request), tickets_for(request.user), "ticket")
+        return visible(super().get_queryset(request), Ticket.objects.visible_to(request.user), "ticket")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -9,6 +9,7 @@ class InteractionsConfig(AppConfig):
     verbose_name = _("Interactions and tickets")
 
     def ready(self) -> None:
-        from interactions.defaults import connect_signals
+        # Receivers are connected once the models are loaded (Django's AppConfig.ready).
+        from interactions.defaults import connect_signals  # noqa: PLC0415
 
         connect_signals()

@@ -23,7 +23,7 @@ The contract, for integrators, is ``docs/cti.md``. How it holds:
   presence is the one of its latest such event; it is applied unless the agent has a newer one from
   another call, or set a status themselves more than :data:`PRESENCE_TOLERANCE` after it (so a
   late event does not undo a break taken since). Locks: the call, then the agent's profile.
-* **Live events** leave from one place, :func:`_announce`, through ``contactcenter.live.events``,
+* **Live events** leave from one place, :func:`_announce`, through ``interactions.events``,
   after commit: ``call_offered_on_commit`` on an offer, ``call_answered_on_commit`` (the agent's
   screen pop) on an answer, ``interaction_logged_on_commit`` on an end, an abandon or a wrap-up end.
 """
@@ -44,11 +44,11 @@ from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import AgentProfile, Queue, Status
 from contactcenter.agents.services import agent_set_status
-from contactcenter.choices import Channel, Direction
-from contactcenter.live import events as live
+from contactcenter.core.choices import Channel, Direction
 from customers.models import ContactPoint
-from customers.phones import try_normalize_phone
+from customers.phones import caller_number
 from interactions import durations
+from interactions import events as live
 from interactions.models import CTI_REPEATABLE_EVENTS, CtiCall, CtiEvent, CtiEventType, Interaction
 
 #: ``Interaction.source`` of the interactions made by the CTI intake; ``external_id`` is the call id.
@@ -233,17 +233,6 @@ def call_state_errors(state: CallState) -> dict[str, list[str]]:
         # Every impossible combination comes from the events' timestamps.
         errors.setdefault("timestamp", []).append(str(message))
     return errors
-
-
-def caller_number(raw: str | None) -> str | None:
-    """The caller's number in E.164, or ``None`` (withheld, anonymous, not a number).
-
-    Accepts any usual format, also as a ``tel:`` or ``sip:`` address (``sip:0612345678@pbx``).
-    """
-    text = (raw or "").strip()
-    if text[:4].lower() in ("tel:", "sip:"):
-        text = text[4:].split("@", 1)[0].split(";", 1)[0]
-    return try_normalize_phone(text) if text else None
 
 
 def customer_id_for_caller(raw: str | None) -> int | None:

@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan, LessThanOrEqual
 from django.utils.translation import gettext as _
 
-from contactcenter.choices import Channel, Direction
+from contactcenter.core.choices import Channel, Direction
 
 
 class Timed(Protocol):

@@ -10,8 +10,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from contactcenter.choices import Channel, Direction
-from contactcenter.db import CleanCheckedConstraintsModel
+from contactcenter.core.choices import Channel, Direction
+from contactcenter.core.db import CleanCheckedConstraintsModel
 from interactions import durations
 from interactions.querysets import InteractionQuerySet, TicketQuerySet
 

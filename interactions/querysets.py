@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from contactcenter.agents.models import Queue
+from contactcenter.core.roles import AGENT, MANAGERS_UP, SUPERVISOR, role_of, team_id_of
 
 #: Tickets whose SLA clocks run: a pending ticket waits on the customer, its clocks are paused.
 SLA_RUNNING_STATUSES = ("new", "open")
@@ -20,6 +24,23 @@ def overdue_q(now: datetime) -> Q:
 
 
 class InteractionQuerySet(models.QuerySet):
+    def visible_to(self, user: AbstractBaseUser) -> InteractionQuerySet:
+        """What ``user`` may see (SPEC §5, Access). Agents: their own and their queues'.
+        Supervisors: their team's agents' and queues', and their own. Managers and admins: all."""
+        role = role_of(user)
+        if role in MANAGERS_UP:
+            return self
+        if role == SUPERVISOR:
+            team_id = team_id_of(user)
+            return self.filter(
+                Q(agent__agent_profile__team_id=team_id)
+                | Q(queue_id__in=Queue.objects.served_by_team(team_id).values("pk"))
+                | Q(agent=user)
+            )
+        if role == AGENT:
+            return self.filter(Q(agent=user) | Q(queue_id__in=Queue.objects.served_by(user).values("pk")))
+        return self.none()
+
     def offered_between(self, start: datetime, end: datetime) -> InteractionQuerySet:
         """Interactions whose ``offered_at`` lies in ``[start, end)``."""
         return self.filter(offered_at__gte=start, offered_at__lt=end)
@@ -32,6 +53,25 @@ class InteractionQuerySet(models.QuerySet):
 
 
 class TicketQuerySet(models.QuerySet):
+    def visible_to(self, user: AbstractBaseUser) -> TicketQuerySet:
+        """What ``user`` may see (SPEC §5, Access). Agents: assigned to them or in their queues.
+        Supervisors: their team's (by team, assignee or queue) and their own. Managers and admins:
+        all."""
+        role = role_of(user)
+        if role in MANAGERS_UP:
+            return self
+        if role == SUPERVISOR:
+            team_id = team_id_of(user)
+            return self.filter(
+                Q(team_id=team_id)
+                | Q(assignee__agent_profile__team_id=team_id)
+                | Q(queue_id__in=Queue.objects.served_by_team(team_id).values("pk"))
+                | Q(assignee=user)
+            )
+        if role == AGENT:
+            return self.filter(Q(assignee=user) | Q(queue_id__in=Queue.objects.served_by(user).values("pk")))
+        return self.none()
+
     def open(self) -> TicketQuerySet:
         return self.filter(status__in=("new", "open", "pending"))
 

@@ -1,5 +1,5 @@
 """Every read of interactions and tickets that the API and the commands share, with its joins
-(STYLE.md: selectors own reads). Who sees what is ``contactcenter.access``."""
+(STYLE.md: selectors own reads). Who sees what is ``contactcenter.core.access``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from contactcenter import access
-from interactions.models import SlaBreach, Ticket, TicketComment, TicketEscalation, TicketStatus
+from interactions.models import Interaction, SlaBreach, Ticket, TicketComment, TicketEscalation, TicketStatus
 from interactions.querysets import overdue_q
 
 #: Statuses whose SLA clock runs: a pending ticket waits on the customer and is not escalated.
@@ -19,12 +18,18 @@ ESCALATED_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN)
 def interaction_list(*, user: AbstractBaseUser) -> QuerySet:
     """The interactions ``user`` may see, newest first (``-offered_at, -id``: the cursor order),
     with what their API shape names (agent, queue, disposition) joined in the same query."""
-    return access.interactions_for(user).select_related("agent", "queue", "disposition").order_by("-offered_at", "-id")
+    return (
+        Interaction.objects.visible_to(user)
+        .select_related("agent", "queue", "disposition")
+        .order_by("-offered_at", "-id")
+    )
 
 
 def ticket_list(*, user: AbstractBaseUser) -> QuerySet[Ticket]:
     """The tickets ``user`` may see, newest first, with category, queue and assignee joined."""
-    return access.tickets_for(user).select_related("category", "queue", "assignee").order_by("-created_at", "-id")
+    return (
+        Ticket.objects.visible_to(user).select_related("category", "queue", "assignee").order_by("-created_at", "-id")
+    )
 
 
 def ticket_overdue_q(now: datetime) -> Q:

@@ -6,7 +6,7 @@ escalation); the first-response stamp does not, since it is recorded by the syst
 a client who read the ticket before a reply was sent may still save its own change (SPEC §5).
 SLA clocks pause while a ticket is pending on the customer: leaving ``pending`` pushes the due
 times back by the (business) time spent there. Live events leave from here, after commit,
-through :mod:`contactcenter.live.events`.
+through :mod:`interactions.events`.
 
 Status workflow (:data:`TICKET_TRANSITIONS`)::
 
@@ -33,9 +33,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import AgentProfile, Role, Status
-from contactcenter.agents.services import agent_set_status, role_of
-from contactcenter.choices import Channel, Direction
-from contactcenter.live import events as live
+from contactcenter.agents.services import agent_set_status
+from contactcenter.core.choices import Channel, Direction
+from contactcenter.core.roles import role_of
+from interactions import events as live
 from interactions.models import (
     BusinessHours,
     Holiday,

@@ -7,8 +7,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter.access import interactions_for
-from contactcenter.admin_utils import visible
+from contactcenter.core.admin_utils import visible
+from interactions.models import Interaction
 from kpis.models import SurveyResponse
 
 
@@ -28,7 +28,7 @@ class SurveyResponseAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # A survey is seen by whoever sees its interaction (the API's access policy).
-        return visible(super().get_queryset(request), interactions_for(request.user), "interaction")
+        return visible(super().get_queryset(request), Interaction.objects.visible_to(request.user), "interaction")
 
     @admin.display(description=_("agent"), ordering="interaction__agent__username")
     def agent(self, obj: SurveyResponse) -> object:

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter.choices import Direction
+from contactcenter.core.choices import Direction
 from interactions import durations
 from interactions.models import Interaction
 from kpis.models import SurveyKind, SurveyResponse

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter.db import CleanCheckedConstraintsModel
+from contactcenter.core.db import CleanCheckedConstraintsModel
 
 
 class SurveyKind(models.TextChoices):

@@ -26,9 +26,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contactcenter import access
-from contactcenter.agents.services import role_of
-from contactcenter.choices import Channel
+from contactcenter.agents.models import AgentProfile, Queue, Team
+from contactcenter.core import access
+from contactcenter.core.choices import Channel
+from contactcenter.core.roles import SUPERVISORS_UP, role_of
 from kpis.charts import bar_chart, line_chart
 from kpis.drilldown import KPI_FIGURES
 from kpis.forecast import Forecast, ForecastError, queue_forecast
@@ -88,7 +89,7 @@ class Report:
 
 
 def _supervisors_up(user: AbstractBaseUser) -> bool:
-    return role_of(user) in access.SUPERVISORS_UP
+    return role_of(user) in SUPERVISORS_UP
 
 
 # --- Performance -----------------------------------------------------------------------------------
@@ -195,15 +196,15 @@ class PerformanceForm(forms.Form):
     def __init__(self, *args: Any, user: AbstractBaseUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         everyone = [("", _("All"))]
-        profiles = access.agents_for(user).select_related("user", "team").order_by("user__username")
+        profiles = AgentProfile.objects.visible_to(user).select_related("user", "team").order_by("user__username")
         agents = [(p.user.username, p.user.get_full_name() or p.user.username) for p in profiles]
         self.fields["agent"].choices = everyone + agents
         if access.can(user, "kpi.read_all"):
-            teams = list(access.teams_for(user).order_by("name").values_list("name", flat=True))
+            teams = list(Team.objects.visible_to(user).order_by("name").values_list("name", flat=True))
         else:
             teams = sorted({p.team.name for p in profiles if p.team is not None})
         self.fields["team"].choices = everyone + [(name, name) for name in teams]
-        queues = access.queues_for(user).order_by("name").values_list("name", flat=True)
+        queues = Queue.objects.visible_to(user).order_by("name").values_list("name", flat=True)
         self.fields["queue"].choices = everyone + [(name, name) for name in queues]
 
     def clean(self) -> dict[str, Any]:
@@ -274,7 +275,9 @@ class PerformanceReport(Report):
 
     # Goals.
     def _queue_goals(self) -> dict[str, tuple[float, int]]:
-        queues = access.queues_for(self.user).values_list("name", "service_level_target", "service_level_seconds")
+        queues = Queue.objects.visible_to(self.user).values_list(
+            "name", "service_level_target", "service_level_seconds"
+        )
         return {name: (target, seconds) for name, target, seconds in queues}
 
     def goal_for(self, kpi: Kpi, key: str | None, queue_goals: dict) -> tuple[float | None, str]:
@@ -448,7 +451,7 @@ class StaffingForm(forms.Form):
 
     def __init__(self, *args: Any, user: AbstractBaseUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        names = access.queues_for(user).filter(is_active=True).order_by("name").values_list("name", flat=True)
+        names = Queue.objects.visible_to(user).filter(is_active=True).order_by("name").values_list("name", flat=True)
         self.fields["queue"].choices = [(name, name) for name in names]
 
 
@@ -480,7 +483,7 @@ class StaffingReport(Report):
 
     def _run(self) -> None:
         data = self.form.cleaned_data
-        queue = access.queues_for(self.user).get(name=data["queue"])
+        queue = Queue.objects.visible_to(self.user).get(name=data["queue"])
         shrinkage = (data.get("shrinkage") or 0) / 100
         try:
             self.forecast = queue_forecast(

@@ -41,10 +41,10 @@ from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce, Greatest, Least, Trunc
 from django.utils import timezone
 
-from contactcenter import access
 from contactcenter.agents.models import PresenceInterval, Queue, Status
-from contactcenter.agents.services import role_of
-from contactcenter.choices import Direction
+from contactcenter.core import access
+from contactcenter.core.choices import Direction
+from contactcenter.core.roles import SUPERVISOR, role_of
 from interactions import durations
 from interactions.models import Interaction
 from kpis.models import SurveyKind, SurveyResponse
@@ -190,7 +190,7 @@ def scope_for(user: AbstractBaseUser) -> KpiScope:
         raise PermissionDenied
     if access.can(user, "kpi.read_all"):
         return KpiScope(everything=True)
-    if role_of(user) == access.SUPERVISOR:
+    if role_of(user) == SUPERVISOR:
         profile = getattr(user, "agent_profile", None)
         return KpiScope(user_id=user.pk, team_id=profile.team_id if profile else None)
     return KpiScope(user_id=user.pk)

@@ -15,8 +15,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from contactcenter.agents.models import Team
-from contactcenter.api.idempotency import request_fingerprint
-from contactcenter.models import IdempotencyKey
+from contactcenter.core.api.idempotency import request_fingerprint
+from contactcenter.core.models import IdempotencyKey
 from interactions import services
 from interactions.models import Interaction, Ticket
 from tests.agents.factories import PASSWORD

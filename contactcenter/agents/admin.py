@@ -22,10 +22,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from contactcenter.access import agents_for
-from contactcenter.admin_utils import visible
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Skill, Status, Team
-from contactcenter.agents.services import agent_set_role, agent_set_status, role_of
+from contactcenter.agents.services import agent_set_role, agent_set_status
+from contactcenter.core.admin_utils import visible
+from contactcenter.core.roles import role_of
 
 User = get_user_model()
 
@@ -160,7 +160,7 @@ class AgentProfileAdmin(admin.ModelAdmin):
     readonly_fields = ("status", "status_reason", "status_since")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return visible(super().get_queryset(request), agents_for(request.user))
+        return visible(super().get_queryset(request), AgentProfile.objects.visible_to(request.user))
 
     def get_readonly_fields(self, request: HttpRequest, obj: AgentProfile | None = None) -> tuple[str, ...]:
         fields = self.readonly_fields
@@ -198,7 +198,9 @@ class PresenceIntervalAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return visible(super().get_queryset(request), agents_for(request.user), "agent__agent_profile")
+        return visible(
+            super().get_queryset(request), AgentProfile.objects.visible_to(request.user), "agent__agent_profile"
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

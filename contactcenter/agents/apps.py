@@ -10,9 +10,9 @@ class AgentsConfig(AppConfig):
     verbose_name = _("Organisation: teams, agents, queues")
 
     def ready(self) -> None:
-        from contactcenter.agents.roles import connect_signals
-        from contactcenter.live import events
+        # Signal receivers are connected once the models are loaded (Django's AppConfig.ready).
+        from contactcenter.agents import events, roles  # noqa: PLC0415
 
-        connect_signals()
+        roles.connect_signals()
         # A socket's scope follows its user's role, team, queues and active flag.
         events.connect_signals()

@@ -10,14 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter.choices import Channel
-
-
-class Role(models.TextChoices):
-    AGENT = "agent", _("Agent")
-    SUPERVISOR = "supervisor", _("Supervisor")
-    MANAGER = "manager", _("Manager")
-    ADMIN = "admin", _("Admin")
+from contactcenter.agents.querysets import AgentProfileQuerySet, QueueQuerySet, TeamQuerySet
+from contactcenter.core.choices import Channel
+from contactcenter.core.roles import Role
 
 
 class Status(models.TextChoices):
@@ -42,6 +37,8 @@ class Team(models.Model):
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -82,6 +79,8 @@ class Queue(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = QueueQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -129,6 +128,8 @@ class AgentProfile(models.Model):
     status_since = models.DateTimeField(_("in this status since"), default=timezone.now)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = AgentProfileQuerySet.as_manager()
 
     class Meta:
         ordering = ["user__username"]

@@ -8,9 +8,10 @@ Object-level rules (an agent sees their own queues' tickets) live in the access 
 from __future__ import annotations
 
 from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
 from django.db.models.signals import post_migrate
 
-from contactcenter.agents.models import Role
+from contactcenter.core.roles import Role
 
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 ALL = (VIEW, ADD, CHANGE, DELETE)
@@ -86,8 +87,6 @@ def sync_role_groups(apps=global_apps) -> None:
 
     Works with the historical ``apps`` of a migration and with the live registry.
     """
-    from django.contrib.auth.management import create_permissions
-
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     # Permissions are normally created after migrate; make sure they exist now.

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contactcenter.agents import events
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Skill, Status, Team
 from contactcenter.agents.roles import STAFF_ROLES, group_name
-from contactcenter.live import events as live
 
 User = get_user_model()
 
@@ -200,15 +200,5 @@ def agent_set_status(
     profile.status, profile.status_reason, profile.status_since = status, reason, at
     profile.full_clean()
     profile.save(update_fields=["status", "status_reason", "status_since", "updated_at"])
-    live.status_changed_on_commit(profile)
+    events.status_changed_on_commit(profile)
     return profile
-
-
-def role_of(user: AbstractBaseUser) -> str | None:
-    """The user's role: admin for a superuser, the profile's role otherwise, ``None`` without one."""
-    if not user.is_authenticated:
-        return None
-    if user.is_superuser:
-        return Role.ADMIN
-    profile = getattr(user, "agent_profile", None)
-    return profile.role if profile else None

@@ -1,4 +1,4 @@
-"""Who may open which page: the roles of :mod:`contactcenter.access`, applied to views."""
+"""Who may open which page: the roles of :mod:`contactcenter.core.access`, applied to views."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 
-from contactcenter import access
+from contactcenter.core import access
 
 
 def page_for(action: str) -> Callable:

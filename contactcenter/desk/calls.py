@@ -15,11 +15,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from contactcenter import access
 from contactcenter.desk import selectors
 from contactcenter.desk.access import page_for
 from contactcenter.scripts.models import ScriptVersion
 from contactcenter.scripts.selectors import parse_trail, placeholder_values, script_step
+from customers.models import Customer
 from customers.services import customer_create
 from interactions.models import Disposition, Interaction, Priority
 from interactions.services import interaction_update, interaction_wrapup_end, ticket_create
@@ -324,7 +324,7 @@ def call_set_customer(request: HttpRequest, interaction_id: int) -> HttpResponse
     view = _call_or_404(request, interaction_id)
     customer_id = request.POST.get("customer", "")
     found = (
-        access.customers_for(request.user).filter(pk=int(customer_id), erased_at__isnull=True).first()
+        Customer.objects.visible_to(request.user).filter(pk=int(customer_id), erased_at__isnull=True).first()
         if customer_id.isdigit()
         else None
     )

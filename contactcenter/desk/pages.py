@@ -12,13 +12,15 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from contactcenter import access
 from contactcenter.agents.api.serializers import MyStatusSerializer
 from contactcenter.agents.models import AgentProfile, BreakReason, Role
-from contactcenter.agents.services import agent_set_status, role_of
-from contactcenter.api.throttling import LoginThrottle
+from contactcenter.agents.services import agent_set_status
+from contactcenter.core import access
+from contactcenter.core.api.throttling import LoginThrottle
+from contactcenter.core.roles import role_of
 from contactcenter.desk import selectors
 from contactcenter.desk.access import page_for
+from contactcenter.desk.calls import call_context
 
 
 class LoginView(auth_views.LoginView):
@@ -69,8 +71,6 @@ def _status_context(profile: AgentProfile | None, errors: dict[str, list[str]] |
 @require_GET
 def desktop(request: HttpRequest) -> HttpResponse:
     """The agent desktop: status, search, the current call, script, log, tickets, knowledge."""
-    from contactcenter.desk.calls import call_context
-
     profile = selectors.desk_profile(user=request.user)
     call = selectors.current_call(user=request.user)
     view = selectors.call_view(user=request.user, interaction_id=call.pk) if call else None

@@ -8,20 +8,19 @@ from datetime import timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from contactcenter import access
 from contactcenter.agents.models import AgentProfile
-from contactcenter.live.selectors import published_script
 from contactcenter.scripts.models import ScriptVersion
+from contactcenter.scripts.selectors import call_script
 from customers.models import Customer
 from customers.selectors import (
-    SCREEN_POP_OPEN_TICKETS,
     TimelineEntry,
     customer_list,
+    customer_open_tickets,
     customer_queryset,
     customer_timeline,
+    screen_pop,
 )
-from interactions.cti import caller_number
-from interactions.models import OPEN_TICKET_STATUSES, CtiCall, Interaction, Ticket
+from interactions.models import Interaction, Ticket
 
 #: The call id of a call played by the simulator (contactcenter/desk/simulation.py) starts so.
 SIMULATED_CALL_PREFIX = "sim-"
@@ -42,7 +41,7 @@ def current_call(*, user: AbstractBaseUser) -> Interaction | None:
     """
     since = timezone.now() - timedelta(hours=CURRENT_CALL_HOURS)
     return (
-        access.interactions_for(user)
+        Interaction.objects.visible_to(user)
         .filter(agent=user, answered_at__isnull=False, wrapup_ended_at__isnull=True, answered_at__gte=since)
         .select_related("queue", "customer", "disposition", "script_version__script", "ticket")
         .order_by("-answered_at", "-pk")
@@ -76,46 +75,25 @@ CALL_TIMELINE_ENTRIES = 15
 
 def call_view(*, user: AbstractBaseUser, interaction_id: int) -> CallView | None:
     """The call region for ``interaction_id`` as ``user`` may see it, ``None`` when it is not theirs
-    to see. The script is the one recorded on the interaction, else the queue's published one.
-    Nine queries at most, whatever the customer's history.
+    to see: the screen pop (:func:`customers.selectors.screen_pop`) with a page of the customer's
+    timeline in place of the last interactions, and the call's script
+    (:func:`contactcenter.scripts.selectors.call_script`). Nine queries at most, whatever the
+    customer's history.
     """
-    interaction = (
-        access.interactions_for(user)
-        .select_related("queue", "disposition", "script_version__script", "ticket")
-        .filter(pk=interaction_id)
-        .first()
-    )
-    if interaction is None:
+    pop = screen_pop(user=user, interaction_id=interaction_id, history=0)
+    if pop is None:
         return None
-    call = CtiCall.objects.filter(interaction_id=interaction.pk).values("caller", "call_id").first()
-    customer = None
-    open_tickets: list[Ticket] = []
     timeline: list[TimelineEntry] = []
-    if interaction.customer_id is not None:
-        customer = customer_queryset(user=user).filter(pk=interaction.customer_id, erased_at__isnull=True).first()
-    if customer is not None:
-        open_tickets = customer_open_tickets(user=user, customer=customer)
-        timeline = customer_timeline(user=user, customer=customer, limit=CALL_TIMELINE_ENTRIES).entries
-    script = interaction.script_version or published_script(queue_id=interaction.queue_id)
-    raw_caller = call["caller"] if call else ""
+    if pop.customer is not None:
+        timeline = customer_timeline(user=user, customer=pop.customer, limit=CALL_TIMELINE_ENTRIES).entries
     return CallView(
-        interaction=interaction,
-        caller=caller_number(raw_caller) or raw_caller or None,
-        customer=customer,
-        open_tickets=open_tickets,
+        interaction=pop.interaction,
+        caller=pop.caller,
+        customer=pop.customer,
+        open_tickets=pop.open_tickets,
         timeline=timeline,
-        script=script,
-        simulated=bool(call and call["call_id"].startswith(SIMULATED_CALL_PREFIX)),
-    )
-
-
-def customer_open_tickets(*, user: AbstractBaseUser, customer: Customer) -> list[Ticket]:
-    """The customer's open tickets ``user`` may see, newest first (one query)."""
-    return list(
-        access.tickets_for(user)
-        .filter(customer=customer, status__in=OPEN_TICKET_STATUSES)
-        .select_related("queue", "assignee")
-        .order_by("-created_at", "-id")[:SCREEN_POP_OPEN_TICKETS]
+        script=call_script(interaction=pop.interaction),
+        simulated=bool(pop.call_id and pop.call_id.startswith(SIMULATED_CALL_PREFIX)),
     )
 
 

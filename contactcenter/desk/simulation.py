@@ -28,7 +28,8 @@ from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import AgentProfile, Queue, Status
 from customers.models import ContactPoint
-from interactions.cti import caller_number, cti_event_apply
+from customers.phones import caller_number
+from interactions.cti import cti_event_apply
 from interactions.models import CtiCall, CtiEventType, Interaction
 
 #: Every simulated call's id starts with this; only those can be ended from the pages.

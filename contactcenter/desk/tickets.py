@@ -1,7 +1,7 @@
 """The tickets part of the agent desktop (issue #6): the panel's two lists, a ticket's detail with
 its comment and change forms, and the new-ticket form.
 
-Views are adapters, as the REST API's are: every read starts from ``access.tickets_for(user)`` (a
+Views are adapters, as the REST API's are: every read starts from ``Ticket.objects.visible_to(user)`` (a
 ticket the user may not see answers 404), every write goes through :mod:`interactions.services`
 (``ticket_create``, ``ticket_update``, ``ticket_comment_add``, ``interaction_update``), and the
 choices the forms offer are the service's own rules run on each candidate
@@ -40,8 +40,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from contactcenter import access
-from contactcenter.agents.models import Queue
+from contactcenter.agents.models import AgentProfile, Queue
 from contactcenter.desk.access import page_for
 from customers.models import Customer
 from interactions.models import (
@@ -182,9 +181,9 @@ def desk_ticket_list(*, user: AbstractBaseUser, tab: str, offset: int = 0, limit
 
     ``mine``: open tickets assigned to ``user``; ``queues``: open tickets of the queues ``user``
     works, unassigned first. Both: running clocks before paused (pending) ones, then the soonest
-    due first, then the oldest. Always within ``access.tickets_for(user)``. One query.
+    due first, then the oldest. Always within ``Ticket.objects.visible_to(user)``. One query.
     """
-    tickets = access.tickets_for(user).filter(status__in=OPEN_TICKET_STATUSES)
+    tickets = Ticket.objects.visible_to(user).filter(status__in=OPEN_TICKET_STATUSES)
     if tab == QUEUES:
         tickets = tickets.filter(queue__in=Queue.objects.filter(agents__user=user).values("pk"))
     else:
@@ -203,7 +202,9 @@ def desk_ticket_list(*, user: AbstractBaseUser, tab: str, offset: int = 0, limit
 def desk_ticket(*, user: AbstractBaseUser, pk: int) -> Ticket:
     """The ticket ``pk`` with what its detail names, or 404 when ``user`` may not see it."""
     return get_object_or_404(
-        access.tickets_for(user).select_related("customer", "queue", "team", "assignee", "category", "sla_policy"),
+        Ticket.objects.visible_to(user).select_related(
+            "customer", "queue", "team", "assignee", "category", "sla_policy"
+        ),
         pk=pk,
     )
 
@@ -211,7 +212,7 @@ def desk_ticket(*, user: AbstractBaseUser, pk: int) -> Ticket:
 def ticket_interactions(*, user: AbstractBaseUser, ticket: Ticket) -> QuerySet[Interaction]:
     """The interactions linked to ``ticket`` that ``user`` may see, newest first (a few)."""
     return (
-        access.interactions_for(user)
+        Interaction.objects.visible_to(user)
         .filter(ticket=ticket)
         .select_related("agent")
         .order_by("-offered_at", "-id")[:DETAIL_INTERACTIONS]
@@ -235,7 +236,7 @@ def ticket_assignee_choices(*, user: AbstractBaseUser, ticket: Ticket) -> list[A
     through :func:`ticket_check_assignee`. Agents: themselves or nobody, when the ticket is free or
     theirs; supervisors: their team; managers and admins: every active agent. One query."""
     candidates = (
-        User.objects.filter(is_active=True, agent_profile__in=access.agents_for(user))
+        User.objects.filter(is_active=True, agent_profile__in=AgentProfile.objects.visible_to(user))
         .select_related("agent_profile")
         .order_by("first_name", "last_name", "username")
     )
@@ -289,9 +290,9 @@ class TicketNewForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         kwargs.setdefault("auto_id", "ticket-new-%s")
         super().__init__(*args, **kwargs)
-        self.fields["queue"].queryset = access.queues_for(user).filter(is_active=True).order_by("name")
-        self.fields["customer"].queryset = access.customers_for(user)
-        self.fields["interaction"].queryset = access.interactions_for(user).select_related("customer", "queue")
+        self.fields["queue"].queryset = Queue.objects.visible_to(user).filter(is_active=True).order_by("name")
+        self.fields["customer"].queryset = Customer.objects.visible_to(user)
+        self.fields["interaction"].queryset = Interaction.objects.visible_to(user).select_related("customer", "queue")
         if getattr(user, "agent_profile", None) is None:
             del self.fields["assign_to_me"]  # only agents can be assignees
         if not self.is_bound:
@@ -576,7 +577,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
             else:
                 if not request.htmx:
                     return redirect("desk:ticket_detail", pk=ticket.pk)
-                context = {"created": ticket, "visible": access.tickets_for(user).filter(pk=ticket.pk).exists()}
+                context = {"created": ticket, "visible": Ticket.objects.visible_to(user).filter(pk=ticket.pk).exists()}
                 response = render(request, "desk/tickets/done.html", context)
                 return _changed(reswap(retarget(response, "#ticket-editor"), "innerHTML"))  # empty: it closes
         _focus_first_error(form)
@@ -586,11 +587,11 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     interaction = None
     if interaction_id is not None:
         interaction = get_object_or_404(
-            access.interactions_for(user).select_related("customer", "queue"), pk=interaction_id
+            Interaction.objects.visible_to(user).select_related("customer", "queue"), pk=interaction_id
         )
         initial |= {"interaction": interaction.pk, "customer": interaction.customer_id, "queue": interaction.queue_id}
     if customer_id is not None:
-        initial["customer"] = get_object_or_404(access.customers_for(user), pk=customer_id).pk
+        initial["customer"] = get_object_or_404(Customer.objects.visible_to(user), pk=customer_id).pk
     if not initial.get("queue"):
         queue = _first_queue(user)
         initial["queue"] = queue.pk if queue else None

@@ -30,12 +30,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
-from contactcenter import access
 from contactcenter.agents.models import BreakReason, Queue, Status
-from contactcenter.choices import Channel
+from contactcenter.core import access
+from contactcenter.core.choices import Channel
 from contactcenter.desk.access import page_for
 from contactcenter.desk.simulation import UNKNOWN_CALLER, simulated_call_end, simulated_call_start
 from contactcenter.live import selectors as live_selectors
+from interactions.models import Interaction
 
 User = get_user_model()
 
@@ -358,7 +359,7 @@ def simulated_call_end_view(request: HttpRequest, interaction_id: int) -> HttpRe
     message when it is not a simulated call or is over. Success: 204 with ``HX-Trigger:
     call-changed`` for htmx, otherwise back to the desktop.
     """
-    interaction = access.interactions_for(request.user).filter(pk=interaction_id).first()
+    interaction = Interaction.objects.visible_to(request.user).filter(pk=interaction_id).first()
     if interaction is None:
         raise Http404
     if interaction.agent_id != request.user.pk and not access.can(request.user, "call.simulate"):

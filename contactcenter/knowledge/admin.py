@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from contactcenter.admin_utils import ReadOnlyHistoryAdmin, TagsField, visible
+from contactcenter.core.admin_utils import ReadOnlyHistoryAdmin, TagsField, visible
 from contactcenter.knowledge.models import Article, ArticleCategory, ArticleStatus
 from contactcenter.knowledge.selectors import articles_for
 from contactcenter.knowledge.services import article_create, article_publish, article_unpublish, article_update

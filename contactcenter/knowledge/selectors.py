@@ -17,10 +17,10 @@ from django.db import connection
 from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Length, StrIndex
 
-from contactcenter import access
+from contactcenter.core import access
+from contactcenter.core.search import clean_search_term as shared_clean_search_term
 from contactcenter.knowledge import search
 from contactcenter.knowledge.models import Article
-from contactcenter.search import clean_search_term as shared_clean_search_term
 
 #: A search term longer than this is refused (400 naming ``search``): nobody types it.
 MAX_SEARCH_LENGTH = 200
@@ -43,7 +43,7 @@ def articles_for(user: AbstractBaseUser) -> QuerySet[Article]:
 
 def clean_search_term(raw: str) -> str:
     """The term with its whitespace collapsed; ``ValidationError`` naming ``search`` when the
-    search refuses it (:func:`contactcenter.search.clean_search_term`)."""
+    search refuses it (:func:`contactcenter.core.search.clean_search_term`)."""
     return shared_clean_search_term(raw, max_length=MAX_SEARCH_LENGTH, max_words=MAX_SEARCH_WORDS)
 
 

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.agents.services import role_of
+from contactcenter.core.roles import role_of
 from contactcenter.live.tickets import TICKET_TTL_SECONDS, ws_ticket_issue
 
 

@@ -1,6 +1,6 @@
 """The two sockets (SPEC §6): ``ws/agent/`` (an agent's own stream) and ``ws/wallboard/``.
 
-Consumers authenticate, join the groups :mod:`contactcenter.live.events` names for their user,
+Consumers authenticate, join the groups :mod:`contactcenter.core.events` names for their user,
 and relay (STYLE.md principle 5). Before relaying an event they ask the user's scope again
 (:func:`~contactcenter.live.selectors.cached_socket_scope`: from memory, forgotten as soon as a
 ``scope_changed`` arrives), so a user deactivated, demoted or moved to another team stops
@@ -33,9 +33,18 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from contactcenter.agents import presence
+from contactcenter.agents.api.serializers import MyStatusSerializer
 from contactcenter.agents.models import AgentProfile, Status
-from contactcenter.live import events, presence, selectors
+from contactcenter.agents.services import agent_set_status
+from contactcenter.core import events
+from contactcenter.live import selectors
 from contactcenter.live.selectors import SocketScope
+from contactcenter.scripts.models import ScriptVersion
+from contactcenter.scripts.selectors import call_script
+from customers.api.serializers import CustomerSerializer, InteractionSummarySerializer, TicketSummarySerializer
+from customers.selectors import ScreenPop, screen_pop
+from interactions.events import interaction_summary
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +117,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.closed()
 
     async def join(self, groups: set[str]) -> None:
-        """Be in exactly ``groups`` (names from :mod:`contactcenter.live.events`)."""
+        """Be in exactly ``groups`` (names from :mod:`contactcenter.core.events`)."""
         for group in self.joined - groups:
             await self.channel_layer.group_discard(group, self.channel_name)
         for group in groups - self.joined:
@@ -255,8 +264,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
 def _set_own_status(*, user_id: int, data: dict[str, Any], language: str) -> dict[str, list[str]] | None:
     """Validate a ``set_status`` message like ``PUT agents/me/status/`` and apply it; the errors
     (field → messages) or ``None``."""
-    from contactcenter.agents.api.serializers import MyStatusSerializer
-    from contactcenter.agents.services import agent_set_status
 
     with translation.override(language):
         serializer = MyStatusSerializer(data={key: data[key] for key in ("status", "reason") if key in data})
@@ -274,9 +281,37 @@ def _set_own_status(*, user_id: int, data: dict[str, Any], language: str) -> dic
     return None
 
 
-def _screen_pop_for(*, interaction_id: int, user_id: int) -> dict[str, Any] | None:
+def screen_pop_message(pop: ScreenPop, script: ScriptVersion | None) -> dict[str, Any]:
+    """The ``screen_pop`` message: the shapes of ``GET /api/v1/customers/lookup/`` for the customer,
+    tickets and interactions, the live shape of the call, and the script (``docs/live.md``)."""
+    return {
+        "caller": pop.caller,
+        "interaction": interaction_summary(pop.interaction),
+        "customer": CustomerSerializer(pop.customer).data if pop.customer is not None else None,
+        "open_tickets": TicketSummarySerializer(pop.open_tickets, many=True).data,
+        "last_interactions": InteractionSummarySerializer(pop.last_interactions, many=True).data,
+        "script": (
+            {
+                "id": script.pk,
+                "name": script.script.name,
+                "number": script.number,
+                "published_at": script.published_at.isoformat() if script.published_at else None,
+                "steps": script.steps,
+            }
+            if script is not None
+            else None
+        ),
+    }
+
+
+def screen_pop_for(*, interaction_id: int, user_id: int) -> dict[str, Any] | None:
+    """The screen pop of ``interaction_id`` as the active user ``user_id`` may see it, as the socket
+    sends it; ``None`` when it is not theirs to see. Eight queries at most, whatever the history."""
     user = get_user_model().objects.select_related("agent_profile").filter(pk=user_id, is_active=True).first()
-    return selectors.screen_pop(interaction_id=interaction_id, user=user) if user is not None else None
+    pop = screen_pop(user=user, interaction_id=interaction_id) if user is not None else None
+    if pop is None:
+        return None
+    return screen_pop_message(pop, call_script(interaction=pop.interaction))
 
 
 class AgentConsumer(LiveConsumer):
@@ -322,7 +357,7 @@ class AgentConsumer(LiveConsumer):
         if await self.current_audience() is None:
             return
         ref = message["payload"]
-        pop = await database_sync_to_async(_screen_pop_for)(interaction_id=ref["interaction"], user_id=self.user_id)
+        pop = await database_sync_to_async(screen_pop_for)(interaction_id=ref["interaction"], user_id=self.user_id)
         if pop is None:
             return
         await self.emit("screen_pop", pop, at=message["at"])

@@ -18,7 +18,6 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import (
     BooleanField,
     Count,
@@ -34,13 +33,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from contactcenter import access
 from contactcenter.agents.models import AgentProfile, Queue, Role, Status
-from contactcenter.agents.services import role_of
-from contactcenter.choices import Channel, Direction
-from contactcenter.scripts.models import ScriptVersion
+from contactcenter.core.choices import Channel, Direction
+from contactcenter.core.roles import MANAGERS_UP, SUPERVISORS_UP, role_of
 from interactions import durations
-from interactions.models import OPEN_TICKET_STATUSES, CtiCall, Interaction, Ticket
 
 User = get_user_model()
 
@@ -77,7 +73,7 @@ class SocketScope:
 
     @property
     def may_watch_wallboard(self) -> bool:
-        return self.active and self.role in access.SUPERVISORS_UP
+        return self.active and self.role in SUPERVISORS_UP
 
     def sees_agent(self, user_id: int | None) -> bool:
         return user_id is not None and (
@@ -91,7 +87,7 @@ class SocketScope:
 def socket_scope(*, user_id: int) -> SocketScope | None:
     """The scope of ``user_id``'s sockets; ``None`` when the user no longer exists.
 
-    A supervisor's wallboard shows the agents and interactions that :mod:`contactcenter.access`
+    A supervisor's wallboard shows the agents and interactions that :mod:`contactcenter.core.access`
     lets them see: their team's agents, the queues those agents serve. Managers and admins see all.
     Four queries at most.
     """
@@ -103,8 +99,8 @@ def socket_scope(*, user_id: int) -> SocketScope | None:
     queue_ids = frozenset(profile.queues.values_list("pk", flat=True)) if profile else frozenset()
     team_id = profile.team_id if profile else None
     team_agent_ids = team_queue_ids = None
-    if role not in access.MANAGERS_UP:
-        team_agent_ids = frozenset(access.agents_for(user).values_list("user_id", flat=True))
+    if role not in MANAGERS_UP:
+        team_agent_ids = frozenset(AgentProfile.objects.visible_to(user).values_list("user_id", flat=True))
         team_queue_ids = (
             frozenset(Queue.objects.filter(agents__team_id=team_id).values_list("pk", flat=True).distinct())
             if role == Role.SUPERVISOR and team_id is not None
@@ -177,155 +173,6 @@ def forget_socket_scopes(mark: str | None = None) -> bool:
 
 
 # --- Event payloads -------------------------------------------------------------------------------
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def interaction_summary(interaction: Interaction) -> dict[str, Any]:
-    """An interaction as the live messages show it: queue by name, agent by username."""
-    return {
-        "id": interaction.pk,
-        "channel": interaction.channel,
-        "direction": interaction.direction,
-        "queue": interaction.queue.name if interaction.queue_id else None,
-        "agent": interaction.agent.get_username() if interaction.agent_id else None,
-        "customer": interaction.customer_id,
-        "offered_at": _iso(interaction.offered_at),
-        "answered_at": _iso(interaction.answered_at),
-        "ended_at": _iso(interaction.ended_at),
-        "wrapup_ended_at": _iso(interaction.wrapup_ended_at),
-        "wait_seconds": interaction.wait_seconds,
-        "abandoned": interaction.abandoned,
-        "disposition": interaction.disposition.code if interaction.disposition_id else None,
-        "resolved": interaction.resolved,
-    }
-
-
-def interaction_event_extras(*, interaction_id: int) -> dict[str, Any]:
-    """What ``incoming`` and ``interaction_logged`` add to the interaction's ids: the interaction as
-    the sockets show it, and the customer's name (for the agents' ``incoming`` hint only; the
-    wallboard shows ids). Routing data for the consumers, never sent as such. One query."""
-    interaction = (
-        Interaction.objects.select_related("queue", "agent", "customer", "disposition")
-        .filter(pk=interaction_id)
-        .first()
-    )
-    if interaction is None:
-        return {}
-    customer = interaction.customer
-    return {
-        "_interaction": interaction_summary(interaction),
-        "_customer": {"id": customer.pk, "name": str(customer.display_name)} if customer else None,
-    }
-
-
-def ticket_summary(ticket: Ticket) -> dict[str, Any]:
-    return {
-        "id": ticket.pk,
-        "reference": ticket.reference,
-        "subject": ticket.subject,
-        "status": ticket.status,
-        "priority": ticket.priority,
-        "customer": ticket.customer_id,
-        "queue": ticket.queue.name if ticket.queue_id else None,
-        "assignee": ticket.assignee.get_username() if ticket.assignee_id else None,
-        "first_response_due": _iso(ticket.first_response_due),
-        "resolution_due": _iso(ticket.resolution_due),
-        "version": ticket.version,
-        "updated_at": _iso(ticket.updated_at),
-    }
-
-
-def ticket_event_extras(*, ticket_id: int) -> dict[str, Any]:
-    """What ``ticket_assigned`` and ``ticket_updated`` add to the ticket's reference: the ticket as
-    committed. One query."""
-    ticket = Ticket.objects.select_related("queue", "assignee").filter(pk=ticket_id).first()
-    return {"_ticket": ticket_summary(ticket)} if ticket is not None else {}
-
-
-def agent_status_extras(*, user_id: int) -> dict[str, Any]:
-    """What the wallboard's ``agent_status`` adds to a status change: team, queues, routing data.
-    Two queries."""
-    profile = AgentProfile.objects.select_related("team").filter(user_id=user_id).first()
-    if profile is None:
-        return {"team": None, "queues": [], "_route": {"agent": user_id, "queues": []}}
-    queues = list(profile.queues.order_by("name").values_list("pk", "name"))
-    return {
-        "team": profile.team.name if profile.team_id else None,
-        "queues": [name for _pk, name in queues],
-        "_route": {"agent": user_id, "queues": [pk for pk, _name in queues]},
-    }
-
-
-def published_script(*, queue_id: int | None) -> ScriptVersion | None:
-    """The queue's published script: the newest version of an active script linked to the queue."""
-    if queue_id is None:
-        return None
-    return (
-        ScriptVersion.objects.filter(script__queues=queue_id, script__is_active=True)
-        .select_related("script")
-        .order_by("-published_at", "-pk")
-        .first()
-    )
-
-
-def screen_pop(*, interaction_id: int, user: AbstractBaseUser) -> dict[str, Any] | None:
-    """The screen pop of an answered call, as ``user`` (the agent who answered) may see it.
-
-    The caller's number, the interaction, its customer with their open tickets and last
-    interactions (the call itself left out), and the queue's published script. ``None`` when the
-    interaction is not one ``user`` may see. Eight queries at most, whatever the history.
-    """
-    from customers.api.serializers import CustomerSerializer, InteractionSummarySerializer, TicketSummarySerializer
-    from customers.selectors import SCREEN_POP_INTERACTIONS, SCREEN_POP_OPEN_TICKETS, customer_queryset
-    from interactions.cti import caller_number
-
-    interaction = (
-        access.interactions_for(user).select_related("queue", "agent", "disposition").filter(pk=interaction_id).first()
-    )
-    if interaction is None:
-        return None
-    raw_caller = CtiCall.objects.filter(interaction_id=interaction.pk).values_list("caller", flat=True).first()
-    customer = None
-    open_tickets: list[Ticket] = []
-    last_interactions: list[Interaction] = []
-    if interaction.customer_id is not None:
-        customer = customer_queryset(user=user).filter(pk=interaction.customer_id, erased_at__isnull=True).first()
-    if customer is not None:
-        open_tickets = list(
-            access.tickets_for(user)
-            .filter(customer=customer, status__in=OPEN_TICKET_STATUSES)
-            .select_related("queue", "assignee", "category")
-            .order_by("-created_at", "-id")[:SCREEN_POP_OPEN_TICKETS]
-        )
-        last_interactions = list(
-            access.interactions_for(user)
-            .filter(customer=customer)
-            .exclude(pk=interaction.pk)
-            .select_related("agent", "queue", "disposition")
-            .order_by("-offered_at", "-id")[:SCREEN_POP_INTERACTIONS]
-        )
-    script = published_script(queue_id=interaction.queue_id)
-    return {
-        "caller": (caller_number(raw_caller) or raw_caller or None) if raw_caller is not None else None,
-        "interaction": interaction_summary(interaction),
-        "customer": CustomerSerializer(customer).data if customer is not None else None,
-        "open_tickets": TicketSummarySerializer(open_tickets, many=True).data,
-        "last_interactions": InteractionSummarySerializer(last_interactions, many=True).data,
-        "script": (
-            {
-                "id": script.pk,
-                "name": script.script.name,
-                "number": script.number,
-                "published_at": _iso(script.published_at),
-                "steps": script.steps,
-            }
-            if script is not None
-            else None
-        ),
-    }
 
 
 # --- Queue figures --------------------------------------------------------------------------------

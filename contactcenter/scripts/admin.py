@@ -29,7 +29,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter.admin_utils import ReadOnlyHistoryAdmin, visible
+from contactcenter.core.admin_utils import ReadOnlyHistoryAdmin, visible
 from contactcenter.scripts.analytics import version_figures
 from contactcenter.scripts.editor import rows_for, steps_from_post
 from contactcenter.scripts.graph import errors_of, validate_steps

@@ -26,7 +26,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, Q, Sum
 
-from contactcenter.choices import Direction
+from contactcenter.core.choices import Direction
 from contactcenter.scripts.models import Script, ScriptVersion
 from interactions import durations
 from interactions.models import Disposition, Interaction

@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet
 
 from contactcenter.agents.models import Queue
+from contactcenter.core import access
 from contactcenter.scripts.diff import StepDiff, diff_steps
 from contactcenter.scripts.models import Script, ScriptVersion
 
@@ -96,8 +97,6 @@ def scripts_for(user: AbstractBaseUser) -> QuerySet[Script]:
     """The scripts ``user`` may read (SPEC §5: agents read published scripts, managers write them):
     those who write scripts (``script.write``) read every script and its draft; other roles the
     active scripts with at least one published version; a user without a role none."""
-    from contactcenter import access
-
     if access.can(user, "script.write"):
         return Script.objects.all()
     if access.can(user, "script.read"):
@@ -137,3 +136,24 @@ def script_diff(a: ScriptVersion | Script | list[Any], b: ScriptVersion | Script
     """How ``b`` differs from ``a`` step by step (a :class:`Script` stands for its draft): see
     :func:`contactcenter.scripts.diff.diff_steps`. No query."""
     return diff_steps(steps_of(a), steps_of(b))
+
+
+# --- The script of a call -----------------------------------------------------------------------
+
+
+def published_script(*, queue_id: int | None) -> ScriptVersion | None:
+    """The queue's published script: the newest version of an active script linked to the queue."""
+    if queue_id is None:
+        return None
+    return (
+        ScriptVersion.objects.filter(script__queues=queue_id, script__is_active=True)
+        .select_related("script")
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+
+
+def call_script(*, interaction: Any) -> ScriptVersion | None:
+    """The script of a contact: the version recorded on it (the agent walked it), else its queue's
+    published one. The one rule for the screen pop on the socket and on the desktop."""
+    return interaction.script_version or published_script(queue_id=interaction.queue_id)

@@ -71,7 +71,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     # daphne first: its runserver serves HTTP and WebSocket from one process.
     "daphne",
-    "contactcenter.admin_site.SwitchboardAdminConfig",
+    "contactcenter.admin_apps.SwitchboardAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -85,19 +85,20 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "simple_history",
-    "contactcenter.apps.ContactCenterConfig",
+    "contactcenter.core.apps.CoreConfig",
     "contactcenter.agents",
     "contactcenter.scripts",
     "contactcenter.knowledge",
     "contactcenter.training",
     "contactcenter.desk",
+    "contactcenter.live",
     "customers",
     "interactions",
     "kpis",
 ]
 
 MIDDLEWARE = [
-    "contactcenter.middleware.DatabaseUnavailableMiddleware",
+    "contactcenter.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -110,7 +111,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last: it wraps the API view of a POST carrying an Idempotency-Key (SPEC §8).
-    "contactcenter.api.idempotency.IdempotencyMiddleware",
+    "contactcenter.core.api.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "contactcenter.urls"
@@ -197,15 +198,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "contactcenter.api.pagination.NextPreviousPagination",
+    "DEFAULT_PAGINATION_CLASS": "contactcenter.core.api.pagination.NextPreviousPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "contactcenter.api.schema.SwitchboardAutoSchema",
-    "EXCEPTION_HANDLER": "contactcenter.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "contactcenter.core.api.schema.SwitchboardAutoSchema",
+    "EXCEPTION_HANDLER": "contactcenter.core.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "contactcenter.api.throttling.PerUserThrottle",
-        "contactcenter.api.throttling.PerTokenThrottle",
+        "contactcenter.core.api.throttling.PerUserThrottle",
+        "contactcenter.core.api.throttling.PerTokenThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": env_str("API_RATE_USER", "3000/min"),
@@ -227,7 +228,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
-        "ChannelEnum": "contactcenter.choices.Channel",
+        "ChannelEnum": "contactcenter.core.choices.Channel",
         "RoleEnum": "contactcenter.agents.models.Role",
         "StatusEnum": "contactcenter.agents.models.Status",
         "BreakReasonEnum": "contactcenter.agents.models.BreakReason",

@@ -27,8 +27,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter import access
-from contactcenter.admin_utils import ReadOnlyHistoryAdmin, admin_change_link
+from contactcenter.core import access
+from contactcenter.core.admin_utils import ReadOnlyHistoryAdmin, admin_change_link
 from contactcenter.training.models import (
     Assignment,
     Choice,

@@ -23,9 +23,9 @@ from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Pref
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from contactcenter import access
 from contactcenter.agents.models import AgentProfile
-from contactcenter.agents.services import role_of
+from contactcenter.core import access
+from contactcenter.core.roles import role_of
 from contactcenter.knowledge.selectors import articles_for
 from contactcenter.training.models import (
     Assignment,
@@ -244,7 +244,7 @@ def profiles_visible_for_progress(user: AbstractBaseUser) -> QuerySet[AgentProfi
     if access.can(user, "training.write"):
         return AgentProfile.objects.all()
     if access.can(user, "training.progress"):
-        return access.agents_for(user)
+        return AgentProfile.objects.visible_to(user)
     return AgentProfile.objects.none()
 
 

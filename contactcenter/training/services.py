@@ -36,6 +36,7 @@ from contactcenter.training.models import (
     Quiz,
     QuizAttempt,
 )
+from contactcenter.training.selectors import courses_assigned_to
 
 
 class NotAssigned(PermissionDenied):
@@ -164,8 +165,6 @@ def assignment_create(
 
 
 def _check_assigned(agent: AbstractBaseUser, course: Course) -> None:
-    from contactcenter.training.selectors import courses_assigned_to
-
     if not courses_assigned_to(agent).filter(pk=course.pk).exists():
         raise NotAssigned(_("This course is not assigned to you."))
 

@@ -2,7 +2,7 @@
 customer's ``timeline/``, ``merge/``, ``export/`` and ``erase/``.
 
 Adapters only: parameters are checked by serializers, reads go through :mod:`customers.selectors`,
-writes through :mod:`customers.services`, and who may do what is ``contactcenter.access``.
+writes through :mod:`customers.services`, and who may do what is ``contactcenter.core.access``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from contactcenter import access
-from contactcenter.api.permissions import PolicyAllows
+from contactcenter.core.api.permissions import PolicyAllows
 from customers.api.serializers import (
     TIMELINE_SERIALIZERS,
     CustomerExportSerializer,
@@ -41,8 +40,8 @@ from customers.selectors import (
     customer_export,
     customer_list,
     customer_queryset,
-    customer_screen_pop,
     customer_timeline,
+    screen_pop,
 )
 from customers.services import customer_create, customer_delete, customer_erase, customer_merge, customer_update
 
@@ -114,7 +113,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self):
         if self.action in ("timeline", "merge", "export", "erase", "destroy"):
-            return access.customers_for(self.request.user)  # their answer shows no contact point
+            return Customer.objects.visible_to(self.request.user)  # their answer shows no contact point
         return customer_queryset(user=self.request.user)
 
     def check_permissions(self, request: Request) -> None:
@@ -176,10 +175,10 @@ class CustomerViewSet(viewsets.GenericViewSet):
     def lookup(self, request: Request) -> Response:
         params = LookupParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        screen_pop = customer_screen_pop(user=request.user, phone=params.validated_data["phone"])
-        if screen_pop is None:
+        pop = screen_pop(user=request.user, phone=params.validated_data["phone"])
+        if pop is None:
             raise NotFound(_("No customer has this phone number."))
-        return Response(ScreenPopSerializer(screen_pop).data)
+        return Response(ScreenPopSerializer(pop).data)
 
     @extend_schema(
         summary="The customer's history across every channel, newest first",
@@ -227,7 +226,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
         customer = self.get_object()
         serializer = MergeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        duplicate = access.customers_for(request.user).filter(pk=serializer.validated_data["duplicate"]).first()
+        duplicate = Customer.objects.visible_to(request.user).filter(pk=serializer.validated_data["duplicate"]).first()
         if duplicate is None:
             raise ValidationError({"duplicate": [_("No such customer, or not one you may see.")]})
         try:

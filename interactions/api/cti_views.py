@@ -1,7 +1,7 @@
 """``POST /api/v1/cti/events/``: the telephony system's call events (SPEC §7, ``docs/cti.md``).
 
 An adapter: the serializer checks the shape and resolves names, :func:`interactions.cti.cti_event_apply`
-applies the event exactly once, and ``contactcenter.access`` says who may post (``cti.post``).
+applies the event exactly once, and ``contactcenter.core.access`` says who may post (``cti.post``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.api.permissions import PolicyAllows
+from contactcenter.core.api.permissions import PolicyAllows
 from interactions.api.cti_serializers import CtiEventResultSerializer, CtiEventSerializer
 from interactions.cti import cti_event_apply
 

@@ -21,7 +21,7 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from contactcenter.choices import Channel
+from contactcenter.core.choices import Channel
 from interactions.models import Interaction, Priority, Ticket, TicketStatus
 from interactions.selectors import ticket_overdue_q
 

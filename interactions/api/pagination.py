@@ -24,7 +24,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.utils.urls import replace_query_param
 
-from contactcenter.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, NextPreviousPagination, positive_int_param
+from contactcenter.core.api.pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    NextPreviousPagination,
+    positive_int_param,
+)
 
 MAX_ID = 2**63 - 1
 

@@ -19,9 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from contactcenter import access
-from contactcenter.agents.models import Queue
-from contactcenter.scripts.models import ScriptVersion
+from contactcenter.agents.models import AgentProfile, Queue
 from customers.models import Customer
 from interactions.models import Disposition, Interaction, Priority, Ticket, TicketCategory, TicketComment, TicketStatus
 
@@ -62,7 +60,7 @@ class _CallerScopedMixin:
 
 
 def visible_agents(user: AbstractBaseUser) -> QuerySet:
-    return User.objects.filter(agent_profile__in=access.agents_for(user))
+    return User.objects.filter(agent_profile__in=AgentProfile.objects.visible_to(user))
 
 
 def active_agents() -> QuerySet:
@@ -89,8 +87,13 @@ class InteractionSerializer(_CallerScopedMixin, serializers.ModelSerializer):
     disposition = serializers.SlugRelatedField(
         slug_field="code", queryset=Disposition.objects.filter(is_active=True), allow_null=True, required=False
     )
+    # The records know the script version only through the model's relation (declared by name):
+    # scripts sit a layer above and import the records, not the other way round.
     script_version = serializers.PrimaryKeyRelatedField(
-        queryset=ScriptVersion.objects.all(), allow_null=True, required=False, help_text=_("Script version id.")
+        queryset=Interaction.script_version.field.related_model.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_("Script version id."),
     )
     offered_at = AwareDateTimeField()
     answered_at = AwareDateTimeField(allow_null=True, required=False)
@@ -147,10 +150,10 @@ class InteractionSerializer(_CallerScopedMixin, serializers.ModelSerializer):
 
     def caller_querysets(self, user: AbstractBaseUser) -> dict[str, Any]:
         return {
-            "customer": access.customers_for(user),
+            "customer": Customer.objects.visible_to(user),
             "agent": visible_agents(user),
-            "queue": access.queues_for(user),
-            "ticket": access.tickets_for(user),
+            "queue": Queue.objects.visible_to(user),
+            "ticket": Ticket.objects.visible_to(user),
         }
 
 
@@ -209,7 +212,11 @@ class TicketSerializer(_CallerScopedMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "reference", "version"]
 
     def caller_querysets(self, user: AbstractBaseUser) -> dict[str, Any]:
-        return {"customer": access.customers_for(user), "queue": access.queues_for(user), "assignee": active_agents()}
+        return {
+            "customer": Customer.objects.visible_to(user),
+            "queue": Queue.objects.visible_to(user),
+            "assignee": active_agents(),
+        }
 
 
 class TicketUpdateSerializer(_CallerScopedMixin, serializers.Serializer):
@@ -237,7 +244,11 @@ class TicketUpdateSerializer(_CallerScopedMixin, serializers.Serializer):
     )
 
     def caller_querysets(self, user: AbstractBaseUser) -> dict[str, Any]:
-        return {"customer": access.customers_for(user), "queue": access.queues_for(user), "assignee": active_agents()}
+        return {
+            "customer": Customer.objects.visible_to(user),
+            "queue": Queue.objects.visible_to(user),
+            "assignee": active_agents(),
+        }
 
 
 class TicketConflictSerializer(serializers.Serializer):

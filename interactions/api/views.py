@@ -2,9 +2,9 @@
 ``tickets/{id}/comments/``.
 
 Adapters only: shapes are checked by serializers, reads go through :mod:`interactions.selectors`,
-writes through :mod:`interactions.services`, and who sees what is ``contactcenter.access`` (an
+writes through :mod:`interactions.services`, and who sees what is ``contactcenter.core.access`` (an
 object the caller may not see answers 404). Every POST also takes an ``Idempotency-Key`` header,
-served by :mod:`contactcenter.api.idempotency`.
+served by :mod:`contactcenter.core.api.idempotency`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contactcenter import access
-from contactcenter.api.idempotency import idempotent_post
-from contactcenter.api.views import PolicyViewSet
+from contactcenter.core.api.idempotency import idempotent_post
+from contactcenter.core.api.views import PolicyViewSet
 from interactions.api.filters import InteractionFilter, TicketFilter
 from interactions.api.pagination import InteractionCursorPagination
 from interactions.api.serializers import (
@@ -209,7 +208,7 @@ class TicketCommentViewSet(PolicyViewSet):
     filter_backends: list = []
 
     def _ticket(self) -> Ticket:
-        return get_object_or_404(access.tickets_for(self.request.user), pk=self.kwargs["ticket_pk"])
+        return get_object_or_404(Ticket.objects.visible_to(self.request.user), pk=self.kwargs["ticket_pk"])
 
     def get_queryset(self):
         return ticket_comments(ticket=self._ticket())

@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from contactcenter import access
-from contactcenter.choices import Channel
+from contactcenter.core.choices import Channel
 from interactions.api.serializers import AwareDateTimeField
 from interactions.models import Interaction
 from kpis.models import SurveyKind, SurveyResponse
@@ -38,7 +37,7 @@ class SurveyResponseSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None:
             # An interaction the caller may not see is refused as if it did not exist.
-            self.fields["interaction"].queryset = access.interactions_for(request.user)
+            self.fields["interaction"].queryset = Interaction.objects.visible_to(request.user)
 
 
 class SurveyConflictSerializer(serializers.Serializer):

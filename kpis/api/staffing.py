@@ -13,9 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter import access
 from contactcenter.agents.models import Queue
-from contactcenter.api.permissions import PolicyAllows
+from contactcenter.core.api.permissions import PolicyAllows
 from kpis.forecast import Forecast, ForecastError, queue_forecast
 from kpis.staffing import MAX_ERLANGS, required_agents
 
@@ -116,7 +115,7 @@ class ForecastQuerySerializer(serializers.Serializer):
         return {"queue": fields.pop("queue"), "date": day, **fields}
 
     def validate_queue(self, value: str) -> Queue:
-        queue = access.queues_for(self.context["request"].user).filter(name=value).first()
+        queue = Queue.objects.visible_to(self.context["request"].user).filter(name=value).first()
         if queue is None:
             raise serializers.ValidationError(_("No queue is named %(name)s.") % {"name": value})
         return queue

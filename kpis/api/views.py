@@ -17,10 +17,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter import access
-from contactcenter.api.idempotency import idempotent_post
-from contactcenter.api.permissions import PolicyAllows
-from contactcenter.api.views import PolicyViewSet
+from contactcenter.core.api.idempotency import idempotent_post
+from contactcenter.core.api.permissions import PolicyAllows
+from contactcenter.core.api.views import PolicyViewSet
+from interactions.models import Interaction
 from kpis.api.filters import SurveyResponseFilter
 from kpis.api.serializers import (
     KpiQuerySerializer,
@@ -65,7 +65,7 @@ class SurveyResponseViewSet(PolicyViewSet):
 
     def get_queryset(self):
         return SurveyResponse.objects.filter(
-            interaction__in=access.interactions_for(self.request.user).values("pk")
+            interaction__in=Interaction.objects.visible_to(self.request.user).values("pk")
         ).order_by("-created_at", "-id")
 
     def create(self, request: Request) -> Response:

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from contactcenter.agents.models import PresenceInterval, Queue, Role
-from contactcenter.agents.services import agent_create, agent_set_role, agent_set_status, queue_create, role_of
+from contactcenter.agents.services import agent_create, agent_set_role, agent_set_status, queue_create
+from contactcenter.core.roles import role_of
 from tests.agents.factories import AgentProfileFactory, QueueFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db

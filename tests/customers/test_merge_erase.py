@@ -23,7 +23,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from contactcenter.agents.models import Role
-from contactcenter.models import IdempotencyKey
+from contactcenter.core.models import IdempotencyKey
 from customers.models import ContactPoint, Customer, ErasureRecord
 from customers.services import customer_create, customer_erase, customer_merge, customer_update
 from interactions.cti import cti_event_apply

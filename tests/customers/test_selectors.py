@@ -13,9 +13,9 @@ from customers.models import ContactPoint, Customer
 from customers.selectors import (
     TimelineKey,
     customer_list,
-    customer_screen_pop,
     customer_search,
     customer_timeline,
+    screen_pop,
 )
 from customers.services import customer_create, customer_erase
 from tests.agents.factories import AgentProfileFactory
@@ -68,7 +68,7 @@ def test_the_screen_pop_prefers_the_customer_holding_the_number_as_primary(manag
     erased = customer_create(last_name="Erased", phones=["0612345678"])
     customer_erase(customer=erased, by=manager)
 
-    pop = customer_screen_pop(user=manager, phone="+33612345678")
+    pop = screen_pop(user=manager, phone="+33612345678")
 
     assert pop.customer == primary
     assert pop.other_customer_ids == [secondary.pk]
@@ -76,9 +76,9 @@ def test_the_screen_pop_prefers_the_customer_holding_the_number_as_primary(manag
 
 def test_the_screen_pop_refuses_what_is_not_a_phone(manager):
     with pytest.raises(ValidationError) as excinfo:
-        customer_screen_pop(user=manager, phone="bonjour")
+        screen_pop(user=manager, phone="bonjour")
     assert "phone" in excinfo.value.message_dict
-    assert customer_screen_pop(user=manager, phone="0781234567") is None
+    assert screen_pop(user=manager, phone="0781234567") is None
 
 
 def test_timeline_entries_at_the_same_instant_keep_a_stable_order_across_pages(manager):

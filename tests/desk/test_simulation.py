@@ -228,7 +228,7 @@ def test_the_wrapup_ends_only_after_the_end(center):
 
 def test_a_simulated_call_announces_itself_like_a_real_one(center, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
-    monkeypatch.setattr("contactcenter.live.events._send", lambda groups, kind, payload: sent.append(kind))
+    monkeypatch.setattr("contactcenter.core.events._send", lambda groups, kind, payload: sent.append(kind))
 
     with django_capture_on_commit_callbacks(execute=True):
         simulated_call_start(queue=center.queue_a, by=None)
@@ -398,7 +398,7 @@ def test_the_command_plays_a_whole_call(center):
 
 def test_the_command_waits_between_the_steps_and_can_end_the_wrapup(center, monkeypatch):
     pauses = []
-    monkeypatch.setattr("contactcenter.management.commands.simulate_call.time.sleep", pauses.append)
+    monkeypatch.setattr("contactcenter.desk.management.commands.simulate_call.time.sleep", pauses.append)
 
     output = run("--queue", "Queue A", "--agent", "agent_a", "--caller", "unknown", "--wrapup", "2")
 
@@ -413,7 +413,7 @@ def test_an_interrupted_command_hangs_the_call_up(center, monkeypatch):
     def interrupt(seconds):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("contactcenter.management.commands.simulate_call.time.sleep", interrupt)
+    monkeypatch.setattr("contactcenter.desk.management.commands.simulate_call.time.sleep", interrupt)
 
     with pytest.raises(CommandError, match="hung up"):
         run("--queue", "Queue A")

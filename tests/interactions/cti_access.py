@@ -1,7 +1,7 @@
 """Access-matrix entries for the CTI intake (merged by tests/api/test_access_matrix.py).
 
 Call events come from integration accounts, users with the admin or manager role
-(``cti.post`` in ``contactcenter.access``); agents and supervisors get 403.
+(``cti.post`` in ``contactcenter.core.access``); agents and supervisors get 403.
 """
 
 from tests.api.matrix import Case, statuses, unique

@@ -11,7 +11,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from contactcenter.live import events as live
+from contactcenter.core import events as live
 from contactcenter.scripts.models import Script, ScriptVersion
 from interactions import services
 from interactions.api.pagination import Cursor

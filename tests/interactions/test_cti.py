@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from contactcenter.agents.models import AgentProfile, PresenceInterval
 from contactcenter.agents.services import agent_set_status
-from contactcenter.live.events import WALLBOARD_GROUP, agent_group, queue_group
+from contactcenter.core.events import WALLBOARD_GROUP, agent_group, queue_group
 from customers.services import customer_create
 from interactions.cti import CallEvent, call_state, cti_call_erase_numbers, cti_event_apply, hold_seconds
 from interactions.models import CtiCall, CtiEvent, Interaction
@@ -513,7 +513,7 @@ def test_the_answer_pops_the_screen_of_the_agent_after_commit(pbx, center, djang
 def test_each_event_announces_through_the_live_module(pbx, center, django_capture_on_commit_callbacks, monkeypatch):
     sent: list[tuple[str, list[str]]] = []
     monkeypatch.setattr(
-        "contactcenter.live.events._send", lambda groups, event_type, payload: sent.append((event_type, groups))
+        "contactcenter.core.events._send", lambda groups, event_type, payload: sent.append((event_type, groups))
     )
 
     def announced(event: str, seconds: int, call_id: str = "c-live", **fields) -> list[tuple[str, list[str]]]:

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from contactcenter.live import events as live
+from contactcenter.core import events as live
 from interactions.models import SlaPolicy, Ticket, TicketEscalation
 from interactions.services import ticket_create, ticket_sla_due
 

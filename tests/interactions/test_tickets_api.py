@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from contactcenter.live import events as live
+from contactcenter.core import events as live
 from interactions import services
 from interactions.models import SlaPolicy, Ticket, TicketCategory, TicketComment
 from tests.agents.factories import AgentProfileFactory

@@ -12,7 +12,7 @@ from channels.layers import get_channel_layer
 from django.db import connections, transaction
 
 from contactcenter.agents.services import agent_set_status
-from contactcenter.live.events import WALLBOARD_GROUP, agent_group
+from contactcenter.core.events import WALLBOARD_GROUP, agent_group
 from tests.agents.factories import AgentProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -80,7 +80,7 @@ def sent(monkeypatch) -> list[tuple[str, list[str], dict]]:
     """What leaves after commit: (event, groups, payload)."""
     messages: list[tuple[str, list[str], dict]] = []
     monkeypatch.setattr(
-        "contactcenter.live.events._send", lambda groups, event, payload: messages.append((event, groups, payload))
+        "contactcenter.core.events._send", lambda groups, event, payload: messages.append((event, groups, payload))
     )
     return messages
 

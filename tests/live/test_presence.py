@@ -13,14 +13,14 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from contactcenter.agents.models import AgentProfile, PresenceInterval
-from contactcenter.agents.services import agent_set_status
-from contactcenter.live.presence import (
+from contactcenter.agents.presence import (
     heartbeat_seconds,
     presence_check,
     presence_last_seen,
     presence_mark_seen,
     presence_sweep,
 )
+from contactcenter.agents.services import agent_set_status
 from tests.live.sockets import in_worker, open_socket
 
 AGENT = "/ws/agent/"

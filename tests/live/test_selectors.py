@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contactcenter.agents.models import AgentProfile, Status
-from contactcenter.live.selectors import local_day_bounds, queue_stats, screen_pop, socket_scope
+from contactcenter.live.consumers import screen_pop_for
+from contactcenter.live.selectors import local_day_bounds, queue_stats, socket_scope
 from contactcenter.scripts.models import Script, ScriptVersion
 from interactions.services import ticket_create
 from tests.agents.factories import AgentProfileFactory, QueueFactory
@@ -131,16 +132,16 @@ def test_the_screen_pop_shows_what_the_agent_may_see_in_a_bounded_number_of_quer
     script.queues.add(org.queue_a)
     version = ScriptVersion.objects.create(script=script, number=1, steps=[{"text": "Hello"}])
     current = call(org.queue_a, offered=ago(20), wait=5, agent=org.agent_a, customer=customer)
-    user = type(org.agent_a).objects.select_related("agent_profile").get(pk=org.agent_a.pk)
+    user = org.agent_a
 
     with django_assert_max_num_queries(8):
-        pop = screen_pop(interaction_id=current.pk, user=user)
+        pop = screen_pop_for(interaction_id=current.pk, user_id=user.pk)
 
     assert pop["customer"]["id"] == customer.pk
     assert len(pop["last_interactions"]) == 6 and current.pk not in [i["id"] for i in pop["last_interactions"]]
     assert len(pop["open_tickets"]) == 6  # queue B's ticket is not agent A's to see
     assert pop["script"]["id"] == version.pk and pop["caller"] is None  # not a CTI call
-    assert screen_pop(interaction_id=current.pk, user=org.agent_b) is None
+    assert screen_pop_for(interaction_id=current.pk, user_id=org.agent_b.pk) is None
 
 
 @pytest.mark.django_db

@@ -11,7 +11,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter import access
 from contactcenter.agents.api.serializers import (
     AgentCreateSerializer,
     AgentSerializer,
@@ -20,7 +19,7 @@ from contactcenter.agents.api.serializers import (
     QueueSerializer,
     TeamSerializer,
 )
-from contactcenter.agents.models import AgentProfile, Status
+from contactcenter.agents.models import AgentProfile, Queue, Status, Team
 from contactcenter.agents.services import (
     agent_create,
     agent_set_status,
@@ -30,7 +29,8 @@ from contactcenter.agents.services import (
     skills_get_or_create,
     team_create,
 )
-from contactcenter.api.permissions import PolicyAllows
+from contactcenter.core import access
+from contactcenter.core.api.permissions import PolicyAllows
 
 
 @extend_schema_view(
@@ -46,7 +46,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retriev
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
-        return access.teams_for(self.request.user).order_by("name")
+        return Team.objects.visible_to(self.request.user).order_by("name")
 
     def perform_create(self, serializer: TeamSerializer) -> None:
         serializer.instance = team_create(**serializer.validated_data)
@@ -80,7 +80,7 @@ class QueueViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return access.queues_for(self.request.user).prefetch_related("skills").order_by("name")
+        return Queue.objects.visible_to(self.request.user).prefetch_related("skills").order_by("name")
 
     def perform_create(self, serializer: QueueSerializer) -> None:
         data = dict(serializer.validated_data)
@@ -114,7 +114,7 @@ class AgentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def get_queryset(self):
         return (
-            access.agents_for(self.request.user)
+            AgentProfile.objects.visible_to(self.request.user)
             .select_related("user", "team")
             .prefetch_related("queues", "skills")
             .order_by("user__username")

@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contactcenter.api.views import PolicyViewSet
+from contactcenter.core.api.views import PolicyViewSet
 from contactcenter.knowledge.api.serializers import (
     ArticleListParamsSerializer,
     ArticleListSerializer,

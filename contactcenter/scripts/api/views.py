@@ -15,8 +15,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contactcenter import access
-from contactcenter.api.views import PolicyViewSet
+from contactcenter.core import access
+from contactcenter.core.api.views import PolicyViewSet
 from contactcenter.scripts.api.serializers import (
     ScriptListParamsSerializer,
     ScriptSerializer,

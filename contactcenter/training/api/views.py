@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contactcenter.api.views import PolicyViewSet
+from contactcenter.core.api.views import PolicyViewSet
 from contactcenter.training.api.serializers import (
     AssignedCourseSerializer,
     CourseDetailSerializer,

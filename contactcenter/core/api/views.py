@@ -6,11 +6,11 @@ from rest_framework import mixins, viewsets
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.request import Request
 
-from contactcenter.api.permissions import PolicyAllows
+from contactcenter.core.api.permissions import PolicyAllows
 
 
 class PolicyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """A viewset whose actions are allowed by ``contactcenter.access`` (``policy_actions``), with the
+    """A viewset whose actions are allowed by ``contactcenter.core.access`` (``policy_actions``), with the
     usual paginated ``list``."""
 
     permission_classes = [PolicyAllows]

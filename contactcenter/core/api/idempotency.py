@@ -39,8 +39,8 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
-from contactcenter.middleware import DatabaseUnavailableMiddleware
-from contactcenter.models import IdempotencyKey
+from contactcenter.core.middleware import DatabaseUnavailableMiddleware
+from contactcenter.core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext_lazy, ngettext
 
-from contactcenter.api.idempotency import idempotency_keys_purge
+from contactcenter.core.api.idempotency import idempotency_keys_purge
 
 
 class Command(BaseCommand):

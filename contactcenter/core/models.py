@@ -12,7 +12,7 @@ class IdempotencyKey(models.Model):
 
     A repeat of the same key by the same user with the same request gets this answer again; the
     same key with another request is refused (422). Rows older than seven days are purged by
-    ``manage.py purge_idempotency_keys``. See :mod:`contactcenter.api.idempotency`.
+    ``manage.py purge_idempotency_keys``. See :mod:`contactcenter.core.api.idempotency`.
     """
 
     key = models.CharField(_("key"), max_length=255)

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contactcenter.live.presence import presence_sweep
+from contactcenter.agents.presence import presence_sweep
 
 
 class Command(BaseCommand):

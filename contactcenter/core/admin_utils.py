@@ -38,7 +38,7 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
 
 
 def visible(queryset: QuerySet, allowed: QuerySet, through: str | None = None) -> QuerySet:
-    """``queryset`` narrowed by an access-policy queryset (``contactcenter.access``), the one the
+    """``queryset`` narrowed by an access-policy queryset (``contactcenter.core.access``), the one the
     API applies: directly when both are of one model, else on the relation ``through``.
 
     A policy that lets the user see everything adds nothing to the query.

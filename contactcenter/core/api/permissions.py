@@ -1,10 +1,10 @@
-"""DRF permission that asks the access policy (``contactcenter.access``) about the view's action."""
+"""DRF permission that asks the access policy (``contactcenter.core.access``) about the view's action."""
 
 from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
 
-from contactcenter import access
+from contactcenter.core import access
 
 
 class PolicyAllows(BasePermission):

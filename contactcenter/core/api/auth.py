@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.api.throttling import LoginThrottle
+from contactcenter.core.api.throttling import LoginThrottle
 
 
 class TokenObtainView(APIView):

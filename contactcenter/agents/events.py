@@ -1,0 +1,96 @@
+"""Live events of the organisation: an agent's presence, and changes to who sees what.
+
+Published after commit through :mod:`contactcenter.core.events`; the shapes are described in
+``docs/live.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from contactcenter.agents.models import AgentProfile
+from contactcenter.core.events import (
+    WALLBOARD_GROUP,
+    Payload,
+    agent_group,
+    publish_on_commit,
+    scope_changed_on_commit,
+)
+
+
+def agent_status_extras(*, user_id: int) -> Payload:
+    """What the wallboard's ``agent_status`` adds to a status change: team, queues, routing data.
+    Two queries."""
+    profile = AgentProfile.objects.select_related("team").filter(user_id=user_id).first()
+    if profile is None:
+        return {"team": None, "queues": [], "_route": {"agent": user_id, "queues": []}}
+    queues = list(profile.queues.order_by("name").values_list("pk", "name"))
+    return {
+        "team": profile.team.name if profile.team_id else None,
+        "queues": [name for _pk, name in queues],
+        "_route": {"agent": user_id, "queues": [pk for pk, _name in queues]},
+    }
+
+
+def status_changed_on_commit(profile: AgentProfile) -> None:
+    """An agent's presence changed: their own stream, and the wallboard (with the agent's team and
+    queues, read after commit)."""
+    payload = {
+        "agent": profile.user.get_username(),
+        "status": profile.status,
+        "reason": profile.status_reason,
+        "since": profile.status_since.isoformat(),
+    }
+    user_id = profile.user_id
+    publish_on_commit(event_type="status_changed", groups=[agent_group(user_id)], payload=payload)
+    publish_on_commit(
+        event_type="agent_status",
+        groups=[WALLBOARD_GROUP],
+        payload=lambda: {**payload, **agent_status_extras(user_id=user_id)},
+    )
+
+
+# --- Who may see what changed --------------------------------------------------------------------
+
+_SCOPE_FIELDS_OF_PROFILE = frozenset({"role", "team", "team_id", "user", "user_id"})
+_SCOPE_FIELDS_OF_USER = frozenset({"is_active", "is_superuser"})
+
+
+def _profile_saved(sender, instance, created: bool = False, update_fields=None, **kwargs: Any) -> None:
+    if update_fields is None or _SCOPE_FIELDS_OF_PROFILE & set(update_fields):
+        scope_changed_on_commit(instance.user_id)
+
+
+def _user_saved(sender, instance, created: bool = False, update_fields=None, **kwargs: Any) -> None:
+    if not created and (update_fields is None or _SCOPE_FIELDS_OF_USER & set(update_fields)):
+        scope_changed_on_commit(instance.pk)
+
+
+def _profile_deleted(sender, instance, **kwargs: Any) -> None:
+    scope_changed_on_commit(instance.user_id)
+
+
+def _user_deleted(sender, instance, **kwargs: Any) -> None:
+    scope_changed_on_commit(instance.pk)
+
+
+def _queues_changed(sender, instance, action: str, reverse: bool, **kwargs: Any) -> None:
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    # From the queue's side (queue.agents.add(...)) several agents may change at once.
+    scope_changed_on_commit(None if reverse else instance.user_id)
+
+
+def connect_signals() -> None:
+    """Changes made anywhere (services, the admin, a shell) to what decides a socket's scope.
+
+    Connected once, from ``AgentsConfig.ready``.
+    """
+    post_save.connect(_profile_saved, sender=AgentProfile, dispatch_uid="live_scope_profile_saved")
+    post_delete.connect(_profile_deleted, sender=AgentProfile, dispatch_uid="live_scope_profile_deleted")
+    post_save.connect(_user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="live_scope_user_saved")
+    post_delete.connect(_user_deleted, sender=settings.AUTH_USER_MODEL, dispatch_uid="live_scope_user_deleted")
+    m2m_changed.connect(_queues_changed, sender=AgentProfile.queues.through, dispatch_uid="live_scope_queues_changed")

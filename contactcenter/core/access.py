@@ -1,0 +1,69 @@
+"""The access policy (SPEC §5, Access): one place that says who sees and does what.
+
+``ACTIONS`` says which roles may attempt what; what each user may *see* sits beside each model, in
+its queryset's ``visible_to(user)`` (``Customer.objects.visible_to(user)``), so that an object a
+user may not see is simply absent from their querysets and answers 404, never 403.
+
+- agents read customers, their own and their queues' tickets and interactions, scripts,
+  knowledge; they write interactions, tickets, comments, surveys and their own status;
+- supervisors also read their team's agents, tickets, interactions and KPIs and reassign within
+  the team;
+- managers and admins read everything; managers write scripts and training; admins provision
+  users, teams, queues and answer data-protection requests.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from contactcenter.core.roles import ADMINS, EVERYONE, MANAGERS_UP, SUPERVISORS_UP, role_of
+
+#: action → roles allowed to attempt it (the object must also be visible to the user).
+ACTIONS: dict[str, frozenset[str]] = {
+    "customer.read": EVERYONE,
+    "customer.write": EVERYONE,
+    "customer.merge": SUPERVISORS_UP,
+    "customer.delete": ADMINS,
+    "customer.export": ADMINS,
+    "customer.erase": ADMINS,
+    "organisation.read": EVERYONE,
+    "team.write": ADMINS,
+    "queue.write": ADMINS,
+    "agent.read": EVERYONE,
+    "agent.provision": ADMINS,
+    "status.write_own": EVERYONE,
+    "ticket.read": EVERYONE,
+    "ticket.write": EVERYONE,
+    "ticket.reassign": SUPERVISORS_UP,
+    "interaction.read": EVERYONE,
+    "interaction.write": EVERYONE,
+    "survey.write": EVERYONE,
+    "kpi.read": EVERYONE,
+    "kpi.read_all": MANAGERS_UP,
+    "staffing.read": SUPERVISORS_UP,
+    "script.read": EVERYONE,
+    # Everyone reads published knowledge articles; those who write them read drafts too.
+    "knowledge.read": EVERYONE,
+    "knowledge.write": MANAGERS_UP,
+    # Everyone takes the training assigned to them and reads their own progress; supervisors see
+    # their team's progress; managers and admins write the material and see everyone's.
+    "training.read": EVERYONE,
+    "training.progress": SUPERVISORS_UP,
+    "training.write": MANAGERS_UP,
+    # The pages (contactcenter/desk): the desktop for every role, the wallboard and the simulated
+    # call (a training and demo aid that goes through the real CTI intake) for supervisors and up.
+    "desk.open": EVERYONE,
+    "wallboard.open": SUPERVISORS_UP,
+    "call.simulate": SUPERVISORS_UP,
+    "script.write": MANAGERS_UP,
+    # The telephony system posts call events with an integration account: a user with the admin or
+    # manager role (SPEC §5, "integration accounts are users with a role too"). Agents and
+    # supervisors may not: a call event moves an agent's presence and makes interactions.
+    "cti.post": MANAGERS_UP,
+}
+
+
+def can(user: AbstractBaseUser, action: str) -> bool:
+    """Whether the user's role allows ``action`` (see ``ACTIONS``)."""
+    role = role_of(user)
+    return role is not None and role in ACTIONS[action]

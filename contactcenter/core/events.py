@@ -1,0 +1,148 @@
+"""The publishing half of live events: group names and publish-after-commit, for every layer.
+
+Each domain announces its own events through :func:`publish_on_commit` from its services
+(``contactcenter.agents.events``: presence and who sees what; ``interactions.events``: calls and
+tickets); each message is sent once the database transaction commits, so nothing is announced for
+a change that is rolled back. Group names are built here, from ids, never from client input.
+The channel layer delivers at most once: a socket is a hint, the database is the truth (clients
+refetch over HTTP on a gap).
+
+A message on the layer is ``{"type": event, "event": event, "at": ISO-8601, "payload": {...}}``;
+the consumers (:mod:`contactcenter.live.consumers`) have a handler named after each event type
+and turn the payload into what the socket receives (``docs/live.md``). A payload carries the ids of
+what changed as the service saw it (``interaction``, ``queue``, ``agent``; ``ticket``,
+``version``…); what needs names is read after commit, in the callback (so it describes the
+committed state and the transaction does not pay for it), under keys starting with ``_``
+(``_interaction``, ``_ticket``, ``_route``) that the consumers use and never send as such.
+
+Who gets what:
+
+- ``agent.<user id>``: the agent's own stream (``screen_pop``, ``ticket_assigned``,
+  ``ticket_updated``, ``status_changed``, ``scope_changed``);
+- ``queue.<queue id>``: the agent sockets of the queue's members (``incoming``; each consumer
+  relays it only while its agent is available);
+- ``wallboard``: every wallboard socket (``agent_status``, ``interaction_logged``, ``incoming``,
+  ``scope_changed``); each consumer relays what its user may see (a supervisor: their team) and
+  derives ``queue_stats`` from these events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+WALLBOARD_GROUP = "wallboard"
+#: A publish that takes longer than this (Redis down, retrying) is given up: the write stands.
+PUBLISH_TIMEOUT_SECONDS = 2.0
+
+Payload = dict[str, Any]
+
+#: Sent in this process after the commit of a change to who may see what (``mark``: its id), so
+#: that what caches a user's scope (the sockets of the workspace) forgets it at once.
+scope_changed = Signal()
+
+
+# --- Group names ----------------------------------------------------------------------------------
+
+
+def agent_group(user_id: int) -> str:
+    """The stream of one agent (every socket that agent has open)."""
+    return f"agent.{int(user_id)}"
+
+
+def queue_group(queue_id: int) -> str:
+    """Everyone who watches one queue."""
+    return f"queue.{int(queue_id)}"
+
+
+def agent_stream_groups(*, user_id: int, queue_ids: Iterable[int]) -> set[str]:
+    """The groups an agent socket joins: its own stream and its queues (``incoming``)."""
+    return {agent_group(user_id), *(queue_group(queue_id) for queue_id in queue_ids)}
+
+
+def wallboard_groups(*, user_id: int) -> set[str]:
+    """The groups a wallboard socket joins: the wallboard (filtered per user by its consumer) and
+    the user's own stream for ``scope_changed`` (its deactivation, a new role or team)."""
+    return {WALLBOARD_GROUP, agent_group(user_id)}
+
+
+# --- Sending ------------------------------------------------------------------------------------
+
+
+async def _publish(groups: list[str], message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    for group in groups:
+        try:
+            await asyncio.wait_for(layer.group_send(group, message), timeout=PUBLISH_TIMEOUT_SECONDS)
+        except TimeoutError:
+            raise
+        except Exception as exc:
+            # After a Redis restart the first publish meets a pooled connection the old server
+            # closed (redis.ConnectionError); the client drops it, and a second try takes a new one.
+            logger.info("live event to %s: retrying after %r", group, exc)
+            await asyncio.wait_for(layer.group_send(group, message), timeout=PUBLISH_TIMEOUT_SECONDS)
+
+
+def _send(groups: list[str], event_type: str, payload: Payload) -> None:
+    if get_channel_layer() is None or not groups:
+        return
+    message = {"type": event_type, "event": event_type, "at": timezone.now().isoformat(), "payload": payload}
+    try:
+        # One hop to the event loop for every group of the event (a management command has no loop
+        # of its own: each hop there costs a new Redis connection).
+        async_to_sync(_publish)(list(groups), message)
+    except Exception:  # the layer is down: the write stands, clients refetch on reconnect
+        logger.warning("live event %s to %s not delivered", event_type, groups, exc_info=True)
+
+
+def publish_on_commit(
+    *, event_type: str, groups: list[str] | Callable[[], list[str]], payload: Payload | Callable[[], Payload]
+) -> None:
+    """Send ``payload`` as ``event_type`` to ``groups`` once the current transaction commits.
+
+    ``groups`` and ``payload`` may be callables: they are then evaluated after the commit (reading
+    what was committed). If that fails, ``payload`` falls back to nothing but the event (the client
+    refetches over HTTP) and ``groups`` to none.
+    """
+
+    def send() -> None:
+        try:
+            resolved_groups = groups() if callable(groups) else groups
+        except Exception:
+            logger.warning("live event %s: groups not resolved", event_type, exc_info=True)
+            return
+        try:
+            resolved = payload() if callable(payload) else payload
+        except Exception:
+            logger.warning("live event %s: payload not built", event_type, exc_info=True)
+            resolved = {}
+        _send(list(resolved_groups), event_type, resolved)
+
+    transaction.on_commit(send)
+
+
+# --- Who may see what changed --------------------------------------------------------------------
+
+
+def scope_changed_on_commit(user_id: int | None) -> None:
+    """A user's role, team, queues or active flag changed (``None``: several users' queues).
+
+    Their sockets re-check right away (and close when they may no longer watch), and every
+    wallboard re-reads which agents and queues its user may see. The process's cached scopes are
+    forgotten at once; other processes forget them when the message reaches their sockets.
+    """
+    mark = uuid.uuid4().hex
+    groups = [WALLBOARD_GROUP] + ([agent_group(user_id)] if user_id else [])
+    transaction.on_commit(lambda: scope_changed.send(sender=None, mark=mark))
+    publish_on_commit(event_type="scope_changed", groups=groups, payload={"user": user_id, "mark": mark})

@@ -1,0 +1,42 @@
+"""The roles (SPEC §1): who a user is in the center, read from their agent profile.
+
+A read, not a service: every layer asks :func:`role_of` (the access policy, querysets' visibility,
+the sockets), so it sits in the foundation beside the role names. The profile is reached through
+the ``agent_profile`` relation of the user, without importing the organisation's models.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Admin")
+
+
+AGENT, SUPERVISOR, MANAGER, ADMIN = Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN
+EVERYONE = frozenset({AGENT, SUPERVISOR, MANAGER, ADMIN})
+SUPERVISORS_UP = frozenset({SUPERVISOR, MANAGER, ADMIN})
+MANAGERS_UP = frozenset({MANAGER, ADMIN})
+ADMINS = frozenset({ADMIN})
+
+
+def role_of(user: AbstractBaseUser) -> str | None:
+    """The user's role: admin for a superuser, the profile's role otherwise, ``None`` without one."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    profile = getattr(user, "agent_profile", None)
+    return profile.role if profile else None
+
+
+def team_id_of(user: AbstractBaseUser) -> int | None:
+    """The id of the user's team, ``None`` without a profile or a team."""
+    profile = getattr(user, "agent_profile", None)
+    return profile.team_id if profile else None
