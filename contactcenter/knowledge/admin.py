@@ -18,7 +18,6 @@ from django.utils.translation import ngettext
 
 from contactcenter.core.admin_utils import ReadOnlyHistoryAdmin, TagsField, visible
 from contactcenter.knowledge.models import Article, ArticleCategory, ArticleStatus
-from contactcenter.knowledge.selectors import articles_for
 from contactcenter.knowledge.services import article_create, article_publish, article_unpublish, article_update
 
 
@@ -96,7 +95,7 @@ class ArticleAdmin(ReadOnlyHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request).defer("search_vector", "search_text")
-        return visible(queryset, articles_for(request.user))
+        return visible(queryset, Article.objects.visible_to(request.user))
 
     def save_model(self, request: HttpRequest, obj: Article, form: forms.ModelForm, change: bool) -> None:
         wanted = form.cleaned_data.get("status", ArticleStatus.DRAFT)

@@ -32,15 +32,6 @@ MAX_SEARCH_RESULTS = 100
 LIST_DEFERRED = ("body", "search_vector", "search_text")
 
 
-def articles_for(user: AbstractBaseUser) -> QuerySet[Article]:
-    """The articles ``user`` may read: all of them for those who write them, else the published ones."""
-    if access.can(user, "knowledge.write"):
-        return Article.objects.all()
-    if access.can(user, "knowledge.read"):
-        return Article.objects.published()
-    return Article.objects.none()
-
-
 def clean_search_term(raw: str) -> str:
     """The term with its whitespace collapsed; ``ValidationError`` naming ``search`` when the
     search refuses it (:func:`contactcenter.core.search.clean_search_term`)."""
@@ -67,7 +58,7 @@ def article_search(
     - ``limit`` caps the rows further. ``ValidationError`` naming ``search`` for an unusable term.
     """
     term = clean_search_term(query)
-    queryset = articles_for(user).select_related("category").defer(*LIST_DEFERRED)
+    queryset = Article.objects.visible_to(user).select_related("category").defer(*LIST_DEFERRED)
     if language:
         queryset = queryset.filter(language=language)
     if category:
@@ -133,7 +124,7 @@ def _fallback(queryset: QuerySet[Article], term: str) -> QuerySet[Article]:
 
 def article_detail(*, user: AbstractBaseUser, pk: int) -> Article:
     """The article ``pk`` with its category, if ``user`` may read it; ``Article.DoesNotExist`` otherwise."""
-    return articles_for(user).select_related("category").defer("search_vector", "search_text").get(pk=pk)
+    return Article.objects.visible_to(user).select_related("category").defer("search_vector", "search_text").get(pk=pk)
 
 
 def is_draft_visible(user: AbstractBaseUser) -> bool:

@@ -39,7 +39,6 @@ from contactcenter.scripts.selectors import (
     script_diff,
     script_step,
     script_versions,
-    scripts_for,
 )
 from contactcenter.scripts.services import (
     check_steps,
@@ -163,7 +162,7 @@ class ScriptAdmin(ReadOnlyHistoryAdmin):
             .annotate(latest_version_number=Max("versions__number"))
             .prefetch_related("queues")
         )
-        return visible(queryset, scripts_for(request.user))
+        return visible(queryset, Script.objects.visible_to(request.user))
 
     def get_fieldsets(self, request: HttpRequest, obj: Script | None = None) -> Any:
         return self.fieldsets if obj else self.fieldsets[:1]
@@ -507,7 +506,7 @@ class ScriptVersionAdmin(admin.ModelAdmin):
     readonly_fields = ("number", "published_at", "published_by")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return visible(super().get_queryset(request), scripts_for(request.user), through="script")
+        return visible(super().get_queryset(request), Script.objects.visible_to(request.user), through="script")
 
     def get_form(self, request: HttpRequest, obj: ScriptVersion | None = None, **kwargs: Any) -> type[forms.ModelForm]:
         if obj is None:

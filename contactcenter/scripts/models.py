@@ -15,6 +15,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from contactcenter.scripts.querysets import ScriptQuerySet
+
 
 class Script(models.Model):
     name = models.CharField(_("name"), max_length=150, unique=True)
@@ -32,6 +34,8 @@ class Script(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Every edit of the draft, the name or the settings: who and when (the draft's past steps too).
     history = HistoricalRecords(verbose_name=_("call script history"), verbose_name_plural=_("call script history"))
+
+    objects = ScriptQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -1,5 +1,5 @@
 """Reads on call scripts: walking a published version step by step, as the agent desktop does;
-the scripts and versions a user may read (:func:`scripts_for`, :func:`script_list`,
+the scripts and versions a user may read (:func:`script_list`,
 :func:`script_versions`) and the comparison of two versions (:func:`script_diff`).
 
 A version's ``steps`` are a list of ``{"key", "text", "answers": [{"label", "next"}], "disposition"?}``:
@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet
+from django.db.models import Max, Prefetch, QuerySet
 
 from contactcenter.agents.models import Queue
-from contactcenter.core import access
 from contactcenter.scripts.diff import StepDiff, diff_steps
 from contactcenter.scripts.models import Script, ScriptVersion
 
@@ -93,22 +92,11 @@ def parse_trail(raw: str) -> list[str]:
 # --- Reads for the back office and the API ------------------------------------------------------
 
 
-def scripts_for(user: AbstractBaseUser) -> QuerySet[Script]:
-    """The scripts ``user`` may read (SPEC §5: agents read published scripts, managers write them):
-    those who write scripts (``script.write``) read every script and its draft; other roles the
-    active scripts with at least one published version; a user without a role none."""
-    if access.can(user, "script.write"):
-        return Script.objects.all()
-    if access.can(user, "script.read"):
-        return Script.objects.filter(Exists(ScriptVersion.objects.filter(script=OuterRef("pk"))), is_active=True)
-    return Script.objects.none()
-
-
 def script_list(*, user: AbstractBaseUser, queue: str | None = None) -> QuerySet[Script]:
-    """:func:`scripts_for` ``user``, by name, each annotated with ``latest_number`` (its newest
+    """:meth:`Script.objects.visible_to` ``user``, by name, each annotated with ``latest_number`` (its newest
     published version's number, ``None`` before the first), queues prefetched; ``queue``: only the
     scripts of the queue of that name."""
-    queryset = scripts_for(user)
+    queryset = Script.objects.visible_to(user)
     if queue:
         queryset = queryset.filter(queues__name=queue)
     return (

@@ -26,7 +26,7 @@ from django.utils import timezone
 from contactcenter.agents.models import AgentProfile
 from contactcenter.core import access
 from contactcenter.core.roles import role_of
-from contactcenter.knowledge.selectors import articles_for
+from contactcenter.knowledge.models import Article
 from contactcenter.training.models import (
     Assignment,
     Course,
@@ -180,7 +180,7 @@ def course_detail(*, user: AbstractBaseUser, pk: int) -> Course:
     otherwise. Six queries."""
     lessons = Lesson.objects.order_by("order", "pk").prefetch_related(
         Prefetch("attachments", queryset=LessonAttachment.objects.order_by("title", "pk")),
-        Prefetch("articles", queryset=articles_for(user).defer("body", "search_vector", "search_text")),
+        Prefetch("articles", queryset=Article.objects.visible_to(user).defer("body", "search_vector", "search_text")),
     )
     course = courses_readable_by(user).prefetch_related(Prefetch("lessons", queryset=lessons)).get(pk=pk)
     course.quiz_or_none = (

@@ -18,7 +18,6 @@ from contactcenter.knowledge.selectors import (
     _fallback,
     article_detail,
     article_search,
-    articles_for,
 )
 from contactcenter.knowledge.services import article_publish
 from tests.knowledge.factories import ArticleCategoryFactory, ArticleFactory
@@ -90,11 +89,13 @@ def test_agents_and_supervisors_read_published_articles_only(org):
     published, draft = ArticleFactory(), ArticleFactory(publish=False)
 
     for user in (org.agent_a, org.agent_b, org.supervisor_a):
-        assert list(articles_for(user)) == [published]
+        assert list(Article.objects.visible_to(user)) == [published]
         with pytest.raises(Article.DoesNotExist):
             article_detail(user=user, pk=draft.pk)
-    assert set(articles_for(org.manager)) == set(articles_for(org.admin)) == {published, draft}
-    assert not articles_for(org.nobody).exists()
+    assert (
+        set(Article.objects.visible_to(org.manager)) == set(Article.objects.visible_to(org.admin)) == {published, draft}
+    )
+    assert not Article.objects.visible_to(org.nobody).exists()
 
 
 def test_a_manager_finds_drafts_too(org):
@@ -204,11 +205,11 @@ def test_a_search_is_one_query_whatever_the_number_of_results(org, shelf, django
 
 def test_the_fallback_ranks_by_the_words_found_in_the_title_first(org, shelf):
     # The SQLite search, called directly so that it is checked on PostgreSQL as well.
-    found = titles(_fallback(articles_for(org.agent_a), "contrat demenagement"))
+    found = titles(_fallback(Article.objects.visible_to(org.agent_a), "contrat demenagement"))
 
     assert found[0] == shelf["fr_moving"].title  # both words, in the title
     assert found[1] == shelf["fr_termination"].title  # one of them
-    assert titles(_fallback(articles_for(org.agent_a), "RÉSILIER")) == [shelf["fr_termination"].title]
+    assert titles(_fallback(Article.objects.visible_to(org.agent_a), "RÉSILIER")) == [shelf["fr_termination"].title]
 
 
 # --- PostgreSQL full-text search --------------------------------------------------------------

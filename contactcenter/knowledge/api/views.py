@@ -17,7 +17,8 @@ from contactcenter.knowledge.api.serializers import (
     ArticleListSerializer,
     ArticleSerializer,
 )
-from contactcenter.knowledge.selectors import MAX_SEARCH_LENGTH, MAX_SEARCH_RESULTS, article_search, articles_for
+from contactcenter.knowledge.models import Article
+from contactcenter.knowledge.selectors import MAX_SEARCH_LENGTH, MAX_SEARCH_RESULTS, article_search
 
 TAGS = ["knowledge"]
 ERRORS = {
@@ -62,7 +63,11 @@ class ArticleViewSet(PolicyViewSet):
     filter_backends: list = []
 
     def get_queryset(self):
-        return articles_for(self.request.user).select_related("category").defer("search_vector", "search_text")
+        return (
+            Article.objects.visible_to(self.request.user)
+            .select_related("category")
+            .defer("search_vector", "search_text")
+        )
 
     def list(self, request: Request) -> Response:
         params = ArticleListParamsSerializer(data=request.query_params)
