@@ -12,8 +12,8 @@ the shape, checked against the JSON Schema :data:`STEPS_SCHEMA` (Draft 2020-12)
     a non-empty list of at most :data:`MAX_STEPS` objects; each step with a key (letters, digits,
     ``-`` and ``_``, 50 at most) and a text that is not blank, answers that are a list of objects
     with a label and a next step, strings where strings are expected, no field the format does not
-    know, texts no longer than their limits. Each schema error becomes one problem with a stable code and a sentence
-    naming the step and the answer (:func:`_shape_problems_of`).
+    know, texts no longer than their limits. Each schema error becomes one problem with a stable
+    code and a translated sentence naming the step and the answer (:func:`_shape_problems_of`).
 
 the graph, checked by hand (what a schema cannot say)
     a key used twice, an answer leading to no step (dangling), a step that no answer leads to
