@@ -17,9 +17,9 @@ from django.urls import path
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from contactcenter.core.richtext import render_markdown
 from contactcenter.desk.access import page_for
 from contactcenter.knowledge.models import Article
-from contactcenter.knowledge.rendering import render_body
 from contactcenter.knowledge.selectors import (
     MAX_SEARCH_LENGTH,
     article_detail,
@@ -79,8 +79,8 @@ def knowledge_search(request: HttpRequest) -> HttpResponse:
 @page_for("knowledge.read")
 @require_GET
 def knowledge_article(request: HttpRequest, pk: int) -> HttpResponse:
-    """One article the user may read, its body rendered (escaped), with a way back to the
-    results of ``q`` and ``language``."""
+    """One article the user may read, its body rendered (Markdown, sanitized; its headings under
+    the article's title), with a way back to the results of ``q`` and ``language``."""
     try:
         article = article_detail(user=request.user, pk=pk)
     except Article.DoesNotExist:
@@ -88,7 +88,7 @@ def knowledge_article(request: HttpRequest, pk: int) -> HttpResponse:
     query, language = request.GET.get("q", "")[: MAX_SEARCH_LENGTH * 2].strip(), _language(request)
     context = {
         "article": article,
-        "body": render_body(article.body),
+        "body": render_markdown(article.body, top_heading=4),
         "query": query,
         "language": language,
         "back_query": _back_query(query, language),

@@ -15,6 +15,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from contactcenter.core.richtext import render_markdown
 from contactcenter.desk.access import page_for
 from contactcenter.training.models import Course, LessonAttachment
 from contactcenter.training.selectors import (
@@ -73,8 +74,9 @@ def training_course(request: HttpRequest, pk: int) -> HttpResponse:
 @page_for("training.read")
 @require_http_methods(["GET", "POST"])
 def training_lesson(request: HttpRequest, pk: int, lesson_pk: int) -> HttpResponse:
-    """One lesson: its body (sanitized HTML), attachments and knowledge articles; POST marks it
-    done and goes on to the next lesson (or back to the course after the last)."""
+    """One lesson: its body (rendered and sanitized, its headings under the lesson's title),
+    attachments and knowledge articles; POST marks it done and goes on to the next lesson (or back
+    to the course after the last)."""
     course = _course(request, pk)
     lessons = list(course.lessons.all())
     lesson = next((item for item in lessons if item.pk == lesson_pk), None)
@@ -95,6 +97,7 @@ def training_lesson(request: HttpRequest, pk: int, lesson_pk: int) -> HttpRespon
     context = {
         "course": course,
         "lesson": lesson,
+        "body": render_markdown(lesson.body, top_heading=2),
         "position": position + 1,
         "count": len(lessons),
         "previous": lessons[position - 1] if position else None,

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from contactcenter.core import richtext
 from contactcenter.knowledge.querysets import ArticleQuerySet
 
 MAX_TAGS = 20
@@ -63,10 +64,7 @@ class Article(models.Model):
     )
     body = models.TextField(
         _("body"),
-        help_text=_(
-            "Plain text. A blank line starts a paragraph; lines starting with “- ” make a list, with “1. ” a "
-            "numbered list, with “## ” a heading."
-        ),
+        help_text=richtext.HELP_TEXT,
     )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="fr")
     category = models.ForeignKey(
@@ -145,7 +143,7 @@ class Article(models.Model):
         self.title = " ".join((self.title or "").split())
         if not self.title:
             errors["title"] = [_("Give the article a title.")]
-        if not (self.body or "").strip():
+        if not richtext.markdown_to_text(self.body):
             errors["body"] = [_("An article needs a body.")]
         try:
             self.tags = clean_tags(self.tags)

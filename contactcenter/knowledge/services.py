@@ -2,7 +2,8 @@
 
 Each service is atomic, validates the article with ``full_clean()`` before saving it, records
 who made the change (``_history_user`` and ``updated_by``: the history row says who and when) and
-refreshes the article's search columns, which nothing else writes.
+refreshes the article's search columns, which nothing else writes. Search reads the body as its
+reader sees it (:func:`contactcenter.core.richtext.markdown_to_text`): no markup, no link address.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from contactcenter.core.richtext import markdown_to_text
 from contactcenter.knowledge import search
 from contactcenter.knowledge.models import Article, ArticleCategory, ArticleStatus
 
@@ -51,7 +53,7 @@ def _prepare(article: Article, by: AbstractBaseUser | None) -> None:
     article._history_user = by
     article.full_clean()
     article.search_text = search.search_text(
-        title=article.title, summary=article.summary, tags=article.tags, body=article.body
+        title=article.title, summary=article.summary, tags=article.tags, body=markdown_to_text(article.body)
     )
 
 
@@ -64,7 +66,11 @@ def _index(article: Article) -> None:
     if connection.vendor != "postgresql":
         return
     vector = search.search_vector(
-        language=article.language, title=article.title, summary=article.summary, tags=article.tags, body=article.body
+        language=article.language,
+        title=article.title,
+        summary=article.summary,
+        tags=article.tags,
+        body=markdown_to_text(article.body),
     )
     Article.objects.filter(pk=article.pk).update(search_vector=vector)
 

@@ -5,18 +5,25 @@ A script's steps are a JSON list of ``{"key", "text", "answers": [{"label", "nex
 start; an answer leads to the step named by its ``next``; a step without answers ends the script
 and may suggest a disposition code.
 
-:func:`validate_steps` lists every problem at once, each naming its step and answer:
+:func:`validate_steps` lists every problem at once, each naming its step and answer, in two
+passes:
 
-errors (a draft with one cannot be published)
-    not a list, no step, a step that is not an object, without a key or text, a key used twice or
-    with other characters than letters, digits, ``-`` and ``_``, answers that are not a list, an
-    answer without a label or without a next step, an answer leading to no step (dangling), a step
-    that no answer leads to (orphan) or that cannot be reached from the start (unreachable), a
-    suggested disposition that is no active disposition, a step from which no path ends.
+the shape, checked against the JSON Schema :data:`STEPS_SCHEMA` (Draft 2020-12)
+    a non-empty list of at most :data:`MAX_STEPS` objects; each step with a key (letters, digits,
+    ``-`` and ``_``, 50 at most) and a text that is not blank, answers that are a list of objects
+    with a label and a next step, strings where strings are expected, no field the format does not
+    know, texts no longer than their limits. Each schema error becomes one problem with a stable
+    code and a translated sentence naming the step and the answer (:func:`_shape_problems_of`).
 
-warnings (shown, publishing allowed)
-    a placeholder the desktop does not fill (it stays as typed), a disposition on a step that has
-    answers (only end steps suggest one), two answers of one step with the same label.
+the graph, checked by hand (what a schema cannot say)
+    a key used twice, an answer leading to no step (dangling), a step that no answer leads to
+    (orphan) or that cannot be reached from the start (unreachable), a suggested disposition that
+    is no active disposition, a step from which no path ends.
+
+Every problem of both passes is an **error** (a draft with one cannot be published) except these
+**warnings** (shown, publishing allowed): a placeholder the desktop does not fill (it stays as
+typed), a disposition on a step that has answers (only end steps suggest one), two answers of one
+step with the same label.
 
 Loops are allowed (``"Could you repeat?" → back to the question``) as long as **every path can
 end**: from every step some end step can be reached. A loop with no way out would trap the
@@ -25,20 +32,73 @@ agent, so it is an error.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError as SchemaError
 
 from contactcenter.scripts.selectors import PLACEHOLDER
+from interactions.models import Disposition
 
-#: What a step's key may hold: it travels in URLs (the desktop's trail) and in ``next``.
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,50}$")
 #: The placeholders the desktop fills (:func:`contactcenter.scripts.selectors.placeholder_values`).
 PLACEHOLDERS = ("first_name", "last_name", "customer", "company", "agent")
 ERROR, WARNING = "error", "warning"
+
+#: A script holds at most this many steps (what the editor and the API read at most).
+MAX_STEPS = 200
+#: A step's key travels in URLs (the desktop's trail) and in ``next``.
+MAX_KEY_LENGTH = 50
+#: Most characters of a step's text, title and of an answer's label.
+MAX_LENGTHS = {"text": 4000, "title": 100, "label": 100}
+
+STEP_FIELDS = ("key", "title", "text", "answers", "disposition")
+ANSWER_FIELDS = ("label", "next")
+#: Not blank: at least one character that is not a space.
+_NOT_BLANK = r"\S"
+
+#: The shape of a script's steps. ``$`` of a Python pattern also matches before a final newline:
+#: ``(?!\n)`` refuses that one (and changes nothing for an ECMA-262 engine).
+STEPS_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Call script steps",
+    "type": "array",
+    "minItems": 1,
+    "maxItems": MAX_STEPS,
+    "items": {"$ref": "#/$defs/step"},
+    "$defs": {
+        "step": {
+            "type": "object",
+            "required": ["key", "text"],
+            "additionalProperties": False,
+            "properties": {
+                "key": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_KEY_LENGTH,
+                    "pattern": "^[A-Za-z0-9_-]*$(?!\\n)",
+                },
+                "title": {"type": ["string", "null"], "maxLength": MAX_LENGTHS["title"]},
+                "text": {"type": "string", "pattern": _NOT_BLANK, "maxLength": MAX_LENGTHS["text"]},
+                "answers": {"type": ["array", "null"], "items": {"$ref": "#/$defs/answer"}},
+                "disposition": {"type": ["string", "null"]},
+            },
+        },
+        "answer": {
+            "type": "object",
+            "required": ["label", "next"],
+            "additionalProperties": False,
+            "properties": {
+                "label": {"type": "string", "pattern": _NOT_BLANK, "maxLength": MAX_LENGTHS["label"]},
+                "next": {"type": "string", "pattern": _NOT_BLANK},
+            },
+        },
+    },
+}
+_VALIDATOR = Draft202012Validator(STEPS_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -77,12 +137,129 @@ def _answers(raw: dict[str, Any]) -> list[Any]:
     return answers if isinstance(answers, list) else []
 
 
+def _quoted(names: list[str]) -> str:
+    return ", ".join(_("“%(name)s”") % {"name": name} for name in names)
+
+
+def _shape_problems_of(error: SchemaError, steps: Any) -> list[tuple[tuple, StepProblem]]:
+    """The problems one schema error stands for, each with the key that puts it in step order:
+    ``(step, 0, field)`` for a step's own problems, then ``(step, 1, answer, field)`` for its
+    answers' (fields in the order of :data:`STEP_FIELDS` and :data:`ANSWER_FIELDS`)."""
+    path = list(error.absolute_path)
+    keyword = error.validator
+    if not path:
+        if keyword == "type":
+            return [((-1,), StepProblem(ERROR, "not_a_list", _("The steps must be a list.")))]
+        if keyword == "minItems":
+            return [((-1,), StepProblem(ERROR, "empty", _("The script has no step: add at least one.")))]
+        message = _("The script has %(count)s steps; %(max)s at most.") % {"count": len(steps), "max": MAX_STEPS}
+        return [((-1,), StepProblem(ERROR, "too_many_steps", message))]
+    position = path[0] + 1
+    raw = steps[path[0]]
+    step = _name(raw, position)
+    if len(path) == 1:
+        if keyword == "type":
+            message = _("Step %(n)s is not an object with a key and a text.") % {"n": position}
+            return [((position, 0), StepProblem(ERROR, "not_an_object", message))]
+        if keyword == "required":
+            missing = [name for name in error.validator_value if name not in raw]
+            return [_field_problem(name, keyword, raw, step, position) for name in missing]
+        unknown = [str(name) for name in raw if name not in STEP_FIELDS]
+        message = ngettext(
+            "Step “%(step)s”: unknown field %(fields)s; a step holds key, title, text, answers and disposition.",
+            "Step “%(step)s”: unknown fields %(fields)s; a step holds key, title, text, answers and disposition.",
+            len(unknown),
+        ) % {"step": step, "fields": _quoted(unknown)}
+        return [((position, 0, len(STEP_FIELDS)), StepProblem(ERROR, "unknown_field", message, step))]
+    if len(path) == 2:
+        return [_field_problem(str(path[1]), keyword, raw, step, position)]
+    number = path[2] + 1
+    answer = raw["answers"][path[2]]
+    order = (position, 1, number)
+    if len(path) == 3:
+        if keyword == "type":
+            message = _("Step “%(step)s”, answer %(n)s is not an object with a label and a next step.") % {
+                "step": step,
+                "n": number,
+            }
+            return [((*order, 0), StepProblem(ERROR, "not_an_object", message, step, number))]
+        if keyword == "required":
+            missing = [name for name in error.validator_value if name not in answer]
+            return [_answer_problem(name, keyword, answer, step, number, order) for name in missing]
+        unknown = [str(name) for name in answer if name not in ANSWER_FIELDS]
+        message = ngettext(
+            "Step “%(step)s”, answer %(n)s: unknown field %(fields)s; an answer holds label and next.",
+            "Step “%(step)s”, answer %(n)s: unknown fields %(fields)s; an answer holds label and next.",
+            len(unknown),
+        ) % {
+            "step": step,
+            "n": number,
+            "fields": _quoted(unknown),
+        }
+        return [((*order, len(ANSWER_FIELDS)), StepProblem(ERROR, "unknown_field", message, step, number))]
+    return [_answer_problem(str(path[3]), keyword, answer, step, number, order)]
+
+
+def _field_problem(field: str, keyword: str, raw: dict, step: str, position: int) -> tuple[tuple, StepProblem]:
+    """A step's ``field`` failing the schema's ``keyword`` (``required``: it is missing)."""
+    order = (position, 0, STEP_FIELDS.index(field) if field in STEP_FIELDS else 0)
+    if field == "answers":
+        message = _("Step “%(step)s”: the answers must be a list.") % {"step": step}
+        return order, StepProblem(ERROR, "bad_answers", message, step)
+    if keyword == "type":
+        message = _("Step “%(step)s”: “%(field)s” must be a string.") % {"step": step, "field": field}
+        return order, StepProblem(ERROR, "bad_type", message, step)
+    if field == "key" and keyword in ("required", "minLength"):
+        return order, StepProblem(ERROR, "no_key", _("Step %(n)s has no key.") % {"n": position}, step)
+    if field == "key":
+        message = _("The key “%(key)s” may only hold letters, digits, “-” and “_” (50 at most).") % {"key": raw["key"]}
+        return order, StepProblem(ERROR, "bad_key", message, step)
+    if keyword == "maxLength" and field == "title":
+        message = _("Step “%(step)s”: the title is longer than %(max)s characters.")
+        return order, StepProblem(ERROR, "too_long", message % {"step": step, "max": MAX_LENGTHS[field]}, step)
+    if keyword == "maxLength":
+        message = _("Step “%(step)s”: the text is longer than %(max)s characters.")
+        return order, StepProblem(ERROR, "too_long", message % {"step": step, "max": MAX_LENGTHS[field]}, step)
+    return order, StepProblem(ERROR, "no_text", _("Step “%(step)s” has no text.") % {"step": step}, step)
+
+
+def _answer_problem(
+    field: str, keyword: str, answer: dict, step: str, number: int, order: tuple
+) -> tuple[tuple, StepProblem]:
+    """An answer's ``field`` failing the schema's ``keyword`` (``required``: it is missing)."""
+    order = (*order, ANSWER_FIELDS.index(field) if field in ANSWER_FIELDS else 0)
+    if keyword == "type":
+        message = _("Step “%(step)s”, answer %(n)s: “%(field)s” must be a string.")
+        params = {"step": step, "n": number, "field": field}
+        return order, StepProblem(ERROR, "bad_type", message % params, step, number)
+    if keyword == "maxLength":
+        message = _("Step “%(step)s”, answer %(n)s: the label is longer than %(max)s characters.")
+        params = {"step": step, "n": number, "max": MAX_LENGTHS["label"]}
+        return order, StepProblem(ERROR, "too_long", message % params, step, number)
+    if field == "label":
+        message = _("Step “%(step)s”, answer %(n)s has no label.") % {"step": step, "n": number}
+        return order, StepProblem(ERROR, "no_label", message, step, number)
+    label = _text(answer.get("label")) or number
+    message = _("Step “%(step)s”, answer “%(label)s” leads to no step: choose its next step.")
+    return order, StepProblem(ERROR, "no_next", message % {"step": step, "label": label}, step, number)
+
+
+def shape_problems(steps: Any) -> list[StepProblem]:
+    """What is wrong with the shape of ``steps`` (:data:`STEPS_SCHEMA`), in step order."""
+    found: dict[tuple[tuple, str], StepProblem] = {}
+    for error in _VALIDATOR.iter_errors(steps):
+        for order, problem in _shape_problems_of(error, steps):
+            # A key both too long and badly written is one problem, said once.
+            found.setdefault((order, problem.code), problem)
+    return [found[place] for place in sorted(found)]
+
+
 def validate_steps(steps: Any, *, active_dispositions: set[str] | None = None) -> list[StepProblem]:
-    """Every problem of ``steps`` (errors first, in step order, then warnings); ``[]`` when it can be
-    published as it is. ``active_dispositions``: the codes a step may suggest (default: the active
-    :class:`interactions.models.Disposition` codes, one query, only when a step suggests one).
-    Never raises, whatever JSON it is given."""
-    problems: list[StepProblem] = []
+    """Every problem of ``steps`` (errors first: the shape's in step order, then the graph's; then
+    warnings); ``[]`` when it can be published as it is. ``active_dispositions``: the codes a step
+    may suggest (default: the active :class:`interactions.models.Disposition` codes, one query,
+    only when a step suggests one). Never raises, whatever JSON it is given."""
+    problems = shape_problems(steps)
     warnings: list[StepProblem] = []
 
     def error(code: str, message: str, step: str | None = None, answer: int | None = None) -> None:
@@ -91,42 +268,24 @@ def validate_steps(steps: Any, *, active_dispositions: set[str] | None = None) -
     def warn(code: str, message: str, step: str | None = None, answer: int | None = None) -> None:
         warnings.append(StepProblem(WARNING, code, message, step, answer))
 
-    if not isinstance(steps, list):
-        error("not_a_list", _("The steps must be a list."))
-        return problems
-    if not steps:
-        error("empty", _("The script has no step: add at least one."))
+    if not isinstance(steps, list) or not steps:
         return problems
 
+    # The graph is read leniently (keys and targets trimmed, wrong types taken as missing): the
+    # shape's problems are already said, the graph's are said as well where they can be.
     keys: list[str | None] = []
     seen: set[str] = set()
     for position, raw in enumerate(steps, start=1):
-        if not isinstance(raw, dict):
-            error("not_an_object", _("Step %(n)s is not an object with a key and a text.") % {"n": position})
-            keys.append(None)
-            continue
-        key = _text(raw.get("key"))
-        name = key or f"#{position}"
-        if not key:
-            error("no_key", _("Step %(n)s has no key.") % {"n": position}, name)
-            keys.append(None)
-        elif not KEY_PATTERN.match(key):
-            error(
-                "bad_key",
-                _("The key “%(key)s” may only hold letters, digits, “-” and “_” (50 at most).") % {"key": key},
-                name,
-            )
-            keys.append(key)
-        elif key in seen:
-            error("duplicate_key", _("The key “%(key)s” is used by more than one step.") % {"key": key}, name)
+        key = _text(raw.get("key")) if isinstance(raw, dict) else ""
+        if key and key in seen:
+            error("duplicate_key", _("The key “%(key)s” is used by more than one step.") % {"key": key}, key)
             keys.append(None)
         else:
-            keys.append(key)
+            keys.append(key or None)
         if key:
             seen.add(key)
-        if not _text(raw.get("text")):
-            error("no_text", _("Step “%(step)s” has no text.") % {"step": name}, name)
-        else:
+        if isinstance(raw, dict) and _text(raw.get("text")):
+            name = _name(raw, position)
             for placeholder in sorted({m.group(1) for m in PLACEHOLDER.finditer(raw["text"])} - set(PLACEHOLDERS)):
                 warn(
                     "unknown_placeholder",
@@ -134,8 +293,6 @@ def validate_steps(steps: Any, *, active_dispositions: set[str] | None = None) -
                     % {"step": name, "name": placeholder, "known": ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)},
                     name,
                 )
-        if "answers" in raw and raw["answers"] not in (None, []) and not isinstance(raw["answers"], list):
-            error("bad_answers", _("Step “%(step)s”: the answers must be a list.") % {"step": name}, name)
 
     edges: dict[str, list[str]] = {key: [] for key in keys if key}
     targets: set[str] = set()
@@ -149,14 +306,7 @@ def validate_steps(steps: Any, *, active_dispositions: set[str] | None = None) -
         for number, answer in enumerate(answers, start=1):
             label = _text(answer.get("label")) if isinstance(answer, dict) else ""
             target = _text(answer.get("next")) if isinstance(answer, dict) else ""
-            if not label:
-                error(
-                    "no_label",
-                    _("Step “%(step)s”, answer %(n)s has no label.") % {"step": name, "n": number},
-                    name,
-                    number,
-                )
-            elif label in labels:
+            if label and label in labels:
                 warn(
                     "duplicate_label",
                     _("Step “%(step)s” has two answers labelled “%(label)s”.") % {"step": name, "label": label},
@@ -165,14 +315,8 @@ def validate_steps(steps: Any, *, active_dispositions: set[str] | None = None) -
                 )
             labels.add(label)
             if not target:
-                error(
-                    "no_next",
-                    _("Step “%(step)s”, answer “%(label)s” leads to no step: choose its next step.")
-                    % {"step": name, "label": label or number},
-                    name,
-                    number,
-                )
-            elif target not in edges:
+                continue  # No next step: a problem of the shape.
+            if target not in edges:
                 error(
                     "dangling_answer",
                     _("Step “%(step)s”, answer “%(label)s” leads to “%(next)s”, which is no step of this script.")
@@ -198,8 +342,6 @@ def validate_steps(steps: Any, *, active_dispositions: set[str] | None = None) -
 
     if dispositions_wanted:
         if active_dispositions is None:
-            from interactions.models import Disposition
-
             active_dispositions = set(Disposition.objects.filter(is_active=True).values_list("code", flat=True))
         for name, code in dispositions_wanted:
             if code not in active_dispositions:
@@ -229,7 +371,7 @@ def validate_steps(steps: Any, *, active_dispositions: set[str] | None = None) -
                     % {"step": key, "start": start},
                     key,
                 )
-        structural = {"not_an_object", "no_key", "duplicate_key", "no_next", "dangling_answer"}
+        structural = {"not_an_object", "no_key", "bad_type", "duplicate_key", "no_next", "dangling_answer"}
         if any(problem.code in structural for problem in problems):
             # An answer leading nowhere would make every step before it look trapped: say that first.
             return problems + warnings

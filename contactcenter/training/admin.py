@@ -4,8 +4,8 @@ managers, admins and supervisors (their own team) follow progress.
 - A course's page holds its lessons (ordered), its quiz and its assignments inline; a lesson's page
   its attachments; a quiz's page its questions, each question's page its choices (inlines do not
   nest, so each level links to the next).
-- Writes go through :mod:`contactcenter.training.services` (lesson bodies sanitized, history user
-  set); history can be read, never reverted (``ReadOnlyHistoryAdmin``).
+- Writes go through :mod:`contactcenter.training.services` (a lesson body of which nothing
+  would show refused, history user set); history can be read, never reverted (``ReadOnlyHistoryAdmin``).
 - The course's own screens (``CourseAdmin.get_urls``): progress per team and per agent, the
   before/after view of each agent's KPIs, and the overdue assignments of every course.
 """

@@ -1,8 +1,8 @@
 """Training material (SPEC §3, issue #7): courses of ordered lessons with an optional final quiz,
 assigned to agents, teams or roles, and what each agent has done of them.
 
-- A **course** holds ordered **lessons** (rich text kept as sanitized HTML, attachments, links to
-  knowledge articles) and at most one **quiz** (questions with single or multiple choice, a pass
+- A **course** holds ordered **lessons** (rich text: Markdown or HTML, sanitized when shown;
+  attachments, links to knowledge articles) and at most one **quiz** (questions with single or multiple choice, a pass
   mark in percent).
 - An **assignment** gives a course to exactly one target (an agent, a team or a role) with an
   optional due date.
@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from contactcenter.agents.models import Role, Team
-from contactcenter.training.sanitize import html_to_text, sanitize_html
+from contactcenter.core import richtext
 
 #: Attachments: the formats agents open without surprises, and a size a browser fetches quickly.
 ATTACHMENT_EXTENSIONS = ("pdf", "png", "jpg", "jpeg", "txt", "csv", "docx", "xlsx", "pptx", "odt", "ods", "odp")
@@ -90,10 +90,7 @@ class Lesson(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(
         _("body"),
-        help_text=_(
-            "HTML: paragraphs, headings, lists, emphasis, tables and links. Anything else (scripts, styles, "
-            "images) is removed when saved."
-        ),
+        help_text=richtext.HELP_TEXT,
     )
     articles = models.ManyToManyField(
         "knowledge.Article",
@@ -125,10 +122,9 @@ class Lesson(models.Model):
         return self.title
 
     def clean(self) -> None:
-        # The body is stored sanitized whoever writes it (admin form, service, API): an allow-list
-        # of tags and attributes, see contactcenter/training/sanitize.py.
-        self.body = sanitize_html(self.body)
-        if not html_to_text(self.body):
+        # The body is kept as written (Markdown, HTML allowed) and sanitized each time it is shown
+        # (contactcenter.core.richtext); a body of which nothing would show is refused.
+        if not richtext.markdown_to_text(self.body):
             raise ValidationError({"body": [_("A lesson needs a body.")]})
 
 

@@ -2,8 +2,9 @@
 
 Material (courses, lessons, attachments, quizzes, questions, choices, assignments) is written by
 managers: each service is atomic, validates with ``full_clean()`` and sets ``_history_user`` so
-that the history says who changed what and when. Lesson bodies are sanitized by
-``Lesson.clean`` (run by ``full_clean``), whoever writes them.
+that the history says who changed what and when. Lesson bodies are kept as written (Markdown,
+HTML allowed) and sanitized each time they are shown; ``Lesson.clean`` (run by ``full_clean``)
+refuses one of which nothing would show, whoever writes it.
 
 Agents write their progress through :func:`lesson_complete` and :func:`quiz_submit`, which accept
 only a course assigned to them (directly, through their team or through their role) and record the
@@ -78,9 +79,9 @@ def course_update(*, course: Course, by: AbstractBaseUser | None, **fields: Any)
 
 @transaction.atomic
 def lesson_save(*, lesson: Lesson, by: AbstractBaseUser | None, articles: Iterable[Any] | None = None) -> Lesson:
-    """Create or update ``lesson`` (its fields as set on it), its body sanitized; ``articles``
+    """Create or update ``lesson`` (its fields as set on it); ``articles``
     (knowledge articles), when given, replace its links. One history row by ``by``.
-    ``ValidationError`` naming ``body`` when nothing is left of it once sanitized (``Lesson.clean``)."""
+    ``ValidationError`` naming ``body`` when nothing of it would show (``Lesson.clean``)."""
     _save(lesson, by)
     if articles is not None:
         lesson.articles.set(list(articles))
@@ -97,7 +98,7 @@ def lesson_create(
     order: int | None = None,
     articles: Iterable[Any] = (),
 ) -> Lesson:
-    """A new lesson at the end of ``course`` (or at ``order``), its body sanitized."""
+    """A new lesson at the end of ``course`` (or at ``order``)."""
     if order is None:
         last = course.lessons.order_by("-order").values_list("order", flat=True).first()
         order = (last or 0) + 1

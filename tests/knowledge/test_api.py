@@ -99,12 +99,13 @@ def test_a_manager_sees_drafts_in_the_list_and_the_search(api_client_for, org, a
     assert client.get(detail(articles["draft"].pk)).json()["status"] == "draft"
 
 
-def test_the_detail_has_the_body(api_client_for, org, articles):
+def test_the_detail_has_the_body_as_written_and_rendered(api_client_for, org, articles):
     response = api_client_for(org.agent_b).get(detail(articles["fr"].pk))
 
     assert response.status_code == 200
     body = response.json()
     assert body["body"] == "Un solde créditeur est remboursé par virement."
+    assert body["body_html"] == "<p>Un solde créditeur est remboursé par virement.</p>"
     assert body["title"] == "Remboursement d'un trop-perçu" and body["category"] == "Billing"
     assert "search_vector" not in body and "search_text" not in body
 

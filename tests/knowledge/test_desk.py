@@ -65,13 +65,13 @@ def test_typing_searches_and_each_result_opens_its_article_in_the_panel(org, she
     assert 'hx-target="#knowledge-body"' in html
 
 
-def test_an_article_is_shown_escaped_with_a_way_back_to_the_results(org, shelf):
+def test_an_article_is_shown_rendered_with_a_way_back_to_the_results(org, shelf):
     response = client_for(org.agent_a).get(article_url(shelf["modem"].pk), {"q": "modem"}, **HTMX)
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<h4>Steps</h4>" in html and "<li>Unplug it &lt;b&gt;now&lt;/b&gt;</li>" in html
-    assert "<b>now</b>" not in html
+    # Markdown, its headings under the article's <h3>; the HTML of the allow-list is kept.
+    assert "<h4>Steps</h4>" in html and "<li>Unplug it <b>now</b></li>" in html
     assert 'lang="en"' in html and "autofocus" in html
     back = f"{SEARCH}?q=modem&amp;opened={shelf['modem'].pk}"
     assert f'hx-get="{back}"' in html and "Back to the results" in html

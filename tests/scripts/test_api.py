@@ -89,6 +89,28 @@ def test_publishing_an_invalid_draft_answers_400_naming_each_problem(org, api_cl
     assert not ScriptVersion.objects.exists()
 
 
+def test_a_draft_of_the_wrong_shape_is_kept_but_publishing_it_answers_400_naming_each_problem(org, api_client_for):
+    script = make_script()
+    client = api_client_for(org.manager)
+    draft = [{"key": "start", "text": 3, "answers": [{"label": "Go", "next": "start", "color": "red"}]}]
+
+    patched = client.patch(reverse("script-detail", args=[script.pk]), {"draft": draft}, format="json")
+
+    assert patched.status_code == 200
+    assert [(p["code"], p["step"], p["answer"]) for p in patched.json()["problems"]] == [
+        ("bad_type", "start", None),
+        ("unknown_field", "start", 1),
+    ]
+    published = client.post(reverse("script-version-list", args=[script.pk]))
+    assert published.status_code == 400
+    assert published.json() == {
+        "draft": [
+            "Step “start”: “text” must be a string.",
+            "Step “start”, answer 1: unknown field “color”; an answer holds label and next.",
+        ]
+    }
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -98,6 +120,7 @@ def test_publishing_an_invalid_draft_answers_400_naming_each_problem(org, api_cl
         # PostgreSQL's JSON holds no NUL character: refused before it reaches the database.
         ({"draft": [{"key": "a", "text": "x\x00y"}]}, "draft"),
         ({"draft": [{"k\x00": "a"}]}, "draft"),
+        ({"draft": [{"key": "a", "text": "x", "answers": [{"label": "\x00", "next": "a"}]}]}, "draft"),
         ({"queues": ["Nope"]}, "queues"),
     ],
 )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
-from contactcenter.scripts.graph import validate_steps
+from contactcenter.scripts.graph import STEPS_SCHEMA, validate_steps
 from tests.scripts.factories import steps
 
 ACTIVE = {"resolved", "callback"}
@@ -131,6 +133,91 @@ def test_unknown_placeholders_and_misplaced_dispositions_are_warnings_only():
         ("warning", "unknown_placeholder", "greeting"),
         ("warning", "disposition_not_at_end", "billing"),
     }
+
+
+def test_the_shape_is_a_valid_draft_2020_12_schema_that_the_demo_steps_meet():
+    Draft202012Validator.check_schema(STEPS_SCHEMA)
+    assert Draft202012Validator(STEPS_SCHEMA).is_valid(steps())
+
+
+def test_fields_the_format_does_not_know_are_errors_naming_the_step_and_answer():
+    raw = steps()
+    raw[0]["dispostion"] = "resolved"
+    raw[0]["answers"][1]["nxt"] = "other"
+    raw[0]["answers"][1]["note"] = "?"
+
+    problems = [p for p in validate_steps(raw, active_dispositions=ACTIVE) if p.code == "unknown_field"]
+
+    assert [(p.step, p.answer, p.message) for p in problems] == [
+        (
+            "greeting",
+            None,
+            "Step “greeting”: unknown field “dispostion”; a step holds key, title, text, answers and disposition.",
+        ),
+        (
+            "greeting",
+            2,
+            "Step “greeting”, answer 2: unknown fields “nxt”, “note”; an answer holds label and next.",
+        ),
+    ]
+
+
+def test_wrong_types_are_named_by_field_and_an_answer_must_be_an_object():
+    raw = [
+        {"key": "start", "text": 42, "title": ["x"], "answers": [{"label": 1, "next": "end"}, "end"]},
+        {"key": "end", "text": "Bye", "disposition": 7},
+    ]
+
+    found = [(p.code, p.step, p.answer, p.message) for p in validate_steps(raw, active_dispositions=ACTIVE)]
+
+    assert found == [
+        ("bad_type", "start", None, "Step “start”: “title” must be a string."),
+        ("bad_type", "start", None, "Step “start”: “text” must be a string."),
+        ("bad_type", "start", 1, "Step “start”, answer 1: “label” must be a string."),
+        ("not_an_object", "start", 2, "Step “start”, answer 2 is not an object with a label and a next step."),
+        ("bad_type", "end", None, "Step “end”: “disposition” must be a string."),
+    ]
+
+
+def test_blank_texts_keys_with_spaces_and_long_texts_are_errors():
+    raw = [
+        {"key": "start ", "text": "   ", "answers": [{"label": " ", "next": "end"}]},
+        {"key": "end", "text": "x" * 4001, "title": "t" * 101, "answers": [{"label": "y" * 101, "next": " "}]},
+    ]
+
+    assert codes(raw) == [
+        ("bad_key", "start", None),
+        ("no_text", "start", None),
+        ("no_label", "start", 1),
+        ("too_long", "end", None),
+        ("too_long", "end", None),
+        ("too_long", "end", 1),
+        ("no_next", "end", 1),
+    ]
+    messages = [p.message for p in validate_steps(raw, active_dispositions=ACTIVE)]
+    assert "Step “end”: the text is longer than 4000 characters." in messages
+    assert "Step “end”, answer 1: the label is longer than 100 characters." in messages
+
+
+def test_a_script_holds_200_steps_at_most():
+    raw = [{"key": f"s{n}", "text": "Hi", "answers": [{"label": "Go", "next": f"s{n + 1}"}]} for n in range(200)]
+    raw.append({"key": "s200", "text": "Bye"})
+
+    assert codes(raw) == [("too_many_steps", None, None)]
+
+
+def test_the_messages_are_translated():
+    raw = [{"key": "start", "text": "Hi", "answers": [{"label": "Go", "next": "start", "extra": 1}]}, {"text": 3}]
+
+    with translation.override("fr"):
+        messages = [p.message for p in validate_steps(raw, active_dispositions=ACTIVE)]
+
+    # French typography: a no-break space inside « » and before : and ;
+    assert [message.replace("\u00a0", "~") for message in messages] == [
+        "Étape «~start~», réponse 1~: champ inconnu «~extra~»~; une réponse contient label et next.",
+        "L'étape 2 n'a pas de clé.",
+        "Étape «~#2~»~: «~text~» doit être une chaîne de caractères.",
+    ]
 
 
 json_values = st.recursive(

@@ -1,5 +1,5 @@
-"""Training factories: material is written through the services, as the admin writes it (bodies
-sanitized, history by ``by``)."""
+"""Training factories: material is written through the services, as the admin writes it (history
+by ``by``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Training writes: the model's invariants, the sanitizer, who a course reaches, completing
+"""Training writes: the model's invariants, a lesson's body, who a course reaches, completing
 lessons, scoring quizzes and completing courses."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from contactcenter.core.richtext import render_markdown
 from contactcenter.training.models import Assignment, CourseCompletion, LessonCompletion, QuizAttempt
-from contactcenter.training.sanitize import sanitize_html
 from contactcenter.training.selectors import courses_assigned_to
 from contactcenter.training.services import (
     NotAssigned,
@@ -85,29 +85,16 @@ def test_a_single_choice_question_needs_exactly_one_correct_choice(org):
     assert "exactly one correct" in str(error.value)
 
 
-# --- Sanitizer ----------------------------------------------------------------------------------
+# --- A lesson's body (rendering and sanitizing: tests/test_richtext.py) --------------------------
 
 
-def test_the_sanitizer_strips_scripts_event_handlers_and_javascript_urls():
-    dirty = (
-        '<h2 onclick="steal()">Title</h2><script>alert(1)</script><p style="color:red">Text '
-        '<a href="javascript:alert(1)">bad</a> <a href="https://example.org" target="_blank">good</a></p>'
-        '<img src="x" onerror="alert(1)"><iframe src="https://evil"></iframe><style>p{}</style>'
-    )
-    clean = sanitize_html(dirty)
-    assert clean == (
-        '<h2>Title</h2><p>Text <a rel="noopener noreferrer">bad</a> '
-        '<a href="https://example.org" rel="noopener noreferrer">good</a></p>'
-    )
-
-
-def test_a_lesson_body_is_sanitized_when_saved_and_must_not_be_empty(org):
+def test_a_lesson_body_is_kept_as_written_shown_sanitized_and_must_not_be_empty(org):
     course = make_course(lessons=0, quiz=False)
-    lesson = lesson_create(
-        course=course, title="L", body='<p onmouseover="x()">Hello <b>agent</b><script>x()</script></p>', by=org.manager
-    )
+    written = '<p onmouseover="x()">Hello <b>agent</b><script>x()</script></p>'
+    lesson = lesson_create(course=course, title="L", body=written, by=org.manager)
     lesson.refresh_from_db()
-    assert lesson.body == "<p>Hello <b>agent</b></p>"
+    assert lesson.body == written
+    assert render_markdown(lesson.body) == "<p>Hello <b>agent</b></p>"
     assert lesson.order == 1
     assert lesson.history.get().history_user == org.manager
     with pytest.raises(ValidationError) as error:

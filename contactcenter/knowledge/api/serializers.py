@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from contactcenter.core.richtext import render_markdown
 from contactcenter.knowledge.models import Article
 from contactcenter.knowledge.selectors import MAX_SEARCH_LENGTH
 
@@ -38,12 +39,20 @@ class ArticleListSerializer(serializers.ModelSerializer):
 
 
 class ArticleSerializer(ArticleListSerializer):
-    """An article with its body: plain text, paragraphs separated by blank lines."""
+    """An article with its body: as written (Markdown) and as shown (sanitized HTML)."""
+
+    body = serializers.CharField(read_only=True, help_text=_("The body as written: Markdown, HTML allowed."))
+    body_html = serializers.SerializerMethodField(
+        help_text=_("The body rendered from Markdown and sanitized: HTML safe to show as it is.")
+    )
 
     class Meta:
         model = Article
-        fields = [*LIST_FIELDS, "body", "created_at"]
+        fields = [*LIST_FIELDS, "body", "body_html", "created_at"]
         read_only_fields = fields
+
+    def get_body_html(self, obj: Article) -> str:
+        return render_markdown(obj.body)
 
 
 class ArticleListParamsSerializer(serializers.Serializer):

@@ -14,11 +14,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contactcenter.agents.models import Queue
-from contactcenter.scripts.graph import validate_steps
+from contactcenter.scripts.graph import MAX_STEPS, validate_steps
 from contactcenter.scripts.models import Script, ScriptVersion
-
-#: A draft holds at most this many steps through the API.
-MAX_STEPS = 200
 
 
 class StepProblemSerializer(serializers.Serializer):

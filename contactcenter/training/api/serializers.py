@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from contactcenter.core.richtext import render_markdown
 from contactcenter.training.models import Choice, Course, Lesson, LessonAttachment, Question, QuestionKind, Quiz
 
 
@@ -87,7 +88,9 @@ class LinkedArticleSerializer(serializers.Serializer):
 
 
 class LessonSerializer(serializers.ModelSerializer):
-    body = serializers.CharField(read_only=True, help_text=_("Sanitized HTML."))
+    body = serializers.SerializerMethodField(
+        help_text=_("The lesson rendered from its Markdown (HTML allowed) and sanitized: HTML safe to show as it is.")
+    )
     attachments = AttachmentSerializer(many=True, read_only=True)
     articles = LinkedArticleSerializer(many=True, read_only=True)
     done = serializers.SerializerMethodField()
@@ -96,6 +99,9 @@ class LessonSerializer(serializers.ModelSerializer):
         model = Lesson
         fields = ["id", "order", "title", "body", "attachments", "articles", "done"]
         read_only_fields = fields
+
+    def get_body(self, obj: Lesson) -> str:
+        return render_markdown(obj.body)
 
     def get_done(self, obj: Lesson) -> bool:
         return obj.pk in self.context.get("done", set())

@@ -62,7 +62,7 @@ def _id(raw: str) -> int:
         responses={200: AssignedCourseSerializer(many=True), **_errors(401, 403)},
     ),
     retrieve=extend_schema(
-        summary="A course: its lessons (sanitized HTML) and its quiz without the answers",
+        summary="A course: its lessons (rendered, sanitized HTML) and its quiz without the answers",
         tags=TAGS,
         responses={200: CourseDetailSerializer, **_errors(401, 403, 404)},
     ),
