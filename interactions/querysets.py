@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from contactcenter.agents.models import Queue
-from contactcenter.core.roles import AGENT, MANAGERS_UP, SUPERVISOR, team_id_of, role_of
+from contactcenter.core.roles import AGENT, MANAGERS_UP, SUPERVISOR, role_of, team_id_of
 
 #: Tickets whose SLA clocks run: a pending ticket waits on the customer, its clocks are paused.
 SLA_RUNNING_STATUSES = ("new", "open")

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from contactcenter.core.access import can
-from contactcenter.core.roles import AGENT, MANAGERS_UP, SUPERVISOR, team_id_of, role_of
+from contactcenter.core.roles import AGENT, MANAGERS_UP, SUPERVISOR, role_of, team_id_of
 
 
 class TeamQuerySet(models.QuerySet):
