@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "customers",
     "interactions",
     "kpis",
+    "contactcenter.demo",
 ]
 
 MIDDLEWARE = [

@@ -45,9 +45,9 @@ from tqdm import tqdm
 from contactcenter.agents.models import BreakReason, PresenceInterval, Queue, Role, Skill, Status, Team
 from contactcenter.agents.services import agent_create, queue_create, team_create
 from contactcenter.choices import Channel, Direction
-from contactcenter.knowledge.demo import load_knowledge_demo
+from contactcenter.demo.content.knowledge import load_knowledge_demo
+from contactcenter.demo.content.training import load_training_demo
 from contactcenter.scripts.models import Script, ScriptVersion
-from contactcenter.training.demo import load_training_demo
 from customers.models import ContactPoint, Customer
 from interactions.models import Disposition, Interaction, Priority, Ticket, TicketCategory, TicketComment, TicketStatus
 from interactions.services import TICKET_REFERENCE_PREFIX, next_reference, ticket_sla_due
