@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Status, Team
 from contactcenter.core.roles import role_of
-from contactcenter.demo import DEMO_PASSWORD, STAFF
+from contactcenter.demo.simulator.center import DEMO_PASSWORD, STAFF
 from contactcenter.scripts.models import ScriptVersion
 from customers.models import ContactPoint, Customer
 from interactions.models import Interaction, Ticket, TicketComment

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "customers",
     "interactions",
     "kpis",
+    "contactcenter.demo",
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from contactcenter.knowledge.demo import ARTICLES, load_knowledge_demo
+from contactcenter.demo.content.knowledge import ARTICLES, load_knowledge_demo
 from contactcenter.knowledge.models import Article, ArticleCategory
 from contactcenter.knowledge.selectors import article_search
 

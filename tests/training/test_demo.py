@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contactcenter.knowledge.demo import load_knowledge_demo
-from contactcenter.training.demo import COURSE_TITLE, load_training_demo
+from contactcenter.demo.content.knowledge import load_knowledge_demo
+from contactcenter.demo.content.training import COURSE_TITLE, load_training_demo
 from contactcenter.training.models import Course, CourseCompletion, QuizAttempt
 from contactcenter.training.selectors import assigned_courses, team_progress
 from tests.agents.factories import AgentProfileFactory, TeamFactory

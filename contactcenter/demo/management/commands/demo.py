@@ -1,7 +1,7 @@
 """``manage.py demo``: fill the database with a demo contact center.
 
-A thin adapter (STYLE principle 3): options in, :func:`contactcenter.demo.load_demo`, a report
-out. What is generated, and how, is documented in :mod:`contactcenter.demo`.
+A thin adapter (STYLE principle 3): options in, :func:`contactcenter.demo.loader.load_demo`, a report
+out. What is generated, and how, is documented in :mod:`contactcenter.demo` and its modules.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contactcenter.demo import DEMO_PASSWORD, DemoError, DemoResult, count_labels, load_demo
+from contactcenter.demo.errors import DemoError
+from contactcenter.demo.loader import load_demo
+from contactcenter.demo.result import DemoResult, count_labels
+from contactcenter.demo.simulator.center import DEMO_PASSWORD
 
 
 def _moment(value: str) -> datetime:
