@@ -6,7 +6,7 @@ A report is a class registered with :func:`register`: a ``name`` (its URL), a ``
 The pages are served by :mod:`kpis.admin_views` under ``/admin/reports/``.
 
 Figures come from the KPI engine (:func:`kpis.selectors.kpi_rows` with the user's
-:func:`~kpis.selectors.scope_for`: managers and admins everything, a supervisor their team) and
+:func:`~kpis.definitions.scope_for`: managers and admins everything, a supervisor their team) and
 from the staffing forecast (:func:`kpis.forecast.queue_forecast`); nothing is computed here.
 """
 
@@ -31,9 +31,10 @@ from contactcenter.core import access
 from contactcenter.core.choices import Channel
 from contactcenter.core.roles import SUPERVISORS_UP, role_of
 from kpis.charts import bar_chart, line_chart
+from kpis.definitions import MAX_PERIOD_DAYS, KpiFilters, scope_for
 from kpis.drilldown import KPI_FIGURES
 from kpis.forecast import Forecast, ForecastError, queue_forecast
-from kpis.selectors import MAX_PERIOD_DAYS, KpiFilters, KpiRow, kpi_rows, scope_for
+from kpis.selectors import KpiRow, kpi_rows
 
 _registry: dict[str, type[Report]] = {}
 

@@ -7,9 +7,9 @@ often that disposition was the one logged. Each version sits beside the previous
 Why not ``kpis.selectors.kpi_rows``: a report there is a period of days, and a version is
 compared over its whole life. The figures are computed here with the same SQL building blocks,
 so that one KPI is still computed one way: ``interactions.durations`` (handled, handle time) and
-``kpis.selectors.repeat_contacts`` (a repeat contact within ``FCR_WINDOW_DAYS``), grouped by
+``kpis.definitions.repeat_contacts`` (a repeat contact within ``FCR_WINDOW_DAYS``), grouped by
 version in three aggregate queries whatever the number of interactions and versions. Who sees
-what follows the KPI scope (:func:`kpis.selectors.scope_for`): managers and admins every
+what follows the KPI scope (:func:`kpis.definitions.scope_for`): managers and admins every
 interaction, a supervisor their team's.
 
 The desktop records the version, not the end step the agent reached: "how often the suggestion
@@ -30,8 +30,8 @@ from contactcenter.core.choices import Direction
 from contactcenter.scripts.models import Script, ScriptVersion
 from interactions import durations
 from interactions.models import Disposition, Interaction
+from kpis.definitions import KpiScope, repeat_contacts, scope_for
 from kpis.models import SurveyKind, SurveyResponse
-from kpis.selectors import KpiScope, repeat_contacts, scope_for
 
 
 @dataclass
@@ -79,7 +79,7 @@ def version_figures(
 ) -> list[VersionFigures]:
     """Every published version of ``script``, newest first, with its figures and ``previous`` (the
     figures of the version numbered just before, or ``None``). Interactions are those ``user`` may
-    count (:func:`kpis.selectors.scope_for`; ``scope`` given instead wins). Five queries at most."""
+    count (:func:`kpis.definitions.scope_for`; ``scope`` given instead wins). Five queries at most."""
     scope = scope or (scope_for(user) if user is not None else KpiScope(everything=True))
     versions = list(ScriptVersion.objects.filter(script=script).select_related("script").order_by("-number"))
     if not versions:

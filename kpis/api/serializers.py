@@ -13,8 +13,8 @@ from rest_framework import serializers
 from contactcenter.core.choices import Channel
 from interactions.api.serializers import AwareDateTimeField
 from interactions.models import Interaction
+from kpis.definitions import GROUPS, MAX_PERIOD_DAYS
 from kpis.models import SurveyKind, SurveyResponse
-from kpis.selectors import GROUPS, MAX_PERIOD_DAYS
 
 
 class SurveyResponseSerializer(serializers.ModelSerializer):

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from interactions.models import Interaction
 from kpis import rollups
+from kpis.definitions import GROUPS, KpiFilters, KpiScope, period_bounds
 from kpis.models import KpiDailyCount, KpiDay, SurveyResponse
-from kpis.selectors import GROUPS, KpiFilters, KpiRow, KpiScope, kpi_report, kpi_rows, period_bounds
+from kpis.selectors import KpiRow, kpi_report, kpi_rows
 from tests.customers.factories import CustomerFactory
 from tests.kpis.factories import SurveyResponseFactory
 from tests.kpis.kpi_data import at, contact, presence

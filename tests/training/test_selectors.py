@@ -17,7 +17,8 @@ from contactcenter.training.selectors import (
     team_progress,
 )
 from contactcenter.training.services import lesson_complete, quiz_submit
-from kpis.selectors import KpiScope, kpi_rows
+from kpis.definitions import KpiScope
+from kpis.selectors import kpi_rows
 from tests.agents.factories import AgentProfileFactory
 from tests.interactions.factories import InteractionFactory
 from tests.kpis.factories import SurveyResponseFactory
