@@ -49,9 +49,18 @@ from contactcenter.knowledge.demo import load_knowledge_demo
 from contactcenter.scripts.models import Script, ScriptVersion
 from contactcenter.training.demo import load_training_demo
 from customers.models import ContactPoint, Customer
-from interactions.models import Disposition, Interaction, Priority, Ticket, TicketCategory, TicketComment, TicketStatus
+from interactions.models import (
+    Disposition,
+    Interaction,
+    Priority,
+    SurveyKind,
+    SurveyResponse,
+    Ticket,
+    TicketCategory,
+    TicketComment,
+    TicketStatus,
+)
 from interactions.services import TICKET_REFERENCE_PREFIX, next_reference, ticket_sla_due
-from kpis.models import SurveyKind, SurveyResponse
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

@@ -28,8 +28,7 @@ from contactcenter.core import access
 from contactcenter.core.choices import Direction
 from contactcenter.core.roles import SUPERVISOR, role_of
 from interactions import durations
-from interactions.models import Interaction
-from kpis.models import SurveyKind
+from interactions.models import Interaction, SurveyKind
 
 #: The groupings of SPEC §4, in the order the API lists them.
 GROUPS = ("agent", "team", "queue", "channel", "day", "week", "month")

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import PresenceInterval
 from interactions import durations
-from interactions.models import Interaction
+from interactions.models import Interaction, SurveyResponse
 from kpis.definitions import (
     OCCUPIED_STATUSES,
     SENTIMENT_NEUTRAL_BAND,
@@ -49,7 +49,7 @@ from kpis.definitions import (
     survey_aggregates,
     volume_aggregates,
 )
-from kpis.models import KpiDailyCount, KpiDailyPresence, KpiDay, SurveyResponse
+from kpis.models import KpiDailyCount, KpiDailyPresence, KpiDay
 
 #: The columns of :class:`KpiDailyCount` summed from the volume and survey aggregates, and from FCR.
 COUNT_COLUMNS = (*volume_aggregates(), *survey_aggregates())

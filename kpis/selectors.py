@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from contactcenter.agents.models import PresenceInterval
 from interactions import durations
-from interactions.models import Interaction
+from interactions.models import Interaction, SurveyResponse
 from kpis import rollups
 from kpis.definitions import (
     GROUPS,
@@ -63,7 +63,6 @@ from kpis.definitions import (
     time_buckets,
     volume_aggregates,
 )
-from kpis.models import SurveyResponse
 
 
 @dataclass

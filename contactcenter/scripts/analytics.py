@@ -29,9 +29,8 @@ from django.db.models import Count, Exists, Q, Sum
 from contactcenter.core.choices import Direction
 from contactcenter.scripts.models import Script, ScriptVersion
 from interactions import durations
-from interactions.models import Disposition, Interaction
+from interactions.models import Disposition, Interaction, SurveyKind, SurveyResponse
 from kpis.definitions import KpiScope, repeat_contacts, scope_for
-from kpis.models import SurveyKind, SurveyResponse
 
 
 @dataclass

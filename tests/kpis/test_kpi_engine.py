@@ -22,7 +22,7 @@ from kpis.definitions import GROUPS, KpiFilters, KpiScope, period_bounds, scope_
 from kpis.selectors import kpi_report, kpi_rows
 from tests.agents.factories import QueueFactory
 from tests.customers.factories import CustomerFactory
-from tests.kpis.factories import SurveyResponseFactory
+from tests.interactions.factories import SurveyResponseFactory
 from tests.kpis.kpi_data import END, START, at, contact, presence
 
 pytestmark = pytest.mark.django_db

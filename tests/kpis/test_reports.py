@@ -20,7 +20,7 @@ from kpis.exports import escape_cell
 from kpis.selectors import kpi_rows
 from tests.agents.factories import QueueFactory
 from tests.customers.factories import CustomerFactory
-from tests.kpis.factories import SurveyResponseFactory
+from tests.interactions.factories import SurveyResponseFactory
 from tests.kpis.kpi_data import END, START, at, contact
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,7 @@ from contactcenter.scripts.analytics import version_figures
 from contactcenter.scripts.services import script_publish, script_update_draft
 from interactions.models import Disposition
 from tests.customers.factories import CustomerFactory
-from tests.interactions.factories import T0, InteractionFactory
-from tests.kpis.factories import SurveyResponseFactory
+from tests.interactions.factories import T0, InteractionFactory, SurveyResponseFactory
 from tests.scripts.factories import make_script, steps
 
 pytestmark = pytest.mark.django_db

@@ -20,8 +20,7 @@ from contactcenter.training.services import lesson_complete, quiz_submit
 from kpis.definitions import KpiScope
 from kpis.selectors import kpi_rows
 from tests.agents.factories import AgentProfileFactory
-from tests.interactions.factories import InteractionFactory
-from tests.kpis.factories import SurveyResponseFactory
+from tests.interactions.factories import InteractionFactory, SurveyResponseFactory
 from tests.training.factories import all_right, assign, lessons_of, make_course, quiz_ids
 
 pytestmark = pytest.mark.django_db
