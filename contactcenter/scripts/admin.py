@@ -65,7 +65,7 @@ def _admin_url(name: str, *args: Any) -> str:
     return reverse(f"admin:scripts_script_{name}", args=args)
 
 
-def analytics_url(script_id: int) -> str:
+def analytics_url(script_id: int | str) -> str:
     """The "Script analytics" report of one script (a page of the back office's reports)."""
     return f"{reverse('admin:kpis-report', args=['script-versions'])}?{urlencode({'script': script_id})}"
 
