@@ -197,7 +197,8 @@ def run(args: argparse.Namespace, name: str) -> None:
 
     from contactcenter.agents.models import AgentProfile, Queue, Team
     from kpis import rollups
-    from kpis.selectors import KpiScope, kpi_rows, period_bounds
+    from kpis.definitions import KpiScope, period_bounds
+    from kpis.selectors import kpi_rows
 
     call_command("migrate", verbosity=0)
     if settings_time_zone() != "Europe/Paris":

@@ -29,8 +29,7 @@ from django.utils.translation import gettext as _
 from contactcenter.core.search import clean_search_term
 from customers.models import ContactPoint, Customer, ErasureRecord
 from customers.phones import caller_number, normalize_phone, try_normalize_phone
-from interactions.models import OPEN_TICKET_STATUSES, CtiCall, Interaction, Ticket, TicketComment
-from kpis.models import SurveyResponse
+from interactions.models import OPEN_TICKET_STATUSES, CtiCall, Interaction, SurveyResponse, Ticket, TicketComment
 
 #: A search term longer than this is refused (400 naming ``search``): nobody types it, and every
 #: word of a term costs a subquery.

@@ -21,8 +21,7 @@ from simple_history.utils import bulk_update_with_history
 from contactcenter.core.models import IdempotencyKey
 from customers.models import ContactPoint, Customer, ErasureRecord, normalize_contact_value
 from interactions.cti import cti_call_erase_numbers
-from interactions.models import Interaction, Ticket, TicketComment
-from kpis.models import SurveyResponse
+from interactions.models import Interaction, SurveyResponse, Ticket, TicketComment
 
 
 def _normalized(kind: str, values: Iterable[str], field: str) -> list[str]:

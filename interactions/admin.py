@@ -1,4 +1,5 @@
-"""Back-office screens for interactions, tickets and their configuration (SLA, hours, lists).
+"""Back-office screens for interactions, their survey responses, tickets and their configuration (SLA,
+hours, lists).
 
 Tickets and their comments are written through :mod:`interactions.services`, exactly as the API
 writes them: the reference, SLA due times, version and first response come from there.
@@ -34,13 +35,13 @@ from interactions.models import (
     Holiday,
     Interaction,
     SlaPolicy,
+    SurveyResponse,
     Ticket,
     TicketCategory,
     TicketComment,
 )
 from interactions.querysets import overdue_q
 from interactions.services import ticket_comment_add, ticket_save_changes, ticket_save_new
-from kpis.models import SurveyResponse
 
 
 def _seconds(value: float | None) -> str | int:
@@ -182,6 +183,40 @@ class InteractionAdmin(ReadOnlyHistoryAdmin):
     @admin.display(description=_("abandoned"), boolean=True)
     def abandoned_display(self, obj: Interaction) -> bool | None:
         return obj.abandoned if obj.offered_at else None
+
+
+# --- Survey responses ------------------------------------------------------------------------
+
+
+@admin.register(SurveyResponse)
+class SurveyResponseAdmin(admin.ModelAdmin):
+    list_display = ("kind", "score", "interaction", "agent", "queue", "customer", "created_at")
+    list_select_related = ("interaction", "interaction__agent", "interaction__queue", "interaction__customer")
+    list_filter = ("kind", "score", ("created_at", admin.DateFieldListFilter), "interaction__queue")
+    search_fields = ("comment", "interaction__external_id", "interaction__customer__last_name")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
+    list_per_page = 50
+    show_full_result_count = False
+    autocomplete_fields = ("interaction",)
+    fields = ("interaction", "kind", "score", "comment", "created_at")
+    readonly_fields = ("created_at",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # A survey is seen by whoever sees its interaction (the API's access policy).
+        return visible(super().get_queryset(request), Interaction.objects.visible_to(request.user), "interaction")
+
+    @admin.display(description=_("agent"), ordering="interaction__agent__username")
+    def agent(self, obj: SurveyResponse) -> object:
+        return obj.interaction.agent or "—"
+
+    @admin.display(description=_("queue"), ordering="interaction__queue__name")
+    def queue(self, obj: SurveyResponse) -> object:
+        return obj.interaction.queue or "—"
+
+    @admin.display(description=_("customer"))
+    def customer(self, obj: SurveyResponse) -> object:
+        return obj.interaction.customer or "—"
 
 
 # --- Tickets --------------------------------------------------------------------------------

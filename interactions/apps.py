@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class InteractionsConfig(AppConfig):
-    """Interactions on every channel, tickets with their SLA, and CTI intake."""
+    """Interactions on every channel with their survey responses, tickets with their SLA, and CTI intake."""
 
     name = "interactions"
     verbose_name = _("Interactions and tickets")

@@ -51,8 +51,8 @@ from interactions.models import (
     TicketStatus,
 )
 from interactions.selectors import ESCALATED_STATUSES, ticket_escalation_candidates
+from interactions.sentiment import sentiment_settle
 from interactions.sla import NoBusinessHours, add_business_time, business_minutes_between
-from kpis.sentiment import sentiment_settle  # it imports nothing from interactions: no cycle
 
 TICKET_REFERENCE_PREFIX = "T-"
 
@@ -524,7 +524,7 @@ def interaction_create(*, by: AbstractBaseUser | None = None, **fields: Any) -> 
     An outbound interaction linked to a ticket is the ticket's first response when it is the
     earliest one. A disposition that resolves the contact marks it resolved. Without a
     ``sentiment`` the notes are scored by the sentiment analyser
-    (:func:`kpis.sentiment.sentiment_settle`). Raises ``ValidationError`` with the model's messages.
+    (:func:`interactions.sentiment.sentiment_settle`). Raises ``ValidationError`` with the model's messages.
     """
     interaction = Interaction(**fields)
     _resolved_by_disposition(interaction)
@@ -572,7 +572,7 @@ def interaction_update(*, interaction: Interaction, by: AbstractBaseUser | None 
     messages, nothing saved); an outbound interaction newly linked to a ticket may be its first
     response. A new ``sentiment`` number is kept for good; new notes are scored again unless a
     score was supplied; ``sentiment=None`` hands the score back to the analyser
-    (:func:`kpis.sentiment.sentiment_settle`). Announced on the wallboard (``interaction_logged``).
+    (:func:`interactions.sentiment.sentiment_settle`). Announced on the wallboard (``interaction_logged``).
     Returns a fresh instance.
     """
     unknown = set(changes) - INTERACTION_EDITABLE_FIELDS

@@ -20,10 +20,10 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 
+from kpis.definitions import GROUPS, KpiFilters, scope_for
 from kpis.drilldown import FIGURES, drilldown_interactions
 from kpis.exports import csv_response, xlsx_response
 from kpis.reports import PerformanceForm, Report, get_report, reports_for
-from kpis.selectors import GROUPS, KpiFilters, scope_for
 
 DRILLDOWN_PAGE_SIZE = 100
 

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class KpisConfig(AppConfig):
-    """Surveys, KPI computation, performance reports and the staffing forecast."""
+    """KPI computation and its daily rollup, the admin reports and the staffing forecast."""
 
     name = "kpis"
-    verbose_name = _("Surveys and KPIs")
+    verbose_name = _("KPIs and reports")

@@ -22,9 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from contactcenter.core.choices import Direction
 from interactions import durations
-from interactions.models import Interaction
-from kpis.models import SurveyKind, SurveyResponse
-from kpis.selectors import GROUPS, TIME_GROUPS, KpiFilters, KpiScope, local_midnight, repeat_contacts
+from interactions.models import Interaction, SurveyKind, SurveyResponse
+from kpis.definitions import GROUPS, TIME_GROUPS, KpiFilters, KpiScope, local_midnight, repeat_contacts
 
 
 def _handled_ended() -> Q:

@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from contactcenter.agents.models import Queue
 from interactions import durations
 from interactions.models import Interaction
-from kpis.selectors import local_midnight
+from kpis.definitions import local_midnight
 from kpis.staffing import MAX_ERLANGS, required_agents
 
 #: The length of a forecast interval.

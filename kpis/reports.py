@@ -3,11 +3,21 @@
 A report is a class registered with :func:`register`: a ``name`` (its URL), a ``title``,
 :meth:`Report.is_available_to` (who may open it), :meth:`Report.context` (its HTML page) and
 :meth:`Report.headers`/:meth:`Report.rows` (its CSV and XLSX export, see :mod:`kpis.exports`).
-The pages are served by :mod:`kpis.admin_views` under ``/admin/reports/``.
+The pages are served by :mod:`kpis.admin_views` under ``/admin/reports/<name>/``; a report's
+parameters come from the query string, read by a form that names what is wrong.
 
-Figures come from the KPI engine (:func:`kpis.selectors.kpi_rows` with the user's
-:func:`~kpis.selectors.scope_for`: managers and admins everything, a supervisor their team) and
-from the staffing forecast (:func:`kpis.forecast.queue_forecast`); nothing is computed here.
+Every analytic built on the KPI engine is a report here, so the other apps link to it (by URL
+name) and never import the figures:
+
+- ``performance``: every KPI of a period beside its goal (:func:`kpis.selectors.kpi_rows`);
+- ``staffing``: the staffing forecast of a queue (:func:`kpis.forecast.queue_forecast`);
+- ``script-versions`` (``?script=<id>``): each published version of a script beside the previous
+  one (:func:`kpis.script_versions.version_figures`), linked from the script's admin pages;
+- ``training-before-after`` (``?course=<id>``): each agent's KPIs before and after completing a
+  course (:func:`kpis.before_after.before_after`), linked from the course's admin pages.
+
+Figures are counted within the user's :func:`~kpis.definitions.scope_for` (managers and admins
+everything, a supervisor their team); nothing is computed here.
 """
 
 from __future__ import annotations
@@ -30,10 +40,16 @@ from contactcenter.agents.models import AgentProfile, Queue, Team
 from contactcenter.core import access
 from contactcenter.core.choices import Channel
 from contactcenter.core.roles import SUPERVISORS_UP, role_of
+from contactcenter.scripts.models import Script
+from contactcenter.training.models import Course
+from contactcenter.training.selectors import courses_followed_by
+from kpis.before_after import BEFORE_AFTER_DAYS, BeforeAfter, before_after
 from kpis.charts import bar_chart, line_chart
+from kpis.definitions import MAX_PERIOD_DAYS, KpiFilters, scope_for
 from kpis.drilldown import KPI_FIGURES
 from kpis.forecast import Forecast, ForecastError, queue_forecast
-from kpis.selectors import MAX_PERIOD_DAYS, KpiFilters, KpiRow, kpi_rows, scope_for
+from kpis.script_versions import VersionFigures, version_figures
+from kpis.selectors import KpiRow, kpi_rows
 
 _registry: dict[str, type[Report]] = {}
 
@@ -580,3 +596,175 @@ class StaffingReport(Report):
         if self.forecast is None:
             return "staffing"
         return f"staffing-{self.forecast.queue.pk}-{self.forecast.day:%Y%m%d}"
+
+
+# --- Script analytics ------------------------------------------------------------------------------
+
+
+class ScriptVersionsForm(forms.Form):
+    script = forms.ModelChoiceField(
+        label=gettext_lazy("Script"),
+        queryset=Script.objects.none(),
+        empty_label=gettext_lazy("Choose a script"),
+        error_messages={
+            "required": gettext_lazy("Choose a script."),
+            "invalid_choice": gettext_lazy("No script you may read has the id “%(value)s”."),
+        },
+    )
+
+    def __init__(self, *args: Any, user: AbstractBaseUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["script"].queryset = Script.objects.visible_to(user).order_by("name", "pk")
+
+
+@register
+class ScriptVersionsReport(Report):
+    """``?script=<id>``: every published version of the script, newest first, beside the previous
+    one (the script's admin pages link here)."""
+
+    name = "script-versions"
+    title = gettext_lazy("Script analytics")
+    description = gettext_lazy(
+        "Per published version of a script: interactions, AHT, FCR, CSAT and the dispositions logged, "
+        "beside the previous version."
+    )
+    template_name = "admin/kpis/reports/script_versions.html"
+
+    @classmethod
+    def is_available_to(cls, user: AbstractBaseUser) -> bool:
+        """Supervisors and up, who read scripts in the back office; figures within their KPI scope."""
+        return _supervisors_up(user) and access.can(user, "kpi.read") and access.can(user, "script.read")
+
+    def __init__(self, request: HttpRequest) -> None:
+        super().__init__(request)
+        self.form = ScriptVersionsForm(request.GET or None, user=self.user)
+        self.script: Script | None = self.form.cleaned_data["script"] if self.form.is_valid() else None
+        self._figures: list[VersionFigures] | None = None
+
+    def figures(self) -> list[VersionFigures]:
+        if self._figures is None:
+            self._figures = version_figures(script=self.script, user=self.user) if self.script else []
+        return self._figures
+
+    def context(self) -> dict[str, Any]:
+        context: dict[str, Any] = {"form": self.form, "script": self.script}
+        if self.script is not None:
+            context["title"] = _("Analytics of %(script)s") % {"script": self.script}
+            context["figures"] = self.figures()
+        return context
+
+    def headers(self) -> list[str]:
+        return [
+            _("Version"),
+            _("Published"),
+            _("Interactions"),
+            _("Handled"),
+            _("AHT (s)"),
+            _("FCR"),
+            _("FCR contacts"),
+            _("CSAT"),
+            _("CSAT responses"),
+        ]
+
+    def rows(self) -> list[list[Any]]:
+        return [
+            [
+                row.version.number,
+                timezone.localtime(row.version.published_at),
+                row.interactions,
+                row.handled,
+                row.aht,
+                row.fcr,
+                row.fcr_contacts,
+                row.csat,
+                row.csat_responses,
+            ]
+            for row in self.figures()
+        ]
+
+    def filename(self) -> str:
+        return f"script-{self.script.pk}-versions" if self.script else "script-versions"
+
+
+# --- Training before/after -------------------------------------------------------------------------
+
+
+class BeforeAfterForm(forms.Form):
+    course = forms.ModelChoiceField(
+        label=gettext_lazy("Course"),
+        queryset=Course.objects.none(),
+        empty_label=gettext_lazy("Choose a course"),
+        error_messages={
+            "required": gettext_lazy("Choose a course."),
+            "invalid_choice": gettext_lazy("No course you may follow has the id “%(value)s”."),
+        },
+    )
+
+    def __init__(self, *args: Any, user: AbstractBaseUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = courses_followed_by(user)
+
+
+@register
+class BeforeAfterReport(Report):
+    """``?course=<id>``: each agent the user may follow who completed the course, with their KPIs
+    over the days before and after (the course's admin pages link here)."""
+
+    name = "training-before-after"
+    title = gettext_lazy("Training before/after")
+    description = gettext_lazy(
+        "Each agent's AHT, FCR and CSAT over the 30 days before and the 30 days after completing a course."
+    )
+    template_name = "admin/kpis/reports/before_after.html"
+
+    @classmethod
+    def is_available_to(cls, user: AbstractBaseUser) -> bool:
+        """Who follows training (supervisors their team, managers and admins everyone)."""
+        return access.can(user, "training.progress") and access.can(user, "kpi.read")
+
+    def __init__(self, request: HttpRequest) -> None:
+        super().__init__(request)
+        self.form = BeforeAfterForm(request.GET or None, user=self.user)
+        self.course: Course | None = self.form.cleaned_data["course"] if self.form.is_valid() else None
+        self._rows: list[BeforeAfter] | None = None
+
+    def agent_rows(self) -> list[BeforeAfter]:
+        if self._rows is None:
+            self._rows = before_after(course=self.course, user=self.user) if self.course else []
+        return self._rows
+
+    def context(self) -> dict[str, Any]:
+        context: dict[str, Any] = {"form": self.form, "course": self.course, "days": BEFORE_AFTER_DAYS}
+        if self.course is not None:
+            context["title"] = _("Before/after: %(course)s") % {"course": self.course}
+            context["rows"] = self.agent_rows()
+        return context
+
+    def headers(self) -> list[str]:
+        headers = [_("Agent"), _("Team"), _("Completed")]
+        for label in (_("AHT (s)"), _("FCR"), _("CSAT")):
+            headers += [
+                _("%(kpi)s before") % {"kpi": label},
+                _("%(kpi)s after") % {"kpi": label},
+                _("%(kpi)s change") % {"kpi": label},
+            ]
+        return [*headers, _("Handled before"), _("Handled after"), _("After period over")]
+
+    def rows(self) -> list[list[Any]]:
+        rows = []
+        for row in self.agent_rows():
+            user = row.profile.user
+            cells: list[Any] = [
+                user.get_username(),
+                row.profile.team.name if row.profile.team else "",
+                timezone.localtime(row.completed_at),
+            ]
+            for name in ("aht", "fcr", "csat"):
+                cells += [row.before[name], row.after[name], row.delta(name)]
+            rows.append(
+                [*cells, row.before["handled"], row.after["handled"], _("yes") if row.after_complete else _("no")]
+            )
+        return rows
+
+    def filename(self) -> str:
+        return f"course-{self.course.pk}-before-after" if self.course else "training-before-after"

@@ -1,10 +1,11 @@
 """Pre-aggregated KPI counts (STYLE §8, docs/kpis.md "Rollups"): fill them, and read them.
 
 :class:`~kpis.models.KpiDailyCount` holds, per local day × agent × queue × channel, the additive
-sums behind every interaction KPI (the very aggregates of :mod:`kpis.selectors`, run over one day
-at a time); :class:`~kpis.models.KpiDay` is each day's fill state. The engine answers the whole
-days whose state says *final* from the rollup and everything else (today, days not filled yet,
-days a write has touched since, FCR of days whose look-ahead window is not over) from the
+sums behind every interaction KPI (the aggregates of :mod:`kpis.definitions` that the engine runs
+too, here over one day at a time); :class:`~kpis.models.KpiDay` is each day's fill state. The
+engine (:mod:`kpis.selectors`, which calls this module; this module never calls it) answers the
+whole days whose state says *final* from the rollup and everything else (today, days not filled
+yet, days a write has touched since, FCR of days whose look-ahead window is not over) from the
 interactions, and adds both up: the same counts either way, so the same report.
 
 Writes never have to remember the rollup: database triggers (``kpis/migrations/0002_rollups.py``)
@@ -29,13 +30,30 @@ from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import PresenceInterval
 from interactions import durations
-from interactions.models import Interaction
-from kpis import selectors
-from kpis.models import KpiDailyCount, KpiDailyPresence, KpiDay, SurveyResponse
+from interactions.models import Interaction, SurveyResponse
+from kpis.definitions import (
+    OCCUPIED_STATUSES,
+    SENTIMENT_NEUTRAL_BAND,
+    STAFFED_STATUSES,
+    TIME_GROUPS,
+    DayRanges,
+    KpiFilters,
+    KpiQuery,
+    bucket_key,
+    bucket_start,
+    clipped_seconds,
+    fcr_aggregates,
+    fcr_contacts_q,
+    grouped,
+    local_midnight,
+    survey_aggregates,
+    volume_aggregates,
+)
+from kpis.models import KpiDailyCount, KpiDailyPresence, KpiDay
 
 #: The columns of :class:`KpiDailyCount` summed from the volume and survey aggregates, and from FCR.
-COUNT_COLUMNS = (*selectors.volume_aggregates(), *selectors.survey_aggregates())
-FCR_COLUMNS = tuple(selectors.fcr_aggregates())
+COUNT_COLUMNS = (*volume_aggregates(), *survey_aggregates())
+FCR_COLUMNS = tuple(fcr_aggregates())
 #: Bump when a KPI's definition changes in code (``interactions/durations.py``, the engine's
 #: aggregates): every filled day then reads raw until ``kpis_rollup`` has filled it again.
 ROLLUP_VERSION = 1
@@ -44,8 +62,6 @@ ROLLUP_VERSION = 1
 ROLLUP_FILTERS = frozenset({"agent", "team", "queue", "channel"})
 #: How long the fill waits for write transactions older than its day states (PostgreSQL).
 SETTLE_TIMEOUT_SECONDS = 60.0
-
-DayRanges = list[tuple[date, date]]
 
 
 class RollupBusyError(Exception):
@@ -62,7 +78,7 @@ def definition() -> str:
             settings.SHORT_ABANDON_SECONDS,
             settings.FCR_WINDOW_DAYS,
             durations.DEFAULT_SERVICE_LEVEL_SECONDS,
-            selectors.SENTIMENT_NEUTRAL_BAND,
+            SENTIMENT_NEUTRAL_BAND,
         )
     )
 
@@ -88,7 +104,7 @@ class RollupPlan:
         in one stretch (so in one query)."""
         held = set(self.presence_days)
         day = start
-        while day < end and day in held and selectors.local_midnight(day + timedelta(days=1)) <= now:
+        while day < end and day in held and local_midnight(day + timedelta(days=1)) <= now:
             day += timedelta(days=1)
         return day
 
@@ -113,7 +129,7 @@ def all_raw(start: date, end: date) -> RollupPlan:
     return RollupPlan(counts_days=(), fcr_days=(), raw_counts=[(start, end)], raw_fcr=[(start, end)])
 
 
-def can_serve(filters: Any) -> bool:
+def can_serve(filters: KpiFilters) -> bool:
     """Whether the rollup can answer a report with these ``KpiFilters`` (see :data:`ROLLUP_FILTERS`)."""
     return not any(getattr(filters, item.name) for item in fields(filters) if item.name not in ROLLUP_FILTERS)
 
@@ -152,8 +168,8 @@ def rollup_plan(start: date, end: date) -> RollupPlan:
     )
 
 
-def rollup_family(report: Any, plan: RollupPlan) -> dict[str | None, dict]:
-    """The rollup's share of a report (``kpis.selectors._Report``): one grouped query over the
+def rollup_family(report: KpiQuery, plan: RollupPlan) -> dict[str | None, dict]:
+    """The rollup's share of a report: one grouped query over the
     :class:`KpiDailyCount` rows of the plan's days, with the report's scope and filters (the same
     conditions as on interactions: the rows carry the same agent, queue and channel, and the team
     is the agent's current one, joined now). None when the plan holds no day."""
@@ -172,20 +188,20 @@ def rollup_family(report: Any, plan: RollupPlan) -> dict[str | None, dict]:
     group_by = report.group_by
     if group_by is None:
         return {None: rows.aggregate(**aggregates)}
-    if group_by in selectors.TIME_GROUPS:
+    if group_by in TIME_GROUPS:
         result: dict[str | None, dict] = {}
         for row in rows.order_by().values("day").annotate(**aggregates):
             day = row.pop("day")
-            key = selectors._bucket_key(group_by, selectors._bucket_start(group_by, day))
+            key = bucket_key(group_by, bucket_start(group_by, day))
             bucket = result.setdefault(key, {})
             for name, value in row.items():
                 if value is not None:
                     bucket[name] = bucket.get(name, 0) + value
         return result
-    return selectors._grouped(rows, group_by, "", aggregates)
+    return grouped(rows, group_by, "", aggregates)
 
 
-def presence_family(report: Any, until: date) -> dict[str | None, dict]:
+def presence_family(report: KpiQuery, until: date) -> dict[str | None, dict]:
     """Occupied and staffed seconds of the report's days ``[start, until)`` from
     :class:`KpiDailyPresence`, with the report's scope and agent/team filters, grouped like the
     report (none, agent, team, day, week, month): one query, none when ``until`` is ``start``."""
@@ -198,10 +214,10 @@ def presence_family(report: Any, until: date) -> dict[str | None, dict]:
     group_by = report.group_by
     if group_by is None:
         return {None: rows.aggregate(**aggregates)}
-    if group_by in selectors.TIME_GROUPS:
+    if group_by in TIME_GROUPS:
         result: dict[str | None, dict] = {}
         for row in rows.order_by().values("day").annotate(**aggregates):
-            key = selectors._bucket_key(group_by, selectors._bucket_start(group_by, row.pop("day")))
+            key = bucket_key(group_by, bucket_start(group_by, row.pop("day")))
             bucket = result.setdefault(key, {"occupied_seconds": 0.0, "staffed_seconds": 0.0})
             for name, value in row.items():
                 bucket[name] += value or 0.0
@@ -225,7 +241,7 @@ class FillResult:
 
 
 def _day_states(day: date, window: timedelta) -> dict[str, Any]:
-    lower, upper = selectors.local_midnight(day), selectors.local_midnight(day + timedelta(days=1))
+    lower, upper = local_midnight(day), local_midnight(day + timedelta(days=1))
     return {"lower": lower, "upper": upper, "fcr_until": upper + window, "definition": definition()}
 
 
@@ -259,19 +275,19 @@ def _wait_for_older_transactions(timeout: float = SETTLE_TIMEOUT_SECONDS) -> Non
 
 def _sum_rows(day: date, fcr: bool) -> dict[tuple[int | None, int | None, str], dict[str, Any]]:
     """The day's sums per (agent, queue, channel): three grouped queries (two without FCR)."""
-    lower, upper = selectors.local_midnight(day), selectors.local_midnight(day + timedelta(days=1))
+    lower, upper = local_midnight(day), local_midnight(day + timedelta(days=1))
     period = Q(offered_at__gte=lower, offered_at__lt=upper)
     keys = ("agent_id", "queue_id", "channel")
     sources = [
-        (Interaction.objects.filter(period), "", selectors.volume_aggregates()),
+        (Interaction.objects.filter(period), "", volume_aggregates()),
         (
             SurveyResponse.objects.filter(interaction__offered_at__gte=lower, interaction__offered_at__lt=upper),
             "interaction__",
-            selectors.survey_aggregates(),
+            survey_aggregates(),
         ),
     ]
     if fcr:
-        sources.append((Interaction.objects.filter(period, selectors.fcr_contacts_q()), "", selectors.fcr_aggregates()))
+        sources.append((Interaction.objects.filter(period, fcr_contacts_q()), "", fcr_aggregates()))
     sums: dict[tuple[int | None, int | None, str], dict[str, Any]] = {}
     for queryset, prefix, aggregates in sources:
         grouped = queryset.order_by().values(**{f"k_{key}": F(f"{prefix}{key}") for key in keys})
@@ -284,15 +300,15 @@ def _sum_rows(day: date, fcr: bool) -> dict[tuple[int | None, int | None, str], 
 def _presence_rows(day: date) -> list[KpiDailyPresence]:
     """The day's occupancy sums per agent (one grouped query): each stretch meeting the day cut to
     it, an open one up to the day's end (the day is over)."""
-    lower, upper = selectors.local_midnight(day), selectors.local_midnight(day + timedelta(days=1))
-    clipped = selectors._clipped_seconds(lower, upper)
+    lower, upper = local_midnight(day), local_midnight(day + timedelta(days=1))
+    clipped = clipped_seconds(lower, upper)
     stretches = PresenceInterval.objects.filter(
-        Q(ended_at__isnull=True) | Q(ended_at__gt=lower), started_at__lt=upper, status__in=selectors.STAFFED_STATUSES
+        Q(ended_at__isnull=True) | Q(ended_at__gt=lower), started_at__lt=upper, status__in=STAFFED_STATUSES
     )
     grouped = (
         stretches.order_by()
         .values("agent_id")
-        .annotate(staffed=Sum(clipped), occupied=Sum(clipped, filter=Q(status__in=selectors.OCCUPIED_STATUSES)))
+        .annotate(staffed=Sum(clipped), occupied=Sum(clipped, filter=Q(status__in=OCCUPIED_STATUSES)))
     )
     return [
         KpiDailyPresence(
@@ -364,7 +380,7 @@ def rollup_fill(
     current = definition()
     todo: list[tuple[date, bool]] = []
     for day in _days(since, last):
-        fcr = selectors.local_midnight(day + timedelta(days=1)) + window <= now
+        fcr = local_midnight(day + timedelta(days=1)) + window <= now
         state = states.get(day)
         final = state and state.counts_final and state.presence_final and (state.fcr_final or not fcr)
         if final and state.definition == current:

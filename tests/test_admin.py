@@ -25,14 +25,18 @@ from contactcenter.knowledge.models import Article
 from contactcenter.scripts.models import Script, ScriptVersion
 from customers.models import ContactPoint, Customer
 from customers.services import customer_create
-from interactions.models import Disposition, Holiday, Interaction, Ticket, TicketComment
+from interactions.models import Disposition, Holiday, Interaction, SurveyResponse, Ticket, TicketComment
 from interactions.services import ticket_comment_add, ticket_create
-from kpis.models import SurveyResponse
 from tests.agents.factories import AgentProfileFactory, QueueFactory, SkillFactory, TeamFactory, UserFactory
 from tests.customers.factories import CustomerFactory, EmailFactory, PhoneFactory
-from tests.interactions.factories import T0, InteractionFactory, TicketCommentFactory, TicketFactory
+from tests.interactions.factories import (
+    T0,
+    InteractionFactory,
+    SurveyResponseFactory,
+    TicketCommentFactory,
+    TicketFactory,
+)
 from tests.knowledge.factories import ArticleFactory
-from tests.kpis.factories import SurveyResponseFactory
 from tests.training.factories import assign, make_course
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +130,7 @@ def test_the_models_the_back_office_needs_are_all_registered():
         "interactions.BusinessHours",
         "interactions.Holiday",
         "interactions.TicketCategory",
-        "kpis.SurveyResponse",
+        "interactions.SurveyResponse",
         "auth.User",
     }
 

@@ -18,8 +18,7 @@ from contactcenter.core.roles import role_of
 from contactcenter.demo.simulator.center import DEMO_PASSWORD, STAFF
 from contactcenter.scripts.models import ScriptVersion
 from customers.models import ContactPoint, Customer
-from interactions.models import Interaction, Ticket, TicketComment
-from kpis.models import SCALES, SurveyResponse
+from interactions.models import SCALES, Interaction, SurveyResponse, Ticket, TicketComment
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ _AGENT = {
     "interactions.ticketcomment": (VIEW, ADD),
     "interactions.disposition": (VIEW,),
     "interactions.ticketcategory": (VIEW,),
-    "kpis.surveyresponse": (VIEW, ADD),
+    "interactions.surveyresponse": (VIEW, ADD),
     "scripts.script": (VIEW,),
     "scripts.scriptversion": (VIEW,),
     "knowledge.article": (VIEW,),
@@ -62,7 +62,7 @@ _MANAGER = {
     "training.assignment": ALL,
     "interactions.disposition": ALL,
     "interactions.ticketcategory": ALL,
-    "kpis.surveyresponse": (VIEW, ADD, CHANGE),
+    "interactions.surveyresponse": (VIEW, ADD, CHANGE),
 }
 
 #: role → {"app_label.model": actions}; the admin role gets every permission.

@@ -3,7 +3,8 @@
 The script's page links to its own screens (``ScriptAdmin.get_urls``): the step editor, a preview
 that walks the draft as the agent desktop will, publishing (with the changes since the last
 version and the validation problems), each version, the comparison of two versions (or of a
-version and the draft), restoring a version as the draft, and the analytics of each version.
+version and the draft), restoring a version as the draft. The analytics of each version are a
+report of the back office's "Reports" (``script-versions``); the script's pages link to it.
 
 Published versions are frozen: they can be read, never changed or deleted (an interaction may
 record which one its agent followed). Every write goes through
@@ -15,6 +16,7 @@ change scripts and publish; supervisors read them.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -30,7 +32,6 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from contactcenter.core.admin_utils import ReadOnlyHistoryAdmin, visible
-from contactcenter.scripts.analytics import version_figures
 from contactcenter.scripts.editor import rows_for, steps_from_post
 from contactcenter.scripts.graph import errors_of, validate_steps
 from contactcenter.scripts.models import Script, ScriptVersion
@@ -61,6 +62,11 @@ SAMPLE_CUSTOMER = {
 
 def _admin_url(name: str, *args: Any) -> str:
     return reverse(f"admin:scripts_script_{name}", args=args)
+
+
+def analytics_url(script_id: int | str) -> str:
+    """The "Script analytics" report of one script (a page of the back office's reports)."""
+    return f"{reverse('admin:kpis-report', args=['script-versions'])}?{urlencode({'script': script_id})}"
 
 
 class ScriptVersionInline(admin.TabularInline):
@@ -186,7 +192,11 @@ class ScriptAdmin(ReadOnlyHistoryAdmin):
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
     ) -> HttpResponse:
-        extra_context = {**(extra_context or {}), "can_publish": self.has_publish_permission(request)}
+        extra_context = {
+            **(extra_context or {}),
+            "can_publish": self.has_publish_permission(request),
+            "analytics_url": analytics_url(unquote(object_id)),
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def response_add(self, request: HttpRequest, obj: Script, post_url_continue: str | None = None) -> HttpResponse:
@@ -264,6 +274,7 @@ class ScriptAdmin(ReadOnlyHistoryAdmin):
             "can_change": self.has_change_permission(request, script),
             "can_publish": self.has_publish_permission(request),
             "change_url": reverse("admin:scripts_script_change", args=[script.pk]),
+            "analytics_url": analytics_url(script.pk),
             **extra,
         }
 
@@ -457,16 +468,8 @@ class ScriptAdmin(ReadOnlyHistoryAdmin):
         return TemplateResponse(request, "admin/scripts/script/restore.html", context)
 
     def analytics_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Per version: interactions, AHT, FCR, CSAT and dispositions, beside the previous version."""
-        script = self._script(request, object_id)
-        try:
-            figures = version_figures(script=script, user=request.user)
-        except PermissionDenied:
-            figures = []
-        context = self._context(
-            request, script, gettext("Analytics of %(script)s") % {"script": script}, figures=figures
-        )
-        return TemplateResponse(request, "admin/scripts/script/analytics.html", context)
+        """The former address of the script's analytics: the "Script analytics" report now."""
+        return HttpResponseRedirect(analytics_url(self._script(request, object_id).pk))
 
 
 class ScriptVersionAddForm(forms.ModelForm):

@@ -295,8 +295,8 @@ SHORT_ABANDON_SECONDS = env_int("SHORT_ABANDON_SECONDS", 5)
 FCR_WINDOW_DAYS = env_int("FCR_WINDOW_DAYS", 7, 1)
 #: An agent whose every socket has been gone this long goes offline (contactcenter/live/presence.py).
 PRESENCE_GRACE_SECONDS = env_int("PRESENCE_GRACE_SECONDS", 60, 1)
-#: Scores interactions' notes in [-1, 1] (kpis/sentiment.py, docs/kpis.md "Sentiment"): a dotted path.
-SENTIMENT_ANALYSER = env_str("SENTIMENT_ANALYSER", "kpis.sentiment.LexiconAnalyser")
+#: Scores interactions' notes in [-1, 1] (interactions/sentiment, docs/kpis.md "Sentiment"): a dotted path.
+SENTIMENT_ANALYSER = env_str("SENTIMENT_ANALYSER", "interactions.sentiment.LexiconAnalyser")
 #: Goals the admin's performance report shows beside each KPI (kpis/reports.py, docs/kpis.md):
 #: rates as fractions, ASA and AHT in seconds; at most for abandonment, ASA, AHT and negative
 #: sentiment, at least for the others. A queue's own service-level goal wins for that queue.

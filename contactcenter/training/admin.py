@@ -6,13 +6,15 @@ managers, admins and supervisors (their own team) follow progress.
   nest, so each level links to the next).
 - Writes go through :mod:`contactcenter.training.services` (a lesson body of which nothing
   would show refused, history user set); history can be read, never reverted (``ReadOnlyHistoryAdmin``).
-- The course's own screens (``CourseAdmin.get_urls``): progress per team and per agent, the
-  before/after view of each agent's KPIs, and the overdue assignments of every course.
+- The course's own screens (``CourseAdmin.get_urls``): progress per team and per agent, and the
+  overdue assignments of every course. The before/after view of each agent's KPIs is a report of
+  the back office's "Reports" (``training-before-after``); the course's pages link to it.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin
@@ -20,7 +22,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -39,14 +41,13 @@ from contactcenter.training.models import (
     QuestionKind,
     Quiz,
 )
-from contactcenter.training.selectors import (
-    BEFORE_AFTER_DAYS,
-    before_after,
-    course_agent_progress,
-    overdue_assignments,
-    team_progress,
-)
+from contactcenter.training.selectors import course_agent_progress, overdue_assignments, team_progress
 from contactcenter.training.services import course_create, lesson_save
+
+
+def before_after_url(course_id: int) -> str:
+    """The "Training before/after" report of one course (a page of the back office's reports)."""
+    return f"{reverse('admin:kpis-report', args=['training-before-after'])}?{urlencode({'course': course_id})}"
 
 
 def _stamp(obj: Any, request: HttpRequest) -> None:
@@ -120,7 +121,7 @@ class CourseAdmin(ReadOnlyHistoryAdmin):
             '<a href="{}">{}</a> · <a href="{}">{}</a>',
             reverse("admin:training_course_progress", args=[obj.pk]),
             gettext("Progress"),
-            reverse("admin:training_course_before_after", args=[obj.pk]),
+            before_after_url(obj.pk),
             gettext("Before/after"),
         )
 
@@ -172,7 +173,9 @@ class CourseAdmin(ReadOnlyHistoryAdmin):
         return course
 
     def _context(self, request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
-        return {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **extra}
+        course = extra.get("course")
+        links = {"before_after_url": before_after_url(course.pk)} if course is not None else {}
+        return {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **links, **extra}
 
     def progress_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Per team: agents assigned, completed, overdue; then one row per agent."""
@@ -189,17 +192,8 @@ class CourseAdmin(ReadOnlyHistoryAdmin):
         return TemplateResponse(request, "admin/training/course/progress.html", context)
 
     def before_after_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Each agent's AHT, FCR and CSAT over the 30 days before and after completing the course."""
-        course = self._course(request, object_id)
-        context = self._context(
-            request,
-            gettext("Before/after: %(course)s") % {"course": course},
-            original=course,
-            course=course,
-            rows=before_after(course=course, user=request.user),
-            days=BEFORE_AFTER_DAYS,
-        )
-        return TemplateResponse(request, "admin/training/course/before_after.html", context)
+        """The former address of the course's before/after view: the "Training before/after" report now."""
+        return HttpResponseRedirect(before_after_url(self._course(request, object_id).pk))
 
     def overdue_view(self, request: HttpRequest) -> HttpResponse:
         """Every agent past the due date of an active course they have not completed."""

@@ -14,9 +14,8 @@ Each selector costs a fixed number of queries, whatever the number of rows (see 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -38,9 +37,6 @@ from contactcenter.training.models import (
     Quiz,
     QuizAttempt,
 )
-
-#: The before/after view compares this many local days before and after a completion.
-BEFORE_AFTER_DAYS = 30
 
 
 def _today() -> date:
@@ -248,6 +244,45 @@ def profiles_visible_for_progress(user: AbstractBaseUser) -> QuerySet[AgentProfi
     return AgentProfile.objects.none()
 
 
+def courses_followed_by(user: AbstractBaseUser) -> QuerySet[Course]:
+    """The courses whose progress ``user`` may follow (supervisors and up: every course, as the
+    back office lists them), by title; none for anyone else."""
+    if not access.can(user, "training.progress"):
+        return Course.objects.none()
+    return Course.objects.order_by("title", "pk")
+
+
+@dataclass(frozen=True)
+class Completion:
+    """An agent who completed a course, and when."""
+
+    profile: AgentProfile
+    completed_at: datetime
+
+
+def course_completions(*, course: Course, user: AbstractBaseUser) -> list[Completion]:
+    """The completions of ``course`` by the agents ``user`` may follow
+    (:func:`profiles_visible_for_progress`), the earliest first, each with the agent's profile,
+    user and team. Two queries, whatever the number of agents."""
+    visible = profiles_visible_for_progress(user).values("user_id")
+    completions = list(
+        CourseCompletion.objects.filter(course=course, agent_id__in=visible).order_by("completed_at", "pk")
+    )
+    if not completions:
+        return []
+    profiles = {
+        p.user_id: p
+        for p in AgentProfile.objects.filter(user_id__in=[c.agent_id for c in completions]).select_related(
+            "user", "team"
+        )
+    }
+    return [
+        Completion(profile=profiles[completion.agent_id], completed_at=completion.completed_at)
+        for completion in completions
+        if completion.agent_id in profiles
+    ]
+
+
 def _reached(assignments: list[Assignment], viewer: AbstractBaseUser) -> dict[tuple[int, int], tuple]:
     """``{(user id, course id): (profile, earliest due date)}`` for the agents ``viewer`` may
     follow that ``assignments`` reach. One query."""
@@ -358,96 +393,3 @@ def overdue_assignments(*, user: AbstractBaseUser, today: date | None = None) ->
         if (agent_id, course_id) not in completed
     ]
     return sorted(rows, key=lambda row: (row.due_on, row.course.title, row.profile.user.get_username()))
-
-
-# --- Before / after ---------------------------------------------------------------------------------
-
-
-@dataclass
-class BeforeAfter:
-    """An agent's AHT (seconds), FCR and CSAT (ratios 0–1, ``None`` without data) over the
-    :data:`BEFORE_AFTER_DAYS` local days before and after the day they completed a course."""
-
-    profile: AgentProfile
-    completed_at: datetime
-    before: dict[str, float | None]
-    after: dict[str, float | None]
-    after_complete: bool
-
-    def delta(self, name: str) -> float | None:
-        before, after = self.before.get(name), self.after.get(name)
-        return None if before is None or after is None else after - before
-
-    @property
-    def cells(self) -> list[tuple[str, str]]:
-        """``(name, text)`` for a table: AHT in whole seconds, FCR and CSAT in whole percent, each
-        before, after and the change (signed); ``—`` without data."""
-        cells = []
-        for name, factor in (("aht", 1), ("fcr", 100), ("csat", 100)):
-            for period, value in (("before", self.before[name]), ("after", self.after[name])):
-                cells.append((f"{name}-{period}", "—" if value is None else f"{value * factor:.0f}"))
-            change = self.delta(name)
-            cells.append((f"{name}-change", "—" if change is None else f"{change * factor:+.0f}"))
-        return cells
-
-
-BEFORE_AFTER_KPIS = ("aht", "fcr", "csat", "handled")
-
-
-def before_after(*, course: Course, user: AbstractBaseUser, today: date | None = None) -> list[BeforeAfter]:
-    """For each agent ``user`` may follow who completed ``course`` on local day D: their KPIs
-    (SPEC §4, through :func:`kpis.selectors.kpi_rows`, by agent) over ``[D − 30, D)`` and over
-    ``[D + 1, D + 31)``; the day of completion itself, half before and half after, is left out.
-    ``after_complete`` is false while the second period has not ended.
-
-    Cost: two queries, then two ``kpi_rows`` calls (a fixed handful of queries each) per distinct
-    completion day, not per agent: agents who completed the same day share them. So bounded by
-    the number of days a course's completions spread over, not by the number of agents.
-    """
-    from kpis.selectors import KpiScope, kpi_rows
-
-    today = today or _today()
-    visible = profiles_visible_for_progress(user).values("user_id")
-    completions = list(
-        CourseCompletion.objects.filter(course=course, agent_id__in=visible).order_by("completed_at", "pk")
-    )
-    if not completions:
-        return []
-    profiles = {
-        p.user_id: p
-        for p in AgentProfile.objects.filter(user_id__in=[c.agent_id for c in completions]).select_related(
-            "user", "team"
-        )
-    }
-    by_day: dict[date, list[CourseCompletion]] = defaultdict(list)
-    for completion in completions:
-        if completion.agent_id in profiles:
-            by_day[timezone.localdate(completion.completed_at)].append(completion)
-    rows = []
-    span = timedelta(days=BEFORE_AFTER_DAYS)
-    everything = KpiScope(everything=True)
-    for day, day_completions in sorted(by_day.items()):
-        before = {r.key: r for r in kpi_rows(scope=everything, start=day - span, end=day, group_by="agent")}
-        after_start = day + timedelta(days=1)
-        after = {
-            r.key: r for r in kpi_rows(scope=everything, start=after_start, end=after_start + span, group_by="agent")
-        }
-        for completion in day_completions:
-            profile = profiles[completion.agent_id]
-            username = profile.user.get_username()
-            rows.append(
-                BeforeAfter(
-                    profile=profile,
-                    completed_at=completion.completed_at,
-                    before=_kpis(before.get(username)),
-                    after=_kpis(after.get(username)),
-                    after_complete=after_start + span <= today,
-                )
-            )
-    return sorted(rows, key=lambda row: (row.profile.team.name if row.profile.team else "", row.profile.user.username))
-
-
-def _kpis(row) -> dict[str, float | None]:
-    if row is None:
-        return {"aht": None, "fcr": None, "csat": None, "handled": 0}
-    return {name: getattr(row, name) for name in BEFORE_AFTER_KPIS}

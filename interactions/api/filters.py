@@ -1,4 +1,4 @@
-"""Query filters of ``interactions/`` and ``tickets/``; a bad value answers 400 naming the filter.
+"""Query filters of ``interactions/``, ``tickets/`` and ``surveys/``; a bad value answers 400 naming the filter.
 
 Names and ids are matched as given (an unknown queue or agent simply matches nothing); values
 that cannot mean anything (a word for an id, a time without its offset, ``overdue=maybe``) are
@@ -22,7 +22,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from contactcenter.core.choices import Channel
-from interactions.models import Interaction, Priority, Ticket, TicketStatus
+from interactions.models import Interaction, Priority, SurveyKind, SurveyResponse, Ticket, TicketStatus
 from interactions.selectors import ticket_overdue_q
 
 MAX_ID = 2**63 - 1
@@ -123,3 +123,12 @@ class TicketFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         late = ticket_overdue_q(timezone.now())
         return queryset.filter(late) if value else queryset.exclude(late)
+
+
+class SurveyResponseFilter(django_filters.FilterSet):
+    interaction = IdFilter(field_name="interaction_id", help_text=_("Interaction id."))
+    kind = django_filters.ChoiceFilter(choices=SurveyKind.choices)
+
+    class Meta:
+        model = SurveyResponse
+        fields: list[str] = []

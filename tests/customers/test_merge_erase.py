@@ -27,12 +27,10 @@ from contactcenter.core.models import IdempotencyKey
 from customers.models import ContactPoint, Customer, ErasureRecord
 from customers.services import customer_create, customer_erase, customer_merge, customer_update
 from interactions.cti import cti_event_apply
-from interactions.models import Interaction, Ticket, TicketComment
+from interactions.models import Interaction, SurveyResponse, Ticket, TicketComment
 from interactions.services import ticket_comment_add
-from kpis.models import SurveyResponse
 from tests.agents.factories import AgentProfileFactory, TeamFactory
-from tests.interactions.factories import T0, InteractionFactory, TicketFactory
-from tests.kpis.factories import SurveyResponseFactory
+from tests.interactions.factories import T0, InteractionFactory, SurveyResponseFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -51,4 +51,14 @@ ENTRIES = {
         kwargs=_ticket_of_comments,
         body=lambda org: {"body": "Called the customer back", "public": False},
     ),
+    ("survey-list", "get"): Case(statuses(200)),
+    # Surveys: the interaction is in Queue A: agent B may not see it, so for them it does not exist (400).
+    ("survey-list", "post"): Case(
+        statuses(201, other_agent=400),
+        body=lambda org: {
+            "interaction": InteractionFactory(queue=org.queue_a, agent=None).pk,
+            "kind": "csat",
+            "score": 5,
+        },
+    ),
 }

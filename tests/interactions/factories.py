@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import factory
 
-from interactions.models import Interaction, Ticket, TicketComment
+from interactions.models import Interaction, SurveyResponse, Ticket, TicketComment
 from tests.agents.factories import QueueFactory
 from tests.customers.factories import CustomerFactory
 
@@ -42,3 +42,12 @@ class TicketCommentFactory(factory.django.DjangoModelFactory):
 
     ticket = factory.SubFactory(TicketFactory)
     body = factory.Faker("paragraph")
+
+
+class SurveyResponseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SurveyResponse
+
+    interaction = factory.SubFactory(InteractionFactory)
+    kind = "csat"
+    score = 5

@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.customers.factories import CustomerFactory
-from tests.interactions.factories import InteractionFactory
-from tests.kpis.factories import SurveyResponseFactory
+from tests.interactions.factories import InteractionFactory, SurveyResponseFactory
 from tests.kpis.kpi_data import at, contact
 
 pytestmark = pytest.mark.django_db

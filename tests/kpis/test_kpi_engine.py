@@ -18,19 +18,11 @@ from hypothesis import strategies as st
 from contactcenter.agents.models import PresenceInterval
 from interactions import durations
 from interactions.models import Interaction
-from kpis.selectors import (
-    GROUPS,
-    KpiFilters,
-    KpiScope,
-    kpi_report,
-    kpi_rows,
-    period_bounds,
-    scope_for,
-    time_buckets,
-)
+from kpis.definitions import GROUPS, KpiFilters, KpiScope, period_bounds, scope_for, time_buckets
+from kpis.selectors import kpi_report, kpi_rows
 from tests.agents.factories import QueueFactory
 from tests.customers.factories import CustomerFactory
-from tests.kpis.factories import SurveyResponseFactory
+from tests.interactions.factories import SurveyResponseFactory
 from tests.kpis.kpi_data import END, START, at, contact, presence
 
 pytestmark = pytest.mark.django_db

@@ -14,12 +14,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from kpis.definitions import GROUPS, KpiFilters, KpiScope
 from kpis.drilldown import FIGURES, drilldown_interactions
 from kpis.exports import escape_cell
-from kpis.selectors import GROUPS, KpiFilters, KpiScope, kpi_rows
+from kpis.selectors import kpi_rows
 from tests.agents.factories import QueueFactory
 from tests.customers.factories import CustomerFactory
-from tests.kpis.factories import SurveyResponseFactory
+from tests.interactions.factories import SurveyResponseFactory
 from tests.kpis.kpi_data import END, START, at, contact
 
 pytestmark = pytest.mark.django_db

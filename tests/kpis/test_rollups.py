@@ -17,12 +17,13 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from interactions.models import Interaction
+from interactions.models import Interaction, SurveyResponse
 from kpis import rollups
-from kpis.models import KpiDailyCount, KpiDay, SurveyResponse
-from kpis.selectors import GROUPS, KpiFilters, KpiRow, KpiScope, kpi_report, kpi_rows, period_bounds
+from kpis.definitions import GROUPS, KpiFilters, KpiScope, period_bounds
+from kpis.models import KpiDailyCount, KpiDay
+from kpis.selectors import KpiRow, kpi_report, kpi_rows
 from tests.customers.factories import CustomerFactory
-from tests.kpis.factories import SurveyResponseFactory
+from tests.interactions.factories import SurveyResponseFactory
 from tests.kpis.kpi_data import at, contact, presence
 
 pytestmark = pytest.mark.django_db

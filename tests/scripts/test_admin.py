@@ -1,4 +1,5 @@
-"""The script screens of the admin: editor, preview, publish, versions, compare, restore, analytics."""
+"""The script screens of the admin: editor, preview, publish, versions, compare, restore, and the links
+to the analytics report (tests/kpis/test_script_versions.py)."""
 
 from __future__ import annotations
 
@@ -132,12 +133,15 @@ def test_a_version_page_compare_and_restore(manager_client, org):
     assert script.versions.count() == 2
 
 
-def test_analytics_page_lists_each_version(manager_client):
+def test_the_script_pages_link_to_the_analytics_report_and_the_old_address_leads_there(manager_client):
     script, _v = make_published(versions=2)
+    report = f"{reverse('admin:kpis-report', args=['script-versions'])}?script={script.pk}"
 
-    page = manager_client.get(url("analytics", script.pk)).content.decode()
-
-    assert "Version 2, published" in page and "Version 1, published" in page
+    for page in (reverse("admin:scripts_script_change", args=[script.pk]), url("preview", script.pk)):
+        assert f'href="{report}"' in manager_client.get(page).content.decode()
+    old = manager_client.get(url("analytics", script.pk))
+    assert (old.status_code, old["Location"]) == (302, report)
+    assert "Version 2, published" in manager_client.get(report).content.decode()
 
 
 def test_a_supervisor_reads_published_scripts_but_edits_nothing(client, org):
@@ -187,7 +191,7 @@ def test_a_supervisor_sees_no_publish_link(client, org):
     assert url("publish", script.pk) not in page and url("preview", script.pk) in page
 
 
-@pytest.mark.parametrize("screen", ["steps", "preview", "publish", "compare", "analytics"])
+@pytest.mark.parametrize("screen", ["steps", "preview", "publish", "compare"])
 def test_each_screen_costs_the_same_queries_however_many_versions(
     manager_client, org, screen, django_assert_max_num_queries
 ):

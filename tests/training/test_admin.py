@@ -1,10 +1,11 @@
 """Training in the back office: managers write courses (lessons shown sanitized, history with who),
-questions refuse impossible choices, and the follow-up screens (progress, overdue, before/after)
-show hand-computed figures to managers and their own team to supervisors."""
+questions refuse impossible choices, and the follow-up screens (progress, overdue) show
+hand-computed figures to managers and their own team to supervisors; the before/after view is a
+report (tests/kpis/test_before_after.py) that the course's pages link to."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 import pytest
 from django.test import Client
@@ -13,7 +14,6 @@ from django.urls import reverse
 from contactcenter.core.richtext import render_markdown
 from contactcenter.training.models import Assignment, Choice, Course, Lesson
 from contactcenter.training.services import lesson_complete, quiz_submit
-from tests.interactions.factories import InteractionFactory
 from tests.training.factories import all_right, assign, lessons_of, make_course
 
 pytestmark = pytest.mark.django_db
@@ -148,27 +148,17 @@ def test_the_overdue_page_lists_late_agents(org, course):
     assert reverse("admin:training_course_overdue") in changelist
 
 
-def test_the_before_after_page_shows_each_agents_kpis(org, course):
-    completed = datetime(2026, 3, 10, 10, tzinfo=UTC)
-    # Before: one call of 10 s wait + 5 min talk + 1 min wrap-up = 360 s; after: 2 min talk + 1 = 180 s.
-    InteractionFactory(agent=org.agent_a, offered_at=datetime(2026, 3, 1, 9, tzinfo=UTC))
-    offered = datetime(2026, 3, 15, 9, tzinfo=UTC)
-    InteractionFactory(
-        agent=org.agent_a,
-        offered_at=offered,
-        answered_at=offered + timedelta(seconds=10),
-        ended_at=offered + timedelta(minutes=2, seconds=10),
-        wrapup_ended_at=offered + timedelta(minutes=3, seconds=10),
-    )
-    for lesson in lessons_of(course):
-        lesson_complete(agent=org.agent_a, lesson=lesson, at=completed)
-    quiz_submit(agent=org.agent_a, quiz=course.quiz, answers=all_right(course.quiz), at=completed)
-
-    html = client_for(org.manager).get(reverse("admin:training_course_before_after", args=[course.pk])).content.decode()
-
-    assert '<td class="aht-before">360</td><td class="aht-after">180</td><td class="aht-change">-180</td>' in html
-    assert '<td class="fcr-before">100</td><td class="fcr-after">100</td><td class="fcr-change">+0</td>' in html
-    assert '<td class="csat-before">—</td>' in html
+def test_the_course_pages_link_to_the_before_after_report_and_the_old_address_leads_there(org, course):
+    report = f"{reverse('admin:kpis-report', args=['training-before-after'])}?course={course.pk}"
+    client = client_for(org.manager)
+    change = client.get(reverse("admin:training_course_change", args=[course.pk])).content.decode()
+    changelist = client.get(reverse("admin:training_course_changelist")).content.decode()
+    progress = client.get(reverse("admin:training_course_progress", args=[course.pk])).content.decode()
+    for html in (change, changelist, progress):
+        assert report in html
+    old = client.get(reverse("admin:training_course_before_after", args=[course.pk]))
+    assert (old.status_code, old["Location"]) == (302, report)
+    assert client.get(report).status_code == 200
 
 
 def test_the_follow_up_pages_are_closed_to_agents(org, course):

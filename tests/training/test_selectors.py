@@ -1,26 +1,23 @@
-"""Training reads: an agent's courses and progress, progress per team, overdue assignments and the
-before/after view of KPIs, each with hand-computed figures and a bounded number of queries."""
+"""Training reads: an agent's courses and progress, progress per team, overdue assignments and who
+completed a course when, each with hand-computed figures and a bounded number of queries. (The
+before/after view of KPIs is a report: tests/kpis/test_before_after.py.)"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from contactcenter.training.selectors import (
     assigned_courses,
-    before_after,
     course_agent_progress,
+    course_completions,
+    courses_followed_by,
     overdue_assignments,
     team_progress,
 )
 from contactcenter.training.services import lesson_complete, quiz_submit
-from kpis.selectors import KpiScope, kpi_rows
 from tests.agents.factories import AgentProfileFactory
-from tests.interactions.factories import InteractionFactory
-from tests.kpis.factories import SurveyResponseFactory
 from tests.training.factories import all_right, assign, lessons_of, make_course, quiz_ids
 
 pytestmark = pytest.mark.django_db
@@ -145,88 +142,29 @@ def test_overdue_assignments_list_every_late_agent_longest_first(org, django_ass
     ]
 
 
-# --- Before / after -------------------------------------------------------------------------------
-
-COMPLETED = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)  # 11:00 in Paris: local day 10 March
-
-
-def _call(agent, offered, *, talk_minutes=5, customer=None, csat=None):
-    """A handled inbound call: 10 s wait, ``talk_minutes`` of talk, 1 minute of wrap-up."""
-    extra = {"customer": customer} if customer is not None else {}
-    interaction = InteractionFactory(
-        agent=agent,
-        offered_at=offered,
-        answered_at=offered + timedelta(seconds=10),
-        ended_at=offered + timedelta(seconds=10, minutes=talk_minutes),
-        wrapup_ended_at=offered + timedelta(seconds=10, minutes=talk_minutes + 1),
-        **extra,
-    )
-    if csat is not None:
-        SurveyResponseFactory(interaction=interaction, kind="csat", score=csat)
-    return interaction
-
-
-def test_before_after_compares_the_30_days_around_the_completion_day(org, course):
-    agent = org.agent_a
-    # Before: [8 Feb, 10 Mar). Handle times 6 and 4 minutes → AHT 300 s; two customers who never
-    # call back → FCR 100 %; CSAT 5 (satisfied) and 2 → 50 %.
-    _call(agent, datetime(2026, 3, 1, 9, tzinfo=UTC), talk_minutes=5, csat=5)
-    _call(agent, datetime(2026, 3, 2, 9, tzinfo=UTC), talk_minutes=3, csat=2)
-    # Left out: the completion day itself, and a day before the 30.
-    _call(agent, datetime(2026, 3, 10, 15, tzinfo=UTC), talk_minutes=60)
-    _call(agent, datetime(2026, 2, 7, 9, tzinfo=UTC), talk_minutes=60)
-    # After: [11 Mar, 10 Apr). 6 and 2 minutes → AHT 240 s; the same customer twice in two days:
-    # the first contact is repeated → FCR 1 of 2 = 50 %; one CSAT 4 → 100 %.
-    first = _call(agent, datetime(2026, 3, 20, 9, tzinfo=UTC), talk_minutes=5, csat=4)
-    _call(agent, datetime(2026, 3, 21, 9, tzinfo=UTC), talk_minutes=1, customer=first.customer)
-    _complete(agent, course, at=COMPLETED)
-
-    (row,) = before_after(course=course, user=org.manager, today=date(2026, 6, 1))
-
-    assert row.profile.user == agent
-    assert row.before == {"aht": 300.0, "fcr": 1.0, "csat": 0.5, "handled": 2}
-    assert row.after == {"aht": 240.0, "fcr": 0.5, "csat": 1.0, "handled": 2}
-    assert row.after_complete is True
-    assert dict(row.cells) == {
-        "aht-before": "300",
-        "aht-after": "240",
-        "aht-change": "-60",
-        "fcr-before": "100",
-        "fcr-after": "50",
-        "fcr-change": "-50",
-        "csat-before": "50",
-        "csat-after": "100",
-        "csat-change": "+50",
-    }
-
-
-def test_before_after_without_calls_shows_no_figures_and_an_unfinished_period(org, course):
-    _complete(org.agent_a, course, at=COMPLETED)
-    (row,) = before_after(course=course, user=org.manager, today=date(2026, 3, 20))
-    assert row.before == {"aht": None, "fcr": None, "csat": None, "handled": 0}
-    assert row.after_complete is False
-    assert dict(row.cells)["aht-change"] == "—"
-
-
-def _kpi_rows_cost() -> int:
-    """The queries of one ``kpi_rows`` call by agent (the KPI module's own, fixed cost)."""
-    with CaptureQueriesContext(connection) as queries:
-        kpi_rows(scope=KpiScope(everything=True), start=date(2026, 1, 1), end=date(2026, 1, 31), group_by="agent")
-    return len(queries)
-
-
-def test_before_after_costs_two_kpi_reports_per_completion_day_not_per_agent(org, course, django_assert_num_queries):
-    per_day = 2 * _kpi_rows_cost()
-    _complete(org.agent_a, course, at=COMPLETED)
-    _complete(org.supervisor_a, course, at=COMPLETED + timedelta(hours=2))
-    with django_assert_num_queries(2 + per_day):
-        assert len(before_after(course=course, user=org.manager)) == 2
+def test_course_completions_are_those_of_the_agents_one_follows(org, course, django_assert_num_queries):
+    _complete(org.supervisor_a, course, at=datetime(2026, 3, 12, 9, tzinfo=UTC))
+    _complete(org.agent_a, course, at=datetime(2026, 3, 10, 9, tzinfo=UTC))
     assign(course, agent=org.agent_b)
-    _complete(org.agent_b, course, at=COMPLETED + timedelta(days=3))
-    with django_assert_num_queries(2 + per_day * 2):
-        assert len(before_after(course=course, user=org.manager)) == 3
-    # A supervisor sees their team only.
-    assert {r.profile.user.username for r in before_after(course=course, user=org.supervisor_a)} == {
+    _complete(org.agent_b, course, at=datetime(2026, 3, 11, 9, tzinfo=UTC))
+
+    with django_assert_num_queries(2):
+        everyone = course_completions(course=course, user=org.manager)
+
+    assert [(c.profile.user.username, c.completed_at.day) for c in everyone] == [
+        ("agent_a", 10),
+        ("agent_b", 11),
+        ("supervisor_a", 12),
+    ]
+    assert [c.profile.user.username for c in course_completions(course=course, user=org.supervisor_a)] == [
         "agent_a",
         "supervisor_a",
-    }
+    ]
+    assert course_completions(course=course, user=org.agent_a) == []
+
+
+def test_supervisors_and_up_follow_every_course_agents_none(org, course):
+    other = make_course(title="Another")
+    for user in (org.supervisor_a, org.manager, org.admin):
+        assert list(courses_followed_by(user)) == [other, course]
+    assert not courses_followed_by(org.agent_a).exists()

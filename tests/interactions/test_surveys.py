@@ -3,8 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from kpis.models import SurveyResponse
-from kpis.services import survey_response_create
+from interactions.models import SurveyResponse
+from interactions.surveys import survey_response_create
 from tests.interactions.factories import InteractionFactory
 
 pytestmark = pytest.mark.django_db

@@ -51,13 +51,15 @@ Storing it (:func:`sentiment_settle`, called by ``interactions.services``)
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -67,9 +69,9 @@ from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from simple_history.utils import bulk_update_with_history
 
-if TYPE_CHECKING:
-    from interactions.models import Interaction
+from interactions.models import Interaction
 
 
 @runtime_checkable
@@ -121,16 +123,23 @@ def _words(text: str) -> list[str]:
 
 # --- Lexicons -----------------------------------------------------------------------------------
 
+#: The word lists shipped with the analyser, data rather than code: one JSON file per language in
+#: ``lexicons/`` (see :func:`load_lexicon` for the format) and the weights of emoticons and emoji in
+#: ``symbols.json``. Read once, when this module is imported.
+DATA_DIR = Path(__file__).resolve().parent
+LEXICON_DIR = DATA_DIR / "lexicons"
 
-def _weighted(groups: Mapping[float, str]) -> dict[tuple[str, ...], float]:
-    """``{weight: "word word, a phrase"}`` → ``{("word",): weight, ("a", "phrase"): weight}``.
 
-    Entries are separated by spaces; a phrase's words are joined by ``_`` (``merci_beaucoup``).
+def _weighted(groups: Iterable[tuple[float, Iterable[str]]]) -> dict[tuple[str, ...], float]:
+    """``[(weight, ["word", "a phrase"])]`` → ``{("word",): weight, ("a", "phrase"): weight}``.
+
+    Each entry is folded and split into words as a text is (``"à l'écoute"`` → ``("a", "l",
+    "ecoute")``); an entry listed twice keeps its last weight.
     """
     table: dict[tuple[str, ...], float] = {}
-    for weight, entries in groups.items():
-        for entry in entries.split():
-            table[tuple(_words(entry.replace("_", " ")))] = weight
+    for weight, entries in groups:
+        for entry in entries:
+            table[tuple(_words(entry))] = float(weight)
     return table
 
 
@@ -160,227 +169,61 @@ class Lexicon:
         object.__setattr__(self, "longest_phrase", max((len(key) for key in self.words), default=1))
 
 
-def _set(words: str) -> frozenset[str]:
-    return frozenset(fold(words).split())
+def _set(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(word for entry in words for word in fold(entry).split())
 
 
-FRENCH = Lexicon(
-    code="fr",
-    words=_weighted(
-        {
-            3.5: "excellent exceptionnel formidable merveilleux parfait parfaite impeccable extraordinaire fantastique "
-            "génial géniale géniaux sublime superbe ravi ravie enchanté enchantée adore adoré bravo "
-            "merci_infiniment mille_mercis rien_à_redire",
-            3.0: "satisfait satisfaite heureux heureuse super top remarquable efficace recommande recommander "
-            "recommanderai recommandé recommandée merci_beaucoup au_top chapeau aimé réjoui",
-            2.5: "content contente agréable réactif réactive professionnel professionnelle compétent compétente "
-            "aimable gentil gentille sympathique sympa chaleureux chaleureuse serviable rassuré rassurée "
-            "soulagé soulagée reconnaissant reconnaissante remercie remerciements remerciement "
-            "clair claire patient patiente attentif attentive courtois courtoise poli polie à_l'écoute "
-            "à_la_hauteur ravissant magnifique",
-            2.0: "bon bonne rapide rapidement résolu résolue réglé réglée corrigé corrigée utile facile fluide fiable "
-            "accueillant accueillante plaisir réussi réussie efficacité solution agréablement "
-            "apprécie apprécié appréciée aime pas_mal satisfaisant satisfaisante",
-            1.5: "bien correct correcte simple fonctionne amélioré améliorée amélioration mieux dépanné dépannée "
-            "ok okay d'accord à_l'heure rassurant rassurante disponible",
-            1.0: "normal normale calme cordial cordiale merci marche aide aidée compris qualité pratique",
-            0.0: "cordialement bien_cordialement bien_à_vous bonne_journée bonne_soirée bonne_fin_de_journée "
-            "bon_week_end salutations meilleures_salutations rien_à_signaler bon_de_commande bon_de_livraison",
-            -1.0: "annuler annulation annulé résilier résiliation désabonner long longue longtemps cher chère "
-            "toujours_pas",
-            -1.5: "réclamation réclame plainte souci soucis bloqué bloquée coupure coupé coupée facturé_deux_fois "
-            "compliqué compliquée difficile pénible confus confuse dommage pas_terrible pas_top sans_suite "
-            "mal lent lente lenteur retard retards erreur erronée erroné faute manque manquant manquante",
-            -2.0: "problème problèmes panne bug bugs défaut défectueux défectueuse endommagé endommagée cassé cassée "
-            "abîmé abîmée perdu perdue incompréhensible galère inquiet inquiète inquiétude ennui ennuyeux raté "
-            "ratée échec échoué irrité irritée impatient impatiente litige contentieux n'importe_quoi "
-            "aucune_réponse pas_de_réponse sans_réponse pas_de_retour raccroché injoignable mensonge menti "
-            "trompé trompée incorrect incorrecte inefficace ne_marche_pas ne_fonctionne_pas",
-            -2.5: "mécontent mécontente déçu déçue décevant décevante déception insatisfait insatisfaite énervé "
-            "énervée agacé agacée frustré frustrée frustrant frustration fâché fâchée colère mauvais mauvaise "
-            "impoli impolie désagréable grossier grossière agressif agressive méprisant méprisante menace menacé "
-            "avocat tribunal inutile injuste marre ras_le_bol j'en_ai_assez perte_de_temps insuffisant "
-            "insuffisante arnaqué arnaquée pire",
-            -3.0: "furieux furieuse furax inadmissible inacceptable scandaleux scandaleuse scandale honteux honteuse "
-            "honte lamentable horrible catastrophique catastrophe nul nulle nuls déplorable exécrable "
-            "insupportable intolérable arnaque escroquerie escroc escrocs incompétent incompétente incompétence "
-            "déteste dégoûté dégoûtée écœuré écœurée révoltant révoltante révolté indigné indignée "
-            "inadmissibles jamais_plus",
-        }
-    ),
-    boosters=_weighted(
-        {
-            1.5: "extrêmement vraiment tellement absolument totalement complètement incroyablement hyper ultra "
-            "vachement profondément",
-            1.3: "très trop super particulièrement franchement fort tout_à_fait",
-            1.2: "bien_trop",
-            0.8: "plutôt relativement assez",
-            0.6: "un_peu légèrement quelque_peu",
-            0.5: "moyennement",
-        }
-    ),
-    negations=_set("pas non jamais aucun aucune rien sans ni nullement guère peu"),
-    ne_negations=_set("plus"),
-    ne_words=_set("ne n"),
-    contrasts=_set("mais cependant pourtant toutefois"),
-    stopwords=_set(
-        "le la les de des du un une et est je vous nous il elle ils elles ce cette ces que qui pour dans avec sur "
-        "au aux mais ou mon ma mes votre vos notre nos son sa ses leur leurs très suis sont été être avoir ai avez "
-        "avons c j l d qu ça y en ne pas par pour bonjour merci madame monsieur client cliente appel"
-    ),
-    suffixes=(
-        ("euses", "eux"),
-        ("euse", "eux"),
-        ("ives", "if"),
-        ("ive", "if"),
-        ("aux", "al"),
-        ("nnes", "n"),
-        ("nne", "n"),
-        ("ements", ""),
-        ("ement", ""),
-        ("ment", ""),
-        ("ees", "e"),
-        ("ee", "e"),
-        ("es", ""),
-        ("er", "e"),
-        ("ez", "e"),
-        ("s", ""),
-        ("x", ""),
-        ("e", ""),
-    ),
-)
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ImproperlyConfigured(f"The sentiment word list {path} cannot be read: {error}") from error
 
-ENGLISH = Lexicon(
-    code="en",
-    words=_weighted(
-        {
-            3.5: "excellent outstanding perfect amazing fantastic wonderful superb brilliant awesome delighted "
-            "thrilled exceptional flawless marvellous marvelous incredible love loved lovely above_and_beyond "
-            "thank_you_so_much thanks_so_much many_thanks",
-            3.0: "great happy satisfied pleased grateful impressed terrific delightful recommend recommended "
-            "best thanks_a_lot well_done fabulous",
-            2.5: "glad helpful nice kind friendly polite courteous professional efficient reliable responsive "
-            "patient attentive competent knowledgeable pleasant welcoming appreciate appreciated enjoyed "
-            "relieved reassured thankful excited",
-            2.0: "good quick fast prompt resolved solved fixed smooth easy useful valuable thank_you "
-            "reassuring comfortable effective successful success better improved improvement convenient "
-            "on_time as_expected sorted_out",
-            1.5: "fine works working helped correct accurate simple calm understanding",
-            1.0: "ok okay acceptable decent reasonable thanks thank clear fair refunded",
-            0.0: "best_regards kind_regards warm_regards regards best_wishes have_a_nice_day have_a_good_day "
-            "good_morning good_afternoon good_evening",
-            -1.0: "cancel cancelled canceled cancellation unsubscribe expensive costly pricey could_be_better "
-            "on_hold long still_not",
-            -1.5: "problem problems issue issues bug glitch slow late delay delayed error mistake confusing "
-            "confused difficult complicated inconvenient unclear concern concerned worried lengthy "
-            "overcharged charged_twice missing lost",
-            -2.0: "wrong faulty defective damaged broken unreliable unhelpful impolite ignored annoying annoyed "
-            "irritated irritating impatient unfair stressful stressed failed failure fault complaint "
-            "complain complained complaining not_working not_work no_answer no_response no_reply "
-            "took_forever let_down misleading lied lying unresolved incorrect",
-            -2.5: "angry frustrated frustrating upset disappointed disappointing disappointment unhappy "
-            "dissatisfied rude insulting poor bad unprofessional careless threatening threatened lawyer "
-            "lawsuit fed_up never_again hate hated worse",
-            -3.0: "furious livid outraged disgusted disgusting horrible terrible awful appalling unacceptable "
-            "disgraceful scandalous worst abysmal atrocious useless pathetic ridiculous nightmare scam fraud "
-            "incompetent shameful dreadful waste_of_time waste_of_money ripped_off rip_off",
-        }
-    ),
-    boosters=_weighted(
-        {
-            1.5: "extremely absolutely incredibly utterly exceptionally completely totally",
-            1.3: "very really so super highly truly deeply seriously too",
-            1.2: "particularly especially quite",
-            1.1: "pretty",
-            0.8: "fairly rather",
-            0.7: "somewhat kind_of sort_of kinda partly partially",
-            0.6: "a_bit a_little slightly mildly marginally",
-        }
-    ),
-    negations=_set("not no never none nothing nobody neither nor without cannot hardly barely scarcely lack"),
-    contrasts=_set("but however although though"),
-    stopwords=_set(
-        "the and is are was were i you we they it this that to of in for with my your have has had be been but "
-        "would could will am do did does what there their at from s hello hi customer call please"
-    ),
-    suffixes=(
-        ("ies", "y"),
-        ("ied", "y"),
-        ("ily", "y"),
-        ("bly", "ble"),
-        ("fully", "ful"),
-        ("ness", ""),
-        ("ing", "e"),
-        ("ing", ""),
-        ("ly", ""),
-        ("ed", "e"),
-        ("ed", ""),
-        ("es", ""),
-        ("est", ""),
-        ("er", ""),
-        ("s", ""),
-    ),
-)
 
-#: The lexicons by language code.
+def load_lexicon(path: str | Path) -> Lexicon:
+    """The :class:`Lexicon` of a JSON word list, such as the shipped ``lexicons/fr.json``::
+
+        {
+          "language": "fr",
+          "words": [{"weight": 3.0, "entries": ["satisfait", "merci beaucoup"]}, ...],
+          "boosters": [{"factor": 1.3, "entries": ["très", "tout à fait"]}, ...],
+          "negations": ["pas", "jamais"], "ne_negations": ["plus"], "ne_words": ["ne", "n"],
+          "contrasts": ["mais"], "stopwords": ["le", "la"],
+          "suffixes": [["euses", "eux"], ["s", ""]]
+        }
+
+    Words are written as people write them (accents, elisions, phrases with spaces); they are
+    folded like the texts they are compared with. Only ``language`` and ``words`` are required. A
+    file that cannot be read or lacks a key raises ``ImproperlyConfigured`` naming it.
+    """
+    path = Path(path)
+    data = _read_json(path)
+    try:
+        return Lexicon(
+            code=data["language"],
+            words=_weighted((group["weight"], group["entries"]) for group in data["words"]),
+            boosters=_weighted((group["factor"], group["entries"]) for group in data.get("boosters", [])),
+            negations=_set(data.get("negations", [])),
+            ne_negations=_set(data.get("ne_negations", [])),
+            ne_words=_set(data.get("ne_words", [])),
+            contrasts=_set(data.get("contrasts", [])),
+            stopwords=_set(data.get("stopwords", [])),
+            suffixes=tuple((str(ending), str(replacement)) for ending, replacement in data.get("suffixes", [])),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ImproperlyConfigured(f"The sentiment word list {path} is malformed: {error!r}") from error
+
+
+FRENCH = load_lexicon(LEXICON_DIR / "fr.json")
+ENGLISH = load_lexicon(LEXICON_DIR / "en.json")
+
+#: The lexicons by language code. Their order matters for a text of unknown language, scored with
+#: all of them merged: on a word both list, the later one's weight wins.
 LEXICONS: dict[str, Lexicon] = {FRENCH.code: FRENCH, ENGLISH.code: ENGLISH}
 
 #: Emoticons and emoji and their weights (read from the raw text, before folding).
 SYMBOLS: dict[str, float] = {
-    ":)": 2.0,
-    ":-)": 2.0,
-    "=)": 2.0,
-    ":]": 2.0,
-    ":D": 2.5,
-    ":-D": 2.5,
-    "xD": 2.0,
-    "XD": 2.0,
-    ";)": 1.5,
-    ";-)": 1.5,
-    "<3": 2.5,
-    ":(": -2.0,
-    ":-(": -2.0,
-    ":[": -2.0,
-    ":'(": -2.5,
-    ">:(": -3.0,
-    ":@": -2.5,
-    ":/": -1.0,
-    ":-/": -1.0,
-    "😡": -3.0,
-    "🤬": -3.5,
-    "😠": -2.5,
-    "😤": -2.0,
-    "😢": -2.0,
-    "😭": -2.5,
-    "😞": -2.0,
-    "😔": -1.5,
-    "🙁": -1.5,
-    "☹": -2.0,
-    "😒": -1.5,
-    "😩": -2.0,
-    "😫": -2.0,
-    "😕": -1.0,
-    "👎": -2.0,
-    "💩": -2.0,
-    "🙂": 1.5,
-    "😊": 2.0,
-    "😀": 2.0,
-    "😃": 2.0,
-    "😄": 2.0,
-    "😁": 2.0,
-    "😉": 1.0,
-    "😂": 1.0,
-    "😍": 3.0,
-    "🥰": 3.0,
-    "🤩": 3.0,
-    "❤": 2.5,
-    "💖": 2.5,
-    "👍": 2.0,
-    "👌": 1.5,
-    "🙏": 1.5,
-    "🎉": 2.0,
-    "💯": 2.0,
-    "⭐": 1.5,
+    str(symbol): float(weight) for symbol, weight in _read_json(DATA_DIR / "symbols.json").items()
 }
 
 
@@ -585,12 +428,18 @@ class LexiconAnalyser:
 
 # --- The configured analyser --------------------------------------------------------------------
 
+DEFAULT_ANALYSER = "interactions.sentiment.LexiconAnalyser"
+#: Paths the default analyser had before; a setting still naming one gets the default.
+FORMER_PATHS = frozenset({"kpis.sentiment.LexiconAnalyser"})
+
 
 @functools.cache
 def get_analyser() -> SentimentAnalyser:
     """The analyser named by ``SENTIMENT_ANALYSER``, loaded once (and again when the setting changes
     in tests). Raises ``ImproperlyConfigured`` when the path does not name an analyser."""
-    path = getattr(settings, "SENTIMENT_ANALYSER", "") or "kpis.sentiment.LexiconAnalyser"
+    path = getattr(settings, "SENTIMENT_ANALYSER", "") or DEFAULT_ANALYSER
+    if path in FORMER_PATHS:
+        path = DEFAULT_ANALYSER
     try:
         found = import_string(path)
     except ImportError as error:
@@ -679,10 +528,6 @@ def sentiment_backfill(
     written, so a second run writes nothing. ``progress`` wraps the list of candidate ids (a
     progress bar). Returns how many rows were looked at and how many were changed.
     """
-    from simple_history.utils import bulk_update_with_history
-
-    from interactions.models import Interaction
-
     condition = sentiment_backfill_candidates(since=since, rescore=rescore)
     ids = list(Interaction.objects.filter(condition).order_by("pk").values_list("pk", flat=True))
     scanned = updated = 0

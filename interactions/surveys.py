@@ -1,11 +1,14 @@
-"""Every write on survey responses."""
+"""Every write on survey responses (STYLE.md: services own writes).
+
+A survey answer is a record of its interaction: the API (``surveys/``) records it here, and the
+KPIs count it (``kpis``) without ever writing it.
+"""
 
 from __future__ import annotations
 
 from django.db import transaction
 
-from interactions.models import Interaction
-from kpis.models import SurveyResponse
+from interactions.models import Interaction, SurveyResponse
 
 
 @transaction.atomic

@@ -1,15 +1,16 @@
-"""Script analytics: how the interactions that followed each published version went.
+"""Script analytics: how the interactions that followed each published version went (the figures
+of the "Script analytics" report, :class:`kpis.reports.ScriptVersionsReport`).
 
 Per version of a script: the interactions that recorded it, their AHT, FCR and CSAT (the SPEC §4
 definitions), and the dispositions logged, with, for each end step suggesting a disposition, how
 often that disposition was the one logged. Each version sits beside the previous one.
 
-Why not ``kpis.selectors.kpi_rows``: a report there is a period of days, and a version is
+Why not :func:`kpis.selectors.kpi_rows`: a report there is a period of days, and a version is
 compared over its whole life. The figures are computed here with the same SQL building blocks,
 so that one KPI is still computed one way: ``interactions.durations`` (handled, handle time) and
-``kpis.selectors.repeat_contacts`` (a repeat contact within ``FCR_WINDOW_DAYS``), grouped by
+:func:`kpis.definitions.repeat_contacts` (a repeat contact within ``FCR_WINDOW_DAYS``), grouped by
 version in three aggregate queries whatever the number of interactions and versions. Who sees
-what follows the KPI scope (:func:`kpis.selectors.scope_for`): managers and admins every
+what follows the KPI scope (:func:`kpis.definitions.scope_for`): managers and admins every
 interaction, a supervisor their team's.
 
 The desktop records the version, not the end step the agent reached: "how often the suggestion
@@ -26,12 +27,10 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, Q, Sum
 
-from contactcenter.core.choices import Direction
 from contactcenter.scripts.models import Script, ScriptVersion
 from interactions import durations
-from interactions.models import Disposition, Interaction
-from kpis.models import SurveyKind, SurveyResponse
-from kpis.selectors import KpiScope, repeat_contacts, scope_for
+from interactions.models import Disposition, Interaction, SurveyKind, SurveyResponse
+from kpis.definitions import KpiScope, fcr_contacts_q, repeat_contacts, scope_for
 
 
 @dataclass
@@ -79,7 +78,7 @@ def version_figures(
 ) -> list[VersionFigures]:
     """Every published version of ``script``, newest first, with its figures and ``previous`` (the
     figures of the version numbered just before, or ``None``). Interactions are those ``user`` may
-    count (:func:`kpis.selectors.scope_for`; ``scope`` given instead wins). Five queries at most."""
+    count (:func:`kpis.definitions.scope_for`; ``scope`` given instead wins). Five queries at most."""
     scope = scope or (scope_for(user) if user is not None else KpiScope(everything=True))
     versions = list(ScriptVersion.objects.filter(script=script).select_related("script").order_by("-number"))
     if not versions:
@@ -87,7 +86,7 @@ def version_figures(
     ids = [version.pk for version in versions]
     interactions = Interaction.objects.filter(scope.interactions_q(), script_version_id__in=ids)
     handled, ended = durations.handled_q(), Q(ended_at__isnull=False)
-    fcr_contact = handled & Q(direction=Direction.INBOUND, customer__isnull=False)
+    fcr_contact = fcr_contacts_q()
     volumes = {
         row["script_version_id"]: row
         for row in interactions.order_by()

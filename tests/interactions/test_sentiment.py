@@ -18,8 +18,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from interactions.models import Interaction
-from interactions.services import interaction_create, interaction_update
-from kpis.sentiment import (
+from interactions.sentiment import (
     ENGLISH,
     FRENCH,
     SYMBOLS,
@@ -29,6 +28,7 @@ from kpis.sentiment import (
     guess_language,
     sentiment_backfill,
 )
+from interactions.services import interaction_create, interaction_update
 from tests.customers.factories import CustomerFactory
 from tests.interactions.factories import T0, InteractionFactory
 
@@ -209,7 +209,7 @@ class OutOfRangeAnalyser:
 @pytest.fixture
 def recording(settings):
     RecordingAnalyser.calls = []
-    settings.SENTIMENT_ANALYSER = "tests.kpis.test_sentiment.RecordingAnalyser"
+    settings.SENTIMENT_ANALYSER = "tests.interactions.test_sentiment.RecordingAnalyser"
     return RecordingAnalyser.calls
 
 
@@ -286,9 +286,9 @@ class TestStoring:
     def test_the_setting_swaps_the_analyser(self, recording, settings):
         assert isinstance(get_analyser(), RecordingAnalyser)
         assert create(notes="horrible").sentiment == 0.25
-        settings.SENTIMENT_ANALYSER = "tests.kpis.test_sentiment.OutOfRangeAnalyser"
+        settings.SENTIMENT_ANALYSER = "tests.interactions.test_sentiment.OutOfRangeAnalyser"
         assert create(notes="horrible").sentiment == 1.0  # clipped to the range
-        settings.SENTIMENT_ANALYSER = "tests.kpis.test_sentiment.NoSuchAnalyser"
+        settings.SENTIMENT_ANALYSER = "tests.interactions.test_sentiment.NoSuchAnalyser"
         with pytest.raises(ImproperlyConfigured, match="SENTIMENT_ANALYSER"):
             get_analyser()
 

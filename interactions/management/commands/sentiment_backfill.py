@@ -1,7 +1,7 @@
 """``manage.py sentiment_backfill [--since YYYY-MM-DD] [--all] [--batch-size N]``: give a sentiment
 score to the stored interactions whose notes have none.
 
-A thin adapter over :func:`kpis.sentiment.sentiment_backfill`. Run it once after installing the
+A thin adapter over :func:`interactions.sentiment.sentiment_backfill`. Run it once after installing the
 analyser, and with ``--all`` after changing ``SENTIMENT_ANALYSER`` or its word lists (computed
 scores are replaced; a score supplied by an integration never is). Idempotent: a second run
 changes nothing. Each batch is its own transaction, so it can be stopped and run again.
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from tqdm import tqdm
 
-from kpis.sentiment import sentiment_backfill
+from interactions.sentiment import sentiment_backfill
 
 
 def _day(value: str) -> date:

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from kpis.models import SurveyResponse
-from tests.interactions.factories import InteractionFactory
-from tests.kpis.factories import SurveyResponseFactory
+from interactions.models import SurveyResponse
+from tests.interactions.factories import InteractionFactory, SurveyResponseFactory
 
 pytestmark = pytest.mark.django_db
 
