@@ -18,8 +18,7 @@ from contactcenter.core.choices import Channel, Direction
 from contactcenter.demo.simulator import contacts, texts, values
 from customers.models import ContactPoint
 from interactions.defaults import CATEGORIES, DISPOSITIONS
-from interactions.models import Priority, TicketStatus
-from kpis.models import SurveyKind
+from interactions.models import Priority, SurveyKind, TicketStatus
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEMO = PROJECT / "contactcenter" / "demo"

@@ -33,8 +33,7 @@ from contactcenter.demo.writer.reset import demo_delete
 from contactcenter.demo.writer.surveys import save_surveys
 from contactcenter.demo.writer.tickets import save_tickets
 from customers.models import ContactPoint, Customer
-from interactions.models import Interaction, Ticket, TicketComment
-from kpis.models import SurveyResponse
+from interactions.models import Interaction, SurveyResponse, Ticket, TicketComment
 
 
 def demo_exists() -> bool:

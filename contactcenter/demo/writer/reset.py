@@ -16,8 +16,7 @@ from contactcenter.demo.result import count
 from contactcenter.demo.simulator.center import AGENTS, CUSTOMER_PREFIX, DEMO_SOURCE
 from contactcenter.demo.writer.bulk import progress_bar
 from customers.models import ContactPoint, Customer
-from interactions.models import Interaction, Ticket, TicketComment
-from kpis.models import SurveyResponse
+from interactions.models import Interaction, SurveyResponse, Ticket, TicketComment
 
 _MODEL_OF_LABEL: dict[str, type[models.Model]] = {
     "surveys": SurveyResponse,

@@ -14,8 +14,7 @@ from contactcenter.demo.simulator.surveys import survey_answers
 from contactcenter.demo.simulator.world import World
 from contactcenter.demo.writer.bulk import save_rows
 from contactcenter.demo.writer.organisation import Center
-from interactions.models import Interaction
-from kpis.models import SurveyResponse
+from interactions.models import Interaction, SurveyResponse
 
 
 def save_surveys(
