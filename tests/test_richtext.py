@@ -6,8 +6,6 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
-from contactcenter.knowledge.demo import ARTICLES
-from contactcenter.training.demo import LESSONS
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -22,6 +20,8 @@ from contactcenter.core.richtext import (
     markdown_to_text,
     render_markdown,
 )
+from contactcenter.demo.content.knowledge import ARTICLES
+from contactcenter.demo.content.training import LESSONS
 from tests.knowledge.factories import ArticleFactory
 from tests.training.factories import assign, lessons_of, make_course
 
