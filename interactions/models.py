@@ -404,7 +404,7 @@ class Interaction(CleanCheckedConstraintsModel):
         _("sentiment computed"),
         default=False,
         editable=False,
-        help_text=_("Scored from the notes by the sentiment analyser, not supplied (kpis/sentiment.py)."),
+        help_text=_("Scored from the notes by the sentiment analyser, not supplied."),
     )
     script_version = models.ForeignKey(
         "scripts.ScriptVersion",
