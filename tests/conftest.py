@@ -7,11 +7,14 @@ browser or PostgreSQL, fails instead: CI must run everything.
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 from hypothesis import settings as hypothesis_settings
 
 STRICT = os.environ.get("SWITCHBOARD_STRICT") == "1"
+#: ``gw0``, ``gw1``… under pytest-xdist; ``main`` in a run without workers.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 # Property tests judge behaviour, not speed: on a busy 2-core CI machine an example may take longer
 # than Hypothesis's default 200 ms deadline without anything being wrong (benchmarks live in bench/).
@@ -29,6 +32,49 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped under SWITCHBOARD_STRICT=1 (CI runs every test): {reason}"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_redis_names():
+    """On a Redis shared with other test runs, and with the other xdist workers of this one, this
+    run's cache keys (rate-limit counters, socket tickets, presence marks: keyed by user ids that
+    every worker's database reuses) and its channel groups (``wallboard``, ``agent.3``…) get a
+    prefix of their own. Redis pub/sub channels know no database number, so another run's events
+    would otherwise reach these sockets; and :func:`_fresh_cache` empties this prefix only."""
+    import copy
+
+    from django.conf import settings
+    from django.test import override_settings
+
+    run = f"{WORKER}-{uuid.uuid4().hex[:8]}"
+    overrides = {}
+    if settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        caches = copy.deepcopy(settings.CACHES)
+        caches["default"]["KEY_PREFIX"] = f"test-{run}"
+        overrides["CACHES"] = caches
+    if settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis"):
+        layers = copy.deepcopy(settings.CHANNEL_LAYERS)
+        layers["default"].setdefault("CONFIG", {})["prefix"] = f"asgi-test-{run}"
+        overrides["CHANNEL_LAYERS"] = layers
+    with override_settings(**overrides):  # the cache and channel layer handlers start afresh
+        yield
+        _cache_clear()
+
+
+def _cache_clear() -> None:
+    """Empty the cache: on Redis, this run's keys only (``clear()`` would empty the whole Redis
+    database, the other workers' keys with it)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if isinstance(cache, RedisCache) and cache.key_prefix:
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
 @pytest.fixture
 def user_factory(db):
     from tests.agents.factories import UserFactory
@@ -39,11 +85,9 @@ def user_factory(db):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache: each test starts with none."""
-    from django.core.cache import cache
-
-    cache.clear()
+    _cache_clear()
     yield
-    cache.clear()
+    _cache_clear()
 
 
 @pytest.fixture
