@@ -1,7 +1,14 @@
 """Shared fixtures, and the CI rule that a skipped test is a failed test.
 
 With ``SWITCHBOARD_STRICT=1`` (set by ``.ci/run``), a test that would be skipped, for want of a
-browser or PostgreSQL, fails instead: CI must run everything.
+browser or PostgreSQL, fails instead: CI must run everything. The rule holds under pytest-xdist
+too: each worker turns its skips into failures before reporting them.
+
+``make test`` runs the suite on pytest-xdist workers (``-n auto --dist loadgroup``). Each worker
+has its own test database (pytest-django suffixes its name with the worker id) and, on a shared
+``REDIS_URL``, its own cache keys and channel groups (:func:`_private_redis_names`). Tests that
+must share one worker (a module-scoped browser or cluster) get an ``xdist_group``
+(:func:`pytest_collection_modifyitems`).
 """
 
 from __future__ import annotations
@@ -15,6 +22,9 @@ from hypothesis import settings as hypothesis_settings
 STRICT = os.environ.get("SWITCHBOARD_STRICT") == "1"
 #: ``gw0``, ``gw1``… under pytest-xdist; ``main`` in a run without workers.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+#: Modules whose tests share a module-scoped fixture too costly to build once per worker (a
+#: browser, a cluster of processes): ``--dist loadgroup`` keeps each on one worker.
+GROUPED_MODULES = ("tests/browser/", "tests/live/test_two_processes.py")
 
 # Property tests judge behaviour, not speed: on a busy 2-core CI machine an example may take longer
 # than Hypothesis's default 200 ms deadline without anything being wrong (benchmarks live in bench/).
@@ -30,6 +40,14 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.longrepr = f"skipped under SWITCHBOARD_STRICT=1 (CI runs every test): {reason}"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the marks to group the tests
+def pytest_collection_modifyitems(items):
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if path.startswith(GROUPED_MODULES):
+            item.add_marker(pytest.mark.xdist_group(path))
 
 
 @pytest.fixture(autouse=True, scope="session")
