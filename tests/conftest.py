@@ -17,7 +17,8 @@ import os
 import uuid
 
 import pytest
-from hypothesis import settings as hypothesis_settings
+
+import tests.hypothesis_profiles  # noqa: F401  (registers and loads the Hypothesis profile)
 
 STRICT = os.environ.get("SWITCHBOARD_STRICT") == "1"
 #: ``gw0``, ``gw1``… under pytest-xdist; ``main`` in a run without workers.
@@ -25,11 +26,6 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 #: Modules whose tests share a module-scoped fixture too costly to build once per worker (a
 #: browser, a cluster of processes): ``--dist loadgroup`` keeps each on one worker.
 GROUPED_MODULES = ("tests/browser/", "tests/live/test_two_processes.py")
-
-# Property tests judge behaviour, not speed: on a busy 2-core CI machine an example may take longer
-# than Hypothesis's default 200 ms deadline without anything being wrong (benchmarks live in bench/).
-hypothesis_settings.register_profile("switchboard", deadline=None)
-hypothesis_settings.load_profile("switchboard")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -16,7 +16,9 @@ from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
 
-MAX_EXAMPLES = 30
+from tests.hypothesis_profiles import examples
+
+MAX_EXAMPLES = examples(30)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from kpis import rollups
 from kpis.models import KpiDailyCount, KpiDay, SurveyResponse
 from kpis.selectors import GROUPS, KpiFilters, KpiRow, KpiScope, kpi_report, kpi_rows, period_bounds
 from tests.customers.factories import CustomerFactory
+from tests.hypothesis_profiles import examples
 from tests.kpis.factories import SurveyResponseFactory
 from tests.kpis.kpi_data import at, contact, presence
 
@@ -349,7 +350,9 @@ _contact = st.tuples(
 )
 
 
-@hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hypothesis_settings(
+    max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(contacts=st.lists(_contact, max_size=14), fill_at_day=st.integers(0, len(DAYS) + 8))
 def test_rollup_and_raw_agree_on_random_data(org, contacts, fill_at_day):
     Interaction.objects.all().delete()
