@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -26,6 +28,8 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 #: Modules whose tests share a module-scoped fixture too costly to build once per worker (a
 #: browser, a cluster of processes): ``--dist loadgroup`` keeps each on one worker.
 GROUPED_MODULES = ("tests/browser/", "tests/live/test_two_processes.py")
+#: A fixed working afternoon: Wednesday 4 March 2026, 14:00 in Paris (the default TIME_ZONE).
+AFTERNOON = datetime(2026, 3, 4, 14, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -87,6 +91,17 @@ def _cache_clear() -> None:
             client.delete(*keys)
     else:
         cache.clear()
+
+
+@pytest.fixture
+def afternoon():
+    """The clock set to :data:`AFTERNOON`, and running from there. For tests of "today's" figures
+    made of rows stamped minutes before now: run just after midnight, those rows would fall on
+    yesterday, and the figures with them."""
+    import time_machine
+
+    with time_machine.travel(AFTERNOON, tick=True):
+        yield AFTERNOON
 
 
 @pytest.fixture

@@ -41,7 +41,9 @@ AGENT, WALLBOARD = "/ws/agent/", "/ws/wallboard/"
 
 
 @pytest.fixture(autouse=True)
-def _signed_in_long_ago(org):
+def _signed_in_long_ago(org, afternoon):
+    """In the afternoon (``tests/conftest.py``): the wallboard's figures are today's, and the calls
+    these tests post seconds before now would be yesterday's just after midnight."""
     signed_in_long_ago()
 
 
@@ -395,7 +397,7 @@ def test_the_wallboard_opens_with_the_figures_of_the_teams_queues(org):
 
     message = asyncio.run(scenario())
     assert (message["type"], message["seq"]) == ("queue_stats", 1)
-    assert message["day"] == timezone.localdate().isoformat()
+    assert message["day"] == "2026-03-04"  # the afternoon's local day
     [queue] = message["queues"]  # team A serves queue A only
     assert queue["queue"] == "Queue A"
     assert queue["agents"] == {"available": 1, "busy": 0, "wrap_up": 0, "break": 0}
