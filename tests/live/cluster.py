@@ -209,7 +209,12 @@ class Cluster:
         for _ in range(PORT_ATTEMPTS):
             port = free_port()
             server = self._spawn_server(port)
-            if self._serves_this_cluster(server, port):
+            try:
+                ours = self._serves_this_cluster(server, port)
+            except BaseException:
+                _stop(server)
+                raise
+            if ours:
                 self._servers.append(server)
                 self.ports.append(port)
                 return
@@ -238,7 +243,8 @@ class Cluster:
 
     def _serves_this_cluster(self, server: subprocess.Popen, port: int) -> bool:
         """Whether ``server`` came up on ``port``: it runs, and the port knows this cluster's
-        tokens (a server of another cluster or test run answers 401)."""
+        tokens (a server of another cluster or test run answers 401). A server error (503 while
+        the database is busy) is waited out like a port that does not answer yet."""
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/v1/queues/", headers={"Authorization": f"Token {self.tokens['pbx']}"}
         )
@@ -249,8 +255,10 @@ class Cluster:
             try:
                 with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
                     return response.status == 200 and server.poll() is None
-            except urllib.error.HTTPError:
-                return False
+            except urllib.error.HTTPError as error:
+                if error.code < 500:
+                    return False
+                time.sleep(0.2)
             except (OSError, urllib.error.URLError):
                 time.sleep(0.2)
         raise RuntimeError(f"uvicorn on port {port} did not answer")
@@ -276,6 +284,8 @@ def _redis_answers_as(port: int, process: subprocess.Popen, timeout: float) -> b
                 return client.info("server")["process_id"] == process.pid and process.poll() is None
             except redis.exceptions.ConnectionError:
                 time.sleep(0.05)
+            except redis.exceptions.RedisError:  # something else than a Redis holds the port
+                return False
         return False
     finally:
         client.close()
