@@ -1,11 +1,13 @@
 # Switchboard: the two commands of the README, and a few helpers.
 #   make run   install, migrate, load the demo center, serve http://127.0.0.1:8000/
-#   make test  install and run the whole test suite
+#   make test  install and run the whole test suite (on every CPU core)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers for `make test`: one per CPU core; PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test install install-dev lint format messages clean
 
@@ -35,7 +37,7 @@ run: install
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -1,22 +1,35 @@
 """Shared fixtures, and the CI rule that a skipped test is a failed test.
 
 With ``SWITCHBOARD_STRICT=1`` (set by ``.ci/run``), a test that would be skipped, for want of a
-browser or PostgreSQL, fails instead: CI must run everything.
+browser or PostgreSQL, fails instead: CI must run everything. The rule holds under pytest-xdist
+too: each worker turns its skips into failures before reporting them.
+
+``make test`` runs the suite on pytest-xdist workers (``-n auto --dist loadgroup``). Each worker
+has its own test database (pytest-django suffixes its name with the worker id) and, on a shared
+``REDIS_URL``, its own cache keys and channel groups (:func:`_private_redis_names`). Tests that
+must share one worker (a module-scoped browser or cluster) get an ``xdist_group``
+(:func:`pytest_collection_modifyitems`).
 """
 
 from __future__ import annotations
 
 import os
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import settings as hypothesis_settings
+
+import tests.hypothesis_profiles  # noqa: F401  (registers and loads the Hypothesis profile)
 
 STRICT = os.environ.get("SWITCHBOARD_STRICT") == "1"
-
-# Property tests judge behaviour, not speed: on a busy 2-core CI machine an example may take longer
-# than Hypothesis's default 200 ms deadline without anything being wrong (benchmarks live in bench/).
-hypothesis_settings.register_profile("switchboard", deadline=None)
-hypothesis_settings.load_profile("switchboard")
+#: ``gw0``, ``gw1``… under pytest-xdist; ``main`` in a run without workers.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+#: Modules whose tests share a module-scoped fixture too costly to build once per worker (a
+#: browser, a cluster of processes): ``--dist loadgroup`` keeps each on one worker.
+GROUPED_MODULES = ("tests/browser/", "tests/live/test_two_processes.py")
+#: A fixed working afternoon: Wednesday 4 March 2026, 14:00 in Paris (the default TIME_ZONE).
+AFTERNOON = datetime(2026, 3, 4, 14, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -29,6 +42,68 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped under SWITCHBOARD_STRICT=1 (CI runs every test): {reason}"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the marks to group the tests
+def pytest_collection_modifyitems(items):
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if path.startswith(GROUPED_MODULES):
+            item.add_marker(pytest.mark.xdist_group(path))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_redis_names():
+    """On a Redis shared with other test runs, and with the other xdist workers of this one, this
+    run's cache keys (rate-limit counters, socket tickets, presence marks: keyed by user ids that
+    every worker's database reuses) and its channel groups (``wallboard``, ``agent.3``…) get a
+    prefix of their own. Redis pub/sub channels know no database number, so another run's events
+    would otherwise reach these sockets; and :func:`_fresh_cache` empties this prefix only."""
+    import copy
+
+    from django.conf import settings
+    from django.test import override_settings
+
+    run = f"{WORKER}-{uuid.uuid4().hex[:8]}"
+    overrides = {}
+    if settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        caches = copy.deepcopy(settings.CACHES)
+        caches["default"]["KEY_PREFIX"] = f"test-{run}"
+        overrides["CACHES"] = caches
+    if settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis"):
+        layers = copy.deepcopy(settings.CHANNEL_LAYERS)
+        layers["default"].setdefault("CONFIG", {})["prefix"] = f"asgi-test-{run}"
+        overrides["CHANNEL_LAYERS"] = layers
+    with override_settings(**overrides):  # the cache and channel layer handlers start afresh
+        yield
+        _cache_clear()
+
+
+def _cache_clear() -> None:
+    """Empty the cache: on Redis, this run's keys only (``clear()`` would empty the whole Redis
+    database, the other workers' keys with it)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if isinstance(cache, RedisCache) and cache.key_prefix:
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
+@pytest.fixture
+def afternoon():
+    """The clock set to :data:`AFTERNOON`, and running from there. For tests of "today's" figures
+    made of rows stamped minutes before now: run just after midnight, those rows would fall on
+    yesterday, and the figures with them."""
+    import time_machine
+
+    with time_machine.travel(AFTERNOON, tick=True):
+        yield AFTERNOON
+
+
 @pytest.fixture
 def user_factory(db):
     from tests.agents.factories import UserFactory
@@ -39,11 +114,9 @@ def user_factory(db):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache: each test starts with none."""
-    from django.core.cache import cache
-
-    cache.clear()
+    _cache_clear()
     yield
-    cache.clear()
+    _cache_clear()
 
 
 @pytest.fixture

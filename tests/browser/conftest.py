@@ -74,13 +74,19 @@ class AsgiLiveServer:
 
         from contactcenter.asgi import application
 
-        port = _free_port()
+        # The server listens on a socket bound here, to a port the system chose: no other process
+        # (another xdist worker's server, a cluster's) can take it between choosing and binding.
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
         config = uvicorn.Config(
             ASGIStaticFilesHandler(application), host="127.0.0.1", port=port, lifespan="off", log_level="warning"
         )
         self.server = _thread_server_class()(config)
-        self.thread = threading.Thread(target=self.server.run, name="asgi-live-server", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, name="asgi-live-server", daemon=True
+        )
 
     def start(self) -> AsgiLiveServer:
         from django.db import connections
@@ -109,13 +115,8 @@ class AsgiLiveServer:
             asyncio.run_coroutine_threadsafe(sync_to_async(connections.close_all)(), loop).result(10)
         self.server.should_exit = True
         self.thread.join(15)
+        self.socket.close()
         connections.settings["default"]["CONN_MAX_AGE"] = self._conn_max_age
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _thread_server_class():

@@ -120,7 +120,8 @@ def test_a_simulated_call_from_the_wallboard_shows_in_the_tiles(page, asgi_live_
     screenshot(page, "wallboard-simulated-call.png")
 
 
-def test_the_wallboard_speaks_french(page, asgi_live_server, org):
+def test_the_wallboard_speaks_french(afternoon, page, asgi_live_server, org):
+    # In the afternoon: just after midnight, the call of 30 minutes ago would be yesterday's.
     set_status(org.agent_a, Status.BREAK, reason="lunch")
     InteractionFactory(
         queue=org.queue_a,
@@ -228,7 +229,8 @@ def realistic_center():
             )
 
 
-def test_the_documentation_screenshot(page, asgi_live_server, transactional_db):
+def test_the_documentation_screenshot(afternoon, page, asgi_live_server, transactional_db):
+    # In the afternoon, so that the picture's figures of the day hold every call, whenever it runs.
     realistic_center()
     page.set_viewport_size({"width": 1600, "height": 900})
     page.goto(f"{asgi_live_server.url}/login/")

@@ -43,10 +43,11 @@ def call_today(queue, *, wait: float | None, ended: bool = True, agent=None, sec
 
 
 @pytest.fixture
-def busy_day(org):
+def busy_day(org, afternoon):
     """Queue A today: 5 offered (2 answered within 20 s, 1 after 45 s, 1 abandoned, 1 waiting for
     40 s) and a short abandon (left out);
-    agent A busy, supervisor A on a lunch break, agent B (team B) available."""
+    agent A busy, supervisor A on a lunch break, agent B (team B) available.
+    In the afternoon: at 00:10 the calls of 15 minutes ago would be yesterday's."""
     call_today(org.queue_a, wait=5, agent=org.agent_a)
     call_today(org.queue_a, wait=12, agent=org.agent_a)
     call_today(org.queue_a, wait=45, agent=org.agent_a)

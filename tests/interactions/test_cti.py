@@ -23,6 +23,7 @@ from interactions.cti import CallEvent, call_state, cti_call_erase_numbers, cti_
 from interactions.models import CtiCall, CtiEvent, Interaction
 from tests.agents.factories import AgentProfileFactory, QueueFactory
 from tests.concurrency import race, role_groups, run_concurrently  # noqa: F401 (role_groups: a fixture)
+from tests.hypothesis_profiles import examples
 from tests.interactions.factories import T0
 
 URL = reverse("cti-events")
@@ -638,7 +639,9 @@ def _deliver(events: list[tuple[str, int]], call_id: str, agent, queue, caller: 
 
 
 @pytest.mark.django_db
-@hypothesis_settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hypothesis_settings(
+    max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(delivery=deliveries())
 def test_any_order_with_repeats_gives_the_in_order_interaction(delivery, center):
     script, shuffled = delivery

@@ -30,6 +30,7 @@ from interactions.sentiment import (
 )
 from interactions.services import interaction_create, interaction_update
 from tests.customers.factories import CustomerFactory
+from tests.hypothesis_profiles import examples
 from tests.interactions.factories import T0, InteractionFactory
 
 analyser = LexiconAnalyser()
@@ -146,7 +147,7 @@ class TestTheLexiconAnalyser:
         assert score("great but slow") < 0 < score("slow but great")
         assert score("rapide mais décevant") < 0 < score("décevant mais rapide")
 
-    @hypothesis_settings(max_examples=300, deadline=None)
+    @hypothesis_settings(max_examples=examples(300), deadline=None)
     @given(
         st.one_of(
             st.text(),

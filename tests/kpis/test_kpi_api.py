@@ -3,13 +3,13 @@ every role within its scope, a bounded query count."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from tests.customers.factories import CustomerFactory
 from tests.interactions.factories import InteractionFactory, SurveyResponseFactory
@@ -138,11 +138,21 @@ def test_filters(manager, calls):
     assert offered(agent="", team="") == 2  # blank: no filter
 
 
-def test_the_period_defaults_to_a_month(manager):
-    today = timezone.localdate()
-    body = manager.get(URL).json()
-    assert body["from"] == today.replace(day=1).isoformat()
-    assert date.fromisoformat(body["to"]) == (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+@pytest.mark.parametrize(
+    ("now", "month"),
+    [
+        # 00:30 in Paris on the 1st is still the 31st in UTC: the month is the local one.
+        (datetime(2026, 1, 31, 23, 30, tzinfo=UTC), ("2026-02-01", "2026-03-01")),
+        (datetime(2026, 12, 31, 22, 59, tzinfo=UTC), ("2026-12-01", "2027-01-01")),  # 23:59 on 31 December
+    ],
+)
+def test_the_period_defaults_to_the_current_local_month(manager, now, month):
+    with time_machine.travel(now):
+        body = manager.get(URL).json()
+    assert (body["from"], body["to"]) == month
+
+
+def test_a_period_with_one_end_is_the_month_at_it(manager):
     assert manager.get(URL, {"from": "2026-01-15"}).json()["to"] == "2026-02-01"
     assert manager.get(URL, {"from": "2026-12-15"}).json()["to"] == "2027-01-01"
     assert manager.get(URL, {"to": "2026-03-01"}).json()["from"] == "2026-02-01"

@@ -22,6 +22,7 @@ from kpis.definitions import GROUPS, KpiFilters, KpiScope, period_bounds, scope_
 from kpis.selectors import kpi_report, kpi_rows
 from tests.agents.factories import QueueFactory
 from tests.customers.factories import CustomerFactory
+from tests.hypothesis_profiles import examples
 from tests.interactions.factories import SurveyResponseFactory
 from tests.kpis.kpi_data import END, START, at, contact, presence
 
@@ -600,7 +601,9 @@ _contact_strategy = st.tuples(
 )
 
 
-@hypothesis_settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hypothesis_settings(
+    max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(contacts=st.lists(_contact_strategy, max_size=8))
 def test_grouped_counts_add_up_to_the_ungrouped_row(org, contacts):
     Interaction.objects.all().delete()

@@ -4,6 +4,10 @@ several uvicorn processes serving ``contactcenter.asgi:application`` against the
 Used by ``tests/live/test_two_processes.py`` and by ``bench/live_latency.py --spawn``. Everything it
 starts it stops (``close()``), and the database it creates it drops: other engineers and test
 runs share this machine's PostgreSQL and its Redis on 6379, which it never touches.
+
+Test runs side by side (pytest-xdist workers, other runs) each get their own: the database is
+named after the worker and a random suffix, and a free port found for Redis or a server is checked
+to be served by this cluster's own process (another one may have taken it in between).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PASSWORD = "Cluster-pass-2026"
+#: Tries to start Redis or a server on a free port before giving up (see :meth:`Cluster.start_redis`).
+PORT_ATTEMPTS = 5
 
 #: Users, teams and queues of the cluster's center; ``tokens`` maps each username to its API token.
 SETUP = """
@@ -65,7 +71,9 @@ class Cluster:
     database_url: str
     agents: int = 1
     grace_seconds: int = 60
-    name: str = field(default_factory=lambda: f"live_cluster_{secrets.token_hex(4)}")
+    name: str = field(
+        default_factory=lambda: f"live_cluster_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{secrets.token_hex(4)}"
+    )
     redis_port: int = field(default_factory=free_port)
     ports: list[int] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
@@ -126,16 +134,28 @@ class Cluster:
 
     # --- Redis ----------------------------------------------------------------------------------
 
-    def start_redis(self) -> None:
+    def start_redis(self, *, same_port: bool = False) -> None:
+        """Start this cluster's Redis on a free port. A port found free may be taken before Redis
+        binds it (another test run looks for one too): then this Redis exits, and the port answers
+        for another one. Hence the check that the Redis answering is this one (its process id),
+        and another port if not (unless ``same_port``: a restart must keep the servers' address)."""
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed")
-        self._redis = subprocess.Popen(  # noqa: S603
-            [binary, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        _wait_for_port(self.redis_port, 10)
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            self._redis = subprocess.Popen(  # noqa: S603
+                [binary, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            if _redis_answers_as(self.redis_port, self._redis, 10):
+                return
+            _stop(self._redis)
+            self._redis = None
+            if same_port or attempt == PORT_ATTEMPTS:
+                break
+            self.redis_port = free_port()
+        raise RuntimeError(f"this cluster's Redis did not start on port {self.redis_port}")
 
     def stop_redis(self) -> None:
         if self._redis is not None:
@@ -149,7 +169,7 @@ class Cluster:
             self._redis.wait(10)
             self._redis = None
         time.sleep(down_seconds)
-        self.start_redis()
+        self.start_redis(same_port=True)
 
     # --- PostgreSQL -------------------------------------------------------------------------------
 
@@ -184,8 +204,25 @@ class Cluster:
     # --- Servers ----------------------------------------------------------------------------------
 
     def _start_server(self) -> None:
-        port = free_port()
-        server = subprocess.Popen(  # noqa: S603
+        """One uvicorn process on a free port; on another port if the first was taken before it
+        bound it (it exits, or the port answers for another server: not with this cluster's data)."""
+        for _ in range(PORT_ATTEMPTS):
+            port = free_port()
+            server = self._spawn_server(port)
+            try:
+                ours = self._serves_this_cluster(server, port)
+            except BaseException:
+                _stop(server)
+                raise
+            if ours:
+                self._servers.append(server)
+                self.ports.append(port)
+                return
+            _stop(server)
+        raise RuntimeError(f"no uvicorn of this cluster answered, on {PORT_ATTEMPTS} ports tried")
+
+    def _spawn_server(self, port: int) -> subprocess.Popen:
+        return subprocess.Popen(  # noqa: S603
             [
                 sys.executable,
                 "-m",
@@ -203,16 +240,25 @@ class Cluster:
             cwd=BASE_DIR,
             env=self.env,
         )
-        self._servers.append(server)
-        self.ports.append(port)
+
+    def _serves_this_cluster(self, server: subprocess.Popen, port: int) -> bool:
+        """Whether ``server`` came up on ``port``: it runs, and the port knows this cluster's
+        tokens (a server of another cluster or test run answers 401). A server error (503 while
+        the database is busy) is waited out like a port that does not answer yet."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/queues/", headers={"Authorization": f"Token {self.tokens['pbx']}"}
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if server.poll() is not None:
-                raise RuntimeError(f"uvicorn on port {port} exited with {server.returncode}")
+                return False
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
+                with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
+                    return response.status == 200 and server.poll() is None
+            except urllib.error.HTTPError as error:
+                if error.code < 500:
+                    return False
+                time.sleep(0.2)
             except (OSError, urllib.error.URLError):
                 time.sleep(0.2)
         raise RuntimeError(f"uvicorn on port {port} did not answer")
@@ -224,15 +270,25 @@ class Cluster:
         return f"ws://127.0.0.1:{self.ports[index]}"
 
 
-def _wait_for_port(port: int, timeout: float) -> None:
+def _redis_answers_as(port: int, process: subprocess.Popen, timeout: float) -> bool:
+    """Whether the Redis answering on ``port`` is ``process`` (not one that holds the port already)."""
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1, socket_connect_timeout=0.5)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                return False
+            try:
+                return client.info("server")["process_id"] == process.pid and process.poll() is None
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.05)
+            except redis.exceptions.RedisError:  # something else than a Redis holds the port
+                return False
+        return False
+    finally:
+        client.close()
 
 
 def _stop(process: subprocess.Popen) -> None:

@@ -1,31 +1,16 @@
 """Fixtures of the live tests: each test starts with no scope remembered by the sockets, and leaves
-no database connection open in the ORM's worker thread (the test database is dropped at the end)."""
+no database connection open in the ORM's worker thread (the test database is dropped at the end).
+On a shared Redis, the channel groups of the run get a prefix of their own (``tests/conftest.py``)."""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connections
 
 from tests.concurrency import role_groups  # noqa: F401  (a fixture: role groups after a flush)
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _private_channel_prefix():
-    """On a Redis shared with other test runs, this run's groups (``wallboard``, ``agent.3``…) get
-    a prefix of their own: Redis pub/sub channels know no database number, so another run's events
-    would otherwise reach these sockets."""
-    from channels.layers import channel_layers
-    from django.conf import settings
-
-    layer = settings.CHANNEL_LAYERS["default"]
-    if layer["BACKEND"].startswith("channels_redis"):
-        layer.setdefault("CONFIG", {})["prefix"] = f"asgi-test-{uuid.uuid4().hex[:8]}"
-        channel_layers.backends.clear()
-    yield
 
 
 @pytest.fixture(autouse=True)

@@ -160,9 +160,10 @@ def test_a_socket_scope_mirrors_the_access_policy(org):
     assert socket_scope(user_id=10**9) is None
 
 
-def test_the_wallboards_figures_of_today_are_the_kpi_engines(org, django_user_model):
+def test_the_wallboards_figures_of_today_are_the_kpi_engines(org, django_user_model, afternoon):
     """One number, computed one way (issue #8): today's offered, handled, abandoned and service
-    level of each queue on the wallboard equal the KPI engine's for the same local day."""
+    level of each queue on the wallboard equal the KPI engine's for the same local day (in the
+    afternoon: seconds after midnight, the calls of this test would end after "now")."""
     from datetime import timedelta as _td
 
     from django.utils import timezone as _tz
