@@ -22,6 +22,7 @@ from contactcenter.core.unset import UNSET, Unset, given
 from customers.models import ContactPoint, Customer, ErasureRecord, normalize_contact_value
 from interactions.cti import cti_call_erase_numbers
 from interactions.models import Interaction, Ticket, TicketComment
+from interactions.services import interaction_update
 from kpis.models import SurveyResponse
 
 
@@ -97,6 +98,37 @@ def customer_create(
     for kind, values in ((ContactPoint.Kind.PHONE, phone_values), (ContactPoint.Kind.EMAIL, email_values)):
         for position, value in enumerate(values):
             contact_point_add(customer=customer, kind=kind, value=value, is_primary=position == 0, by=by)
+    return customer
+
+
+@transaction.atomic
+def customer_create_from_call(
+    *,
+    interaction: Interaction,
+    by: AbstractBaseUser | None,
+    first_name: str = "",
+    last_name: str = "",
+    company: str = "",
+    language: str | None = None,
+    phones: Iterable[str] = (),
+    emails: Iterable[str] = (),
+) -> Customer:
+    """The caller of ``interaction`` is a new customer: create it (:func:`customer_create`) and put
+    it on the contact (:func:`interactions.services.interaction_update`), both or neither.
+
+    ``ValidationError`` naming each bad field (``phones``, ``emails`` included); nothing is written
+    then. The contact is announced again on the wallboard (``interaction_logged``).
+    """
+    customer = customer_create(
+        first_name=first_name,
+        last_name=last_name,
+        company=company,
+        language=language,
+        phones=phones,
+        emails=emails,
+        by=by,
+    )
+    interaction_update(interaction=interaction, by=by, customer=customer)
     return customer
 
 

@@ -20,7 +20,7 @@ from contactcenter.desk.access import page_for
 from contactcenter.scripts.models import ScriptVersion
 from contactcenter.scripts.selectors import parse_trail, placeholder_values, script_step
 from customers.models import Customer
-from customers.services import customer_create
+from customers.services import customer_create_from_call
 from interactions.models import Disposition, Interaction, Priority
 from interactions.services import interaction_update, interaction_wrapup_end, ticket_create
 
@@ -292,17 +292,16 @@ def call_new_customer(request: HttpRequest, interaction_id: int) -> HttpResponse
     if form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                created = customer_create(
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    company=data["company"],
-                    language=data["language"],
-                    phones=[data["phone"]] if data["phone"] else [],
-                    emails=[data["email"]] if data["email"] else [],
-                    by=request.user,
-                )
-                interaction_update(interaction=view.interaction, by=request.user, customer=created)
+            customer_create_from_call(
+                interaction=view.interaction,
+                by=request.user,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                company=data["company"],
+                language=data["language"],
+                phones=[data["phone"]] if data["phone"] else [],
+                emails=[data["email"]] if data["email"] else [],
+            )
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 target = {"phones": "phone", "emails": "email"}.get(field, field)
