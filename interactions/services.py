@@ -746,3 +746,86 @@ def interaction_wrapup_end(
         if profile is not None:
             agent_set_status(profile=profile, status=Status.AVAILABLE, at=max(at, profile.status_since))
     return updated
+
+
+class WrapupAlreadyEnded(Exception):
+    """The contact's after-call work is over already (``wrapup_ended_at`` is set): a log that was
+    to end it changes nothing."""
+
+    def __init__(self, ended_at: datetime) -> None:
+        super().__init__(ended_at)
+        self.ended_at = ended_at
+
+
+def _follow_up_errors(interaction: Interaction, *, subject: str, ticket: Ticket | Unset | None) -> dict[str, list[str]]:
+    """Why a follow-up ticket with ``subject`` cannot be opened from ``interaction`` (none: it can)."""
+    errors: list[str] = []
+    if not subject.strip():
+        errors.append(_("A follow-up ticket needs a subject."))
+    if ticket is not UNSET and ticket is not None:
+        errors.append(_("Link an existing ticket or open a new one, not both."))
+    if interaction.customer_id is None or interaction.customer.erased_at is not None:
+        errors.append(_("Identify the caller first: a ticket needs a customer."))
+    return {"follow_up_subject": errors} if errors else {}
+
+
+@transaction.atomic
+def interaction_wrapup_log(
+    *,
+    interaction: Interaction,
+    by: AbstractBaseUser | None,
+    disposition: Disposition | Unset | None = UNSET,
+    resolved: bool | Unset = UNSET,
+    notes: str | Unset = UNSET,
+    ticket: Ticket | Unset | None = UNSET,
+    script_version: Model | Unset | None = UNSET,
+    follow_up_subject: str | None = None,
+    follow_up_priority: str = Priority.NORMAL,
+    end_wrapup: bool = True,
+    at: datetime | None = None,
+) -> Interaction:
+    """Log the outcome of a contact and end its after-call work: what the agent saves, on the
+    desktop or through ``POST interactions/{id}/wrapup/``, in one transaction.
+
+    - ``disposition``, ``resolved``, ``notes``, ``ticket`` and ``script_version`` (a
+      :class:`contactcenter.scripts.models.ScriptVersion`) change as in :func:`interaction_update`
+      (``UNSET``: kept as stored); a disposition that resolves the contact marks it resolved.
+    - ``follow_up_subject`` (``None``: no follow-up) opens a ticket of ``follow_up_priority`` for
+      the contact's customer in its queue, described by the notes, and links it to the contact.
+      It needs a non-blank subject, a known (not erased) customer and no ``ticket`` given: else
+      ``ValidationError`` naming ``follow_up_subject``.
+    - ``end_wrapup``: once the conversation is over, ``wrapup_ended_at`` is set and the agent goes
+      from ``wrap_up`` back to ``available`` (:func:`interaction_wrapup_end`); while it is still
+      on, the log alone is saved. :class:`WrapupAlreadyEnded` when the wrap-up is over already.
+      ``end_wrapup=False`` saves a correction of the log without touching the wrap-up.
+
+    The contact's row is locked first; nothing is written when anything is refused. Live events
+    (``interaction_logged``, ``ticket_assigned``, ``status_changed``) leave after commit.
+    """
+    locked = Interaction.objects.select_for_update().select_related("customer").get(pk=interaction.pk)
+    if end_wrapup and locked.wrapup_ended_at is not None:
+        raise WrapupAlreadyEnded(locked.wrapup_ended_at)
+    if follow_up_subject is not None:
+        errors = _follow_up_errors(locked, subject=follow_up_subject, ticket=ticket)
+        if errors:
+            raise ValidationError(errors)
+        ticket = ticket_create(
+            subject=follow_up_subject.strip(),
+            description=notes if notes is not UNSET else locked.notes,
+            customer=locked.customer,
+            queue=locked.queue,
+            priority=follow_up_priority,
+            by=by,
+        )
+    updated = interaction_update(
+        interaction=locked,
+        by=by,
+        disposition=disposition,
+        resolved=resolved,
+        notes=notes,
+        ticket=ticket,
+        script_version=script_version,
+    )
+    if end_wrapup:
+        updated = interaction_wrapup_end(interaction=updated, by=by, at=at)
+    return updated
