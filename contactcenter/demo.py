@@ -43,7 +43,7 @@ from simple_history.utils import bulk_create_with_history
 from tqdm import tqdm
 
 from contactcenter.agents.models import BreakReason, PresenceInterval, Queue, Role, Skill, Status, Team
-from contactcenter.agents.services import agent_create, queue_create, team_create
+from contactcenter.agents.services import agent_provision, queue_create, team_create
 from contactcenter.core.choices import Channel, Direction
 from contactcenter.knowledge.demo import load_knowledge_demo
 from contactcenter.scripts.models import Script, ScriptVersion
@@ -546,7 +546,7 @@ def ensure_center(*, now: datetime, days: int, logins: list[Login], created: dic
         user = User.objects.filter(username=spec.username).first()
         is_new = user is None
         if user is None:
-            profile = agent_create(
+            profile = agent_provision(
                 username=spec.username,
                 password=DEMO_PASSWORD,
                 role=spec.role,
@@ -560,7 +560,7 @@ def ensure_center(*, now: datetime, days: int, logins: list[Login], created: dic
             )
             user = profile.user
             if spec.superuser:
-                # agent_create provisions roles, not superusers; the admin account is both.
+                # agent_provision provisions roles, not superusers; the admin account is both.
                 user.is_superuser = True
                 user.save(update_fields=["is_superuser"])
             created["users"] = created.get("users", 0) + 1

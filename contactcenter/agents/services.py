@@ -114,23 +114,55 @@ def _apply_role(user: AbstractBaseUser, role: str) -> None:
     user.is_staff = user.is_superuser or role in STAFF_ROLES
 
 
+def _queues_named(queues: Iterable[Queue | str]) -> tuple[list[Queue], list[str]]:
+    """The queues given as objects or by name, in order, and the names that match no queue."""
+    wanted = list(dict.fromkeys(queues))
+    found = Queue.objects.in_bulk([queue for queue in wanted if isinstance(queue, str)], field_name="name")
+    result: list[Queue] = []
+    unknown: list[str] = []
+    for queue in wanted:
+        if not isinstance(queue, str):
+            result.append(queue)
+        elif queue in found:
+            result.append(found[queue])
+        else:
+            unknown.append(queue)
+    return result, unknown
+
+
+def _skills_named(skills: Iterable[Skill | str]) -> list[Skill]:
+    """The skills given as objects or by name, in order; a name not seen before becomes a skill."""
+    wanted = [skill.strip() if isinstance(skill, str) else skill for skill in skills]
+    wanted = [skill for skill in wanted if skill != ""]
+    named = {skill.name: skill for skill in skills_get_or_create(names=[s for s in wanted if isinstance(s, str)])}
+    return list(dict.fromkeys(named[skill] if isinstance(skill, str) else skill for skill in wanted))
+
+
 @transaction.atomic
-def agent_create(
+def agent_provision(
     *,
     username: str,
-    password: str,
+    password: str | None,
     role: str = Role.AGENT,
     team: Team | None = None,
-    queues: Iterable[Queue] = (),
-    skills: Iterable[Skill] = (),
+    queues: Iterable[Queue | str] = (),
+    skills: Iterable[Skill | str] = (),
     first_name: str = "",
     last_name: str = "",
     email: str = "",
     validate: bool = True,
 ) -> AgentProfile:
-    """Provision a user with an agent profile, its role group and staff flag.
+    """Provision an agent in one transaction: the user, its agent profile with ``team``, its role
+    group and staff flag, its ``queues`` and ``skills``. What the API (``POST agents/``) and the
+    admin (adding a user with their agent profile) both do.
 
-    The password goes through Django's validators unless ``validate`` is off (demo data only).
+    Queues and skills come as objects or by name: a queue name must exist, a skill name not seen
+    before becomes a new skill. The password goes through Django's validators unless ``validate``
+    is off (demo data only); ``None`` gives an unusable password (the admin's "password-based
+    authentication: disabled"). Everything that can be checked is checked before anything is
+    written, and one ``ValidationError`` names every bad field (``username``, ``password``,
+    ``role``, ``queues``, …); whatever fails after that (a role group missing) undoes everything,
+    the skills created included: nothing is left half-written.
     """
     user = User(username=username, first_name=first_name, last_name=last_name, email=email)
     errors: dict[str, list[str]] = {}
@@ -140,20 +172,28 @@ def agent_create(
         errors.update(exc.message_dict)
     if role not in Role.values:
         errors["role"] = [_("Choose one of: %(roles)s.") % {"roles": ", ".join(Role.values)}]
-    if validate:
+    if validate and password is not None:
         try:
             validate_password(password, user)
         except ValidationError as exc:
             errors["password"] = exc.messages
+    queue_list, unknown_queues = _queues_named(queues)
+    if unknown_queues:
+        errors["queues"] = [
+            _("No queue is named %(names)s.") % {"names": ", ".join(f"“{name}”" for name in unknown_queues)}
+        ]
     if errors:
         raise ValidationError(errors)
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
     user.save()
     profile = AgentProfile(user=user, role=role, team=team)
     profile.full_clean()
     profile.save()
-    profile.queues.set(queues)
-    profile.skills.set(skills)
+    profile.queues.set(queue_list)
+    profile.skills.set(_skills_named(skills))
     _apply_role(user, role)
     user.save(update_fields=["is_staff"])
     return profile

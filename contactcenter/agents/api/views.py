@@ -21,7 +21,7 @@ from contactcenter.agents.api.serializers import (
 )
 from contactcenter.agents.models import AgentProfile, Queue, Status, Team
 from contactcenter.agents.services import (
-    agent_create,
+    agent_provision,
     agent_set_status,
     agent_update,
     queue_create,
@@ -129,9 +129,8 @@ class AgentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def create(self, request: Request) -> Response:
         serializer = AgentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data["skills"] = skills_get_or_create(names=data.pop("skills", []))
-        profile = agent_create(**data)
+        # Skills by name: the service creates the new ones in its own transaction.
+        profile = agent_provision(**serializer.validated_data)
         return Response(AgentSerializer(self._reload(profile)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
