@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from contactcenter.agents import events
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Skill, Status, Team
 from contactcenter.agents.roles import STAFF_ROLES, group_name
+from contactcenter.core.unset import UNSET, Unset, given
 
 User = get_user_model()
 
@@ -63,10 +64,28 @@ def skills_get_or_create(*, names: Iterable[str]) -> list[Skill]:
 
 
 @transaction.atomic
-def queue_update(*, queue: Queue, skills: Iterable[Skill] | None = None, **fields: object) -> Queue:
-    """Change a queue's settings (name, channel, service-level goal, skills)."""
-    for name, value in fields.items():
-        setattr(queue, name, value)
+def queue_update(
+    *,
+    queue: Queue,
+    name: str | Unset = UNSET,
+    channel: str | Unset = UNSET,
+    service_level_seconds: int | Unset = UNSET,
+    service_level_target: float | Unset = UNSET,
+    is_active: bool | Unset = UNSET,
+    skills: Iterable[Skill] | None = None,
+) -> Queue:
+    """Change the queue's settings given (``UNSET``: unchanged) and, when given, its skills."""
+    changes = given(
+        {
+            "name": name,
+            "channel": channel,
+            "service_level_seconds": service_level_seconds,
+            "service_level_target": service_level_target,
+            "is_active": is_active,
+        }
+    )
+    for field, value in changes.items():
+        setattr(queue, field, value)
     queue.full_clean()
     queue.save()
     if skills is not None:
@@ -74,15 +93,12 @@ def queue_update(*, queue: Queue, skills: Iterable[Skill] | None = None, **field
     return queue
 
 
-_UNSET = object()
-
-
 @transaction.atomic
 def agent_update(
     *,
     profile: AgentProfile,
     role: str | None = None,
-    team: Team | object | None = _UNSET,
+    team: Team | Unset | None = UNSET,
     queues: Iterable[Queue] | None = None,
     skills: Iterable[Skill] | None = None,
     is_active: bool | None = None,
@@ -90,7 +106,7 @@ def agent_update(
     """Change what an admin provisions on an agent; ``None`` (``team``: not given) keeps a value."""
     if role is not None and role != profile.role:
         agent_set_role(profile=profile, role=role)
-    if team is not _UNSET:
+    if team is not UNSET:
         profile.team = team
         profile.full_clean()
         profile.save(update_fields=["team", "updated_at"])
