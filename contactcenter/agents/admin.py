@@ -15,7 +15,7 @@ from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
@@ -169,16 +169,16 @@ class AgentUserAdmin(UserAdmin):
 
 @admin.action(description=_("Set offline"), permissions=["change"])
 def set_offline(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
-    """Supervisors end a forgotten session: the agent's open presence interval is closed."""
+    """Supervisors end a forgotten session: the agent's open presence interval is closed (the
+    rules of ``agent_set_status``: a supervisor, their team's agents only)."""
     done = 0
     for profile in queryset.select_related("user"):
         try:
-            agent_set_status(profile=profile, status=Status.OFFLINE)
-        except ValidationError as exc:
+            agent_set_status(profile=profile, status=Status.OFFLINE, by=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            error = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             modeladmin.message_user(
-                request,
-                _("%(agent)s: %(error)s") % {"agent": profile, "error": " ".join(exc.messages)},
-                messages.ERROR,
+                request, _("%(agent)s: %(error)s") % {"agent": profile, "error": error}, messages.ERROR
             )
             continue
         done += 1

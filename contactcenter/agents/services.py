@@ -8,7 +8,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from contactcenter.agents import events
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Skill, Status, Team
 from contactcenter.agents.roles import STAFF_ROLES, group_name
+from contactcenter.core.roles import role_of, team_id_of
 from contactcenter.core.unset import UNSET, Unset, given
 
 User = get_user_model()
@@ -228,14 +229,56 @@ def agent_set_role(*, profile: AgentProfile, role: str) -> AgentProfile:
     return profile
 
 
+#: What an agent may choose for themselves (SPEC §9); busy and wrap-up follow the contacts.
+SELF_SERVICE_STATUSES = (Status.AVAILABLE, Status.BREAK, Status.OFFLINE)
+#: What a supervisor (for their team's agents), a manager or an admin (for anyone) may set for
+#: another agent (SPEC §9).
+SET_BY_OTHERS_STATUSES = (Status.OFFLINE, Status.BREAK)
+
+
+def agent_status_check(*, profile: AgentProfile, status: str, reason: str, by: AbstractBaseUser) -> None:
+    """Refuse a status change that the person ``by`` may not make on ``profile``'s agent.
+
+    Their own status: ``available``, ``break`` or ``offline``. Another agent's: ``offline`` or
+    ``break``, by a supervisor for the agents of their own team, by a manager or an admin for
+    anyone; an agent sets no one else's. A break carries a reason. ``ValidationError`` naming
+    ``status`` or ``reason`` for a change nobody may make this way, ``PermissionDenied`` for one
+    ``by`` may not make. The same rules whatever the door: ``PUT agents/me/status/``, ``PATCH
+    agents/{username}/``, the socket's ``set_status``, the desktop's switch, the admin's action.
+    """
+    own = by.pk == profile.user_id
+    if not own:
+        role = role_of(by)
+        if role == Role.SUPERVISOR:
+            team_id = team_id_of(by)
+            if team_id is None or team_id != profile.team_id:
+                raise PermissionDenied(_("You may set the status of your own team's agents only."))
+        elif role not in (Role.MANAGER, Role.ADMIN):
+            raise PermissionDenied(_("You may set your own status only."))
+    allowed = SELF_SERVICE_STATUSES if own else SET_BY_OTHERS_STATUSES
+    if status not in allowed:
+        raise ValidationError(
+            {"status": _("Choose one of: %(statuses)s.") % {"statuses": ", ".join(str(s) for s in allowed)}}
+        )
+    if status == Status.BREAK and not reason:
+        raise ValidationError({"reason": _("A break needs a reason.")})
+
+
 @transaction.atomic
 def agent_set_status(
-    *, profile: AgentProfile, status: str, reason: str = "", at: datetime | None = None
+    *,
+    profile: AgentProfile,
+    status: str,
+    reason: str = "",
+    at: datetime | None = None,
+    by: AbstractBaseUser | None = None,
 ) -> AgentProfile:
     """Move an agent to ``status``: close the open presence interval, open the next one.
 
-    A break carries a reason code; any other status carries none. Setting the current status
-    again (same reason) changes nothing.
+    ``by`` is the person asking (the agent, a supervisor, …), whose request follows the rules of
+    :func:`agent_status_check`; ``None`` is the system (calls, presence), which sets any status. A
+    break carries a reason code; any other status carries none. Setting the current status again
+    (same reason) changes nothing.
     """
     at = at or timezone.now()
     if status not in Status.values:
@@ -244,6 +287,8 @@ def agent_set_status(
         reason = ""
     # Lock the profile so that two status changes of one agent cannot interleave.
     profile = AgentProfile.objects.select_for_update().get(pk=profile.pk)
+    if by is not None:
+        agent_status_check(profile=profile, status=status, reason=reason, by=by)
     if profile.status == status and profile.status_reason == reason:
         return profile
     if at < profile.status_since:
