@@ -802,7 +802,7 @@ def interaction_wrapup_log(
     The contact's row is locked first; nothing is written when anything is refused. Live events
     (``interaction_logged``, ``ticket_assigned``, ``status_changed``) leave after commit.
     """
-    locked = Interaction.objects.select_for_update().select_related("customer").get(pk=interaction.pk)
+    locked = Interaction.objects.select_for_update(of=("self",)).select_related("customer").get(pk=interaction.pk)
     if end_wrapup and locked.wrapup_ended_at is not None:
         raise WrapupAlreadyEnded(locked.wrapup_ended_at)
     if follow_up_subject is not None:
