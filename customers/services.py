@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,9 +18,11 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from contactcenter.core.models import IdempotencyKey
+from contactcenter.core.unset import UNSET, Unset, given
 from customers.models import ContactPoint, Customer, ErasureRecord, normalize_contact_value
 from interactions.cti import cti_call_erase_numbers
 from interactions.models import Interaction, SurveyResponse, Ticket, TicketComment
+from interactions.services import interaction_update
 
 
 def _normalized(kind: str, values: Iterable[str], field: str) -> list[str]:
@@ -44,16 +45,38 @@ def _normalized(kind: str, values: Iterable[str], field: str) -> list[str]:
 @transaction.atomic
 def customer_create(
     *,
+    first_name: str = "",
+    last_name: str = "",
+    company: str = "",
+    language: str | None = None,
+    notes: str = "",
+    tags: list[str] | None = None,
+    consent_marketing: bool = False,
+    consent_recording: bool = True,
+    consent_surveys: bool = True,
+    external_id: str = "",
     phones: Iterable[str] = (),
     emails: Iterable[str] = (),
     by: AbstractBaseUser | None = None,
-    **fields: Any,
 ) -> Customer:
     """Create a customer with its phone numbers (any format, stored E.164) and emails.
 
-    Everything is validated before anything is written: a bad phone stores nothing.
+    ``language`` ``None`` is the model's default. Everything is validated before anything is
+    written: a bad phone stores nothing.
     """
-    customer = Customer(**fields)
+    customer = Customer(
+        first_name=first_name,
+        last_name=last_name,
+        company=company,
+        notes=notes,
+        tags=tags if tags is not None else [],
+        consent_marketing=consent_marketing,
+        consent_recording=consent_recording,
+        consent_surveys=consent_surveys,
+        external_id=external_id,
+    )
+    if language is not None:
+        customer.language = language
     errors: dict[str, list[str]] = {}
     try:
         customer.full_clean()
@@ -78,24 +101,79 @@ def customer_create(
 
 
 @transaction.atomic
+def customer_create_from_call(
+    *,
+    interaction: Interaction,
+    by: AbstractBaseUser | None,
+    first_name: str = "",
+    last_name: str = "",
+    company: str = "",
+    language: str | None = None,
+    phones: Iterable[str] = (),
+    emails: Iterable[str] = (),
+) -> Customer:
+    """The caller of ``interaction`` is a new customer: create it (:func:`customer_create`) and put
+    it on the contact (:func:`interactions.services.interaction_update`), both or neither.
+
+    ``ValidationError`` naming each bad field (``phones``, ``emails`` included); nothing is written
+    then. The contact is announced again on the wallboard (``interaction_logged``).
+    """
+    customer = customer_create(
+        first_name=first_name,
+        last_name=last_name,
+        company=company,
+        language=language,
+        phones=phones,
+        emails=emails,
+        by=by,
+    )
+    interaction_update(interaction=interaction, by=by, customer=customer)
+    return customer
+
+
+@transaction.atomic
 def customer_update(
     *,
     customer: Customer,
     by: AbstractBaseUser | None = None,
+    first_name: str | Unset = UNSET,
+    last_name: str | Unset = UNSET,
+    company: str | Unset = UNSET,
+    language: str | Unset = UNSET,
+    notes: str | Unset = UNSET,
+    tags: list[str] | Unset = UNSET,
+    consent_marketing: bool | Unset = UNSET,
+    consent_recording: bool | Unset = UNSET,
+    consent_surveys: bool | Unset = UNSET,
+    external_id: str | Unset = UNSET,
     phones: Iterable[str] | None = None,
     emails: Iterable[str] | None = None,
-    **fields: Any,
 ) -> Customer:
-    """Change a customer's own fields and, when given, replace its phones or its emails.
+    """Change the customer's fields given (``UNSET``: unchanged) and, when given, replace its
+    phones or its emails.
 
     ``phones``/``emails`` (any format; ``None``: unchanged) become the customer's whole list of
     that kind, the first one primary: values already held are kept (same row), the others are
     deleted and the new ones added, each change leaving a contact point history row. Everything is
     validated before anything is written: one ``ValidationError`` names every bad field.
     """
+    changes = given(
+        {
+            "first_name": first_name,
+            "last_name": last_name,
+            "company": company,
+            "language": language,
+            "notes": notes,
+            "tags": tags,
+            "consent_marketing": consent_marketing,
+            "consent_recording": consent_recording,
+            "consent_surveys": consent_surveys,
+            "external_id": external_id,
+        }
+    )
     # Two edits of one customer's contact points must not interleave.
     Customer.objects.select_for_update().filter(pk=customer.pk).exists()
-    for name, value in fields.items():
+    for name, value in changes.items():
         setattr(customer, name, value)
     errors: dict[str, list[str]] = {}
     try:

@@ -41,7 +41,13 @@ from interactions.models import (
     TicketComment,
 )
 from interactions.querysets import overdue_q
-from interactions.services import ticket_comment_add, ticket_save_changes, ticket_save_new
+from interactions.services import (
+    interaction_log,
+    interaction_update,
+    ticket_comment_add,
+    ticket_save_changes,
+    ticket_save_new,
+)
 
 
 def _seconds(value: float | None) -> str | int:
@@ -149,6 +155,19 @@ class InteractionAdmin(ReadOnlyHistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # The access policy of the API applies here too: a supervisor sees their team's.
         return visible(super().get_queryset(request), Interaction.objects.visible_to(request.user))
+
+    def save_model(self, request: HttpRequest, obj: Interaction, form: forms.ModelForm, change: bool) -> None:
+        # Through the services, as the API and the desktop: a resolving disposition marks the
+        # contact resolved, notes are scored, an outbound contact may be a ticket's first response,
+        # the wallboard hears of it. A change sends only the fields changed in the form.
+        if change:
+            changes = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+            saved = interaction_update(interaction=obj, by=request.user, **changes)
+        else:
+            saved, _created = interaction_log(by=request.user, **form.cleaned_data)
+        # The admin goes on with ``obj`` (its inlines, log entry, redirect): it is now the stored one.
+        obj.pk, obj._state.adding, obj._state.db = saved.pk, False, saved._state.db
+        obj.refresh_from_db()
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)

@@ -28,17 +28,20 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter.agents.models import AgentProfile, Role, Status
+from contactcenter.agents.models import AgentProfile, Queue, Role, Status, Team
 from contactcenter.agents.services import agent_set_status
 from contactcenter.core.choices import Channel, Direction
 from contactcenter.core.roles import role_of
+from contactcenter.core.unset import UNSET, Unset, given
+from customers.models import Customer
 from interactions import events as live
 from interactions.models import (
     BusinessHours,
+    Disposition,
     Holiday,
     Interaction,
     Priority,
@@ -46,6 +49,7 @@ from interactions.models import (
     SlaBreach,
     SlaPolicy,
     Ticket,
+    TicketCategory,
     TicketComment,
     TicketEscalation,
     TicketStatus,
@@ -132,20 +136,44 @@ def ticket_save_new(*, ticket: Ticket, by: AbstractBaseUser | None = None, now: 
 
 
 @transaction.atomic
-def ticket_create(*, subject: str, by: AbstractBaseUser | None = None, **fields: Any) -> Ticket:
-    """Create a ticket with ``subject`` and any other ticket fields (customer, priority, …).
+def ticket_create(
+    *,
+    subject: str,
+    by: AbstractBaseUser | None = None,
+    description: str = "",
+    customer: Customer | None = None,
+    status: str = TicketStatus.NEW,
+    priority: str = Priority.NORMAL,
+    category: TicketCategory | None = None,
+    queue: Queue | None = None,
+    team: Team | None = None,
+    assignee: AbstractBaseUser | None = None,
+) -> Ticket:
+    """Create a ticket with ``subject`` (and its customer, priority, queue, …).
 
     A new ticket starts as new, open or pending. When ``by`` is a user, its ``assignee`` follows
     the assignment rules of :func:`ticket_check_assignee`; ``by=None`` is the system itself.
-    Raises ``ValidationError`` naming the field at fault; the assignee gets ``ticket_assigned``.
+    Without a ``team``, the ticket takes its assignee's. Raises ``ValidationError`` naming the
+    field at fault; the assignee gets ``ticket_assigned``.
     """
-    if fields.get("status") in TicketStatus.values and fields["status"] not in TICKET_START_STATUSES:
+    if status in TicketStatus.values and status not in TICKET_START_STATUSES:
         raise ValidationError(
             {"status": _("A new ticket starts as new, open or pending; resolve or close it afterwards.")}
         )
-    if by is not None and fields.get("assignee") is not None:
-        ticket_check_assignee(by=by, current=None, assignee=fields["assignee"])
-    return ticket_save_new(ticket=Ticket(subject=subject, **fields), by=by)
+    if by is not None and assignee is not None:
+        ticket_check_assignee(by=by, current=None, assignee=assignee)
+    ticket = Ticket(
+        subject=subject,
+        description=description,
+        customer=customer,
+        status=status,
+        priority=priority,
+        category=category,
+        queue=queue,
+        team=team,
+        assignee=assignee,
+    )
+    return ticket_save_new(ticket=ticket, by=by)
 
 
 def _calendar() -> tuple[list, set]:
@@ -327,14 +355,6 @@ def ticket_update(
     return ticket_save_changes(ticket=locked, changed=changed, by=by, now=now)
 
 
-def ticket_assign(
-    *, ticket: Ticket, assignee: AbstractBaseUser | None, by: AbstractBaseUser | None, version: int | None = None
-) -> Ticket:
-    """Assign ``ticket`` to ``assignee`` (``None``: unassigned) under the rules of
-    :func:`ticket_check_assignee`; :func:`ticket_update` with that one change."""
-    return ticket_update(ticket=ticket, changes={"assignee": assignee}, by=by, version=version)
-
-
 def _differs(ticket: Ticket, name: str, value: Any) -> bool:
     field = Ticket._meta.get_field(name)
     if field.is_relation:
@@ -473,31 +493,6 @@ def tickets_escalate_overdue(
 
 # --- Interactions -------------------------------------------------------------------------------
 
-#: What :func:`interaction_update` may change: every field of SPEC §3.
-INTERACTION_EDITABLE_FIELDS = frozenset(
-    {
-        "channel",
-        "direction",
-        "customer",
-        "agent",
-        "queue",
-        "ticket",
-        "offered_at",
-        "answered_at",
-        "ended_at",
-        "wrapup_ended_at",
-        "hold_seconds",
-        "disposition",
-        "resolved",
-        "notes",
-        "sentiment",
-        "script_version",
-        "recording",
-        "source",
-        "external_id",
-    }
-)
-
 
 def _resolved_by_disposition(interaction: Interaction) -> None:
     """A disposition that resolves the contact (``Disposition.resolves``) marks it resolved."""
@@ -518,15 +513,59 @@ def _first_response_of(interaction: Interaction, by: AbstractBaseUser | None) ->
 
 
 @transaction.atomic
-def interaction_create(*, by: AbstractBaseUser | None = None, **fields: Any) -> Interaction:
+def interaction_create(
+    *,
+    channel: str,
+    offered_at: datetime,
+    by: AbstractBaseUser | None = None,
+    direction: str = Direction.INBOUND,
+    customer: Customer | None = None,
+    agent: AbstractBaseUser | None = None,
+    queue: Queue | None = None,
+    ticket: Ticket | None = None,
+    answered_at: datetime | None = None,
+    ended_at: datetime | None = None,
+    wrapup_ended_at: datetime | None = None,
+    hold_seconds: int = 0,
+    disposition: Disposition | None = None,
+    resolved: bool = False,
+    notes: str = "",
+    sentiment: float | None = None,
+    script_version: Model | None = None,
+    recording: str = "",
+    source: str = "",
+    external_id: str = "",
+) -> Interaction:
     """Validate and store one interaction (any channel, any field of SPEC §3).
 
-    An outbound interaction linked to a ticket is the ticket's first response when it is the
-    earliest one. A disposition that resolves the contact marks it resolved. Without a
-    ``sentiment`` the notes are scored by the sentiment analyser
-    (:func:`interactions.sentiment.sentiment_settle`). Raises ``ValidationError`` with the model's messages.
+    ``script_version`` is a :class:`contactcenter.scripts.models.ScriptVersion` (the records name
+    it through the model's relation only: scripts sit a layer above). An outbound interaction
+    linked to a ticket is the ticket's first response when it is the earliest one. A disposition
+    that resolves the contact marks it resolved. Without a ``sentiment`` the notes are scored by
+    the sentiment analyser (:func:`interactions.sentiment.sentiment_settle`). Raises ``ValidationError``
+    with the model's messages.
     """
-    interaction = Interaction(**fields)
+    interaction = Interaction(
+        channel=channel,
+        direction=direction,
+        customer=customer,
+        agent=agent,
+        queue=queue,
+        ticket=ticket,
+        offered_at=offered_at,
+        answered_at=answered_at,
+        ended_at=ended_at,
+        wrapup_ended_at=wrapup_ended_at,
+        hold_seconds=hold_seconds,
+        disposition=disposition,
+        resolved=resolved,
+        notes=notes,
+        sentiment=sentiment,
+        script_version=script_version,
+        recording=recording,
+        source=source,
+        external_id=external_id,
+    )
     _resolved_by_disposition(interaction)
     sentiment_settle(interaction, supplied=interaction.sentiment is not None, notes_changed=True)
     interaction._history_user = by
@@ -540,8 +579,31 @@ def _stored_interaction(source: str, external_id: str) -> Interaction | None:
     return Interaction.objects.filter(source=source, external_id=external_id).first()
 
 
-def interaction_log(*, by: AbstractBaseUser | None = None, **fields: Any) -> tuple[Interaction, bool]:
-    """Store an interaction sent by a user or an integration, once per ``(source, external_id)``.
+def interaction_log(
+    *,
+    channel: str,
+    offered_at: datetime,
+    by: AbstractBaseUser | None = None,
+    direction: str = Direction.INBOUND,
+    customer: Customer | None = None,
+    agent: AbstractBaseUser | None = None,
+    queue: Queue | None = None,
+    ticket: Ticket | None = None,
+    answered_at: datetime | None = None,
+    ended_at: datetime | None = None,
+    wrapup_ended_at: datetime | None = None,
+    hold_seconds: int = 0,
+    disposition: Disposition | None = None,
+    resolved: bool = False,
+    notes: str = "",
+    sentiment: float | None = None,
+    script_version: Model | None = None,
+    recording: str = "",
+    source: str = "",
+    external_id: str = "",
+) -> tuple[Interaction, bool]:
+    """Store an interaction sent by a user or an integration, once per ``(source, external_id)``;
+    the fields are those of :func:`interaction_create`.
 
     Returns ``(interaction, created)``. When an interaction with the same non-empty
     ``external_id`` and ``source`` is stored already, it is returned with ``created=False`` and
@@ -549,11 +611,33 @@ def interaction_log(*, by: AbstractBaseUser | None = None, **fields: Any) -> tup
     constraint's ``IntegrityError`` is caught in a savepoint). A new one is announced on the
     wallboard (``interaction_logged``). Raises ``ValidationError`` for impossible data.
     """
-    source, external_id = fields.get("source") or "", fields.get("external_id") or ""
+    source, external_id = source or "", external_id or ""
     if external_id and (stored := _stored_interaction(source, external_id)):
         return stored, False
     try:
-        interaction = interaction_create(by=by, **fields)  # atomic: a savepoint inside a transaction
+        # Atomic: a savepoint inside a transaction.
+        interaction = interaction_create(
+            channel=channel,
+            offered_at=offered_at,
+            by=by,
+            direction=direction,
+            customer=customer,
+            agent=agent,
+            queue=queue,
+            ticket=ticket,
+            answered_at=answered_at,
+            ended_at=ended_at,
+            wrapup_ended_at=wrapup_ended_at,
+            hold_seconds=hold_seconds,
+            disposition=disposition,
+            resolved=resolved,
+            notes=notes,
+            sentiment=sentiment,
+            script_version=script_version,
+            recording=recording,
+            source=source,
+            external_id=external_id,
+        )
     except (IntegrityError, ValidationError):
         # Someone stored the same external id between our look-up and our insert.
         if external_id and (stored := _stored_interaction(source, external_id)):
@@ -564,8 +648,31 @@ def interaction_log(*, by: AbstractBaseUser | None = None, **fields: Any) -> tup
 
 
 @transaction.atomic
-def interaction_update(*, interaction: Interaction, by: AbstractBaseUser | None = None, **changes: Any) -> Interaction:
-    """Change fields of an interaction (:data:`INTERACTION_EDITABLE_FIELDS`).
+def interaction_update(
+    *,
+    interaction: Interaction,
+    by: AbstractBaseUser | None = None,
+    channel: str | Unset = UNSET,
+    direction: str | Unset = UNSET,
+    customer: Customer | Unset | None = UNSET,
+    agent: AbstractBaseUser | Unset | None = UNSET,
+    queue: Queue | Unset | None = UNSET,
+    ticket: Ticket | Unset | None = UNSET,
+    offered_at: datetime | Unset = UNSET,
+    answered_at: datetime | Unset | None = UNSET,
+    ended_at: datetime | Unset | None = UNSET,
+    wrapup_ended_at: datetime | Unset | None = UNSET,
+    hold_seconds: int | Unset = UNSET,
+    disposition: Disposition | Unset | None = UNSET,
+    resolved: bool | Unset = UNSET,
+    notes: str | Unset = UNSET,
+    sentiment: float | Unset | None = UNSET,
+    script_version: Model | Unset | None = UNSET,
+    recording: str | Unset = UNSET,
+    source: str | Unset = UNSET,
+    external_id: str | Unset = UNSET,
+) -> Interaction:
+    """Change the fields given (every field of SPEC §3); those left ``UNSET`` stay as stored.
 
     The row is locked and the changes applied to its stored state, so concurrent edits of
     different fields are both kept. Validated as a whole (``ValidationError`` with the model's
@@ -575,20 +682,40 @@ def interaction_update(*, interaction: Interaction, by: AbstractBaseUser | None 
     (:func:`interactions.sentiment.sentiment_settle`). Announced on the wallboard (``interaction_logged``).
     Returns a fresh instance.
     """
-    unknown = set(changes) - INTERACTION_EDITABLE_FIELDS
-    if unknown:
-        raise TypeError(f"interaction_update cannot change {sorted(unknown)}")
+    changes = given(
+        {
+            "channel": channel,
+            "direction": direction,
+            "customer": customer,
+            "agent": agent,
+            "queue": queue,
+            "ticket": ticket,
+            "offered_at": offered_at,
+            "answered_at": answered_at,
+            "ended_at": ended_at,
+            "wrapup_ended_at": wrapup_ended_at,
+            "hold_seconds": hold_seconds,
+            "disposition": disposition,
+            "resolved": resolved,
+            "notes": notes,
+            "sentiment": sentiment,
+            "script_version": script_version,
+            "recording": recording,
+            "source": source,
+            "external_id": external_id,
+        }
+    )
     locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
-    notes, sentiment = locked.notes, locked.sentiment
+    stored_notes, stored_sentiment = locked.notes, locked.sentiment
     for name, value in changes.items():
         setattr(locked, name, value)
     if "disposition" in changes:
         _resolved_by_disposition(locked)
-    new_sentiment = "sentiment" in changes and changes["sentiment"] != sentiment
+    new_sentiment = "sentiment" in changes and changes["sentiment"] != stored_sentiment
     sentiment_settle(
         locked,
         supplied=new_sentiment and changes["sentiment"] is not None,
-        notes_changed=new_sentiment or locked.notes != notes,
+        notes_changed=new_sentiment or locked.notes != stored_notes,
     )
     locked._history_user = by
     locked.full_clean()
@@ -618,4 +745,87 @@ def interaction_wrapup_end(
         profile = AgentProfile.objects.filter(user_id=updated.agent_id, status=Status.WRAP_UP).first()
         if profile is not None:
             agent_set_status(profile=profile, status=Status.AVAILABLE, at=max(at, profile.status_since))
+    return updated
+
+
+class WrapupAlreadyEnded(Exception):
+    """The contact's after-call work is over already (``wrapup_ended_at`` is set): a log that was
+    to end it changes nothing."""
+
+    def __init__(self, ended_at: datetime) -> None:
+        super().__init__(ended_at)
+        self.ended_at = ended_at
+
+
+def _follow_up_errors(interaction: Interaction, *, subject: str, ticket: Ticket | Unset | None) -> dict[str, list[str]]:
+    """Why a follow-up ticket with ``subject`` cannot be opened from ``interaction`` (none: it can)."""
+    errors: list[str] = []
+    if not subject.strip():
+        errors.append(_("A follow-up ticket needs a subject."))
+    if ticket is not UNSET and ticket is not None:
+        errors.append(_("Link an existing ticket or open a new one, not both."))
+    if interaction.customer_id is None or interaction.customer.erased_at is not None:
+        errors.append(_("Identify the caller first: a ticket needs a customer."))
+    return {"follow_up_subject": errors} if errors else {}
+
+
+@transaction.atomic
+def interaction_wrapup_log(
+    *,
+    interaction: Interaction,
+    by: AbstractBaseUser | None,
+    disposition: Disposition | Unset | None = UNSET,
+    resolved: bool | Unset = UNSET,
+    notes: str | Unset = UNSET,
+    ticket: Ticket | Unset | None = UNSET,
+    script_version: Model | Unset | None = UNSET,
+    follow_up_subject: str | None = None,
+    follow_up_priority: str = Priority.NORMAL,
+    end_wrapup: bool = True,
+    at: datetime | None = None,
+) -> Interaction:
+    """Log the outcome of a contact and end its after-call work: what the agent saves, on the
+    desktop or through ``POST interactions/{id}/wrapup/``, in one transaction.
+
+    - ``disposition``, ``resolved``, ``notes``, ``ticket`` and ``script_version`` (a
+      :class:`contactcenter.scripts.models.ScriptVersion`) change as in :func:`interaction_update`
+      (``UNSET``: kept as stored); a disposition that resolves the contact marks it resolved.
+    - ``follow_up_subject`` (``None``: no follow-up) opens a ticket of ``follow_up_priority`` for
+      the contact's customer in its queue, described by the notes, and links it to the contact.
+      It needs a non-blank subject, a known (not erased) customer and no ``ticket`` given: else
+      ``ValidationError`` naming ``follow_up_subject``.
+    - ``end_wrapup``: once the conversation is over, ``wrapup_ended_at`` is set and the agent goes
+      from ``wrap_up`` back to ``available`` (:func:`interaction_wrapup_end`); while it is still
+      on, the log alone is saved. :class:`WrapupAlreadyEnded` when the wrap-up is over already.
+      ``end_wrapup=False`` saves a correction of the log without touching the wrap-up.
+
+    The contact's row is locked first; nothing is written when anything is refused. Live events
+    (``interaction_logged``, ``ticket_assigned``, ``status_changed``) leave after commit.
+    """
+    locked = Interaction.objects.select_for_update(of=("self",)).select_related("customer").get(pk=interaction.pk)
+    if end_wrapup and locked.wrapup_ended_at is not None:
+        raise WrapupAlreadyEnded(locked.wrapup_ended_at)
+    if follow_up_subject is not None:
+        errors = _follow_up_errors(locked, subject=follow_up_subject, ticket=ticket)
+        if errors:
+            raise ValidationError(errors)
+        ticket = ticket_create(
+            subject=follow_up_subject.strip(),
+            description=notes if notes is not UNSET else locked.notes,
+            customer=locked.customer,
+            queue=locked.queue,
+            priority=follow_up_priority,
+            by=by,
+        )
+    updated = interaction_update(
+        interaction=locked,
+        by=by,
+        disposition=disposition,
+        resolved=resolved,
+        notes=notes,
+        ticket=ticket,
+        script_version=script_version,
+    )
+    if end_wrapup:
+        updated = interaction_wrapup_end(interaction=updated, by=by, at=at)
     return updated

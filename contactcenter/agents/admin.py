@@ -15,7 +15,7 @@ from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Skill, Status, Team
-from contactcenter.agents.services import agent_set_role, agent_set_status
+from contactcenter.agents.services import agent_provision, agent_set_role, agent_set_status
 from contactcenter.core.admin_utils import visible
 from contactcenter.core.roles import role_of
 
@@ -96,6 +96,49 @@ class AgentUserAdmin(UserAdmin):
             return True
         return obj is None and _autocompletes_a_form_the_user_may_fill(request)
 
+    def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+        # A new user is saved in save_related, once its agent profile (if any) is known.
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool) -> None:
+        if change:
+            super().save_related(request, form, formsets, change)
+            return
+        profiles = [formset for formset in formsets if formset.model is AgentProfile]
+        profile_form = next((f for formset in profiles for f in formset.forms if f.has_changed()), None)
+        if profile_form is None:
+            # A user with no role (an account for the back office only): Django's own way.
+            form.instance.save()
+            super().save_related(request, form, formsets, change)
+            return
+        self._provision(request, form, profile_form)
+        for formset in profiles:
+            # What the admin's change message and log entry read from a saved formset.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [profile_form.instance], [], []
+
+    def _provision(self, request: HttpRequest, form: forms.ModelForm, profile_form: forms.ModelForm) -> None:
+        """The user and their agent profile, skills and queues in one service call: the same
+        provisioning as ``POST /api/v1/agents/``."""
+        user, data = form.instance, profile_form.cleaned_data
+        usable = form.cleaned_data.get("set_usable_password", True)
+        profile = agent_provision(
+            username=user.get_username(),
+            password=form.cleaned_data.get("password1") if usable else None,
+            role=data["role"],
+            team=data.get("team"),
+            queues=data.get("queues") or (),
+            skills=data.get("skills") or (),
+            first_name=user.first_name,
+            last_name=user.last_name,
+            email=user.email,
+        )
+        # The admin goes on with its objects (change message, log entry, redirect): they are now these.
+        saved = profile.user
+        user.pk, user.password, user.is_staff = saved.pk, saved.password, saved.is_staff
+        user._state.adding, user._state.db = False, saved._state.db
+        profile_form.instance = profile
+
     def save_formset(
         self, request: HttpRequest, form: forms.ModelForm, formset: BaseInlineFormSet, change: bool
     ) -> None:
@@ -126,16 +169,16 @@ class AgentUserAdmin(UserAdmin):
 
 @admin.action(description=_("Set offline"), permissions=["change"])
 def set_offline(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
-    """Supervisors end a forgotten session: the agent's open presence interval is closed."""
+    """Supervisors end a forgotten session: the agent's open presence interval is closed (the
+    rules of ``agent_set_status``: a supervisor, their team's agents only)."""
     done = 0
     for profile in queryset.select_related("user"):
         try:
-            agent_set_status(profile=profile, status=Status.OFFLINE)
-        except ValidationError as exc:
+            agent_set_status(profile=profile, status=Status.OFFLINE, by=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            error = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             modeladmin.message_user(
-                request,
-                _("%(agent)s: %(error)s") % {"agent": profile, "error": " ".join(exc.messages)},
-                messages.ERROR,
+                request, _("%(agent)s: %(error)s") % {"agent": profile, "error": error}, messages.ERROR
             )
             continue
         done += 1

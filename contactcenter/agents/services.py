@@ -8,7 +8,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from contactcenter.agents import events
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Skill, Status, Team
 from contactcenter.agents.roles import STAFF_ROLES, group_name
+from contactcenter.core.roles import role_of, team_id_of
+from contactcenter.core.unset import UNSET, Unset, given
 
 User = get_user_model()
 
@@ -63,10 +65,28 @@ def skills_get_or_create(*, names: Iterable[str]) -> list[Skill]:
 
 
 @transaction.atomic
-def queue_update(*, queue: Queue, skills: Iterable[Skill] | None = None, **fields: object) -> Queue:
-    """Change a queue's settings (name, channel, service-level goal, skills)."""
-    for name, value in fields.items():
-        setattr(queue, name, value)
+def queue_update(
+    *,
+    queue: Queue,
+    name: str | Unset = UNSET,
+    channel: str | Unset = UNSET,
+    service_level_seconds: int | Unset = UNSET,
+    service_level_target: float | Unset = UNSET,
+    is_active: bool | Unset = UNSET,
+    skills: Iterable[Skill] | None = None,
+) -> Queue:
+    """Change the queue's settings given (``UNSET``: unchanged) and, when given, its skills."""
+    changes = given(
+        {
+            "name": name,
+            "channel": channel,
+            "service_level_seconds": service_level_seconds,
+            "service_level_target": service_level_target,
+            "is_active": is_active,
+        }
+    )
+    for field, value in changes.items():
+        setattr(queue, field, value)
     queue.full_clean()
     queue.save()
     if skills is not None:
@@ -74,15 +94,12 @@ def queue_update(*, queue: Queue, skills: Iterable[Skill] | None = None, **field
     return queue
 
 
-_UNSET = object()
-
-
 @transaction.atomic
 def agent_update(
     *,
     profile: AgentProfile,
     role: str | None = None,
-    team: Team | object | None = _UNSET,
+    team: Team | Unset | None = UNSET,
     queues: Iterable[Queue] | None = None,
     skills: Iterable[Skill] | None = None,
     is_active: bool | None = None,
@@ -90,7 +107,7 @@ def agent_update(
     """Change what an admin provisions on an agent; ``None`` (``team``: not given) keeps a value."""
     if role is not None and role != profile.role:
         agent_set_role(profile=profile, role=role)
-    if team is not _UNSET:
+    if team is not UNSET:
         profile.team = team
         profile.full_clean()
         profile.save(update_fields=["team", "updated_at"])
@@ -114,23 +131,55 @@ def _apply_role(user: AbstractBaseUser, role: str) -> None:
     user.is_staff = user.is_superuser or role in STAFF_ROLES
 
 
+def _queues_named(queues: Iterable[Queue | str]) -> tuple[list[Queue], list[str]]:
+    """The queues given as objects or by name, in order, and the names that match no queue."""
+    wanted = list(dict.fromkeys(queues))
+    found = Queue.objects.in_bulk([queue for queue in wanted if isinstance(queue, str)], field_name="name")
+    result: list[Queue] = []
+    unknown: list[str] = []
+    for queue in wanted:
+        if not isinstance(queue, str):
+            result.append(queue)
+        elif queue in found:
+            result.append(found[queue])
+        else:
+            unknown.append(queue)
+    return result, unknown
+
+
+def _skills_named(skills: Iterable[Skill | str]) -> list[Skill]:
+    """The skills given as objects or by name, in order; a name not seen before becomes a skill."""
+    wanted = [skill.strip() if isinstance(skill, str) else skill for skill in skills]
+    wanted = [skill for skill in wanted if skill != ""]
+    named = {skill.name: skill for skill in skills_get_or_create(names=[s for s in wanted if isinstance(s, str)])}
+    return list(dict.fromkeys(named[skill] if isinstance(skill, str) else skill for skill in wanted))
+
+
 @transaction.atomic
-def agent_create(
+def agent_provision(
     *,
     username: str,
-    password: str,
+    password: str | None,
     role: str = Role.AGENT,
     team: Team | None = None,
-    queues: Iterable[Queue] = (),
-    skills: Iterable[Skill] = (),
+    queues: Iterable[Queue | str] = (),
+    skills: Iterable[Skill | str] = (),
     first_name: str = "",
     last_name: str = "",
     email: str = "",
     validate: bool = True,
 ) -> AgentProfile:
-    """Provision a user with an agent profile, its role group and staff flag.
+    """Provision an agent in one transaction: the user, its agent profile with ``team``, its role
+    group and staff flag, its ``queues`` and ``skills``. What the API (``POST agents/``) and the
+    admin (adding a user with their agent profile) both do.
 
-    The password goes through Django's validators unless ``validate`` is off (demo data only).
+    Queues and skills come as objects or by name: a queue name must exist, a skill name not seen
+    before becomes a new skill. The password goes through Django's validators unless ``validate``
+    is off (demo data only); ``None`` gives an unusable password (the admin's "password-based
+    authentication: disabled"). Everything that can be checked is checked before anything is
+    written, and one ``ValidationError`` names every bad field (``username``, ``password``,
+    ``role``, ``queues``, …); whatever fails after that (a role group missing) undoes everything,
+    the skills created included: nothing is left half-written.
     """
     user = User(username=username, first_name=first_name, last_name=last_name, email=email)
     errors: dict[str, list[str]] = {}
@@ -140,20 +189,28 @@ def agent_create(
         errors.update(exc.message_dict)
     if role not in Role.values:
         errors["role"] = [_("Choose one of: %(roles)s.") % {"roles": ", ".join(Role.values)}]
-    if validate:
+    if validate and password is not None:
         try:
             validate_password(password, user)
         except ValidationError as exc:
             errors["password"] = exc.messages
+    queue_list, unknown_queues = _queues_named(queues)
+    if unknown_queues:
+        errors["queues"] = [
+            _("No queue is named %(names)s.") % {"names": ", ".join(f"“{name}”" for name in unknown_queues)}
+        ]
     if errors:
         raise ValidationError(errors)
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
     user.save()
     profile = AgentProfile(user=user, role=role, team=team)
     profile.full_clean()
     profile.save()
-    profile.queues.set(queues)
-    profile.skills.set(skills)
+    profile.queues.set(queue_list)
+    profile.skills.set(_skills_named(skills))
     _apply_role(user, role)
     user.save(update_fields=["is_staff"])
     return profile
@@ -172,14 +229,56 @@ def agent_set_role(*, profile: AgentProfile, role: str) -> AgentProfile:
     return profile
 
 
+#: What an agent may choose for themselves (SPEC §9); busy and wrap-up follow the contacts.
+SELF_SERVICE_STATUSES = (Status.AVAILABLE, Status.BREAK, Status.OFFLINE)
+#: What a supervisor (for their team's agents), a manager or an admin (for anyone) may set for
+#: another agent (SPEC §9).
+SET_BY_OTHERS_STATUSES = (Status.OFFLINE, Status.BREAK)
+
+
+def agent_status_check(*, profile: AgentProfile, status: str, reason: str, by: AbstractBaseUser) -> None:
+    """Refuse a status change that the person ``by`` may not make on ``profile``'s agent.
+
+    Their own status: ``available``, ``break`` or ``offline``. Another agent's: ``offline`` or
+    ``break``, by a supervisor for the agents of their own team, by a manager or an admin for
+    anyone; an agent sets no one else's. A break carries a reason. ``ValidationError`` naming
+    ``status`` or ``reason`` for a change nobody may make this way, ``PermissionDenied`` for one
+    ``by`` may not make. The same rules whatever the door: ``PUT agents/me/status/``, ``PATCH
+    agents/{username}/``, the socket's ``set_status``, the desktop's switch, the admin's action.
+    """
+    own = by.pk == profile.user_id
+    if not own:
+        role = role_of(by)
+        if role == Role.SUPERVISOR:
+            team_id = team_id_of(by)
+            if team_id is None or team_id != profile.team_id:
+                raise PermissionDenied(_("You may set the status of your own team's agents only."))
+        elif role not in (Role.MANAGER, Role.ADMIN):
+            raise PermissionDenied(_("You may set your own status only."))
+    allowed = SELF_SERVICE_STATUSES if own else SET_BY_OTHERS_STATUSES
+    if status not in allowed:
+        raise ValidationError(
+            {"status": _("Choose one of: %(statuses)s.") % {"statuses": ", ".join(str(s) for s in allowed)}}
+        )
+    if status == Status.BREAK and not reason:
+        raise ValidationError({"reason": _("A break needs a reason.")})
+
+
 @transaction.atomic
 def agent_set_status(
-    *, profile: AgentProfile, status: str, reason: str = "", at: datetime | None = None
+    *,
+    profile: AgentProfile,
+    status: str,
+    reason: str = "",
+    at: datetime | None = None,
+    by: AbstractBaseUser | None = None,
 ) -> AgentProfile:
     """Move an agent to ``status``: close the open presence interval, open the next one.
 
-    A break carries a reason code; any other status carries none. Setting the current status
-    again (same reason) changes nothing.
+    ``by`` is the person asking (the agent, a supervisor, …), whose request follows the rules of
+    :func:`agent_status_check`; ``None`` is the system (calls, presence), which sets any status. A
+    break carries a reason code; any other status carries none. Setting the current status again
+    (same reason) changes nothing.
     """
     at = at or timezone.now()
     if status not in Status.values:
@@ -188,6 +287,8 @@ def agent_set_status(
         reason = ""
     # Lock the profile so that two status changes of one agent cannot interleave.
     profile = AgentProfile.objects.select_for_update().get(pk=profile.pk)
+    if by is not None:
+        agent_status_check(profile=profile, status=status, reason=reason, by=by)
     if profile.status == status and profile.status_reason == reason:
         return profile
     if at < profile.status_since:

@@ -32,6 +32,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "agent.read": EVERYONE,
     "agent.provision": ADMINS,
     "status.write_own": EVERYONE,
+    # Setting another agent offline or on a break: whose, the service says (a supervisor: their
+    # team's agents; managers and admins: anyone).
+    "status.write_others": SUPERVISORS_UP,
     "ticket.read": EVERYONE,
     "ticket.write": EVERYONE,
     "ticket.reassign": SUPERVISORS_UP,

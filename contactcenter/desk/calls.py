@@ -5,8 +5,8 @@ and the services of ``customers`` and ``interactions``."""
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -15,14 +15,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from contactcenter.core.unset import UNSET
 from contactcenter.desk import selectors
 from contactcenter.desk.access import page_for
 from contactcenter.scripts.models import ScriptVersion
 from contactcenter.scripts.selectors import parse_trail, placeholder_values, script_step
 from customers.models import Customer
-from customers.services import customer_create
-from interactions.models import Disposition, Interaction, Priority
-from interactions.services import interaction_update, interaction_wrapup_end, ticket_create
+from customers.services import customer_create_from_call
+from interactions.models import Disposition, Interaction, Priority, Ticket
+from interactions.services import WrapupAlreadyEnded, interaction_update, interaction_wrapup_log
 
 # --- The call ------------------------------------------------------------------------------------
 
@@ -131,45 +132,38 @@ class LogForm(forms.Form):
             raise ValidationError(_("This script version does not exist."))
         return version
 
-    def clean(self) -> dict:
-        data = super().clean()
-        if data.get("follow_up") and not (data.get("follow_up_subject") or "").strip():
-            self.add_error("follow_up_subject", _("A follow-up ticket needs a subject."))
-        if data.get("follow_up") and data.get("ticket"):
-            self.add_error("follow_up", _("Link an existing ticket or open a new one, not both."))
-        if data.get("follow_up") and self.view.customer is None:
-            self.add_error("follow_up", _("Identify the caller first: a ticket needs a customer."))
-        return data
+    def chosen_ticket(self) -> Ticket | None:
+        """The ticket chosen in the list (one of the caller's open tickets, or the linked one)."""
+        chosen = self.cleaned_data.get("ticket")
+        if chosen is None:
+            return None
+        if self.view.interaction.ticket_id == chosen:
+            return self.view.interaction.ticket
+        return next((ticket for ticket in self.view.open_tickets if ticket.pk == chosen), None)
 
 
-@transaction.atomic
-def _save_log(*, view: selectors.CallView, data: dict, by) -> Interaction:
-    interaction = view.interaction
-    choices = {ticket.pk: ticket for ticket in view.open_tickets}
-    if interaction.ticket is not None:
-        choices[interaction.ticket.pk] = interaction.ticket
-    # No ticket chosen keeps the link the contact has: a ticket created from the call after the log
-    # form was drawn (the tickets panel links it) must not be undone by saving the log.
-    ticket = choices.get(data.get("ticket")) or interaction.ticket
-    if data.get("follow_up"):
-        ticket = ticket_create(
-            subject=data["follow_up_subject"].strip(),
-            description=data.get("notes") or "",
-            customer=view.customer,
-            queue=interaction.queue,
-            priority=data.get("follow_up_priority") or Priority.NORMAL,
-            by=by,
-        )
-    interaction = interaction_update(
+def _save_log(*, form: LogForm, by: AbstractBaseUser) -> Interaction:
+    """Save the log through :func:`interactions.services.interaction_wrapup_log`, as
+    ``POST /api/v1/interactions/{id}/wrapup/`` does: once the conversation is over, and the
+    wrap-up not over yet, this ends it."""
+    data = form.cleaned_data
+    interaction = form.view.interaction
+    ticket = form.chosen_ticket()
+    return interaction_wrapup_log(
         interaction=interaction,
         by=by,
         disposition=data.get("disposition"),
         resolved=bool(data.get("resolved")),
         notes=data.get("notes") or "",
-        ticket=ticket,
-        script_version=data.get("script_version") or interaction.script_version,
+        # No ticket chosen keeps the link the contact has: a ticket created from the call after the
+        # log form was drawn (the tickets panel links it) must not be undone by saving the log.
+        ticket=ticket if ticket is not None else UNSET,
+        script_version=data.get("script_version") or UNSET,
+        follow_up_subject=data.get("follow_up_subject", "") if data.get("follow_up") else None,
+        follow_up_priority=data.get("follow_up_priority") or Priority.NORMAL,
+        # A log saved on a contact whose wrap-up is over is a correction of it.
+        end_wrapup=interaction.wrapup_ended_at is None,
     )
-    return interaction_wrapup_end(interaction=interaction, by=by)
 
 
 @page_for("interaction.write")
@@ -180,10 +174,12 @@ def call_log(request: HttpRequest, interaction_id: int) -> HttpResponse:
     form = LogForm(request.POST, view=view)
     if form.is_valid():
         try:
-            _save_log(view=view, data=form.cleaned_data, by=request.user)
+            _save_log(form=form, by=request.user)
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, messages)
+        except WrapupAlreadyEnded:
+            form.add_error(None, _("After-call work ended meanwhile: nothing was saved. Check the log and save again."))
     if not form.is_valid():
         return render(request, "desk/partials/log.html", {"call": view, "log_form": form}, status=400)
     view = _call_or_404(request, interaction_id)
@@ -292,17 +288,16 @@ def call_new_customer(request: HttpRequest, interaction_id: int) -> HttpResponse
     if form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                created = customer_create(
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    company=data["company"],
-                    language=data["language"],
-                    phones=[data["phone"]] if data["phone"] else [],
-                    emails=[data["email"]] if data["email"] else [],
-                    by=request.user,
-                )
-                interaction_update(interaction=view.interaction, by=request.user, customer=created)
+            customer_create_from_call(
+                interaction=view.interaction,
+                by=request.user,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                company=data["company"],
+                language=data["language"],
+                phones=[data["phone"]] if data["phone"] else [],
+                emails=[data["email"]] if data["email"] else [],
+            )
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 target = {"phones": "phone", "emails": "email"}.get(field, field)

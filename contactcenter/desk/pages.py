@@ -100,7 +100,10 @@ def status(request: HttpRequest) -> HttpResponse:
     else:
         try:
             profile = agent_set_status(
-                profile=profile, status=serializer.validated_data["status"], reason=serializer.validated_data["reason"]
+                profile=profile,
+                status=serializer.validated_data["status"],
+                reason=serializer.validated_data["reason"],
+                by=request.user,
             )
         except ValidationError as exc:
             errors = {"": exc.messages}

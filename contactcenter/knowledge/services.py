@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -20,11 +19,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from contactcenter.core.richtext import markdown_to_text
+from contactcenter.core.unset import UNSET, Unset, given
 from contactcenter.knowledge import search
 from contactcenter.knowledge.models import Article, ArticleCategory, ArticleStatus
-
-#: What ``article_update`` may change; the status moves through publish and unpublish.
-EDITABLE_FIELDS = frozenset({"title", "slug", "summary", "body", "language", "category", "tags"})
 
 
 def _saved_fields() -> list[str]:
@@ -128,18 +125,41 @@ def article_create(
 
 
 @transaction.atomic
-def article_update(*, article: Article, by: AbstractBaseUser | None, **fields: Any) -> Article:
-    """Change the article's ``title``, ``slug``, ``summary``, ``body``, ``language``, ``category``
-    or ``tags``; its status stays (see :func:`article_publish`). One history row by ``by``.
+def article_update(
+    *,
+    article: Article,
+    by: AbstractBaseUser | None,
+    title: str | Unset = UNSET,
+    slug: str | Unset = UNSET,
+    summary: str | Unset = UNSET,
+    body: str | Unset = UNSET,
+    language: str | Unset = UNSET,
+    category: ArticleCategory | Unset | None = UNSET,
+    tags: Iterable[str] | Unset = UNSET,
+    status: str | Unset = UNSET,
+) -> Article:
+    """Change the article's fields given (``UNSET``: unchanged; none given saves ``article`` as it
+    is, as the admin's form has set it). One history row by ``by``.
 
-    ``ValidationError`` naming each bad field, or the fields that may not be changed here.
+    The status is not changed by an edit (:func:`article_publish`, :func:`article_unpublish`):
+    a ``status`` given is refused. ``ValidationError`` naming each bad field.
     """
-    unknown = set(fields) - EDITABLE_FIELDS
-    if unknown:
-        raise ValidationError({name: [_("This field is not changed by an edit.")] for name in sorted(unknown)})
+    if status is not UNSET:
+        raise ValidationError({"status": [_("This field is not changed by an edit.")]})
+    changes = given(
+        {
+            "title": title,
+            "slug": slug,
+            "summary": summary,
+            "body": body,
+            "language": language,
+            "category": category,
+            "tags": tags if tags is UNSET else list(tags),
+        }
+    )
     _lock(article)
-    for name, value in fields.items():
-        setattr(article, name, list(value) if name == "tags" else value)
+    for name, value in changes.items():
+        setattr(article, name, value)
     _prepare(article, by)
     article.save(update_fields=_saved_fields())
     _index(article)

@@ -269,12 +269,15 @@ def _set_own_status(*, user_id: int, data: dict[str, Any], language: str) -> dic
         serializer = MyStatusSerializer(data={key: data[key] for key in ("status", "reason") if key in data})
         if not serializer.is_valid():
             return {field: [str(message) for message in messages] for field, messages in serializer.errors.items()}
-        profile = AgentProfile.objects.filter(user_id=user_id).first()
+        profile = AgentProfile.objects.select_related("user").filter(user_id=user_id).first()
         if profile is None:
             return {"status": [_("Only agents have a presence status.")]}
         try:
             agent_set_status(
-                profile=profile, status=serializer.validated_data["status"], reason=serializer.validated_data["reason"]
+                profile=profile,
+                status=serializer.validated_data["status"],
+                reason=serializer.validated_data["reason"],
+                by=profile.user,
             )
         except ValidationError as exc:
             return {field: [str(message) for message in messages] for field, messages in exc.message_dict.items()}

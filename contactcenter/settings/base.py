@@ -234,6 +234,7 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "contactcenter.agents.models.Status",
         "BreakReasonEnum": "contactcenter.agents.models.BreakReason",
         "TicketStatusEnum": "interactions.models.TicketStatus",
+        "PriorityEnum": "interactions.models.Priority",
         "ArticleStatusEnum": "contactcenter.knowledge.models.ArticleStatus",
     },
 }

@@ -4,8 +4,9 @@ managers, admins and supervisors (their own team) follow progress.
 - A course's page holds its lessons (ordered), its quiz and its assignments inline; a lesson's page
   its attachments; a quiz's page its questions, each question's page its choices (inlines do not
   nest, so each level links to the next).
-- Writes go through :mod:`contactcenter.training.services` (a lesson body of which nothing
-  would show refused, history user set); history can be read, never reverted (``ReadOnlyHistoryAdmin``).
+- Every write goes through :mod:`contactcenter.training.services` (:class:`MaterialAdmin`: saves,
+  inline saves and deletions), so a lesson body of which nothing would show is refused and the
+  history says who changed what; history can be read, never reverted (``ReadOnlyHistoryAdmin``).
 - The course's own screens (``CourseAdmin.get_urls``): progress per team and per agent, and the
   overdue assignments of every course. The before/after view of each agent's KPIs is a report of
   the back office's "Reports" (``training-before-after``); the course's pages link to it.
@@ -38,11 +39,21 @@ from contactcenter.training.models import (
     Lesson,
     LessonAttachment,
     Question,
-    QuestionKind,
     Quiz,
 )
-from contactcenter.training.selectors import course_agent_progress, overdue_assignments, team_progress
-from contactcenter.training.services import course_create, lesson_save
+from contactcenter.training.selectors import (
+    course_agent_progress,
+    overdue_assignments,
+    team_progress,
+)
+from contactcenter.training.services import (
+    course_create,
+    course_update,
+    lesson_save,
+    material_delete,
+    material_save,
+    question_check,
+)
 
 
 def before_after_url(course_id: int) -> str:
@@ -50,8 +61,33 @@ def before_after_url(course_id: int) -> str:
     return f"{reverse('admin:kpis-report', args=['training-before-after'])}?{urlencode({'course': course_id})}"
 
 
-def _stamp(obj: Any, request: HttpRequest) -> None:
-    obj._history_user = request.user
+class MaterialAdmin(ReadOnlyHistoryAdmin):
+    """Saves, inline saves and deletions through the training services (like the scripts' and the
+    knowledge base's admins): the form has set the values on the object, the service validates and
+    saves it with its author."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool) -> None:
+        material_save(item=obj, by=request.user)
+
+    def save_formset(
+        self, request: HttpRequest, form: forms.ModelForm, formset: BaseInlineFormSet, change: bool
+    ) -> None:
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            material_delete(item=obj, by=request.user)
+        for obj in instances:
+            if isinstance(obj, Lesson):
+                lesson_save(lesson=obj, by=request.user)
+            else:
+                material_save(item=obj, by=request.user)
+        formset.save_m2m()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        material_delete(item=obj, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for obj in queryset:
+            material_delete(item=obj, by=request.user)
 
 
 class LessonInline(admin.StackedInline):
@@ -91,7 +127,7 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(ReadOnlyHistoryAdmin):
+class CourseAdmin(MaterialAdmin):
     list_display = ("title", "is_active", "lesson_count", "has_quiz", "updated_at", "screens")
     list_filter = ("is_active",)
     search_fields = ("title", "description")
@@ -127,28 +163,13 @@ class CourseAdmin(ReadOnlyHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Course, form: forms.ModelForm, change: bool) -> None:
         if change:
-            _stamp(obj, request)
-            obj.full_clean()
-            obj.save()
+            course_update(
+                course=obj, by=request.user, title=obj.title, description=obj.description, is_active=obj.is_active
+            )
             return
         course = course_create(title=obj.title, description=obj.description, is_active=obj.is_active, by=request.user)
+        # The admin goes on with ``obj`` (its inlines, log entry, redirect): it is now that course.
         obj.pk, obj.created_by, obj._state.adding = course.pk, course.created_by, False
-
-    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset, change: bool) -> None:
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            _stamp(obj, request)
-            obj.delete()
-        for obj in instances:
-            _stamp(obj, request)
-            if isinstance(obj, Lesson):
-                lesson_save(lesson=obj, by=request.user)
-                continue
-            if isinstance(obj, Assignment) and obj.pk is None:
-                obj.assigned_by = request.user
-            obj.full_clean()
-            obj.save()
-        formset.save_m2m()
 
     # --- The course's own screens -------------------------------------------------------------
 
@@ -221,7 +242,7 @@ class LessonAdminForm(forms.ModelForm):
 
 
 @admin.register(Lesson)
-class LessonAdmin(ReadOnlyHistoryAdmin):
+class LessonAdmin(MaterialAdmin):
     form = LessonAdminForm
     list_display = ("title", "course", "order", "updated_at")
     list_select_related = ("course",)
@@ -233,16 +254,6 @@ class LessonAdmin(ReadOnlyHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Lesson, form: forms.ModelForm, change: bool) -> None:
         lesson_save(lesson=obj, by=request.user)
-
-    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset, change: bool) -> None:
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            _stamp(obj, request)
-            obj.delete()
-        for obj in instances:
-            _stamp(obj, request)
-            obj.save()
-        formset.save_m2m()
 
 
 class QuestionInline(admin.TabularInline):
@@ -258,7 +269,7 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(Quiz)
-class QuizAdmin(ReadOnlyHistoryAdmin):
+class QuizAdmin(MaterialAdmin):
     list_display = ("title", "course", "pass_mark", "question_count")
     list_select_related = ("course",)
     search_fields = ("title", "course__title")
@@ -280,18 +291,15 @@ class ChoiceFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
         kept = [
-            form.cleaned_data
+            (form.cleaned_data["text"], bool(form.cleaned_data.get("is_correct")))
             for form in self.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("text")
         ]
-        correct = sum(1 for data in kept if data.get("is_correct"))
-        kind = getattr(self.instance, "kind", QuestionKind.SINGLE)
-        if len(kept) < 2:
-            raise ValidationError(gettext("A question needs at least two choices."))
-        if kind == QuestionKind.SINGLE and correct != 1:
-            raise ValidationError(gettext("A single-choice question has exactly one correct choice."))
-        if kind == QuestionKind.MULTIPLE and correct < 1:
-            raise ValidationError(gettext("A multiple-choice question has at least one correct choice."))
+        try:
+            # The rule the services apply to a quiz written in one go (quiz_create).
+            question_check(question=self.instance, choices=kept)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc
 
 
 class ChoiceInline(admin.TabularInline):
@@ -302,7 +310,7 @@ class ChoiceInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(ReadOnlyHistoryAdmin):
+class QuestionAdmin(MaterialAdmin):
     list_display = ("__str__", "quiz", "order", "kind")
     list_select_related = ("quiz",)
     list_filter = ("kind",)
@@ -312,7 +320,7 @@ class QuestionAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ReadOnlyHistoryAdmin):
+class AssignmentAdmin(MaterialAdmin):
     list_display = ("course", "target", "due_on", "assigned_by", "created_at")
     list_select_related = ("course", "agent", "team", "assigned_by")
     list_filter = ("course", "team", "role")
@@ -325,13 +333,6 @@ class AssignmentAdmin(ReadOnlyHistoryAdmin):
     @admin.display(description=_("assigned to"))
     def target(self, obj: Assignment) -> str:
         return obj.target_label
-
-    def save_model(self, request: HttpRequest, obj: Assignment, form: forms.ModelForm, change: bool) -> None:
-        if obj.pk is None:
-            obj.assigned_by = request.user
-        _stamp(obj, request)
-        obj.full_clean()
-        obj.save()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)

@@ -20,17 +20,20 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
+from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import Team
+from contactcenter.core.unset import UNSET, Unset, given
 from contactcenter.training.models import (
     Assignment,
     Choice,
     Course,
     CourseCompletion,
     Lesson,
+    LessonAttachment,
     LessonCompletion,
     Question,
     QuestionKind,
@@ -67,12 +70,17 @@ def course_create(*, title: str, by: AbstractBaseUser | None, description: str =
 
 
 @transaction.atomic
-def course_update(*, course: Course, by: AbstractBaseUser | None, **fields: Any) -> Course:
-    """Change the course's ``title``, ``description`` or ``is_active``; one history row by ``by``."""
-    unknown = set(fields) - {"title", "description", "is_active"}
-    if unknown:
-        raise ValidationError({name: [_("This field is not changed by an edit.")] for name in sorted(unknown)})
-    for name, value in fields.items():
+def course_update(
+    *,
+    course: Course,
+    by: AbstractBaseUser | None,
+    title: str | Unset = UNSET,
+    description: str | Unset = UNSET,
+    is_active: bool | Unset = UNSET,
+) -> Course:
+    """Change the course's fields given (``UNSET``: unchanged); one history row by ``by``.
+    ``ValidationError`` naming each bad field."""
+    for name, value in given({"title": title, "description": description, "is_active": is_active}).items():
         setattr(course, name, value)
     return _save(course, by)
 
@@ -160,6 +168,36 @@ def assignment_create(
         raise ValidationError({"__all__": [_("Assign the course to exactly one of: an agent, a team, a role.")]})
     assignment = Assignment(course=course, agent=agent, team=team, role=role or "", due_on=due_on, assigned_by=by)
     return _save(assignment, by)
+
+
+#: The pieces of training material the back office writes one by one (its forms and inlines).
+Material = Course | Lesson | LessonAttachment | Quiz | Question | Choice | Assignment
+
+
+@transaction.atomic
+def material_save(*, item: Material, by: AbstractBaseUser | None) -> Material:
+    """Create or update one piece of material as it is set on ``item`` (what an admin form does):
+    validated with ``full_clean`` (a lesson's body sanitized, an assignment's single target…),
+    one history row by ``by``. A new course records ``by`` as its author, a new assignment as who
+    assigned it. ``ValidationError`` naming each bad field; nothing is written then."""
+    if item.pk is None and isinstance(item, Course):
+        item.created_by = by
+    if item.pk is None and isinstance(item, Assignment):
+        item.assigned_by = by
+    return _save(item, by)
+
+
+@transaction.atomic
+def material_delete(*, item: Material, by: AbstractBaseUser | None) -> None:
+    """Delete one piece of material and what hangs on it (a course's lessons, quiz and
+    assignments, a quiz's questions, a question's choices, agents' completions and attempts):
+    every history row of the cascade says ``by``."""
+    collector = Collector(using=router.db_for_write(type(item)))
+    collector.collect([item])
+    for instances in collector.data.values():
+        for instance in instances:
+            instance._history_user = by
+    collector.delete()
 
 
 # --- What agents do ---------------------------------------------------------------------------

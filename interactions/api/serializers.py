@@ -157,6 +157,56 @@ class InteractionSerializer(_CallerScopedMixin, serializers.ModelSerializer):
         }
 
 
+class InteractionWrapupSerializer(_CallerScopedMixin, serializers.Serializer):
+    """``POST interactions/{id}/wrapup/``: the agent's log of a contact, and the end of its
+    after-call work. A field left out keeps its stored value."""
+
+    disposition = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Disposition.objects.filter(is_active=True),
+        allow_null=True,
+        required=False,
+        help_text=_("Disposition code; one that resolves the contact also sets resolved."),
+    )
+    resolved = serializers.BooleanField(required=False)
+    notes = serializers.CharField(allow_blank=True, required=False)
+    ticket = serializers.PrimaryKeyRelatedField(
+        queryset=Ticket.objects.none(),
+        allow_null=True,
+        required=False,
+        help_text=_("Id of a ticket to link (null: none); not with follow_up_subject."),
+    )
+    script_version = serializers.PrimaryKeyRelatedField(
+        queryset=Interaction.script_version.field.related_model.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_("Script version id."),
+    )
+    follow_up_subject = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        required=False,
+        help_text=_(
+            "Opens a follow-up ticket with this subject for the contact's customer, in its queue, and links it."
+        ),
+    )
+    follow_up_priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    end_wrapup = serializers.BooleanField(
+        default=True,
+        help_text=_(
+            "End the after-call work (once the conversation is over); false saves a correction of the log only."
+        ),
+    )
+
+    def caller_querysets(self, user: AbstractBaseUser) -> dict[str, Any]:
+        return {"ticket": Ticket.objects.visible_to(user)}
+
+
+class WrapupConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    wrapup_ended_at = AwareDateTimeField(help_text=_("When the after-call work ended."))
+
+
 class TicketSerializer(_CallerScopedMixin, serializers.ModelSerializer):
     """A ticket as read, and what a POST may set."""
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,18 +24,23 @@ from contactcenter.core.api.views import PolicyViewSet
 from interactions.api.filters import InteractionFilter, TicketFilter
 from interactions.api.pagination import InteractionCursorPagination
 from interactions.api.serializers import (
+    AwareDateTimeField,
     InteractionSerializer,
+    InteractionWrapupSerializer,
     TicketCommentSerializer,
     TicketConflictSerializer,
     TicketSerializer,
     TicketUpdateSerializer,
+    WrapupConflictSerializer,
 )
 from interactions.models import Interaction, Ticket
 from interactions.selectors import interaction_list, ticket_comments, ticket_list
 from interactions.services import (
     TicketVersionConflict,
+    WrapupAlreadyEnded,
     interaction_log,
     interaction_update,
+    interaction_wrapup_log,
     ticket_comment_add,
     ticket_create,
     ticket_update,
@@ -71,6 +77,33 @@ TICKETS = ["tickets"]
     ),
     retrieve=extend_schema(summary="An interaction", tags=INTERACTIONS),
     partial_update=extend_schema(summary="Change an interaction", tags=INTERACTIONS),
+    wrapup=extend_schema(
+        **idempotent_post(
+            summary="Log the outcome of a contact and end its after-call work",
+            description=(
+                "What the agent desktop saves: `disposition`, `resolved`, `notes`, `ticket`, "
+                "`script_version` (left out: kept as stored), optionally a follow-up ticket "
+                "(`follow_up_subject`, `follow_up_priority`) opened for the contact's customer and "
+                "linked to it. With `end_wrapup` (default true), once the conversation is over, "
+                "`wrapup_ended_at` is set and the agent goes from wrap-up back to available; while it "
+                "is still on, the log alone is saved. 409 when the after-call work is over already "
+                "(send `end_wrapup: false` to correct the log); nothing is saved then. One transaction: "
+                "any refusal changes nothing."
+            ),
+            tags=INTERACTIONS,
+            request=InteractionWrapupSerializer,
+            responses={
+                200: InteractionSerializer,
+                409: OpenApiResponse(
+                    WrapupConflictSerializer,
+                    description=(
+                        "The after-call work is over already; or a request with the same "
+                        "Idempotency-Key is still running."
+                    ),
+                ),
+            },
+        )
+    ),
 )
 class InteractionViewSet(PolicyViewSet):
     serializer_class = InteractionSerializer
@@ -79,6 +112,7 @@ class InteractionViewSet(PolicyViewSet):
         "retrieve": "interaction.read",
         "create": "interaction.write",
         "partial_update": "interaction.write",
+        "wrapup": "interaction.write",
     }
     pagination_class = InteractionCursorPagination
     filterset_class = InteractionFilter
@@ -114,6 +148,21 @@ class InteractionViewSet(PolicyViewSet):
         serializer.is_valid(raise_exception=True)
         interaction = interaction_update(interaction=interaction, by=request.user, **serializer.validated_data)
         return Response(self.get_serializer(self._reload(interaction)).data)
+
+    @action(detail=True, methods=["post"], url_path="wrapup")
+    def wrapup(self, request: Request, pk: str) -> Response:
+        interaction = self.get_object()
+        serializer = InteractionWrapupSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        try:
+            interaction = interaction_wrapup_log(interaction=interaction, by=request.user, **serializer.validated_data)
+        except WrapupAlreadyEnded as conflict:
+            body = {
+                "detail": _("The after-call work of this contact is over already: nothing was saved."),
+                "wrapup_ended_at": AwareDateTimeField().to_representation(conflict.ended_at),
+            }
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        return Response(InteractionSerializer(self._reload(interaction), context=self.get_serializer_context()).data)
 
 
 @extend_schema_view(

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from contactcenter.agents.models import PresenceInterval, Queue, Role
-from contactcenter.agents.services import agent_create, agent_set_role, agent_set_status, queue_create
+from contactcenter.agents.services import agent_provision, agent_set_role, agent_set_status, queue_create
 from contactcenter.core.roles import role_of
 from tests.agents.factories import AgentProfileFactory, QueueFactory, TeamFactory
 
@@ -20,7 +20,7 @@ T0 = timezone.now().replace(microsecond=0) + timedelta(hours=1)
 
 def test_an_agent_is_provisioned_with_role_group_team_and_queues():
     team, queue = TeamFactory(name="Front"), QueueFactory(name="Support")
-    profile = agent_create(username="alice", password="Tr0ub4dor&3-long", role="agent", team=team, queues=[queue])
+    profile = agent_provision(username="alice", password="Tr0ub4dor&3-long", role="agent", team=team, queues=[queue])
     assert authenticate(username="alice", password="Tr0ub4dor&3-long") == profile.user
     assert list(profile.user.groups.values_list("name", flat=True)) == ["agent"]
     assert not profile.user.is_staff
@@ -30,7 +30,7 @@ def test_an_agent_is_provisioned_with_role_group_team_and_queues():
 
 def test_a_weak_password_and_an_unknown_role_are_refused_and_nothing_is_stored():
     with pytest.raises(ValidationError) as excinfo:
-        agent_create(username="bob", password="123", role="boss")
+        agent_provision(username="bob", password="123", role="boss")
     assert {"password", "role"} <= set(excinfo.value.message_dict)
     assert not Group.objects.get(name="agent").user_set.exists()
 

@@ -14,6 +14,11 @@ def _interaction(org) -> dict:
     return {"pk": InteractionFactory(queue=org.queue_a, agent=None).pk}
 
 
+def _interaction_in_wrapup(org) -> dict:
+    """A contact of Queue A whose after-call work is not over (each role its own: a wrap-up ends once)."""
+    return {"pk": InteractionFactory(queue=org.queue_a, agent=None, wrapup_ended_at=None).pk}
+
+
 def _ticket(org) -> dict:
     return {"pk": TicketFactory(queue=org.queue_a).pk}
 
@@ -36,6 +41,12 @@ ENTRIES = {
     ("interaction-detail", "get"): Case(HIDDEN_FROM_OTHER_TEAM, kwargs=_interaction),
     ("interaction-detail", "patch"): Case(
         HIDDEN_FROM_OTHER_TEAM, kwargs=_interaction, body=lambda org: {"notes": "Called back"}
+    ),
+    ("interaction-wrapup", "post"): Case(
+        HIDDEN_FROM_OTHER_TEAM,
+        kwargs=_interaction_in_wrapup,
+        body=lambda org: {"notes": "Explained the invoice"},
+        notes="whoever may see the contact logs it and ends its wrap-up",
     ),
     ("ticket-list", "get"): Case(statuses(200)),
     ("ticket-list", "post"): Case(

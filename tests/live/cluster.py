@@ -36,17 +36,17 @@ PORT_ATTEMPTS = 5
 SETUP = """
 import json
 from rest_framework.authtoken.models import Token
-from contactcenter.agents.services import agent_create, queue_create, team_create
+from contactcenter.agents.services import agent_provision, queue_create, team_create
 team = team_create(name="Front office")
 queue = queue_create(name="Billing")
 users = {{
-    "pbx": agent_create(username="pbx", password="{password}", role="manager", validate=False),
-    "supervisor": agent_create(
+    "pbx": agent_provision(username="pbx", password="{password}", role="manager", validate=False),
+    "supervisor": agent_provision(
         username="supervisor", password="{password}", role="supervisor", team=team, queues=[queue], validate=False
     ),
 }}
 for n in range({agents}):
-    users[f"agent{{n}}"] = agent_create(
+    users[f"agent{{n}}"] = agent_provision(
         username=f"agent{{n}}", password="{password}", role="agent", team=team, queues=[queue], validate=False
     )
 print("TOKENS=" + json.dumps({{name: Token.objects.create(user=p.user).key for name, p in users.items()}}))

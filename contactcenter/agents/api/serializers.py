@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from contactcenter.agents.models import AgentProfile, BreakReason, Queue, Role, Status, Team
+from contactcenter.agents.services import SELF_SERVICE_STATUSES
 
 
 class SkillNamesField(serializers.ListField):
@@ -101,16 +101,10 @@ class AgentUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[(Status.OFFLINE, Status.OFFLINE.label)], required=False)
 
 
-#: What an agent may choose; busy and wrap-up follow the calls by themselves.
-SELF_SERVICE_STATUSES = [Status.AVAILABLE, Status.BREAK, Status.OFFLINE]
-
-
 class MyStatusSerializer(serializers.Serializer):
+    """The shape of an agent's own status change; its rules (a break needs a reason, …) are the
+    service's (:func:`contactcenter.agents.services.agent_status_check`)."""
+
     status = serializers.ChoiceField(choices=[(s.value, s.label) for s in SELF_SERVICE_STATUSES])
     reason = serializers.ChoiceField(choices=BreakReason.choices, required=False, allow_blank=True, default="")
     since = serializers.DateTimeField(read_only=True)
-
-    def validate(self, attrs: dict) -> dict:
-        if attrs["status"] == Status.BREAK and not attrs.get("reason"):
-            raise serializers.ValidationError({"reason": [_("A break needs a reason.")]})
-        return attrs

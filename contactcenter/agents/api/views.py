@@ -21,7 +21,7 @@ from contactcenter.agents.api.serializers import (
 )
 from contactcenter.agents.models import AgentProfile, Queue, Status, Team
 from contactcenter.agents.services import (
-    agent_create,
+    agent_provision,
     agent_set_status,
     agent_update,
     queue_create,
@@ -129,9 +129,8 @@ class AgentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def create(self, request: Request) -> Response:
         serializer = AgentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data["skills"] = skills_get_or_create(names=data.pop("skills", []))
-        profile = agent_create(**data)
+        # Skills by name: the service creates the new ones in its own transaction.
+        profile = agent_provision(**serializer.validated_data)
         return Response(AgentSerializer(self._reload(profile)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -146,16 +145,17 @@ class AgentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         wants_offline = data.pop("status", None) == Status.OFFLINE
-        # Admins change anything; a supervisor may only set a visible (team) member offline.
-        supervisor_setting_offline = wants_offline and not data and access.can(request.user, "ticket.reassign")
-        if not (access.can(request.user, "agent.provision") or supervisor_setting_offline):
+        # Admins change anything; others may at most set an agent offline, within the rules of
+        # agent_set_status (a supervisor: their team's agents).
+        setting_offline_only = wants_offline and not data and access.can(request.user, "status.write_others")
+        if not (access.can(request.user, "agent.provision") or setting_offline_only):
             raise PermissionDenied()
         if "skills" in data:
             data["skills"] = skills_get_or_create(names=data["skills"])
         if data:
             profile = agent_update(profile=profile, **data)
         if wants_offline:
-            agent_set_status(profile=profile, status=Status.OFFLINE)
+            agent_set_status(profile=profile, status=Status.OFFLINE, by=request.user)
         return Response(AgentSerializer(self._reload(profile)).data)
 
     def _reload(self, profile: AgentProfile) -> AgentProfile:
@@ -189,6 +189,9 @@ class MyStatusView(APIView):
         serializer = MyStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         profile = agent_set_status(
-            profile=profile, status=serializer.validated_data["status"], reason=serializer.validated_data["reason"]
+            profile=profile,
+            status=serializer.validated_data["status"],
+            reason=serializer.validated_data["reason"],
+            by=request.user,
         )
         return Response({"status": profile.status, "reason": profile.status_reason, "since": profile.status_since})

@@ -13,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import Queue, Role, Skill, Team
-from contactcenter.agents.services import agent_create, queue_create, team_create
+from contactcenter.agents.services import agent_provision, queue_create, team_create
 from contactcenter.demo.errors import DemoError
 from contactcenter.demo.result import Login, count
 from contactcenter.demo.simulator.center import (
@@ -142,7 +142,7 @@ def _user(
     user = User.objects.filter(username=spec.username).first()
     is_new = user is None
     if user is None:
-        profile = agent_create(
+        profile = agent_provision(
             username=spec.username,
             password=DEMO_PASSWORD,
             role=spec.role,
@@ -156,7 +156,7 @@ def _user(
         )
         user = profile.user
         if spec.superuser:
-            # agent_create provisions roles, not superusers; the admin account is both.
+            # agent_provision provisions roles, not superusers; the admin account is both.
             user.is_superuser = True
             user.save(update_fields=["is_superuser"])
         count(created, "users")
