@@ -10,7 +10,7 @@ from kpis.admin_views import report_urls, reports_app
 
 # The order in which a back-office person looks for things: people and their contacts first,
 # then what happened with them, then the organisation that serves them.
-APP_ORDER = ["customers", "interactions", "kpis", "reports", "agents", "scripts", "knowledge", "training", "auth"]
+APP_ORDER = ["customers", "interactions", "reports", "agents", "scripts", "knowledge", "training", "auth"]
 
 
 class SwitchboardAdminSite(admin.AdminSite):
