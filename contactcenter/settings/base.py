@@ -230,7 +230,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "ChannelEnum": "contactcenter.core.choices.Channel",
-        "RoleEnum": "contactcenter.agents.models.Role",
+        "RoleEnum": "contactcenter.core.roles.Role",
         "StatusEnum": "contactcenter.agents.models.Status",
         "BreakReasonEnum": "contactcenter.agents.models.BreakReason",
         "TicketStatusEnum": "interactions.models.TicketStatus",
@@ -294,7 +294,7 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "FR").upper()
 SHORT_ABANDON_SECONDS = env_int("SHORT_ABANDON_SECONDS", 5)
 FCR_WINDOW_DAYS = env_int("FCR_WINDOW_DAYS", 7, 1)
-#: An agent whose every socket has been gone this long goes offline (contactcenter/live/presence.py).
+#: An agent whose every socket has been gone this long goes offline (contactcenter/agents/presence.py).
 PRESENCE_GRACE_SECONDS = env_int("PRESENCE_GRACE_SECONDS", 60, 1)
 #: Scores interactions' notes in [-1, 1] (interactions/sentiment, docs/kpis.md "Sentiment"): a dotted path.
 SENTIMENT_ANALYSER = env_str("SENTIMENT_ANALYSER", "interactions.sentiment.LexiconAnalyser")

@@ -1,5 +1,5 @@
 """``manage.py presence_sweep``: agents whose every socket has been gone longer than
-``PRESENCE_GRACE_SECONDS`` go offline (contactcenter/live/presence.py). Run it every minute, from
+``PRESENCE_GRACE_SECONDS`` go offline (contactcenter/agents/presence.py). Run it every minute, from
 cron or a systemd timer (docs/live.md, "Presence"); it needs the shared cache of ``REDIS_URL``."""
 
 from __future__ import annotations
