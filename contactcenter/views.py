@@ -3,16 +3,21 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
+from contactcenter.core.jobs import workers_late
+
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database check for load balancers: 200 when the database answers."""
+    """Liveness and database check for load balancers: 200 when the database answers, with
+    ``workers`` saying whether the background workers keep up (``late``: a schedule or a queued
+    job waits for longer than ``BACKGROUND_LATE_SECONDS``; the web nodes still serve)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
+        late = workers_late()
     except Exception:
         return JsonResponse({"status": "unavailable"}, status=503, headers={"Retry-After": "5"})
-    return JsonResponse({"status": "ok"})
+    return JsonResponse({"status": "ok", "workers": "late" if late else "ok"})
 
 
 def _is_api(request: HttpRequest) -> bool:

@@ -74,7 +74,7 @@ def test_logs_carry_no_phone_numbers_emails_or_card_numbers():
 
 @pytest.mark.django_db
 def test_the_health_check_answers(client):
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "workers": "ok"}
 
 
 def test_a_database_outage_answers_503_with_retry_after_not_a_traceback():

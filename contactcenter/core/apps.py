@@ -13,3 +13,15 @@ class CoreConfig(AppConfig):
     name = "contactcenter.core"
     label = "contactcenter"
     verbose_name = _("Switchboard")
+
+    def ready(self) -> None:
+        # Every app declares its background jobs in its own tasks.py (contactcenter.core.jobs):
+        # load them all, as the admin loads admin.py, then keep the queue's schedules in step
+        # with them after each migrate (the workers sync them again when they start).
+        from django.db.models.signals import post_migrate  # noqa: PLC0415
+        from django.utils.module_loading import autodiscover_modules  # noqa: PLC0415
+
+        from contactcenter.core import jobs  # noqa: PLC0415
+
+        autodiscover_modules("tasks")
+        post_migrate.connect(jobs.schedules_sync_after_migrate, dispatch_uid="contactcenter.core.schedules_sync")

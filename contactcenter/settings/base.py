@@ -69,7 +69,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    # daphne first: its runserver serves HTTP and WebSocket from one process.
+    # The foundation first: its runserver (daphne's, which serves HTTP and WebSocket from one
+    # process, plus the background jobs in-process) wins over daphne's and staticfiles' own.
+    "contactcenter.core.apps.CoreConfig",
+    # daphne before staticfiles: its runserver serves HTTP and WebSocket from one process.
     "daphne",
     "contactcenter.admin_apps.SwitchboardAdminConfig",
     "django.contrib.auth",
@@ -85,7 +88,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "simple_history",
-    "contactcenter.core.apps.CoreConfig",
+    "django_q",
     "contactcenter.agents",
     "contactcenter.scripts",
     "contactcenter.knowledge",
@@ -191,6 +194,48 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Background jobs: django-q2 on the database (docs/operations.md) ---------------------------
+# The queue lives in the database (PostgreSQL in production): a job enqueued inside a transaction
+# exists only if that transaction commits, and a job taken by a worker that dies is handed out
+# again once its lock runs out (BACKGROUND_JOB_RETRY). "embedded" (the default) runs the work
+# inside `manage.py runserver`; "external" leaves it to `manage.py worker` processes.
+BACKGROUND_WORKERS = env_str("BACKGROUND_WORKERS", "embedded").lower()
+if BACKGROUND_WORKERS not in {"embedded", "external"}:
+    raise ImproperlyConfigured(f"BACKGROUND_WORKERS must be embedded or external, not {BACKGROUND_WORKERS!r}.")
+_JOB_TIMEOUT = env_int("BACKGROUND_JOB_TIMEOUT", 300, 1)
+_JOB_RETRY = env_int("BACKGROUND_JOB_RETRY", _JOB_TIMEOUT + 30, 2)
+if _JOB_RETRY <= _JOB_TIMEOUT:
+    # A job still running when its lock runs out would be handed to a second worker.
+    raise ImproperlyConfigured("BACKGROUND_JOB_RETRY must be longer than BACKGROUND_JOB_TIMEOUT.")
+#: A schedule whose run is this late, or a job queued this long, makes /healthz say "workers": "late".
+BACKGROUND_LATE_SECONDS = env_int("BACKGROUND_LATE_SECONDS", 120, 5)
+#: Failed job runs (dead letters included) are kept this many days.
+BACKGROUND_FAILURES_DAYS = env_int("BACKGROUND_FAILURES_DAYS", 30, 1)
+Q_CLUSTER = {
+    "name": "switchboard",
+    "orm": "default",
+    # Processes per `manage.py worker` (each runs one job at a time).
+    "workers": env_int("BACKGROUND_WORKER_PROCESSES", 2, 1),
+    "timeout": _JOB_TIMEOUT,
+    "retry": _JOB_RETRY,
+    # A job that raised is not handed out again by the queue: contactcenter.core.jobs retries it
+    # itself, later each time (backoff), and keeps the last failure as a dead letter.
+    "ack_failures": True,
+    # A job whose worker keeps dying under it (out of memory…) is given up after this many tries.
+    "max_attempts": 5,
+    # At most one job waits in a worker's hands beyond the one it runs (its lock is ticking).
+    "queue_limit": env_int("BACKGROUND_WORKER_PROCESSES", 2, 1),
+    "bulk": 1,
+    "poll": 0.5,
+    # After a stop, a periodic job runs once for the time missed, not once per missed slot.
+    "catch_up": False,
+    "save_limit": 1000,
+    "recycle": 500,
+    "label": _("Background jobs"),
+    # Each run is listed in the admin; the log says only what went wrong (INFO: every run).
+    "log_level": env_str("BACKGROUND_LOG_LEVEL", "WARNING").upper(),
+}
 
 # --- REST API (SPEC §5) -----------------------------------------------------------------------
 REST_FRAMEWORK = {

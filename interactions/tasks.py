@@ -1,0 +1,29 @@
+"""Background jobs of the interactions app (see :mod:`contactcenter.core.jobs`)."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from contactcenter.core.jobs import Every, job
+from interactions.sentiment import sentiment_backfill as backfill
+from interactions.services import tickets_escalate_overdue
+
+
+@job(every=Every(minutes=1))
+def escalate_overdue() -> dict[str, int]:
+    """Escalate the tickets past an SLA due time (``manage.py escalate_overdue`` by hand).
+
+    Runs twice safely: each breach is recorded once, under the ticket's row lock, so a second run
+    (or one running beside it) finds nothing left to escalate."""
+    escalations = tickets_escalate_overdue()
+    return {"tickets": len({item.ticket_id for item in escalations}), "breaches": len(escalations)}
+
+
+@job(every=Every(at=time(4, 7)))
+def sentiment_backfill() -> dict[str, int]:
+    """Score the interactions stored with notes but no sentiment (imports; ``manage.py
+    sentiment_backfill`` by hand, also for re-scoring).
+
+    Runs twice safely: it picks only interactions without a score, one batch per transaction."""
+    result = backfill()
+    return {"scanned": result.scanned, "scored": result.updated}
