@@ -13,8 +13,8 @@ How it holds (``docs/live.md``, "Presence"):
   went away then), not when the check noticed. ``busy`` agents are left alone: the telephony
   system says they are on a call, and its ``call.ended`` will move them.
 * **Two checks.** The server process that saw the last socket close checks once the grace is
-  over (:func:`presence_check`); ``manage.py presence_sweep`` (every minute, from cron or a
-  systemd timer) checks every agent (:func:`presence_sweep`) and so also covers a crashed process.
+  over (:func:`presence_check`); the background job ``presence_sweep`` (every minute,
+  contactcenter/agents/tasks.py) checks every agent (:func:`presence_sweep`) and so also covers a crashed process.
   An agent the sweep finds with no mark at all (never connected, or the cache was emptied) gets
   one: their grace starts then.
 * **A shared cache.** With ``REDIS_URL`` every process shares the marks. Without it (the embedded

@@ -222,8 +222,6 @@ Q_CLUSTER = {
     # A job that raised is not handed out again by the queue: contactcenter.core.jobs retries it
     # itself, later each time (backoff), and keeps the last failure as a dead letter.
     "ack_failures": True,
-    # A job whose worker keeps dying under it (out of memory…) is given up after this many tries.
-    "max_attempts": 5,
     # At most one job waits in a worker's hands beyond the one it runs (its lock is ticking).
     "queue_limit": env_int("BACKGROUND_WORKER_PROCESSES", 2, 1),
     "bulk": 1,

@@ -16,8 +16,8 @@ One middleware (:class:`IdempotencyMiddleware`, last in ``MIDDLEWARE``) serves e
   at the start of its write transaction) until the first commits, then replays its answer. Should
   a duplicate ever find the first still running, it answers 409 with ``Retry-After``.
 - The replay skips the view, so its rate limit too; a database outage answers 503 as elsewhere.
-- Keys are kept 7 days (:data:`KEY_TTL`); an older key counts as new. ``manage.py
-  purge_idempotency_keys`` deletes them (daily cron, see docs/operations.md).
+- Keys are kept 7 days (:data:`KEY_TTL`); an older key counts as new. The background
+  job ``purge_idempotency_keys`` deletes them daily (docs/operations.md).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """``manage.py escalate_overdue [--dry-run]``: raise the priority of tickets that missed an SLA
 due time, once per breach, and tell their assignee.
 
-A thin adapter over :func:`interactions.services.tickets_escalate_overdue`; run it every few
-minutes from cron or a systemd timer (docs/operations.md). Safe to run as often as you like and
-concurrently with itself: each breach is recorded once, under the ticket's row lock.
+A thin adapter over :func:`interactions.services.tickets_escalate_overdue`, for a run by hand: the
+background job of the same name runs it every minute (interactions/tasks.py, docs/operations.md).
+Safe to run as often as you like and concurrently with it: each breach is recorded once, under the
+ticket's row lock.
 """
 
 from __future__ import annotations

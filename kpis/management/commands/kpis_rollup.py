@@ -2,8 +2,8 @@
 
 Fills every local day that is missing, stale (a write touched it since) or whose FCR window has
 just closed, one day per transaction, with a progress bar; a second run right after does nothing.
-Run it from cron as often as wanted (nightly at least; hourly keeps late survey answers and edits
-out of the raw share of reports). See docs/kpis.md "Rollups".
+The background job of the same name runs it every hour (kpis/tasks.py); the command is for filling
+or rebuilding by hand. See docs/kpis.md "Rollups".
 """
 
 from __future__ import annotations

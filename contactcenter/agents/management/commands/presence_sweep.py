@@ -1,6 +1,7 @@
 """``manage.py presence_sweep``: agents whose every socket has been gone longer than
-``PRESENCE_GRACE_SECONDS`` go offline (contactcenter/agents/presence.py). Run it every minute, from
-cron or a systemd timer (docs/live.md, "Presence"); it needs the shared cache of ``REDIS_URL``."""
+``PRESENCE_GRACE_SECONDS`` go offline (contactcenter/agents/presence.py), by hand: the background job
+of the same name runs it every minute (contactcenter/agents/tasks.py). Out of the serving process it
+needs the shared cache of ``REDIS_URL`` (docs/live.md, "Presence")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """``manage.py purge_idempotency_keys``: forget the ``Idempotency-Key`` answers older than 7 days
-(SPEC §8). Run it daily (docs/operations.md); an older key already counts as new in the
-meantime, so a late purge changes nothing for clients."""
+by hand: the background job of the same name runs it daily (contactcenter/core/tasks.py,
+docs/operations.md). An older key already counts as new in the meantime, so a late purge changes
+nothing for clients."""
 
 from __future__ import annotations
 
