@@ -70,7 +70,7 @@ def test_a_timed_job_starts_within_a_second_or_two_of_its_time(workers, tmp_path
 
     assert wait_for(lambda: lines(trace), timeout=10)
     ran_at = float(lines(trace)[0].split()[1])
-    assert due <= ran_at <= due + 2.5, f"ran {ran_at - due:+.2f} s from its time"
+    assert due <= ran_at <= due + 3, f"ran {ran_at - due:+.2f} s from its time"
 
 
 def test_a_failing_job_is_retried_with_backoff_until_it_succeeds(workers, tmp_path):

@@ -141,7 +141,7 @@ def test_a_timed_job_starts_on_time(workers, tmp_path):
 
     assert wait_for(lambda: lines(trace), timeout=15)
     ran_at = float(lines(trace)[0].split()[1])
-    assert due <= ran_at <= due + 2.5, f"ran {ran_at - due:+.2f} s from its time"
+    assert due <= ran_at <= due + 3, f"ran {ran_at - due:+.2f} s from its time"
 
 
 def test_sigterm_lets_a_worker_finish_the_job_in_hand_and_exit_cleanly(workers, tmp_path):
