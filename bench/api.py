@@ -114,6 +114,9 @@ def prepare(args: argparse.Namespace, admin_url: str) -> None:
         print(f"loading {args.database}: {sizes}", flush=True)
         counts = api_data.load(sizes, args.seed)
         print(f"loaded: {api_data.describe(counts)}", flush=True)
+    added = api_data.top_up_today(api_data.Sizes.for_scale(args.scale), args.seed)
+    if added:
+        print(f"today: {added:,} calls added so far (the wallboard's day)", flush=True)
     began_rollup = time.perf_counter()
     call_command("kpis_rollup", verbosity=0)
     print(f"kpis_rollup: {time.perf_counter() - began_rollup:.0f} s", flush=True)

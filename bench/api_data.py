@@ -585,5 +585,65 @@ def load(sizes: Sizes, seed: int) -> dict[str, int]:
     return counts
 
 
+def top_up_today(sizes: Sizes, seed: int) -> int:
+    """Give today (the local day of ``TIME_ZONE``) a whole busy day's calls so far, whenever the
+    bench runs: the wallboard's figures are today's, and a database loaded yesterday, or a run
+    just after midnight, would show it an empty day. The calls are spread from midnight to now,
+    a few still waiting in their queue; how many were added."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from contactcenter.agents.models import AgentProfile, Queue
+    from interactions.models import Interaction
+
+    rng = random.Random(seed + int(time.time()))
+    now = timezone.now()
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    missing = sizes.interactions // DAYS - Interaction.objects.filter(offered_at__gte=midnight).count()
+    if missing <= 0:
+        return 0
+    queues = {queue.name: (queue.pk, queue.channel) for queue in Queue.objects.filter(name__startswith="Queue ")}
+    agents = [
+        (user, int(team.removeprefix("Team ")))
+        for user, team in AgentProfile.objects.filter(team__name__startswith="Team ").values_list(
+            "user_id", "team__name"
+        )
+    ]
+    served = {t: [queues[f"Queue {2 * t:02}"], queues[f"Queue {2 * t + 1:02}"]] for t in {t for _u, t in agents}}
+    lower, upper = midnight.timestamp(), now.timestamp() - 30
+    first = (Interaction.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+
+    def rows() -> Iterator[str]:
+        for pk, offered in enumerate(sorted(lower + rng.random() * (upper - lower) for _ in range(missing)), first):
+            user, team = rng.choice(agents)
+            queue, channel = rng.choice(served[team])
+            customer = str(rng.randrange(1, sizes.customers + 1))
+            agent, answered, ended, wrapup = N, N, N, N
+            if offered > upper - 300 and rng.random() < 0.3:
+                pass  # still waiting in the queue
+            elif rng.random() < 0.08:
+                ended = stamp(min(offered + rng.uniform(2, 240), upper))
+            else:
+                answer = offered + min(rng.expovariate(1 / 20), 900)
+                end = min(answer + rng.uniform(40, 700), upper)
+                agent, answered = str(user), stamp(min(answer, end))
+                if end < upper - 60:
+                    ended, wrapup = stamp(end), stamp(min(end + rng.uniform(5, 60), upper))
+            created = stamp(offered)
+            yield (
+                f"{pk}\t{channel}\tinbound\t{customer}\t{agent}\t{queue}\t{N}\t{created}\t{answered}\t{ended}\t"
+                f"{wrapup}\t0\t{N}\tf\t\t{N}\tf\t\tpbx\t\t{created}\t{created}\n"
+            )
+
+    with connection.cursor() as django_cursor:
+        cursor = django_cursor.cursor
+        added = copy_rows(cursor, "interactions_interaction", INTERACTION_COLUMNS, rows())
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('interactions_interaction', 'id'), "
+            "(SELECT max(id) FROM interactions_interaction))"
+        )
+    return added
+
+
 def describe(counts: dict[str, int]) -> str:
     return json.dumps(counts)
