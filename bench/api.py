@@ -485,7 +485,7 @@ def print_table(figures: dict, other: dict | None) -> None:
             row.pop("scale_ratio", None)
     print(
         f"\n{scale:g}× ({figures['sizes']}), c={figures['connections']}, {figures['seconds']} s each, "
-        f"uvicorn 2 workers, DEBUG=0"
+        f"uvicorn 2 workers, DEBUG=0, load average {figures.get('load_average')} on {os.cpu_count()} CPUs"
     )
     header = f"{'endpoint':<24} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'×floor':>7} {'queries':>7}"
     if other:
@@ -554,6 +554,7 @@ def main() -> None:
     connections.close_all()
     floor_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.floor.settings"}
     servers = {}
+    load_before = os.getloadavg()[0]
     try:
         servers["app"] = serve("app", "contactcenter.asgi:application", env, "/healthz")
         servers["floor"] = serve("floor", "bench.floor.asgi:application", floor_env, "/customers/1/")
@@ -578,6 +579,8 @@ def main() -> None:
         "connections": args.connections,
         "seconds": args.seconds,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        # Other work on the machine skews every figure: the 1-minute load average, before and after.
+        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "results": [asdict(result) for result in results],
     }
     path = RESULTS / f"api-{label}.json"
