@@ -23,6 +23,10 @@ adds the 10×/1× ratio of p50 and marks each goal met or missed.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/api.py --scale 10
     DATABASE_URL=... .venv/bin/python bench/api.py --scale 10 --reuse      # measure the loaded one again
     DATABASE_URL=... .venv/bin/python bench/api.py --scale 10 --load-only  # load, measure later
+    DATABASE_URL=... .venv/bin/python bench/api.py --scale 1,10 --reuse    # both, endpoint by endpoint
+
+With ``--scale 1,10`` both databases are served at once and each endpoint is measured on one
+then the other, back to back: the 10×/1× ratios then compare minutes alike on a shared machine.
 
 The database (``--database``, default ``sb_bench_<scale>x``) is kept for ``--reuse``; without
 ``--reuse`` it is dropped and loaded again. ``REDIS_URL`` is passed on to the servers (throttle
@@ -89,16 +93,16 @@ def free_port() -> int:
 # --- The database ------------------------------------------------------------------------------
 
 
-def prepare(args: argparse.Namespace, admin_url: str) -> None:
+def prepare(args: argparse.Namespace, scale: float, database: str, admin_url: str) -> None:
     """Create and load the database, or (``--reuse``) migrate the loaded one; ANALYZE it."""
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.database]).fetchone()
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
         if exists and not args.reuse:
-            admin.execute(f'DROP DATABASE "{args.database}" WITH (FORCE)')
+            admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
         if not exists or not args.reuse:
-            admin.execute(f'CREATE DATABASE "{args.database}"')
+            admin.execute(f'CREATE DATABASE "{database}"')
     import django
     from django.core.management import call_command
 
@@ -109,12 +113,12 @@ def prepare(args: argparse.Namespace, admin_url: str) -> None:
 
     if not get_user_model().objects.filter(username="bench_agent").exists():
         if args.reuse and exists:
-            sys.exit(f"{args.database} was not loaded by this bench: run without --reuse")
-        sizes = api_data.Sizes.for_scale(args.scale)
-        print(f"loading {args.database}: {sizes}", flush=True)
+            sys.exit(f"{database} was not loaded by this bench: run without --reuse")
+        sizes = api_data.Sizes.for_scale(scale)
+        print(f"loading {database}: {sizes}", flush=True)
         counts = api_data.load(sizes, args.seed)
         print(f"loaded: {api_data.describe(counts)}", flush=True)
-    added = api_data.top_up_today(api_data.Sizes.for_scale(args.scale), args.seed)
+    added = api_data.top_up_today(api_data.Sizes.for_scale(scale), args.seed)
     if added:
         print(f"today: {added:,} calls added so far (the wallboard's day)", flush=True)
     began_rollup = time.perf_counter()
@@ -126,7 +130,7 @@ def prepare(args: argparse.Namespace, admin_url: str) -> None:
         cursor.execute("VACUUM ANALYZE")
         cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
         size = cursor.fetchone()[0]
-    print(f"database {args.database} ready ({size}, {time.perf_counter() - began:.0f} s)", flush=True)
+    print(f"database {database} ready ({size}, {time.perf_counter() - began:.0f} s)", flush=True)
 
 
 # --- The servers ---------------------------------------------------------------------------------
@@ -505,10 +509,117 @@ def print_table(figures: dict, other: dict | None) -> None:
 # --- Main ----------------------------------------------------------------------------------------
 
 
+def plan(args: argparse.Namespace, scale: float) -> dict:
+    """Prepare the database of ``scale`` and list what to measure on it: the servers' environment,
+    the endpoints (with their queries per request), the users' tokens and session cookies."""
+    base_url = os.environ["DATABASE_URL"]
+    database = args.database or f"sb_bench_{scale:g}x"
+    env = server_env(url_named(base_url, database), RESULTS / "static")
+    os.environ.update({key: value for key, value in env.items() if key != "DJANGO_SETTINGS_MODULE"})
+    os.environ["DJANGO_SETTINGS_MODULE"] = "contactcenter.settings"
+    prepare(args, scale, database, url_named(base_url, "postgres"))
+    if args.load_only:
+        return {}
+    from django.core.management import call_command
+    from django.db import connections
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    call_command("collectstatic", "--noinput", verbosity=0)
+    chosen, tokens, sessions = endpoints(args.seed)
+    if args.only:
+        wanted = {name.strip() for name in args.only.split(",")}
+        chosen = [e for e in chosen if e.name in wanted or e.server == "floor"]
+    for endpoint in chosen:
+        if endpoint.server == "app" and endpoint.name != "healthz":
+            endpoint.queries = count_queries(endpoint, tokens, sessions, explain=args.explain)
+        elif endpoint.server == "floor":
+            endpoint.queries = 1
+    connections.close_all()
+    return {
+        "scale": scale,
+        "env": env,
+        "endpoints": [asdict(endpoint) | {"queries": getattr(endpoint, "queries", None)} for endpoint in chosen],
+        "tokens": tokens,
+        "sessions": sessions,
+    }
+
+
+def plan_elsewhere(args: argparse.Namespace, scale: float) -> dict:
+    """:func:`plan` in a process of its own (Django is set up for one database per process)."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as handle:
+        command = [sys.executable, __file__, "--scale", f"{scale:g}", "--plan-to", handle.name]
+        command += ["--seed", str(args.seed)] + (["--reuse"] if args.reuse else [])
+        command += ["--only", args.only] if args.only else []
+        subprocess.run(command, check=True)  # noqa: S603
+        return json.loads(Path(handle.name).read_text())
+
+
+def measure(plans: list[dict], args: argparse.Namespace) -> list[dict]:
+    """Serve the application and the floor on each plan's database; measure each endpoint on each
+    database in turn, back to back (the scales then share the machine's moods); their figures."""
+    servers: dict[tuple[float, str], Server] = {}
+    results: dict[float, list[Result]] = {p["scale"]: [] for p in plans}
+    load_before = os.getloadavg()[0]
+    try:
+        for p in plans:
+            floor_env = {**p["env"], "DJANGO_SETTINGS_MODULE": "bench.floor.settings"}
+            servers[p["scale"], "app"] = serve("app", "contactcenter.asgi:application", p["env"], "/healthz")
+            servers[p["scale"], "floor"] = serve("floor", "bench.floor.asgi:application", floor_env, "/customers/1/")
+        for index in range(len(plans[0]["endpoints"])):
+            for p in plans:
+                fields = dict(p["endpoints"][index])
+                queries = fields.pop("queries")
+                endpoint = Endpoint(**fields)
+                server = servers[p["scale"], endpoint.server]
+                headers = headers_for(endpoint, p["tokens"], p["sessions"])
+                status = probe(endpoint, server, headers)
+                result = run_wrk(endpoint, server.base, headers, args)
+                result.queries = queries
+                result.extra["status"] = status
+                print(
+                    f"  {p['scale']:>4g}× {result.name:<24} p50 {result.p50_ms:8.1f} ms  p99 {result.p99_ms:8.1f} ms"
+                    f"  {result.rps:7.0f} req/s  errors {result.errors}  (HTTP {status})",
+                    flush=True,
+                )
+                results[p["scale"]].append(result)
+    finally:
+        for server in servers.values():
+            stop(server)
+    load_after = os.getloadavg()[0]
+    figures = []
+    for p in plans:
+        sizes = api_data.Sizes.for_scale(p["scale"])
+        figures.append(
+            {
+                "scale": p["scale"],
+                "sizes": f"{sizes.customers:,} customers / {sizes.interactions:,} interactions / "
+                f"{sizes.tickets:,} tickets",
+                "connections": args.connections,
+                "seconds": args.seconds,
+                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                # Other work on the machine skews every figure: the 1-minute load average, before and after.
+                "load_average": [round(load_before, 1), round(load_after, 1)],
+                "results": [asdict(result) for result in results[p["scale"]]],
+            }
+        )
+    return figures
+
+
+def save(figures: dict, only: bool) -> None:
+    path = RESULTS / f"api-{figures['scale']:g}x.json"
+    if only and path.exists():  # keep the endpoints not measured this time
+        kept = json.loads(path.read_text())
+        names = {row["name"] for row in figures["results"]}
+        figures["results"] = [row for row in kept["results"] if row["name"] not in names] + figures["results"]
+    path.write_text(json.dumps(figures, indent=1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", type=float, default=1, help="1: 100k customers, 1M interactions, 100k tickets")
-    parser.add_argument("--database", help="default: sb_bench_<scale>x")
+    parser.add_argument(
+        "--scale", default="1", help="1: 100k customers, 1M interactions, 100k tickets; 1,10: both, side by side"
+    )
+    parser.add_argument("--database", help="default: sb_bench_<scale>x (one scale only)")
     parser.add_argument("--reuse", action="store_true", help="keep and measure an already loaded database")
     parser.add_argument("--load-only", action="store_true", help="load (or migrate) the database, measure nothing")
     parser.add_argument("--connections", type=int, default=4, help="wrk's concurrent connections")
@@ -519,84 +630,44 @@ def main() -> None:
         "--explain", action="store_true", help="print each request's queries and a plan, measure nothing"
     )
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--plan-to", help=argparse.SUPPRESS)  # plan_elsewhere's child writes its plan there
     args = parser.parse_args()
-    base_url = os.environ.get("DATABASE_URL", "")
-    if not base_url.startswith("postgres"):
+    scales = [float(value) for value in args.scale.split(",")]
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("DATABASE_URL must name a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
-    if not args.load_only and shutil.which("wrk") is None:
+    if not (args.load_only or args.explain) and shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
-    label = f"{args.scale:g}x"
-    args.database = args.database or f"sb_bench_{label}"
-    database_url = url_named(base_url, args.database)
-    static_root = RESULTS / "static"
-    env = server_env(database_url, static_root)
-    os.environ.update({key: value for key, value in env.items() if key != "DJANGO_SETTINGS_MODULE"})
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
-    prepare(args, url_named(base_url, "postgres"))
-    if args.load_only:
-        return
-    from django.core.management import call_command
-
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    call_command("collectstatic", "--noinput", verbosity=0)
-    chosen, tokens, sessions = endpoints(args.seed)
-    if args.only:
-        wanted = {name.strip() for name in args.only.split(",")}
-        chosen = [e for e in chosen if e.name in wanted or e.server == "floor"]
-    results = []
-    for endpoint in chosen:
-        if endpoint.server == "app" and endpoint.name != "healthz":
-            endpoint.queries = count_queries(endpoint, tokens, sessions, explain=args.explain)
-    if args.explain:
-        return
-    from django.db import connections
-
-    connections.close_all()
-    floor_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.floor.settings"}
-    servers = {}
-    load_before = os.getloadavg()[0]
-    try:
-        servers["app"] = serve("app", "contactcenter.asgi:application", env, "/healthz")
-        servers["floor"] = serve("floor", "bench.floor.asgi:application", floor_env, "/customers/1/")
-        for endpoint in chosen:
-            status = probe(endpoint, servers[endpoint.server], headers_for(endpoint, tokens, sessions))
-            result = run_wrk(endpoint, servers[endpoint.server].base, headers_for(endpoint, tokens, sessions), args)
-            result.queries = getattr(endpoint, "queries", None)
-            result.extra["status"] = status
-            print(
-                f"  {result.name:<24} p50 {result.p50_ms:8.1f} ms  p99 {result.p99_ms:8.1f} ms  "
-                f"{result.rps:7.0f} req/s  errors {result.errors}  (HTTP {status})",
-                flush=True,
-            )
-            results.append(result)
-    finally:
-        for server in servers.values():
-            stop(server)
-    sizes = api_data.Sizes.for_scale(args.scale)
-    figures = {
-        "scale": args.scale,
-        "sizes": f"{sizes.customers:,} customers / {sizes.interactions:,} interactions / {sizes.tickets:,} tickets",
-        "connections": args.connections,
-        "seconds": args.seconds,
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        # Other work on the machine skews every figure: the 1-minute load average, before and after.
-        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
-        "results": [asdict(result) for result in results],
-    }
-    path = RESULTS / f"api-{label}.json"
-    if args.only and path.exists():  # keep the endpoints not measured this time
-        kept = json.loads(path.read_text())
-        names = {row["name"] for row in figures["results"]}
-        figures["results"] = [row for row in kept["results"] if row["name"] not in names] + figures["results"]
-    path.write_text(json.dumps(figures, indent=1))
-    other_label = "10x" if args.scale < 10 else "1x"
+    if len(scales) > 1 and (args.database or args.load_only or args.explain):
+        sys.exit("--database, --load-only and --explain take one scale")
+    if args.plan_to or len(scales) == 1:
+        planned = plan(args, scales[0])
+        if args.plan_to:
+            Path(args.plan_to).write_text(json.dumps(planned))
+            return
+        if args.load_only or args.explain:
+            return
+        plans = [planned]
+    else:
+        plans = [plan_elsewhere(args, scale) for scale in scales]
+    figures = measure(plans, args)
+    for one in figures:
+        save(one, bool(args.only))
+    largest = figures[-1]
+    other_label = "1x" if largest["scale"] >= 10 else "10x"
     other_path = RESULTS / f"api-{other_label}.json"
-    other = json.loads(other_path.read_text()) if other_path.exists() and other_label != label else None
-    print_table(figures, other)
+    other = None
+    if other_path.exists() and other_label != f"{largest['scale']:g}x":
+        other = json.loads(other_path.read_text())
+    if len(figures) > 1:
+        print_table(figures[0], None)
+    print_table(largest, other)
     if other:
         print(f"\n(10×/1× against {other_path.name}, measured {other['measured_at']})")
     failed = [
-        row["name"] for row in figures["results"] if row["errors"] or row["extra"].get("status") not in (200, 201)
+        f"{one['scale']:g}× {row['name']}"
+        for one in figures
+        for row in one["results"]
+        if row["errors"] or row["extra"].get("status") not in (200, 201)
     ]
     if failed:
         print(f"\nWARNING: errors or unexpected answers from {', '.join(failed)}: their figures measure no real work")
