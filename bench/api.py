@@ -530,7 +530,7 @@ def plan(args: argparse.Namespace, scale: float) -> dict:
         wanted = {name.strip() for name in args.only.split(",")}
         chosen = [e for e in chosen if e.name in wanted or e.server == "floor"]
     for endpoint in chosen:
-        if endpoint.server == "app" and endpoint.name != "healthz":
+        if endpoint.server == "app":
             endpoint.queries = count_queries(endpoint, tokens, sessions, explain=args.explain)
         elif endpoint.server == "floor":
             endpoint.queries = 1
