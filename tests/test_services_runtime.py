@@ -16,13 +16,20 @@ from django.db import connection
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_the_database_is_postgresql_with_persistent_checked_connections():
+def test_the_database_is_postgresql_through_a_pool_of_checked_connections_without_jit():
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         pytest.skip("DATABASE_URL does not point at PostgreSQL")
     assert connection.vendor == "postgresql"
     assert connection.Database.__name__ == "psycopg"  # psycopg 3, not psycopg2
-    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
-    assert settings.DATABASES["default"]["CONN_MAX_AGE"] > 0
+    database = settings.DATABASES["default"]
+    assert database["CONN_HEALTH_CHECKS"] is True
+    if os.environ.get("DATABASE_POOL", "1") not in ("0", "false", "no", "off"):
+        assert database["OPTIONS"]["pool"]["max_size"] >= database["OPTIONS"]["pool"]["min_size"]
+        assert database["CONN_MAX_AGE"] == 0  # the pool keeps the connections, not each thread
+        assert connection.pool is not None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
 
 
 def test_live_events_travel_through_redis():

@@ -48,6 +48,7 @@ def run_worker_process(*, processes: int | None = None, on_start: Callable[[Clus
     if processes is not None:
         Conf.WORKERS = processes
         Conf.QUEUE_LIMIT = processes
+    _one_connection_per_process()
     schedules_sync()
     # The cluster's processes are forked from this one: none may inherit its database connection.
     db.connections.close_all()
@@ -62,6 +63,19 @@ def run_worker_process(*, processes: int | None = None, on_start: Callable[[Clus
         scheduler(broker=broker)
         cluster.sentinel.join(SCHEDULER_INTERVAL)
     db.connections.close_all()
+
+
+def _one_connection_per_process() -> None:
+    """The cluster forks its processes, and a psycopg pool does not survive a fork (its threads
+    stay behind, its connections would be shared): each process of a worker keeps one connection
+    of its own instead (they run one job at a time, on one thread), checked before reuse."""
+    for connection in db.connections.all():
+        if connection.vendor == "postgresql" and connection.settings_dict["OPTIONS"].get("pool"):
+            connection.close()
+            connection.close_pool()
+            connection.settings_dict["OPTIONS"].pop("pool")
+            connection.settings_dict["CONN_MAX_AGE"] = 600
+            connection.settings_dict["CONN_HEALTH_CHECKS"] = True
 
 
 class EmbeddedWorkers:
