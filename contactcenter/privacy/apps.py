@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PrivacyConfig(AppConfig):
+    """Retention periods of personal data, and the job that applies them."""
+
+    name = "contactcenter.privacy"
+    label = "privacy"
+    verbose_name = _("Data protection")
