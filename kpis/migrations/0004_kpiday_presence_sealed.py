@@ -2,8 +2,8 @@
 kept in the rollup only).
 
 On SQLite, Django would add the column by rebuilding the table under a temporary name, which the
-rollup's triggers (``0002_rollups``, naming ``kpis_kpiday``) forbid: there the column is added in
-place, with ``ALTER TABLE … ADD COLUMN``, which SQLite does for a constant default."""
+rollup's triggers (``0002_rollups``, naming ``kpis_kpiday``) forbid: the column is added in place,
+with ``ALTER TABLE … ADD COLUMN`` and a constant default, on both databases."""
 
 from django.db import migrations, models
 
@@ -15,11 +15,10 @@ FIELD = models.BooleanField(
 
 
 def add_column(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute('ALTER TABLE "kpis_kpiday" ADD COLUMN "presence_sealed" bool DEFAULT 0 NOT NULL')
-        return
-    model = apps.get_model("kpis", "KpiDay")
-    schema_editor.add_field(model, model._meta.get_field("presence_sealed"))
+    false = "false" if schema_editor.connection.vendor == "postgresql" else "0"
+    # The column keeps its constant default in the database: PostgreSQL adds it without rewriting
+    # the table, and rows inserted by raw SQL get a value.
+    schema_editor.execute(f'ALTER TABLE "kpis_kpiday" ADD COLUMN "presence_sealed" boolean DEFAULT {false} NOT NULL')
 
 
 def remove_column(apps, schema_editor) -> None:
