@@ -8,3 +8,9 @@ class PrivacyConfig(AppConfig):
     name = "contactcenter.privacy"
     label = "privacy"
     verbose_name = _("Data protection")
+
+    def ready(self) -> None:
+        # Receivers are connected once the models are loaded (Django's AppConfig.ready).
+        from contactcenter.privacy.defaults import connect_signals  # noqa: PLC0415
+
+        connect_signals()

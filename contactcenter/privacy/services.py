@@ -201,7 +201,8 @@ def _cti_events(
     kind: str, cutoff: datetime, dry_run: bool, size: int, progress: Progress | None
 ) -> tuple[int, dict[str, int]]:
     # The events stay: a late or repeated delivery of an old call is still recognised, and the call
-    # is still recomputed from all its events (the caller number plays no part in that).
+    # is still recomputed from all its events (the caller number plays no part in its timings). A
+    # late event of such a call would look its customer up again, as after an erasure.
     personal = ~Q(caller="") | ~Q(payload={})
     ids = _ids(CtiEvent.objects.filter(personal, timestamp__lt=cutoff))
     # A call's number goes once its last event is older than the cutoff.
@@ -222,7 +223,7 @@ def _cti_events(
     return len(ids), detail
 
 
-def _deletion(queryset_before: Callable[[datetime], QuerySet], name: str):
+def _deletion(queryset_before: Callable[[datetime], QuerySet], name: str) -> Callable[..., tuple[int, dict[str, int]]]:
     """Delete the rows of ``queryset_before(cutoff)``."""
 
     def apply_kind(

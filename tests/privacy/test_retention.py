@@ -15,6 +15,7 @@ from django.urls import reverse
 from contactcenter.agents.models import PresenceInterval
 from contactcenter.core.models import IdempotencyKey
 from contactcenter.privacy import tasks
+from contactcenter.privacy.defaults import ensure_policies
 from contactcenter.privacy.models import RetentionKind, RetentionPolicy
 from contactcenter.privacy.services import retention_apply
 from customers.models import Customer, CustomerRead
@@ -207,3 +208,13 @@ def test_admins_set_the_periods_and_cannot_add_or_delete_kinds(client, org):
     assert response.status_code == 200
     client.force_login(org.supervisor_a)
     assert client.get(url).status_code == 403
+
+
+def test_a_missing_kind_comes_back_empty_and_a_set_period_stays():
+    RetentionPolicy.objects.filter(kind=RetentionKind.ADMIN_LOG).delete()
+    RetentionPolicy.objects.filter(kind=RetentionKind.CUSTOMER_READS).update(days=30)
+
+    assert ensure_policies() == 1
+    assert ensure_policies() == 0
+    assert dict(RetentionPolicy.objects.values_list("kind", "days"))[RetentionKind.ADMIN_LOG] is None
+    assert RetentionPolicy.objects.get(kind=RetentionKind.CUSTOMER_READS).days == 30
