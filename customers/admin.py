@@ -6,8 +6,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -22,9 +25,9 @@ from contactcenter.core.admin_utils import (
     viewer_of,
     visible,
 )
-from customers.models import ContactPoint, Customer
+from customers.models import ContactPoint, Customer, CustomerRead
 from customers.phones import format_phone_international, try_normalize_phone
-from customers.services import customer_update
+from customers.services import customer_read_record, customer_update
 from interactions.models import Interaction, Ticket
 
 #: How many of a customer's newest interactions and tickets its page shows.
@@ -151,14 +154,23 @@ class CustomerAdmin(ViewerAwareAdmin, ReadOnlyHistoryAdmin):
     list_per_page = 50
     # A COUNT(*) over every customer on each filtered page costs more than it tells.
     show_full_result_count = False
-    readonly_fields = ("recent_interactions", "recent_tickets", "erased_at", "created_at", "updated_at")
+    readonly_fields = ("recent_interactions", "recent_tickets", "reads", "erased_at", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": (("first_name", "last_name"), "company", "language", "tags", "external_id")}),
         (_("Notes"), {"fields": ("notes",)}),
         (_("Consent"), {"fields": ("consent_marketing", "consent_recording", "consent_surveys")}),
         (_("Contact history"), {"fields": ("recent_interactions", "recent_tickets")}),
-        (_("Record"), {"classes": ("collapse",), "fields": ("erased_at", "created_at", "updated_at")}),
+        (_("Record"), {"classes": ("collapse",), "fields": ("reads", "erased_at", "created_at", "updated_at")}),
     )
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        # A page shown (200) is a read; a missing or hidden customer redirects, a save redirects.
+        if request.method == "GET" and response.status_code == 200 and object_id.isdigit():
+            customer_read_record(request=request, customer_id=int(object_id), what=CustomerRead.What.ADMIN)
+        return response
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         points = ContactPoint.objects.order_by("-is_primary", "id")
@@ -214,6 +226,12 @@ class CustomerAdmin(ViewerAwareAdmin, ReadOnlyHistoryAdmin):
             Interaction, _("All interactions of this customer"), customer__id__exact=obj.pk
         )
         return interactions_table(rows, all_link)
+
+    @admin.display(description=_("read by"))
+    def reads(self, obj: Customer) -> SafeString | str:
+        if obj.pk is None:
+            return "—"
+        return admin_changelist_link(CustomerRead, _("Who read this customer's data"), customer_id=obj.pk)
 
     @admin.display(description=_("latest tickets"))
     def recent_tickets(self, obj: Customer) -> SafeString | str:
@@ -280,3 +298,55 @@ class ContactPointAdmin(ReadOnlyHistoryAdmin):
         if obj.kind == ContactPoint.Kind.PHONE:
             return format_phone_international(obj.value)
         return obj.value
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most ``CAP`` rows (``SELECT COUNT(*)`` over a ``LIMIT``): the audit grows by a row
+    per read, and an exact count of millions of rows costs more than a page of them. Beyond the cap
+    the changelist says "10000" and offers as many pages."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: self.CAP].count()
+
+
+@admin.register(CustomerRead)
+class CustomerReadAdmin(admin.ModelAdmin):
+    """Who read which customer's data, when and how: read-only (only retention removes rows)."""
+
+    list_display = ("read_at", "username", "what", "customer_column", "ip", "request_id")
+    # Users from their own table (a few hundred), not "the users found in the audit" (a scan of it).
+    list_filter = ("what", ("read_at", admin.DateFieldListFilter), "user")
+    search_fields = ("customer_id",)  # shows the box; get_search_results matches the id, on its index
+    search_help_text = _("A customer id.")
+    ordering = ("-read_at", "-id")
+    list_per_page = 100
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    fields = ("read_at", "customer_column", "user", "username", "what", "ip", "request_id")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        term = search_term.strip().lstrip("#")
+        if not term:
+            return queryset, False
+        if not term.isdigit():
+            return queryset.none(), False
+        return queryset.filter(customer_id=int(term)), False
+
+    @admin.display(description=_("customer"), ordering="customer_id")
+    def customer_column(self, obj: CustomerRead) -> SafeString:
+        # A link by id: no join, and it still names a customer deleted since.
+        url = reverse("admin:customers_customer_change", args=[obj.customer_id])
+        return format_html('<a href="{}">#{}</a>', url, obj.customer_id)

@@ -217,3 +217,52 @@ class ErasureRecord(models.Model):
 
     def __str__(self) -> str:
         return _("Erasure of customer #%(id)s") % {"id": self.customer_id}
+
+
+class CustomerRead(models.Model):
+    """One read of a customer's personal data by a user: who opened which customer, what, when.
+
+    Written by :func:`customers.services.customer_read_record` in one ``INSERT`` per read (the API's
+    detail, timeline and export, the desk's customer panel and screen pop, the admin's change page).
+    The customer is named by id, without a database constraint, so that the trail outlives the
+    customer; the username is kept beside the user for the same reason. Old rows go with the
+    retention of ``customer_reads`` (``manage.py retention_apply``).
+    """
+
+    class What(models.TextChoices):
+        DETAIL = "detail", _("Detail")
+        TIMELINE = "timeline", _("Timeline")
+        EXPORT = "export", _("Data-protection export")
+        DESK = "desk", _("Agent desktop")
+        ADMIN = "admin", _("Back office")
+
+    customer_id = models.BigIntegerField(_("customer id"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    username = models.CharField(
+        _("username"), max_length=150, blank=True, help_text=_("Kept when the user is deleted.")
+    )
+    what = models.CharField(_("what"), max_length=10, choices=What.choices)
+    read_at = models.DateTimeField(_("read at"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-read_at", "-id"]
+        verbose_name = _("customer read")
+        verbose_name_plural = _("customer reads")
+        indexes = [
+            models.Index(fields=["customer_id", "read_at"], name="customer_read_customer_idx"),
+            models.Index(fields=["user", "read_at"], name="customer_read_user_idx"),
+            models.Index(fields=["read_at"], name="customer_read_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username or '?'} {self.what} #{self.customer_id}"

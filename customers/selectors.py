@@ -27,7 +27,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from contactcenter.core.search import clean_search_term
-from customers.models import ContactPoint, Customer, ErasureRecord
+from customers.models import ContactPoint, Customer, CustomerRead, ErasureRecord
 from customers.phones import caller_number, normalize_phone, try_normalize_phone
 from interactions.models import OPEN_TICKET_STATUSES, CtiCall, Interaction, SurveyResponse, Ticket, TicketComment
 
@@ -401,8 +401,10 @@ def customer_export(*, user: AbstractBaseUser, customer: Customer) -> dict[str, 
 
     Every stored field of the customer, its contact points (social handles included), the
     interactions linked to it with their survey responses, its tickets with their comments, the
-    field history of the customer and of its contact points, and the erasures done on it. Rows
-    ``user`` may not see are left out (an admin, the only role allowed to export, sees all).
+    field history of the customer and of its contact points, the erasures done on it, and who read
+    its data (:class:`CustomerRead`: user, what, when; the reader's IP address and request id stay
+    in the back office). Rows ``user`` may not see are left out (an admin, the only role allowed to
+    export, sees all).
     A fixed number of queries.
     """
     visible_interactions = Interaction.objects.visible_to(user).filter(customer=customer)
@@ -439,4 +441,8 @@ def customer_export(*, user: AbstractBaseUser, customer: Customer) -> dict[str, 
             "contact_points": [_row(row) for row in point_history],
         },
         "erasures": [_row(record) for record in ErasureRecord.objects.filter(customer_id=customer.pk)],
+        "reads": [
+            _row(read, exclude=("customer_id", "ip", "request_id"))
+            for read in CustomerRead.objects.filter(customer_id=customer.pk).order_by("read_at", "id")
+        ],
     }

@@ -10,16 +10,18 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
 from django.db import transaction
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from contactcenter.core.models import IdempotencyKey
 from contactcenter.core.unset import UNSET, Unset, given
-from customers.models import ContactPoint, Customer, ErasureRecord, normalize_contact_value
+from customers.models import ContactPoint, Customer, CustomerRead, ErasureRecord, normalize_contact_value
 from interactions.cti import cti_call_erase_numbers
 from interactions.models import Interaction, SurveyResponse, Ticket, TicketComment
 from interactions.services import interaction_update
@@ -576,3 +578,40 @@ def customer_erase(*, customer: Customer, by: AbstractBaseUser | None = None) ->
     record.full_clean()
     record.save()
     return record
+
+
+#: The request header a proxy may set to tie a request to its own logs (kept with a read).
+REQUEST_ID_HEADER = "HTTP_X_REQUEST_ID"
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    """The peer address of ``request`` as the server saw it (a proxy's own ``X-Forwarded-For`` is
+    not trusted: anybody can send one)."""
+    address = request.META.get("REMOTE_ADDR") or ""
+    try:
+        validate_ipv46_address(address)
+    except ValidationError:
+        return None
+    return address
+
+
+def customer_read_record(*, request: HttpRequest, customer_id: int, what: str) -> None:
+    """Record that ``request``'s user read customer ``customer_id``'s data (a :class:`CustomerRead`
+    of kind ``what``), with the request's peer address and ``X-Request-ID`` when it has them.
+
+    Exactly one ``INSERT`` and nothing else: no ``full_clean()`` (it would read the user again to
+    check a key the request has just authenticated), no savepoint (a single statement is atomic by
+    itself). Called by every page and endpoint that shows a customer, once the customer is found in
+    what the user may see and before anything of it is shown: one row per read, whatever the role.
+    """
+    user = request.user
+    authenticated = user is not None and user.is_authenticated
+    CustomerRead.objects.create(
+        customer_id=customer_id,
+        user_id=user.pk if authenticated else None,
+        username=user.get_username() if authenticated else "",
+        what=what,
+        read_at=timezone.now(),
+        ip=_client_ip(request),
+        request_id=(request.META.get(REQUEST_ID_HEADER) or "")[:64],
+    )

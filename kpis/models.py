@@ -26,6 +26,9 @@ class KpiDay(models.Model):
     day's UTC bounds and ``fcr_until`` is ``upper`` + the FCR window: the triggers compare instants,
     the database never needs the time zone. ``definition`` names the settings the day was computed
     with (time zone, short-abandon threshold, FCR window): another one makes the day unusable.
+    ``presence_sealed``: retention has deleted the day's presence log (``retention_apply``), so its
+    :class:`KpiDailyPresence` rows are the only record of its occupancy: they are read whatever the
+    flags and the definition say, and never recomputed.
     """
 
     day = models.DateField(_("day"), primary_key=True)
@@ -37,6 +40,11 @@ class KpiDay(models.Model):
     fcr_final = models.BooleanField(_("FCR final"), default=False)
     fcr_watched = models.BooleanField(_("FCR watched"), default=False)
     presence_final = models.BooleanField(_("occupancy final"), default=False)
+    presence_sealed = models.BooleanField(
+        _("occupancy sealed"),
+        default=False,
+        help_text=_("The presence log of the day was deleted by retention: its occupancy is kept in the rollup only."),
+    )
     filled_at = models.DateTimeField(_("filled at"), null=True, blank=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)
 

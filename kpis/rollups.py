@@ -151,11 +151,20 @@ def _days_q(days: Iterable[date]) -> Q:
 
 def rollup_plan(start: date, end: date) -> RollupPlan:
     """The plan of a report over the local days ``[start, end)``: one query (the days' states)."""
-    states = KpiDay.objects.filter(day__gte=start, day__lt=end, definition=definition()).filter(
-        Q(counts_final=True) | Q(fcr_final=True) | Q(presence_final=True)
+    current = definition()
+    # A sealed day's occupancy is in the rollup only (its presence log is gone): read it whatever
+    # its flags and definition say.
+    states = KpiDay.objects.filter(day__gte=start, day__lt=end).filter(
+        Q(definition=current) & (Q(counts_final=True) | Q(fcr_final=True) | Q(presence_final=True))
+        | Q(presence_sealed=True)
     )
     counts, fcr, presence = set(), set(), set()
-    for day, *flags in states.values_list("day", "counts_final", "fcr_final", "presence_final"):
+    rows = states.values_list("day", "definition", "presence_sealed", "counts_final", "fcr_final", "presence_final")
+    for day, day_definition, sealed, *flags in rows:
+        if sealed:
+            presence.add(day)
+        if day_definition != current:
+            continue
         for held, final in zip((counts, fcr, presence), flags, strict=True):
             if final:
                 held.add(day)
@@ -324,8 +333,8 @@ def _presence_rows(day: date) -> list[KpiDailyPresence]:
 def rollup_fill_day(day: date, *, fcr: bool) -> int:
     """(Re)fill one local day, atomically: lock its state row (created beforehand by
     :func:`rollup_fill`, so that writes to the day already mark it), replace its rows, then mark
-    its counts and occupancy final, and its FCR too when ``fcr`` (its window is over). Returns the
-    :class:`KpiDailyCount` rows written."""
+    its counts and occupancy final, and its FCR too when ``fcr`` (its window is over). A sealed
+    day's occupancy rows are kept as they are. Returns the :class:`KpiDailyCount` rows written."""
     with transaction.atomic():
         state = KpiDay.objects.select_for_update().get(day=day)
         KpiDailyCount.objects.filter(day=day).delete()
@@ -334,8 +343,9 @@ def rollup_fill_day(day: date, *, fcr: bool) -> int:
             for (agent_id, queue_id, channel), values in _sum_rows(day, fcr).items()
         ]
         KpiDailyCount.objects.bulk_create(rows, batch_size=1000)
-        KpiDailyPresence.objects.filter(day=day).delete()
-        KpiDailyPresence.objects.bulk_create(_presence_rows(day), batch_size=1000)
+        if not state.presence_sealed:  # a sealed day's presence log is gone: its rows are the record
+            KpiDailyPresence.objects.filter(day=day).delete()
+            KpiDailyPresence.objects.bulk_create(_presence_rows(day), batch_size=1000)
         state.counts_final, state.fcr_final, state.presence_final = True, fcr, True
         state.filled_at, state.rows = timezone.now(), len(rows)
         state.save(update_fields=["counts_final", "fcr_final", "presence_final", "filled_at", "rows"])
@@ -365,9 +375,13 @@ def rollup_fill(
     window = timedelta(days=settings.FCR_WINDOW_DAYS)
     last = timezone.localdate(now) - timedelta(days=1)
     if rebuild:
+        days = KpiDay.objects.filter(day__gte=since or date.min)
         KpiDailyCount.objects.filter(day__gte=since or date.min).delete()
-        KpiDailyPresence.objects.filter(day__gte=since or date.min).delete()
-        KpiDay.objects.filter(day__gte=since or date.min).delete()
+        # Sealed days keep their occupancy (nothing to recompute it from) and their state.
+        sealed = days.filter(presence_sealed=True)
+        KpiDailyPresence.objects.filter(day__gte=since or date.min).exclude(day__in=sealed.values("day")).delete()
+        sealed.update(counts_final=False, fcr_final=False)
+        days.filter(presence_sealed=False).delete()
     if since is None:
         first_offered = Interaction.objects.aggregate(first=Min("offered_at"))["first"]
         if first_offered is None:
@@ -382,7 +396,8 @@ def rollup_fill(
     for day in _days(since, last):
         fcr = local_midnight(day + timedelta(days=1)) + window <= now
         state = states.get(day)
-        final = state and state.counts_final and state.presence_final and (state.fcr_final or not fcr)
+        presence = state and (state.presence_final or state.presence_sealed)
+        final = state and state.counts_final and presence and (state.fcr_final or not fcr)
         if final and state.definition == current:
             continue
         todo.append((day, fcr))
@@ -404,4 +419,75 @@ def rollup_fill(
         result.rows_written += rollup_fill_day(day, fcr=fcr_of[day])
         result.days_filled += 1
     result.first_day, result.last_day = todo[0][0], todo[-1][0]
+    return result
+
+
+# --- Retention of the presence log -----------------------------------------------------------------
+
+
+@dataclass
+class PresencePurge:
+    """What :func:`rollup_presence_purge` did: ``deleted`` presence stretches, ending before
+    ``horizon`` (``None``: no day could be sealed), and ``days_sealed``."""
+
+    deleted: int = 0
+    horizon: datetime | None = None
+    days_sealed: int = 0
+
+
+def presence_purge_horizon(before: datetime) -> date | None:
+    """The first local day whose presence log must stay for the occupancy to stay exact: every day
+    before it (from the first stretch on) has its occupancy in the rollup, and is before the day of
+    ``before``. ``None`` when there is no presence log, or its first day is not in the rollup."""
+    first = PresenceInterval.objects.aggregate(first=Min("started_at"))["first"]
+    if first is None:
+        return None
+    start, end = timezone.localdate(first), timezone.localdate(before)
+    if start >= end:
+        return None
+    held = set(
+        KpiDay.objects.filter(day__gte=start, day__lt=end)
+        .filter(Q(presence_sealed=True) | Q(presence_final=True, definition=definition()))
+        .values_list("day", flat=True)
+    )
+    day = start
+    while day < end and day in held:
+        day += timedelta(days=1)
+    return day if day > start else None
+
+
+def rollup_presence_purge(
+    *,
+    before: datetime,
+    batch_size: int = 1000,
+    dry_run: bool = False,
+    progress: Callable[[Iterable[list[int]], int], Iterable[list[int]]] | None = None,
+) -> PresencePurge:
+    """Delete the presence stretches that ended before ``before``, without changing any occupancy
+    figure: only up to :func:`presence_purge_horizon` (days whose occupancy the rollup holds, in
+    an unbroken run from the first stretch), and those days are sealed first (``presence_sealed``:
+    their occupancy rows are never recomputed from the log again, nor forgotten by a rebuild).
+
+    One transaction per batch of ``batch_size`` stretches: seal, delete, and give the sealed days
+    back the ``presence_final`` flag the deletion's trigger took away. ``dry_run`` counts only.
+    Idempotent: what is gone is not looked for again."""
+    horizon_day = presence_purge_horizon(before)
+    if horizon_day is None:
+        return PresencePurge()
+    horizon = local_midnight(horizon_day)
+    doomed = PresenceInterval.objects.filter(ended_at__isnull=False, ended_at__lte=horizon)
+    sealable = KpiDay.objects.filter(day__lt=horizon_day)
+    if dry_run:
+        return PresencePurge(
+            deleted=doomed.count(), horizon=horizon, days_sealed=sealable.filter(presence_sealed=False).count()
+        )
+    ids = list(doomed.order_by("pk").values_list("pk", flat=True))
+    result = PresencePurge(horizon=horizon)
+    batches = [ids[index : index + batch_size] for index in range(0, len(ids), batch_size)]
+    for batch in progress(batches, len(ids)) if progress else batches:
+        with transaction.atomic():
+            result.days_sealed += sealable.filter(presence_sealed=False).update(presence_sealed=True)
+            deleted, _by_model = PresenceInterval.objects.filter(pk__in=batch).delete()
+            result.deleted += deleted
+            sealable.filter(presence_sealed=True).update(presence_final=True)
     return result

@@ -23,7 +23,7 @@ from contactcenter.agents.models import AgentProfile, PresenceInterval, Role, St
 from contactcenter.agents.services import agent_set_status
 from contactcenter.knowledge.models import Article
 from contactcenter.scripts.models import Script, ScriptVersion
-from customers.models import ContactPoint, Customer
+from customers.models import ContactPoint, Customer, CustomerRead
 from customers.services import customer_create
 from interactions.models import Disposition, Holiday, Interaction, SurveyResponse, Ticket, TicketComment
 from interactions.services import ticket_comment_add, ticket_create
@@ -69,6 +69,7 @@ def one_of_everything(admin_user) -> None:
     script = Script.objects.create(name="Billing", draft=[{"key": "hello", "text": "Hello", "answers": []}])
     version = ScriptVersion.objects.create(script=script, number=1, steps=script.draft, published_by=admin_user)
     customer = customer_create(first_name="Anne", last_name="Martin", phones=["06 12 34 56 78"], emails=["a@x.fr"])
+    CustomerRead.objects.create(customer_id=customer.pk, user=admin_user, username="admin", what="admin")
     ticket = ticket_create(subject="Broken router", customer=customer, by=admin_user)
     ticket_comment_add(ticket=ticket, body="We are on it.", public=True, author=admin_user)
     interaction = InteractionFactory(

@@ -20,8 +20,8 @@ from contactcenter.desk import selectors
 from contactcenter.desk.access import page_for
 from contactcenter.scripts.models import ScriptVersion
 from contactcenter.scripts.selectors import parse_trail, placeholder_values, script_step
-from customers.models import Customer
-from customers.services import customer_create_from_call
+from customers.models import Customer, CustomerRead
+from customers.services import customer_create_from_call, customer_read_record
 from interactions.models import Disposition, Interaction, Priority, Ticket
 from interactions.services import WrapupAlreadyEnded, interaction_update, interaction_wrapup_log
 
@@ -56,12 +56,19 @@ def _call_or_404(request: HttpRequest, interaction_id: int) -> selectors.CallVie
     return view
 
 
+def _record_screen_pop(request: HttpRequest, view: selectors.CallView | None) -> None:
+    """A call panel shows its customer's card and history: that is a read of the customer."""
+    if view is not None and view.customer is not None:
+        customer_read_record(request=request, customer_id=view.customer.pk, what=CustomerRead.What.DESK)
+
+
 @page_for("desk.open")
 @require_GET
 def current_call(request: HttpRequest) -> HttpResponse:
     """The call region as it should be now: the agent's current call, or the idle panel."""
     call = selectors.current_call(user=request.user)
     view = selectors.call_view(user=request.user, interaction_id=call.pk) if call else None
+    _record_screen_pop(request, view)
     return render(request, "desk/partials/call.html", call_context(request, view))
 
 
@@ -69,7 +76,9 @@ def current_call(request: HttpRequest) -> HttpResponse:
 @require_GET
 def call(request: HttpRequest, interaction_id: int) -> HttpResponse:
     """The screen pop of one call (the page asks for it when the socket says ``screen_pop``)."""
-    return render(request, "desk/partials/call.html", call_context(request, _call_or_404(request, interaction_id)))
+    view = _call_or_404(request, interaction_id)
+    _record_screen_pop(request, view)
+    return render(request, "desk/partials/call.html", call_context(request, view))
 
 
 @page_for("desk.open")
@@ -253,6 +262,7 @@ def customer(request: HttpRequest, customer_id: int) -> HttpResponse:
         view = None
     if view is None:
         raise Http404
+    customer_read_record(request=request, customer_id=view.customer.pk, what=CustomerRead.What.DESK)
     return render(request, "desk/partials/customer_panel.html", {"view": view, "current_call": None})
 
 

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "customers",
     "interactions",
     "kpis",
+    "contactcenter.privacy",
     "contactcenter.demo",
 ]
 

@@ -273,6 +273,12 @@ class CustomerExportSerializer(serializers.Serializer):
     tickets = serializers.ListField(child=serializers.DictField(), help_text=_("Each with its comments."))
     history = ExportHistorySerializer()
     erasures = serializers.ListField(child=serializers.DictField())
+    reads = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=_(
+            "Who read the customer's data and when: user, username, what (detail, timeline, export, desk, admin)."
+        ),
+    )
 
 
 class ErasureCountsSerializer(serializers.Serializer):

@@ -32,7 +32,7 @@ from customers.api.serializers import (
     TimelinePageSerializer,
     TimelineParamsSerializer,
 )
-from customers.models import Customer
+from customers.models import Customer, CustomerRead
 from customers.selectors import (
     SCREEN_POP_INTERACTIONS,
     SCREEN_POP_OPEN_TICKETS,
@@ -43,7 +43,14 @@ from customers.selectors import (
     customer_timeline,
     screen_pop,
 )
-from customers.services import customer_create, customer_delete, customer_erase, customer_merge, customer_update
+from customers.services import (
+    customer_create,
+    customer_delete,
+    customer_erase,
+    customer_merge,
+    customer_read_record,
+    customer_update,
+)
 
 ERRORS = {
     400: OpenApiResponse(description="A field or parameter is wrong: the body names each one."),
@@ -142,7 +149,9 @@ class CustomerViewSet(viewsets.GenericViewSet):
         return Response(CustomerSerializer(self._reload(customer)).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(CustomerSerializer(self.get_object()).data)
+        customer = self.get_object()
+        customer_read_record(request=request, customer_id=customer.pk, what=CustomerRead.What.DETAIL)
+        return Response(CustomerSerializer(customer).data)
 
     def partial_update(self, request: Request, pk: str) -> Response:
         customer = self.get_object()
@@ -196,6 +205,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
         customer = self.get_object()
         params = TimelineParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
+        customer_read_record(request=request, customer_id=customer.pk, what=CustomerRead.What.TIMELINE)
         page = customer_timeline(
             user=request.user,
             customer=customer,
@@ -240,7 +250,8 @@ class CustomerViewSet(viewsets.GenericViewSet):
         summary="Everything held on the customer, as JSON (admins; data-protection access request)",
         description=(
             "Every stored field of the customer, its contact points, interactions, survey responses, tickets "
-            "with their comments, the field history of the customer and its contact points, and its erasures."
+            "with their comments, the field history of the customer and its contact points, its erasures, and "
+            "who read its data (`reads`: user, what, when)."
         ),
         tags=TAGS,
         responses={200: CustomerExportSerializer, **_errors(401, 403, 404)},
@@ -248,6 +259,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def export(self, request: Request, pk: str) -> Response:
         customer = self.get_object()
+        customer_read_record(request=request, customer_id=customer.pk, what=CustomerRead.What.EXPORT)
         data = customer_export(user=request.user, customer=customer)
         return Response(data, headers={"Content-Disposition": f'attachment; filename="customer-{customer.pk}.json"'})
 

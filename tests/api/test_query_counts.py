@@ -82,8 +82,9 @@ def test_customer_detail(org, agent, rows, django_assert_num_queries):
     customer, *_others = customers(rows)
     url = f"{API}customers/{customer.pk}/"
     agent.get(url)
-    # 4: token and user, caller's profile; the customer, its contact points (one prefetch).
-    with django_assert_num_queries(4, exact=True):
+    # 5: token and user, caller's profile; the customer, its contact points (one prefetch); the
+    # read audit's row (one INSERT).
+    with django_assert_num_queries(5, exact=True):
         response = agent.get(url)
     assert response.status_code == 200
 
@@ -107,9 +108,9 @@ def test_customer_timeline(org, agent, rows, django_assert_num_queries):
     history(org, customer, rows)
     url = f"{API}customers/{customer.pk}/timeline/"
     agent.get(url)
-    # 6: token and user, caller's profile; the customer, then a page of each kind of entry:
-    # interactions, tickets, ticket comments (with their ticket).
-    with django_assert_num_queries(6, exact=True):
+    # 7: token and user, caller's profile; the customer; the read audit's row (one INSERT); then a
+    # page of each kind of entry: interactions, tickets, ticket comments (with their ticket).
+    with django_assert_num_queries(7, exact=True):
         response = agent.get(url)
     assert response.status_code == 200
     assert len(response.json()["results"]) == 3 * rows
