@@ -42,13 +42,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
 def login_locked_out(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
 ) -> HttpResponse:
-    """django-axes' answer when a login it watched was refused or reached the failure limit.
-
-    Switchboard's login views (desk, admin, token endpoint) answer for themselves, with their
-    own page or JSON, and mark the request: their answer stands. Any other login gets a bare 429
-    (JSON under ``/api/``) with ``Retry-After``."""
-    if original_response is not None and getattr(request, "login_limit_answered", False):
-        return original_response
+    """The answer to a login refused for too many failures, for a login view that does not answer
+    for itself (``contactcenter.core.logins.LoginLimitMiddleware``; the desk's, the admin's and the
+    token endpoint do): a bare 429 (JSON under ``/api/``) with ``Retry-After``."""
     wait = str(settings.LOGIN_LOCKOUT_MINUTES * 60)
     message = _("Too many failed logins for this username from your address. Try again later.")
     if _is_api(request):

@@ -23,12 +23,12 @@ from typing import Any
 
 from axes.backends import AxesStandaloneBackend
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_cool_off
+from axes.helpers import get_cool_off, get_lockout_response
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models import Max
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -85,6 +85,32 @@ class LoginLimitBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class LoginLimitMiddleware:
+    """The last word on a login that axes refused or that reached the limit: a login view that
+    did not answer for itself (``request.login_limit_answered``) gets the lockout response of
+    ``AXES_LOCKOUT_CALLABLE``.
+
+    In place of axes' own middleware, whose asynchronous path (taken under an ASGI server) drops
+    the view's response and passes the lockout callable the wrong arguments. Synchronous only, like
+    the views it follows."""
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            settings.AXES_ENABLED
+            and getattr(request, "axes_locked_out", False)
+            and not getattr(request, "login_limit_answered", False)
+        ):
+            return get_lockout_response(request, response, getattr(request, "axes_credentials", None))
+        return response
 
 
 def login_retry_after(request: Any, username: str) -> int | None:

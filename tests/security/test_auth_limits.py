@@ -182,3 +182,34 @@ def test_a_locked_account_shows_in_the_admin_and_is_unlocked_there(org, admin_cl
     assert response.status_code == 302
     assert not AccessAttempt.objects.exists()
     assert token_login(APIClient(), "agent_a", PASSWORD).status_code == 200
+
+
+def test_the_limit_holds_through_the_asgi_handler(admin_user):
+    """Under an ASGI server the middleware chain runs asynchronously: the admin's page still
+    answers, and the locked pair still gets 429."""
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    client = AsyncClient()
+    post = async_to_sync(client.post)
+    statuses = [post("/admin/login/", {"username": "admin", "password": "wrong"}).status_code for _ in range(11)]
+    assert statuses == [200] * 10 + [429]
+    right = post("/admin/login/", {"username": "admin", "password": "password"})
+    assert right.status_code == 429
+    assert "Too many attempts" in right.content.decode()
+
+
+def test_a_login_view_that_does_not_answer_for_itself_gets_a_bare_429(rf, settings):
+    from django.http import HttpResponse
+
+    from contactcenter.core.logins import LoginLimitMiddleware
+
+    def view(request):
+        request.axes_locked_out = True
+        return HttpResponse("form page")
+
+    api = LoginLimitMiddleware(view)(rf.post("/api/v1/other-login/"))
+    assert api.status_code == 429 and api["Content-Type"] == "application/json"
+    assert int(api["Retry-After"]) == settings.LOGIN_LOCKOUT_MINUTES * 60
+    page = LoginLimitMiddleware(view)(rf.post("/portal/login/"))
+    assert page.status_code == 429 and "Too many failed logins" in page.content.decode()
