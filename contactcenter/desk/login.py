@@ -12,6 +12,7 @@ no API call and no socket.
 
 from __future__ import annotations
 
+import io
 import time
 from typing import Any
 
@@ -214,8 +215,10 @@ def twofactor_qr(request: HttpRequest) -> HttpResponseBase:
     device = TOTPDevice.objects.filter(pk=device_id, confirmed=False).first() if device_id else None
     if device is None:
         return HttpResponse(status=404)
-    svg = segno.make(device.config_url, error="m").svg_inline(scale=5, border=2)
-    return HttpResponse(svg, content_type="image/svg+xml")
+    svg = io.BytesIO()
+    # A document of its own (XML declaration and namespace), so that an <img> shows it.
+    segno.make(device.config_url, error="m").save(svg, kind="svg", scale=5, border=2)
+    return HttpResponse(svg.getvalue(), content_type="image/svg+xml")
 
 
 urlpatterns = [

@@ -111,6 +111,7 @@ def test_a_required_role_sets_up_its_second_factor_at_login(org, settings):
     secret = page.context["secret"]
     qr = client.get("/account/two-factor/qr.svg")
     assert qr.status_code == 200 and qr["Content-Type"] == "image/svg+xml"
+    assert b'xmlns="http://www.w3.org/2000/svg"' in qr.content
     device = TOTPDevice.objects.get(user=org.supervisor_a, confirmed=False)
     assert base64.b32encode(device.bin_key).decode().rstrip("=") == secret
     done = client.post(SECOND_STEP, {"otp": code_for(device)})
