@@ -153,3 +153,17 @@ def test_only_admins_reach_the_token_screen(org):
     org.admin.save()
     admin.force_login(org.admin)
     assert admin.get("/admin/contactcenter/apitoken/add/").status_code == 200
+
+
+def test_the_daily_purge_deletes_expired_tokens_only(org, time_machine):
+    from contactcenter.core.tasks import purge_expired_tokens
+
+    time_machine.move_to("2026-03-01 09:00:00+00:00", tick=False)
+    old = api_token_issue(user=org.agent_a)
+    forever = api_token_issue(user=org.agent_a, expires_at=None)
+    time_machine.move_to("2026-03-20 09:00:00+00:00", tick=False)
+    recent = api_token_issue(user=org.agent_a)
+    time_machine.move_to("2026-04-01 09:00:00+00:00", tick=False)
+    assert purge_expired_tokens() == {"deleted": 1}
+    assert set(ApiToken.objects.values_list("pk", flat=True)) == {forever.pk, recent.pk}
+    assert old.pk not in ApiToken.objects.values_list("pk", flat=True)
