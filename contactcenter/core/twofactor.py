@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user, match_token, user_has_device
 from django_otp.models import Device
@@ -125,3 +128,27 @@ def second_factor_remove(*, user: Any) -> None:
     """Removes ``user``'s authenticator and recovery codes (an admin's reset for a lost phone)."""
     for device in devices_for_user(user, confirmed=None):
         device.delete()
+
+
+class SecondFactorRequiredMiddleware:
+    """A browser session of a user whose role requires a second factor, opened without one (before
+    the role was required, or by other means than the login pages), is ended: the user logs in
+    again, through the second step. Nothing to check, and no query, while ``REQUIRE_2FA_ROLES`` is
+    empty. API tokens are not sessions: the token endpoint asks for the code itself."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            settings.REQUIRE_2FA_ROLES
+            and user is not None
+            and user.is_authenticated
+            and not getattr(user, "is_verified", lambda: False)()
+            and second_factor_required(user)
+        ):
+            logout(request)
+            if not request.path.startswith("/api/"):
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)

@@ -182,3 +182,21 @@ def test_new_recovery_codes_replace_the_old_ones(org):
     old = recovery_codes_issue(user=org.agent_a)
     new = recovery_codes_issue(user=org.agent_a)
     assert set(StaticToken.objects.values_list("token", flat=True)) == set(new) != set(old)
+
+
+def test_a_session_opened_without_the_second_factor_is_ended_once_the_role_requires_one(org, settings):
+    settings.REQUIRE_2FA_ROLES = ["manager"]
+    client = Client()
+    client.force_login(org.manager)  # as a session opened before the role required a second factor
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert "_auth_user_id" not in client.session
+    # An agent's session is left alone; so is a manager's opened through the second step.
+    agent = Client()
+    agent.force_login(org.agent_a)
+    assert agent.get("/")["Location"] == "/desk/"
+    device, _codes = enrol(org.manager)
+    client.post("/login/", {"username": "manager", "password": PASSWORD})
+    client.post(SECOND_STEP, {"otp": code_for(device)})
+    assert client.get("/").status_code == 200
+    assert client.get("/api/v1/teams/").status_code == 200
