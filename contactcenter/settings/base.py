@@ -325,9 +325,14 @@ SILENCED_SYSTEM_CHECKS = ["axes.W002"]
 AXES_VERBOSE = False
 #: API tokens expire this many days after they are issued (an admin may issue non-expiring ones).
 TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30, 1)
-#: Roles that must give a one-time code at every interactive login (empty: none); off by default
-#: under DEBUG so that the demo's logins work with their password alone.
-REQUIRE_2FA_ROLES = env_list("REQUIRE_2FA_ROLES", [] if DEBUG else ["supervisor", "manager", "admin"])
+#: Roles that must log in with a second factor, comma-separated; set and empty: none. Unset: none
+#: under DEBUG (the demo's logins work with their password alone), supervisors and up otherwise.
+_REQUIRE_2FA_ROLES = os.environ.get("REQUIRE_2FA_ROLES")
+REQUIRE_2FA_ROLES = (
+    ([] if DEBUG else ["supervisor", "manager", "admin"])
+    if _REQUIRE_2FA_ROLES is None
+    else [role.strip() for role in _REQUIRE_2FA_ROLES.split(",") if role.strip()]
+)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Switchboard")
 LOGIN_URL = "desk:login"
 LOGIN_REDIRECT_URL = "home"

@@ -200,3 +200,29 @@ def test_a_session_opened_without_the_second_factor_is_ended_once_the_role_requi
     client.post(SECOND_STEP, {"otp": code_for(device)})
     assert client.get("/").status_code == 200
     assert client.get("/api/v1/teams/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("debug", "raw", "expected"),
+    [
+        ("1", None, []),
+        ("0", None, ["supervisor", "manager", "admin"]),
+        ("0", "", []),
+        ("1", "agent, manager", ["agent", "manager"]),
+    ],
+)
+def test_require_2fa_roles_from_the_environment(debug, raw, expected):
+    import os
+    import secrets
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "REQUIRE_2FA_ROLES"}
+    env.update(DEBUG=debug, SECRET_KEY=secrets.token_urlsafe(50), DJANGO_SETTINGS_MODULE="contactcenter.settings")
+    if raw is not None:
+        env["REQUIRE_2FA_ROLES"] = raw
+    code = "import django; django.setup(); from django.conf import settings; print(settings.REQUIRE_2FA_ROLES)"
+    out = subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == str(expected)
