@@ -105,6 +105,7 @@ class TokenView(APIView):
         responses={
             204: OpenApiResponse(description="Revoked: the token authenticates nothing any more."),
             400: OpenApiResponse(description="The request was not made with a token."),
+            401: OpenApiResponse(description="No valid token: unknown, expired or already revoked."),
         },
         tags=["auth"],
     )
