@@ -63,7 +63,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        # Our answer to a refused login stands (see contactcenter.views.login_locked_out).
+        # Our answer to a refused login stands (see contactcenter.core.logins.LoginLimitMiddleware).
         request.login_limit_answered = True
         wait = login_retry_after(request, request.POST.get("username", ""))
         if wait is not None:
