@@ -2,10 +2,10 @@
 
 from django.urls import include, path
 
-from contactcenter.core.api.auth import TokenObtainView
+from contactcenter.core.api.auth import TokenView
 
 urlpatterns = [
-    path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("", include("contactcenter.live.urls")),
     path("", include("contactcenter.agents.api.urls")),
     path("", include("customers.api.urls")),

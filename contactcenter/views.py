@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
@@ -35,3 +37,16 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
         return JsonResponse({"detail": "Server error."}, status=500)
     return defaults.server_error(request)
+
+
+def login_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """The answer to a login refused for too many failures, for a login view that does not answer
+    for itself (``contactcenter.core.logins.LoginLimitMiddleware``; the desk's, the admin's and the
+    token endpoint do): a bare 429 (JSON under ``/api/``) with ``Retry-After``."""
+    wait = str(settings.LOGIN_LOCKOUT_MINUTES * 60)
+    message = _("Too many failed logins for this username from your address. Try again later.")
+    if _is_api(request):
+        return JsonResponse({"detail": message}, status=429, headers={"Retry-After": wait})
+    return HttpResponse(message, status=429, content_type="text/plain; charset=utf-8", headers={"Retry-After": wait})

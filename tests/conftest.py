@@ -122,13 +122,13 @@ def _fresh_cache():
 @pytest.fixture
 def api_client_for(db):
     """``api_client_for(user)``: a REST client authenticated with the user's real API token."""
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
+
+    from contactcenter.core.tokens import api_token_issue
 
     def make(user):
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=user).key}")
         return client
 
     return make

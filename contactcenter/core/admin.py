@@ -16,6 +16,9 @@ from django_q.models import Failure, OrmQ, Schedule
 from django_q.tasks import async_task
 
 from contactcenter.core.jobs import dead_letter_names, job_at, job_rerun
+from contactcenter.core.models import ApiToken
+from contactcenter.core.roles import ADMIN, role_of
+from contactcenter.core.tokens import api_token_issue, api_token_revoke
 
 # django-q2 registers its screens when its admin module loads (imported above, whatever the order
 # of the apps): ours replace them.
@@ -124,3 +127,66 @@ class ScheduleAdmin(queue_admin.ScheduleAdmin):
         if declared is not None and declared.every is not None and obj.schedule_type != Schedule.ONCE:
             return str(declared.every)
         return obj.get_schedule_type_display()
+
+
+# --- API tokens: issued and revoked by admins; the key is shown once ---------------------------
+
+
+@admin.action(description=_("Revoke the selected tokens"))
+def revoke_tokens(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    tokens = list(queryset)
+    for token in tokens:
+        api_token_revoke(token=token)
+    model_admin.message_user(
+        request,
+        ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", len(tokens)) % {"count": len(tokens)},
+        messages.SUCCESS,
+    )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Admins only. "Add" issues a token (for an integration account: leave the expiry empty and
+    it never expires) and shows its key once; a token is never edited, only revoked (deleted)."""
+
+    list_display = ["prefix", "user", "label", "created_at", "expires_at", "state"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "label", "prefix"]
+    fields = ["user", "label", "expires_at"]
+    readonly_fields = ["prefix", "created_at"]
+    autocomplete_fields = ["user"]
+    actions = [revoke_tokens]
+
+    @admin.display(description=_("state"))
+    def state(self, token: ApiToken) -> str:
+        if token.is_expired:
+            return str(_("expired"))
+        return str(_("never expires")) if token.expires_at is None else str(_("valid"))
+
+    def _is_admin(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff and role_of(request.user) == ADMIN
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._is_admin(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return self._is_admin(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._is_admin(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return self._is_admin(request)
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: object, change: bool) -> None:
+        issued = api_token_issue(user=obj.user, label=obj.label, expires_at=obj.expires_at)
+        obj.pk, obj.digest, obj.prefix, obj.created_at = issued.pk, issued.digest, issued.prefix, issued.created_at
+        obj._state.adding = False
+        self.message_user(
+            request,
+            _("The new token's key, shown only now: %(key)s") % {"key": issued.key},
+            messages.WARNING,
+        )

@@ -10,6 +10,7 @@ from django_q.models import Failure
 
 from contactcenter.core.api.idempotency import idempotency_keys_purge
 from contactcenter.core.jobs import Every, job
+from contactcenter.core.tokens import api_tokens_purge_expired
 
 
 @job(every=Every(at=time(3, 17)))
@@ -30,3 +31,11 @@ def purge_failed_jobs() -> dict[str, int]:
     cutoff = timezone.now() - timedelta(days=settings.BACKGROUND_FAILURES_DAYS)
     deleted, _by_model = Failure.objects.filter(stopped__lt=cutoff).delete()
     return {"deleted": deleted}
+
+
+@job(every=Every(at=time(3, 47)))
+def purge_expired_tokens() -> dict[str, int]:
+    """Delete the API tokens past their expiry (they authenticate nothing already).
+
+    Runs twice safely: deleting what is already gone deletes nothing."""
+    return {"deleted": api_tokens_purge_expired()}

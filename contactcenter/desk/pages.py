@@ -1,8 +1,6 @@
-"""Login, the role-aware home page, the desktop's frame and the agent's status switch."""
+"""The role-aware home page, the desktop's frame and the agent's status switch."""
 
 from __future__ import annotations
-
-from types import SimpleNamespace
 
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,34 +14,10 @@ from contactcenter.agents.api.serializers import MyStatusSerializer
 from contactcenter.agents.models import AgentProfile, BreakReason, Role
 from contactcenter.agents.services import agent_set_status
 from contactcenter.core import access
-from contactcenter.core.api.throttling import LoginThrottle
 from contactcenter.core.roles import role_of
 from contactcenter.desk import selectors
 from contactcenter.desk.access import page_for
 from contactcenter.desk.calls import call_context
-
-
-class LoginView(auth_views.LoginView):
-    """Django's login with our page, limited per username and address together (SPEC §8), like
-    ``POST /api/v1/auth/token/``: the same counters, so trying both doubles nothing."""
-
-    template_name = "desk/login.html"
-    redirect_authenticated_user = True
-
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        throttle = LoginThrottle()
-        attempt = SimpleNamespace(
-            data={"username": request.POST.get("username", "")}, META=request.META, headers=request.headers
-        )
-        if not throttle.allow_request(attempt, None):
-            wait = max(1, round(throttle.wait() or 1))
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, _("Too many attempts. Try again in %(seconds)d seconds.") % {"seconds": wait})
-            response = self.render_to_response(self.get_context_data(form=form), status=429)
-            response["Retry-After"] = str(wait)
-            return response
-        return super().post(request, *args, **kwargs)
 
 
 @require_GET
@@ -115,7 +89,6 @@ def status(request: HttpRequest) -> HttpResponse:
 logout = auth_views.LogoutView.as_view()  # POST only (Django 5), then back to the login page
 
 urlpatterns = [
-    path("login/", LoginView.as_view(), name="login"),
     path("logout/", logout, name="logout"),
     path("desk/", desktop, name="desktop"),
     path("desk/status/", status, name="status"),

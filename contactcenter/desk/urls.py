@@ -1,10 +1,11 @@
 """The pages' routes, one list per module (namespace ``desk``)."""
 
-from contactcenter.desk import calls, knowledge, pages, tickets, training, wallboard
+from contactcenter.desk import calls, knowledge, login, pages, tickets, training, wallboard
 
 app_name = "desk"
 
 urlpatterns = [
+    *login.urlpatterns,
     *pages.urlpatterns,
     *calls.urlpatterns,
     *tickets.urlpatterns,

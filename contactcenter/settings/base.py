@@ -9,6 +9,7 @@ hold the same variables; the real environment wins over it.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -82,7 +83,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
-    "rest_framework.authtoken",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -111,12 +115,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "contactcenter.core.twofactor.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last: it wraps the API view of a POST carrying an Idempotency-Key (SPEC §8).
     "contactcenter.core.api.idempotency.IdempotencyMiddleware",
+    # A login refused for too many failures that its view did not answer is answered here (in
+    # place of axes.middleware.AxesMiddleware: see contactcenter.core.logins).
+    "contactcenter.core.logins.LoginLimitMiddleware",
 ]
 
 ROOT_URLCONF = "contactcenter.urls"
@@ -264,7 +273,7 @@ Q_CLUSTER = {
 # --- REST API (SPEC §5) -----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "contactcenter.core.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -281,7 +290,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": env_str("API_RATE_USER", "3000/min"),
         "token": env_str("API_RATE_TOKEN", "6000/min"),
-        "login": env_str("API_RATE_LOGIN", "10/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -315,6 +323,43 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses any login for a username and address past the failure limit (django-axes).
+    "contactcenter.core.logins.LoginLimitBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+#: Proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed: the client is
+#: then the nearest address of that header that is not a trusted proxy. Unset: the socket's address.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+#: Failed logins for one username from one address before that pair is locked out...
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, 1)
+#: ...for this long after the last failure (an admin may unlock it sooner).
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, 1)
+# django-axes counts failures in the database (not the cache: the limit holds while Redis is away),
+# per username and address together: a call center shares one public address.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "contactcenter.core.logins.client_address"
+AXES_LOCKOUT_CALLABLE = "contactcenter.views.login_locked_out"
+AXES_DISABLE_ACCESS_LOG = True
+# axes asks for its own middleware; ours does its job (contactcenter.core.logins.LoginLimitMiddleware).
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
+AXES_VERBOSE = False
+#: API tokens expire this many days after they are issued (an admin may issue non-expiring ones).
+TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30, 1)
+#: Roles that must log in with a second factor, comma-separated; set and empty: none. Unset: none
+#: under DEBUG (the demo's logins work with their password alone), supervisors and up otherwise.
+_REQUIRE_2FA_ROLES = os.environ.get("REQUIRE_2FA_ROLES")
+REQUIRE_2FA_ROLES = (
+    ([] if DEBUG else ["supervisor", "manager", "admin"])
+    if _REQUIRE_2FA_ROLES is None
+    else [role.strip() for role in _REQUIRE_2FA_ROLES.split(",") if role.strip()]
+)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Switchboard")
 LOGIN_URL = "desk:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "desk:login"

@@ -22,6 +22,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("auth-token", "post"): Case(
         {role: 200 for role in ROLES}, body=lambda org: {"username": "agent_a", "password": PASSWORD}
     ),
+    # Anyone signed in with a token may revoke it, a user without a role too.
+    ("auth-token", "delete"): Case(statuses(204, nobody=204)),
     ("api-schema", "get"): Case(statuses(200, nobody=200)),
     ("api-docs", "get"): Case(statuses(200, nobody=200)),
     ("agent-my-status", "get"): Case(statuses(200, nobody=404)),

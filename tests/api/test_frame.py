@@ -16,9 +16,10 @@ def test_a_username_and_password_give_a_token_that_authenticates(org):
     token = response.json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/teams/").status_code == 200
-    # The same token again, not a new one per login.
+    # A new token per login; the first one still works.
     again = client.post("/api/v1/auth/token/", {"username": "agent_a", "password": PASSWORD}, format="json")
-    assert again.json()["token"] == token
+    assert again.json()["token"] != token
+    assert client.get("/api/v1/teams/").status_code == 200
 
 
 def test_wrong_credentials_are_a_400_naming_no_user(org):

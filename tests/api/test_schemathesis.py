@@ -13,8 +13,9 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
-from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
+
+from contactcenter.core.tokens import api_token_issue
 
 #: The same in every profile (not ``examples()``): with ``derandomize`` these are always the same
 #: requests, a CI run's and a local run's alike; a smaller number would be another set of requests
@@ -52,8 +53,7 @@ def api_schema(org, no_rate_limits, keep_test_connection):
 
 @pytest.fixture
 def admin_headers(org) -> dict[str, str]:
-    token, _created = Token.objects.get_or_create(user=org.admin)
-    return {"Authorization": f"Token {token.key}"}
+    return {"Authorization": f"Token {api_token_issue(user=org.admin).key}"}
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

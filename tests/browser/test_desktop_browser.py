@@ -44,7 +44,7 @@ STEPS = [
 def center(transactional_db):
     """A queue with a published branching script, an available agent, a known caller, and the
     telephony system's account (a manager's token)."""
-    from rest_framework.authtoken.models import Token
+    from contactcenter.core.tokens import api_token_issue
 
     team = TeamFactory(name="Front office")
     queue = QueueFactory(name="Billing")
@@ -68,7 +68,7 @@ def center(transactional_db):
         "queue": queue,
         "version": version,
         "customer": customer,
-        "token": Token.objects.create(user=pbx).key,
+        "token": api_token_issue(user=pbx).key,
     }
 
 

@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from contactcenter.agents.models import Role
+from contactcenter.core.tokens import api_token_issue
 from customers.models import ContactPoint, Customer
 from customers.services import customer_create
 from tests.agents.factories import AgentProfileFactory, QueueFactory, TeamFactory, UserFactory
@@ -460,7 +460,7 @@ def test_without_credentials_every_endpoint_answers_401():
 
 def test_a_token_gives_access():
     user = AgentProfileFactory(role=Role.AGENT).user
-    token = Token.objects.create(user=user)
+    token = api_token_issue(user=user)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert client.get(URL).status_code == 200

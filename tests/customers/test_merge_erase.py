@@ -19,11 +19,11 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from contactcenter.agents.models import Role
 from contactcenter.core.models import IdempotencyKey
+from contactcenter.core.tokens import api_token_issue
 from customers.models import ContactPoint, Customer, ErasureRecord
 from customers.services import customer_create, customer_erase, customer_merge, customer_update
 from interactions.cti import cti_event_apply
@@ -235,7 +235,7 @@ def _personal_customer(admin) -> tuple[Customer, list[Interaction]]:
     customer_update(customer=customer, emails=[EMAIL], by=admin)  # a deleted contact point, in history
     # The duplicate comes from an integration, with an Idempotency-Key: its answer is stored.
     integration = APIClient()
-    integration.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=admin)[0].key}")
+    integration.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=admin).key}")
     created = integration.post(
         URL,
         {"first_name": DUP_FIRST, "last_name": LAST, "phones": [DUP_PHONE], "emails": [DUP_EMAIL]},
@@ -372,7 +372,7 @@ def test_erasing_twice_answers_200_both_times_and_records_both(admin):
 
 def test_an_idempotency_key_quoting_the_customer_is_forgotten(admin):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=admin).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=admin).key}")
     # A name no factory makes up: "Martin", the commonest French name, may be a user's made-up name.
     body = {"last_name": LAST, "emails": [EMAIL]}
     created = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY=f"create-{EMAIL}")

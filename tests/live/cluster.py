@@ -35,7 +35,7 @@ PORT_ATTEMPTS = 5
 #: Users, teams and queues of the cluster's center; ``tokens`` maps each username to its API token.
 SETUP = """
 import json
-from rest_framework.authtoken.models import Token
+from contactcenter.core.tokens import api_token_issue
 from contactcenter.agents.services import agent_provision, queue_create, team_create
 team = team_create(name="Front office")
 queue = queue_create(name="Billing")
@@ -49,7 +49,7 @@ for n in range({agents}):
     users[f"agent{{n}}"] = agent_provision(
         username=f"agent{{n}}", password="{password}", role="agent", team=team, queues=[queue], validate=False
     )
-print("TOKENS=" + json.dumps({{name: Token.objects.create(user=p.user).key for name, p in users.items()}}))
+print("TOKENS=" + json.dumps({{name: api_token_issue(user=p.user).key for name, p in users.items()}}))
 """
 
 

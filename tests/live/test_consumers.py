@@ -13,11 +13,11 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from contactcenter.agents.models import AgentProfile, PresenceInterval
 from contactcenter.agents.services import agent_set_status, agent_update
+from contactcenter.core.tokens import api_token_issue
 from contactcenter.live import selectors, tickets
 from contactcenter.scripts.models import Script, ScriptVersion
 from customers.services import customer_create
@@ -121,7 +121,7 @@ def test_an_expired_ticket_opens_nothing(org, monkeypatch):
 
 def test_the_ticket_comes_from_the_api_with_a_token_and_the_cache_keeps_only_its_hash(org):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=org.agent_a).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=org.agent_a).key}")
     response = client.post("/api/v1/auth/ws-ticket/")
     assert response.status_code == 200
     assert response.json()["expires_in"] == 60
