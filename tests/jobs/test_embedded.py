@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from django_q.models import Failure, Schedule, Success
 
@@ -45,7 +46,16 @@ def lines(path: Path) -> list[str]:
 
 
 @pytest.fixture
-def workers(transactional_db):
+def threads_share_the_database(transactional_db):
+    # The suite's SQLite database lives in memory, shared between threads through SQLite's shared
+    # cache, which locks whole tables and fails at once instead of waiting: not the embedded
+    # default (a file, where a writer waits its turn), which the runserver tests below cover.
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("the test database is SQLite in memory; the runserver tests run the embedded default")
+
+
+@pytest.fixture
+def workers(threads_share_the_database):
     # Nothing periodic in the way: these tests look at their own jobs.
     Schedule.objects.all().update(repeats=0)
     running = EmbeddedWorkers(workers=2).start()
@@ -86,7 +96,7 @@ def test_a_failing_job_is_retried_with_backoff_until_it_succeeds(workers, tmp_pa
     assert Success.objects.get(group="fails_twice").name == "fails_twice 3/3"
 
 
-def test_the_scheduled_sla_escalation_runs_by_itself(transactional_db, tmp_path):
+def test_the_scheduled_sla_escalation_runs_by_itself(threads_share_the_database):
     SlaPolicy.objects.update(business_hours_only=False)
     ticket = ticket_create(subject="Router down", priority="low")
     created = timezone.now() - timedelta(hours=10)  # low: first response was due within 9 h
@@ -172,17 +182,42 @@ def fresh_sqlite(tmp_path_factory) -> Path:
     return database
 
 
-def test_runserver_on_the_embedded_default_runs_the_schedules_itself(fresh_sqlite):
+QUEUE_A_TIMED_JOB = """
+import time
+from contactcenter.core.jobs import enqueue_in
+from tests.jobs import sample_jobs
+due = time.time() + 3
+enqueue_in(3, sample_jobs.record, "{trace}", "timed")
+print(f"DUE={{due}}")
+"""
+
+
+def test_runserver_on_the_embedded_default_runs_the_schedules_and_timed_jobs_itself(fresh_sqlite, tmp_path):
+    trace = tmp_path / "trace"
     server, port = serve(fresh_sqlite)
     try:
         # The every-minute schedules are due at once on a fresh database.
         assert wait_for(lambda: len(runs_of(fresh_sqlite)) >= 2, timeout=30), server.pid
         answer = wait_for(lambda: health(port))
+        # A job queued for a time by another process (as a request would) starts on time.
+        queued = subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", "shell", "--no-imports", "-c", QUEUE_A_TIMED_JOB.format(trace=trace)],
+            cwd=ROOT,
+            env=newcomer_env(fresh_sqlite),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        due = float(queued.stdout.split("DUE=")[1].split()[0])
+        assert wait_for(lambda: lines(trace), timeout=15)
     finally:
         output = stop(server)
-    assert runs_of(fresh_sqlite)[:2] == ["escalate_overdue 1/4", "presence_sweep 1/1"], output
+    assert set(runs_of(fresh_sqlite)) >= {"escalate_overdue 1/4", "presence_sweep 1/1", "record 1/1"}, output
     assert "Background jobs: running in this process" in output
     assert '"workers": "ok"' in answer
+    ran_at = float(lines(trace)[0].split()[1])
+    assert due <= ran_at <= due + 3, f"ran {ran_at - due:+.2f} s from its time"
 
 
 def test_with_external_workers_runserver_leaves_the_jobs_to_them(fresh_sqlite):
