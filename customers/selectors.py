@@ -20,6 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, Expression, Model, OuterRef, Prefetch, Q, QuerySet, TextField
+from django.db.models.expressions import Col
 from django.db.models.functions import Lower
 from django.db.models.lookups import Contains, StartsWith
 from django.utils import timezone
@@ -119,14 +120,16 @@ def customer_search(queryset: QuerySet[Customer], term: str) -> QuerySet[Custome
 class SearchDocument(Expression):
     """The customer's search document (PostgreSQL only): ``lower(first_name) lower(last_name)
     lower(company)`` and the emails, in the column ``search_document`` that the triggers of
-    migration 0004 keep and a trigram index covers. Django does not know the column; this names
-    it on the customer table of the query it is compiled in."""
+    migration 0004 keep and a trigram index covers. Django does not know the column: this resolves
+    to it on the customer table of the query it is used in (and follows that table's alias when
+    the query becomes a subquery)."""
 
     output_field = TextField()
 
-    def as_sql(self, compiler, connection) -> tuple[str, list]:
-        table = compiler.quote_name_unless_alias(compiler.query.base_table)
-        return f"{table}.{connection.ops.quote_name('search_document')}", []
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False) -> Col:
+        column = TextField()
+        column.set_attributes_from_name("search_document")
+        return Col(query.get_initial_alias(), column, output_field=TextField())
 
 
 def _search_by_document(queryset: QuerySet[Customer], words: list[str]) -> QuerySet[Customer]:
