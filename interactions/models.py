@@ -304,6 +304,8 @@ class TicketComment(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("ticket comment")
         verbose_name_plural = _("ticket comments")
+        # The admin lists every comment newest first.
+        indexes = [models.Index(fields=["created_at", "id"], name="ticket_comment_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.ticket.reference} #{self.pk}"
@@ -701,6 +703,8 @@ class SurveyResponse(CleanCheckedConstraintsModel):
         ordering = ["-created_at", "-id"]
         verbose_name = _("survey response")
         verbose_name_plural = _("survey responses")
+        # The API and the admin list every answer newest first.
+        indexes = [models.Index(fields=["created_at", "id"], name="survey_created_idx")]
         constraints = [
             models.CheckConstraint(condition=_scale_condition(), name="survey_score_on_its_scale"),
             models.UniqueConstraint(
