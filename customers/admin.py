@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from contactcenter.core.admin_utils import (
+    LargeTablePaginator,
     ReadOnlyHistoryAdmin,
     TagsField,
     ViewerAwareAdmin,
@@ -154,6 +155,7 @@ class CustomerAdmin(ViewerAwareAdmin, ReadOnlyHistoryAdmin):
     list_per_page = 50
     # A COUNT(*) over every customer on each filtered page costs more than it tells.
     show_full_result_count = False
+    paginator = LargeTablePaginator
     readonly_fields = ("recent_interactions", "recent_tickets", "reads", "erased_at", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": (("first_name", "last_name"), "company", "language", "tags", "external_id")}),
@@ -282,6 +284,7 @@ class ContactPointAdmin(ReadOnlyHistoryAdmin):
     autocomplete_fields = ("customer",)
     fields = ("customer", "kind", "value", "label", "network", "is_primary")
     show_full_result_count = False
+    paginator = LargeTablePaginator
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return visible(super().get_queryset(request), Customer.objects.visible_to(request.user), "customer")

@@ -19,7 +19,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, Expression, Model, OuterRef, Prefetch, Q, QuerySet, TextField
+from django.db.models.expressions import Col
 from django.db.models.functions import Lower
 from django.db.models.lookups import Contains, StartsWith
 from django.utils import timezone
@@ -101,6 +102,8 @@ def customer_search(queryset: QuerySet[Customer], term: str) -> QuerySet[Custome
         owners = ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, value=e164).values("customer_id")
         return queryset.filter(pk__in=owners)
     words = list(dict.fromkeys(term.split()))
+    if connection.vendor == "postgresql":
+        return _search_by_document(queryset, words)
     # The longest word is likely the most selective: its matches, found through the trigram
     # indexes (one UNION, so that each side uses its own index), are the candidates; the other
     # words are then checked on those rows only, instead of each materializing its own matches.
@@ -110,10 +113,48 @@ def customer_search(queryset: QuerySet[Customer], term: str) -> QuerySet[Custome
     )
     for word in words:
         if word != driver:
-            queryset = queryset.filter(
-                _name_condition(word) | Q(Exists(_email_matches(word).filter(customer_id=OuterRef("pk"))))
-            )
+            queryset = queryset.filter(_word_condition(word))
     return queryset
+
+
+class SearchDocument(Expression):
+    """The customer's search document (PostgreSQL only): ``lower(first_name) lower(last_name)
+    lower(company)`` and the emails, in the column ``search_document`` that the triggers of
+    migration 0004 keep and a trigram index covers. Django does not know the column: this resolves
+    to it on the customer table of the query it is used in (and follows that table's alias when
+    the query becomes a subquery)."""
+
+    output_field = TextField()
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False) -> Col:
+        column = TextField()
+        column.set_attributes_from_name("search_document")
+        return Col(query.get_initial_alias(), column, output_field=TextField())
+
+
+def _search_by_document(queryset: QuerySet[Customer], words: list[str]) -> QuerySet[Customer]:
+    """PostgreSQL: the customers whose search document holds every word of three characters or
+    more (one trigram index scan finds those having all of them, however common each word is),
+    then each word checked field by field on those candidates, as the definition says. A term of
+    short words only has nothing for the index: its longest word picks the candidates."""
+    long_words = [word for word in words if len(word) > SHORT_WORD]
+    if long_words:
+        # Every word's match lies inside the document (the same lower() of the same fields, the
+        # emails as stored), so this only removes customers the definition would reject.
+        queryset = queryset.filter(*(Q(Contains(SearchDocument(), word.lower())) for word in long_words))
+    else:
+        driver = max(words, key=len)
+        queryset = queryset.filter(
+            pk__in=_name_matches(driver).values("pk").union(_email_matches(driver).values("customer_id"))
+        )
+    for word in words:
+        queryset = queryset.filter(_word_condition(word))
+    return queryset
+
+
+def _word_condition(word: str) -> Q:
+    """``word`` in the first name, the last name, the company or one of the emails."""
+    return _name_condition(word) | Q(Exists(_email_matches(word).filter(customer_id=OuterRef("pk"))))
 
 
 def _name_condition(word: str) -> Q:

@@ -22,6 +22,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from contactcenter.core.admin_utils import (
+    LargeTablePaginator,
     ReadOnlyHistoryAdmin,
     ViewerAwareAdmin,
     admin_changelist_link,
@@ -114,14 +115,23 @@ class InteractionAdmin(ReadOnlyHistoryAdmin):
     )
     list_display_links = ("channel", "offered_at")
     list_select_related = ("customer", "agent", "queue", "disposition")
-    list_filter = ("channel", "direction", "queue", "resolved", AnsweredFilter, "disposition")
-    date_hierarchy = "offered_at"
+    list_filter = (
+        "channel",
+        "direction",
+        "queue",
+        "resolved",
+        AnsweredFilter,
+        "disposition",
+        ("offered_at", admin.DateFieldListFilter),
+    )
     search_fields = ("=external_id", "customer__last_name", "customer__first_name", "customer__company")
     search_help_text = _("External id, the customer's name or company, or the customer's phone in any format.")
     ordering = ("-offered_at", "-id")
     list_per_page = 50
-    # Interactions are the biggest table: no COUNT(*) of all of them on every filtered page.
+    # Interactions are the biggest table: no COUNT(*) of all of them on any page, and no date
+    # hierarchy (it lists the years and months that hold rows by reading every row).
     show_full_result_count = False
+    paginator = LargeTablePaginator
     autocomplete_fields = ("customer", "agent", "ticket", "script_version")
     inlines = [SurveyResponseInline]
     readonly_fields = (
@@ -213,10 +223,10 @@ class SurveyResponseAdmin(admin.ModelAdmin):
     list_select_related = ("interaction", "interaction__agent", "interaction__queue", "interaction__customer")
     list_filter = ("kind", "score", ("created_at", admin.DateFieldListFilter), "interaction__queue")
     search_fields = ("comment", "interaction__external_id", "interaction__customer__last_name")
-    date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
     list_per_page = 50
     show_full_result_count = False
+    paginator = LargeTablePaginator
     autocomplete_fields = ("interaction",)
     fields = ("interaction", "kind", "score", "comment", "created_at")
     readonly_fields = ("created_at",)
@@ -340,13 +350,22 @@ class TicketAdmin(ViewerAwareAdmin, ReadOnlyHistoryAdmin):
     )
     list_display_links = ("reference", "subject")
     list_select_related = ("customer", "queue", "assignee")
-    list_filter = ("status", "priority", OverdueFilter, AssigneeFilter, "queue", "category", "team")
-    date_hierarchy = "created_at"
+    list_filter = (
+        "status",
+        "priority",
+        OverdueFilter,
+        AssigneeFilter,
+        "queue",
+        "category",
+        "team",
+        ("created_at", admin.DateFieldListFilter),
+    )
     search_fields = ("^reference", "subject", "customer__last_name", "customer__first_name", "customer__company")
     search_help_text = _("Reference, subject, or the customer's name, company or phone (any format).")
     ordering = ("-created_at", "-id")
     list_per_page = 50
     show_full_result_count = False
+    paginator = LargeTablePaginator
     autocomplete_fields = ("customer", "assignee", "queue", "team", "category")
     readonly_fields = (
         "reference",
@@ -441,6 +460,7 @@ class TicketCommentAdmin(admin.ModelAdmin):
     ordering = ("-created_at", "-id")
     list_per_page = 50
     show_full_result_count = False
+    paginator = LargeTablePaginator
     autocomplete_fields = ("ticket",)
     fields = ("ticket", "public", "body", "author", "created_at")
     readonly_fields = ("author", "created_at")

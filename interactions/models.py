@@ -245,6 +245,11 @@ class Ticket(CleanCheckedConstraintsModel):
             models.Index(fields=["customer", "status"], name="ticket_customer_status_idx"),
             models.Index(fields=["status", "created_at"], name="ticket_status_created_idx"),
             models.Index(fields=["resolution_due"], name="ticket_resolution_due_idx"),
+            # The lists' order (-created_at, -id), whole or by queue or assignee: a page is the
+            # first rows of one index range, whatever the number of tickets.
+            models.Index(fields=["created_at", "id"], name="ticket_created_idx"),
+            models.Index(fields=["queue", "created_at", "id"], name="ticket_queue_created_idx"),
+            models.Index(fields=["assignee", "created_at", "id"], name="ticket_assignee_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -299,6 +304,8 @@ class TicketComment(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("ticket comment")
         verbose_name_plural = _("ticket comments")
+        # The admin lists every comment newest first.
+        indexes = [models.Index(fields=["created_at", "id"], name="ticket_comment_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.ticket.reference} #{self.pk}"
@@ -448,6 +455,13 @@ class Interaction(CleanCheckedConstraintsModel):
             models.Index(fields=["agent", "offered_at"], name="interaction_agent_idx"),
             models.Index(fields=["queue", "offered_at"], name="interaction_queue_idx"),
             models.Index(fields=["ticket"], name="interaction_ticket_idx"),
+            # An agent's current call: their answered contacts whose after-call work is not over,
+            # the newest first, read without going through their whole history.
+            models.Index(
+                fields=["agent", "answered_at"],
+                condition=Q(wrapup_ended_at__isnull=True),
+                name="interaction_agent_open_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -689,6 +703,8 @@ class SurveyResponse(CleanCheckedConstraintsModel):
         ordering = ["-created_at", "-id"]
         verbose_name = _("survey response")
         verbose_name_plural = _("survey responses")
+        # The API and the admin list every answer newest first.
+        indexes = [models.Index(fields=["created_at", "id"], name="survey_created_idx")]
         constraints = [
             models.CheckConstraint(condition=_scale_condition(), name="survey_score_on_its_scale"),
             models.UniqueConstraint(

@@ -11,7 +11,7 @@ give the same counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -263,13 +263,27 @@ def volume_aggregates() -> dict[str, Any]:
     return aggregates
 
 
-def repeat_contacts(window_days: int | None = None) -> QuerySet[Interaction]:
+def repeat_contacts(
+    window_days: int | None = None, *, since: datetime | None = None, until: datetime | None = None
+) -> QuerySet[Interaction]:
     """The contacts that make the interaction of the outer query (``OuterRef``) not resolved at
     first contact: the same customer's inbound interactions, any channel, IVR included, short
-    abandons left out, offered in ``(t, t + FCR_WINDOW_DAYS]`` after it, by anyone, in all data."""
+    abandons left out, offered in ``(t, t + FCR_WINDOW_DAYS]`` after it, by anyone, in all data.
+
+    ``since`` and ``until``, when the outer interactions are all offered in ``[since, until)``,
+    narrow the repeats looked at to those offered after ``since`` and up to a day past ``until`` +
+    the window: every repeat of those interactions is among them (the spare day absorbs any
+    reading of "7 days" across a clock change), so the definition is the same, and the database
+    can read the repeats as one range of offer times instead of probing each outer row."""
     window = timedelta(days=window_days if window_days is not None else settings.FCR_WINDOW_DAYS)
+    bounds = Q()
+    if since is not None:
+        bounds &= Q(offered_at__gt=since)
+    if until is not None:
+        bounds &= Q(offered_at__lte=until + window + timedelta(days=1))
     return Interaction.objects.filter(
         ~durations.short_abandon_q(),
+        bounds,
         customer_id=OuterRef("customer_id"),
         direction=Direction.INBOUND,
         offered_at__gt=OuterRef("offered_at"),
@@ -282,9 +296,28 @@ def fcr_contacts_q() -> Q:
     return durations.handled_q() & Q(direction=Direction.INBOUND, customer__isnull=False)
 
 
-def fcr_aggregates() -> dict[str, Any]:
-    """FCR's counts over :func:`fcr_contacts_q` interactions."""
-    return {"fcr_contacts": Count("pk"), "fcr_repeats": Count("pk", filter=Exists(repeat_contacts()))}
+#: The additive counts behind FCR (FCR = 1 − repeats ÷ contacts).
+FCR_COUNTS = ("fcr_contacts", "fcr_repeats")
+
+
+def fcr_aggregates(periods: Iterable[tuple[Q, datetime, datetime]]) -> dict[str, Any]:
+    """FCR's counts over :func:`fcr_contacts_q` interactions, for a query over the interactions
+    that meet one of ``periods``: each a condition (scope, filters, offer times) with the bounds
+    ``[since, until)`` its interactions are offered in.
+
+    A contact counts as repeated when it is one of the contacts of its period that
+    :func:`repeat_contacts` follows. Those are found per period by a semi-join (the period's
+    contacts against the repeats offered in its range, ``WHERE EXISTS``), which the database runs
+    as one pass over both sides and looks up by id, rather than as one correlated probe per
+    counted row: the same set, so the same counts, at a cost that follows the period's traffic."""
+    repeated = Q()
+    for condition, since, until in periods:
+        contacts = Interaction.objects.filter(condition, fcr_contacts_q())
+        followed = contacts.filter(Exists(repeat_contacts(since=since, until=until))).order_by().values("pk")
+        repeated |= Q(pk__in=followed)
+    if not repeated:
+        raise ValueError("fcr_aggregates() needs at least one period.")
+    return {"fcr_contacts": Count("pk"), "fcr_repeats": Count("pk", filter=repeated)}
 
 
 def survey_aggregates() -> dict[str, Any]:

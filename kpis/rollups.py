@@ -32,6 +32,7 @@ from contactcenter.agents.models import PresenceInterval
 from interactions import durations
 from interactions.models import Interaction, SurveyResponse
 from kpis.definitions import (
+    FCR_COUNTS,
     OCCUPIED_STATUSES,
     SENTIMENT_NEUTRAL_BAND,
     STAFFED_STATUSES,
@@ -53,7 +54,7 @@ from kpis.models import KpiDailyCount, KpiDailyPresence, KpiDay
 
 #: The columns of :class:`KpiDailyCount` summed from the volume and survey aggregates, and from FCR.
 COUNT_COLUMNS = (*volume_aggregates(), *survey_aggregates())
-FCR_COLUMNS = tuple(fcr_aggregates())
+FCR_COLUMNS = FCR_COUNTS
 #: Bump when a KPI's definition changes in code (``interactions/durations.py``, the engine's
 #: aggregates): every filled day then reads raw until ``kpis_rollup`` has filled it again.
 ROLLUP_VERSION = 1
@@ -296,7 +297,8 @@ def _sum_rows(day: date, fcr: bool) -> dict[tuple[int | None, int | None, str], 
         ),
     ]
     if fcr:
-        sources.append((Interaction.objects.filter(period, fcr_contacts_q()), "", fcr_aggregates()))
+        contacts = Interaction.objects.filter(period, fcr_contacts_q())
+        sources.append((contacts, "", fcr_aggregates([(period, lower, upper)])))
     sums: dict[tuple[int | None, int | None, str], dict[str, Any]] = {}
     for queryset, prefix, aggregates in sources:
         grouped = queryset.order_by().values(**{f"k_{key}": F(f"{prefix}{key}") for key in keys})

@@ -58,6 +58,7 @@ from kpis.definitions import (
     fcr_contacts_q,
     grouped,
     local_midnight,
+    period_bounds,
     scope_for,
     survey_aggregates,
     time_buckets,
@@ -129,12 +130,16 @@ def _volume_family(report: KpiQuery, days: DayRanges | None = None) -> dict[str 
 
 def _fcr_family(report: KpiQuery, days: DayRanges | None = None) -> dict[str | None, dict]:
     """First-contact resolution: one query over the period's (or ``days``') handled inbound
-    interactions that have a customer, each probed for a repeat contact by a correlated
-    ``EXISTS``."""
+    interactions that have a customer, the repeated ones found per range of days by a semi-join
+    with the repeat contacts of that range (:func:`~kpis.definitions.fcr_aggregates`)."""
     if days == []:
         return {}
+    periods = []
+    for first, following in days if days is not None else [(report.start, report.end)]:
+        since, until = period_bounds(first, following)
+        periods.append((report.interactions(days=[(first, following)]), since, until))
     contacts = Interaction.objects.filter(report.interactions(days=days), fcr_contacts_q())
-    return grouped(contacts, report.group_by, "", fcr_aggregates())
+    return grouped(contacts, report.group_by, "", fcr_aggregates(periods))
 
 
 def _survey_family(report: KpiQuery, days: DayRanges | None = None) -> dict[str | None, dict]:

@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Skill, Status, Team
 from contactcenter.agents.services import agent_provision, agent_set_role, agent_set_status
-from contactcenter.core.admin_utils import visible
+from contactcenter.core.admin_utils import LargeTablePaginator, visible
 from contactcenter.core.roles import role_of
 
 User = get_user_model()
@@ -233,12 +233,12 @@ class PresenceIntervalAdmin(admin.ModelAdmin):
 
     list_display = ("agent", "status", "reason", "started_at", "ended_at", "duration")
     list_select_related = ("agent",)
-    list_filter = ("status", "reason")
+    list_filter = ("status", "reason", ("started_at", admin.DateFieldListFilter))
     search_fields = ("agent__username", "agent__first_name", "agent__last_name")
-    date_hierarchy = "started_at"
     ordering = ("-started_at",)
     list_per_page = 100
     show_full_result_count = False
+    paginator = LargeTablePaginator
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return visible(

@@ -171,7 +171,11 @@ class PresenceInterval(models.Model):
         ordering = ["-started_at"]
         verbose_name = _("presence interval")
         verbose_name_plural = _("presence intervals")
-        indexes = [models.Index(fields=["agent", "started_at"], name="presence_agent_started_idx")]
+        indexes = [
+            models.Index(fields=["agent", "started_at"], name="presence_agent_started_idx"),
+            # The admin lists the whole log newest first.
+            models.Index(fields=["started_at"], name="presence_started_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),

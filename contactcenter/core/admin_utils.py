@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from math import ceil
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
@@ -35,6 +39,48 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
         if request.method not in ("GET", "HEAD"):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class LargeTablePaginator(Paginator):
+    """The paginator of changelists over tables that grow without bound (interactions, tickets,
+    survey answers, comments, customers, the presence log).
+
+    It never counts a whole table, and never reads past :attr:`max_rows`: the count reads at most
+    ``max_rows + 1`` rows, and the pages stop at ``max_rows`` (so no page costs an ``OFFSET``
+    deeper than that); beyond, a filter or a search narrows the list. A list longer than
+    ``max_rows`` shows, on PostgreSQL, the planner's estimate of the table's rows when it is not
+    filtered, otherwise ``max_rows + 1``. Two small queries at most.
+    """
+
+    max_rows = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if not isinstance(queryset, QuerySet):
+            return super().count
+        capped = queryset.order_by()[: self.max_rows + 1].count()
+        if capped <= self.max_rows or queryset.query.where or queryset.query.combinator:
+            return capped
+        return max(capped, _estimated_rows(queryset))
+
+    @cached_property
+    def num_pages(self) -> int:
+        return min(super().num_pages, max(1, ceil(self.max_rows / self.per_page)))
+
+
+def _estimated_rows(queryset: QuerySet) -> int:
+    """PostgreSQL's estimate of the rows of ``queryset``'s table (kept by ``ANALYZE``, read without
+    scanning); 0 elsewhere or when the table was never analysed."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
+        )
+        row = cursor.fetchone()
+    return max(int(row[0]), 0) if row else 0
 
 
 def visible(queryset: QuerySet, allowed: QuerySet, through: str | None = None) -> QuerySet:

@@ -12,15 +12,18 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from contactcenter.agents.models import Queue
 from contactcenter.core.choices import Channel
 from interactions.models import Interaction, Priority, SurveyKind, SurveyResponse, Ticket, TicketStatus
 from interactions.selectors import ticket_overdue_q
@@ -85,10 +88,30 @@ class StrictBooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
 
 
+class NamedFilter(django_filters.CharFilter):
+    """The rows whose foreign key ``field_name`` points at the row of ``model`` named ``value``
+    (a username, a queue name): compared by id, ``field_id = (SELECT id … WHERE name = value)``.
+    The database looks the name up once, before reading the list, so the list is read along its
+    ``(foreign key, time)`` index in the list's order; a join on the name would read the newest
+    rows of every owner until enough are found."""
+
+    def __init__(self, *, model: type[Model], name_field: str, **kwargs: Any) -> None:
+        self.named_model, self.name_field = model, name_field
+        super().__init__(**kwargs)
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        if value in EMPTY_VALUES:
+            return qs
+        named = self.named_model.objects.filter(**{self.name_field: value}).values("pk")[:1]
+        return qs.filter(**{f"{self.field_name}_id": Subquery(named)})
+
+
 class InteractionFilter(django_filters.FilterSet):
     customer = IdFilter(field_name="customer_id", help_text=_("Customer id."))
-    agent = django_filters.CharFilter(field_name="agent__username", help_text=_("Agent username."))
-    queue = django_filters.CharFilter(field_name="queue__name", help_text=_("Queue name."))
+    agent = NamedFilter(
+        field_name="agent", model=get_user_model(), name_field="username", help_text=_("Agent username.")
+    )
+    queue = NamedFilter(field_name="queue", model=Queue, name_field="name", help_text=_("Queue name."))
     channel = django_filters.ChoiceFilter(choices=Channel.choices, help_text=_("Channel code."))
     offered_after = AwareDateTimeFilter(
         field_name="offered_at", lookup_expr="gte", help_text=_("Offered at or after this time (with its offset).")
@@ -105,9 +128,11 @@ class InteractionFilter(django_filters.FilterSet):
 class TicketFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=TicketStatus.choices)
     priority = django_filters.ChoiceFilter(choices=Priority.choices)
-    assignee = django_filters.CharFilter(field_name="assignee__username", help_text=_("Assignee username."))
+    assignee = NamedFilter(
+        field_name="assignee", model=get_user_model(), name_field="username", help_text=_("Assignee username.")
+    )
     customer = IdFilter(field_name="customer_id", help_text=_("Customer id."))
-    queue = django_filters.CharFilter(field_name="queue__name", help_text=_("Queue name."))
+    queue = NamedFilter(field_name="queue", model=Queue, name_field="name", help_text=_("Queue name."))
     overdue = StrictBooleanFilter(
         method="filter_overdue",
         help_text=_(
