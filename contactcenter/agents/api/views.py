@@ -30,6 +30,7 @@ from contactcenter.agents.services import (
     team_create,
 )
 from contactcenter.core import access
+from contactcenter.core.api.auth import API_AUTHENTICATION
 from contactcenter.core.api.permissions import PolicyAllows
 
 
@@ -41,6 +42,7 @@ from contactcenter.core.api.permissions import PolicyAllows
 class TeamViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = TeamSerializer
     permission_classes = [PolicyAllows]
+    authentication_classes = API_AUTHENTICATION
     policy_actions = {"list": "organisation.read", "retrieve": "organisation.read", "create": "team.write"}
     lookup_field = "name"
     lookup_value_regex = "[^/]+"
@@ -69,6 +71,7 @@ class QueueViewSet(
 ):
     serializer_class = QueueSerializer
     permission_classes = [PolicyAllows]
+    authentication_classes = API_AUTHENTICATION
     policy_actions = {
         "list": "organisation.read",
         "retrieve": "organisation.read",
@@ -101,6 +104,7 @@ class QueueViewSet(
 class AgentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = AgentSerializer
     permission_classes = [PolicyAllows]
+    authentication_classes = API_AUTHENTICATION
     policy_actions = {
         "list": "agent.read",
         "retrieve": "agent.read",
@@ -168,6 +172,7 @@ class MyStatusView(APIView):
     """``agents/me/status/``: the caller's own presence status."""
 
     permission_classes = [IsAuthenticated]
+    authentication_classes = API_AUTHENTICATION
     serializer_class = MyStatusSerializer
 
     def _profile(self, request: Request) -> AgentProfile:
