@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from contactcenter.core.db import full_clean
 from contactcenter.core.models import IdempotencyKey
 from contactcenter.core.unset import UNSET, Unset, given
 from customers.models import ContactPoint, Customer, ErasureRecord, normalize_contact_value
@@ -79,7 +80,7 @@ def customer_create(
         customer.language = language
     errors: dict[str, list[str]] = {}
     try:
-        customer.full_clean()
+        full_clean(customer)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
@@ -177,7 +178,7 @@ def customer_update(
         setattr(customer, name, value)
     errors: dict[str, list[str]] = {}
     try:
-        customer.full_clean()
+        full_clean(customer)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     replacements: list[tuple[str, list[str]]] = []
@@ -243,7 +244,7 @@ def contact_point_add(
     """Attach a phone (normalized to E.164), email or social handle to a customer."""
     point = ContactPoint(customer=customer, kind=kind, value=value, label=label, network=network, is_primary=is_primary)
     point._history_user = by
-    point.full_clean()
+    full_clean(point)
     point.save()
     return point
 
@@ -338,7 +339,7 @@ def customer_merge(*, customer: Customer, duplicate: Customer, by: AbstractBaseU
             point.is_primary = False
         elif point.is_primary:
             has_primary.add(point.kind)
-        point.full_clean()
+        full_clean(point)
         point.save()
         held[(point.kind, point.value)] = point
         moved += 1
@@ -385,7 +386,7 @@ def customer_merge(*, customer: Customer, duplicate: Customer, by: AbstractBaseU
         kept.external_id = dup_external_id
     kept._history_user = by
     kept._change_reason = reason
-    kept.full_clean()
+    full_clean(kept)
     kept.save()
     return MergeResult(kept, dup_pk, moved, dropped, len(interactions), len(tickets))
 
@@ -518,7 +519,7 @@ def customer_erase(*, customer: Customer, by: AbstractBaseUser | None = None) ->
     customer.erased_at = timezone.now()
     customer._history_user = by
     customer._change_reason = ERASE_REASON
-    customer.full_clean()
+    full_clean(customer)
     customer.save()
 
     # History, in place. A change reason may quote anything: only the erasure's own is kept.
@@ -573,6 +574,6 @@ def customer_erase(*, customer: Customer, by: AbstractBaseUser | None = None) ->
         erased_at=customer.erased_at,
         counts=counts,
     )
-    record.full_clean()
+    full_clean(record)
     record.save()
     return record

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from contactcenter.agents.models import AgentProfile, Queue, Role, Status, Team
 from contactcenter.agents.services import agent_set_status
 from contactcenter.core.choices import Channel, Direction
+from contactcenter.core.db import full_clean
 from contactcenter.core.roles import role_of
 from contactcenter.core.unset import UNSET, Unset, given
 from customers.models import Customer
@@ -129,7 +130,7 @@ def ticket_save_new(*, ticket: Ticket, by: AbstractBaseUser | None = None, now: 
         profile = getattr(ticket.assignee, "agent_profile", None)
         ticket.team_id = profile.team_id if profile else None
     ticket._history_user = by
-    ticket.full_clean(exclude=["reference"])
+    full_clean(ticket, exclude=["reference"])
     ticket.save()
     live.ticket_assigned_on_commit(ticket)
     return ticket
@@ -239,7 +240,7 @@ def ticket_save_changes(
     if changed - {"first_responded_at"}:
         ticket.version += 1
     ticket._history_user = by
-    ticket.full_clean()
+    full_clean(ticket)
     ticket.save()
     if "assignee" in changed:
         live.ticket_assigned_on_commit(ticket)
@@ -386,7 +387,7 @@ def ticket_comment_add(
     """Add a comment; the first public one is the ticket's first response (the ticket's version
     stays). The assignee gets ``ticket_updated``."""
     comment = TicketComment(ticket=ticket, body=body, public=public, author=author)
-    comment.full_clean()
+    full_clean(comment)
     comment.save()
     responded = None
     if public and ticket.first_responded_at is None:
@@ -457,7 +458,7 @@ def ticket_escalate(*, ticket_id: int, now: datetime | None = None) -> list[Tick
     if not plan:
         return []
     for escalation in plan:
-        escalation.full_clean()
+        full_clean(escalation)
         escalation.save()
     if ticket.priority != before:
         ticket_save_changes(ticket=ticket, changed={"priority"}, now=now)
@@ -569,7 +570,7 @@ def interaction_create(
     _resolved_by_disposition(interaction)
     sentiment_settle(interaction, supplied=interaction.sentiment is not None, notes_changed=True)
     interaction._history_user = by
-    interaction.full_clean()
+    full_clean(interaction)
     interaction.save()
     _first_response_of(interaction, by)
     return interaction
@@ -718,7 +719,7 @@ def interaction_update(
         notes_changed=new_sentiment or locked.notes != stored_notes,
     )
     locked._history_user = by
-    locked.full_clean()
+    full_clean(locked)
     locked.save()
     _first_response_of(locked, by)
     live.interaction_logged_on_commit(locked)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from contactcenter.agents import events
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Skill, Status, Team
 from contactcenter.agents.roles import STAFF_ROLES, group_name
+from contactcenter.core.db import full_clean
 from contactcenter.core.roles import role_of, team_id_of
 from contactcenter.core.unset import UNSET, Unset, given
 
@@ -26,7 +27,7 @@ User = get_user_model()
 def team_create(*, name: str, description: str = "") -> Team:
     """Create a team; its name is unique."""
     team = Team(name=name.strip(), description=description)
-    team.full_clean()
+    full_clean(team)
     team.save()
     return team
 
@@ -49,7 +50,7 @@ def queue_create(
         service_level_target=service_level_target,
         is_active=is_active,
     )
-    queue.full_clean()
+    full_clean(queue)
     queue.save()
     queue.skills.set(skills)
     return queue
@@ -87,7 +88,7 @@ def queue_update(
     )
     for field, value in changes.items():
         setattr(queue, field, value)
-    queue.full_clean()
+    full_clean(queue)
     queue.save()
     if skills is not None:
         queue.skills.set(skills)
@@ -109,7 +110,7 @@ def agent_update(
         agent_set_role(profile=profile, role=role)
     if team is not UNSET:
         profile.team = team
-        profile.full_clean()
+        full_clean(profile)
         profile.save(update_fields=["team", "updated_at"])
     if queues is not None:
         profile.queues.set(queues)
@@ -184,7 +185,7 @@ def agent_provision(
     user = User(username=username, first_name=first_name, last_name=last_name, email=email)
     errors: dict[str, list[str]] = {}
     try:
-        user.full_clean(exclude=["password"])
+        full_clean(user, exclude=["password"])
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if role not in Role.values:
@@ -207,7 +208,7 @@ def agent_provision(
         user.set_password(password)
     user.save()
     profile = AgentProfile(user=user, role=role, team=team)
-    profile.full_clean()
+    full_clean(profile)
     profile.save()
     profile.queues.set(queue_list)
     profile.skills.set(_skills_named(skills))
@@ -222,7 +223,7 @@ def agent_set_role(*, profile: AgentProfile, role: str) -> AgentProfile:
     if role not in Role.values:
         raise ValidationError({"role": _("Choose one of: %(roles)s.") % {"roles": ", ".join(Role.values)}})
     profile.role = role
-    profile.full_clean()
+    full_clean(profile)
     profile.save(update_fields=["role", "updated_at"])
     _apply_role(profile.user, role)
     profile.user.save(update_fields=["is_staff"])
@@ -296,10 +297,10 @@ def agent_set_status(
     PresenceInterval.objects.filter(agent_id=profile.user_id, ended_at__isnull=True).update(ended_at=at)
     if status != Status.OFFLINE:
         interval = PresenceInterval(agent_id=profile.user_id, status=status, reason=reason, started_at=at)
-        interval.full_clean()
+        full_clean(interval)
         interval.save()
     profile.status, profile.status_reason, profile.status_since = status, reason, at
-    profile.full_clean()
+    full_clean(profile)
     profile.save(update_fields=["status", "status_reason", "status_since", "updated_at"])
     events.status_changed_on_commit(profile)
     return profile
