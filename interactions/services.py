@@ -28,7 +28,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Model
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -88,12 +88,16 @@ class TicketVersionConflict(Exception):
 
 
 def next_reference(name: str) -> int:
-    """The next number of counter ``name``; gap-free and safe under concurrency (row lock)."""
-    ReferenceCounter.objects.get_or_create(name=name)
-    counter = ReferenceCounter.objects.select_for_update().get(name=name)
-    counter.value = F("value") + 1
+    """The next number of counter ``name``; gap-free and safe under concurrency (row lock).
+
+    Must run inside ``transaction.atomic``: the row stays locked until the transaction ends, so
+    the value read is the one to raise (two queries: the locked read, the update)."""
+    counter = ReferenceCounter.objects.select_for_update().filter(name=name).first()
+    if counter is None:  # the counter's first use
+        ReferenceCounter.objects.get_or_create(name=name)
+        counter = ReferenceCounter.objects.select_for_update().get(name=name)
+    counter.value += 1
     counter.save(update_fields=["value"])
-    counter.refresh_from_db(fields=["value"])
     return counter.value
 
 
@@ -120,6 +124,11 @@ def ticket_sla_due(*, priority: str, start: datetime) -> tuple[SlaPolicy | None,
 @transaction.atomic
 def ticket_save_new(*, ticket: Ticket, by: AbstractBaseUser | None = None, now: datetime | None = None) -> Ticket:
     """Give a new ticket its reference and SLA due times, validate it and save it."""
+    return _ticket_save_new(ticket=ticket, by=by, now=now)
+
+
+def _ticket_save_new(*, ticket: Ticket, by: AbstractBaseUser | None, now: datetime | None = None) -> Ticket:
+    # The body of ticket_save_new, for the services that are atomic already (no savepoint of its own).
     now = now or timezone.now()
     ticket.reference = f"{TICKET_REFERENCE_PREFIX}{next_reference('ticket'):06d}"
     ticket.sla_policy, ticket.first_response_due, ticket.resolution_due = ticket_sla_due(
@@ -174,7 +183,7 @@ def ticket_create(
         team=team,
         assignee=assignee,
     )
-    return ticket_save_new(ticket=ticket, by=by)
+    return _ticket_save_new(ticket=ticket, by=by)
 
 
 def _calendar() -> tuple[list, set]:
@@ -218,12 +227,40 @@ def _ticket_sla_pause_or_resume(ticket: Ticket, now: datetime) -> None:
         ticket.sla_paused_at = None
 
 
+#: What :func:`ticket_save_changes` may write besides the fields it is told changed (the SLA
+#: policy on a priority change only).
+TICKET_STAMPED_FIELDS = frozenset(
+    {
+        "sla_policy",
+        "first_response_due",
+        "resolution_due",
+        "first_responded_at",
+        "sla_paused_at",
+        "resolved_at",
+        "closed_at",
+        "version",
+        "updated_at",
+    }
+)
+
+
 @transaction.atomic
 def ticket_save_changes(
     *, ticket: Ticket, changed: set[str], by: AbstractBaseUser | None = None, now: datetime | None = None
 ) -> Ticket:
     """Save edits to a ticket: raise its version (unless only ``first_responded_at`` is stamped),
-    move the SLA on a priority change, stamp resolution and closing times on those statuses."""
+    move the SLA on a priority change, stamp resolution and closing times on those statuses.
+
+    ``ticket`` holds the stored row with the fields ``changed`` changed: the others are not
+    looked up again for uniqueness nor, for its related rows, existence (the database keeps them).
+    """
+    return _ticket_save_changes(ticket=ticket, changed=changed, by=by, now=now)
+
+
+def _ticket_save_changes(
+    *, ticket: Ticket, changed: set[str], by: AbstractBaseUser | None, now: datetime | None = None
+) -> Ticket:
+    # The body of ticket_save_changes, for the services that are atomic already (no savepoint of its own).
     now = now or timezone.now()
     if "priority" in changed:
         ticket.sla_policy, ticket.first_response_due, ticket.resolution_due = ticket_sla_due(
@@ -240,7 +277,8 @@ def ticket_save_changes(
     if changed - {"first_responded_at"}:
         ticket.version += 1
     ticket._history_user = by
-    full_clean(ticket)
+    stamped = TICKET_STAMPED_FIELDS if "priority" in changed else TICKET_STAMPED_FIELDS - {"sla_policy"}
+    full_clean(ticket, unchanged={field.name for field in Ticket._meta.concrete_fields} - changed - stamped)
     ticket.save()
     if "assignee" in changed:
         live.ticket_assigned_on_commit(ticket)
@@ -253,9 +291,12 @@ def ticket_lock(ticket_id: int) -> Ticket:
     """The ticket, its row locked until the transaction ends: read it this way before changing it.
 
     Must run inside ``transaction.atomic``. Tickets are locked one at a time, after any interaction
-    row (STYLE.md principle 9: a fixed order).
+    row (STYLE.md principle 9: a fixed order). Its category, queue and assignee come joined (not
+    locked): what the API gives back of the ticket.
     """
-    return Ticket.objects.select_for_update().get(pk=ticket_id)
+    return (
+        Ticket.objects.select_for_update(of=("self",)).select_related("category", "queue", "assignee").get(pk=ticket_id)
+    )
 
 
 def ticket_check_transition(*, current: str, target: str) -> None:
@@ -353,7 +394,7 @@ def ticket_update(
         ticket_check_assignee(by=by, current=locked.assignee, assignee=changes["assignee"])
     for name in changed:
         setattr(locked, name, changes[name])
-    return ticket_save_changes(ticket=locked, changed=changed, by=by, now=now)
+    return _ticket_save_changes(ticket=locked, changed=changed, by=by, now=now)
 
 
 def _differs(ticket: Ticket, name: str, value: Any) -> bool:
@@ -370,12 +411,13 @@ def ticket_record_first_response(*, ticket: Ticket, at: datetime, by: AbstractBa
     ticket when it changed (its version kept: a stamp is no edit), ``None`` otherwise. ``ticket`` (the caller's
     instance) is brought up to date too.
     """
-    with transaction.atomic():
+    # No savepoint of its own: its callers' transactions (a comment, an interaction) roll back whole.
+    with transaction.atomic(savepoint=False):
         locked = ticket_lock(ticket.pk)
         if at < locked.created_at or (locked.first_responded_at is not None and locked.first_responded_at <= at):
             return None
         locked.first_responded_at = at
-        ticket_save_changes(ticket=locked, changed={"first_responded_at"}, by=by)
+        _ticket_save_changes(ticket=locked, changed={"first_responded_at"}, by=by)
     ticket.first_responded_at, ticket.version, ticket.updated_at = at, locked.version, locked.updated_at
     return locked
 
@@ -461,7 +503,7 @@ def ticket_escalate(*, ticket_id: int, now: datetime | None = None) -> list[Tick
         full_clean(escalation)
         escalation.save()
     if ticket.priority != before:
-        ticket_save_changes(ticket=ticket, changed={"priority"}, now=now)
+        _ticket_save_changes(ticket=ticket, changed={"priority"}, by=None, now=now)
     else:
         live.ticket_updated_on_commit(ticket)
     return plan
@@ -576,6 +618,11 @@ def interaction_create(
     return interaction
 
 
+#: The relations of an interaction the API shows by name (agent's username, queue, disposition):
+#: read with it, so that what a service returns is shown without another read.
+INTERACTION_SHOWN_RELATIONS = ("agent", "queue", "disposition")
+
+
 def _stored_interaction(source: str, external_id: str) -> Interaction | None:
     return Interaction.objects.filter(source=source, external_id=external_id).first()
 
@@ -681,7 +728,7 @@ def interaction_update(
     response. A new ``sentiment`` number is kept for good; new notes are scored again unless a
     score was supplied; ``sentiment=None`` hands the score back to the analyser
     (:func:`interactions.sentiment.sentiment_settle`). Announced on the wallboard (``interaction_logged``).
-    Returns a fresh instance.
+    Returns a fresh instance, read with its :data:`INTERACTION_SHOWN_RELATIONS`.
     """
     changes = given(
         {
@@ -706,7 +753,11 @@ def interaction_update(
             "external_id": external_id,
         }
     )
-    locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
+    locked = (
+        Interaction.objects.select_for_update(of=("self",))
+        .select_related(*INTERACTION_SHOWN_RELATIONS)
+        .get(pk=interaction.pk)
+    )
     stored_notes, stored_sentiment = locked.notes, locked.sentiment
     for name, value in changes.items():
         setattr(locked, name, value)

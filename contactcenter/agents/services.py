@@ -279,7 +279,7 @@ def agent_set_status(
     ``by`` is the person asking (the agent, a supervisor, …), whose request follows the rules of
     :func:`agent_status_check`; ``None`` is the system (calls, presence), which sets any status. A
     break carries a reason code; any other status carries none. Setting the current status again
-    (same reason) changes nothing.
+    (same reason) changes nothing. Returns the profile as saved, its user read with it.
     """
     at = at or timezone.now()
     if status not in Status.values:
@@ -287,11 +287,47 @@ def agent_set_status(
     if status != Status.BREAK:
         reason = ""
     # Lock the profile so that two status changes of one agent cannot interleave.
-    profile = AgentProfile.objects.select_for_update().get(pk=profile.pk)
+    locked = AgentProfile.objects.select_for_update(of=("self",)).select_related("user").get(pk=profile.pk)
     if by is not None:
-        agent_status_check(profile=profile, status=status, reason=reason, by=by)
+        agent_status_check(profile=locked, status=status, reason=reason, by=by)
+    return agent_set_status_locked(profile=locked, status=status, reason=reason, at=at)
+
+
+def agent_lock(*, user_id: int) -> AgentProfile | None:
+    """The agent's profile, its row locked until the transaction ends, with its user (not locked);
+    ``None`` without a profile. Must run inside ``transaction.atomic``."""
+    locking = AgentProfile.objects.select_for_update(of=("self",)).select_related("user")
+    return locking.filter(user_id=user_id).first()
+
+
+def agent_set_status_locked(
+    *, profile: AgentProfile, status: str, reason: str = "", at: datetime | None = None
+) -> AgentProfile:
+    """:func:`agent_set_status` for the system, on a profile its caller has locked already
+    (:func:`agent_lock`, in the caller's transaction): the calls of ``interactions.cti`` lock the
+    agent to decide whether a call event still moves them, then move them."""
+    at = at or timezone.now()
+    if status not in Status.values:
+        raise ValidationError({"status": _("Choose one of: %(statuses)s.") % {"statuses": ", ".join(Status.values)}})
+    if status != Status.BREAK:
+        reason = ""
     if profile.status == status and profile.status_reason == reason:
         return profile
+    if at < profile.status_since:
+        raise ValidationError({"at": _("A status change cannot be earlier than the current status.")})
+    PresenceInterval.objects.filter(agent_id=profile.user_id, ended_at__isnull=True).update(ended_at=at)
+    if status != Status.OFFLINE:
+        interval = PresenceInterval(agent=profile.user, status=status, reason=reason, started_at=at)
+        # The agent's open interval was closed just above, under the profile's lock: the rule of
+        # one open interval per agent cannot fail, nor can the agent (the profile's own user) be missing.
+        full_clean(interval, exclude=["agent"])
+        interval.save()
+    profile.status, profile.status_reason, profile.status_since = status, reason, at
+    saved = ["status", "status_reason", "status_since", "updated_at"]
+    full_clean(profile, unchanged={field.name for field in AgentProfile._meta.concrete_fields} - set(saved))
+    profile.save(update_fields=saved)
+    events.status_changed_on_commit(profile)
+    return profile
     if at < profile.status_since:
         raise ValidationError({"at": _("A status change cannot be earlier than the current status.")})
     PresenceInterval.objects.filter(agent_id=profile.user_id, ended_at__isnull=True).update(ended_at=at)

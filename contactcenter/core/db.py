@@ -132,12 +132,20 @@ def _condition_fields(condition: Q) -> set[str]:
     return names
 
 
-def relations_in_hand(instance: Model) -> set[str]:
-    """The foreign keys of ``instance`` whose object it holds, read from the database (not a new
-    one) and with the same id: validating them again would only read the same row back."""
+def relations_in_hand(instance: Model, unchanged: set[str] = frozenset()) -> set[str]:
+    """The foreign keys of ``instance`` known to point at a row: those whose object it holds, read
+    from the database (not a new one) and with the same id, and, for a saved row, those
+    ``unchanged`` since it was read (the database's foreign key keeps them). Validating them would
+    only read the same row back. A key limited to some choices (``limit_choices_to``) is always
+    checked: the row may have left them."""
     names = set()
     for field in instance._meta.concrete_fields:
-        if not field.is_relation or field.remote_field.limit_choices_to or not field.is_cached(instance):
+        if not field.is_relation or field.remote_field.limit_choices_to:
+            continue
+        if field.name in unchanged and not instance._state.adding:
+            names.add(field.name)
+            continue
+        if not field.is_cached(instance):
             continue
         related = field.get_cached_value(instance)
         if related is not None and not related._state.adding and related.pk == getattr(instance, field.attname):
@@ -210,12 +218,12 @@ def full_clean(instance: Model, *, exclude: Iterable[str] = (), unchanged: Itera
     reads that cannot find anything: foreign keys whose object is in hand (:func:`relations_in_hand`)
     are not read back, check constraints of plain lookups are worked out in Python, and a saved
     row's ``unchanged`` fields (those the caller did not change since reading it) are not looked up
-    again for uniqueness. Each read it skips would otherwise cost a query (a check constraint three:
-    it runs in a savepoint)."""
+    again for uniqueness, nor, for its foreign keys, existence. Each read it skips would otherwise
+    cost a query (a check constraint three: it runs in a savepoint)."""
     exclude, unchanged = set(exclude), set(unchanged)
     errors: dict = {}
     try:
-        instance.clean_fields(exclude=exclude | relations_in_hand(instance))
+        instance.clean_fields(exclude=exclude | relations_in_hand(instance, unchanged))
     except ValidationError as error:
         errors = error.update_error_dict(errors)
     try:
