@@ -32,8 +32,8 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter.agents.models import AgentProfile, Queue, Role, Status, Team
-from contactcenter.agents.services import agent_set_status
+from contactcenter.agents.models import Queue, Role, Status, Team
+from contactcenter.agents.services import agent_lock, agent_set_status_locked
 from contactcenter.core.choices import Channel, Direction
 from contactcenter.core.db import full_clean
 from contactcenter.core.roles import role_of
@@ -753,11 +753,24 @@ def interaction_update(
             "external_id": external_id,
         }
     )
-    locked = (
-        Interaction.objects.select_for_update(of=("self",))
-        .select_related(*INTERACTION_SHOWN_RELATIONS)
-        .get(pk=interaction.pk)
-    )
+    return _interaction_apply(locked=interaction_lock(interaction.pk), changes=changes, by=by)
+
+
+def interaction_lock(interaction_id: int, *related: str) -> Interaction:
+    """The interaction, its row locked until the transaction ends, with its
+    :data:`INTERACTION_SHOWN_RELATIONS` and the ``related`` given (not locked). Must run inside
+    ``transaction.atomic``; an interaction row is locked before any ticket row."""
+    locking = Interaction.objects.select_for_update(of=("self",))
+    return locking.select_related(*INTERACTION_SHOWN_RELATIONS, *related).get(pk=interaction_id)
+
+
+#: What :func:`interaction_update` may write besides the fields it is given.
+INTERACTION_SETTLED_FIELDS = frozenset({"resolved", "sentiment", "sentiment_computed", "updated_at"})
+
+
+def _interaction_apply(*, locked: Interaction, changes: dict[str, Any], by: AbstractBaseUser | None) -> Interaction:
+    # The body of interaction_update, on a row its caller has locked (interaction_lock) in its
+    # transaction: no savepoint, no second read.
     stored_notes, stored_sentiment = locked.notes, locked.sentiment
     for name, value in changes.items():
         setattr(locked, name, value)
@@ -770,7 +783,8 @@ def interaction_update(
         notes_changed=new_sentiment or locked.notes != stored_notes,
     )
     locked._history_user = by
-    full_clean(locked)
+    written = set(changes) | INTERACTION_SETTLED_FIELDS
+    full_clean(locked, unchanged={field.name for field in Interaction._meta.concrete_fields} - written)
     locked.save()
     _first_response_of(locked, by)
     live.interaction_logged_on_commit(locked)
@@ -789,14 +803,21 @@ def interaction_wrapup_end(
     keeps their status. A later ``call.wrapup_ended`` from the telephony system still wins: the
     call's timestamps are the telephony system's (``interactions/cti.py``).
     """
-    at = at or timezone.now()
     if interaction.ended_at is None or interaction.wrapup_ended_at is not None:
         return interaction
-    updated = interaction_update(interaction=interaction, by=by, wrapup_ended_at=max(at, interaction.ended_at))
+    return _interaction_wrapup_end(locked=interaction_lock(interaction.pk), by=by, at=at)
+
+
+def _interaction_wrapup_end(*, locked: Interaction, by: AbstractBaseUser | None, at: datetime | None) -> Interaction:
+    # The body of interaction_wrapup_end, on a row its caller has locked in its transaction.
+    at = at or timezone.now()
+    if locked.ended_at is None or locked.wrapup_ended_at is not None:
+        return locked
+    updated = _interaction_apply(locked=locked, changes={"wrapup_ended_at": max(at, locked.ended_at)}, by=by)
     if updated.agent_id is not None:
-        profile = AgentProfile.objects.filter(user_id=updated.agent_id, status=Status.WRAP_UP).first()
-        if profile is not None:
-            agent_set_status(profile=profile, status=Status.AVAILABLE, at=max(at, profile.status_since))
+        profile = agent_lock(user_id=updated.agent_id)  # after the interaction's row, as the CTI intake
+        if profile is not None and profile.status == Status.WRAP_UP:
+            agent_set_status_locked(profile=profile, status=Status.AVAILABLE, at=max(at, profile.status_since))
     return updated
 
 
@@ -854,7 +875,7 @@ def interaction_wrapup_log(
     The contact's row is locked first; nothing is written when anything is refused. Live events
     (``interaction_logged``, ``ticket_assigned``, ``status_changed``) leave after commit.
     """
-    locked = Interaction.objects.select_for_update(of=("self",)).select_related("customer").get(pk=interaction.pk)
+    locked = interaction_lock(interaction.pk, "customer")
     if end_wrapup and locked.wrapup_ended_at is not None:
         raise WrapupAlreadyEnded(locked.wrapup_ended_at)
     if follow_up_subject is not None:
@@ -869,15 +890,17 @@ def interaction_wrapup_log(
             priority=follow_up_priority,
             by=by,
         )
-    updated = interaction_update(
-        interaction=locked,
-        by=by,
-        disposition=disposition,
-        resolved=resolved,
-        notes=notes,
-        ticket=ticket,
-        script_version=script_version,
+    # The log, then the end of the wrap-up: two changes (two history rows) of the row locked above.
+    changes = given(
+        {
+            "disposition": disposition,
+            "resolved": resolved,
+            "notes": notes,
+            "ticket": ticket,
+            "script_version": script_version,
+        }
     )
+    updated = _interaction_apply(locked=locked, changes=changes, by=by)
     if end_wrapup:
-        updated = interaction_wrapup_end(interaction=updated, by=by, at=at)
+        updated = _interaction_wrapup_end(locked=updated, by=by, at=at)
     return updated

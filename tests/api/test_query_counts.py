@@ -523,12 +523,12 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, rows: _one_contact(org, rows),
     ),
     ("interaction-detail", "patch"): Endpoint(
-        9,
+        8,
         "agent",
         lambda org, n: Call("patch", route("interaction-detail", pk=org.contact.pk), {"notes": f"Called back {n}"}),
         lambda org, rows: _one_contact(org, rows),
     ),
-    ("interaction-wrapup", "post"): Endpoint(22, "agent", _wrapup, many_contacts),
+    ("interaction-wrapup", "post"): Endpoint(12, "agent", _wrapup, many_contacts),
     ("ticket-list", "get"): Endpoint(2, "agent", lambda org, n: Call("get", route("ticket-list")), many_contacts),
     ("ticket-list", "post"): Endpoint(
         14,

@@ -192,19 +192,19 @@ PAGES: dict[tuple[str, str], Page] = {
     ("call", "get"): Page(13, "agent", lambda org, n: Request("get", url("call", org.call.pk))),
     ("call_state", "get"): Page(12, "agent", lambda org, n: Request("get", url("call_state", org.call.pk))),
     ("call_log", "post"): Page(
-        48,
+        32,
         "agent",
         lambda org, n: Request(
             "post", url("call_log", ended_call(org).pk), {"notes": "Explained the invoice", "ticket": ""}
         ),
     ),
     ("call_set_customer", "post"): Page(
-        32,
+        29,
         "agent",
         lambda org, n: Request("post", url("call_set_customer", org.call.pk), {"customer": customers(1)[0].pk}),
     ),
     ("call_new_customer", "post"): Page(
-        42,
+        39,
         "agent",
         lambda org, n: Request(
             "post",
