@@ -97,7 +97,9 @@ def customer_create(
     customer.save()
     for kind, values in ((ContactPoint.Kind.PHONE, phone_values), (ContactPoint.Kind.EMAIL, email_values)):
         for position, value in enumerate(values):
-            contact_point_add(customer=customer, kind=kind, value=value, is_primary=position == 0, by=by)
+            _contact_point_add(
+                customer=customer, new_customer=True, kind=kind, value=value, is_primary=position == 0, by=by
+            )
     return customer
 
 
@@ -212,7 +214,7 @@ def _contact_points_replace(*, customer: Customer, kind: str, values: list[str],
         primary = position == 0
         point = existing.get(value)
         if point is None:
-            contact_point_add(customer=customer, kind=kind, value=value, is_primary=primary, by=by)
+            _contact_point_add(customer=customer, kind=kind, value=value, is_primary=primary, by=by)
         elif point.is_primary != primary:
             point.is_primary = primary
             point._history_user = by
@@ -242,9 +244,20 @@ def contact_point_add(
     by: AbstractBaseUser | None = None,
 ) -> ContactPoint:
     """Attach a phone (normalized to E.164), email or social handle to a customer."""
-    point = ContactPoint(customer=customer, kind=kind, value=value, label=label, network=network, is_primary=is_primary)
+    return _contact_point_add(
+        customer=customer, kind=kind, value=value, label=label, network=network, is_primary=is_primary, by=by
+    )
+
+
+def _contact_point_add(
+    *, customer: Customer, new_customer: bool = False, by: AbstractBaseUser | None, **fields
+) -> ContactPoint:
+    # The body of contact_point_add, for the services that are atomic already (no savepoint of its
+    # own). A customer created in this transaction holds no contact point but those its creator
+    # adds, each value once (``_normalized``): their uniqueness is not looked up.
+    point = ContactPoint(customer=customer, **fields)
     point._history_user = by
-    full_clean(point)
+    full_clean(point, exclude=["customer"] if new_customer else [])
     point.save()
     return point
 

@@ -411,9 +411,9 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         2, "anonymous", lambda org, n: Call("post", route("auth-token"), {"username": "agent_a", "password": PASSWORD})
     ),
     ("auth-ws-ticket", "post"): Endpoint(1, "agent", lambda org, n: Call("post", route("auth-ws-ticket"))),
-    ("agent-my-status", "get"): Endpoint(2, "agent", lambda org, n: Call("get", route("agent-my-status"))),
+    ("agent-my-status", "get"): Endpoint(1, "agent", lambda org, n: Call("get", route("agent-my-status"))),
     ("agent-my-status", "put"): Endpoint(
-        10,
+        9,
         "agent",
         lambda org, n: Call("put", route("agent-my-status"), {"status": ("break", "available")[n], "reason": "lunch"}),
     ),
@@ -456,7 +456,7 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("agent-detail", "patch"): Endpoint(10, "supervisor", _new_agent_status, many_agents),
     ("customer-list", "get"): Endpoint(3, "agent", lambda org, n: Call("get", route("customer-list")), many_customers),
     ("customer-list", "post"): Endpoint(
-        17,
+        11,
         "agent",
         lambda org, n: Call(
             "post",
@@ -470,7 +470,7 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         3, "agent", lambda org, n: Call("get", route("customer-detail", pk=org.customer.pk)), _customer_with_history
     ),
     ("customer-detail", "patch"): Endpoint(
-        18,
+        16,
         "agent",
         lambda org, n: Call("patch", route("customer-detail", pk=org.customer.pk), {"phones": [f"0170000{n:03d}"]}),
         _customer_with_history,

@@ -204,7 +204,7 @@ PAGES: dict[tuple[str, str], Page] = {
         lambda org, n: Request("post", url("call_set_customer", org.call.pk), {"customer": customers(1)[0].pk}),
     ),
     ("call_new_customer", "post"): Page(
-        39,
+        36,
         "agent",
         lambda org, n: Request(
             "post",

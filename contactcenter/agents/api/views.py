@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -32,6 +32,7 @@ from contactcenter.agents.services import (
 from contactcenter.core import access
 from contactcenter.core.api.auth import API_AUTHENTICATION
 from contactcenter.core.api.permissions import PolicyAllows
+from contactcenter.core.roles import profile_of
 
 
 @extend_schema_view(
@@ -176,7 +177,11 @@ class MyStatusView(APIView):
     serializer_class = MyStatusSerializer
 
     def _profile(self, request: Request) -> AgentProfile:
-        return get_object_or_404(AgentProfile, user=request.user)
+        # The one the request read with the token (profile_of): 404 for a user without one.
+        profile = profile_of(request.user)
+        if profile is None:
+            raise Http404
+        return profile
 
     @extend_schema(summary="My status", tags=["organisation"], responses={200: MyStatusSerializer})
     def get(self, request: Request) -> Response:
