@@ -412,6 +412,9 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ),
     ("auth-ws-ticket", "post"): Endpoint(1, "agent", lambda org, n: Call("post", route("auth-ws-ticket"))),
     ("agent-my-status", "get"): Endpoint(1, "agent", lambda org, n: Call("get", route("agent-my-status"))),
+    # 9 (7 in production): token; savepoint; the profile locked with its user; close the open presence
+    # interval, open the next; update the profile; release; after commit the wallboard's agent_status reads
+    # the team and queues (2).
     ("agent-my-status", "put"): Endpoint(
         9,
         "agent",
@@ -425,6 +428,8 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         2, "agent", lambda org, n: Call("get", route("team-detail", name="Team A")), many_agents
     ),
     ("queue-list", "get"): Endpoint(3, "agent", lambda org, n: Call("get", route("queue-list")), many_agents),
+    # 8 (6 in production): token; the name's uniqueness, by the serializer then by the model; savepoint;
+    # insert; its skills; release; the answer's skills.
     ("queue-list", "post"): Endpoint(
         8,
         "admin",
@@ -434,12 +439,17 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("queue-detail", "get"): Endpoint(
         3, "agent", lambda org, n: Call("get", route("queue-detail", name="Queue A")), many_agents
     ),
+    # 8 (6 in production): token; the queue with its skills; savepoint; the name's uniqueness; update;
+    # release; the answer's skills.
     ("queue-detail", "patch"): Endpoint(
         8,
         "admin",
         lambda org, n: Call("patch", route("queue-detail", name="Queue A"), {"service_level_seconds": 30 + n}),
     ),
     ("agent-list", "get"): Endpoint(4, "supervisor", lambda org, n: Call("get", route("agent-list")), many_agents),
+    # 21: above 6: provisioning writes a user, a profile, its queues and skills (many-to-many: read, then
+    # add), the role's group and staff flag, each with Django's own reads; then the answer with its queues and
+    # skills (two prefetches). An admin's rare action.
     ("agent-list", "post"): Endpoint(
         21,
         "admin",
@@ -453,8 +463,14 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("agent-detail", "get"): Endpoint(
         4, "supervisor", lambda org, n: Call("get", route("agent-detail", username="agent_a")), many_agents
     ),
+    # 10 (8 in production): token; the agent with queues and skills (two prefetches); savepoint; the profile
+    # locked; release; the answer read again with its prefetches (3). Here the status is the one the agent has
+    # already: nothing is written.
     ("agent-detail", "patch"): Endpoint(10, "supervisor", _new_agent_status, many_agents),
     ("customer-list", "get"): Endpoint(3, "agent", lambda org, n: Call("get", route("customer-list")), many_customers),
+    # 11 (9 in production): token; savepoint; insert, history row; per contact point (two here): insert and
+    # history row; release; the answer with its contact points (2). Above 6: every contact point is a row with
+    # its history.
     ("customer-list", "post"): Endpoint(
         11,
         "agent",
@@ -469,12 +485,18 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("customer-detail", "get"): Endpoint(
         3, "agent", lambda org, n: Call("get", route("customer-detail", pk=org.customer.pk)), _customer_with_history
     ),
+    # 16 (14 in production): token; the customer and its points; savepoint; update, history; the points of the
+    # kind replaced: read, delete and history row, insert (uniqueness checked) and history row; release; the
+    # answer read again (2).
     ("customer-detail", "patch"): Endpoint(
         16,
         "agent",
         lambda org, n: Call("patch", route("customer-detail", pk=org.customer.pk), {"phones": [f"0170000{n:03d}"]}),
         _customer_with_history,
     ),
+    # 16 (14 in production): every contact point deleted one by one with its history row (three here: the
+    # history needs one row each), the links from interactions and tickets cleared, the customer and its
+    # history row.
     ("customer-detail", "delete"): Endpoint(
         16,
         "admin",
@@ -488,16 +510,26 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("customer-timeline", "get"): Endpoint(
         5, "agent", lambda org, n: Call("get", route("customer-timeline", pk=org.customer.pk)), _customer_with_history
     ),
+    # 34: above 6: a merge moves contact points, interactions, tickets and history between two locked
+    # customers, each change with its history row. A supervisor's rare action.
     ("customer-merge", "post"): Endpoint(34, "supervisor", _merge, many_customers),
+    # 10: above 6: a data-protection export reads every kind of record about the customer once (interactions,
+    # surveys, tickets, comments, contact points, the history of each, erasures). An admin's rare action; no
+    # loop over rows.
     ("customer-export", "get"): Endpoint(
         10, "admin", lambda org, n: Call("get", route("customer-export", pk=org.customer.pk)), _customer_with_history
     ),
+    # 37: above 6: an erasure blanks the customer in every table and in every history table, the stored
+    # answers of the API and the admin log, and records the erasure. An admin's rare action; no loop over rows
+    # but the contact points (one history row each).
     ("customer-erase", "post"): Endpoint(
         37, "admin", lambda org, n: Call("post", route("customer-erase", pk=_new_customer(org))), many_customers
     ),
     ("interaction-list", "get"): Endpoint(
         2, "agent", lambda org, n: Call("get", route("interaction-list")), many_contacts
     ),
+    # 9 (7 in production): token; the customer, the queue and the disposition (serializer); savepoint; insert,
+    # history row; release; after commit the interaction_logged payload.
     ("interaction-list", "post"): Endpoint(
         9,
         "agent",
@@ -522,14 +554,24 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, n: Call("get", route("interaction-detail", pk=org.contact.pk)),
         lambda org, rows: _one_contact(org, rows),
     ),
+    # 8 (6 in production): token; the interaction (in sight); savepoint; the row locked with its agent, queue
+    # and disposition; update, history row; release; after commit the interaction_logged payload.
     ("interaction-detail", "patch"): Endpoint(
         8,
         "agent",
         lambda org, n: Call("patch", route("interaction-detail", pk=org.contact.pk), {"notes": f"Called back {n}"}),
         lambda org, rows: _one_contact(org, rows),
     ),
+    # 12 (10 in production): token; the interaction (in sight); savepoint; the row locked once; the log:
+    # update and history row; the end of the wrap-up: update and history row; the agent's profile locked
+    # (still in wrap-up?); release; after commit the interaction_logged payloads (2). Two history rows: the
+    # log and the end of the wrap-up stay two changes.
     ("interaction-wrapup", "post"): Endpoint(12, "agent", _wrapup, many_contacts),
     ("ticket-list", "get"): Endpoint(2, "agent", lambda org, n: Call("get", route("ticket-list")), many_contacts),
+    # 14 (12 in production): token; the queue and the assignee with their profile (serializer); savepoint; the
+    # reference counter locked and raised (2); the SLA policy of the priority and the business calendar
+    # (hours, holidays: 3); insert, history row; release; after commit the assignee's ticket_assigned payload.
+    # Above 6: the SLA due times need the policy and the calendar.
     ("ticket-list", "post"): Endpoint(
         14,
         "agent",
@@ -542,6 +584,7 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("ticket-detail", "get"): Endpoint(
         2, "agent", lambda org, n: Call("get", route("ticket-detail", pk=org.ticket.pk)), _ticket_with_comments
     ),
+    # 8 (6 in production): see test_ticket_update.
     ("ticket-detail", "patch"): Endpoint(
         8,
         "agent",
@@ -579,6 +622,10 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         many_surveys,
         status=201,
     ),
+    # 16 (14 in production), a new call offered: token; the queue; savepoint; the call (get or create: a read,
+    # then an insert in a savepoint of its own, 4); its events; insert the event; whether the call id is
+    # stored already; the caller's customer; insert the interaction, its history row; update the call;
+    # release; after commit the call_offered payload. Above 6: see test_cti_call_answered.
     ("cti-events", "post"): Endpoint(
         16,
         "manager",
@@ -625,6 +672,9 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("script-list", "get"): Endpoint(
         3, "agent", lambda org, n: Call("get", route("script-list") + "?queue=Queue%20A"), many_scripts
     ),
+    # 11 (9 in production): token; the name's uniqueness, by the serializer then by the model; savepoint;
+    # insert, history row; its queues; release; the answer: the script, its queues, the dispositions its steps
+    # may name.
     ("script-list", "post"): Endpoint(
         11,
         "manager",
@@ -635,6 +685,9 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("script-detail", "get"): Endpoint(
         3, "agent", lambda org, n: Call("get", route("script-detail", pk=org.script.pk)), _script_with_versions
     ),
+    # 11 (9 in production): token; the script with its queues; savepoint; the name's uniqueness; update,
+    # history row; release; the answer read again (the script, its queues, the dispositions its steps may
+    # name).
     ("script-detail", "patch"): Endpoint(
         11,
         "manager",
@@ -647,6 +700,8 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, n: Call("get", route("script-version-list", script_pk=org.script.pk)),
         _script_with_versions,
     ),
+    # 11 (9 in production): token; the script, its queues and the dispositions; savepoint; the script and the
+    # dispositions again (the draft validated), the last number, its uniqueness; insert; release.
     ("script-version-list", "post"): Endpoint(
         11,
         "manager",
@@ -663,10 +718,18 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("training-course-list", "get"): Endpoint(
         5, "agent", lambda org, n: Call("get", route("training-course-list")), many_courses
     ),
+    # 9: above 6: a course page is the course, its lessons, their attachments and linked articles, its quiz,
+    # questions and choices, and the caller's completions: one query each kind, none per row.
     ("training-course-detail", "get"): Endpoint(
         9, "agent", lambda org, n: Call("get", route("training-course-detail", pk=org.course.pk)), _course_with_lessons
     ),
+    # 15 (13 in production): token; the course in sight; the lesson; savepoint; the course exists; the
+    # completion (get or create, its insert in a savepoint); whether the course is now complete (in a
+    # savepoint: its completion, the lessons left); release; the answer's course completion.
     ("training-course-lesson-complete", "post"): Endpoint(15, "agent", _lesson_to_complete, _course_with_lessons),
+    # 16 (14 in production): token; the course in sight, its quiz; savepoint; the course exists; the quiz, its
+    # questions and choices (the answers scored); insert the attempt; whether the course is now complete (in a
+    # savepoint: its completion, the lessons left); release; the answer's course completion.
     ("training-course-quiz", "post"): Endpoint(16, "agent", _quiz, _course_with_lessons, status=201),
 }
 
