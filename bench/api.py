@@ -245,15 +245,16 @@ def endpoints(seed: int) -> tuple[list[Endpoint], dict[str, str], dict[str, str]
     token and session cookie."""
     from django.contrib.auth import get_user_model
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
     from contactcenter.agents.models import Queue
+    from contactcenter.core.tokens import api_token_issue
     from customers.models import ContactPoint, Customer
     from interactions.models import Interaction
 
     rng = random.Random(seed)
     users = {user.username: user for user in get_user_model().objects.filter(username__startswith="bench_")}
-    tokens = {name: Token.objects.get_or_create(user=user)[0].key for name, user in users.items()}
+    # A new key per run: keys are stored hashed, so an earlier run's cannot be read back.
+    tokens = {name: api_token_issue(user=user).key for name, user in users.items()}
     sessions = {}
     for name, user in users.items():
         client = Client()

@@ -455,7 +455,6 @@ def presence_rows(world: World, now: float, rng: random.Random) -> Iterator[str]
 def make_world(sizes: Sizes, names: Names, rng: random.Random) -> World:
     """Teams, queues, agents and the three named users, through the ORM and the services."""
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
     from contactcenter.agents.models import AgentProfile, Queue, Team
     from contactcenter.agents.services import agent_provision
@@ -488,8 +487,6 @@ def make_world(sizes: Sizes, names: Names, rng: random.Random) -> World:
         ),
         "bench_manager": agent_provision(username="bench_manager", password=PASSWORD, role="manager", validate=False),
     }
-    for profile in named.values():
-        Token.objects.get_or_create(user=profile.user)
     users = User.objects.bulk_create(
         [
             User(

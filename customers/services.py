@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from contactcenter.core.db import full_clean
 from contactcenter.core.models import IdempotencyKey
 from contactcenter.core.unset import UNSET, Unset, given
 from customers.models import ContactPoint, Customer, CustomerRead, ErasureRecord, normalize_contact_value
@@ -81,7 +82,7 @@ def customer_create(
         customer.language = language
     errors: dict[str, list[str]] = {}
     try:
-        customer.full_clean()
+        full_clean(customer)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
@@ -98,7 +99,9 @@ def customer_create(
     customer.save()
     for kind, values in ((ContactPoint.Kind.PHONE, phone_values), (ContactPoint.Kind.EMAIL, email_values)):
         for position, value in enumerate(values):
-            contact_point_add(customer=customer, kind=kind, value=value, is_primary=position == 0, by=by)
+            _contact_point_add(
+                customer=customer, new_customer=True, kind=kind, value=value, is_primary=position == 0, by=by
+            )
     return customer
 
 
@@ -179,7 +182,7 @@ def customer_update(
         setattr(customer, name, value)
     errors: dict[str, list[str]] = {}
     try:
-        customer.full_clean()
+        full_clean(customer)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     replacements: list[tuple[str, list[str]]] = []
@@ -213,7 +216,7 @@ def _contact_points_replace(*, customer: Customer, kind: str, values: list[str],
         primary = position == 0
         point = existing.get(value)
         if point is None:
-            contact_point_add(customer=customer, kind=kind, value=value, is_primary=primary, by=by)
+            _contact_point_add(customer=customer, kind=kind, value=value, is_primary=primary, by=by)
         elif point.is_primary != primary:
             point.is_primary = primary
             point._history_user = by
@@ -243,9 +246,20 @@ def contact_point_add(
     by: AbstractBaseUser | None = None,
 ) -> ContactPoint:
     """Attach a phone (normalized to E.164), email or social handle to a customer."""
-    point = ContactPoint(customer=customer, kind=kind, value=value, label=label, network=network, is_primary=is_primary)
+    return _contact_point_add(
+        customer=customer, kind=kind, value=value, label=label, network=network, is_primary=is_primary, by=by
+    )
+
+
+def _contact_point_add(
+    *, customer: Customer, new_customer: bool = False, by: AbstractBaseUser | None, **fields
+) -> ContactPoint:
+    # The body of contact_point_add, for the services that are atomic already (no savepoint of its
+    # own). A customer created in this transaction holds no contact point but those its creator
+    # adds, each value once (``_normalized``): their uniqueness is not looked up.
+    point = ContactPoint(customer=customer, **fields)
     point._history_user = by
-    point.full_clean()
+    full_clean(point, exclude=["customer"] if new_customer else [])
     point.save()
     return point
 
@@ -340,7 +354,7 @@ def customer_merge(*, customer: Customer, duplicate: Customer, by: AbstractBaseU
             point.is_primary = False
         elif point.is_primary:
             has_primary.add(point.kind)
-        point.full_clean()
+        full_clean(point)
         point.save()
         held[(point.kind, point.value)] = point
         moved += 1
@@ -387,7 +401,7 @@ def customer_merge(*, customer: Customer, duplicate: Customer, by: AbstractBaseU
         kept.external_id = dup_external_id
     kept._history_user = by
     kept._change_reason = reason
-    kept.full_clean()
+    full_clean(kept)
     kept.save()
     return MergeResult(kept, dup_pk, moved, dropped, len(interactions), len(tickets))
 
@@ -520,7 +534,7 @@ def customer_erase(*, customer: Customer, by: AbstractBaseUser | None = None) ->
     customer.erased_at = timezone.now()
     customer._history_user = by
     customer._change_reason = ERASE_REASON
-    customer.full_clean()
+    full_clean(customer)
     customer.save()
 
     # History, in place. A change reason may quote anything: only the erasure's own is kept.
@@ -575,7 +589,7 @@ def customer_erase(*, customer: Customer, by: AbstractBaseUser | None = None) ->
         erased_at=customer.erased_at,
         counts=counts,
     )
-    record.full_clean()
+    full_clean(record)
     record.save()
     return record
 

@@ -42,8 +42,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter.agents.models import AgentProfile, Queue, Status
-from contactcenter.agents.services import agent_set_status
+from contactcenter.agents.models import Queue, Status
+from contactcenter.agents.services import agent_lock, agent_set_status_locked
 from contactcenter.core.choices import Channel, Direction
 from customers.models import ContactPoint
 from customers.phones import caller_number
@@ -348,9 +348,12 @@ def cti_event_apply(
             payload=payload or {},
             received_by=by if by is not None and by.is_authenticated else None,
         )
-    interaction = _save_interaction(call=call, state=state, by=by)
+    interaction, call_changed = _save_interaction(call=call, state=state, by=by)
     if not duplicate:
-        _follow_presence(call=call, presence=state.presence)
+        call_changed |= _follow_presence(call=call, presence=state.presence)
+    if call_changed:
+        call.save(update_fields=sorted(call_changed | {"updated_at"}))  # once for both steps
+    if not duplicate:
         _announce(event, interaction)
     return CtiOutcome(call_id=call_id, event=event, interaction=interaction, duplicate=duplicate)
 
@@ -364,7 +367,9 @@ def _lock_call(call_id: str) -> CtiCall:
     return call
 
 
-def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser | None) -> Interaction:
+def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser | None) -> tuple[Interaction, set[str]]:
+    """Save the call's interaction as ``state`` says; returns it and the fields of ``call`` it
+    changed (the caller saves the call)."""
     interaction = call.interaction
     created = interaction is None
     if created:
@@ -380,7 +385,7 @@ def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser |
         changed.append("customer_id")
         call.caller = state.caller
     if interaction.pk is not None and not changed and not created:
-        return interaction
+        return interaction, set()
     interaction._history_user = by
     # The related rows were read from the database just now, and the call's lock makes it the one
     # interaction of its call id (the unique constraint in the database stays the last line); the
@@ -395,35 +400,35 @@ def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser |
         interaction.save(update_fields=sorted(fields))
     if created:
         call.interaction = interaction
-    call.save(update_fields=["interaction", "caller", "updated_at"])
-    return interaction
+    return interaction, {"interaction", "caller"}
 
 
-def _follow_presence(*, call: CtiCall, presence: Presence | None) -> None:
-    """Put the call's agent in the status of the call's latest presence event (module docstring)."""
+def _follow_presence(*, call: CtiCall, presence: Presence | None) -> set[str]:
+    """Put the call's agent in the status of the call's latest presence event (module docstring);
+    returns the fields of ``call`` it changed (the caller saves the call)."""
     if presence is None:
-        return
+        return set()
     if (call.presence_agent_id, call.presence_status, call.presence_at) == (
         presence.agent_id,
         presence.status,
         presence.at,
     ):
-        return
+        return set()
     # Lock the agent first: two calls of one agent then decide one after the other, and the second
-    # sees the presence the first recorded.
-    profile = AgentProfile.objects.select_for_update().filter(user_id=presence.agent_id).first()
+    # sees the presence the first recorded. The status is then set under this same lock.
+    profile = agent_lock(user_id=presence.agent_id)
     if profile is None:
-        return
+        return set()
     newer_call = (
         CtiCall.objects.filter(presence_agent_id=presence.agent_id, presence_at__gt=presence.at)
         .exclude(pk=call.pk)
         .exists()
     )
     if newer_call or profile.status_since > presence.at + PRESENCE_TOLERANCE:
-        return
-    agent_set_status(profile=profile, status=presence.status, at=max(presence.at, profile.status_since))
+        return set()
+    agent_set_status_locked(profile=profile, status=presence.status, at=max(presence.at, profile.status_since))
     call.presence_agent_id, call.presence_status, call.presence_at = presence.agent_id, presence.status, presence.at
-    call.save(update_fields=["presence_agent", "presence_status", "presence_at", "updated_at"])
+    return {"presence_agent", "presence_status", "presence_at"}
 
 
 #: The one call point of live events for CTI: which announcement each newly applied event makes.

@@ -28,13 +28,14 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Model
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter.agents.models import AgentProfile, Queue, Role, Status, Team
-from contactcenter.agents.services import agent_set_status
+from contactcenter.agents.models import Queue, Role, Status, Team
+from contactcenter.agents.services import agent_lock, agent_set_status_locked
 from contactcenter.core.choices import Channel, Direction
+from contactcenter.core.db import full_clean
 from contactcenter.core.roles import role_of
 from contactcenter.core.unset import UNSET, Unset, given
 from customers.models import Customer
@@ -87,12 +88,16 @@ class TicketVersionConflict(Exception):
 
 
 def next_reference(name: str) -> int:
-    """The next number of counter ``name``; gap-free and safe under concurrency (row lock)."""
-    ReferenceCounter.objects.get_or_create(name=name)
-    counter = ReferenceCounter.objects.select_for_update().get(name=name)
-    counter.value = F("value") + 1
+    """The next number of counter ``name``; gap-free and safe under concurrency (row lock).
+
+    Must run inside ``transaction.atomic``: the row stays locked until the transaction ends, so
+    the value read is the one to raise (two queries: the locked read, the update)."""
+    counter = ReferenceCounter.objects.select_for_update().filter(name=name).first()
+    if counter is None:  # the counter's first use
+        ReferenceCounter.objects.get_or_create(name=name)
+        counter = ReferenceCounter.objects.select_for_update().get(name=name)
+    counter.value += 1
     counter.save(update_fields=["value"])
-    counter.refresh_from_db(fields=["value"])
     return counter.value
 
 
@@ -119,6 +124,11 @@ def ticket_sla_due(*, priority: str, start: datetime) -> tuple[SlaPolicy | None,
 @transaction.atomic
 def ticket_save_new(*, ticket: Ticket, by: AbstractBaseUser | None = None, now: datetime | None = None) -> Ticket:
     """Give a new ticket its reference and SLA due times, validate it and save it."""
+    return _ticket_save_new(ticket=ticket, by=by, now=now)
+
+
+def _ticket_save_new(*, ticket: Ticket, by: AbstractBaseUser | None, now: datetime | None = None) -> Ticket:
+    # The body of ticket_save_new, for the services that are atomic already (no savepoint of its own).
     now = now or timezone.now()
     ticket.reference = f"{TICKET_REFERENCE_PREFIX}{next_reference('ticket'):06d}"
     ticket.sla_policy, ticket.first_response_due, ticket.resolution_due = ticket_sla_due(
@@ -129,7 +139,7 @@ def ticket_save_new(*, ticket: Ticket, by: AbstractBaseUser | None = None, now: 
         profile = getattr(ticket.assignee, "agent_profile", None)
         ticket.team_id = profile.team_id if profile else None
     ticket._history_user = by
-    ticket.full_clean(exclude=["reference"])
+    full_clean(ticket, exclude=["reference"])
     ticket.save()
     live.ticket_assigned_on_commit(ticket)
     return ticket
@@ -173,7 +183,7 @@ def ticket_create(
         team=team,
         assignee=assignee,
     )
-    return ticket_save_new(ticket=ticket, by=by)
+    return _ticket_save_new(ticket=ticket, by=by)
 
 
 def _calendar() -> tuple[list, set]:
@@ -217,12 +227,40 @@ def _ticket_sla_pause_or_resume(ticket: Ticket, now: datetime) -> None:
         ticket.sla_paused_at = None
 
 
+#: What :func:`ticket_save_changes` may write besides the fields it is told changed (the SLA
+#: policy on a priority change only).
+TICKET_STAMPED_FIELDS = frozenset(
+    {
+        "sla_policy",
+        "first_response_due",
+        "resolution_due",
+        "first_responded_at",
+        "sla_paused_at",
+        "resolved_at",
+        "closed_at",
+        "version",
+        "updated_at",
+    }
+)
+
+
 @transaction.atomic
 def ticket_save_changes(
     *, ticket: Ticket, changed: set[str], by: AbstractBaseUser | None = None, now: datetime | None = None
 ) -> Ticket:
     """Save edits to a ticket: raise its version (unless only ``first_responded_at`` is stamped),
-    move the SLA on a priority change, stamp resolution and closing times on those statuses."""
+    move the SLA on a priority change, stamp resolution and closing times on those statuses.
+
+    ``ticket`` holds the stored row with the fields ``changed`` changed: the others are not
+    looked up again for uniqueness nor, for its related rows, existence (the database keeps them).
+    """
+    return _ticket_save_changes(ticket=ticket, changed=changed, by=by, now=now)
+
+
+def _ticket_save_changes(
+    *, ticket: Ticket, changed: set[str], by: AbstractBaseUser | None, now: datetime | None = None
+) -> Ticket:
+    # The body of ticket_save_changes, for the services that are atomic already (no savepoint of its own).
     now = now or timezone.now()
     if "priority" in changed:
         ticket.sla_policy, ticket.first_response_due, ticket.resolution_due = ticket_sla_due(
@@ -239,7 +277,8 @@ def ticket_save_changes(
     if changed - {"first_responded_at"}:
         ticket.version += 1
     ticket._history_user = by
-    ticket.full_clean()
+    stamped = TICKET_STAMPED_FIELDS if "priority" in changed else TICKET_STAMPED_FIELDS - {"sla_policy"}
+    full_clean(ticket, unchanged={field.name for field in Ticket._meta.concrete_fields} - changed - stamped)
     ticket.save()
     if "assignee" in changed:
         live.ticket_assigned_on_commit(ticket)
@@ -252,9 +291,12 @@ def ticket_lock(ticket_id: int) -> Ticket:
     """The ticket, its row locked until the transaction ends: read it this way before changing it.
 
     Must run inside ``transaction.atomic``. Tickets are locked one at a time, after any interaction
-    row (STYLE.md principle 9: a fixed order).
+    row (STYLE.md principle 9: a fixed order). Its category, queue and assignee come joined (not
+    locked): what the API gives back of the ticket.
     """
-    return Ticket.objects.select_for_update().get(pk=ticket_id)
+    return (
+        Ticket.objects.select_for_update(of=("self",)).select_related("category", "queue", "assignee").get(pk=ticket_id)
+    )
 
 
 def ticket_check_transition(*, current: str, target: str) -> None:
@@ -352,7 +394,7 @@ def ticket_update(
         ticket_check_assignee(by=by, current=locked.assignee, assignee=changes["assignee"])
     for name in changed:
         setattr(locked, name, changes[name])
-    return ticket_save_changes(ticket=locked, changed=changed, by=by, now=now)
+    return _ticket_save_changes(ticket=locked, changed=changed, by=by, now=now)
 
 
 def _differs(ticket: Ticket, name: str, value: Any) -> bool:
@@ -369,12 +411,13 @@ def ticket_record_first_response(*, ticket: Ticket, at: datetime, by: AbstractBa
     ticket when it changed (its version kept: a stamp is no edit), ``None`` otherwise. ``ticket`` (the caller's
     instance) is brought up to date too.
     """
-    with transaction.atomic():
+    # No savepoint of its own: its callers' transactions (a comment, an interaction) roll back whole.
+    with transaction.atomic(savepoint=False):
         locked = ticket_lock(ticket.pk)
         if at < locked.created_at or (locked.first_responded_at is not None and locked.first_responded_at <= at):
             return None
         locked.first_responded_at = at
-        ticket_save_changes(ticket=locked, changed={"first_responded_at"}, by=by)
+        _ticket_save_changes(ticket=locked, changed={"first_responded_at"}, by=by)
     ticket.first_responded_at, ticket.version, ticket.updated_at = at, locked.version, locked.updated_at
     return locked
 
@@ -386,7 +429,7 @@ def ticket_comment_add(
     """Add a comment; the first public one is the ticket's first response (the ticket's version
     stays). The assignee gets ``ticket_updated``."""
     comment = TicketComment(ticket=ticket, body=body, public=public, author=author)
-    comment.full_clean()
+    full_clean(comment)
     comment.save()
     responded = None
     if public and ticket.first_responded_at is None:
@@ -457,10 +500,10 @@ def ticket_escalate(*, ticket_id: int, now: datetime | None = None) -> list[Tick
     if not plan:
         return []
     for escalation in plan:
-        escalation.full_clean()
+        full_clean(escalation)
         escalation.save()
     if ticket.priority != before:
-        ticket_save_changes(ticket=ticket, changed={"priority"}, now=now)
+        _ticket_save_changes(ticket=ticket, changed={"priority"}, by=None, now=now)
     else:
         live.ticket_updated_on_commit(ticket)
     return plan
@@ -569,10 +612,15 @@ def interaction_create(
     _resolved_by_disposition(interaction)
     sentiment_settle(interaction, supplied=interaction.sentiment is not None, notes_changed=True)
     interaction._history_user = by
-    interaction.full_clean()
+    full_clean(interaction)
     interaction.save()
     _first_response_of(interaction, by)
     return interaction
+
+
+#: The relations of an interaction the API shows by name (agent's username, queue, disposition):
+#: read with it, so that what a service returns is shown without another read.
+INTERACTION_SHOWN_RELATIONS = ("agent", "queue", "disposition")
 
 
 def _stored_interaction(source: str, external_id: str) -> Interaction | None:
@@ -680,7 +728,7 @@ def interaction_update(
     response. A new ``sentiment`` number is kept for good; new notes are scored again unless a
     score was supplied; ``sentiment=None`` hands the score back to the analyser
     (:func:`interactions.sentiment.sentiment_settle`). Announced on the wallboard (``interaction_logged``).
-    Returns a fresh instance.
+    Returns a fresh instance, read with its :data:`INTERACTION_SHOWN_RELATIONS`.
     """
     changes = given(
         {
@@ -705,7 +753,24 @@ def interaction_update(
             "external_id": external_id,
         }
     )
-    locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
+    return _interaction_apply(locked=interaction_lock(interaction.pk), changes=changes, by=by)
+
+
+def interaction_lock(interaction_id: int, *related: str) -> Interaction:
+    """The interaction, its row locked until the transaction ends, with its
+    :data:`INTERACTION_SHOWN_RELATIONS` and the ``related`` given (not locked). Must run inside
+    ``transaction.atomic``; an interaction row is locked before any ticket row."""
+    locking = Interaction.objects.select_for_update(of=("self",))
+    return locking.select_related(*INTERACTION_SHOWN_RELATIONS, *related).get(pk=interaction_id)
+
+
+#: What :func:`interaction_update` may write besides the fields it is given.
+INTERACTION_SETTLED_FIELDS = frozenset({"resolved", "sentiment", "sentiment_computed", "updated_at"})
+
+
+def _interaction_apply(*, locked: Interaction, changes: dict[str, Any], by: AbstractBaseUser | None) -> Interaction:
+    # The body of interaction_update, on a row its caller has locked (interaction_lock) in its
+    # transaction: no savepoint, no second read.
     stored_notes, stored_sentiment = locked.notes, locked.sentiment
     for name, value in changes.items():
         setattr(locked, name, value)
@@ -718,7 +783,8 @@ def interaction_update(
         notes_changed=new_sentiment or locked.notes != stored_notes,
     )
     locked._history_user = by
-    locked.full_clean()
+    written = set(changes) | INTERACTION_SETTLED_FIELDS
+    full_clean(locked, unchanged={field.name for field in Interaction._meta.concrete_fields} - written)
     locked.save()
     _first_response_of(locked, by)
     live.interaction_logged_on_commit(locked)
@@ -737,14 +803,21 @@ def interaction_wrapup_end(
     keeps their status. A later ``call.wrapup_ended`` from the telephony system still wins: the
     call's timestamps are the telephony system's (``interactions/cti.py``).
     """
-    at = at or timezone.now()
     if interaction.ended_at is None or interaction.wrapup_ended_at is not None:
         return interaction
-    updated = interaction_update(interaction=interaction, by=by, wrapup_ended_at=max(at, interaction.ended_at))
+    return _interaction_wrapup_end(locked=interaction_lock(interaction.pk), by=by, at=at)
+
+
+def _interaction_wrapup_end(*, locked: Interaction, by: AbstractBaseUser | None, at: datetime | None) -> Interaction:
+    # The body of interaction_wrapup_end, on a row its caller has locked in its transaction.
+    at = at or timezone.now()
+    if locked.ended_at is None or locked.wrapup_ended_at is not None:
+        return locked
+    updated = _interaction_apply(locked=locked, changes={"wrapup_ended_at": max(at, locked.ended_at)}, by=by)
     if updated.agent_id is not None:
-        profile = AgentProfile.objects.filter(user_id=updated.agent_id, status=Status.WRAP_UP).first()
-        if profile is not None:
-            agent_set_status(profile=profile, status=Status.AVAILABLE, at=max(at, profile.status_since))
+        profile = agent_lock(user_id=updated.agent_id)  # after the interaction's row, as the CTI intake
+        if profile is not None and profile.status == Status.WRAP_UP:
+            agent_set_status_locked(profile=profile, status=Status.AVAILABLE, at=max(at, profile.status_since))
     return updated
 
 
@@ -802,7 +875,7 @@ def interaction_wrapup_log(
     The contact's row is locked first; nothing is written when anything is refused. Live events
     (``interaction_logged``, ``ticket_assigned``, ``status_changed``) leave after commit.
     """
-    locked = Interaction.objects.select_for_update(of=("self",)).select_related("customer").get(pk=interaction.pk)
+    locked = interaction_lock(interaction.pk, "customer")
     if end_wrapup and locked.wrapup_ended_at is not None:
         raise WrapupAlreadyEnded(locked.wrapup_ended_at)
     if follow_up_subject is not None:
@@ -817,15 +890,17 @@ def interaction_wrapup_log(
             priority=follow_up_priority,
             by=by,
         )
-    updated = interaction_update(
-        interaction=locked,
-        by=by,
-        disposition=disposition,
-        resolved=resolved,
-        notes=notes,
-        ticket=ticket,
-        script_version=script_version,
+    # The log, then the end of the wrap-up: two changes (two history rows) of the row locked above.
+    changes = given(
+        {
+            "disposition": disposition,
+            "resolved": resolved,
+            "notes": notes,
+            "ticket": ticket,
+            "script_version": script_version,
+        }
     )
+    updated = _interaction_apply(locked=locked, changes=changes, by=by)
     if end_wrapup:
-        updated = interaction_wrapup_end(interaction=updated, by=by, at=at)
+        updated = _interaction_wrapup_end(locked=updated, by=by, at=at)
     return updated

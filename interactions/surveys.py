@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from contactcenter.core.db import full_clean
 from interactions.models import Interaction, SurveyResponse
 
 
@@ -15,6 +16,6 @@ from interactions.models import Interaction, SurveyResponse
 def survey_response_create(*, interaction: Interaction, kind: str, score: int, comment: str = "") -> SurveyResponse:
     """Record a survey answer; a score off its kind's scale is refused with a clear message."""
     response = SurveyResponse(interaction=interaction, kind=kind, score=score, comment=comment)
-    response.full_clean()
+    full_clean(response)
     response.save()
     return response

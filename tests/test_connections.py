@@ -26,9 +26,9 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from contactcenter.agents.services import agent_provision
+from contactcenter.core.tokens import api_token_issue
 from tests.concurrency import role_groups  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,7 +124,7 @@ class ConnectionWatch(threading.Thread):
 
 
 def test_the_server_holds_a_bounded_pool_of_connections_and_every_request_gets_one():
-    token = Token.objects.create(user=agent_provision(username="conn", password=None, validate=False).user).key
+    token = api_token_issue(user=agent_provision(username="conn", password=None, validate=False).user).key
     application_name = f"switchboard-connections-{secrets.token_hex(4)}"
     port = free_port()
     base = f"http://127.0.0.1:{port}"

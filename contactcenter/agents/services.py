@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from contactcenter.agents import events
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Skill, Status, Team
 from contactcenter.agents.roles import STAFF_ROLES, group_name
+from contactcenter.core.db import full_clean
 from contactcenter.core.roles import role_of, team_id_of
 from contactcenter.core.unset import UNSET, Unset, given
 
@@ -26,7 +27,7 @@ User = get_user_model()
 def team_create(*, name: str, description: str = "") -> Team:
     """Create a team; its name is unique."""
     team = Team(name=name.strip(), description=description)
-    team.full_clean()
+    full_clean(team)
     team.save()
     return team
 
@@ -49,7 +50,7 @@ def queue_create(
         service_level_target=service_level_target,
         is_active=is_active,
     )
-    queue.full_clean()
+    full_clean(queue)
     queue.save()
     queue.skills.set(skills)
     return queue
@@ -87,7 +88,7 @@ def queue_update(
     )
     for field, value in changes.items():
         setattr(queue, field, value)
-    queue.full_clean()
+    full_clean(queue)
     queue.save()
     if skills is not None:
         queue.skills.set(skills)
@@ -109,7 +110,7 @@ def agent_update(
         agent_set_role(profile=profile, role=role)
     if team is not UNSET:
         profile.team = team
-        profile.full_clean()
+        full_clean(profile)
         profile.save(update_fields=["team", "updated_at"])
     if queues is not None:
         profile.queues.set(queues)
@@ -184,7 +185,7 @@ def agent_provision(
     user = User(username=username, first_name=first_name, last_name=last_name, email=email)
     errors: dict[str, list[str]] = {}
     try:
-        user.full_clean(exclude=["password"])
+        full_clean(user, exclude=["password"])
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if role not in Role.values:
@@ -207,7 +208,7 @@ def agent_provision(
         user.set_password(password)
     user.save()
     profile = AgentProfile(user=user, role=role, team=team)
-    profile.full_clean()
+    full_clean(profile)
     profile.save()
     profile.queues.set(queue_list)
     profile.skills.set(_skills_named(skills))
@@ -222,7 +223,7 @@ def agent_set_role(*, profile: AgentProfile, role: str) -> AgentProfile:
     if role not in Role.values:
         raise ValidationError({"role": _("Choose one of: %(roles)s.") % {"roles": ", ".join(Role.values)}})
     profile.role = role
-    profile.full_clean()
+    full_clean(profile)
     profile.save(update_fields=["role", "updated_at"])
     _apply_role(profile.user, role)
     profile.user.save(update_fields=["is_staff"])
@@ -278,7 +279,7 @@ def agent_set_status(
     ``by`` is the person asking (the agent, a supervisor, …), whose request follows the rules of
     :func:`agent_status_check`; ``None`` is the system (calls, presence), which sets any status. A
     break carries a reason code; any other status carries none. Setting the current status again
-    (same reason) changes nothing.
+    (same reason) changes nothing. Returns the profile as saved, its user read with it.
     """
     at = at or timezone.now()
     if status not in Status.values:
@@ -286,20 +287,56 @@ def agent_set_status(
     if status != Status.BREAK:
         reason = ""
     # Lock the profile so that two status changes of one agent cannot interleave.
-    profile = AgentProfile.objects.select_for_update().get(pk=profile.pk)
+    locked = AgentProfile.objects.select_for_update(of=("self",)).select_related("user").get(pk=profile.pk)
     if by is not None:
-        agent_status_check(profile=profile, status=status, reason=reason, by=by)
+        agent_status_check(profile=locked, status=status, reason=reason, by=by)
+    return agent_set_status_locked(profile=locked, status=status, reason=reason, at=at)
+
+
+def agent_lock(*, user_id: int) -> AgentProfile | None:
+    """The agent's profile, its row locked until the transaction ends, with its user (not locked);
+    ``None`` without a profile. Must run inside ``transaction.atomic``."""
+    locking = AgentProfile.objects.select_for_update(of=("self",)).select_related("user")
+    return locking.filter(user_id=user_id).first()
+
+
+def agent_set_status_locked(
+    *, profile: AgentProfile, status: str, reason: str = "", at: datetime | None = None
+) -> AgentProfile:
+    """:func:`agent_set_status` for the system, on a profile its caller has locked already
+    (:func:`agent_lock`, in the caller's transaction): the calls of ``interactions.cti`` lock the
+    agent to decide whether a call event still moves them, then move them."""
+    at = at or timezone.now()
+    if status not in Status.values:
+        raise ValidationError({"status": _("Choose one of: %(statuses)s.") % {"statuses": ", ".join(Status.values)}})
+    if status != Status.BREAK:
+        reason = ""
     if profile.status == status and profile.status_reason == reason:
         return profile
     if at < profile.status_since:
         raise ValidationError({"at": _("A status change cannot be earlier than the current status.")})
     PresenceInterval.objects.filter(agent_id=profile.user_id, ended_at__isnull=True).update(ended_at=at)
     if status != Status.OFFLINE:
-        interval = PresenceInterval(agent_id=profile.user_id, status=status, reason=reason, started_at=at)
-        interval.full_clean()
+        interval = PresenceInterval(agent=profile.user, status=status, reason=reason, started_at=at)
+        # The agent's open interval was closed just above, under the profile's lock: the rule of
+        # one open interval per agent cannot fail, nor can the agent (the profile's own user) be missing.
+        full_clean(interval, exclude=["agent"])
         interval.save()
     profile.status, profile.status_reason, profile.status_since = status, reason, at
-    profile.full_clean()
+    saved = ["status", "status_reason", "status_since", "updated_at"]
+    full_clean(profile, unchanged={field.name for field in AgentProfile._meta.concrete_fields} - set(saved))
+    profile.save(update_fields=saved)
+    events.status_changed_on_commit(profile)
+    return profile
+    if at < profile.status_since:
+        raise ValidationError({"at": _("A status change cannot be earlier than the current status.")})
+    PresenceInterval.objects.filter(agent_id=profile.user_id, ended_at__isnull=True).update(ended_at=at)
+    if status != Status.OFFLINE:
+        interval = PresenceInterval(agent_id=profile.user_id, status=status, reason=reason, started_at=at)
+        full_clean(interval)
+        interval.save()
+    profile.status, profile.status_reason, profile.status_since = status, reason, at
+    full_clean(profile)
     profile.save(update_fields=["status", "status_reason", "status_since", "updated_at"])
     events.status_changed_on_commit(profile)
     return profile

@@ -26,17 +26,39 @@ MANAGERS_UP = frozenset({MANAGER, ADMIN})
 ADMINS = frozenset({ADMIN})
 
 
+#: The user's relation to their agent profile (``AgentProfile.user``'s ``related_name``).
+PROFILE_RELATION = "agent_profile"
+
+
+def profile_of(user: AbstractBaseUser) -> models.Model | None:
+    """The user's agent profile with its team, ``None`` for an anonymous user or one without a profile.
+
+    Read once per user object (one query, the team joined) and kept on it as the relation's own
+    cache, so that every later ``user.agent_profile`` of the request (the role, the scope, the
+    pages) reads nothing. A user loaded with ``select_related("agent_profile")`` reads nothing here.
+    """
+    if not user.is_authenticated:
+        return None
+    relation = user.__class__._meta.get_field(PROFILE_RELATION)  # a lazy request.user passes its class on
+    if not relation.is_cached(user):
+        profile = relation.related_model._default_manager.select_related("team").filter(user=user.pk).first()
+        if profile is not None:
+            relation.field.set_cached_value(profile, user)
+        relation.set_cached_value(user, profile)
+    return relation.get_cached_value(user)
+
+
 def role_of(user: AbstractBaseUser) -> str | None:
     """The user's role: admin for a superuser, the profile's role otherwise, ``None`` without one."""
     if not user.is_authenticated:
         return None
     if user.is_superuser:
         return Role.ADMIN
-    profile = getattr(user, "agent_profile", None)
+    profile = profile_of(user)
     return profile.role if profile else None
 
 
 def team_id_of(user: AbstractBaseUser) -> int | None:
     """The id of the user's team, ``None`` without a profile or a team."""
-    profile = getattr(user, "agent_profile", None)
+    profile = profile_of(user)
     return profile.team_id if profile else None

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from contactcenter.agents.models import AgentProfile
+from contactcenter.core.roles import profile_of
 from contactcenter.scripts.models import ScriptVersion
 from contactcenter.scripts.selectors import call_script
 from customers.models import Customer
@@ -30,8 +31,9 @@ CURRENT_CALL_HOURS = 12
 
 
 def desk_profile(*, user: AbstractBaseUser) -> AgentProfile | None:
-    """The user's agent profile with its team, or ``None`` (a superuser without one)."""
-    return AgentProfile.objects.select_related("team").filter(user=user).first()
+    """The user's agent profile with its team, or ``None`` (a superuser without one): the one the
+    request read already for the user's role (:func:`contactcenter.core.roles.profile_of`)."""
+    return profile_of(user)
 
 
 def current_call(*, user: AbstractBaseUser) -> Interaction | None:

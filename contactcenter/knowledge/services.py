@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from contactcenter.core.db import full_clean
 from contactcenter.core.richtext import markdown_to_text
 from contactcenter.core.unset import UNSET, Unset, given
 from contactcenter.knowledge import search
@@ -48,7 +49,7 @@ def _prepare(article: Article, by: AbstractBaseUser | None) -> None:
         article.slug = _unique_slug(article)
     article.updated_by = by
     article._history_user = by
-    article.full_clean()
+    full_clean(article)
     article.search_text = search.search_text(
         title=article.title, summary=article.summary, tags=article.tags, body=markdown_to_text(article.body)
     )
@@ -81,7 +82,7 @@ def article_category_get_or_create(*, name: str, description: str = "") -> tuple
     if category is not None:
         return category, False
     category = ArticleCategory(name=name, description=description)
-    category.full_clean()
+    full_clean(category)
     category.save()
     return category, True
 

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contactcenter.core.api.auth import API_AUTHENTICATION
 from contactcenter.core.roles import role_of
 from contactcenter.live.tickets import TICKET_TTL_SECONDS, ws_ticket_issue
 
@@ -32,6 +33,7 @@ class WsTicketSerializer(serializers.Serializer):
 
 class WsTicketView(APIView):
     permission_classes = [HasRole]
+    authentication_classes = API_AUTHENTICATION
     serializer_class = WsTicketSerializer
 
     @extend_schema(

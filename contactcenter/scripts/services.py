@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import Queue
+from contactcenter.core.db import full_clean
 from contactcenter.scripts.graph import errors_of, validate_steps
 from contactcenter.scripts.models import Script, ScriptVersion
 
@@ -53,7 +54,7 @@ def script_create(
     """A new script with its (possibly empty, possibly invalid) draft; one history row by ``by``."""
     script = Script(name=name, description=description, campaign=campaign, draft=draft or [], is_active=is_active)
     check_draft_shape(script.draft)
-    script.full_clean()
+    full_clean(script)
     script._history_user = by  # type: ignore[attr-defined]
     script.save()
     script.queues.set(list(queues))
@@ -86,7 +87,7 @@ def script_update(
             setattr(script, attribute, value)
             changed = True
     check_draft_shape(script.draft)
-    script.full_clean()
+    full_clean(script)
     if changed:
         script._history_user = by  # type: ignore[attr-defined]
         script.save()
@@ -115,7 +116,7 @@ def script_publish(
     check_steps(steps)
     last = ScriptVersion.objects.filter(script_id=script.pk).aggregate(last=Max("number"))["last"]
     version = ScriptVersion(script=locked, number=(last or 0) + 1, steps=steps, published_by=by)
-    version.full_clean()
+    full_clean(version)
     version.save()
     return version
 

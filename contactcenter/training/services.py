@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import Team
+from contactcenter.core.db import full_clean
 from contactcenter.core.unset import UNSET, Unset, given
 from contactcenter.training.models import (
     Assignment,
@@ -58,7 +59,7 @@ def max_quiz_attempts() -> int | None:
 
 def _save(obj: Any, by: AbstractBaseUser | None) -> Any:
     obj._history_user = by
-    obj.full_clean()
+    full_clean(obj)
     obj.save()
     return obj
 
@@ -317,7 +318,7 @@ def quiz_submit(*, agent: AbstractBaseUser, quiz: Quiz, answers: Any, at: dateti
         passed=score >= quiz.pass_mark,
         submitted_at=at or timezone.now(),
     )
-    attempt.full_clean()
+    full_clean(attempt)
     attempt.save()
     if attempt.passed:
         course_completion_check(agent=agent, course=quiz.course, at=attempt.submitted_at)

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from contactcenter.core.api.auth import API_AUTHENTICATION
 from contactcenter.core.api.permissions import PolicyAllows
 from customers.api.serializers import (
     TIMELINE_SERIALIZERS,
@@ -101,6 +102,7 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
 class CustomerViewSet(viewsets.GenericViewSet):
     serializer_class = CustomerSerializer
     permission_classes = [PolicyAllows]
+    authentication_classes = API_AUTHENTICATION
     policy_actions = {
         "list": "customer.read",
         "retrieve": "customer.read",

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contactcenter.core.api.auth import API_AUTHENTICATION
 from contactcenter.core.api.permissions import PolicyAllows
 from interactions.api.cti_serializers import CtiEventResultSerializer, CtiEventSerializer
 from interactions.cti import cti_event_apply
@@ -19,6 +20,7 @@ from interactions.cti import cti_event_apply
 
 class CtiEventView(APIView):
     permission_classes = [PolicyAllows]
+    authentication_classes = API_AUTHENTICATION
     policy_actions = {"post": "cti.post"}
     serializer_class = CtiEventSerializer
 

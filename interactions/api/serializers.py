@@ -64,7 +64,8 @@ def visible_agents(user: AbstractBaseUser) -> QuerySet:
 
 
 def active_agents() -> QuerySet:
-    return User.objects.filter(agent_profile__isnull=False, is_active=True)
+    # The profile joined: the assignment rules read it next (their team).
+    return User.objects.filter(agent_profile__isnull=False, is_active=True).select_related("agent_profile")
 
 
 class InteractionSerializer(_CallerScopedMixin, serializers.ModelSerializer):

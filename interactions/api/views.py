@@ -36,6 +36,7 @@ from interactions.api.serializers import (
 from interactions.models import Interaction, Ticket
 from interactions.selectors import interaction_list, ticket_comments, ticket_list
 from interactions.services import (
+    INTERACTION_SHOWN_RELATIONS,
     TicketVersionConflict,
     WrapupAlreadyEnded,
     interaction_log,
@@ -123,7 +124,7 @@ class InteractionViewSet(PolicyViewSet):
 
     def _reload(self, interaction: Interaction) -> Interaction:
         # What the caller wrote is given back even if it left their sight (another queue).
-        return Interaction.objects.select_related("agent", "queue", "disposition").get(pk=interaction.pk)
+        return Interaction.objects.select_related(*INTERACTION_SHOWN_RELATIONS).get(pk=interaction.pk)
 
     def create(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -134,8 +135,10 @@ class InteractionViewSet(PolicyViewSet):
             raise ValidationError(
                 {"external_id": [_("An interaction with this external id already exists for this source.")]}
             )
+        # A new one is given back as saved (it holds its agent, queue and disposition); one stored
+        # before is read with them.
         return Response(
-            self.get_serializer(self._reload(interaction)).data,
+            self.get_serializer(interaction if created else self._reload(interaction)).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -147,7 +150,7 @@ class InteractionViewSet(PolicyViewSet):
         serializer = self.get_serializer(interaction, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         interaction = interaction_update(interaction=interaction, by=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(self._reload(interaction)).data)
+        return Response(self.get_serializer(interaction).data)  # read with its relations by the service
 
     @action(detail=True, methods=["post"], url_path="wrapup")
     def wrapup(self, request: Request, pk: str) -> Response:
@@ -162,7 +165,7 @@ class InteractionViewSet(PolicyViewSet):
                 "wrapup_ended_at": AwareDateTimeField().to_representation(conflict.ended_at),
             }
             return Response(body, status=status.HTTP_409_CONFLICT)
-        return Response(InteractionSerializer(self._reload(interaction), context=self.get_serializer_context()).data)
+        return Response(InteractionSerializer(interaction, context=self.get_serializer_context()).data)
 
 
 @extend_schema_view(
@@ -206,14 +209,12 @@ class TicketViewSet(PolicyViewSet):
     def get_queryset(self):
         return ticket_list(user=self.request.user)
 
-    def _reload(self, ticket: Ticket) -> Ticket:
-        return Ticket.objects.select_related("category", "queue", "assignee").get(pk=ticket.pk)
-
     def create(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        # The ticket as saved holds its category, queue and assignee: given back without a read.
         ticket = ticket_create(by=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(self._reload(ticket)).data, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(ticket).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
@@ -232,7 +233,7 @@ class TicketViewSet(PolicyViewSet):
                 "version": conflict.current,
             }
             return Response(body, status=status.HTTP_409_CONFLICT)
-        return Response(self.get_serializer(self._reload(ticket)).data)
+        return Response(self.get_serializer(ticket).data)  # locked with its relations (ticket_lock)
 
 
 TICKET_PK = OpenApiParameter("ticket_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="Ticket id.")

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contactcenter.agents.models import Queue
+from contactcenter.core.api.auth import API_AUTHENTICATION
 from contactcenter.core.api.permissions import PolicyAllows
 from kpis.forecast import Forecast, ForecastError, queue_forecast
 from kpis.staffing import MAX_ERLANGS, required_agents
@@ -74,6 +75,7 @@ class ErlangResultSerializer(serializers.Serializer):
 
 class ErlangView(APIView):
     permission_classes = [PolicyAllows]
+    authentication_classes = API_AUTHENTICATION
     policy_actions = {"get": "staffing.read"}
 
     @extend_schema(
@@ -176,6 +178,7 @@ class ForecastView(APIView):
     """``GET staffing/forecast/``: :func:`kpis.forecast.queue_forecast` (supervisors and up)."""
 
     permission_classes = [PolicyAllows]
+    authentication_classes = API_AUTHENTICATION
     policy_actions = {"get": "staffing.read"}
 
     @extend_schema(

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contactcenter.core.api.auth import API_AUTHENTICATION
 from contactcenter.core.api.permissions import PolicyAllows
 from kpis.api.serializers import KpiQuerySerializer, KpiReportSerializer
 from kpis.selectors import kpi_report
@@ -19,6 +20,7 @@ class KpiView(APIView):
     (:mod:`kpis.selectors`). Not paginated: one row per group."""
 
     permission_classes = [PolicyAllows]
+    authentication_classes = API_AUTHENTICATION
     policy_actions = {"get": "kpi.read"}
 
     @extend_schema(

@@ -190,7 +190,7 @@ class TestService:
         def refuse(**kwargs):
             raise ValidationError({"status": ["The status store is down."]})
 
-        monkeypatch.setattr(services, "agent_set_status", refuse)
+        monkeypatch.setattr(services, "agent_set_status_locked", refuse)
         with pytest.raises(ValidationError):
             interaction_wrapup_log(interaction=interaction, by=org.agent_a, notes="Lost", follow_up_subject="Call back")
 

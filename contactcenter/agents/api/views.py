@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -30,7 +30,9 @@ from contactcenter.agents.services import (
     team_create,
 )
 from contactcenter.core import access
+from contactcenter.core.api.auth import API_AUTHENTICATION
 from contactcenter.core.api.permissions import PolicyAllows
+from contactcenter.core.roles import profile_of
 
 
 @extend_schema_view(
@@ -41,6 +43,7 @@ from contactcenter.core.api.permissions import PolicyAllows
 class TeamViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = TeamSerializer
     permission_classes = [PolicyAllows]
+    authentication_classes = API_AUTHENTICATION
     policy_actions = {"list": "organisation.read", "retrieve": "organisation.read", "create": "team.write"}
     lookup_field = "name"
     lookup_value_regex = "[^/]+"
@@ -69,6 +72,7 @@ class QueueViewSet(
 ):
     serializer_class = QueueSerializer
     permission_classes = [PolicyAllows]
+    authentication_classes = API_AUTHENTICATION
     policy_actions = {
         "list": "organisation.read",
         "retrieve": "organisation.read",
@@ -101,6 +105,7 @@ class QueueViewSet(
 class AgentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = AgentSerializer
     permission_classes = [PolicyAllows]
+    authentication_classes = API_AUTHENTICATION
     policy_actions = {
         "list": "agent.read",
         "retrieve": "agent.read",
@@ -168,10 +173,15 @@ class MyStatusView(APIView):
     """``agents/me/status/``: the caller's own presence status."""
 
     permission_classes = [IsAuthenticated]
+    authentication_classes = API_AUTHENTICATION
     serializer_class = MyStatusSerializer
 
     def _profile(self, request: Request) -> AgentProfile:
-        return get_object_or_404(AgentProfile, user=request.user)
+        # The one the request read with the token (profile_of): 404 for a user without one.
+        profile = profile_of(request.user)
+        if profile is None:
+            raise Http404
+        return profile
 
     @extend_schema(summary="My status", tags=["organisation"], responses={200: MyStatusSerializer})
     def get(self, request: Request) -> Response:

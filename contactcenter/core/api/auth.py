@@ -14,15 +14,21 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contactcenter.core.api.authentication import ApiTokenAuthentication
 from contactcenter.core.logins import login_failed, login_retry_after, login_succeeded
 from contactcenter.core.models import ApiToken
 from contactcenter.core.tokens import api_token_issue, api_token_revoke
 from contactcenter.core.twofactor import second_factor_check
+
+#: What every API view authenticates with: a token (its user's agent profile and team read in the
+#: same query), else the session of the pages.
+API_AUTHENTICATION: tuple[type[BaseAuthentication], ...] = (ApiTokenAuthentication, SessionAuthentication)
 
 
 class TokenRequestSerializer(serializers.Serializer):

@@ -37,8 +37,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
-from rest_framework.settings import api_settings
 
+from contactcenter.core.api.auth import API_AUTHENTICATION
 from contactcenter.core.middleware import DatabaseUnavailableMiddleware
 from contactcenter.core.models import IdempotencyKey
 
@@ -118,9 +118,9 @@ def _in_progress() -> JsonResponse:
 
 
 def _api_user(request: HttpRequest) -> AbstractBaseUser | None:
-    """The user the API's own authentication classes find, or ``None`` (the view will answer
+    """The user the API's views' authentication classes find, or ``None`` (the view will answer
     401/403 itself)."""
-    drf_request = Request(request, authenticators=[auth() for auth in api_settings.DEFAULT_AUTHENTICATION_CLASSES])
+    drf_request = Request(request, authenticators=[auth() for auth in API_AUTHENTICATION])
     try:
         user = drf_request.user
     except APIException:

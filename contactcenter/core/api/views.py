@@ -6,6 +6,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.request import Request
 
+from contactcenter.core.api.auth import API_AUTHENTICATION
 from contactcenter.core.api.permissions import PolicyAllows
 
 
@@ -14,6 +15,7 @@ class PolicyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     usual paginated ``list``."""
 
     permission_classes = [PolicyAllows]
+    authentication_classes = API_AUTHENTICATION
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def check_permissions(self, request: Request) -> None:

@@ -1,0 +1,442 @@
+"""Exact query counts of the pages and their htmx fragments (``contactcenter/desk/urls.py``).
+
+The counterpart of tests/api/test_query_counts.py for the pages: every route of the ``desk``
+namespace (and the home page) has an entry (``test_every_page_is_counted``), called by a signed-in
+user of the role who works there, once to warm what a process keeps, then measured with
+``django_assert_num_queries(n, exact=True)`` over 3 and then 10 rows of what the page lists or
+touches: the same number both times, or a loop queries row by row.
+
+Every signed-in request starts with the same three: the session, its user, and the user's agent
+profile with their team (read once, by the role check of ``page_for``, and kept on the user:
+:func:`contactcenter.core.roles.profile_of`). Writes run in a savepoint of the test's transaction
+(``SAVEPOINT`` and ``RELEASE`` count here; in production they are ``BEGIN``/``COMMIT``, which Django
+does not count), and run their after-commit callbacks (the live events' payloads) inside the measure.
+
+The wallboard's board and the current call are read by queries another piece of work reshapes for
+large centers: their counts are pinned as they are.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from contactcenter.agents.models import AgentProfile, Status
+from contactcenter.desk.simulation import simulated_call_start
+from contactcenter.scripts.models import Script, ScriptVersion
+from contactcenter.training.models import LessonAttachment
+from customers.services import customer_create
+from interactions.cti import cti_event_apply
+from tests.agents.factories import PASSWORD
+from tests.api.test_query_counts import customers, history
+from tests.interactions.factories import TicketCommentFactory, TicketFactory
+from tests.knowledge.factories import ArticleFactory
+from tests.training.factories import all_right, assign, lessons_of, make_course
+
+pytestmark = pytest.mark.django_db
+
+ROWS = [3, 10]
+PHONE = "06 12 34 56 78"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+STEPS = [
+    {
+        "key": "greeting",
+        "text": "Hello {first_name}, {agent} speaking.",
+        "answers": [{"label": "Billing", "next": "billing"}, {"label": "Other", "next": "other"}],
+    },
+    {"key": "billing", "text": "Which invoice, {first_name}?", "answers": [{"label": "Done", "next": "end"}]},
+    {"key": "other", "text": "Tell me more.", "answers": [{"label": "Done", "next": "end"}]},
+    {"key": "end", "text": "Goodbye {customer}.", "answers": [], "disposition": "resolved"},
+]
+_calls = itertools.count()
+
+
+# --- What the pages show -------------------------------------------------------------------------------
+
+
+def center(org, rows: int) -> None:
+    """Agent A available since yesterday, a published script on Queue A, a known caller (Anne) with
+    ``rows`` interactions and open tickets, ``rows`` other customers; agent A on a call with Anne."""
+    AgentProfile.objects.filter(user=org.agent_a).update(
+        status=Status.AVAILABLE, status_since=timezone.now() - timedelta(days=1)
+    )
+    script = Script.objects.create(name="Billing greeting")
+    script.queues.add(org.queue_a)
+    org.script = ScriptVersion.objects.create(script=script, number=1, steps=STEPS)
+    org.anne = customer_create(first_name="Anne", last_name="Martin", phones=[PHONE], emails=["anne@example.test"])
+    history(org, org.anne, rows)
+    customers(rows)
+    org.call = call(org, "call.offered", "call.answered")
+
+
+def call(org, *events: str, agent=None):
+    """The interaction of a call of Anne's number to Queue A, through the real CTI intake."""
+    call_id = f"call-{next(_calls)}"
+    start = timezone.now() - timedelta(seconds=30)
+    outcome = None
+    for n, event in enumerate(events):
+        outcome = cti_event_apply(
+            event=event,
+            call_id=call_id,
+            timestamp=start + timedelta(seconds=n),
+            caller=PHONE,
+            queue=org.queue_a,
+            agent=(agent or org.agent_a) if event != "call.offered" else None,
+            by=org.manager,
+        )
+    return outcome.interaction
+
+
+def ended_call(org):
+    """A call of agent A's, ended: in wrap-up (each log ends one)."""
+    interaction = call(org, "call.offered", "call.answered", "call.ended")
+    AgentProfile.objects.filter(user=org.agent_a).update(status_since=timezone.now() - timedelta(days=1))
+    return interaction
+
+
+def tickets(org, rows: int) -> None:
+    center(org, rows)
+    org.ticket = TicketFactory(customer=org.anne, queue=org.queue_a, assignee=org.agent_a)
+    TicketCommentFactory.create_batch(rows, ticket=org.ticket, author=org.agent_a)
+
+
+def articles(org, rows: int) -> None:
+    for _ in range(rows):
+        ArticleFactory(title="Restarting the modem", tags=("modem",))
+    org.article = ArticleFactory(title="Resetting the router", tags=("router", "modem"))
+
+
+def courses(org, rows: int) -> None:
+    for _ in range(rows):
+        assign(make_course(lessons=2), team=org.team_a)
+    org.course = make_course(lessons=rows)
+    assign(org.course, team=org.team_a)
+    org.lessons = lessons_of(org.course)
+    org.attachment = LessonAttachment.objects.create(
+        lesson=org.lessons[0], title="Cheat sheet", file=SimpleUploadedFile("sheet.pdf", b"%PDF-1.4 demo")
+    )
+
+
+def available(org) -> None:
+    """Agent A available again, whatever call they are on: the simulator picks them."""
+    AgentProfile.objects.filter(user=org.agent_a).update(status=Status.AVAILABLE, status_reason="")
+
+
+def simulated(org):
+    available(org)
+    return simulated_call_start(queue=org.queue_a, agent=org.agent_a, caller=None, by=org.supervisor_a)
+
+
+def simulate(org, attempt: int) -> Request:
+    available(org)
+    return Request("post", url("simulate_call"), {"queue": org.queue_a.pk, "agent": "agent_a", "caller": "known"})
+
+
+# --- The table -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    url: str
+    data: dict[str, Any] = field(default_factory=dict)
+    htmx: bool = True
+
+
+@dataclass(frozen=True)
+class Page:
+    queries: int
+    role: str
+    request: Callable[[SimpleNamespace, int], Request]  # (org, attempt) → the request
+    rows: Callable[[SimpleNamespace, int], None] = center
+    status: int = 200
+    fresh: bool = False  # a new client (session) for each attempt: signing in and out
+
+
+def url(name: str, *args: Any) -> str:
+    return reverse(f"desk:{name}", args=args)
+
+
+PAGES: dict[tuple[str, str], Page] = {
+    ("home", "get"): Page(3, "agent", lambda org, n: Request("get", reverse("home"), htmx=False), status=302),
+    ("login", "get"): Page(0, "anonymous", lambda org, n: Request("get", url("login"), htmx=False)),
+    # 9: above 6: Django's login: the user and their password, last_login saved, the session cycled and saved
+    # (each in a savepoint of its own), then the profile for the home page's role. Once a shift.
+    ("login", "post"): Page(
+        9,
+        "anonymous",
+        lambda org, n: Request("post", url("login"), {"username": "agent_a", "password": PASSWORD}, htmx=False),
+        status=302,
+        fresh=True,
+    ),
+    ("logout", "post"): Page(
+        4, "agent", lambda org, n: Request("post", url("logout"), htmx=False), status=302, fresh=True
+    ),
+    # 14: above 6: the whole desktop in one page. Session, user, profile (3); the current call (1, its query
+    # reshaped elsewhere); the call region (9): the interaction, its call's caller number, the customer, their
+    # contact points, their open tickets, a page of each kind of timeline entry (3), the call's script; the
+    # dispositions of the log form (1).
+    ("desktop", "get"): Page(14, "agent", lambda org, n: Request("get", url("desktop"), htmx=False)),
+    ("status", "get"): Page(3, "agent", lambda org, n: Request("get", url("status"))),
+    # 11 (9 in production): session, user, profile; savepoint; the profile locked with its user; close the
+    # open presence interval, open the next; update the profile; release; after commit the wallboard's
+    # agent_status (team, queues: 2).
+    ("status", "post"): Page(
+        11,
+        "agent",
+        lambda org, n: Request("post", url("status"), {"status": ("break", "available")[n], "reason": "lunch"}),
+    ),
+    # 14: above 6: session, user, profile; the current call (its query reshaped elsewhere); the call region
+    # (9): the interaction, its call's caller number, the customer, their contact points, their open tickets,
+    # a page of each kind of timeline entry (3), the call's script; the dispositions.
+    ("current_call", "get"): Page(14, "agent", lambda org, n: Request("get", url("current_call"))),
+    # 13: above 6: session, user, profile; the call region (9): the interaction, its call's caller number, the
+    # customer, their contact points, their open tickets, a page of each kind of timeline entry (3), the
+    # call's script; the dispositions of the log form.
+    ("call", "get"): Page(13, "agent", lambda org, n: Request("get", url("call", org.call.pk))),
+    # 12: above 6: session, user, profile; the call region (9): the interaction, its call's caller number, the
+    # customer, their contact points, their open tickets, a page of each kind of timeline entry (3), the
+    # call's script (the state line is drawn from the same view as the call).
+    ("call_state", "get"): Page(12, "agent", lambda org, n: Request("get", url("call_state", org.call.pk))),
+    # 32: above 6: the call region (9): the interaction, its call's caller number, the customer, their contact
+    # points, their open tickets, a page of each kind of timeline entry (3), the call's script, before and
+    # after the save (18), the write (locked once: the log and the end of the wrap-up, two history rows; the
+    # agent back from wrap-up) and its live events.
+    ("call_log", "post"): Page(
+        32,
+        "agent",
+        lambda org, n: Request(
+            "post", url("call_log", ended_call(org).pk), {"notes": "Explained the invoice", "ticket": ""}
+        ),
+    ),
+    # 29: above 6: the call region (9): the interaction, its call's caller number, the customer, their contact
+    # points, their open tickets, a page of each kind of timeline entry (3), the call's script, before and
+    # after (18); the customer chosen; the interaction locked, updated, its history row; the live event.
+    ("call_set_customer", "post"): Page(
+        29,
+        "agent",
+        lambda org, n: Request("post", url("call_set_customer", org.call.pk), {"customer": customers(1)[0].pk}),
+    ),
+    # 36: above 6: the call region (9): the interaction, its call's caller number, the customer, their contact
+    # points, their open tickets, a page of each kind of timeline entry (3), the call's script, before and
+    # after (18); the new customer and contact points with their history rows; the interaction updated with
+    # its history row; the live event.
+    ("call_new_customer", "post"): Page(
+        36,
+        "agent",
+        lambda org, n: Request(
+            "post",
+            url("call_new_customer", org.call.pk),
+            {"first_name": "Paul", "last_name": f"Durand {n}", "language": "fr", "phone": PHONE, "email": ""},
+        ),
+    ),
+    # 13: above 6: session, user, profile; the script version; the call region (9): the interaction, its
+    # call's caller number, the customer, their contact points, their open tickets, a page of each kind of
+    # timeline entry (3), the call's script (the placeholders name the customer).
+    ("script_step", "get"): Page(
+        13,
+        "agent",
+        lambda org, n: Request(
+            "get", url("script_step", org.script.pk) + f"?step=billing&interaction={org.call.pk}&trail=greeting"
+        ),
+    ),
+    ("search", "get"): Page(6, "agent", lambda org, n: Request("get", url("search") + "?q=martin")),
+    # 9: above 6: session, user, profile; the customer, their contact points, a page of each kind of timeline
+    # entry (3), their open tickets.
+    ("customer", "get"): Page(9, "agent", lambda org, n: Request("get", url("customer", org.anne.pk))),
+    ("tickets_list", "get"): Page(4, "agent", lambda org, n: Request("get", url("tickets_list")), tickets),
+    # 8: above 6: session, user, profile; the call the ticket starts from (read twice: once for its customer,
+    # once for the form), its customer; the categories and queues offered.
+    ("ticket_new", "get"): Page(
+        8, "agent", lambda org, n: Request("get", url("ticket_new") + f"?interaction={org.call.pk}"), tickets
+    ),
+    # 19: above 6: the form's reads (the queue, the customer), then the ticket in two nested savepoints: the
+    # reference counter locked and raised, the SLA policy and business calendar (3), the team's existence,
+    # insert and history row; then the new ticket checked in sight and read for the answer.
+    ("ticket_new", "post"): Page(
+        19,
+        "agent",
+        lambda org, n: Request(
+            "post",
+            url("ticket_new"),
+            {
+                "subject": f"Router down {n}",
+                "priority": "normal",
+                "queue": org.queue_a.pk,
+                "assign_to_me": "on",
+                "customer": org.anne.pk,
+            },
+        ),
+        tickets,
+    ),
+    # 7: above 6: session, user, profile; the ticket with its names; its comments; its interactions; the
+    # assignees offered.
+    ("ticket_detail", "get"): Page(
+        7, "agent", lambda org, n: Request("get", url("ticket_detail", org.ticket.pk)), tickets
+    ),
+    # 10 (8 in production): session, user, profile; the ticket; savepoint; insert the comment; release; the
+    # panel again (the ticket, its comments) and the ticket_updated payload.
+    ("ticket_comment", "post"): Page(
+        10,
+        "agent",
+        lambda org, n: Request("post", url("ticket_comment", org.ticket.pk), {"body": f"Called back {n}"}),
+        tickets,
+    ),
+    # 16: above 6: the form's reads (the ticket, the assignees offered), the change (savepoint, the ticket
+    # locked, update, history row, release), the detail drawn again (ticket, comments, interactions,
+    # assignees) and the live event's payload.
+    ("ticket_change", "post"): Page(
+        16,
+        "agent",
+        lambda org, n: Request(
+            "post",
+            url("ticket_change", org.ticket.pk),
+            {"version": 1 + n, "status": ("open", "pending")[n], "priority": "normal", "assignee": org.agent_a.pk},
+        ),
+        tickets,
+    ),
+    ("knowledge_search", "get"): Page(
+        4, "agent", lambda org, n: Request("get", url("knowledge_search") + "?q=modem"), articles
+    ),
+    ("knowledge_article", "get"): Page(
+        4, "agent", lambda org, n: Request("get", url("knowledge_article", org.article.pk)), articles
+    ),
+    # 7: above 6: session, user, profile; the courses assigned, their lessons, their quizzes, the caller's
+    # completions (one query each kind).
+    ("training", "get"): Page(7, "agent", lambda org, n: Request("get", url("training"), htmx=False), courses),
+    # 13: above 6: session, user, profile; the course, its lessons, their attachments and articles, its quiz,
+    # questions and choices, the caller's attempts and completions, whether it is assigned to them: one query
+    # each kind.
+    ("training_course", "get"): Page(
+        13, "agent", lambda org, n: Request("get", url("training_course", org.course.pk), htmx=False), courses
+    ),
+    # 12: above 6: session, user, profile; the whole course (course, lessons, attachments, articles, quiz,
+    # questions, choices: the navigation), the caller's completions, whether it is assigned to them.
+    ("training_lesson", "get"): Page(
+        12,
+        "agent",
+        lambda org, n: Request("get", url("training_lesson", org.course.pk, org.lessons[0].pk), htmx=False),
+        courses,
+    ),
+    # 21: above 6: session, user, profile; the whole course (7 kinds); the completion in nested savepoints
+    # (the course exists, the completion read, then inserted; whether the course is now complete: its
+    # completion, the lessons left). Answered with a redirect.
+    ("training_lesson", "post"): Page(
+        21,
+        "agent",
+        lambda org, n: Request("post", url("training_lesson", org.course.pk, org.lessons[n].pk), htmx=False),
+        courses,
+        status=302,
+    ),
+    # 11: above 6: session, user, profile; the whole course (7 kinds), whether it is assigned to the caller.
+    ("training_quiz", "get"): Page(
+        11, "agent", lambda org, n: Request("get", url("training_quiz", org.course.pk), htmx=False), courses
+    ),
+    # 24: above 6: session, user, profile; the whole course (7 kinds); the attempt in nested savepoints: the
+    # course, quiz, questions and choices read again to score it, the attempt inserted, whether the course is
+    # now complete; the result page's check.
+    ("training_quiz", "post"): Page(
+        24,
+        "agent",
+        lambda org, n: Request(
+            "post",
+            url("training_quiz", org.course.pk),
+            {f"question-{pk}": answers for pk, answers in all_right(org.course.quiz).items()},
+            htmx=False,
+        ),
+        courses,
+    ),
+    ("training_attachment", "get"): Page(
+        4, "agent", lambda org, n: Request("get", url("training_attachment", org.attachment.pk), htmx=False), courses
+    ),
+    # 9: above 6: the board's figures, read by queries reshaped elsewhere for large centers: pinned as they
+    # are.
+    ("wallboard", "get"): Page(9, "supervisor", lambda org, n: Request("get", url("wallboard"), htmx=False)),
+    # 9: above 6: the board's figures, read by queries reshaped elsewhere for large centers: pinned as they
+    # are.
+    ("wallboard_board", "get"): Page(9, "supervisor", lambda org, n: Request("get", url("wallboard_board"))),
+    # 59: above 6: a simulated call goes through the real CTI intake twice (offered, then answered: see
+    # tests/api/test_query_counts.py) and the board is drawn again. A training aid, not a hot path.
+    ("simulate_call", "post"): Page(
+        59,
+        "supervisor",
+        simulate,
+    ),
+    # 24: above 6: hanging up goes through the real CTI intake (call.ended: the call locked, its events, the
+    # interaction and history, the agent into wrap-up under their lock) and its live events.
+    ("simulated_call_end", "post"): Page(
+        24, "supervisor", lambda org, n: Request("post", url("simulated_call_end", simulated(org).pk)), status=204
+    ),
+}
+
+
+def page_names() -> set[str]:
+    """Every route of the pages: the ``desk`` namespace and the home page."""
+    names = set()
+
+    def walk(patterns, namespace: str | None = None) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif namespace == "desk" or pattern.name == "home":
+                names.add(pattern.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def client_for(org, role: str) -> Client:
+    client = Client()
+    users = {"agent": org.agent_a, "supervisor": org.supervisor_a}
+    if role != "anonymous":
+        client.force_login(users[role])
+    return client
+
+
+def test_every_page_is_counted(org):
+    """Each route has an entry, and a method without one is refused (405): every method a page
+    answers is counted."""
+    assert page_names() == {name for name, _method in PAGES}
+    center(org, 1)
+    org.ticket = TicketFactory(customer=org.anne, queue=org.queue_a, assignee=org.agent_a)
+    articles(org, 1)
+    courses(org, 1)
+    for name in page_names():
+        counted = {method for page_name, method in PAGES if page_name == name}
+        page = PAGES[(name, sorted(counted)[0])]
+        request = page.request(org, 0)
+        for method in {"get", "post"} - counted:
+            response = getattr(client_for(org, page.role), method)(request.url)
+            assert response.status_code == 405, (name, method)
+
+
+@pytest.mark.parametrize("rows", ROWS)
+@pytest.mark.parametrize(("name", "method"), sorted(PAGES), ids=lambda v: str(v))
+def test_page(
+    name, method, rows, org, settings, tmp_path, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    page = PAGES[(name, method)]
+    page.rows(org, rows)
+    client = client_for(org, page.role)
+    for attempt in (0, 1):  # the first warms what a process keeps, the second is measured
+        if page.fresh:
+            client = client_for(org, page.role)
+        request = page.request(org, attempt)
+        send = getattr(client, request.method)
+        headers = HTMX if request.htmx else {}
+        measure = django_assert_num_queries(page.queries, exact=True) if attempt else nullcontext()
+        with measure, django_capture_on_commit_callbacks(execute=True):
+            response = send(request.url, request.data, **headers)
+        assert response.status_code == page.status, (attempt, response.content[:500])
