@@ -33,6 +33,7 @@ from rest_framework.test import APIClient
 
 from contactcenter.agents.models import AgentProfile
 from contactcenter.agents.services import agent_set_status
+from contactcenter.core.tokens import api_token_issue
 from customers.services import customer_create
 from tests.agents.factories import PASSWORD, AgentProfileFactory
 from tests.api.matrix import unique
@@ -306,6 +307,7 @@ class Call:
     method: str
     url: str
     body: dict[str, Any] | None = None
+    headers: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -407,9 +409,22 @@ def _ticket_version(org, attempt: int) -> Call:
 
 
 ENDPOINTS: dict[tuple[str, str], Endpoint] = {
-    # The user and their password, the token (get or create).
+    # 9: above 6: a login. The lockout check for the username and the address (2, the login limits), the
+    # user, whether they have a second factor, their profile (does their role require one?), the pair's
+    # failures forgotten on success (2), last_login, the new token. Paid once per login, not per request.
     ("auth-token", "post"): Endpoint(
-        2, "anonymous", lambda org, n: Call("post", route("auth-token"), {"username": "agent_a", "password": PASSWORD})
+        9, "anonymous", lambda org, n: Call("post", route("auth-token"), {"username": "agent_a", "password": PASSWORD})
+    ),
+    # The token with its user and profile; its deletion.
+    ("auth-token", "delete"): Endpoint(
+        2,
+        "anonymous",
+        lambda org, n: Call(
+            "delete",
+            route("auth-token"),
+            headers={"HTTP_AUTHORIZATION": f"Token {api_token_issue(user=org.agent_a).key}"},
+        ),
+        status=204,
     ),
     ("auth-ws-ticket", "post"): Endpoint(1, "agent", lambda org, n: Call("post", route("auth-ws-ticket"))),
     ("agent-my-status", "get"): Endpoint(1, "agent", lambda org, n: Call("get", route("agent-my-status"))),
@@ -483,8 +498,9 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         many_customers,
         status=201,
     ),
+    # 4: token; the customer and its points; the read audit's row (one INSERT).
     ("customer-detail", "get"): Endpoint(
-        3, "agent", lambda org, n: Call("get", route("customer-detail", pk=org.customer.pk)), _customer_with_history
+        4, "agent", lambda org, n: Call("get", route("customer-detail", pk=org.customer.pk)), _customer_with_history
     ),
     # 16 (14 in production): token; the customer and its points; savepoint; update, history; the points of the
     # kind replaced: read, delete and history row, insert (uniqueness checked) and history row; release; the
@@ -508,17 +524,18 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("customer-lookup", "get"): Endpoint(
         6, "agent", lambda org, n: Call("get", route("customer-lookup") + "?phone=0612345678"), _customer_with_history
     ),
+    # 6: token; the customer; the read audit's row; a page of each kind of entry (3).
     ("customer-timeline", "get"): Endpoint(
-        5, "agent", lambda org, n: Call("get", route("customer-timeline", pk=org.customer.pk)), _customer_with_history
+        6, "agent", lambda org, n: Call("get", route("customer-timeline", pk=org.customer.pk)), _customer_with_history
     ),
     # 34: above 6: a merge moves contact points, interactions, tickets and history between two locked
     # customers, each change with its history row. A supervisor's rare action.
     ("customer-merge", "post"): Endpoint(34, "supervisor", _merge, many_customers),
-    # 10: above 6: a data-protection export reads every kind of record about the customer once (interactions,
-    # surveys, tickets, comments, contact points, the history of each, erasures). An admin's rare action; no
-    # loop over rows.
+    # 12: above 6: a data-protection export reads every kind of record about the customer once (interactions,
+    # surveys, tickets, comments, contact points, the history of each, erasures, the reads of the customer)
+    # and records this read too. An admin's rare action; no loop over rows.
     ("customer-export", "get"): Endpoint(
-        10, "admin", lambda org, n: Call("get", route("customer-export", pk=org.customer.pk)), _customer_with_history
+        12, "admin", lambda org, n: Call("get", route("customer-export", pk=org.customer.pk)), _customer_with_history
     ),
     # 37: above 6: an erasure blanks the customer in every table and in every history table, the stored
     # answers of the API and the admin log, and records the erasure. An admin's rare action; no loop over rows
@@ -777,5 +794,8 @@ def test_endpoint(
         send = getattr(client, call.method)
         measure = django_assert_num_queries(endpoint.queries, exact=True) if attempt else nullcontext()
         with measure, django_capture_on_commit_callbacks(execute=True):
-            response = send(call.url, call.body, format="json") if call.body is not None else send(call.url)
+            if call.body is not None:
+                response = send(call.url, call.body, format="json", **(call.headers or {}))
+            else:
+                response = send(call.url, **(call.headers or {}))
         assert response.status_code == endpoint.status, (attempt, getattr(response, "data", response))
