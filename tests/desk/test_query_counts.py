@@ -171,17 +171,36 @@ def url(name: str, *args: Any) -> str:
 PAGES: dict[tuple[str, str], Page] = {
     ("home", "get"): Page(3, "agent", lambda org, n: Request("get", reverse("home"), htmx=False), status=302),
     ("login", "get"): Page(0, "anonymous", lambda org, n: Request("get", url("login"), htmx=False)),
-    # 9: above 6: Django's login: the user and their password, last_login saved, the session cycled and saved
-    # (each in a savepoint of its own), then the profile for the home page's role. Once a shift.
+    # 15: above 6: the login limits' lockout check for the username and the address (2); Django's login: the
+    # user and their password, whether they have a second factor, last_login saved, the pair's failures
+    # forgotten (2), the session cycled and saved (each in a savepoint of its own), then the profile for the
+    # home page's role. Once a shift.
     ("login", "post"): Page(
-        9,
+        15,
         "anonymous",
         lambda org, n: Request("post", url("login"), {"username": "agent_a", "password": PASSWORD}, htmx=False),
         status=302,
         fresh=True,
     ),
+    # Without a password step in progress, the second step sends back to the login page.
+    ("login-second-step", "get"): Page(
+        0, "anonymous", lambda org, n: Request("get", url("login-second-step"), htmx=False), status=302
+    ),
+    ("login-second-step", "post"): Page(
+        0, "anonymous", lambda org, n: Request("post", url("login-second-step"), htmx=False), status=302
+    ),
+    # 5: session, user, profile; the authenticator, the recovery codes left.
+    ("twofactor", "get"): Page(5, "agent", lambda org, n: Request("get", url("twofactor"), htmx=False)),
+    # Setting up an authenticator: the device being set up is kept for the session (made once).
+    ("twofactor", "post"): Page(
+        7, "agent", lambda org, n: Request("post", url("twofactor"), {"action": "enrol"}, htmx=False)
+    ),
+    # No authenticator being set up: nothing to draw.
+    ("twofactor-qr", "get"): Page(
+        1, "agent", lambda org, n: Request("get", url("twofactor-qr"), htmx=False), status=404
+    ),
     ("logout", "post"): Page(
-        4, "agent", lambda org, n: Request("post", url("logout"), htmx=False), status=302, fresh=True
+        5, "agent", lambda org, n: Request("post", url("logout"), htmx=False), status=302, fresh=True
     ),
     # 14: above 6: the whole desktop in one page. Session, user, profile (3); the current call (1, its query
     # reshaped elsewhere); the call region (9): the interaction, its call's caller number, the customer, their
@@ -197,14 +216,14 @@ PAGES: dict[tuple[str, str], Page] = {
         "agent",
         lambda org, n: Request("post", url("status"), {"status": ("break", "available")[n], "reason": "lunch"}),
     ),
-    # 14: above 6: session, user, profile; the current call (its query reshaped elsewhere); the call region
+    # 15: above 6: session, user, profile; the current call (its query reshaped elsewhere); the call region
     # (9): the interaction, its call's caller number, the customer, their contact points, their open tickets,
-    # a page of each kind of timeline entry (3), the call's script; the dispositions.
-    ("current_call", "get"): Page(14, "agent", lambda org, n: Request("get", url("current_call"))),
-    # 13: above 6: session, user, profile; the call region (9): the interaction, its call's caller number, the
+    # a page of each kind of timeline entry (3), the call's script; the read audit's row; the dispositions.
+    ("current_call", "get"): Page(15, "agent", lambda org, n: Request("get", url("current_call"))),
+    # 14: above 6: session, user, profile; the call region (9): the interaction, its call's caller number, the
     # customer, their contact points, their open tickets, a page of each kind of timeline entry (3), the
-    # call's script; the dispositions of the log form.
-    ("call", "get"): Page(13, "agent", lambda org, n: Request("get", url("call", org.call.pk))),
+    # call's script; the read audit's row; the dispositions of the log form.
+    ("call", "get"): Page(14, "agent", lambda org, n: Request("get", url("call", org.call.pk))),
     # 12: above 6: session, user, profile; the call region (9): the interaction, its call's caller number, the
     # customer, their contact points, their open tickets, a page of each kind of timeline entry (3), the
     # call's script (the state line is drawn from the same view as the call).
@@ -252,9 +271,9 @@ PAGES: dict[tuple[str, str], Page] = {
         ),
     ),
     ("search", "get"): Page(6, "agent", lambda org, n: Request("get", url("search") + "?q=martin")),
-    # 9: above 6: session, user, profile; the customer, their contact points, a page of each kind of timeline
-    # entry (3), their open tickets.
-    ("customer", "get"): Page(9, "agent", lambda org, n: Request("get", url("customer", org.anne.pk))),
+    # 10: above 6: session, user, profile; the customer, their contact points, a page of each kind of
+    # timeline entry (3), their open tickets; the read audit's row.
+    ("customer", "get"): Page(10, "agent", lambda org, n: Request("get", url("customer", org.anne.pk))),
     ("tickets_list", "get"): Page(4, "agent", lambda org, n: Request("get", url("tickets_list")), tickets),
     # 8: above 6: session, user, profile; the call the ticket starts from (read twice: once for its customer,
     # once for the form), its customer; the categories and queues offered.
