@@ -55,6 +55,9 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if settings.DEBUG and response.status_code >= 500:
+            # Django's debugging page of an error works with inline scripts: developers keep it.
+            return response
         if self.csp:
             response.headers.setdefault(CSP_HEADER, self.csp)
         if self.permissions:
