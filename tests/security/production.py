@@ -3,7 +3,7 @@ real secret key, collected static files, and ``uvicorn contactcenter.asgi:applic
 process of its own whose standard output and error are kept, to be read by the tests.
 
 The database is a fresh one: on the PostgreSQL of ``DATABASE_URL`` when it points at one (created
-and dropped here, named after the xdist worker and a random suffix), else an SQLite file in a
+and dropped here, named after that database, the xdist worker and a random suffix), else an SQLite file in a
 temporary folder. It holds a few customers with French and international numbers, emails and
 names (``CUSTOMERS``), a manager with an API token and a signed-in browser session.
 """
@@ -22,6 +22,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tests.live.cluster import _stop, database_url_named, free_port
 
@@ -89,7 +90,9 @@ class ProductionServer:
         database_url = os.environ.get("DATABASE_URL", "")
         if database_url.startswith("postgres"):
             if not self._database:
-                self._database = f"secweb_prod_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{secrets.token_hex(4)}"
+                base = urlsplit(database_url).path.lstrip("/") or "switchboard"
+                worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+                self._database = f"{base}_prod_{worker}_{secrets.token_hex(4)}"
             env["DATABASE_URL"] = database_url_named(database_url, self._database)
         else:
             env["DATABASE_URL"] = f"sqlite:///{self.folder / 'db.sqlite3'}"
