@@ -78,6 +78,14 @@ class ProductionServer:
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
     _process: subprocess.Popen | None = None
     _database: str = ""
+    _created: bool = False
+
+    def __post_init__(self) -> None:
+        database_url = os.environ.get("DATABASE_URL", "")
+        if database_url.startswith("postgres"):
+            base = urlsplit(database_url).path.lstrip("/") or "switchboard"
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+            self._database = f"{base}_prod_{worker}_{secrets.token_hex(4)}"
 
     @property
     def url(self) -> str:
@@ -87,13 +95,8 @@ class ProductionServer:
     def env(self) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST", "DJANGO_"))}
         env.pop("REDIS_URL", None)  # in-memory channel layer and cache: nothing shared with other runs
-        database_url = os.environ.get("DATABASE_URL", "")
-        if database_url.startswith("postgres"):
-            if not self._database:
-                base = urlsplit(database_url).path.lstrip("/") or "switchboard"
-                worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-                self._database = f"{base}_prod_{worker}_{secrets.token_hex(4)}"
-            env["DATABASE_URL"] = database_url_named(database_url, self._database)
+        if self._database:
+            env["DATABASE_URL"] = database_url_named(os.environ["DATABASE_URL"], self._database)
         else:
             env["DATABASE_URL"] = f"sqlite:///{self.folder / 'db.sqlite3'}"
         env.update(
@@ -116,6 +119,7 @@ class ProductionServer:
         try:
             if self._database:
                 self._admin(f'CREATE DATABASE "{self._database}"')
+                self._created = True
             self._manage("migrate", "--noinput")
             self._manage("collectstatic", "--noinput")
             output = self._manage("shell", "-c", SETUP.format(customers=CUSTOMERS), "--no-imports")
@@ -135,9 +139,9 @@ class ProductionServer:
         log = self.folder / "server.log"
         if log.exists():
             self.output = log.read_text(errors="replace")
-        if self._database:
+        if self._created:
             self._admin(f'DROP DATABASE IF EXISTS "{self._database}" WITH (FORCE)')
-            self._database = ""
+            self._created = False
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def request(
