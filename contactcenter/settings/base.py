@@ -61,10 +61,34 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", True)
 
+# --- Secret key: a real one whenever DEBUG is off -------------------------------------------------
 _DEV_SECRET_KEY = "dev-only-secret-key-switchboard-never-use-in-production"  # noqa: S105
+#: Keys printed in this repository (the development key, README's examples): public, so never secret.
+_EXAMPLE_SECRET_KEYS = frozenset({_DEV_SECRET_KEY, "...", "bench", "change-me", "changeme", "secret"})
+#: Django's own deployment check asks as much: 50 characters, 5 different ones at least.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` may not sign sessions and tokens of a production instance, or ``None`` if it may."""
+    if not key:
+        return "SECRET_KEY must be set when DEBUG is off."
+    if key in _EXAMPLE_SECRET_KEYS or key.startswith("django-insecure-"):
+        return "SECRET_KEY is an example value printed in the code or the documentation: generate your own."
+    if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return (
+            f"SECRET_KEY is too weak: use at least {SECRET_KEY_MIN_LENGTH} random characters "
+            f"(at least {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different ones)."
+        )
+    return None
+
+
 SECRET_KEY = env_str("SECRET_KEY") or (_DEV_SECRET_KEY if DEBUG else "")
-if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+if not DEBUG and (_secret_problem := secret_key_problem(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        _secret_problem + ' For instance: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -109,6 +133,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "contactcenter.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # CSP and Permissions-Policy on every answer; oversized API bodies refused before anything reads them.
+    "contactcenter.core.security.SecurityHeadersMiddleware",
+    "contactcenter.core.security.ApiBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -282,7 +309,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "contactcenter.core.api.schema.SwitchboardAutoSchema",
     "EXCEPTION_HANDLER": "contactcenter.core.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["contactcenter.core.api.parsers.BoundedJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "contactcenter.core.api.throttling.PerUserThrottle",
         "contactcenter.core.api.throttling.PerTokenThrottle",
@@ -400,6 +427,41 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Content-Security-Policy and Permissions-Policy (contactcenter/core/security.py) -------------
+# Everything from the instance itself: no inline script, no eval, no inline style (scripts and
+# styles are static files; htmx is told not to inject its own styles), no frame, no plugin.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    # 'self' covers the live sockets (ws:// and wss:// of the same host).
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+#: Inline styles of third-party templates, allowed by their hash only: the history page of
+#: django-simple-history.
+CSP_STYLE_HASHES = ["border-top: 0"]
+#: Browser features no page of Switchboard uses, turned off for every page.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer",
+        "microphone", "midi", "payment", "usb", "xr-spatial-tracking",
+    )
+}  # fmt: skip
+
+# --- Request bodies: bounded in size and depth (contactcenter/core/api/parsers.py) --------------
+#: A larger body answers 413 on the API (400 on a page: Django's limit is the same figure).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 1024 * 1024, 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+#: JSON nested deeper (arrays and objects) answers 400.
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32, 2)
+
 # --- History: read-only; nobody reverts a customer to an older state by accident -------------
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
@@ -430,12 +492,22 @@ KPI_GOALS = {
     "occupancy": 0.8,
 }
 
-# --- Logging: to the console, with personal data scrubbed from every message -----------------
+# --- Logging: to the console, with personal data scrubbed from every line (contactcenter/logging.py)
+# Every logger that writes goes through the one redacting handler: the root, Django's own (whose
+# defaults print requests in DEBUG and mail them to ADMINS), daphne's runserver (under "django")
+# and the ASGI server's access and error logs (uvicorn configures its loggers first; these settings,
+# loaded with the application, replace their handlers in each server process).
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "contactcenter.logging.RedactPersonalData"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {
+            "()": "contactcenter.logging.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -443,5 +515,9 @@ LOGGING = {
             "formatter": "plain",
         }
     },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        name: {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False}
+        for name in ("django", "django.server", "uvicorn", "uvicorn.access", "daphne")
+    },
 }

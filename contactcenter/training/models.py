@@ -26,9 +26,12 @@ from simple_history.models import HistoricalRecords
 
 from contactcenter.agents.models import Role, Team
 from contactcenter.core import richtext
+from contactcenter.core.uploads import FileContentValidator
 
 #: Attachments: the formats agents open without surprises, and a size a browser fetches quickly.
-ATTACHMENT_EXTENSIONS = ("pdf", "png", "jpg", "jpeg", "txt", "csv", "docx", "xlsx", "pptx", "odt", "ods", "odp")
+ATTACHMENT_EXTENSIONS = (
+    "pdf", "png", "jpg", "jpeg", "gif", "webp", "txt", "csv", "docx", "xlsx", "pptx", "odt", "ods", "odp",
+)  # fmt: skip
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
@@ -134,7 +137,12 @@ class LessonAttachment(models.Model):
     file = models.FileField(
         _("file"),
         upload_to="training/%Y/%m/",
-        validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS), validate_attachment_size],
+        # The name, then the content: a file is of the type its extension says (contactcenter.core.uploads).
+        validators=[
+            FileExtensionValidator(ATTACHMENT_EXTENSIONS),
+            FileContentValidator(ATTACHMENT_EXTENSIONS),
+            validate_attachment_size,
+        ],
         help_text=_("PDF, image, text or office document, 10 MB at most."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

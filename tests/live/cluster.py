@@ -97,7 +97,7 @@ class Cluster:
             DATABASE_URL=database_url_named(self.database_url, self.name),
             REDIS_URL=f"redis://127.0.0.1:{self.redis_port}/0",
             DEBUG="0",
-            SECRET_KEY="cluster-" + secrets.token_hex(16),
+            SECRET_KEY="cluster-" + secrets.token_hex(32),
             ALLOWED_HOSTS="127.0.0.1,localhost",
             SECURE_SSL_REDIRECT="0",
             SECURE_COOKIES="0",

@@ -1,14 +1,19 @@
-"""API errors as JSON naming each bad field (SPEC §5): never a 500 for bad input."""
+"""API errors as JSON naming each bad field: never a 500 for bad input (a body too deep answers
+400, one too large 413: :mod:`contactcenter.core.api.parsers`)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from contactcenter.core.api.parsers import RequestTooLarge, too_deep
 
 
 def django_errors_to_drf(exc: DjangoValidationError) -> dict | list:
@@ -33,4 +38,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge(settings.API_MAX_BODY_BYTES)
+    elif isinstance(exc, RecursionError):
+        # Data nested so deep that walking it overflowed the stack: bad input, not a server error.
+        exc = too_deep()
     return drf_exception_handler(exc, context)
