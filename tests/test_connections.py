@@ -70,7 +70,7 @@ def serve(port: int, application_name: str) -> subprocess.Popen:
         DATABASE_POOL_MIN_SIZE="1",
         DATABASE_POOL_MAX_SIZE=str(POOL_MAX_SIZE),
         DEBUG="0",
-        SECRET_KEY="connections-" + secrets.token_hex(16),
+        SECRET_KEY="connections-" + secrets.token_hex(32),
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",
         SECURE_HSTS_SECONDS="0",
