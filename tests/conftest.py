@@ -112,6 +112,17 @@ def user_factory(db):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request in French (the locale middleware) leaves French active in the thread after it:
+    each test starts and ends in the default language, whatever the tests before it did."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache: each test starts with none."""
     _cache_clear()
