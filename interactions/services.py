@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import Queue, Role, Status, Team
 from contactcenter.agents.services import agent_lock, agent_set_status_locked
+from contactcenter.core.access import can
 from contactcenter.core.choices import Channel, Direction
 from contactcenter.core.db import full_clean
 from contactcenter.core.roles import role_of
@@ -359,6 +360,23 @@ def ticket_check_assignee(
         )
 
 
+def ticket_check_queue(*, by: AbstractBaseUser, ticket: Ticket) -> None:
+    """Refuse a queue move ``by`` may not make (``ValidationError`` on ``queue``), by the rules of
+    assignment: agents move a ticket that is theirs or nobody's; supervisors and up, any ticket
+    they may see (to a queue they may see: the caller's choices)."""
+    if can(by, "ticket.reassign"):
+        return
+    if ticket.assignee_id is not None and ticket.assignee_id != by.pk:
+        raise ValidationError(
+            {
+                "queue": _(
+                    "This ticket is assigned to someone else: only a supervisor, a manager or an admin can move it "
+                    "to another queue."
+                )
+            }
+        )
+
+
 @transaction.atomic
 def ticket_update(
     *,
@@ -392,6 +410,8 @@ def ticket_update(
         ticket_check_transition(current=locked.status, target=changes["status"])
     if "assignee" in changed and by is not None:
         ticket_check_assignee(by=by, current=locked.assignee, assignee=changes["assignee"])
+    if "queue" in changed and by is not None:
+        ticket_check_queue(by=by, ticket=locked)
     for name in changed:
         setattr(locked, name, changes[name])
     return _ticket_save_changes(ticket=locked, changed=changed, by=by, now=now)
@@ -657,8 +677,11 @@ def interaction_log(
     ``external_id`` and ``source`` is stored already, it is returned with ``created=False`` and
     nothing is written, also when a concurrent request stored it a moment ago (the unique
     constraint's ``IntegrityError`` is caught in a savepoint). A new one is announced on the
-    wallboard (``interaction_logged``). Raises ``ValidationError`` for impossible data.
+    wallboard (``interaction_logged``). Raises ``ValidationError`` for impossible data, and when
+    an agent logs an interaction in another agent's name (supervisors and up may).
     """
+    if by is not None and agent is not None and agent.pk != by.pk and not can(by, "interaction.route"):
+        raise ValidationError({"agent": _("You can log your own interactions only: give your own username, or none.")})
     source, external_id = source or "", external_id or ""
     if external_id and (stored := _stored_interaction(source, external_id)):
         return stored, False
@@ -753,7 +776,27 @@ def interaction_update(
             "external_id": external_id,
         }
     )
-    return _interaction_apply(locked=interaction_lock(interaction.pk), changes=changes, by=by)
+    locked = interaction_lock(interaction.pk)
+    interaction_check_write(by=by, interaction=locked, changes=changes)
+    return _interaction_apply(locked=locked, changes=changes, by=by)
+
+
+def interaction_check_write(*, by: AbstractBaseUser | None, interaction: Interaction, changes: dict[str, Any]) -> None:
+    """Refuse a change ``by`` may not make to ``interaction``: an agent changes only their own
+    interactions (``PermissionDenied``), and never whose or which queue's they are
+    (``ValidationError`` on ``agent``/``queue``). Supervisors and up (``interaction.route``) and
+    the system (``by`` None: the telephony intake, commands) may."""
+    if by is None or can(by, "interaction.route"):
+        return
+    if interaction.agent_id != by.pk:
+        raise PermissionDenied(_("You can change your own interactions only."))
+    errors = {}
+    if "agent" in changes and getattr(changes["agent"], "pk", None) != interaction.agent_id:
+        errors["agent"] = _("Only a supervisor, a manager or an admin can give an interaction to another agent.")
+    if "queue" in changes and getattr(changes["queue"], "pk", None) != interaction.queue_id:
+        errors["queue"] = _("Only a supervisor, a manager or an admin can move an interaction to another queue.")
+    if errors:
+        raise ValidationError(errors)
 
 
 def interaction_lock(interaction_id: int, *related: str) -> Interaction:
@@ -876,6 +919,7 @@ def interaction_wrapup_log(
     (``interaction_logged``, ``ticket_assigned``, ``status_changed``) leave after commit.
     """
     locked = interaction_lock(interaction.pk, "customer")
+    interaction_check_write(by=by, interaction=locked, changes={})
     if end_wrapup and locked.wrapup_ended_at is not None:
         raise WrapupAlreadyEnded(locked.wrapup_ended_at)
     if follow_up_subject is not None:

@@ -40,6 +40,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "ticket.reassign": SUPERVISORS_UP,
     "interaction.read": EVERYONE,
     "interaction.write": EVERYONE,
+    # Agents change their own interactions only, and never whose or which queue's they are:
+    # supervisors and up route contacts (and the telephony system, as calls move).
+    "interaction.route": SUPERVISORS_UP,
     "survey.write": EVERYONE,
     "kpi.read": EVERYONE,
     "kpi.read_all": MANAGERS_UP,

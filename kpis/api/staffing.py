@@ -14,8 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contactcenter.agents.models import Queue
+from contactcenter.core.access import can
 from contactcenter.core.api.auth import API_AUTHENTICATION
 from contactcenter.core.api.permissions import PolicyAllows
+from contactcenter.core.roles import team_id_of
 from kpis.forecast import Forecast, ForecastError, queue_forecast
 from kpis.staffing import MAX_ERLANGS, required_agents
 
@@ -117,9 +119,19 @@ class ForecastQuerySerializer(serializers.Serializer):
         return {"queue": fields.pop("queue"), "date": day, **fields}
 
     def validate_queue(self, value: str) -> Queue:
-        queue = Queue.objects.visible_to(self.context["request"].user).filter(name=value).first()
+        user = self.context["request"].user
+        queue = Queue.objects.visible_to(user).filter(name=value).first()
         if queue is None:
             raise serializers.ValidationError(_("No queue is named %(name)s.") % {"name": value})
+        # Scoped like the KPIs: a supervisor forecasts the queues their team serves.
+        if (
+            not can(user, "kpi.read_all")
+            and not Queue.objects.served_by_team(team_id_of(user)).filter(pk=queue.pk).exists()
+        ):
+            raise serializers.ValidationError(
+                _("%(name)s is not a queue your team serves: you can forecast your team's queues only.")
+                % {"name": value}
+            )
         return queue
 
     def validate_date(self, value: date) -> date:

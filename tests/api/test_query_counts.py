@@ -672,8 +672,9 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("staffing-erlang", "get"): Endpoint(
         1, "supervisor", lambda org, n: Call("get", route("staffing-erlang") + "?calls=100&aht=180")
     ),
+    # 4: token; the queue; is it one the supervisor's team serves; the history of its weeks.
     ("staffing-forecast", "get"): Endpoint(
-        3,
+        4,
         "supervisor",
         lambda org, n: Call("get", route("staffing-forecast") + "?queue=Queue%20A&date=2026-03-09"),
         many_contacts,

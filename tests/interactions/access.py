@@ -8,6 +8,9 @@ from tests.api.matrix import Case, statuses, unique
 from tests.interactions.factories import InteractionFactory, TicketFactory
 
 HIDDEN_FROM_OTHER_TEAM = statuses(200, other_agent=404)
+#: A contact of Queue A handled by nobody yet: agent A sees it, but changes only their own
+#: (tests/security/test_write_scope.py has the agent's own and the field-by-field table).
+NOT_THE_AGENTS_OWN = statuses(200, other_agent=404, agent=403)
 
 
 def _interaction(org) -> dict:
@@ -40,13 +43,13 @@ ENTRIES = {
     ),
     ("interaction-detail", "get"): Case(HIDDEN_FROM_OTHER_TEAM, kwargs=_interaction),
     ("interaction-detail", "patch"): Case(
-        HIDDEN_FROM_OTHER_TEAM, kwargs=_interaction, body=lambda org: {"notes": "Called back"}
+        NOT_THE_AGENTS_OWN, kwargs=_interaction, body=lambda org: {"notes": "Called back"}
     ),
     ("interaction-wrapup", "post"): Case(
-        HIDDEN_FROM_OTHER_TEAM,
+        NOT_THE_AGENTS_OWN,
         kwargs=_interaction_in_wrapup,
         body=lambda org: {"notes": "Explained the invoice"},
-        notes="whoever may see the contact logs it and ends its wrap-up",
+        notes="its agent logs the contact and ends its wrap-up; supervisors and up may too",
     ),
     ("ticket-list", "get"): Case(statuses(200)),
     ("ticket-list", "post"): Case(

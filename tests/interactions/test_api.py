@@ -229,14 +229,14 @@ class TestVisibility:
 
 class TestChanges:
     def test_a_patch_changes_what_it_names_and_keeps_the_rest(self, org, agent):
-        interaction = InteractionFactory(queue=org.queue_a, notes="", hold_seconds=0)
+        interaction = InteractionFactory(queue=org.queue_a, agent=org.agent_a, notes="", hold_seconds=0)
         response = agent.patch(detail(interaction.pk), {"notes": "Called back", "disposition": "callback"})
         assert response.status_code == 200, response.data
         assert (response.data["notes"], response.data["disposition"]) == ("Called back", "callback")
         assert response.data["offered_at"] == "2026-01-05T09:00:00Z"
 
     def test_a_patch_is_checked_against_the_stored_fields(self, org, agent):
-        interaction = InteractionFactory(queue=org.queue_a)
+        interaction = InteractionFactory(queue=org.queue_a, agent=org.agent_a)
         response = agent.patch(detail(interaction.pk), {"ended_at": at(-60)})
         assert response.status_code == 400
         assert "before it was offered" in response.data["ended_at"][0]

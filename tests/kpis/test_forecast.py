@@ -9,6 +9,7 @@ from datetime import UTC, date
 import pytest
 from django.urls import reverse
 
+from contactcenter.agents.models import Queue
 from kpis.forecast import DEFAULT_AHT_SECONDS, ForecastError, queue_forecast
 from kpis.staffing import required_agents
 from tests.agents.factories import QueueFactory, UserFactory
@@ -167,6 +168,8 @@ def test_impossible_arguments_name_each_field(db):
 
 
 def test_the_api_gives_every_half_hour(history, org, api_client_for):
+    # A supervisor forecasts the queues their team serves.
+    org.supervisor_a.agent_profile.queues.add(Queue.objects.get(name="Sales"))
     response = api_client_for(org.supervisor_a).get(URL, {"queue": "Sales", "date": "2026-03-18", "weeks": 3})
     assert response.status_code == 200, response.json()
     body = response.json()

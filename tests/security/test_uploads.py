@@ -20,9 +20,11 @@ def zipped(*members: tuple[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in members:
-            archive.writestr(
-                name, data, compress_type=zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
-            )
+            # A fixed date: the same bytes in every process (pytest-xdist's workers must collect
+            # the same test ids, and these bytes are part of them).
+            member = zipfile.ZipInfo(name, date_time=(2026, 1, 5, 9, 0, 0))
+            member.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            archive.writestr(member, data)
     return buffer.getvalue()
 
 
