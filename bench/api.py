@@ -151,6 +151,9 @@ def server_env(database_url: str, static_root: Path) -> dict[str, str]:
         API_RATE_USER="100000000/min",
         API_RATE_TOKEN="100000000/min",  # noqa: S106 (a rate, not a secret)
         LOG_LEVEL="WARNING",
+        # The bench signs its supervisor and manager in with a password alone, and runs no jobs.
+        REQUIRE_2FA_ROLES="",
+        BACKGROUND_WORKERS="external",
     )
     return env
 
