@@ -6,6 +6,7 @@ button to run a failed job or a schedule's job again now."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -73,9 +74,11 @@ class OutcomeFilter(admin.SimpleListFilter):
 @admin.action(description=_("Run the selected jobs again"))
 def run_again(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     runs = list(queryset)
-    for run in runs:
-        job_rerun(path=run.func, args=run.args, kwargs=run.kwargs)
-        run.delete()
+    # Queued again and gone from the failures together (both are rows of the same database).
+    with transaction.atomic():
+        for run in runs:
+            job_rerun(path=run.func, args=run.args, kwargs=run.kwargs)
+            run.delete()
     model_admin.message_user(
         request,
         ngettext("%(count)s job queued again.", "%(count)s jobs queued again.", len(runs)) % {"count": len(runs)},

@@ -274,18 +274,19 @@ if _JOB_RETRY <= _JOB_TIMEOUT:
 BACKGROUND_LATE_SECONDS = env_int("BACKGROUND_LATE_SECONDS", 120, 5)
 #: Failed job runs (dead letters included) are kept this many days.
 BACKGROUND_FAILURES_DAYS = env_int("BACKGROUND_FAILURES_DAYS", 30, 1)
+_WORKER_PROCESSES = env_int("BACKGROUND_WORKER_PROCESSES", 2, 1)
 Q_CLUSTER = {
     "name": "switchboard",
     "orm": "default",
     # Processes per `manage.py worker` (each runs one job at a time).
-    "workers": env_int("BACKGROUND_WORKER_PROCESSES", 2, 1),
+    "workers": _WORKER_PROCESSES,
     "timeout": _JOB_TIMEOUT,
     "retry": _JOB_RETRY,
     # A job that raised is not handed out again by the queue: contactcenter.core.jobs retries it
     # itself, later each time (backoff), and keeps the last failure as a dead letter.
     "ack_failures": True,
     # At most one job waits in a worker's hands beyond the one it runs (its lock is ticking).
-    "queue_limit": env_int("BACKGROUND_WORKER_PROCESSES", 2, 1),
+    "queue_limit": _WORKER_PROCESSES,
     "bulk": 1,
     "poll": 0.5,
     # After a stop, a periodic job runs once for the time missed, not once per missed slot.
