@@ -256,6 +256,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions are read from the cache and written to the cache and the database: a signed-in request
+# reads no session row, and a cache restart signs nobody out (the database copy is read instead).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Background jobs: django-q2 on the database (docs/operations.md) ---------------------------
 # The queue lives in the database (PostgreSQL in production): a job enqueued inside a transaction
@@ -354,7 +357,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # First: refuses any login for a username and address past the failure limit (django-axes).
     "contactcenter.core.logins.LoginLimitBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password check; a signed-in user is read with their agent profile in one query.
+    "contactcenter.core.backends.ProfileModelBackend",
 ]
 #: Proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed: the client is
 #: then the nearest address of that header that is not a trusted proxy. Unset: the socket's address.

@@ -6,11 +6,12 @@ user of the role who works there, once to warm what a process keeps, then measur
 ``django_assert_num_queries(n, exact=True)`` over 3 and then 10 rows of what the page lists or
 touches: the same number both times, or a loop queries row by row.
 
-Every signed-in request starts with the same three: the session, its user, and the user's agent
-profile with their team (read once, by the role check of ``page_for``, and kept on the user:
-:func:`contactcenter.core.roles.profile_of`). Writes run in a savepoint of the test's transaction
-(``SAVEPOINT`` and ``RELEASE`` count here; in production they are ``BEGIN``/``COMMIT``, which Django
-does not count), and run their after-commit callbacks (the live events' payloads) inside the measure.
+Every signed-in request starts with the same one: its user with their agent profile and team (the
+password backend joins them: :class:`contactcenter.core.backends.ProfileModelBackend`); the session
+itself is read from the cache (the ``cached_db`` engine), which the warm-up call fills. Writes run in
+a savepoint of the test's transaction (``SAVEPOINT`` and ``RELEASE`` count here; in production they
+are ``BEGIN``/``COMMIT``, which Django does not count), and run their after-commit callbacks (the
+live events' payloads) inside the measure.
 
 The wallboard's board and the current call are read by queries another piece of work reshapes for
 large centers: their counts are pinned as they are.
@@ -169,7 +170,7 @@ def url(name: str, *args: Any) -> str:
 
 
 PAGES: dict[tuple[str, str], Page] = {
-    ("home", "get"): Page(3, "agent", lambda org, n: Request("get", reverse("home"), htmx=False), status=302),
+    ("home", "get"): Page(1, "agent", lambda org, n: Request("get", reverse("home"), htmx=False), status=302),
     ("login", "get"): Page(0, "anonymous", lambda org, n: Request("get", url("login"), htmx=False)),
     # 15: above 6: the login limits' lockout check for the username and the address (2); Django's login: the
     # user and their password, whether they have a second factor, last_login saved, the pair's failures
@@ -189,70 +190,70 @@ PAGES: dict[tuple[str, str], Page] = {
     ("login-second-step", "post"): Page(
         0, "anonymous", lambda org, n: Request("post", url("login-second-step"), htmx=False), status=302
     ),
-    # 5: session, user, profile; the authenticator, the recovery codes left.
-    ("twofactor", "get"): Page(5, "agent", lambda org, n: Request("get", url("twofactor"), htmx=False)),
+    # 3: the user with their profile; the authenticator, the recovery codes left.
+    ("twofactor", "get"): Page(3, "agent", lambda org, n: Request("get", url("twofactor"), htmx=False)),
     # Setting up an authenticator: the device being set up is kept for the session (made once).
     ("twofactor", "post"): Page(
-        7, "agent", lambda org, n: Request("post", url("twofactor"), {"action": "enrol"}, htmx=False)
+        5, "agent", lambda org, n: Request("post", url("twofactor"), {"action": "enrol"}, htmx=False)
     ),
     # No authenticator being set up: nothing to draw.
     ("twofactor-qr", "get"): Page(
-        1, "agent", lambda org, n: Request("get", url("twofactor-qr"), htmx=False), status=404
+        0, "agent", lambda org, n: Request("get", url("twofactor-qr"), htmx=False), status=404
     ),
     ("logout", "post"): Page(
-        5, "agent", lambda org, n: Request("post", url("logout"), htmx=False), status=302, fresh=True
+        4, "agent", lambda org, n: Request("post", url("logout"), htmx=False), status=302, fresh=True
     ),
-    # 14: above 6: the whole desktop in one page. Session, user, profile (3); the current call (1, its query
+    # 12: above 6: the whole desktop in one page. The user with their profile (1); the current call (1, its query
     # reshaped elsewhere); the call region (9): the interaction, its call's caller number, the customer, their
     # contact points, their open tickets, a page of each kind of timeline entry (3), the call's script; the
     # dispositions of the log form (1).
-    ("desktop", "get"): Page(14, "agent", lambda org, n: Request("get", url("desktop"), htmx=False)),
-    ("status", "get"): Page(3, "agent", lambda org, n: Request("get", url("status"))),
-    # 11 (9 in production): session, user, profile; savepoint; the profile locked with its user; close the
+    ("desktop", "get"): Page(12, "agent", lambda org, n: Request("get", url("desktop"), htmx=False)),
+    ("status", "get"): Page(1, "agent", lambda org, n: Request("get", url("status"))),
+    # 9 (7 in production): the user with their profile; savepoint; the profile locked with its user; close the
     # open presence interval, open the next; update the profile; release; after commit the wallboard's
     # agent_status (team, queues: 2).
     ("status", "post"): Page(
-        11,
+        9,
         "agent",
         lambda org, n: Request("post", url("status"), {"status": ("break", "available")[n], "reason": "lunch"}),
     ),
-    # 15: above 6: session, user, profile; the current call (its query reshaped elsewhere); the call region
+    # 13: above 6: the user with their profile; the current call (its query reshaped elsewhere); the call region
     # (9): the interaction, its call's caller number, the customer, their contact points, their open tickets,
     # a page of each kind of timeline entry (3), the call's script; the read audit's row; the dispositions.
-    ("current_call", "get"): Page(15, "agent", lambda org, n: Request("get", url("current_call"))),
-    # 14: above 6: session, user, profile; the call region (9): the interaction, its call's caller number, the
+    ("current_call", "get"): Page(13, "agent", lambda org, n: Request("get", url("current_call"))),
+    # 12: above 6: the user with their profile; the call region (9): the interaction, its call's caller number, the
     # customer, their contact points, their open tickets, a page of each kind of timeline entry (3), the
     # call's script; the read audit's row; the dispositions of the log form.
-    ("call", "get"): Page(14, "agent", lambda org, n: Request("get", url("call", org.call.pk))),
-    # 12: above 6: session, user, profile; the call region (9): the interaction, its call's caller number, the
+    ("call", "get"): Page(12, "agent", lambda org, n: Request("get", url("call", org.call.pk))),
+    # 10: above 6: the user with their profile; the call region (9): the interaction, its call's caller number, the
     # customer, their contact points, their open tickets, a page of each kind of timeline entry (3), the
     # call's script (the state line is drawn from the same view as the call).
-    ("call_state", "get"): Page(12, "agent", lambda org, n: Request("get", url("call_state", org.call.pk))),
-    # 32: above 6: the call region (9): the interaction, its call's caller number, the customer, their contact
+    ("call_state", "get"): Page(10, "agent", lambda org, n: Request("get", url("call_state", org.call.pk))),
+    # 30: above 6: the call region (9): the interaction, its call's caller number, the customer, their contact
     # points, their open tickets, a page of each kind of timeline entry (3), the call's script, before and
     # after the save (18), the write (locked once: the log and the end of the wrap-up, two history rows; the
     # agent back from wrap-up) and its live events.
     ("call_log", "post"): Page(
-        32,
+        30,
         "agent",
         lambda org, n: Request(
             "post", url("call_log", ended_call(org).pk), {"notes": "Explained the invoice", "ticket": ""}
         ),
     ),
-    # 29: above 6: the call region (9): the interaction, its call's caller number, the customer, their contact
+    # 27: above 6: the call region (9): the interaction, its call's caller number, the customer, their contact
     # points, their open tickets, a page of each kind of timeline entry (3), the call's script, before and
     # after (18); the customer chosen; the interaction locked, updated, its history row; the live event.
     ("call_set_customer", "post"): Page(
-        29,
+        27,
         "agent",
         lambda org, n: Request("post", url("call_set_customer", org.call.pk), {"customer": customers(1)[0].pk}),
     ),
-    # 36: above 6: the call region (9): the interaction, its call's caller number, the customer, their contact
+    # 34: above 6: the call region (9): the interaction, its call's caller number, the customer, their contact
     # points, their open tickets, a page of each kind of timeline entry (3), the call's script, before and
     # after (18); the new customer and contact points with their history rows; the interaction updated with
     # its history row; the live event.
     ("call_new_customer", "post"): Page(
-        36,
+        34,
         "agent",
         lambda org, n: Request(
             "post",
@@ -260,31 +261,31 @@ PAGES: dict[tuple[str, str], Page] = {
             {"first_name": "Paul", "last_name": f"Durand {n}", "language": "fr", "phone": PHONE, "email": ""},
         ),
     ),
-    # 13: above 6: session, user, profile; the script version; the call region (9): the interaction, its
+    # 11: above 6: the user with their profile; the script version; the call region (9): the interaction, its
     # call's caller number, the customer, their contact points, their open tickets, a page of each kind of
     # timeline entry (3), the call's script (the placeholders name the customer).
     ("script_step", "get"): Page(
-        13,
+        11,
         "agent",
         lambda org, n: Request(
             "get", url("script_step", org.script.pk) + f"?step=billing&interaction={org.call.pk}&trail=greeting"
         ),
     ),
-    ("search", "get"): Page(6, "agent", lambda org, n: Request("get", url("search") + "?q=martin")),
-    # 10: above 6: session, user, profile; the customer, their contact points, a page of each kind of
+    ("search", "get"): Page(4, "agent", lambda org, n: Request("get", url("search") + "?q=martin")),
+    # 8: above 6: the user with their profile; the customer, their contact points, a page of each kind of
     # timeline entry (3), their open tickets; the read audit's row.
-    ("customer", "get"): Page(10, "agent", lambda org, n: Request("get", url("customer", org.anne.pk))),
-    ("tickets_list", "get"): Page(4, "agent", lambda org, n: Request("get", url("tickets_list")), tickets),
-    # 8: above 6: session, user, profile; the call the ticket starts from (read twice: once for its customer,
+    ("customer", "get"): Page(8, "agent", lambda org, n: Request("get", url("customer", org.anne.pk))),
+    ("tickets_list", "get"): Page(2, "agent", lambda org, n: Request("get", url("tickets_list")), tickets),
+    # 6: the user with their profile; the call the ticket starts from (read twice: once for its customer,
     # once for the form), its customer; the categories and queues offered.
     ("ticket_new", "get"): Page(
-        8, "agent", lambda org, n: Request("get", url("ticket_new") + f"?interaction={org.call.pk}"), tickets
+        6, "agent", lambda org, n: Request("get", url("ticket_new") + f"?interaction={org.call.pk}"), tickets
     ),
-    # 19: above 6: the form's reads (the queue, the customer), then the ticket in two nested savepoints: the
+    # 17: above 6: the form's reads (the queue, the customer), then the ticket in two nested savepoints: the
     # reference counter locked and raised, the SLA policy and business calendar (3), the team's existence,
     # insert and history row; then the new ticket checked in sight and read for the answer.
     ("ticket_new", "post"): Page(
-        19,
+        17,
         "agent",
         lambda org, n: Request(
             "post",
@@ -299,24 +300,24 @@ PAGES: dict[tuple[str, str], Page] = {
         ),
         tickets,
     ),
-    # 7: above 6: session, user, profile; the ticket with its names; its comments; its interactions; the
+    # 5: the user with their profile; the ticket with its names; its comments; its interactions; the
     # assignees offered.
     ("ticket_detail", "get"): Page(
-        7, "agent", lambda org, n: Request("get", url("ticket_detail", org.ticket.pk)), tickets
+        5, "agent", lambda org, n: Request("get", url("ticket_detail", org.ticket.pk)), tickets
     ),
-    # 10 (8 in production): session, user, profile; the ticket; savepoint; insert the comment; release; the
+    # 8 (6 in production): the user with their profile; the ticket; savepoint; insert the comment; release; the
     # panel again (the ticket, its comments) and the ticket_updated payload.
     ("ticket_comment", "post"): Page(
-        10,
+        8,
         "agent",
         lambda org, n: Request("post", url("ticket_comment", org.ticket.pk), {"body": f"Called back {n}"}),
         tickets,
     ),
-    # 16: above 6: the form's reads (the ticket, the assignees offered), the change (savepoint, the ticket
+    # 14: above 6: the form's reads (the ticket, the assignees offered), the change (savepoint, the ticket
     # locked, update, history row, release), the detail drawn again (ticket, comments, interactions,
     # assignees) and the live event's payload.
     ("ticket_change", "post"): Page(
-        16,
+        14,
         "agent",
         lambda org, n: Request(
             "post",
@@ -326,47 +327,47 @@ PAGES: dict[tuple[str, str], Page] = {
         tickets,
     ),
     ("knowledge_search", "get"): Page(
-        4, "agent", lambda org, n: Request("get", url("knowledge_search") + "?q=modem"), articles
+        2, "agent", lambda org, n: Request("get", url("knowledge_search") + "?q=modem"), articles
     ),
     ("knowledge_article", "get"): Page(
-        4, "agent", lambda org, n: Request("get", url("knowledge_article", org.article.pk)), articles
+        2, "agent", lambda org, n: Request("get", url("knowledge_article", org.article.pk)), articles
     ),
-    # 7: above 6: session, user, profile; the courses assigned, their lessons, their quizzes, the caller's
+    # 5: the user with their profile; the courses assigned, their lessons, their quizzes, the caller's
     # completions (one query each kind).
-    ("training", "get"): Page(7, "agent", lambda org, n: Request("get", url("training"), htmx=False), courses),
-    # 13: above 6: session, user, profile; the course, its lessons, their attachments and articles, its quiz,
+    ("training", "get"): Page(5, "agent", lambda org, n: Request("get", url("training"), htmx=False), courses),
+    # 11: above 6: the user with their profile; the course, its lessons, their attachments and articles, its quiz,
     # questions and choices, the caller's attempts and completions, whether it is assigned to them: one query
     # each kind.
     ("training_course", "get"): Page(
-        13, "agent", lambda org, n: Request("get", url("training_course", org.course.pk), htmx=False), courses
+        11, "agent", lambda org, n: Request("get", url("training_course", org.course.pk), htmx=False), courses
     ),
-    # 12: above 6: session, user, profile; the whole course (course, lessons, attachments, articles, quiz,
+    # 10: above 6: the user with their profile; the whole course (course, lessons, attachments, articles, quiz,
     # questions, choices: the navigation), the caller's completions, whether it is assigned to them.
     ("training_lesson", "get"): Page(
-        12,
+        10,
         "agent",
         lambda org, n: Request("get", url("training_lesson", org.course.pk, org.lessons[0].pk), htmx=False),
         courses,
     ),
-    # 21: above 6: session, user, profile; the whole course (7 kinds); the completion in nested savepoints
+    # 19: above 6: the user with their profile; the whole course (7 kinds); the completion in nested savepoints
     # (the course exists, the completion read, then inserted; whether the course is now complete: its
     # completion, the lessons left). Answered with a redirect.
     ("training_lesson", "post"): Page(
-        21,
+        19,
         "agent",
         lambda org, n: Request("post", url("training_lesson", org.course.pk, org.lessons[n].pk), htmx=False),
         courses,
         status=302,
     ),
-    # 11: above 6: session, user, profile; the whole course (7 kinds), whether it is assigned to the caller.
+    # 9: above 6: the user with their profile; the whole course (7 kinds), whether it is assigned to the caller.
     ("training_quiz", "get"): Page(
-        11, "agent", lambda org, n: Request("get", url("training_quiz", org.course.pk), htmx=False), courses
+        9, "agent", lambda org, n: Request("get", url("training_quiz", org.course.pk), htmx=False), courses
     ),
-    # 24: above 6: session, user, profile; the whole course (7 kinds); the attempt in nested savepoints: the
+    # 22: above 6: the user with their profile; the whole course (7 kinds); the attempt in nested savepoints: the
     # course, quiz, questions and choices read again to score it, the attempt inserted, whether the course is
     # now complete; the result page's check.
     ("training_quiz", "post"): Page(
-        24,
+        22,
         "agent",
         lambda org, n: Request(
             "post",
@@ -377,25 +378,25 @@ PAGES: dict[tuple[str, str], Page] = {
         courses,
     ),
     ("training_attachment", "get"): Page(
-        4, "agent", lambda org, n: Request("get", url("training_attachment", org.attachment.pk), htmx=False), courses
+        2, "agent", lambda org, n: Request("get", url("training_attachment", org.attachment.pk), htmx=False), courses
     ),
-    # 9: above 6: the board's figures, read by queries reshaped elsewhere for large centers: pinned as they
+    # 7: above 6: the board's figures, read by queries reshaped elsewhere for large centers: pinned as they
     # are.
-    ("wallboard", "get"): Page(9, "supervisor", lambda org, n: Request("get", url("wallboard"), htmx=False)),
-    # 9: above 6: the board's figures, read by queries reshaped elsewhere for large centers: pinned as they
+    ("wallboard", "get"): Page(7, "supervisor", lambda org, n: Request("get", url("wallboard"), htmx=False)),
+    # 7: above 6: the board's figures, read by queries reshaped elsewhere for large centers: pinned as they
     # are.
-    ("wallboard_board", "get"): Page(9, "supervisor", lambda org, n: Request("get", url("wallboard_board"))),
-    # 59: above 6: a simulated call goes through the real CTI intake twice (offered, then answered: see
+    ("wallboard_board", "get"): Page(7, "supervisor", lambda org, n: Request("get", url("wallboard_board"))),
+    # 57: above 6: a simulated call goes through the real CTI intake twice (offered, then answered: see
     # tests/api/test_query_counts.py) and the board is drawn again. A training aid, not a hot path.
     ("simulate_call", "post"): Page(
-        59,
+        57,
         "supervisor",
         simulate,
     ),
-    # 24: above 6: hanging up goes through the real CTI intake (call.ended: the call locked, its events, the
+    # 22: above 6: hanging up goes through the real CTI intake (call.ended: the call locked, its events, the
     # interaction and history, the agent into wrap-up under their lock) and its live events.
     ("simulated_call_end", "post"): Page(
-        24, "supervisor", lambda org, n: Request("post", url("simulated_call_end", simulated(org).pk)), status=204
+        22, "supervisor", lambda org, n: Request("post", url("simulated_call_end", simulated(org).pk)), status=204
     ),
 }
 

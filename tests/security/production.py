@@ -47,7 +47,7 @@ for first, last, phone, _e164, email in {customers!r}:
 user = agent_provision(username="manager", password="Prod-pass-2026!", role="manager", validate=False).user
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[BACKEND_SESSION_KEY] = "contactcenter.core.backends.ProfileModelBackend"
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.create()
 print("SETUP=" + json.dumps({{"token": api_token_issue(user=user).key, "session": session.session_key}}))
