@@ -65,3 +65,12 @@ def test_a_password_change_signs_the_user_out(org):
     org.agent_a.set_password("An0ther-long-passphrase")
     org.agent_a.save()
     assert client.get(reverse("desk:status")).status_code in (302, 401, 403)
+
+
+def test_the_deploy_check_asks_for_redis_when_it_is_missing(settings):
+    from django.core.checks import run_checks
+
+    settings.REDIS_URL = ""
+    assert "switchboard.W001" in {message.id for message in run_checks(include_deployment_checks=True)}
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    assert "switchboard.W001" not in {message.id for message in run_checks(include_deployment_checks=True)}

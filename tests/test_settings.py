@@ -33,6 +33,7 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
     "ALLOWED_HOSTS": "switchboard.example.com",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",  # as README's production section
 }
 
 

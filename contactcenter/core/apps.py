@@ -22,7 +22,7 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_migrate, post_save  # noqa: PLC0415
         from django.utils.module_loading import autodiscover_modules  # noqa: PLC0415
 
-        from contactcenter.core import jobs, tokens  # noqa: PLC0415
+        from contactcenter.core import checks, jobs, tokens  # noqa: F401, PLC0415
 
         autodiscover_modules("tasks")
         post_migrate.connect(jobs.schedules_sync_after_migrate, dispatch_uid="contactcenter.core.schedules_sync")
