@@ -13,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
+from contactcenter.core.api.serializers import ModelSerializer
 from customers.models import MAX_TAG_LENGTH, MAX_TAGS, ContactPoint, Customer, ErasureRecord
 from customers.selectors import MAX_SEARCH_LENGTH, TIMELINE_DEFAULT_LIMIT, TIMELINE_MAX_LIMIT
 from interactions.models import Interaction, Ticket, TicketComment, TicketStatus
@@ -36,7 +37,7 @@ class ContactValuesField(serializers.ListField):
         return [point.value for point in instance.contact_points.all() if point.kind == self.kind]
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ModelSerializer):
     phones = ContactValuesField(
         kind=ContactPoint.Kind.PHONE,
         child=serializers.CharField(max_length=100),
@@ -113,7 +114,7 @@ class MergeSerializer(serializers.Serializer):
 # --- Related rows, as the screen pop, the timeline and the merge show them -----------------------
 
 
-class TicketSummarySerializer(serializers.ModelSerializer):
+class TicketSummarySerializer(ModelSerializer):
     status = serializers.ChoiceField(choices=TicketStatus.choices, read_only=True)
     queue = serializers.SlugRelatedField(slug_field="name", read_only=True)
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -138,7 +139,7 @@ class TicketSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InteractionSummarySerializer(serializers.ModelSerializer):
+class InteractionSummarySerializer(ModelSerializer):
     agent = serializers.SlugRelatedField(slug_field="username", read_only=True)
     queue = serializers.SlugRelatedField(slug_field="name", read_only=True)
     disposition = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -211,7 +212,7 @@ class TimelineTicketSerializer(_TimelineEntrySerializer, TicketSummarySerializer
         read_only_fields = fields
 
 
-class TimelineCommentSerializer(_TimelineEntrySerializer, serializers.ModelSerializer):
+class TimelineCommentSerializer(_TimelineEntrySerializer, ModelSerializer):
     kind_name, time_field = "comment", "created_at"
     ticket_reference = serializers.CharField(source="ticket.reference", read_only=True)
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -297,7 +298,7 @@ class ErasureCountsSerializer(serializers.Serializer):
     )
 
 
-class ErasureRecordSerializer(serializers.ModelSerializer):
+class ErasureRecordSerializer(ModelSerializer):
     customer = serializers.IntegerField(source="customer_id", read_only=True)
     erased_by = serializers.CharField(source="erased_by_username", read_only=True)
     counts = ErasureCountsSerializer(read_only=True)

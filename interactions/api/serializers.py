@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from contactcenter.agents.models import AgentProfile, Queue
+from contactcenter.core.api.serializers import ModelSerializer
 from customers.models import Customer
 from interactions.models import Disposition, Interaction, Priority, Ticket, TicketCategory, TicketComment, TicketStatus
 
@@ -68,7 +69,7 @@ def active_agents() -> QuerySet:
     return User.objects.filter(agent_profile__isnull=False, is_active=True).select_related("agent_profile")
 
 
-class InteractionSerializer(_CallerScopedMixin, serializers.ModelSerializer):
+class InteractionSerializer(_CallerScopedMixin, ModelSerializer):
     customer = serializers.PrimaryKeyRelatedField(
         queryset=Customer.objects.none(), allow_null=True, required=False, help_text=_("Customer id.")
     )
@@ -208,7 +209,7 @@ class WrapupConflictSerializer(serializers.Serializer):
     wrapup_ended_at = AwareDateTimeField(help_text=_("When the after-call work ended."))
 
 
-class TicketSerializer(_CallerScopedMixin, serializers.ModelSerializer):
+class TicketSerializer(_CallerScopedMixin, ModelSerializer):
     """A ticket as read, and what a POST may set."""
 
     customer = serializers.PrimaryKeyRelatedField(
@@ -307,7 +308,7 @@ class TicketConflictSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text=_("The ticket's version now: read the ticket again."))
 
 
-class TicketCommentSerializer(serializers.ModelSerializer):
+class TicketCommentSerializer(ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     public = serializers.BooleanField(
         default=False, help_text=_("Sent to the customer; the first public comment is the first response.")

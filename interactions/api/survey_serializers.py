@@ -7,11 +7,12 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from contactcenter.core.api.serializers import ModelSerializer
 from interactions.api.serializers import AwareDateTimeField
 from interactions.models import Interaction, SurveyKind, SurveyResponse
 
 
-class SurveyResponseSerializer(serializers.ModelSerializer):
+class SurveyResponseSerializer(ModelSerializer):
     interaction = serializers.PrimaryKeyRelatedField(
         queryset=Interaction.objects.none(), help_text=_("Id of an interaction you may see.")
     )

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from contactcenter.agents.models import AgentProfile, BreakReason, Queue, Role, Status, Team
 from contactcenter.agents.services import SELF_SERVICE_STATUSES
+from contactcenter.core.api.serializers import ModelSerializer
 
 
 class SkillNamesField(serializers.ListField):
@@ -17,14 +18,14 @@ class SkillNamesField(serializers.ListField):
         return [skill.name for skill in value.all()]
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ModelSerializer):
     class Meta:
         model = Team
         fields = ["name", "description", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
 
-class QueueSerializer(serializers.ModelSerializer):
+class QueueSerializer(ModelSerializer):
     skills = SkillNamesField(required=False)
 
     class Meta:
@@ -46,7 +47,7 @@ class QueueSerializer(serializers.ModelSerializer):
         }
 
 
-class AgentSerializer(serializers.ModelSerializer):
+class AgentSerializer(ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     first_name = serializers.CharField(source="user.first_name", read_only=True)
     last_name = serializers.CharField(source="user.last_name", read_only=True)

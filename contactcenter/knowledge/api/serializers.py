@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from contactcenter.core.api.serializers import ModelSerializer
 from contactcenter.core.richtext import render_markdown
 from contactcenter.knowledge.models import Article
 from contactcenter.knowledge.selectors import MAX_SEARCH_LENGTH
@@ -24,7 +25,7 @@ LIST_FIELDS = [
 ]
 
 
-class ArticleListSerializer(serializers.ModelSerializer):
+class ArticleListSerializer(ModelSerializer):
     """An article as a search result: everything but its body."""
 
     category = serializers.SlugRelatedField(

@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contactcenter.agents.models import Queue
+from contactcenter.core.api.serializers import ModelSerializer
 from contactcenter.scripts.graph import MAX_STEPS, validate_steps
 from contactcenter.scripts.models import Script, ScriptVersion
 
@@ -50,7 +51,7 @@ def _storable(value: Any) -> bool:
     return True
 
 
-class ScriptSerializer(serializers.ModelSerializer):
+class ScriptSerializer(ModelSerializer):
     """A script; ``draft`` and ``problems`` only for those who write scripts (null for others)."""
 
     queues = serializers.SlugRelatedField(
@@ -121,7 +122,7 @@ class ScriptListParamsSerializer(serializers.Serializer):
     )
 
 
-class ScriptVersionSerializer(serializers.ModelSerializer):
+class ScriptVersionSerializer(ModelSerializer):
     """A published version: frozen steps, who published it and when."""
 
     script = serializers.PrimaryKeyRelatedField(read_only=True)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from contactcenter.core.api.serializers import ModelSerializer
 from contactcenter.core.richtext import render_markdown
 from contactcenter.training.models import Choice, Course, Lesson, LessonAttachment, Question, QuestionKind, Quiz
 
@@ -41,14 +42,14 @@ class AssignedCourseSerializer(serializers.Serializer):
         return ProgressSerializer(row).data
 
 
-class ChoiceSerializer(serializers.ModelSerializer):
+class ChoiceSerializer(ModelSerializer):
     class Meta:
         model = Choice
         fields = ["id", "text"]
         read_only_fields = fields
 
 
-class QuestionSerializer(serializers.ModelSerializer):
+class QuestionSerializer(ModelSerializer):
     kind = serializers.ChoiceField(choices=QuestionKind.choices, read_only=True)
     choices = ChoiceSerializer(many=True, read_only=True)
 
@@ -58,7 +59,7 @@ class QuestionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class QuizSerializer(serializers.ModelSerializer):
+class QuizSerializer(ModelSerializer):
     questions = QuestionSerializer(many=True, read_only=True)
 
     class Meta:
@@ -67,7 +68,7 @@ class QuizSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(ModelSerializer):
     url = serializers.SerializerMethodField(
         help_text=_("Where the file is downloaded (signed-in users it is assigned to).")
     )
@@ -87,7 +88,7 @@ class LinkedArticleSerializer(serializers.Serializer):
     slug = serializers.CharField()
 
 
-class LessonSerializer(serializers.ModelSerializer):
+class LessonSerializer(ModelSerializer):
     body = serializers.SerializerMethodField(
         help_text=_("The lesson rendered from its Markdown (HTML allowed) and sanitized: HTML safe to show as it is.")
     )
@@ -107,7 +108,7 @@ class LessonSerializer(serializers.ModelSerializer):
         return obj.pk in self.context.get("done", set())
 
 
-class CourseDetailSerializer(serializers.ModelSerializer):
+class CourseDetailSerializer(ModelSerializer):
     lessons = LessonSerializer(many=True, read_only=True)
     quiz = serializers.SerializerMethodField()
 
