@@ -22,6 +22,7 @@ everything, a supervisor their team); nothing is computed here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, ClassVar
@@ -158,6 +159,42 @@ def show(kind: str, value: float | None) -> str:
     return formats.number_format(value, 1)
 
 
+def natural_key(text: str) -> tuple[Any, ...]:
+    """Sorts text as people read it: "agent2" before "agent10", case left aside."""
+    return tuple(int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", text))
+
+
+#: How the group of the contacts without an agent, team, queue or channel is named, and why it is there.
+NO_GROUP = {
+    "agent": (
+        gettext_lazy("(no agent)"),
+        gettext_lazy(
+            "“(no agent)” counts the contacts no agent answered: abandoned, still waiting, or ended in self-service."
+        ),
+    ),
+    "team": (
+        gettext_lazy("(no team)"),
+        gettext_lazy("“(no team)” counts the contacts no agent answered and those of agents who are in no team."),
+    ),
+    "queue": (
+        gettext_lazy("(no queue)"),
+        gettext_lazy("“(no queue)” counts the contacts that went through no queue, such as calls placed by agents."),
+    ),
+    "channel": (gettext_lazy("(no channel)"), ""),
+}
+
+
+def rounded(kind: str, value: float | None) -> float | int | None:
+    """A figure rounded as the page shows it, as a number: rates in percent with one decimal."""
+    if value is None:
+        return None
+    if kind == "count":
+        return int(value)
+    if kind == "rate":
+        return round(value * 100, 1)
+    return round(value, 1)
+
+
 PRESETS = (
     ("this_month", gettext_lazy("This month")),
     ("last_month", gettext_lazy("Last month")),
@@ -286,8 +323,46 @@ class PerformanceReport(Report):
 
     def grouped_rows(self) -> list[KpiRow]:
         if self._rows is None:
-            self._rows = self._kpi_rows(self.group_by)
+            self._rows = self._in_order(self._kpi_rows(self.group_by), self.group_by)
         return self._rows
+
+    # How groups are named and ordered.
+    def label(self, group_by: str | None, key: str | None) -> str:
+        """A group as people read it: an agent by name, a channel by its label, the group of
+        contacts with none as "(no agent)", "(no queue)"…"""
+        if key is None:
+            return str(NO_GROUP[group_by][0]) if group_by in NO_GROUP else str(_("All contacts"))
+        if group_by == "agent":
+            return self._agent_names().get(key, key)
+        if group_by == "channel":
+            return str(dict(Channel.choices).get(key, key))
+        return key
+
+    def _agent_names(self) -> dict[str, str]:
+        """Agents by username: their name, or their username when it is not unique (or unknown)."""
+        names = dict(self.form.fields["agent"].choices)
+        names.pop("", None)
+        taken: dict[str, int] = {}
+        for name in names.values():
+            taken[name] = taken.get(name, 0) + 1
+        return {key: (name if taken[name] == 1 else f"{name} ({key})") for key, name in names.items()}
+
+    def _in_order(self, rows: list[KpiRow], group_by: str | None) -> list[KpiRow]:
+        """Time groups in time order; the others by their label as people sort it, the group of
+        contacts with none last."""
+        if group_by is None or group_by in ("day", "week", "month"):
+            return rows
+        return sorted(rows, key=lambda row: (row.key is None, natural_key(self.label(group_by, row.key))))
+
+    def filters_text(self) -> str:
+        """The filters in force, as "Queue: Support, Channel: Voice"; empty without any."""
+        data = self.form.cleaned_data
+        parts = []
+        for name in ("agent", "team", "queue", "channel"):
+            if data.get(name):
+                choice = dict(self.form.fields[name].choices).get(data[name], data[name])
+                parts.append(f"{self.form.fields[name].label}: {choice}")
+        return ", ".join(str(part) for part in parts)
 
     # Goals.
     def _queue_goals(self) -> dict[str, tuple[float, int]]:
@@ -346,7 +421,7 @@ class PerformanceReport(Report):
                         "url": self.drill_url(figure, row.key, grouped) if figure else None,
                     }
                 )
-            table.append({"key": row.key, "label": row.key if row.key is not None else _("(none)"), "cells": cells})
+            table.append({"key": row.key, "label": self.label(self.group_by, row.key), "cells": cells})
         return table
 
     def context(self) -> dict[str, Any]:
@@ -358,7 +433,7 @@ class PerformanceReport(Report):
         grouped = self.grouped_rows() if self.group_by else []
         total = self._kpi_rows(None)[0] if self.group_by else self.grouped_rows()[0]
         trend = grouped if self.group_by == "day" else self._kpi_rows("day")
-        comparison = grouped if self.group_by == compare else self._kpi_rows(compare)
+        comparison = grouped if self.group_by == compare else self._in_order(self._kpi_rows(compare), compare)
         summary = self._table([total], False, queue_goals)[0]
         by_agent = compare == "agent"
         days = [row.key for row in trend]
@@ -367,9 +442,37 @@ class PerformanceReport(Report):
             "start": formats.date_format(start, "SHORT_DATE_FORMAT"),
             "end": formats.date_format(end - timedelta(days=1), "SHORT_DATE_FORMAT"),
         }
+        filters_text = self.filters_text()
+        shown = [total, *grouped, *comparison]
+        notes = []
+        if not self.filters.channel and self.group_by != "channel":
+            notes.append(
+                _(
+                    "Every channel is counted together (calls, emails, chats…): service level, ASA and "
+                    "abandonment mix their waits. Choose a channel to read one alone."
+                )
+            )
+        if any(row.handled > row.offered for row in shown):
+            notes.append(
+                _(
+                    "Handled counts every contact an agent answered, outbound ones included; Offered counts "
+                    "the inbound contacts only: Handled can be higher than Offered."
+                )
+            )
+        for group in dict.fromkeys(name for name in (self.group_by, compare) if name in NO_GROUP):
+            rows_of_group = grouped if group == self.group_by else comparison
+            if NO_GROUP[group][1] and any(row.key is None for row in rows_of_group):
+                notes.append(str(NO_GROUP[group][1]))
         context.update(
             {
                 "period_text": period_text,
+                "heading": (
+                    _("%(filters)s, %(period)s") % {"filters": filters_text, "period": period_text}
+                    if filters_text
+                    else _("All contacts, %(period)s") % {"period": period_text}
+                ),
+                "notes": notes,
+                "group_label": str(dict(self.form.fields["group_by"].choices).get(self.group_by or "", _("Group"))),
                 "summary": summary,
                 "table": self._table(grouped, True, queue_goals),
                 "group_by": self.group_by,
@@ -404,7 +507,7 @@ class PerformanceReport(Report):
                     desc=_("One group of bars per agent; the table below gives the figures.")
                     if by_agent
                     else _("One group of bars per queue; the table below gives the figures."),
-                    labels=[row.key or _("(none)") for row in comparison],
+                    labels=[self.label(compare, row.key) for row in comparison],
                     series=[
                         (_("Offered"), [row.offered for row in comparison]),
                         (_("Handled"), [row.handled for row in comparison]),
@@ -422,21 +525,37 @@ class PerformanceReport(Report):
                     for row in trend
                 ],
                 "comparison_table": [
-                    {"key": row.key or _("(none)"), "offered": row.offered, "handled": row.handled}
+                    {"key": self.label(compare, row.key), "offered": row.offered, "handled": row.handled}
                     for row in comparison
                 ],
             }
         )
         return context
 
+    # The export: the figures rounded as the page shows them, then the exact ones.
+    def _keyed(self) -> bool:
+        """Whether the export adds the groups' own keys (usernames, channel codes) beside their labels."""
+        return self.group_by in ("agent", "channel")
+
     def headers(self) -> list[str]:
         label = str(dict(self.form.fields["group_by"].choices).get(self.group_by or "", _("Group")))
-        return [label, *[str(kpi.label) for kpi in KPIS]]
+        shown = [f"{kpi.label} (%)" if kpi.kind == "rate" else str(kpi.label) for kpi in KPIS]
+        exact = [_("%(kpi)s (exact)") % {"kpi": kpi.label} for kpi in KPIS if kpi.kind != "count"]
+        key = [_("Username") if self.group_by == "agent" else _("Channel code")] if self._keyed() else []
+        return [label, *shown, *exact, *key]
 
     def rows(self) -> list[list[Any]]:
         if not self.valid:
             return []
-        return [[row.key, *[getattr(row, kpi.field) for kpi in KPIS]] for row in self.grouped_rows()]
+        return [
+            [
+                self.label(self.group_by, row.key) if self.group_by else _("All contacts"),
+                *[rounded(kpi.kind, getattr(row, kpi.field)) for kpi in KPIS],
+                *[getattr(row, kpi.field) for kpi in KPIS if kpi.kind != "count"],
+                *([row.key] if self._keyed() else []),
+            ]
+            for row in self.grouped_rows()
+        ]
 
     def filename(self) -> str:
         start, end = self.period if self.valid else (timezone.localdate(), timezone.localdate())

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from kpis.definitions import GROUPS, KpiFilters, KpiScope
 from kpis.drilldown import FIGURES, drilldown_interactions
@@ -97,12 +98,17 @@ def _grouped_rows(html: str) -> dict[str, str]:
     return dict(re.findall(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', table, re.S))
 
 
+def shown(user) -> str:
+    """An agent as the report names them: by name."""
+    return escape(user.get_full_name())
+
+
 def test_every_kpi_beside_its_goal(client, week):
     _login(client, week.manager)
     response = client.get(PERFORMANCE, {**WEEK, "group_by": "agent"})
     html = response.text
     rows = _grouped_rows(html)
-    assert set(rows) == {"agent_a", "agent_b", "(none)"}
+    assert set(rows) == {shown(week.agent_a), shown(week.agent_b), "(no agent)"}
     # Summary: 8 offered (the short abandon left out), 6 handled, 2 abandoned.
     summary = html.split('id="kpi-summary"', 1)[1].split("</table>", 1)[0]
     for label in ("Offered", "Handled", "Abandoned", "Service level", "AHT (s)", "FCR", "CSAT", "NPS", "Occupancy"):
@@ -114,7 +120,7 @@ def test_every_kpi_beside_its_goal(client, week):
     assert "≥ 80.0\u00a0%" in summary
     assert "≤ 5.0\u00a0%" in summary  # abandonment goal
     # Agent A: 4 handled; the queue goal shows with a queue filter.
-    assert re.search(r">4</a>", rows["agent_a"])
+    assert re.search(r">4</a>", rows[shown(week.agent_a)])
     filtered = client.get(PERFORMANCE, {**WEEK, "queue": "Queue A"}).text
     assert "≥ 80.0\u00a0% in 20 s" in filtered
 
@@ -122,8 +128,8 @@ def test_every_kpi_beside_its_goal(client, week):
 def test_supervisors_see_their_team_only(client, week):
     _login(client, week.supervisor_a)
     html = client.get(PERFORMANCE, {**WEEK, "group_by": "agent"}).text
-    assert set(_grouped_rows(html)) == {"agent_a", "(none)"}
-    assert "agent_b" not in html
+    assert set(_grouped_rows(html)) == {shown(week.agent_a), "(no agent)"}
+    assert "agent_b" not in html and shown(week.agent_b) not in html
     assert 'value="Team B"' not in html
     # Not even by naming agent B in the filter: the choice is not theirs to make.
     response = client.get(PERFORMANCE, {**WEEK, "agent": "agent_b"})
@@ -248,8 +254,14 @@ def test_csv_export(client, week):
     assert set(by_key) == {"Queue A", "Queue B", "'" + EVIL}
     assert by_key["Queue A"][1:4] == ["4", "3", "1"]
     assert by_key["Queue B"][1:4] == ["3", "2", "1"]
-    # Unrounded rates: Queue A's service level is 1 of 4.
-    assert float(by_key["Queue A"][4]) == 0.25
+    # Rounded as the page shows them (Queue A's service level: 1 of 4, "25.0 %"), the exact
+    # figures in columns of their own after them.
+    assert rows[0][4] == "Service level (%)" and by_key["Queue A"][4] == "25.0"
+    exact = rows[0].index("Service level (exact)")
+    assert float(by_key["Queue A"][exact]) == 0.25
+    aht = rows[0].index("AHT (s)")
+    assert by_key["Queue A"][aht] == str(round((100 + 20 + 200 + 300) / 3, 1))
+    assert float(by_key["Queue A"][rows[0].index("AHT (s) (exact)")]) == pytest.approx((100 + 20 + 200 + 300) / 3)
 
 
 def test_xlsx_export(client, week):
@@ -263,7 +275,7 @@ def test_xlsx_export(client, week):
     assert "<f>" not in sheet  # no formula anywhere
     assert "&apos;=cmd|&apos; /C calc&apos;!A0" in strings or "'=cmd|' /C calc'!A0" in strings
     assert "Queue A" in strings
-    assert "<v>0.25</v>" in sheet  # numbers stay numbers
+    assert "<v>25</v>" in sheet and "<v>0.25</v>" in sheet  # numbers stay numbers, rounded then exact
 
 
 def test_staffing_export_and_page(client, week):
@@ -293,3 +305,78 @@ def test_charts_escape_their_text_and_break_lines_on_missing_values():
     assert path.count("M") == 2 and "L" not in path  # two separate points, no line across the gap
     bars = bar_chart(title="t", desc="d", labels=["a", "b"], series=[("s", [2, None])])
     assert bars.count("<rect x=") == 1 + 1  # one bar, one legend swatch
+
+
+# --- Reading the page without being misled --------------------------------------------------------------
+
+
+def test_agents_are_named_and_sorted_as_people_read(client, org):
+    from tests.agents.factories import AgentProfileFactory
+
+    agents = {}
+    for number in (10, 2, 1):
+        user = AgentProfileFactory(
+            user__username=f"agent{number}", user__first_name="Agent", user__last_name=str(number), team=org.team_a
+        ).user
+        contact(at(2, 9), agent=user, queue=org.queue_a, wait=5, talk=60)
+        agents[number] = user
+    _login(client, org.manager)
+    response = client.get(PERFORMANCE, {**WEEK, "group_by": "agent"})
+    names = list(_grouped_rows(response.text))
+    assert names == ["Agent 1", "Agent 2", "Agent 10"]
+    export = client.get(PERFORMANCE, {**WEEK, "group_by": "agent", "export": "csv"})
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert rows[0][-1] == "Username"
+    assert [(row[0], row[-1]) for row in rows[1:]] == [
+        ("Agent 1", "agent1"),
+        ("Agent 2", "agent2"),
+        ("Agent 10", "agent10"),
+    ]
+
+
+def test_the_heading_names_the_filters(client, week):
+    _login(client, week.manager)
+    everything = client.get(PERFORMANCE, WEEK).text
+    assert re.search(r'<h2 id="summary-title">All contacts, ', everything)
+    voice = client.get(PERFORMANCE, {**WEEK, "channel": "voice", "queue": "Queue A"}).text
+    heading = re.search(r'<h2 id="summary-title">(.*?)</h2>', voice).group(1)
+    assert heading.startswith("Queue: Queue A, Channel: Voice, ")
+    assert "All contacts" not in heading
+
+
+def notes(html: str) -> list[str]:
+    found = re.search(r'<ul class="kpi-notes" id="kpi-notes">(.*?)</ul>', html, re.S)
+    return re.findall(r"<li>(.*?)</li>", found.group(1), re.S) if found else []
+
+
+def test_the_page_says_when_channels_are_mixed(client, week):
+    _login(client, week.manager)
+    assert any("Every channel is counted together" in note for note in notes(client.get(PERFORMANCE, WEEK).text))
+    one = client.get(PERFORMANCE, {**WEEK, "channel": "voice"}).text
+    assert not any("Every channel" in note for note in notes(one))
+
+
+def test_the_page_says_why_handled_can_pass_offered(client, week):
+    _login(client, week.manager)
+    assert not any("Handled can be higher" in note for note in notes(client.get(PERFORMANCE, WEEK).text))
+    contact(at(3, 15), agent=week.agent_a, queue=week.queue_a, wait=0, talk=60, direction="outbound")
+    contact(at(3, 16), agent=week.agent_a, queue=week.queue_a, wait=0, talk=60, direction="outbound")
+    contact(at(3, 17), agent=week.agent_a, queue=week.queue_a, wait=0, talk=60, direction="outbound")
+    html = client.get(PERFORMANCE, {**WEEK, "group_by": "agent"}).text
+    assert any("Handled can be higher than Offered" in note for note in notes(html))
+
+
+def test_the_group_without_an_agent_is_explained(client, week):
+    _login(client, week.manager)
+    html = client.get(PERFORMANCE, {**WEEK, "group_by": "agent"}).text
+    assert list(_grouped_rows(html))[-1] == "(no agent)"
+    assert any("counts the contacts no agent answered" in note for note in notes(html))
+    by_queue = client.get(PERFORMANCE, {**WEEK, "group_by": "queue", "compare": "queue"}).text
+    assert not any("no agent answered" in note for note in notes(by_queue))
+
+
+def test_the_notes_and_groups_speak_french(client, week):
+    _login(client, week.manager)
+    html = client.get(PERFORMANCE, {**WEEK, "group_by": "agent"}, HTTP_ACCEPT_LANGUAGE="fr").text
+    assert "(sans agent)" in _grouped_rows(html)
+    assert any("Tous les canaux sont comptés ensemble" in note for note in notes(html))
