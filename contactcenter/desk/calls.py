@@ -263,7 +263,9 @@ def customer(request: HttpRequest, customer_id: int) -> HttpResponse:
     if view is None:
         raise Http404
     customer_read_record(request=request, customer_id=view.customer.pk, what=CustomerRead.What.DESK)
-    return render(request, "desk/partials/customer_panel.html", {"view": view, "current_call": None})
+    # "Back to the call" only when there is one; "New ticket" carries this customer.
+    call = selectors.current_call(user=request.user)
+    return render(request, "desk/partials/customer_panel.html", {"view": view, "current_call": call})
 
 
 #: The languages offered for a new customer (the record itself takes any language code).

@@ -272,6 +272,19 @@ def test_the_customer_panel_shows_a_customer_found_by_search(client, center, ame
     assert client.get(reverse("desk:customer", args=[amelie.pk]), {"cursor": "bogus"}, **HTMX).status_code == 404
 
 
+def test_the_customer_panel_offers_a_ticket_for_this_customer_and_the_call_only_during_one(client, center, amelie):
+    client.force_login(center.agent_a)
+    panel = client.get(reverse("desk:customer", args=[amelie.pk]), **HTMX).content.decode()
+    new_ticket = f"{reverse('desk:ticket_new')}?customer={amelie.pk}"
+    assert f'hx-get="{new_ticket}"' in panel
+    assert "Back to the call" not in panel
+    form = client.get(new_ticket, **HTMX).content.decode()
+    assert f'<option value="{amelie.pk}" selected>' in form
+    call(center, "call.offered", "call.answered")
+    during = client.get(reverse("desk:customer", args=[amelie.pk]), **HTMX).content.decode()
+    assert "Back to the call" in during
+
+
 # --- Script --------------------------------------------------------------------------------------------------------
 
 

@@ -272,9 +272,10 @@ PAGES: dict[tuple[str, str], Page] = {
         ),
     ),
     ("search", "get"): Page(4, "agent", lambda org, n: Request("get", url("search") + "?q=martin")),
-    # 8: above 6: the user with their profile; the customer, their contact points, a page of each kind of
-    # timeline entry (3), their open tickets; the read audit's row.
-    ("customer", "get"): Page(8, "agent", lambda org, n: Request("get", url("customer", org.anne.pk))),
+    # 9: above 6: the user with their profile; the customer, their contact points, a page of each kind of
+    # timeline entry (3), their open tickets; the read audit's row; the agent's current call (whether to
+    # offer "Back to the call").
+    ("customer", "get"): Page(9, "agent", lambda org, n: Request("get", url("customer", org.anne.pk))),
     ("tickets_list", "get"): Page(2, "agent", lambda org, n: Request("get", url("tickets_list")), tickets),
     # 6: the user with their profile; the call the ticket starts from (read twice: once for its customer,
     # once for the form), its customer; the categories and queues offered.
