@@ -29,6 +29,7 @@ from contactcenter.core.admin_utils import (
     viewer_of,
     visible,
 )
+from contactcenter.core.formats import format_duration
 from customers.admin import interactions_table, phone_search
 from interactions.models import (
     BusinessHours,
@@ -51,8 +52,9 @@ from interactions.services import (
 )
 
 
-def _seconds(value: float | None) -> str | int:
-    return "—" if value is None else round(value)
+def _seconds(value: float | None) -> str:
+    """A duration as the desk and the wallboard show it: ``m:ss``, ``h:mm:ss`` past an hour."""
+    return format_duration(value)
 
 
 def _minutes(value: int) -> str:
@@ -185,28 +187,28 @@ class InteractionAdmin(ReadOnlyHistoryAdmin):
             results |= phone_search(queryset, search_term, "customer_id")
         return results, may_have_duplicates
 
-    @admin.display(description=_("wait (s)"))
-    def wait_column(self, obj: Interaction) -> str | int:
+    @admin.display(description=_("wait"))
+    def wait_column(self, obj: Interaction) -> str:
         return _seconds(obj.wait_seconds)
 
-    @admin.display(description=_("handle (s)"))
-    def handle_column(self, obj: Interaction) -> str | int:
+    @admin.display(description=_("handle time"))
+    def handle_column(self, obj: Interaction) -> str:
         return _seconds(obj.handle_seconds)
 
     @admin.display(description=_("wait"))
-    def wait_display(self, obj: Interaction) -> str | int:
+    def wait_display(self, obj: Interaction) -> str:
         return _seconds(obj.wait_seconds)
 
     @admin.display(description=_("talk"))
-    def talk_display(self, obj: Interaction) -> str | int:
+    def talk_display(self, obj: Interaction) -> str:
         return _seconds(obj.talk_seconds)
 
     @admin.display(description=_("after-call work"))
-    def acw_display(self, obj: Interaction) -> str | int:
+    def acw_display(self, obj: Interaction) -> str:
         return _seconds(obj.acw_seconds) if obj.ended_at else "—"
 
     @admin.display(description=_("handle time"))
-    def handle_display(self, obj: Interaction) -> str | int:
+    def handle_display(self, obj: Interaction) -> str:
         return _seconds(obj.handle_seconds)
 
     @admin.display(description=_("abandoned"), boolean=True)

@@ -420,14 +420,15 @@ def test_historied_models_have_a_history_page(admin_client, one_of_everything, m
 # --- interactions -----------------------------------------------------------------------
 
 
-def test_the_interaction_list_shows_wait_and_handle_seconds(admin_client):
+def test_the_interaction_list_shows_wait_and_handle_time_as_the_desk_does(admin_client):
     InteractionFactory(hold_seconds=30)
 
     response = admin_client.get(admin_url(Interaction, "changelist"))
 
     content = response.content.decode()
-    assert '<td class="field-wait_column">10</td>' in content
-    assert '<td class="field-handle_column">360</td>' in content
+    # 10 s and 360 s, written m:ss as on the desk and the wallboard.
+    assert '<td class="field-wait_column">0:10</td>' in content
+    assert '<td class="field-handle_column">6:00</td>' in content
 
 
 def test_interactions_are_found_by_external_id_and_customer_name(admin_client):

@@ -25,15 +25,14 @@ from django.utils.translation import ngettext
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Skill, Status, Team
 from contactcenter.agents.services import agent_provision, agent_set_role, agent_set_status
 from contactcenter.core.admin_utils import LargeTablePaginator, visible
+from contactcenter.core.formats import format_duration
 from contactcenter.core.roles import role_of
 
 User = get_user_model()
 
 
 def _duration(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}"
+    return format_duration(seconds)
 
 
 # --- Users and agent profiles -------------------------------------------------------------

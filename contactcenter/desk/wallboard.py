@@ -12,7 +12,6 @@ Views are adapters: reads through selectors, writes through :mod:`contactcenter.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,6 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 from contactcenter.agents.models import BreakReason, Queue, Status
 from contactcenter.core import access
 from contactcenter.core.choices import Channel
+from contactcenter.core.formats import format_duration
 from contactcenter.desk.access import page_for
 from contactcenter.desk.simulation import UNKNOWN_CALLER, simulated_call_end, simulated_call_start
 from contactcenter.live import selectors as live_selectors
@@ -42,16 +42,7 @@ User = get_user_model()
 
 
 # --- Formatting (the same rules as wallboard.js, so the first paint and the updates agree) ---------
-
-
-def format_duration(seconds: float | None) -> str:
-    """``m:ss`` under an hour, ``h:mm:ss`` from an hour on; ``—`` for none."""
-    if seconds is None:
-        return "—"
-    total = max(math.floor(seconds), 0)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+# Durations: contactcenter.core.formats.format_duration, shared with the admin.
 
 
 def format_percent(fraction: float | None, decimals: int = 0) -> str:

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from contactcenter.agents.models import AgentProfile, Status
-from contactcenter.desk.wallboard import format_duration, format_percent, service_level_state, wallboard_board
+from contactcenter.core.formats import format_duration
+from contactcenter.desk.wallboard import format_percent, service_level_state, wallboard_board
 from contactcenter.live.selectors import queue_stats, socket_scope, visible_queue_ids, wallboard_agents
 from tests.agents.factories import AgentProfileFactory, QueueFactory, TeamFactory
 from tests.interactions.factories import InteractionFactory
