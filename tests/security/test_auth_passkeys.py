@@ -331,3 +331,17 @@ def test_no_passkeys_away_from_the_relying_party(org, no_required_roles, setting
 )
 def test_the_relying_party_comes_from_allowed_hosts(hosts, expected):
     assert passkey_rp_id(hosts) == expected
+
+
+def test_the_passkey_pages_speak_french(org, no_required_roles):
+    add_passkey(org.agent_a)
+    client = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="fr")
+    password_step(client)
+    page = client.get(SECOND_STEP).content.decode()
+    assert "Utilisez votre clé d’accès" in page and "Utiliser une clé d’accès" in page
+    options = post_json(client, LOGIN_BEGIN).json()
+    refused = post_json(client, LOGIN_COMPLETE, {"id": options["challenge"]})
+    assert refused.json()["detail"] == "Cette clé d’accès n’a pas été acceptée. Réessayez, ou saisissez un code."
+    desk = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="fr")
+    desk.force_login(org.supervisor_a)
+    assert "Ajouter une clé d’accès" in desk.get("/account/two-factor/").content.decode()
