@@ -320,8 +320,8 @@ class QueueAdmin(admin.ModelAdmin):
 @admin.register(Passkey)
 class PasskeyAdmin(admin.ModelAdmin):
     """Admins only: every user's passkeys, when each was added and last used; a lost one is deleted
-    here (the user adds passkeys from the desk, never here). Removing a user's whole second factor
-    also deletes the TOTP and static devices (see README, "Second factor")."""
+    here (the user adds passkeys from the desk, never here). A user's whole second factor is reset by
+    deleting their passkeys here and their TOTP and static devices in their own lists."""
 
     list_display = ("user", "name", "created_at", "last_used_at")
     list_select_related = ("user",)

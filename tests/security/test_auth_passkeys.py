@@ -345,3 +345,36 @@ def test_the_passkey_pages_speak_french(org, no_required_roles):
     desk = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="fr")
     desk.force_login(org.supervisor_a)
     assert "Ajouter une clé d’accès" in desk.get("/account/two-factor/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("environment", "rp_id", "origins"),
+    [
+        ({"ALLOWED_HOSTS": "crm.example.com,10.0.0.4"}, "crm.example.com", ["https://crm.example.com"]),
+        (
+            {"ALLOWED_HOSTS": "10.0.0.4", "PASSKEY_RP_ID": "Example.com", "PASSKEY_ORIGINS": "https://crm.example.com"},
+            "example.com",
+            ["https://crm.example.com"],
+        ),
+        # No domain name: no passkeys, and the instance still starts (its checks pass).
+        ({"ALLOWED_HOSTS": "10.0.0.4,*"}, "", []),
+    ],
+)
+def test_the_relying_party_from_the_environment(environment, rp_id, origins):
+    import os
+    import secrets
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PASSKEY_")}
+    env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), DJANGO_SETTINGS_MODULE="contactcenter.settings")
+    env.update(environment)
+    code = (
+        "import django; django.setup(); from django.conf import settings; from django.core.management import "
+        "call_command; call_command('check', verbosity=0); "
+        "print(repr((settings.OTP_WEBAUTHN_RP_ID, settings.OTP_WEBAUTHN_ALLOWED_ORIGINS)))"
+    )
+    out = subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == repr((rp_id, origins))
