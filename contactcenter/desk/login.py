@@ -192,7 +192,11 @@ def second_step(request: HttpRequest) -> HttpResponse:
                 return redirect(_next_url(request, pending))
         # A wrong code is a failed login: it counts against the username and address.
         login_failed(request, user.get_username())
-        context["error"] = _("This code is not valid. Check your authenticator app's clock and try again.")
+        context["error"] = (
+            _("This code is not valid. Check your authenticator app's clock and try again.")
+            if enrolling or context["authenticator"]
+            else _("This recovery code is not valid.")
+        )
         return render(request, "desk/login_second_step.html", context, status=400)
     return render(request, "desk/login_second_step.html", context)
 
