@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from contactcenter.agents.models import AgentProfile, PresenceInterval, Role, Status
+from contactcenter.agents.models import AgentProfile, Passkey, PresenceInterval, Role, Status
 from contactcenter.agents.services import agent_set_status
 from contactcenter.knowledge.models import Article
 from contactcenter.scripts.models import Script, ScriptVersion
@@ -83,6 +83,8 @@ def one_of_everything(admin_user) -> None:
     Holiday.objects.create(date=T0.date(), name="New year")
     ArticleFactory(title="Restart the box", by=admin_user)
     assign(make_course(title="Welcome", by=admin_user), team=agent.team)
+    # A passkey as the desk stores it (tests/security/test_auth_passkeys.py makes real ones).
+    Passkey.objects.create(user=agent.user, name="Laptop", credential_id=b"id", public_key=b"key", aaguid="0" * 36)
 
 
 # --- every screen answers ---------------------------------------------------------------

@@ -22,11 +22,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Skill, Status, Team
+from contactcenter.agents.models import AgentProfile, Passkey, PresenceInterval, Queue, Role, Skill, Status, Team
 from contactcenter.agents.services import agent_provision, agent_set_role, agent_set_status
 from contactcenter.core.admin_utils import LargeTablePaginator, visible
 from contactcenter.core.formats import format_duration
-from contactcenter.core.roles import role_of
+from contactcenter.core.roles import ADMIN, role_of
 
 User = get_user_model()
 
@@ -314,3 +314,35 @@ class QueueAdmin(admin.ModelAdmin):
     @admin.display(description=_("agents"), ordering="agent_count")
     def agent_count(self, obj: Queue) -> int:
         return obj.agent_count
+
+
+@admin.register(Passkey)
+class PasskeyAdmin(admin.ModelAdmin):
+    """Admins only: every user's passkeys, when each was added and last used; a lost one is deleted
+    here (the user adds passkeys from the desk, never here). A user's whole second factor is reset by
+    deleting their passkeys here and their TOTP and static devices in their own lists."""
+
+    list_display = ("user", "name", "created_at", "last_used_at")
+    list_select_related = ("user",)
+    list_filter = ("created_at", "last_used_at")
+    search_fields = ("user__username", "name")
+    fields = ("user", "name", "created_at", "last_used_at", "aaguid", "transports", "backup_eligible")
+    readonly_fields = fields
+
+    def _is_admin(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff and role_of(request.user) == ADMIN
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._is_admin(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._is_admin(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._is_admin(request)

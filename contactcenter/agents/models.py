@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp_webauthn.models import WebAuthnCredential
 
 from contactcenter.agents.querysets import AgentProfileQuerySet, QueueQuerySet, TeamQuerySet
 from contactcenter.core.choices import Channel
@@ -197,3 +198,14 @@ class PresenceInterval(models.Model):
         """Length in seconds; an open interval counts up to ``until`` (default: now)."""
         end = self.ended_at or until or timezone.now()
         return max((end - self.started_at).total_seconds(), 0.0)
+
+
+class Passkey(WebAuthnCredential):
+    """A user's passkey (a credential of django-otp-webauthn), as the back office lists it; the
+    second factor itself is :mod:`contactcenter.core.twofactor`."""
+
+    class Meta:
+        proxy = True
+        ordering = ["user__username", "created_at"]
+        verbose_name = _("passkey")
+        verbose_name_plural = _("passkeys")

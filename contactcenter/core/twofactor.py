@@ -1,14 +1,21 @@
-"""The second factor: a TOTP authenticator app, with single-use recovery codes (django-otp).
+"""The second factor: a TOTP authenticator app and passkeys, with single-use recovery codes
+(django-otp, django-otp-webauthn).
 
-* Anyone may enrol (the desk's "Two-factor authentication" page). Once enrolled, every login asks
-  for the current code: the desk's and the admin's (a second step after the password) and the
-  token endpoint (its ``otp`` field).
+* Anyone may enrol (the desk's "Two-factor authentication" page): set up an authenticator app, add
+  one or more passkeys, or both. Once enrolled, every login asks for the second factor: the desk's
+  and the admin's (a second step after the password: the app's code, a recovery code, or a passkey)
+  and the token endpoint (its ``otp`` field: the app's code or a recovery code; a passkey needs a
+  browser, so a user whose only second factor is a passkey sets up an app to get API tokens).
 * Users whose role is in ``REQUIRE_2FA_ROLES`` cannot log in without one: at an interactive login
   they enrol first, as the second step; the token endpoint refuses them until they have.
-* Recovery codes (ten, each usable once) stand in for the authenticator when it is lost; an admin
-  may also remove a user's second factor (the user enrols again at the next login).
-* Wrong codes are slowed down by django-otp (each failure doubles the wait of the device) and
-  count as failed logins against the username and address (:mod:`contactcenter.core.logins`).
+* Recovery codes (ten, each usable once) stand in for the authenticator or the passkey when it is
+  lost; an admin may also remove a user's second factor (the user enrols again at the next login).
+* Wrong codes are slowed down by django-otp (each failure doubles the wait of the device); wrong
+  codes and refused passkeys count as failed logins against the username and address
+  (:mod:`contactcenter.core.logins`).
+* A passkey is made for one domain, the relying party ID (``OTP_WEBAUTHN_RP_ID``); a browser uses it
+  only on that domain or under it (:func:`passkeys_usable_at`). Its answers are checked against the
+  origins of ``OTP_WEBAUTHN_ALLOWED_ORIGINS`` and the page's own (:class:`PasskeyHelper`).
 """
 
 from __future__ import annotations
@@ -17,21 +24,31 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user, match_token, user_has_device
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.exceptions import OTPWebAuthnApiError
+from django_otp_webauthn.helpers import WebAuthnHelper
+from django_otp_webauthn.models import WebAuthnCredential
+from django_otp_webauthn.utils import rewrite_exceptions
+from webauthn.helpers.exceptions import WebAuthnException
 
 from contactcenter.core.roles import role_of
 
 RECOVERY_CODES = 10
 AUTHENTICATOR_NAME = "Authenticator"
 RECOVERY_NAME = "Recovery codes"
+PASSKEY_NAME = "Passkey"
+PASSKEY_NAME_MAX = 64
 
 
 def second_factor_required(user: Any) -> bool:
@@ -40,8 +57,20 @@ def second_factor_required(user: Any) -> bool:
 
 
 def has_second_factor(user: Any) -> bool:
-    """Whether ``user`` has a confirmed authenticator."""
+    """Whether ``user`` has a confirmed authenticator or a passkey (one query)."""
+    authenticator = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    passkey = WebAuthnCredential.objects.filter(user=OuterRef("pk"), confirmed=True)
+    return get_user_model()._default_manager.filter(pk=user.pk).filter(Exists(authenticator) | Exists(passkey)).exists()
+
+
+def has_authenticator(user: Any) -> bool:
+    """Whether ``user`` has a confirmed authenticator app (the factor the token endpoint checks)."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def has_passkey(user: Any) -> bool:
+    """Whether ``user`` has a passkey."""
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
 
 
 def second_factor_asked(user: Any) -> bool:
@@ -73,6 +102,14 @@ def second_factor_check(*, user: Any, code: str) -> SecondFactorRefusal | None:
         return None
     if not has_second_factor(user):
         return SecondFactorRefusal(_("Your role must log in with a second factor: set one up from the desk first."))
+    if not has_authenticator(user):
+        # Only a browser can use a passkey; recovery codes are for a lost passkey, not for every token.
+        return SecondFactorRefusal(
+            _(
+                "Your second factor is a passkey, which only the login pages can use: to get API tokens, set up "
+                "an authenticator app too (desk, “Two-factor”) and send its code as “otp”."
+            )
+        )
     if not code.strip():
         return SecondFactorRefusal(_("Send the one-time code of your authenticator app (or a recovery code) as “otp”."))
     if second_factor_verify(user=user, code=code) is None:
@@ -125,9 +162,111 @@ def recovery_codes_left(*, user: Any) -> int:
 
 @transaction.atomic
 def second_factor_remove(*, user: Any) -> None:
-    """Removes ``user``'s authenticator and recovery codes (an admin's reset for a lost phone)."""
+    """Removes ``user``'s authenticator, passkeys and recovery codes (an admin's reset for a lost
+    phone)."""
     for device in devices_for_user(user, confirmed=None):
         device.delete()
+
+
+def passkeys_usable_at(request: HttpRequest) -> bool:
+    """Whether a browser at this request's address can use passkeys: the address is the relying
+    party ID (``OTP_WEBAUTHN_RP_ID``) or a name under it. Never at a bare IP address."""
+    rp_id = settings.OTP_WEBAUTHN_RP_ID
+    host, _port = split_domain_port(request.get_host())
+    return bool(rp_id) and (host == rp_id or host.endswith(f".{rp_id}"))
+
+
+def _page_origin(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+class PasskeyHelper(WebAuthnHelper):
+    """django-otp-webauthn's ceremonies, with the origins this instance accepts: those of
+    ``OTP_WEBAUTHN_ALLOWED_ORIGINS``, and the address the page was served from when it lies under
+    the relying party ID (``http://localhost:8000`` in development, a server's own port): the
+    browser itself refuses a passkey to any page outside its domain."""
+
+    def get_allowed_origins(self) -> list[str]:
+        origins = list(super().get_allowed_origins())
+        if passkeys_usable_at(self.request) and _page_origin(self.request) not in origins:
+            origins.append(_page_origin(self.request))
+        return origins
+
+
+def _verified(action: Any) -> Any:
+    """The result of a ceremony step, or ``None`` when the browser's answer does not hold (malformed,
+    unknown passkey, someone else's, wrong signature, wrong origin or challenge)."""
+    try:
+        with rewrite_exceptions():
+            return action()
+    except (OTPWebAuthnApiError, WebAuthnException, KeyError, TypeError, ValueError):
+        return None
+
+
+def passkeys_of(*, user: Any) -> list[WebAuthnCredential]:
+    """``user``'s passkeys, oldest first."""
+    return list(WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("created_at", "pk"))
+
+
+def passkey_register_begin(*, request: HttpRequest, user: Any) -> tuple[dict, dict]:
+    """The options for the browser to make a new passkey for ``user`` (JSON), and the state to keep
+    in the session until :func:`passkey_register_complete`."""
+    return PasskeyHelper(request).register_begin(user=user)
+
+
+@transaction.atomic
+def passkey_register_complete(
+    *, request: HttpRequest, user: Any, state: dict, data: Any, name: str = ""
+) -> WebAuthnCredential | None:
+    """Saves the passkey the browser made (``data``, its JSON answer) as ``name``; ``None`` when the
+    answer does not hold (nothing saved)."""
+    if not isinstance(state, dict) or not isinstance(data, dict):
+        return None
+    passkey = _verified(lambda: PasskeyHelper(request).register_complete(user=user, state=state, data=data))
+    if passkey is None:
+        transaction.set_rollback(True)
+        return None
+    passkey.name = " ".join(name.split())[:PASSKEY_NAME_MAX] or PASSKEY_NAME
+    passkey.save(update_fields=["name"])
+    return passkey
+
+
+@transaction.atomic
+def passkey_remove(*, user: Any, passkey_id: int) -> None:
+    """Removes ``user``'s passkey ``passkey_id``. A user whose role requires a second factor keeps
+    one: the last passkey of a user without an authenticator app stays."""
+    passkey = WebAuthnCredential.objects.select_for_update().filter(user=user, pk=passkey_id).first()
+    if passkey is None:
+        raise ValidationError(_("This passkey no longer exists."), code="not_found")
+    others = WebAuthnCredential.objects.filter(user=user, confirmed=True).exclude(pk=passkey.pk).exists()
+    if second_factor_required(user) and not others and not has_authenticator(user):
+        raise ValidationError(
+            _(
+                "Your role must use a second factor: add another passkey or an authenticator app before "
+                "removing this one."
+            ),
+            code="last_factor",
+        )
+    passkey.delete()
+
+
+def passkey_login_begin(*, request: HttpRequest, user: Any) -> tuple[dict, dict]:
+    """The options for the browser to sign in with one of ``user``'s passkeys (JSON), and the state
+    to keep in the session until :func:`passkey_login_verify`."""
+    return PasskeyHelper(request).authenticate_begin(user=user, require_user_verification=False)
+
+
+@transaction.atomic
+def passkey_login_verify(*, request: HttpRequest, user: Any, state: dict, data: Any) -> WebAuthnCredential | None:
+    """The passkey of ``user`` that signed this login (``data``: the browser's JSON answer to the
+    challenge of ``state``), its use recorded; ``None`` when the answer does not hold."""
+    if not isinstance(state, dict) or not isinstance(data, dict):
+        return None
+    passkey = _verified(lambda: PasskeyHelper(request).authenticate_complete(user=user, state=state, data=data))
+    if passkey is None or not passkey.confirmed:
+        transaction.set_rollback(True)
+        return None
+    return passkey
 
 
 class SecondFactorRequiredMiddleware:

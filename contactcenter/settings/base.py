@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -392,6 +393,36 @@ REQUIRE_2FA_ROLES = (
     else [role.strip() for role in _REQUIRE_2FA_ROLES.split(",") if role.strip()]
 )
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Switchboard")
+
+
+def passkey_rp_id(hosts: list[str]) -> str:
+    """The first domain name of ``hosts`` (``ALLOWED_HOSTS``; a leading dot dropped), or "" when there is
+    none: a passkey belongs to a domain, never to an address or a wildcard."""
+    for host in hosts:
+        name = host.strip().lstrip(".").lower()
+        if name and name != "*" and not name.startswith("[") and not name.replace(".", "").isdigit():
+            return name
+    return ""
+
+
+#: Passkeys (django-otp-webauthn, docs/operations.md "Passkeys"): a passkey is made for one domain, the
+#: relying party ID; changing it later makes every registered passkey useless. Unset: the first domain
+#: name of ALLOWED_HOSTS ("localhost" by default). None (addresses only, or "*"): no passkeys.
+OTP_WEBAUTHN_RP_ID = env_str("PASSKEY_RP_ID").lower() or passkey_rp_id(ALLOWED_HOSTS)
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+#: Origins whose passkey answers are accepted, besides the address a page was served from when that
+#: address is the relying party ID or under it (contactcenter.core.twofactor.PasskeyHelper).
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "PASSKEY_ORIGINS", [f"https://{OTP_WEBAUTHN_RP_ID}"] if OTP_WEBAUTHN_RP_ID else []
+)
+OTP_WEBAUTHN_HELPER_CLASS = "contactcenter.core.twofactor.PasskeyHelper"
+# A passkey is a second factor here, after the password: never a login of its own.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_TIMEOUT_SECONDS = 120
+if not OTP_WEBAUTHN_RP_ID:
+    # Passkeys are off (no domain to make them for): the app's checks of its relying party and
+    # origins have nothing to check.
+    SILENCED_SYSTEM_CHECKS += ["otp_webauthn.E010", "otp_webauthn.E030"]
 LOGIN_URL = "desk:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "desk:login"

@@ -190,11 +190,30 @@ PAGES: dict[tuple[str, str], Page] = {
     ("login-second-step", "post"): Page(
         0, "anonymous", lambda org, n: Request("post", url("login-second-step"), htmx=False), status=302
     ),
-    # 3: the user with their profile; the authenticator, the recovery codes left.
-    ("twofactor", "get"): Page(3, "agent", lambda org, n: Request("get", url("twofactor"), htmx=False)),
-    # Setting up an authenticator: the device being set up is kept for the session (made once).
+    # 4: the user with their profile; the authenticator, the passkeys (listed), the recovery codes left.
+    ("twofactor", "get"): Page(4, "agent", lambda org, n: Request("get", url("twofactor"), htmx=False)),
+    # Setting up an authenticator: the device being set up is kept for the session (made once); the
+    # page around it reads what the GET reads.
     ("twofactor", "post"): Page(
-        5, "agent", lambda org, n: Request("post", url("twofactor"), {"action": "enrol"}, htmx=False)
+        6, "agent", lambda org, n: Request("post", url("twofactor"), {"action": "enrol"}, htmx=False)
+    ),
+    # Passkeys at the second step: without a password step in progress, refused before any query.
+    ("login-passkey-begin", "post"): Page(
+        0, "anonymous", lambda org, n: Request("post", url("login-passkey-begin"), htmx=False), status=403
+    ),
+    ("login-passkey-complete", "post"): Page(
+        0, "anonymous", lambda org, n: Request("post", url("login-passkey-complete"), htmx=False), status=403
+    ),
+    # Adding a passkey, part one: the user with their profile; whether the user has a second factor (the session is
+    # not verified by one); the user's WebAuthn handle (made once), their passkeys (excluded from the new
+    # one); the challenge kept in the session (3).
+    ("passkey-register-begin", "post"): Page(
+        7, "agent", lambda org, n: Request("post", url("passkey-register-begin"), htmx=False)
+    ),
+    # Part two without the browser's passkey: the user with their profile, a second factor?, and the savepoint of the
+    # service that found nothing to save (tests/security/test_auth_passkeys.py runs the whole ceremony).
+    ("passkey-register-complete", "post"): Page(
+        4, "agent", lambda org, n: Request("post", url("passkey-register-complete"), htmx=False), status=400
     ),
     # No authenticator being set up: nothing to draw.
     ("twofactor-qr", "get"): Page(

@@ -5,7 +5,8 @@ Login attempts count against the username and the client's address together
 (:mod:`contactcenter.core.logins`, shared with the desk and the admin): past the limit the answer is
 429 with ``Retry-After``, whatever the password. A user who has a second factor, or whose role must
 have one (``REQUIRE_2FA_ROLES``), sends the current one-time code as ``otp`` too
-(:mod:`contactcenter.core.twofactor`).
+(:mod:`contactcenter.core.twofactor`). A passkey needs a browser: a user whose only second factor is
+a passkey is refused (400, saying so) until they set up an authenticator app as well.
 """
 
 from __future__ import annotations
