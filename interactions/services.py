@@ -781,20 +781,56 @@ def interaction_update(
     return _interaction_apply(locked=locked, changes=changes, by=by)
 
 
+#: What happened on a contact, as the telephony system or the source system measured it: on an
+#: interaction that came from such a system (a ``source`` or an ``external_id``), only supervisors
+#: and up (and the system) change them, since an agent's handle time, wait and sentiment figures
+#: are made of them. On one an agent logged by hand, the agent corrects them too.
+INTERACTION_FACT_FIELDS = (
+    "channel",
+    "direction",
+    "offered_at",
+    "answered_at",
+    "ended_at",
+    "wrapup_ended_at",
+    "hold_seconds",
+    "sentiment",
+    "recording",
+    "source",
+    "external_id",
+)
+
+
+def _changed(interaction: Interaction, name: str, value: Any) -> bool:
+    field = Interaction._meta.get_field(name)
+    if field.is_relation:
+        return getattr(interaction, field.attname) != getattr(value, "pk", None)
+    return getattr(interaction, name) != value
+
+
 def interaction_check_write(*, by: AbstractBaseUser | None, interaction: Interaction, changes: dict[str, Any]) -> None:
     """Refuse a change ``by`` may not make to ``interaction``: an agent changes only their own
-    interactions (``PermissionDenied``), and never whose or which queue's they are
-    (``ValidationError`` on ``agent``/``queue``). Supervisors and up (``interaction.route``) and
-    the system (``by`` None: the telephony intake, commands) may."""
+    interactions (``PermissionDenied``), and only their log (customer, ticket, disposition,
+    resolved, notes, script version): never whose or which queue's they are, nor, on an
+    interaction that came from the telephony or a source system, the measured facts of
+    :data:`INTERACTION_FACT_FIELDS` (``ValidationError`` naming each field). A value
+    sent as it is stored is no change. Supervisors and up (``interaction.route``) and the system
+    (``by`` None: the telephony intake, commands) may change anything."""
     if by is None or can(by, "interaction.route"):
         return
     if interaction.agent_id != by.pk:
         raise PermissionDenied(_("You can change your own interactions only."))
     errors = {}
-    if "agent" in changes and getattr(changes["agent"], "pk", None) != interaction.agent_id:
+    if "agent" in changes and _changed(interaction, "agent", changes["agent"]):
         errors["agent"] = _("Only a supervisor, a manager or an admin can give an interaction to another agent.")
-    if "queue" in changes and getattr(changes["queue"], "pk", None) != interaction.queue_id:
+    if "queue" in changes and _changed(interaction, "queue", changes["queue"]):
         errors["queue"] = _("Only a supervisor, a manager or an admin can move an interaction to another queue.")
+    measured = bool(interaction.source or interaction.external_id)  # not logged by hand
+    for name in INTERACTION_FACT_FIELDS if measured else ():
+        if name in changes and _changed(interaction, name, changes[name]):
+            errors[name] = _(
+                "This is measured by the telephony or source system: only a supervisor, a manager or an admin "
+                "can change it once the interaction is logged."
+            )
     if errors:
         raise ValidationError(errors)
 
