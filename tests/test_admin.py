@@ -801,17 +801,19 @@ def test_a_supervisor_can_pick_an_assignee_but_not_read_user_accounts(supervisor
     assert supervisor_client.get(admin_url(User, "change", colleague.user.pk)).status_code == 403
 
 
-def test_a_supervisor_edits_agents_but_cannot_hand_out_roles(supervisor_client):
+def test_a_supervisor_changes_no_agent_profile_nor_hands_out_roles(supervisor_client):
+    # What is provisioned on an agent (team, queues, skills, role) is an admin's: a supervisor
+    # moving an agent, or themselves, to another team would widen what they see.
     team = supervisor_client.profile.team
     agent = AgentProfileFactory(team=team)
     new_team = TeamFactory()
 
-    response = supervisor_client.post(
-        admin_url(AgentProfile, "change", agent.pk), {"role": Role.ADMIN, "team": new_team.pk}
-    )
-
-    assert response.status_code == 302
+    for profile in (agent, supervisor_client.profile):
+        response = supervisor_client.post(
+            admin_url(AgentProfile, "change", profile.pk), {"role": Role.ADMIN, "team": new_team.pk}
+        )
+        assert response.status_code == 403
     agent.refresh_from_db()
-    assert agent.team == new_team
+    assert agent.team == team
     assert agent.role == Role.AGENT
     assert set(agent.user.groups.values_list("name", flat=True)) == {Role.AGENT}

@@ -20,10 +20,15 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
 from contactcenter.agents.models import AgentProfile, Queue, Team
+from contactcenter.agents.services import agent_update
 from contactcenter.scripts.models import Script
 from contactcenter.training.models import LessonCompletion, QuizAttempt
 from customers.models import Customer
@@ -41,6 +46,8 @@ from tests.customers.factories import CustomerFactory
 from tests.interactions.factories import InteractionFactory, TicketFactory
 from tests.scripts.factories import make_published, steps
 from tests.training.factories import all_right, assign, lessons_of, make_course
+
+pytestmark = pytest.mark.django_db
 
 ROLES = ("agent", "supervisor", "manager", "admin")
 API = "/api/v1"
@@ -92,9 +99,14 @@ def _build() -> SimpleNamespace:
 def world(django_db_setup, django_db_blocker):
     """The center, built once; every test's own transaction is a savepoint inside this one, and
     the whole is rolled back after the module."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield _build()
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        built = _build()
+    yield built  # each test that reads the database says so (pytestmark): none writes here for good
+    with django_db_blocker.unblock():
         transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
 
 
 # --- The vocabulary ------------------------------------------------------------------------------
@@ -679,7 +691,6 @@ assert len(BY_ID) == len(WRITES), "two matrix lines share a test id"
 # --- The tests -----------------------------------------------------------------------------------
 
 
-@pytest.mark.django_db
 def test_every_writable_field_is_in_the_matrix():
     """The OpenAPI schema lists every write endpoint and its request body's fields, drawn from the
     serializers the views use: each must have its lines in the matrix, and no line may name a
@@ -745,3 +756,80 @@ def test_write(world, api_client_for, test_id, role):
             assert target.creates.objects.count() == before, "a refused create created something"
         else:
             assert write.read(target.row(world, None)) == before_value, "a refused write changed the row"
+
+
+# --- The back office (Django admin): what each role may add, change, delete -----------------------
+
+ADMIN_ONLY = frozenset({"admin"})
+MANAGERS_UP = frozenset({"manager", "admin"})
+NO_ONE: frozenset[str] = frozenset()
+WRITERS = {"add": MANAGERS_UP, "change": MANAGERS_UP, "delete": MANAGERS_UP}
+PROVISIONED = {"add": ADMIN_ONLY, "change": ADMIN_ONLY, "delete": ADMIN_ONLY}
+
+#: "app.model" → action → the roles whose admin offers it. Agents do not open the admin at all
+#: (their desktop is the agent desktop). Knowledge articles, training material and scripts are
+#: written by managers and admins; the organisation by admins. Published script versions never
+#: change; a version is added by publishing.
+BACK_OFFICE: dict[str, dict[str, frozenset[str]]] = {
+    "knowledge.article": WRITERS,
+    "knowledge.articlecategory": WRITERS,
+    "training.course": WRITERS,
+    "training.lesson": WRITERS,
+    "training.quiz": WRITERS,
+    "training.question": WRITERS,
+    "training.assignment": WRITERS,
+    "scripts.script": WRITERS,
+    "scripts.scriptversion": {"add": MANAGERS_UP, "change": NO_ONE, "delete": NO_ONE},
+    "agents.team": PROVISIONED,
+    "agents.queue": PROVISIONED,
+    # A profile's form (team, queues, skills) is an admin's, the supervisor's own profile too.
+    "agents.agentprofile": PROVISIONED,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("model", sorted(BACK_OFFICE))
+def test_back_office_writes(world, rf, model, role):
+    user = world.users[role]
+    request = rf.get("/admin/")
+    request.user = user
+    model_admin = admin.site._registry[apps.get_model(model)]
+    # A change or a deletion asked on a row the user sees: for a profile, the user's own.
+    obj = AgentProfile.objects.get(user=user) if model == "agents.agentprofile" else None
+    offered = {
+        action: admin.site.has_permission(request)
+        and getattr(model_admin, f"has_{action}_permission")(request, *([obj] if action != "add" else []))
+        for action in ("add", "change", "delete")
+    }
+    assert offered == {action: role in roles_ for action, roles_ in BACK_OFFICE[model].items()}
+
+
+def test_a_supervisor_changes_no_profile_in_the_admin(world, client):
+    """Not their own (they would see another team's work) nor their team's: the form is an admin's."""
+    client.force_login(world.supervisor_a)
+    for user in (world.supervisor_a, world.agent_a):
+        profile = AgentProfile.objects.get(user=user)
+        url = reverse("admin:agents_agentprofile_change", args=[profile.pk])
+        response = client.post(url, {"team": world.team_b.pk, "queues": [world.queue_b.pk], "skills": []})
+        assert response.status_code == 403
+        profile.refresh_from_db()
+        assert (profile.team_id, list(profile.queues.values_list("name", flat=True))) == (world.team_a.pk, ["Queue A"])
+    # Setting an agent of the team offline stays theirs.
+    response = client.post(
+        reverse("admin:agents_agentprofile_changelist"),
+        {"action": "set_offline", "_selected_action": [AgentProfile.objects.get(user=world.agent_a).pk]},
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("supervisor", False), ("manager", False), ("admin", True)])
+def test_the_agent_service_owns_the_provisioning_rule(world, role, allowed):
+    """The API and the admin ask the same service: only an admin moves an agent to another team."""
+    profile = AgentProfile.objects.get(user=world.agent_a)
+    if allowed:
+        agent_update(profile=profile, by=world.users[role], team=world.team_b)
+    else:
+        with pytest.raises(PermissionDenied):
+            agent_update(profile=profile, by=world.users[role], team=world.team_b)
+    profile.refresh_from_db()
+    assert (profile.team_id == world.team_b.pk) is allowed
