@@ -833,3 +833,51 @@ def test_the_agent_service_owns_the_provisioning_rule(world, role, allowed):
             agent_update(profile=profile, by=world.users[role], team=world.team_b)
     profile.refresh_from_db()
     assert (profile.team_id == world.team_b.pk) is allowed
+
+
+# --- Idempotency-Key: a replay answers no wider than the request itself --------------------------
+
+
+def _mixed_posts() -> dict[str, Write]:
+    """Per POST endpoint, its first matrix line that some role may write and another may not."""
+    chosen: dict[str, Write] = {}
+    for write in WRITES:
+        outcomes = {200 <= status < 300 for status in write.expected.values()}
+        if TARGETS[write.target].method == "post" and outcomes == {True, False}:
+            chosen.setdefault(write.target, write)
+    return chosen
+
+
+MIXED_POSTS = _mixed_posts()
+
+
+@pytest.mark.parametrize("target_name", sorted(MIXED_POSTS))
+def test_an_idempotency_key_replays_nothing_to_a_role_refused(world, api_client_for, target_name):
+    """Keys are per user: the same key and body from a refused role run the request and are
+    refused, not served the answer stored for an allowed one; a refused request stores no answer
+    (sent again, it is refused again)."""
+    write = MIXED_POSTS[target_name]
+    target = TARGETS[target_name]
+    allowed = next(role for role in ROLES if 200 <= write.expected[role] < 300)
+    refused = next(role for role in ROLES if not 200 <= write.expected[role] < 300)
+    body = {**target.base(world), **({} if write.name == "(none)" else {write.name: resolve(write.value, world)})}
+    headers = {"HTTP_IDEMPOTENCY_KEY": f"matrix-{target_name}"}
+    url = target.url(world)
+
+    first = api_client_for(world.users[refused]).post(url, body, format="json", **headers)
+    again = api_client_for(world.users[refused]).post(url, body, format="json", **headers)
+    assert first.status_code == again.status_code == write.expected[refused], getattr(again, "data", None)
+    assert again.get("Idempotent-Replayed") is None
+
+    done = api_client_for(world.users[allowed]).post(url, body, format="json", **headers)
+    assert done.status_code == write.expected[allowed], getattr(done, "data", None)
+    state = _state(write, world)
+    replay = api_client_for(world.users[refused]).post(url, body, format="json", **headers)
+    assert replay.status_code == write.expected[refused] and replay.get("Idempotent-Replayed") is None
+    assert _state(write, world) == state, "the refused replay wrote something"
+
+
+def _state(write: Write, w: SimpleNamespace) -> Any:
+    """What the database holds of the line's field: for a create, how many rows there are."""
+    target = TARGETS[write.target]
+    return target.creates.objects.count() if target.creates else write.read(target.row(w, None))
