@@ -714,13 +714,21 @@ def test_every_writable_field_is_in_the_matrix():
         names = in_matrix.setdefault((target.method, target.path), set())
         if write.name != "(none)":
             names.add(write.name)
-    missing = {key: sorted(in_api[key] - in_matrix.get(key, set())) for key in in_api}
-    assert not {key: names for key, names in missing.items() if names or key not in in_matrix}, (
+    unlisted = {
+        key: sorted(in_api[key] - in_matrix.get(key, set()))
+        for key in in_api
+        if key not in in_matrix or in_api[key] - in_matrix[key]
+    }
+    assert not unlisted, (
         "writable fields without a line in the write matrix (say who may change them, in the matrix and in "
-        f"docs/security.md): {missing}"
+        f"docs/security.md): {unlisted}"
     )
-    stale = {key: sorted(names - in_api.get(key, set())) for key, names in in_matrix.items()}
-    assert not {key: names for key, names in stale.items() if names or key not in in_api}, stale
+    stale = {
+        key: sorted(names - in_api.get(key, set()))
+        for key, names in in_matrix.items()
+        if key not in in_api or names - in_api[key]
+    }
+    assert not stale, f"matrix lines for fields or endpoints that no longer exist: {stale}"
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -881,3 +889,20 @@ def _state(write: Write, w: SimpleNamespace) -> Any:
     """What the database holds of the line's field: for a create, how many rows there are."""
     target = TARGETS[write.target]
     return target.creates.objects.count() if target.creates else write.read(target.row(w, None))
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "This is measured by the telephony or source system"),
+        ("fr", "Cette valeur est mesurée par la téléphonie ou le système source"),
+    ],
+    ids=["en", "fr"],
+)
+def test_the_refusal_of_a_measured_field_is_told_in_the_users_language(world, api_client_for, language, message):
+    client = api_client_for(world.agent_a)
+    response = client.patch(
+        f"{API}/interactions/{world.contact_a.pk}/", {"hold_seconds": 45}, format="json", HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 400
+    assert response.data["hold_seconds"][0].startswith(message)
