@@ -8,8 +8,9 @@ with one of these roles), with the outcome each must get.
 The matrix is the table of docs/security.md ("Who may change what"). A write endpoint or a
 writable field that appears in the API (its OpenAPI request bodies, drawn from the serializers)
 without a line here fails :func:`test_every_writable_field_is_in_the_matrix`: a new field is
-reviewed before it ships. The center is built once for the module; each test runs in a
-savepoint rolled back after it.
+reviewed before it ships. Beside it: each role's admin permissions for the back office
+(knowledge, training, scripts, the organisation), and ``Idempotency-Key`` replays across roles.
+The center is built once for the module; each test runs in a savepoint rolled back after it.
 """
 
 from __future__ import annotations
@@ -134,8 +135,9 @@ class Target:
 
 @dataclass(frozen=True)
 class Write:
-    """One field sent with ``value``; ``read(row)`` is what the database holds of it, ``want`` what
-    it must hold once allowed (the value sent unless said)."""
+    """One field ``name`` sent with ``value`` (``"(none)"``: an endpoint without a body, such as a
+    deletion); ``read(row)`` is what the database holds of it, ``want`` what it must hold once
+    allowed, ``expected`` the status each role gets."""
 
     target: str
     name: str
@@ -143,8 +145,7 @@ class Write:
     expected: dict[str, int]
     read: Callable[[Any], Any]
     want: Any = field(default=None)
-    label: str = ""
-    error_field: str = ""  # the field a 400 names, when not ``name``
+    label: str = ""  # tells apart two lines of one field (``assignee-colleague``)
 
     @property
     def test_id(self) -> str:
@@ -759,7 +760,7 @@ def test_write(world, api_client_for, test_id, role):
         assert write.read(row) == resolve(write.want, world), (role, test_id)
     else:
         if expected == 400:
-            assert (write.error_field or write.name) in data, (role, test_id, data)
+            assert write.name in data, (role, test_id, data)
         if target.creates is not None:
             assert target.creates.objects.count() == before, "a refused create created something"
         else:
