@@ -167,12 +167,7 @@ def ticket_create(
     Without a ``team``, the ticket takes its assignee's. Raises ``ValidationError`` naming the
     field at fault; the assignee gets ``ticket_assigned``.
     """
-    if status in TicketStatus.values and status not in TICKET_START_STATUSES:
-        raise ValidationError(
-            {"status": _("A new ticket starts as new, open or pending; resolve or close it afterwards.")}
-        )
-    if by is not None and assignee is not None:
-        ticket_check_assignee(by=by, current=None, assignee=assignee)
+    ticket_check_new(by=by, status=status, assignee=assignee)
     ticket = Ticket(
         subject=subject,
         description=description,
@@ -360,6 +355,33 @@ def ticket_check_assignee(
         )
 
 
+def ticket_check_new(*, by: AbstractBaseUser | None, status: str, assignee: AbstractBaseUser | None) -> None:
+    """Refuse a new ticket ``by`` may not open so (``ValidationError`` naming the field): it starts
+    as new, open or pending, and its assignee follows :func:`ticket_check_assignee` (``by`` None:
+    the system, no assignment rule). The API, the desk and the admin ask this."""
+    if status in TicketStatus.values and status not in TICKET_START_STATUSES:
+        raise ValidationError(
+            {"status": _("A new ticket starts as new, open or pending; resolve or close it afterwards.")}
+        )
+    if by is not None and assignee is not None:
+        ticket_check_assignee(by=by, current=None, assignee=assignee)
+
+
+def ticket_check_changes(*, by: AbstractBaseUser | None, ticket: Ticket, changes: dict[str, Any]) -> set[str]:
+    """Refuse changes ``by`` may not make to the stored ``ticket`` (``ValidationError`` naming the
+    field): the status workflow, the assignment rules and the queue moves they allow (``by`` None:
+    the system, the workflow only). Returns the names of the fields that really change. The API,
+    the desk and the admin ask this."""
+    changed = {name for name, value in changes.items() if _differs(ticket, name, value)}
+    if "status" in changed:
+        ticket_check_transition(current=ticket.status, target=changes["status"])
+    if "assignee" in changed and by is not None:
+        ticket_check_assignee(by=by, current=ticket.assignee, assignee=changes["assignee"])
+    if "queue" in changed and by is not None:
+        ticket_check_queue(by=by, ticket=ticket)
+    return changed
+
+
 def ticket_check_queue(*, by: AbstractBaseUser, ticket: Ticket) -> None:
     """Refuse a queue move ``by`` may not make (``ValidationError`` on ``queue``), by the rules of
     assignment: agents move a ticket that is theirs or nobody's; supervisors and up, any ticket
@@ -403,15 +425,9 @@ def ticket_update(
     locked = ticket_lock(ticket.pk)
     if version is not None and version != locked.version:
         raise TicketVersionConflict(locked.version)
-    changed = {name for name, value in changes.items() if _differs(locked, name, value)}
+    changed = ticket_check_changes(by=by, ticket=locked, changes=changes)
     if not changed:
         return locked
-    if "status" in changed:
-        ticket_check_transition(current=locked.status, target=changes["status"])
-    if "assignee" in changed and by is not None:
-        ticket_check_assignee(by=by, current=locked.assignee, assignee=changes["assignee"])
-    if "queue" in changed and by is not None:
-        ticket_check_queue(by=by, ticket=locked)
     for name in changed:
         setattr(locked, name, changes[name])
     return _ticket_save_changes(ticket=locked, changed=changed, by=by, now=now)

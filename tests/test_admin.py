@@ -776,6 +776,32 @@ def supervisor_client(client):
     return client
 
 
+def test_a_supervisor_assigns_in_the_admin_by_the_rules_of_the_api(supervisor_client):
+    # The admin's ticket form asks the services' rules: within the team, and the status workflow.
+    team = supervisor_client.profile.team
+    ticket = TicketFactory(team=team)
+    member, outsider = AgentProfileFactory(team=team).user, AgentProfileFactory(team=TeamFactory()).user
+    url = admin_url(Ticket, "change", ticket.pk)
+
+    refused = supervisor_client.post(url, ticket_form(ticket, assignee=outsider.pk))
+    assert refused.status_code == 200
+    assert "is not in your team" in str(refused.context["adminform"].form.errors["assignee"])
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+
+    done = supervisor_client.post(url, ticket_form(ticket, assignee=member.pk))
+    assert done.status_code == 302, done.context["errors"] if done.context else done
+    ticket.refresh_from_db()
+    assert ticket.assignee == member
+
+    closed = TicketFactory(team=team, status="closed")
+    refused = supervisor_client.post(admin_url(Ticket, "change", closed.pk), ticket_form(closed, status="pending"))
+    assert refused.status_code == 200
+    assert "cannot go from closed to pending" in str(refused.context["adminform"].form.errors["status"])
+    closed.refresh_from_db()
+    assert closed.status == "closed"
+
+
 def test_a_supervisor_sees_the_tickets_of_their_team_only(supervisor_client):
     team = supervisor_client.profile.team
     ours = TicketFactory(team=team)
