@@ -32,7 +32,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter.agents.models import Queue, Role, Status, Team
+from contactcenter.agents.models import AgentProfile, Queue, Role, Status, Team
 from contactcenter.agents.services import agent_lock, agent_set_status_locked
 from contactcenter.core.access import can
 from contactcenter.core.choices import Channel, Direction
@@ -696,8 +696,12 @@ def interaction_log(
     wallboard (``interaction_logged``). Raises ``ValidationError`` for impossible data, and when
     an agent logs an interaction in another agent's name (supervisors and up may).
     """
-    if by is not None and agent is not None and agent.pk != by.pk and not can(by, "interaction.route"):
-        raise ValidationError({"agent": _("You can log your own interactions only: give your own username, or none.")})
+    if by is not None and agent is not None and agent.pk != by.pk:
+        if not can(by, "interaction.route"):
+            raise ValidationError(
+                {"agent": _("You can log your own interactions only: give your own username, or none.")}
+            )
+        interaction_check_agent_reach(by=by, agent=agent)
     source, external_id = source or "", external_id or ""
     if external_id and (stored := _stored_interaction(source, external_id)):
         return stored, False
@@ -823,15 +827,34 @@ def _changed(interaction: Interaction, name: str, value: Any) -> bool:
     return getattr(interaction, name) != value
 
 
+def interaction_check_agent_reach(*, by: AbstractBaseUser, agent: AbstractBaseUser) -> None:
+    """Refuse to give an interaction to an agent ``by`` may not see (``ValidationError`` on
+    ``agent``): a supervisor routes contacts to their team's agents; managers and admins to anyone."""
+    if role_of(by) in (Role.MANAGER, Role.ADMIN) or agent.pk == by.pk:
+        return
+    if not AgentProfile.objects.visible_to(by).filter(user_id=agent.pk).exists():
+        raise ValidationError(
+            {
+                "agent": _("%(username)s is not in your team: you can give interactions to your team's agents only.")
+                % {"username": agent.get_username()}
+            }
+        )
+
+
 def interaction_check_write(*, by: AbstractBaseUser | None, interaction: Interaction, changes: dict[str, Any]) -> None:
     """Refuse a change ``by`` may not make to ``interaction``: an agent changes only their own
     interactions (``PermissionDenied``), and only their log (customer, ticket, disposition,
     resolved, notes, script version): never whose or which queue's they are, nor, on an
     interaction that came from the telephony or a source system, the measured facts of
     :data:`INTERACTION_FACT_FIELDS` (``ValidationError`` naming each field). A value
-    sent as it is stored is no change. Supervisors and up (``interaction.route``) and the system
-    (``by`` None: the telephony intake, commands) may change anything."""
-    if by is None or can(by, "interaction.route"):
+    sent as it is stored is no change. Supervisors and up (``interaction.route``) change anything,
+    giving it to an agent they may see (:func:`interaction_check_agent_reach`); the system (``by``
+    None: the telephony intake, commands) anything."""
+    if by is None:
+        return
+    if can(by, "interaction.route"):
+        if changes.get("agent") is not None and _changed(interaction, "agent", changes["agent"]):
+            interaction_check_agent_reach(by=by, agent=changes["agent"])
         return
     if interaction.agent_id != by.pk:
         raise PermissionDenied(_("You can change your own interactions only."))

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
@@ -42,6 +42,7 @@ from interactions.models import (
     TicketCategory,
     TicketComment,
 )
+from interactions.services import interaction_log, interaction_update
 from tests.agents.factories import AgentProfileFactory, QueueFactory, TeamFactory
 from tests.customers.factories import CustomerFactory
 from tests.interactions.factories import InteractionFactory, TicketFactory
@@ -907,3 +908,23 @@ def test_the_refusal_of_a_measured_field_is_told_in_the_users_language(world, ap
     )
     assert response.status_code == 400
     assert response.data["hold_seconds"][0].startswith(message)
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("supervisor", False), ("manager", True), ("admin", True)])
+def test_the_interaction_services_route_to_agents_within_reach(world, role, allowed):
+    """What the API's choices hold (agents one may see), the services hold for every door (the
+    admin's forms): a supervisor gives or logs interactions for their team's agents only."""
+    by = world.users[role]
+    contact = Interaction.objects.get(pk=world.contact_a.pk)
+    attempts = [
+        lambda: interaction_update(interaction=contact, by=by, agent=world.agent_b),
+        lambda: interaction_log(channel="email", offered_at=contact.offered_at, by=by, agent=world.agent_b),
+    ]
+    for attempt in attempts:
+        if allowed:
+            attempt()
+        else:
+            with pytest.raises(ValidationError) as refused:
+                attempt()
+            assert "is not in your team" in refused.value.message_dict["agent"][0]
+    assert Interaction.objects.filter(agent=world.agent_b).count() == (3 if allowed else 1)
