@@ -44,8 +44,11 @@ from interactions.models import (
 )
 from interactions.querysets import overdue_q
 from interactions.services import (
+    TICKET_EDITABLE_FIELDS,
     interaction_log,
     interaction_update,
+    ticket_check_changes,
+    ticket_check_new,
     ticket_comment_add,
     ticket_save_changes,
     ticket_save_new,
@@ -311,6 +314,15 @@ class TicketAdminForm(forms.ModelForm):
                 code="stale_version",
                 params={"read": read, "now": self.instance.version},
             )
+        # The rules of the API and the desk: the workflow, the assignment and the queue moves the
+        # user's role allows (errors on the fields they name).
+        user = getattr(self, "user", None)
+        if user is not None and not self.errors:
+            if self.instance.pk:
+                names = [name for name in self.changed_data if name in TICKET_EDITABLE_FIELDS]
+                ticket_check_changes(by=user, ticket=self.instance, changes={name: cleaned[name] for name in names})
+            else:
+                ticket_check_new(by=user, status=cleaned.get("status", ""), assignee=cleaned.get("assignee"))
         return cleaned
 
 
@@ -408,6 +420,10 @@ class TicketAdmin(ViewerAwareAdmin, ReadOnlyHistoryAdmin):
         if search_term.strip():
             results |= phone_search(queryset, search_term, "customer_id")
         return results, may_have_duplicates
+
+    def get_form(self, request: HttpRequest, obj: Ticket | None = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})  # whose rules its clean() applies
 
     def save_model(self, request: HttpRequest, obj: Ticket, form: forms.ModelForm, change: bool) -> None:
         if not change:

@@ -32,7 +32,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter.agents.models import Queue, Role, Status, Team
+from contactcenter.agents.models import AgentProfile, Queue, Role, Status, Team
 from contactcenter.agents.services import agent_lock, agent_set_status_locked
 from contactcenter.core.access import can
 from contactcenter.core.choices import Channel, Direction
@@ -167,12 +167,7 @@ def ticket_create(
     Without a ``team``, the ticket takes its assignee's. Raises ``ValidationError`` naming the
     field at fault; the assignee gets ``ticket_assigned``.
     """
-    if status in TicketStatus.values and status not in TICKET_START_STATUSES:
-        raise ValidationError(
-            {"status": _("A new ticket starts as new, open or pending; resolve or close it afterwards.")}
-        )
-    if by is not None and assignee is not None:
-        ticket_check_assignee(by=by, current=None, assignee=assignee)
+    ticket_check_new(by=by, status=status, assignee=assignee)
     ticket = Ticket(
         subject=subject,
         description=description,
@@ -360,6 +355,33 @@ def ticket_check_assignee(
         )
 
 
+def ticket_check_new(*, by: AbstractBaseUser | None, status: str, assignee: AbstractBaseUser | None) -> None:
+    """Refuse a new ticket ``by`` may not open so (``ValidationError`` naming the field): it starts
+    as new, open or pending, and its assignee follows :func:`ticket_check_assignee` (``by`` None:
+    the system, no assignment rule). The API, the desk and the admin ask this."""
+    if status in TicketStatus.values and status not in TICKET_START_STATUSES:
+        raise ValidationError(
+            {"status": _("A new ticket starts as new, open or pending; resolve or close it afterwards.")}
+        )
+    if by is not None and assignee is not None:
+        ticket_check_assignee(by=by, current=None, assignee=assignee)
+
+
+def ticket_check_changes(*, by: AbstractBaseUser | None, ticket: Ticket, changes: dict[str, Any]) -> set[str]:
+    """Refuse changes ``by`` may not make to the stored ``ticket`` (``ValidationError`` naming the
+    field): the status workflow, the assignment rules and the queue moves they allow (``by`` None:
+    the system, the workflow only). Returns the names of the fields that really change. The API,
+    the desk and the admin ask this."""
+    changed = {name for name, value in changes.items() if _differs(ticket, name, value)}
+    if "status" in changed:
+        ticket_check_transition(current=ticket.status, target=changes["status"])
+    if "assignee" in changed and by is not None:
+        ticket_check_assignee(by=by, current=ticket.assignee, assignee=changes["assignee"])
+    if "queue" in changed and by is not None:
+        ticket_check_queue(by=by, ticket=ticket)
+    return changed
+
+
 def ticket_check_queue(*, by: AbstractBaseUser, ticket: Ticket) -> None:
     """Refuse a queue move ``by`` may not make (``ValidationError`` on ``queue``), by the rules of
     assignment: agents move a ticket that is theirs or nobody's; supervisors and up, any ticket
@@ -403,15 +425,9 @@ def ticket_update(
     locked = ticket_lock(ticket.pk)
     if version is not None and version != locked.version:
         raise TicketVersionConflict(locked.version)
-    changed = {name for name, value in changes.items() if _differs(locked, name, value)}
+    changed = ticket_check_changes(by=by, ticket=locked, changes=changes)
     if not changed:
         return locked
-    if "status" in changed:
-        ticket_check_transition(current=locked.status, target=changes["status"])
-    if "assignee" in changed and by is not None:
-        ticket_check_assignee(by=by, current=locked.assignee, assignee=changes["assignee"])
-    if "queue" in changed and by is not None:
-        ticket_check_queue(by=by, ticket=locked)
     for name in changed:
         setattr(locked, name, changes[name])
     return _ticket_save_changes(ticket=locked, changed=changed, by=by, now=now)
@@ -680,8 +696,12 @@ def interaction_log(
     wallboard (``interaction_logged``). Raises ``ValidationError`` for impossible data, and when
     an agent logs an interaction in another agent's name (supervisors and up may).
     """
-    if by is not None and agent is not None and agent.pk != by.pk and not can(by, "interaction.route"):
-        raise ValidationError({"agent": _("You can log your own interactions only: give your own username, or none.")})
+    if by is not None and agent is not None and agent.pk != by.pk:
+        if not can(by, "interaction.route"):
+            raise ValidationError(
+                {"agent": _("You can log your own interactions only: give your own username, or none.")}
+            )
+        interaction_check_agent_reach(by=by, agent=agent)
     source, external_id = source or "", external_id or ""
     if external_id and (stored := _stored_interaction(source, external_id)):
         return stored, False
@@ -781,20 +801,75 @@ def interaction_update(
     return _interaction_apply(locked=locked, changes=changes, by=by)
 
 
+#: What happened on a contact, as the telephony system or the source system measured it: on an
+#: interaction that came from such a system (a ``source`` or an ``external_id``), only supervisors
+#: and up (and the system) change them, since an agent's handle time, wait and sentiment figures
+#: are made of them. On one an agent logged by hand, the agent corrects them too.
+INTERACTION_FACT_FIELDS = (
+    "channel",
+    "direction",
+    "offered_at",
+    "answered_at",
+    "ended_at",
+    "wrapup_ended_at",
+    "hold_seconds",
+    "sentiment",
+    "recording",
+    "source",
+    "external_id",
+)
+
+
+def _changed(interaction: Interaction, name: str, value: Any) -> bool:
+    field = Interaction._meta.get_field(name)
+    if field.is_relation:
+        return getattr(interaction, field.attname) != getattr(value, "pk", None)
+    return getattr(interaction, name) != value
+
+
+def interaction_check_agent_reach(*, by: AbstractBaseUser, agent: AbstractBaseUser) -> None:
+    """Refuse to give an interaction to an agent ``by`` may not see (``ValidationError`` on
+    ``agent``): a supervisor routes contacts to their team's agents; managers and admins to anyone."""
+    if role_of(by) in (Role.MANAGER, Role.ADMIN) or agent.pk == by.pk:
+        return
+    if not AgentProfile.objects.visible_to(by).filter(user_id=agent.pk).exists():
+        raise ValidationError(
+            {
+                "agent": _("%(username)s is not in your team: you can give interactions to your team's agents only.")
+                % {"username": agent.get_username()}
+            }
+        )
+
+
 def interaction_check_write(*, by: AbstractBaseUser | None, interaction: Interaction, changes: dict[str, Any]) -> None:
     """Refuse a change ``by`` may not make to ``interaction``: an agent changes only their own
-    interactions (``PermissionDenied``), and never whose or which queue's they are
-    (``ValidationError`` on ``agent``/``queue``). Supervisors and up (``interaction.route``) and
-    the system (``by`` None: the telephony intake, commands) may."""
-    if by is None or can(by, "interaction.route"):
+    interactions (``PermissionDenied``), and only their log (customer, ticket, disposition,
+    resolved, notes, script version): never whose or which queue's they are, nor, on an
+    interaction that came from the telephony or a source system, the measured facts of
+    :data:`INTERACTION_FACT_FIELDS` (``ValidationError`` naming each field). A value
+    sent as it is stored is no change. Supervisors and up (``interaction.route``) change anything,
+    giving it to an agent they may see (:func:`interaction_check_agent_reach`); the system (``by``
+    None: the telephony intake, commands) anything."""
+    if by is None:
+        return
+    if can(by, "interaction.route"):
+        if changes.get("agent") is not None and _changed(interaction, "agent", changes["agent"]):
+            interaction_check_agent_reach(by=by, agent=changes["agent"])
         return
     if interaction.agent_id != by.pk:
         raise PermissionDenied(_("You can change your own interactions only."))
     errors = {}
-    if "agent" in changes and getattr(changes["agent"], "pk", None) != interaction.agent_id:
+    if "agent" in changes and _changed(interaction, "agent", changes["agent"]):
         errors["agent"] = _("Only a supervisor, a manager or an admin can give an interaction to another agent.")
-    if "queue" in changes and getattr(changes["queue"], "pk", None) != interaction.queue_id:
+    if "queue" in changes and _changed(interaction, "queue", changes["queue"]):
         errors["queue"] = _("Only a supervisor, a manager or an admin can move an interaction to another queue.")
+    measured = bool(interaction.source or interaction.external_id)  # not logged by hand
+    for name in INTERACTION_FACT_FIELDS if measured else ():
+        if name in changes and _changed(interaction, name, changes[name]):
+            errors[name] = _(
+                "This is measured by the telephony or source system: only a supervisor, a manager or an admin "
+                "can change it once the interaction is logged."
+            )
     if errors:
         raise ValidationError(errors)
 

@@ -779,6 +779,32 @@ def supervisor_client(client):
     return client
 
 
+def test_a_supervisor_assigns_in_the_admin_by_the_rules_of_the_api(supervisor_client):
+    # The admin's ticket form asks the services' rules: within the team, and the status workflow.
+    team = supervisor_client.profile.team
+    ticket = TicketFactory(team=team)
+    member, outsider = AgentProfileFactory(team=team).user, AgentProfileFactory(team=TeamFactory()).user
+    url = admin_url(Ticket, "change", ticket.pk)
+
+    refused = supervisor_client.post(url, ticket_form(ticket, assignee=outsider.pk))
+    assert refused.status_code == 200
+    assert "is not in your team" in str(refused.context["adminform"].form.errors["assignee"])
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+
+    done = supervisor_client.post(url, ticket_form(ticket, assignee=member.pk))
+    assert done.status_code == 302, done.context["errors"] if done.context else done
+    ticket.refresh_from_db()
+    assert ticket.assignee == member
+
+    closed = TicketFactory(team=team, status="closed")
+    refused = supervisor_client.post(admin_url(Ticket, "change", closed.pk), ticket_form(closed, status="pending"))
+    assert refused.status_code == 200
+    assert "cannot go from closed to pending" in str(refused.context["adminform"].form.errors["status"])
+    closed.refresh_from_db()
+    assert closed.status == "closed"
+
+
 def test_a_supervisor_sees_the_tickets_of_their_team_only(supervisor_client):
     team = supervisor_client.profile.team
     ours = TicketFactory(team=team)
@@ -804,17 +830,19 @@ def test_a_supervisor_can_pick_an_assignee_but_not_read_user_accounts(supervisor
     assert supervisor_client.get(admin_url(User, "change", colleague.user.pk)).status_code == 403
 
 
-def test_a_supervisor_edits_agents_but_cannot_hand_out_roles(supervisor_client):
+def test_a_supervisor_changes_no_agent_profile_nor_hands_out_roles(supervisor_client):
+    # What is provisioned on an agent (team, queues, skills, role) is an admin's: a supervisor
+    # moving an agent, or themselves, to another team would widen what they see.
     team = supervisor_client.profile.team
     agent = AgentProfileFactory(team=team)
     new_team = TeamFactory()
 
-    response = supervisor_client.post(
-        admin_url(AgentProfile, "change", agent.pk), {"role": Role.ADMIN, "team": new_team.pk}
-    )
-
-    assert response.status_code == 302
+    for profile in (agent, supervisor_client.profile):
+        response = supervisor_client.post(
+            admin_url(AgentProfile, "change", profile.pk), {"role": Role.ADMIN, "team": new_team.pk}
+        )
+        assert response.status_code == 403
     agent.refresh_from_db()
-    assert agent.team == new_team
+    assert agent.team == team
     assert agent.role == Role.AGENT
     assert set(agent.user.groups.values_list("name", flat=True)) == {Role.AGENT}

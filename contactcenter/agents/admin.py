@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from contactcenter.agents.models import AgentProfile, Passkey, PresenceInterval, Queue, Role, Skill, Status, Team
-from contactcenter.agents.services import agent_provision, agent_set_role, agent_set_status
+from contactcenter.agents.services import agent_check_update, agent_provision, agent_set_role, agent_set_status
 from contactcenter.core.admin_utils import LargeTablePaginator, visible
 from contactcenter.core.formats import format_duration
 from contactcenter.core.roles import ADMIN, role_of
@@ -212,7 +212,15 @@ class AgentProfileAdmin(admin.ModelAdmin):
             fields = (*fields, "role")
         return fields
 
+    def has_change_permission(self, request: HttpRequest, obj: AgentProfile | None = None) -> bool:
+        # Supervisors hold the change permission for the "Set offline" action only: the profile's
+        # form (team, queues, skills) is an admin's (agent_check_update), also their own profile.
+        if obj is not None and role_of(request.user) != Role.ADMIN:
+            return False
+        return super().has_change_permission(request, obj)
+
     def save_model(self, request: HttpRequest, obj: AgentProfile, form: forms.ModelForm, change: bool) -> None:
+        agent_check_update(by=request.user, profile=obj)
         super().save_model(request, obj, form, change)
         if not change or "role" in form.changed_data:
             agent_set_role(profile=obj, role=obj.role)

@@ -95,17 +95,36 @@ def queue_update(
     return queue
 
 
+def agent_check_update(*, by: AbstractBaseUser | None, profile: AgentProfile) -> None:
+    """Refuse a change of what is provisioned on an agent (role, team, queues, skills, whether
+    they may sign in) by anyone but an admin (``by`` None: the system): ``PermissionDenied``.
+
+    A supervisor's reach is their team: moving an agent (or themselves) to another team, or into
+    other queues, would widen what they and the agent see. Supervisors, managers and admins set
+    an agent offline or on a break through :func:`agent_set_status`, whose rules say whose.
+    """
+    if by is not None and role_of(by) != Role.ADMIN:
+        raise PermissionDenied(
+            _("Only an admin can change an agent's role, team, queues, skills or whether they may sign in.")
+        )
+
+
 @transaction.atomic
 def agent_update(
     *,
     profile: AgentProfile,
+    by: AbstractBaseUser | None = None,
     role: str | None = None,
     team: Team | Unset | None = UNSET,
     queues: Iterable[Queue] | None = None,
     skills: Iterable[Skill] | None = None,
     is_active: bool | None = None,
 ) -> AgentProfile:
-    """Change what an admin provisions on an agent; ``None`` (``team``: not given) keeps a value."""
+    """Change what an admin provisions on an agent; ``None`` (``team``: not given) keeps a value.
+
+    ``by`` is the person asking: an admin (:func:`agent_check_update`); ``None`` is the system.
+    """
+    agent_check_update(by=by, profile=profile)
     if role is not None and role != profile.role:
         agent_set_role(profile=profile, role=role)
     if team is not UNSET:

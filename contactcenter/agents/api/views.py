@@ -158,7 +158,7 @@ class AgentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if "skills" in data:
             data["skills"] = skills_get_or_create(names=data["skills"])
         if data:
-            profile = agent_update(profile=profile, **data)
+            profile = agent_update(profile=profile, by=request.user, **data)
         if wants_offline:
             agent_set_status(profile=profile, status=Status.OFFLINE, by=request.user)
         return Response(AgentSerializer(self._reload(profile)).data)
