@@ -68,8 +68,18 @@ class AgentProfileInline(admin.StackedInline):
     can_delete = False
     extra = 1
     max_num = 1
-    fields = ("role", "team", "skills", "queues", "status", "status_reason", "status_since")
-    readonly_fields = ("status", "status_reason", "status_since")
+    fields = (
+        "role",
+        "team",
+        "skills",
+        "queues",
+        "status",
+        "status_reason",
+        "status_since",
+        "pending_status",
+        "pending_reason",
+    )
+    readonly_fields = ("status", "status_reason", "status_since", "pending_status", "pending_reason")
     autocomplete_fields = ("team", "skills", "queues")
     verbose_name = _("agent profile")
     verbose_name_plural = _("agent profile")
@@ -192,15 +202,35 @@ def set_offline(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Qu
 
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
-    list_display = ("username", "full_name", "role", "team", "status", "status_reason", "status_since")
+    list_display = (
+        "username",
+        "full_name",
+        "role",
+        "team",
+        "status",
+        "status_reason",
+        "status_since",
+        "pending_status",
+    )
     list_select_related = ("user", "team")
     list_filter = ("status", "role", "team")
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
     ordering = ("user__username",)
     actions = [set_offline]
     autocomplete_fields = ("user", "team", "skills", "queues")
-    fields = ("user", "role", "team", "skills", "queues", "status", "status_reason", "status_since")
-    readonly_fields = ("status", "status_reason", "status_since")
+    fields = (
+        "user",
+        "role",
+        "team",
+        "skills",
+        "queues",
+        "status",
+        "status_reason",
+        "status_since",
+        "pending_status",
+        "pending_reason",
+    )
+    readonly_fields = ("status", "status_reason", "status_since", "pending_status", "pending_reason")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return visible(super().get_queryset(request), AgentProfile.objects.visible_to(request.user))
@@ -231,8 +261,8 @@ class AgentProfileAdmin(admin.ModelAdmin):
 class PresenceIntervalAdmin(admin.ModelAdmin):
     """The presence log is written by status changes only: here it is read."""
 
-    list_display = ("agent", "status", "reason", "started_at", "ended_at", "duration")
-    list_select_related = ("agent",)
+    list_display = ("agent", "status", "reason", "started_at", "ended_at", "duration", "set_by", "ended_by")
+    list_select_related = ("agent", "set_by", "ended_by")
     list_filter = ("status", "reason", ("started_at", admin.DateFieldListFilter))
     search_fields = ("agent__username", "agent__first_name", "agent__last_name")
     ordering = ("-started_at",)
@@ -291,7 +321,13 @@ class QueueAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     ordering = ("name",)
     filter_horizontal = ("skills",)
-    fields = ("name", "channel", "skills", "service_level_seconds", "service_level_target", "is_active")
+    fieldsets = (
+        (None, {"fields": ("name", "channel", "skills", "service_level_seconds", "service_level_target", "is_active")}),
+        (
+            _("Wrap-up"),
+            {"fields": ("wrapup_limit_seconds", "wrapup_requires_disposition", "wrapup_requires_notes")},
+        ),
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
