@@ -905,7 +905,7 @@ def _interaction_wrapup_end(
     ended_at = max(at, locked.ended_at)
     updated = _interaction_apply(locked=locked, changes={"wrapup_ended_at": ended_at}, by=by, follow_contacts=False)
     if updated.agent_id is not None:
-        agent_state_sync(user_id=updated.agent_id, at=ended_at, by=by, ready=ready)
+        agent_state_sync(user_id=updated.agent_id, at=ended_at, by=by, ready=ready, only_closing=True)
     return updated
 
 

@@ -248,7 +248,6 @@ def agent_set_role(*, profile: AgentProfile, role: str) -> AgentProfile:
     return profile
 
 
-@transaction.atomic
 def agent_set_status(
     *,
     profile: AgentProfile,

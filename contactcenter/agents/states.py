@@ -294,19 +294,20 @@ def agent_state_request(
     at = at or timezone.now()
     reason = _check_choice(status, reason)
     agent_status_check(profile=profile, status=status, reason=reason, by=by)
-    own = by.pk == profile.user_id
-    current = AgentProfile.objects.filter(pk=profile.pk).values_list("status", flat=True).first()
-    if own and status == Status.AVAILABLE and current == Status.WRAP_UP:
-        # The contacts' rows first, then the profile (module docstring, "Locks").
+    ready = by.pk == profile.user_id and status == Status.AVAILABLE
+    if ready and profile.status == Status.WRAP_UP:
+        # The contacts' rows first, then the profile (module docstring, "Locks"). The status as the
+        # request read it decides only this; under the lock below it is read again.
         _source.end_wrapups(agent_id=profile.user_id, at=at, by=by)
-        locked = agent_lock(user_id=profile.user_id)
-        state = state_after_contacts(_state_of(locked), _source.open_contacts(agent_id=locked.user_id), ready=True)
-        if state.status in CONTACT_STATUSES:  # a new offer came in meanwhile: nothing left pending
-            state = State(state.status)
-        locked = _move(profile=locked, state=state, at=at, set_by_id=by.pk)
-        return StateChange(profile=locked, deferred=locked.status != status)
     locked = agent_lock(user_id=profile.user_id)
-    state = state_after_request(_state_of(locked), status=status, reason=reason)
+    if ready and locked.status == Status.WRAP_UP:
+        # Still in wrap-up: after-contact work the source does not hold any more ends now, or a
+        # wrap-up begun since the request was read waits (nothing left pending).
+        contacts = _source.open_contacts(agent_id=locked.user_id)
+        state = state_after_contacts(_state_of(locked), contacts, ready=True)
+        state = State(state.status) if state.status in CONTACT_STATUSES else state
+    else:
+        state = state_after_request(_state_of(locked), status=status, reason=reason)
     locked = _move(profile=locked, state=state, at=at, set_by_id=by.pk, pending_set_by_id=by.pk)
     return StateChange(profile=locked, deferred=locked.status in CONTACT_STATUSES)
 
@@ -318,6 +319,7 @@ def agent_state_sync(
     missed: bool = False,
     ready: bool = False,
     closed_since: datetime | None = None,
+    only_closing: bool = False,
     by: AbstractBaseUser | None = None,
 ) -> AgentProfile | None:
     """The agent's contacts changed (an offer, an answer, an end, a wrap-up over): read them again
@@ -325,15 +327,19 @@ def agent_state_sync(
     (:func:`state_after_contacts`). ``missed``: an offer the agent did not take closed; ``ready``:
     the agent ended the wrap-up themselves; ``closed_since``: a contact of the agent that began then
     is closed now (it moves a free agent whose status is older than that contact); ``by``: the
-    person whose action changed the contact (``None``: the system). A pending choice is applied as set by whoever asked for it. Must run
-    inside the caller's transaction, after the contact's rows were written; ``None`` for a user
-    without a profile."""
+    person whose action changed the contact (``None``: the system); ``only_closing``: the change
+    can only have closed a contact (a wrap-up over), so an agent in no contact status stays as they
+    are without reading their contacts. A pending choice is applied as
+    set by whoever asked for it. Must run inside the caller's transaction, after the contact's rows
+    were written; ``None`` for a user without a profile."""
     at = at or timezone.now()
     locked = agent_lock(user_id=user_id)
     if locked is None:
         return None
     before = _state_of(locked)
     closed = closed_since is not None and closed_since > locked.status_since
+    if only_closing and not closed and before.status not in CONTACT_STATUSES:
+        return locked
     contacts = _source.open_contacts(agent_id=user_id)
     state = state_after_contacts(before, contacts, missed=missed, ready=ready, closed=closed)
     applying_pending = bool(before.pending) and not ready and state.status not in CONTACT_STATUSES
@@ -346,8 +352,7 @@ def agent_state_gone(*, user_id: int, at: datetime) -> AgentProfile | None:
     ``offline``, unless they are busy. Their wrap-up ends at ``at`` (the system ends it, whatever
     the required fields: nobody is there to fill them); a ringing offer leaves ``offline`` pending.
     Must run inside a transaction; the caller has checked that the agent is still gone."""
-    current = AgentProfile.objects.filter(user_id=user_id).values_list("status", flat=True).first()
-    if current == Status.WRAP_UP:
+    if AgentProfile.objects.filter(user_id=user_id, status=Status.WRAP_UP).exists():
         _source.end_wrapups(agent_id=user_id, at=at, by=None)
     locked = agent_lock(user_id=user_id)
     if locked is None or locked.status in (Status.BUSY, Status.OFFLINE):
