@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from contactcenter.agents.models import AgentProfile, BreakReason, Queue, Role, Status, Team
+from contactcenter.agents.models import AgentProfile, BreakReason, PendingStatus, Queue, Role, Status, Team
 from contactcenter.agents.states import CHOSEN_BREAK_REASONS, SELF_SERVICE_STATUSES, SET_BY_OTHERS_STATUSES
 
 #: A queue's service-level threshold goes up to 7 days: an email queue's goal is counted in hours.
@@ -63,6 +63,8 @@ class AgentSerializer(serializers.ModelSerializer):
     queues = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     skills = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     status_reason = serializers.ChoiceField(choices=BreakReason.choices, allow_blank=True, read_only=True)
+    pending_status = serializers.ChoiceField(choices=PendingStatus.choices, allow_blank=True, read_only=True)
+    pending_reason = serializers.ChoiceField(choices=BreakReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = AgentProfile
@@ -110,22 +112,25 @@ class AgentUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[(Status.OFFLINE, Status.OFFLINE.label)], required=False)
 
 
-_CHOSEN_REASONS = [(reason.value, reason.label) for reason in CHOSEN_BREAK_REASONS]
+#: The choices of the requests, named in the schema (settings: SPECTACULAR_SETTINGS).
+CHOSEN_REASON_CHOICES = [(reason.value, reason.label) for reason in CHOSEN_BREAK_REASONS]
+SELF_SERVICE_CHOICES = [(s.value, s.label) for s in SELF_SERVICE_STATUSES]
+SET_BY_OTHERS_CHOICES = [(s.value, s.label) for s in SET_BY_OTHERS_STATUSES]
 
 
 class MyStatusSerializer(serializers.Serializer):
     """The shape of an agent's own status change; its rules (a break needs a reason, …) are the
     state machine's (:func:`contactcenter.agents.states.agent_status_check`)."""
 
-    status = serializers.ChoiceField(choices=[(s.value, s.label) for s in SELF_SERVICE_STATUSES])
-    reason = serializers.ChoiceField(choices=_CHOSEN_REASONS, required=False, allow_blank=True, default="")
+    status = serializers.ChoiceField(choices=SELF_SERVICE_CHOICES)
+    reason = serializers.ChoiceField(choices=CHOSEN_REASON_CHOICES, required=False, allow_blank=True, default="")
 
 
 class AgentStatusSerializer(MyStatusSerializer):
     """What a supervisor, a manager or an admin may set for an agent: ``offline``, or ``break``
     with a reason."""
 
-    status = serializers.ChoiceField(choices=[(s.value, s.label) for s in SET_BY_OTHERS_STATUSES])
+    status = serializers.ChoiceField(choices=SET_BY_OTHERS_CHOICES)
 
 
 class StatusStateSerializer(serializers.Serializer):
@@ -140,7 +145,7 @@ class StatusStateSerializer(serializers.Serializer):
     reason = serializers.SerializerMethodField()
     since = serializers.DateTimeField(source="status_since", read_only=True)
     pending = serializers.SerializerMethodField()
-    pending_reason = serializers.CharField(read_only=True)
+    pending_reason = serializers.ChoiceField(choices=BreakReason.choices, allow_blank=True, read_only=True)
 
     def get_reason(self, profile: AgentProfile) -> str:
         return profile.status_reason or profile.pending_reason
