@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Skill, Status, Team
-from contactcenter.agents.services import agent_provision, agent_set_role, agent_set_status
+from contactcenter.agents.services import agent_provision, agent_set_role
+from contactcenter.agents.states import agent_state_request
 from contactcenter.core.admin_utils import LargeTablePaginator, visible
 from contactcenter.core.roles import role_of
 
@@ -180,11 +181,12 @@ class AgentUserAdmin(UserAdmin):
 @admin.action(description=_("Set offline"), permissions=["change"])
 def set_offline(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     """Supervisors end a forgotten session: the agent's open presence interval is closed (the
-    rules of ``agent_set_status``: a supervisor, their team's agents only)."""
+    rules of the state machine: a supervisor, their team's agents only; an agent on a call goes
+    offline once its wrap-up ends)."""
     done = 0
     for profile in queryset.select_related("user"):
         try:
-            agent_set_status(profile=profile, status=Status.OFFLINE, by=request.user)
+            agent_state_request(profile=profile, status=Status.OFFLINE, by=request.user)
         except (ValidationError, PermissionDenied) as exc:
             error = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             modeladmin.message_user(
