@@ -10,6 +10,10 @@ class InteractionsConfig(AppConfig):
 
     def ready(self) -> None:
         # Receivers are connected once the models are loaded (Django's AppConfig.ready).
+        from contactcenter.agents.states import contact_source_register  # noqa: PLC0415
+        from interactions.contacts import CallContacts  # noqa: PLC0415
         from interactions.defaults import connect_signals  # noqa: PLC0415
 
         connect_signals()
+        # The agents' states follow their calls (docs/agent-states.md).
+        contact_source_register(CallContacts())

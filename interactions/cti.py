@@ -18,11 +18,15 @@ The contract, for integrators, is ``docs/cti.md``. How it holds:
   sees the first. The unique constraints on ``CtiEvent`` are the last line of defence.
 * **All or nothing.** An event that would make the interaction impossible (answered before it was
   offered, …) raises ``ValidationError`` and the transaction stores nothing, not even the call.
-* **Presence.** An agent's status follows the newest presence event of their calls: busy on
-  ``call.answered``, wrap-up on ``call.ended``, available on ``call.wrapup_ended``. A call's
-  presence is the one of its latest such event; it is applied unless the agent has a newer one from
-  another call, or set a status themselves more than :data:`PRESENCE_TOLERANCE` after it (so a
-  late event does not undo a break taken since). Locks: the call, then the agent's profile.
+* **Agent states.** A call is one of its agents' open contacts (``interactions/contacts.py``):
+  it rings for the agent a ``call.offered`` names until it is answered or over, then it is the
+  answering agent's (busy until ``call.ended``, in wrap-up until its wrap-up ends). Whenever an
+  event changes that picture, the agents concerned are moved by the state machine
+  (:func:`contactcenter.agents.states.agent_state_sync`), which reads their open contacts again:
+  their state is the one their contacts say, whatever the order the events came in. An offer
+  that closes without its agent taking it (answered by someone else, or over unanswered, a short
+  abandon aside) is a missed offer: ``break``/``missed``. Locks: the call, then the agents'
+  profiles in the order of their ids.
 * **Live events** leave from one place, :func:`_announce`, through ``interactions.events``,
   after commit: ``call_offered_on_commit`` on an offer, ``call_answered_on_commit`` (the agent's
   screen pop) on an answer, ``interaction_logged_on_commit`` on an end, an abandon or a wrap-up end.
@@ -36,6 +40,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -43,7 +48,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import Queue, Status
-from contactcenter.agents.services import agent_lock, agent_set_status_locked
+from contactcenter.agents.states import agent_state_sync
 from contactcenter.core.choices import Channel, Direction
 from customers.models import ContactPoint
 from customers.phones import caller_number
@@ -57,8 +62,6 @@ CTI_SOURCE = "cti"
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 #: No call event is older than this: an earlier timestamp is a telephony system's clock reset.
 MIN_TIMESTAMP = datetime(2000, 1, 1, tzinfo=UTC)
-#: A status the agent set this much later than a call event wins over that event.
-PRESENCE_TOLERANCE = timedelta(seconds=5)
 MAX_CALL_ID_LENGTH = 150
 MAX_NUMBER_LENGTH = 200
 
@@ -89,15 +92,6 @@ class CallEvent:
 
 
 @dataclass(frozen=True)
-class Presence:
-    """The status a call puts its agent in, and the time of the event that says so."""
-
-    agent_id: int
-    status: str
-    at: datetime
-
-
-@dataclass(frozen=True)
 class CallState:
     """The interaction fields that a call's events decide, and the presence they imply.
 
@@ -114,7 +108,8 @@ class CallState:
     agent_id: int | None
     caller: str
     abandoned_event: bool
-    presence: Presence | None
+    ringing_agent_id: int | None
+    latest_at: datetime
     channel: str = Channel.VOICE
     direction: str = Direction.INBOUND
     sentiment: float | None = None
@@ -129,7 +124,8 @@ def call_state(events: Iterable[CallEvent]) -> CallState:
     - ``ended_at``: the end's timestamp, or the abandon's; ``wrapup_ended_at``: the wrap-up end's,
       once the end is known (the interaction may not have one before);
     - ``hold_seconds``: see :func:`hold_seconds`;
-    - presence: see :func:`call_presence`.
+    - ``ringing_agent_id``: the agent the offer names while the call is neither answered nor over;
+    - ``latest_at``: the newest timestamp of the set (when the call last changed).
 
     Two events with the same key are one event (the first in time order is kept). Raises
     ``ValueError`` for an empty set.
@@ -160,7 +156,8 @@ def call_state(events: Iterable[CallEvent]) -> CallState:
         agent_id=answered.agent_id if answered else None,
         caller=_first_given(ordered, offered, "caller") or "",
         abandoned_event=abandoned is not None,
-        presence=call_presence(answered=answered, ended=ended, wrapup_ended=wrapup),
+        ringing_agent_id=offered.agent_id if offered and answered is None and end is None else None,
+        latest_at=max(item.timestamp for item in ordered),
     )
 
 
@@ -208,20 +205,6 @@ def hold_seconds(events: Iterable[CallEvent], *, answered_at: datetime | None, e
     if ended_at is not None:
         seconds = min(seconds, math.floor((ended_at - answered_at).total_seconds()))
     return max(seconds, 0)
-
-
-def call_presence(
-    *, answered: CallEvent | None, ended: CallEvent | None, wrapup_ended: CallEvent | None
-) -> Presence | None:
-    """The status the call's latest presence event puts its agent in (``None``: never answered)."""
-    if answered is None or answered.agent_id is None:
-        return None
-    steps = [(answered, Status.BUSY), (ended, Status.WRAP_UP), (wrapup_ended, Status.AVAILABLE)]
-    item, status = max(
-        ((item, status) for item, status in steps if item is not None),
-        key=lambda step: (step[0].timestamp, _LIFE_ORDER[step[0].event]),
-    )
-    return Presence(agent_id=answered.agent_id, status=status, at=item.timestamp)
 
 
 def call_state_errors(state: CallState) -> dict[str, list[str]]:
@@ -348,11 +331,16 @@ def cti_event_apply(
             payload=payload or {},
             received_by=by if by is not None and by.is_authenticated else None,
         )
+    before = _contact_picture(call)
     interaction, call_changed = _save_interaction(call=call, state=state, by=by)
+    moves: list[AgentMove] = []
     if not duplicate:
-        call_changed |= _follow_presence(call=call, presence=state.presence)
+        offer_changed, moves = _follow_contacts(call=call, state=state, before=before)
+        call_changed |= offer_changed
     if call_changed:
         call.save(update_fields=sorted(call_changed | {"updated_at"}))  # once for both steps
+    for move in moves:  # once the call is saved: the agents' contacts are read from it
+        agent_state_sync(user_id=move.agent_id, at=state.latest_at, missed=move.missed, closed_since=move.closed_since)
     if not duplicate:
         _announce(event, interaction)
     return CtiOutcome(call_id=call_id, event=event, interaction=interaction, duplicate=duplicate)
@@ -377,9 +365,15 @@ def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser |
         interaction = Interaction.objects.filter(source=CTI_SOURCE, external_id=call.call_id).first() or Interaction(
             channel=Channel.VOICE, direction=Direction.INBOUND, source=CTI_SOURCE, external_id=call.call_id
         )
-    changed = [field for field in CALL_FIELDS if getattr(interaction, field) != getattr(state, field)]
+    target = {field: getattr(state, field) for field in CALL_FIELDS}
+    stored_wrapup = interaction.wrapup_ended_at
+    if target["wrapup_ended_at"] is None and state.ended_at is not None and stored_wrapup is not None:
+        # The agent (or the queue's wrap-up limit) ended the wrap-up here, and the telephony system
+        # said nothing of it: that end stands until a call.wrapup_ended gives another one.
+        target["wrapup_ended_at"] = max(stored_wrapup, state.ended_at)
+    changed = [field for field in CALL_FIELDS if getattr(interaction, field) != target[field]]
     for field in CALL_FIELDS:
-        setattr(interaction, field, getattr(state, field))
+        setattr(interaction, field, target[field])
     if state.caller != call.caller or interaction.pk is None:
         interaction.customer_id = customer_id_for_caller(state.caller)
         changed.append("customer_id")
@@ -403,32 +397,82 @@ def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser |
     return interaction, {"interaction", "caller"}
 
 
-def _follow_presence(*, call: CtiCall, presence: Presence | None) -> set[str]:
-    """Put the call's agent in the status of the call's latest presence event (module docstring);
-    returns the fields of ``call`` it changed (the caller saves the call)."""
-    if presence is None:
-        return set()
-    if (call.presence_agent_id, call.presence_status, call.presence_at) == (
-        presence.agent_id,
-        presence.status,
-        presence.at,
-    ):
-        return set()
-    # Lock the agent first: two calls of one agent then decide one after the other, and the second
-    # sees the presence the first recorded. The status is then set under this same lock.
-    profile = agent_lock(user_id=presence.agent_id)
-    if profile is None:
-        return set()
-    newer_call = (
-        CtiCall.objects.filter(presence_agent_id=presence.agent_id, presence_at__gt=presence.at)
-        .exclude(pk=call.pk)
-        .exists()
+@dataclass(frozen=True)
+class ContactPicture:
+    """What a call says about its agents' states: who it rings for, who is on it, in which phase."""
+
+    ringing_agent_id: int | None
+    agent_id: int | None
+    answered: bool
+    ended: bool
+    wrapped_up: bool
+
+
+def _contact_picture(call: CtiCall) -> ContactPicture:
+    interaction = call.interaction
+    ringing = call.presence_agent_id if call.presence_status == Status.RINGING else None
+    if interaction is None:
+        return ContactPicture(ringing, None, False, False, False)
+    return ContactPicture(
+        ringing,
+        interaction.agent_id,
+        interaction.answered_at is not None,
+        interaction.ended_at is not None,
+        interaction.wrapup_ended_at is not None,
     )
-    if newer_call or profile.status_since > presence.at + PRESENCE_TOLERANCE:
-        return set()
-    agent_set_status_locked(profile=profile, status=presence.status, at=max(presence.at, profile.status_since))
-    call.presence_agent_id, call.presence_status, call.presence_at = presence.agent_id, presence.status, presence.at
-    return {"presence_agent", "presence_status", "presence_at"}
+
+
+def _missed(state: CallState, agent_id: int) -> bool:
+    """Whether the offer that rang for ``agent_id`` closed without them taking it: answered by
+    someone else, or over unanswered (a short abandon aside: the caller hung up at once)."""
+    if state.answered_at is not None:
+        return state.agent_id != agent_id
+    if state.ended_at is None:
+        return False
+    return (state.ended_at - state.offered_at).total_seconds() >= settings.SHORT_ABANDON_SECONDS
+
+
+@dataclass(frozen=True)
+class AgentMove:
+    """An agent whose contacts a call event changed, for the state machine."""
+
+    agent_id: int
+    missed: bool
+    closed_since: datetime | None
+
+
+def _follow_contacts(*, call: CtiCall, state: CallState, before: ContactPicture) -> tuple[set[str], list[AgentMove]]:
+    """Record who the call rings for, and list the agents whose contacts the event changed, in the
+    order of their ids (module docstring); returns the fields of ``call`` it changed (the caller
+    saves the call, then moves the agents)."""
+    after = _contact_picture(call)
+    after = ContactPicture(state.ringing_agent_id, after.agent_id, after.answered, after.ended, after.wrapped_up)
+    if after == before:
+        return set(), []
+    changed: set[str] = set()
+    missed = None
+    if before.ringing_agent_id is not None and after.ringing_agent_id != before.ringing_agent_id:
+        missed = before.ringing_agent_id if _missed(state, before.ringing_agent_id) else None
+    if after.ringing_agent_id is not None:
+        call.presence_agent_id, call.presence_status, call.presence_at = (
+            after.ringing_agent_id,
+            Status.RINGING,
+            state.offered_at,
+        )
+        changed = {"presence_agent", "presence_status", "presence_at"}
+    elif before.ringing_agent_id is not None:
+        # Who it rang for stays on record, and whether they missed it.
+        call.presence_status, call.presence_at = ("missed" if missed else ""), state.latest_at
+        changed = {"presence_status", "presence_at"}
+    # The answering agent's call closed with this event (its end or wrap-up end may arrive before
+    # its answer): a free agent whose status is older than the call moves on from it.
+    closed_by = after.agent_id if after.wrapped_up and before != after else None
+    agents = {before.ringing_agent_id, after.ringing_agent_id, before.agent_id, after.agent_id} - {None}
+    moves = [  # a fixed order: two calls of two agents cannot deadlock
+        AgentMove(agent_id, agent_id == missed, state.offered_at if agent_id in (closed_by, missed) else None)
+        for agent_id in sorted(agents)
+    ]
+    return changed, moves
 
 
 #: The one call point of live events for CTI: which announcement each newly applied event makes.

@@ -570,15 +570,15 @@ class CtiCall(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("agent whose presence the call last set"),
+        verbose_name=_("agent the call was offered to"),
     )
     presence_status = models.CharField(
-        _("presence status last set"),
+        _("offer"),
         max_length=10,
         blank=True,
-        help_text=_("An agent status (busy, wrap_up, available)."),
+        help_text=_("ringing: offered to the agent, not taken yet; missed: the agent did not take it."),
     )
-    presence_at = models.DateTimeField(_("presence last set for the event of"), null=True, blank=True)
+    presence_at = models.DateTimeField(_("offer changed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

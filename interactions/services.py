@@ -32,8 +32,8 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter.agents.models import AgentProfile, Queue, Role, Status, Team
-from contactcenter.agents.services import agent_lock, agent_set_status_locked
+from contactcenter.agents.models import AgentProfile, Queue, Role, Team
+from contactcenter.agents.states import agent_state_sync
 from contactcenter.core.access import can
 from contactcenter.core.choices import Channel, Direction
 from contactcenter.core.db import full_clean
@@ -43,6 +43,7 @@ from customers.models import Customer
 from interactions import events as live
 from interactions.models import (
     BusinessHours,
+    CtiCall,
     Disposition,
     Holiday,
     Interaction,
@@ -886,10 +887,21 @@ def interaction_lock(interaction_id: int, *related: str) -> Interaction:
 INTERACTION_SETTLED_FIELDS = frozenset({"resolved", "sentiment", "sentiment_computed", "updated_at"})
 
 
-def _interaction_apply(*, locked: Interaction, changes: dict[str, Any], by: AbstractBaseUser | None) -> Interaction:
+#: The fields of a contact that decide its agent's state (``interactions/contacts.py``).
+CONTACT_FIELDS = frozenset({"agent", "answered_at", "ended_at", "wrapup_ended_at"})
+
+
+def _interaction_apply(
+    *, locked: Interaction, changes: dict[str, Any], by: AbstractBaseUser | None, follow_contacts: bool = True
+) -> Interaction:
     # The body of interaction_update, on a row its caller has locked (interaction_lock) in its
     # transaction: no savepoint, no second read.
-    stored_notes, stored_sentiment = locked.notes, locked.sentiment
+    stored_notes, stored_sentiment, stored_agent_id = locked.notes, locked.sentiment, locked.agent_id
+    contact_changed = any(
+        getattr(locked, f"{name}_id" if name == "agent" else name) != getattr(value, "pk", value)
+        for name, value in changes.items()
+        if name in CONTACT_FIELDS
+    )
     for name, value in changes.items():
         setattr(locked, name, value)
     if "disposition" in changes:
@@ -906,37 +918,100 @@ def _interaction_apply(*, locked: Interaction, changes: dict[str, Any], by: Abst
     locked.save()
     _first_response_of(locked, by)
     live.interaction_logged_on_commit(locked)
+    if follow_contacts and contact_changed and CtiCall.objects.filter(interaction_id=locked.pk).exists():
+        # A call's times or agent corrected by hand: its agents' states follow (the row's lock
+        # first, then the agents', in the order of their ids).
+        for agent_id in sorted({stored_agent_id, locked.agent_id} - {None}):
+            agent_state_sync(user_id=agent_id, by=by)
     return locked
+
+
+def wrapup_missing_fields(interaction: Interaction) -> dict[str, list[str]]:
+    """What the contact's queue requires before its after-contact work may end and the contact
+    lacks: field → message (empty: nothing). A disposition is required unless the queue says
+    otherwise (a contact without a queue needs one), notes only where the queue asks for them."""
+    queue = interaction.queue
+    errors: dict[str, list[str]] = {}
+    requires_disposition = queue.wrapup_requires_disposition if queue is not None else True
+    if requires_disposition and interaction.disposition_id is None:
+        errors["disposition"] = [_("Choose a disposition before ending the wrap-up: this queue requires one.")]
+    if queue is not None and queue.wrapup_requires_notes and not interaction.notes.strip():
+        errors["notes"] = [_("Write a note before ending the wrap-up: this queue requires one.")]
+    return errors
 
 
 @transaction.atomic
 def interaction_wrapup_end(
-    *, interaction: Interaction, by: AbstractBaseUser | None = None, at: datetime | None = None
+    *,
+    interaction: Interaction,
+    by: AbstractBaseUser | None = None,
+    at: datetime | None = None,
+    ready: bool = False,
 ) -> Interaction:
-    """End the after-call work of an ended contact now: the agent has saved their log.
+    """End the after-call work of an ended contact now: the agent has saved their log (or said
+    they are ready: ``ready``, from ``available`` in wrap-up).
 
-    Sets ``wrapup_ended_at`` (never before ``ended_at``) and moves the agent from ``wrap_up`` back
-    to ``available``. Nothing happens while the conversation is still on (no ``ended_at``) or when
-    the wrap-up is over already; an agent no longer in ``wrap_up`` (on a break, on the next call)
-    keeps their status. A later ``call.wrapup_ended`` from the telephony system still wins: the
-    call's timestamps are the telephony system's (``interactions/cti.py``).
+    Sets ``wrapup_ended_at`` (never before ``ended_at``) and moves the agent on through the state
+    machine (:func:`contactcenter.agents.states.agent_state_sync`): to what they asked for during
+    the contact, else ``available`` (``ready``: ``available`` whatever was pending). A person
+    (``by`` given) ends it only once the queue's required wrap-up fields are filled
+    (:func:`wrapup_missing_fields`, ``ValidationError`` otherwise); the system (``by`` None: the
+    wrap-up limit, an agent gone) ends it whatever they hold. Nothing happens while the
+    conversation is still on (no ``ended_at``) or when the wrap-up is over already. A later
+    ``call.wrapup_ended`` from the telephony system still wins: the call's timestamps are the
+    telephony system's (``interactions/cti.py``).
     """
     if interaction.ended_at is None or interaction.wrapup_ended_at is not None:
         return interaction
-    return _interaction_wrapup_end(locked=interaction_lock(interaction.pk), by=by, at=at)
+    return _interaction_wrapup_end(locked=interaction_lock(interaction.pk), by=by, at=at, ready=ready)
 
 
-def _interaction_wrapup_end(*, locked: Interaction, by: AbstractBaseUser | None, at: datetime | None) -> Interaction:
+def _interaction_wrapup_end(
+    *, locked: Interaction, by: AbstractBaseUser | None, at: datetime | None, ready: bool = False
+) -> Interaction:
     # The body of interaction_wrapup_end, on a row its caller has locked in its transaction.
     at = at or timezone.now()
     if locked.ended_at is None or locked.wrapup_ended_at is not None:
         return locked
-    updated = _interaction_apply(locked=locked, changes={"wrapup_ended_at": max(at, locked.ended_at)}, by=by)
+    if by is not None:
+        errors = wrapup_missing_fields(locked)
+        if errors:
+            raise ValidationError(errors)
+    ended_at = max(at, locked.ended_at)
+    updated = _interaction_apply(locked=locked, changes={"wrapup_ended_at": ended_at}, by=by, follow_contacts=False)
     if updated.agent_id is not None:
-        profile = agent_lock(user_id=updated.agent_id)  # after the interaction's row, as the CTI intake
-        if profile is not None and profile.status == Status.WRAP_UP:
-            agent_set_status_locked(profile=profile, status=Status.AVAILABLE, at=max(at, profile.status_since))
+        agent_state_sync(user_id=updated.agent_id, at=ended_at, by=by, ready=ready, only_closing=True)
     return updated
+
+
+def interactions_wrapup_limit(*, now: datetime | None = None, batch_size: int = 500) -> list[int]:
+    """End the after-contact work that outlasted its queue's ``wrapup_limit_seconds``: each such
+    contact gets ``wrapup_ended_at`` = its end + the limit, and its agent moves on (to what they
+    asked for during the contact, else ``available``), as the system, whatever the required
+    wrap-up fields. Returns the ids of the contacts ended (at most ``batch_size`` per queue; the
+    next run takes the rest). One transaction per contact; runs twice safely (an ended wrap-up
+    is not looked at again)."""
+    now = now or timezone.now()
+    ended: list[int] = []
+    for queue in Queue.objects.filter(wrapup_limit_seconds__isnull=False).order_by("pk"):
+        limit = timedelta(seconds=queue.wrapup_limit_seconds)
+        due = (
+            Interaction.objects.filter(
+                queue=queue,
+                answered_at__isnull=False,
+                ended_at__lte=now - limit,
+                wrapup_ended_at__isnull=True,
+            )
+            .order_by("ended_at", "pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        for pk in due:
+            with transaction.atomic():
+                locked = interaction_lock(pk)
+                if locked.wrapup_ended_at is None and locked.ended_at is not None:
+                    _interaction_wrapup_end(locked=locked, by=None, at=locked.ended_at + limit)
+                    ended.append(pk)
+    return ended
 
 
 class WrapupAlreadyEnded(Exception):

@@ -6,7 +6,7 @@ from datetime import time
 
 from contactcenter.core.jobs import Every, job
 from interactions.sentiment import sentiment_backfill as backfill
-from interactions.services import tickets_escalate_overdue
+from interactions.services import interactions_wrapup_limit, tickets_escalate_overdue
 
 
 @job(every=Every(minutes=1))
@@ -17,6 +17,16 @@ def escalate_overdue() -> dict[str, int]:
     (or one running beside it) finds nothing left to escalate."""
     escalations = tickets_escalate_overdue()
     return {"tickets": len({item.ticket_id for item in escalations}), "breaches": len(escalations)}
+
+
+@job(every=Every(minutes=1))
+def wrapup_limit() -> dict[str, int]:
+    """End the after-contact work that outlasted its queue's wrap-up limit: ``wrapup_ended_at`` =
+    end + limit, and the agent moves on (docs/agent-states.md).
+
+    Runs twice safely: each contact is ended under its row lock, once; an ended wrap-up is not
+    looked at again."""
+    return {"ended": len(interactions_wrapup_limit())}
 
 
 @job(every=Every(at=time(4, 7)))

@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from contactcenter.agents.models import AgentProfile, Passkey, PresenceInterval, Queue, Role, Skill, Status, Team
-from contactcenter.agents.services import agent_check_update, agent_provision, agent_set_role, agent_set_status
+from contactcenter.agents.services import agent_check_update, agent_provision, agent_set_role
+from contactcenter.agents.states import agent_state_request
 from contactcenter.core.admin_utils import LargeTablePaginator, visible
 from contactcenter.core.formats import format_duration
 from contactcenter.core.roles import ADMIN, role_of
@@ -67,8 +68,18 @@ class AgentProfileInline(admin.StackedInline):
     can_delete = False
     extra = 1
     max_num = 1
-    fields = ("role", "team", "skills", "queues", "status", "status_reason", "status_since")
-    readonly_fields = ("status", "status_reason", "status_since")
+    fields = (
+        "role",
+        "team",
+        "skills",
+        "queues",
+        "status",
+        "status_reason",
+        "status_since",
+        "pending_status",
+        "pending_reason",
+    )
+    readonly_fields = ("status", "status_reason", "status_since", "pending_status", "pending_reason")
     autocomplete_fields = ("team", "skills", "queues")
     verbose_name = _("agent profile")
     verbose_name_plural = _("agent profile")
@@ -169,11 +180,12 @@ class AgentUserAdmin(UserAdmin):
 @admin.action(description=_("Set offline"), permissions=["change"])
 def set_offline(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     """Supervisors end a forgotten session: the agent's open presence interval is closed (the
-    rules of ``agent_set_status``: a supervisor, their team's agents only)."""
+    rules of the state machine: a supervisor, their team's agents only; an agent on a call goes
+    offline once its wrap-up ends)."""
     done = 0
     for profile in queryset.select_related("user"):
         try:
-            agent_set_status(profile=profile, status=Status.OFFLINE, by=request.user)
+            agent_state_request(profile=profile, status=Status.OFFLINE, by=request.user)
         except (ValidationError, PermissionDenied) as exc:
             error = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             modeladmin.message_user(
@@ -191,15 +203,35 @@ def set_offline(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Qu
 
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
-    list_display = ("username", "full_name", "role", "team", "status", "status_reason", "status_since")
+    list_display = (
+        "username",
+        "full_name",
+        "role",
+        "team",
+        "status",
+        "status_reason",
+        "status_since",
+        "pending_status",
+    )
     list_select_related = ("user", "team")
     list_filter = ("status", "role", "team")
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
     ordering = ("user__username",)
     actions = [set_offline]
     autocomplete_fields = ("user", "team", "skills", "queues")
-    fields = ("user", "role", "team", "skills", "queues", "status", "status_reason", "status_since")
-    readonly_fields = ("status", "status_reason", "status_since")
+    fields = (
+        "user",
+        "role",
+        "team",
+        "skills",
+        "queues",
+        "status",
+        "status_reason",
+        "status_since",
+        "pending_status",
+        "pending_reason",
+    )
+    readonly_fields = ("status", "status_reason", "status_since", "pending_status", "pending_reason")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return visible(super().get_queryset(request), AgentProfile.objects.visible_to(request.user))
@@ -238,8 +270,8 @@ class AgentProfileAdmin(admin.ModelAdmin):
 class PresenceIntervalAdmin(admin.ModelAdmin):
     """The presence log is written by status changes only: here it is read."""
 
-    list_display = ("agent", "status", "reason", "started_at", "ended_at", "duration")
-    list_select_related = ("agent",)
+    list_display = ("agent", "status", "reason", "started_at", "ended_at", "duration", "set_by", "ended_by")
+    list_select_related = ("agent", "set_by", "ended_by")
     list_filter = ("status", "reason", ("started_at", admin.DateFieldListFilter))
     search_fields = ("agent__username", "agent__first_name", "agent__last_name")
     ordering = ("-started_at",)
@@ -298,7 +330,13 @@ class QueueAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     ordering = ("name",)
     filter_horizontal = ("skills",)
-    fields = ("name", "channel", "skills", "service_level_seconds", "service_level_target", "is_active")
+    fieldsets = (
+        (None, {"fields": ("name", "channel", "skills", "service_level_seconds", "service_level_target", "is_active")}),
+        (
+            _("Wrap-up"),
+            {"fields": ("wrapup_limit_seconds", "wrapup_requires_disposition", "wrapup_requires_notes")},
+        ),
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (

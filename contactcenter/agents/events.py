@@ -36,13 +36,16 @@ def agent_status_extras(*, user_id: int) -> Payload:
 
 
 def status_changed_on_commit(profile: AgentProfile) -> None:
-    """An agent's presence changed: their own stream, and the wallboard (with the agent's team and
-    queues, read after commit)."""
+    """An agent's presence (or what waits for the end of their contact) changed: their own
+    stream, and the wallboard (with the agent's team and queues, read after commit)."""
     payload = {
         "agent": profile.user.get_username(),
         "status": profile.status,
         "reason": profile.status_reason,
         "since": profile.status_since.isoformat(),
+        # What waits for the end of the agent's contact (break, offline; null: available).
+        "pending": profile.pending_status or None,
+        "pending_reason": profile.pending_reason,
     }
     user_id = profile.user_id
     publish_on_commit(event_type="status_changed", groups=[agent_group(user_id)], payload=payload)

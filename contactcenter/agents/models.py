@@ -19,6 +19,7 @@ from contactcenter.core.roles import Role
 class Status(models.TextChoices):
     OFFLINE = "offline", _("Offline")
     AVAILABLE = "available", _("Available")
+    RINGING = "ringing", _("Ringing")
     BUSY = "busy", _("Busy")
     WRAP_UP = "wrap_up", _("Wrap-up")
     BREAK = "break", _("Break")
@@ -31,6 +32,20 @@ class BreakReason(models.TextChoices):
     MEETING = "meeting", _("Meeting")
     PERSONAL = "personal", _("Personal")
     OTHER = "other", _("Other")
+    #: Set by the system, never chosen: a contact was offered to the agent and not taken.
+    MISSED = "missed", _("Missed contact")
+
+
+#: The statuses an agent is in while a contact is open (SPEC: follow the contacts, not a choice).
+CONTACT_STATUSES = (Status.RINGING, Status.BUSY, Status.WRAP_UP)
+
+
+class PendingStatus(models.TextChoices):
+    """What an agent on a contact goes to once its wrap-up is over, instead of ``available``."""
+
+    NONE = "", _("Available")
+    BREAK = "break", _("Break")
+    OFFLINE = "offline", _("Offline")
 
 
 class Team(models.Model):
@@ -77,6 +92,25 @@ class Queue(models.Model):
         default=0.8,
         help_text=_("Share of contacts to answer within the threshold, between 0 and 1 (0.8 = 80 %)."),
     )
+    wrapup_limit_seconds = models.PositiveIntegerField(
+        _("wrap-up limit (seconds)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "After-contact work ends by itself this many seconds after the contact ends "
+            "(empty: no limit, the agent ends it)."
+        ),
+    )
+    wrapup_requires_disposition = models.BooleanField(
+        _("wrap-up requires a disposition"),
+        default=True,
+        help_text=_("An agent cannot end the after-contact work of this queue's contacts without a disposition."),
+    )
+    wrapup_requires_notes = models.BooleanField(
+        _("wrap-up requires notes"),
+        default=False,
+        help_text=_("An agent cannot end the after-contact work of this queue's contacts without notes."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -97,6 +131,11 @@ class Queue(models.Model):
                 condition=Q(service_level_seconds__gt=0),
                 name="queue_service_level_seconds_positive",
                 violation_error_message=_("The service level threshold must be at least 1 second."),
+            ),
+            models.CheckConstraint(
+                condition=Q(wrapup_limit_seconds__isnull=True) | Q(wrapup_limit_seconds__gt=0),
+                name="queue_wrapup_limit_positive",
+                violation_error_message=_("The wrap-up limit must be at least 1 second (or empty: no limit)."),
             ),
         ]
 
@@ -127,6 +166,24 @@ class AgentProfile(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OFFLINE)
     status_reason = models.CharField(_("break reason"), max_length=20, choices=BreakReason.choices, blank=True)
     status_since = models.DateTimeField(_("in this status since"), default=timezone.now)
+    pending_status = models.CharField(
+        _("status after the current contact"),
+        max_length=10,
+        choices=PendingStatus.choices,
+        blank=True,
+        help_text=_("Asked for during a contact; applied when its wrap-up is over (empty: available)."),
+    )
+    pending_reason = models.CharField(
+        _("break reason after the current contact"), max_length=20, choices=BreakReason.choices, blank=True
+    )
+    pending_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("status after the current contact asked by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -142,6 +199,16 @@ class AgentProfile(models.Model):
                 condition=Q(status="break") | Q(status_reason=""),
                 name="agent_reason_only_on_break",
                 violation_error_message=_("Only a break carries a reason."),
+            ),
+            models.CheckConstraint(
+                condition=Q(pending_status="break") | Q(pending_reason=""),
+                name="agent_pending_reason_only_on_break",
+                violation_error_message=_("Only a break carries a reason."),
+            ),
+            models.CheckConstraint(
+                condition=Q(pending_status="") | Q(status__in=["ringing", "busy", "wrap_up"]),
+                name="agent_pending_only_on_a_contact",
+                violation_error_message=_("A status waits for the end of a contact only while on one."),
             ),
         ]
 
@@ -167,6 +234,24 @@ class PresenceInterval(models.Model):
     reason = models.CharField(_("break reason"), max_length=20, choices=BreakReason.choices, blank=True)
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("set by"),
+        help_text=_("Who chose this status: the agent, a supervisor, a manager or an admin (empty: the system)."),
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+        help_text=_("Who chose the next status (empty: the system); the one who set an agent offline, say."),
+    )
 
     class Meta:
         ordering = ["-started_at"]

@@ -7,11 +7,12 @@ How it holds (``docs/live.md``, "Presence"):
   stays open, and when it closes. A counter of open sockets would never come down after a crashed
   server process; a heartbeat simply stops.
 * **Grace.** An agent last seen more than ``PRESENCE_GRACE_SECONDS`` (default 60) ago has no
-  socket left: if they are ``available``, on ``break`` or in ``wrap_up`` they go ``offline``
-  through :func:`~contactcenter.agents.services.agent_set_status`, so the presence log stays the
-  one of every other change. The offline interval starts when they were last seen (their desktop
-  went away then), not when the check noticed. ``busy`` agents are left alone: the telephony
-  system says they are on a call, and its ``call.ended`` will move them.
+  socket left: they go ``offline`` through the state machine
+  (:func:`~contactcenter.agents.states.agent_state_gone`), so the presence log stays the one of
+  every other change. The offline status starts when they were last seen (their desktop went away
+  then), not when the check noticed. In ``wrap_up`` their after-contact work ends then too; while
+  ``ringing`` the offline waits for the offer to close. ``busy`` agents are left alone: the
+  telephony system says they are on a call, and its ``call.ended`` will move them.
 * **Two checks.** The server process that saw the last socket close checks once the grace is
   over (:func:`presence_check`); the background job ``presence_sweep`` (every minute,
   contactcenter/agents/tasks.py) checks every agent (:func:`presence_sweep`) and so also covers a crashed process.
@@ -31,11 +32,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from contactcenter.agents.models import AgentProfile, Status
-from contactcenter.agents.services import agent_set_status
+from contactcenter.agents.models import AgentProfile, PendingStatus, Status
+from contactcenter.agents.states import agent_lock, agent_state_gone
 
-#: Statuses that end when the agent's desktop is gone.
-SWEPT_STATUSES = (Status.AVAILABLE, Status.BREAK, Status.WRAP_UP)
+#: Statuses that end when the agent's desktop is gone (a ringing offer: once it closes).
+SWEPT_STATUSES = (Status.AVAILABLE, Status.BREAK, Status.WRAP_UP, Status.RINGING)
 #: A mark outlives any grace: a missing mark means "never seen", not "seen long ago".
 MARK_TIMEOUT_SECONDS = 7 * 24 * 3600
 
@@ -67,22 +68,31 @@ def presence_last_seen(*, user_id: int) -> float | None:
 def presence_check(*, user_id: int, now: float | None = None) -> bool:
     """Set ``user_id`` offline if their grace is over; whether it did.
 
-    Runs under the lock of the agent's profile and reads the mark again under it, so a socket
-    opened meanwhile keeps the agent's status.
+    Reads the mark again inside the transaction that moves the agent, so a socket opened meanwhile
+    keeps the agent's status.
     """
     now = now if now is not None else time.time()
     seen = presence_last_seen(user_id=user_id)
     if seen is None or now - seen <= grace_seconds():
         return False
     with transaction.atomic():
-        profile = AgentProfile.objects.select_for_update().filter(user_id=user_id, status__in=SWEPT_STATUSES).first()
+        profile = (
+            AgentProfile.objects.filter(user_id=user_id, status__in=SWEPT_STATUSES)
+            .exclude(pending_status=PendingStatus.OFFLINE)
+            .first()
+        )
         if profile is None:
             return False
+        if profile.status != Status.WRAP_UP:
+            # Under the profile's lock the mark is read again: a socket opened meanwhile keeps the
+            # agent's status. (In wrap-up the contacts are locked before the profile, by
+            # agent_state_gone itself: the mark is read just before.)
+            agent_lock(user_id=user_id)
         seen = presence_last_seen(user_id=user_id)
         if seen is None or now - seen <= grace_seconds():
             return False
         at = max(datetime.fromtimestamp(seen, tz=UTC), profile.status_since)
-        agent_set_status(profile=profile, status=Status.OFFLINE, at=at)
+        agent_state_gone(user_id=user_id, at=at)
     return True
 
 
@@ -102,6 +112,7 @@ def presence_sweep(*, now: float | None = None) -> SweepResult:
     now = now if now is not None else time.time()
     agents = list(
         AgentProfile.objects.filter(status__in=SWEPT_STATUSES, user__is_active=True)
+        .exclude(pending_status=PendingStatus.OFFLINE)
         .order_by("pk")
         .values_list("user_id", "user__username")
     )

@@ -10,14 +10,20 @@ from django.contrib.auth.models import AbstractBaseUser, Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter.agents import events
-from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Skill, Status, Team
+from contactcenter.agents.models import AgentProfile, Queue, Role, Skill, Status, Team
 from contactcenter.agents.roles import STAFF_ROLES, group_name
+from contactcenter.agents.states import (  # noqa: F401 - the organisation's services, in one place
+    SELF_SERVICE_STATUSES,
+    SET_BY_OTHERS_STATUSES,
+    agent_lock,
+    agent_state_force,
+    agent_state_request,
+    agent_status_check,
+)
 from contactcenter.core.db import full_clean
-from contactcenter.core.roles import role_of, team_id_of
+from contactcenter.core.roles import role_of
 from contactcenter.core.unset import UNSET, Unset, given
 
 User = get_user_model()
@@ -39,15 +45,22 @@ def queue_create(
     channel: str = "voice",
     service_level_seconds: int = 20,
     service_level_target: float = 0.8,
+    wrapup_limit_seconds: int | None = None,
+    wrapup_requires_disposition: bool = True,
+    wrapup_requires_notes: bool = False,
     skills: Iterable[Skill] = (),
     is_active: bool = True,
 ) -> Queue:
-    """Create a queue with its service-level goal (default: 80 % answered within 20 s)."""
+    """Create a queue with its service-level goal (default: 80 % answered within 20 s) and its
+    wrap-up rules (default: no time limit, a disposition required, notes optional)."""
     queue = Queue(
         name=name.strip(),
         channel=channel,
         service_level_seconds=service_level_seconds,
         service_level_target=service_level_target,
+        wrapup_limit_seconds=wrapup_limit_seconds,
+        wrapup_requires_disposition=wrapup_requires_disposition,
+        wrapup_requires_notes=wrapup_requires_notes,
         is_active=is_active,
     )
     full_clean(queue)
@@ -73,6 +86,9 @@ def queue_update(
     channel: str | Unset = UNSET,
     service_level_seconds: int | Unset = UNSET,
     service_level_target: float | Unset = UNSET,
+    wrapup_limit_seconds: int | Unset | None = UNSET,
+    wrapup_requires_disposition: bool | Unset = UNSET,
+    wrapup_requires_notes: bool | Unset = UNSET,
     is_active: bool | Unset = UNSET,
     skills: Iterable[Skill] | None = None,
 ) -> Queue:
@@ -83,6 +99,9 @@ def queue_update(
             "channel": channel,
             "service_level_seconds": service_level_seconds,
             "service_level_target": service_level_target,
+            "wrapup_limit_seconds": wrapup_limit_seconds,
+            "wrapup_requires_disposition": wrapup_requires_disposition,
+            "wrapup_requires_notes": wrapup_requires_notes,
             "is_active": is_active,
         }
     )
@@ -249,42 +268,6 @@ def agent_set_role(*, profile: AgentProfile, role: str) -> AgentProfile:
     return profile
 
 
-#: What an agent may choose for themselves (SPEC §9); busy and wrap-up follow the contacts.
-SELF_SERVICE_STATUSES = (Status.AVAILABLE, Status.BREAK, Status.OFFLINE)
-#: What a supervisor (for their team's agents), a manager or an admin (for anyone) may set for
-#: another agent (SPEC §9).
-SET_BY_OTHERS_STATUSES = (Status.OFFLINE, Status.BREAK)
-
-
-def agent_status_check(*, profile: AgentProfile, status: str, reason: str, by: AbstractBaseUser) -> None:
-    """Refuse a status change that the person ``by`` may not make on ``profile``'s agent.
-
-    Their own status: ``available``, ``break`` or ``offline``. Another agent's: ``offline`` or
-    ``break``, by a supervisor for the agents of their own team, by a manager or an admin for
-    anyone; an agent sets no one else's. A break carries a reason. ``ValidationError`` naming
-    ``status`` or ``reason`` for a change nobody may make this way, ``PermissionDenied`` for one
-    ``by`` may not make. The same rules whatever the door: ``PUT agents/me/status/``, ``PATCH
-    agents/{username}/``, the socket's ``set_status``, the desktop's switch, the admin's action.
-    """
-    own = by.pk == profile.user_id
-    if not own:
-        role = role_of(by)
-        if role == Role.SUPERVISOR:
-            team_id = team_id_of(by)
-            if team_id is None or team_id != profile.team_id:
-                raise PermissionDenied(_("You may set the status of your own team's agents only."))
-        elif role not in (Role.MANAGER, Role.ADMIN):
-            raise PermissionDenied(_("You may set your own status only."))
-    allowed = SELF_SERVICE_STATUSES if own else SET_BY_OTHERS_STATUSES
-    if status not in allowed:
-        raise ValidationError(
-            {"status": _("Choose one of: %(statuses)s.") % {"statuses": ", ".join(str(s) for s in allowed)}}
-        )
-    if status == Status.BREAK and not reason:
-        raise ValidationError({"reason": _("A break needs a reason.")})
-
-
-@transaction.atomic
 def agent_set_status(
     *,
     profile: AgentProfile,
@@ -293,69 +276,17 @@ def agent_set_status(
     at: datetime | None = None,
     by: AbstractBaseUser | None = None,
 ) -> AgentProfile:
-    """Move an agent to ``status``: close the open presence interval, open the next one.
+    """Ask for ``status`` for ``profile``'s agent through the state machine
+    (:mod:`contactcenter.agents.states`); returns the profile as saved, its user read with it.
 
-    ``by`` is the person asking (the agent, a supervisor, …), whose request follows the rules of
-    :func:`agent_status_check`; ``None`` is the system (calls, presence), which sets any status. A
-    break carries a reason code; any other status carries none. Setting the current status again
-    (same reason) changes nothing. Returns the profile as saved, its user read with it.
+    ``by`` is the person asking (the agent, a supervisor, …): their request follows
+    :func:`~contactcenter.agents.states.agent_status_check` and waits for the end of the agent's
+    contact when they are on one (:func:`~contactcenter.agents.states.agent_state_request`, which
+    also says whether it waited). ``None`` is the system overriding the contacts
+    (:func:`~contactcenter.agents.states.agent_state_force`): an account deactivated, data set up.
+    A break carries a reason code; any other status carries none. Setting the current status again
+    (same reason) changes nothing.
     """
-    at = at or timezone.now()
-    if status not in Status.values:
-        raise ValidationError({"status": _("Choose one of: %(statuses)s.") % {"statuses": ", ".join(Status.values)}})
-    if status != Status.BREAK:
-        reason = ""
-    # Lock the profile so that two status changes of one agent cannot interleave.
-    locked = AgentProfile.objects.select_for_update(of=("self",)).select_related("user").get(pk=profile.pk)
     if by is not None:
-        agent_status_check(profile=locked, status=status, reason=reason, by=by)
-    return agent_set_status_locked(profile=locked, status=status, reason=reason, at=at)
-
-
-def agent_lock(*, user_id: int) -> AgentProfile | None:
-    """The agent's profile, its row locked until the transaction ends, with its user (not locked);
-    ``None`` without a profile. Must run inside ``transaction.atomic``."""
-    locking = AgentProfile.objects.select_for_update(of=("self",)).select_related("user")
-    return locking.filter(user_id=user_id).first()
-
-
-def agent_set_status_locked(
-    *, profile: AgentProfile, status: str, reason: str = "", at: datetime | None = None
-) -> AgentProfile:
-    """:func:`agent_set_status` for the system, on a profile its caller has locked already
-    (:func:`agent_lock`, in the caller's transaction): the calls of ``interactions.cti`` lock the
-    agent to decide whether a call event still moves them, then move them."""
-    at = at or timezone.now()
-    if status not in Status.values:
-        raise ValidationError({"status": _("Choose one of: %(statuses)s.") % {"statuses": ", ".join(Status.values)}})
-    if status != Status.BREAK:
-        reason = ""
-    if profile.status == status and profile.status_reason == reason:
-        return profile
-    if at < profile.status_since:
-        raise ValidationError({"at": _("A status change cannot be earlier than the current status.")})
-    PresenceInterval.objects.filter(agent_id=profile.user_id, ended_at__isnull=True).update(ended_at=at)
-    if status != Status.OFFLINE:
-        interval = PresenceInterval(agent=profile.user, status=status, reason=reason, started_at=at)
-        # The agent's open interval was closed just above, under the profile's lock: the rule of
-        # one open interval per agent cannot fail, nor can the agent (the profile's own user) be missing.
-        full_clean(interval, exclude=["agent"])
-        interval.save()
-    profile.status, profile.status_reason, profile.status_since = status, reason, at
-    saved = ["status", "status_reason", "status_since", "updated_at"]
-    full_clean(profile, unchanged={field.name for field in AgentProfile._meta.concrete_fields} - set(saved))
-    profile.save(update_fields=saved)
-    events.status_changed_on_commit(profile)
-    return profile
-    if at < profile.status_since:
-        raise ValidationError({"at": _("A status change cannot be earlier than the current status.")})
-    PresenceInterval.objects.filter(agent_id=profile.user_id, ended_at__isnull=True).update(ended_at=at)
-    if status != Status.OFFLINE:
-        interval = PresenceInterval(agent_id=profile.user_id, status=status, reason=reason, started_at=at)
-        full_clean(interval)
-        interval.save()
-    profile.status, profile.status_reason, profile.status_since = status, reason, at
-    full_clean(profile)
-    profile.save(update_fields=["status", "status_reason", "status_since", "updated_at"])
-    events.status_changed_on_commit(profile)
-    return profile
+        return agent_state_request(profile=profile, status=status, reason=reason, by=by, at=at).profile
+    return agent_state_force(profile=profile, status=status, reason=reason, at=at)

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from contactcenter.agents.api.serializers import MyStatusSerializer
-from contactcenter.agents.models import AgentProfile, BreakReason, Role
-from contactcenter.agents.services import agent_set_status
+from contactcenter.agents.models import AgentProfile, Role
+from contactcenter.agents.states import CHOSEN_BREAK_REASONS, agent_state_request
 from contactcenter.core import access
 from contactcenter.core.roles import role_of
 from contactcenter.desk import selectors
@@ -38,7 +38,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _status_context(profile: AgentProfile | None, errors: dict[str, list[str]] | None = None) -> dict:
-    return {"profile": profile, "status_errors": errors or {}, "break_reasons": BreakReason.choices}
+    reasons = [(reason.value, reason.label) for reason in CHOSEN_BREAK_REASONS]
+    return {"profile": profile, "status_errors": errors or {}, "break_reasons": reasons}
 
 
 @page_for("desk.open")
@@ -73,12 +74,12 @@ def status(request: HttpRequest) -> HttpResponse:
         errors = {field: [str(message) for message in messages] for field, messages in serializer.errors.items()}
     else:
         try:
-            profile = agent_set_status(
+            profile = agent_state_request(
                 profile=profile,
                 status=serializer.validated_data["status"],
                 reason=serializer.validated_data["reason"],
                 by=request.user,
-            )
+            ).profile
         except ValidationError as exc:
             errors = {"": exc.messages}
     if errors:

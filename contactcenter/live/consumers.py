@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from contactcenter.agents import presence
 from contactcenter.agents.api.serializers import MyStatusSerializer
 from contactcenter.agents.models import AgentProfile, Status
-from contactcenter.agents.services import agent_set_status
+from contactcenter.agents.states import agent_state_request
 from contactcenter.core import events
 from contactcenter.live import selectors
 from contactcenter.live.selectors import SocketScope
@@ -273,7 +273,7 @@ def _set_own_status(*, user_id: int, data: dict[str, Any], language: str) -> dic
         if profile is None:
             return {"status": [_("Only agents have a presence status.")]}
         try:
-            agent_set_status(
+            agent_state_request(
                 profile=profile,
                 status=serializer.validated_data["status"],
                 reason=serializer.validated_data["reason"],

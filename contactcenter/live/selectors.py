@@ -45,7 +45,7 @@ SCOPE_TTL_SECONDS = 5.0
 #: A call still unanswered and not ended after this long is a lost end event, not a waiting caller.
 MAX_WAIT = timedelta(hours=4)
 #: The agent statuses counted per queue on the wallboard.
-COUNTED_STATUSES = (Status.AVAILABLE, Status.BUSY, Status.WRAP_UP, Status.BREAK)
+COUNTED_STATUSES = (Status.AVAILABLE, Status.RINGING, Status.BUSY, Status.WRAP_UP, Status.BREAK)
 
 
 # --- Socket scope -------------------------------------------------------------------------------
@@ -318,7 +318,14 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
 # --- Wallboard page -------------------------------------------------------------------------------
 
 #: The order of the wallboard's agents grid: who can take a call first, who is away last.
-WALLBOARD_STATUS_ORDER = (Status.AVAILABLE, Status.BUSY, Status.WRAP_UP, Status.BREAK, Status.OFFLINE)
+WALLBOARD_STATUS_ORDER = (
+    Status.AVAILABLE,
+    Status.RINGING,
+    Status.BUSY,
+    Status.WRAP_UP,
+    Status.BREAK,
+    Status.OFFLINE,
+)
 
 
 def wallboard_agents(*, scope: SocketScope) -> list[AgentProfile]:

@@ -140,7 +140,14 @@ def test_my_status(org, api_client_for):
     no_reason = client.put("/api/v1/agents/me/status/", {"status": "break"}, format="json")
     assert no_reason.status_code == 400 and "reason" in no_reason.json()
     lunch = client.put("/api/v1/agents/me/status/", {"status": "break", "reason": "lunch"}, format="json")
-    assert lunch.json() | {"since": None} == {"status": "break", "reason": "lunch", "since": None}
+    assert lunch.json() | {"since": None} == {
+        "agent": "agent_a",
+        "status": "break",
+        "reason": "lunch",
+        "since": None,
+        "pending": None,
+        "pending_reason": "",
+    }
     busy = client.put("/api/v1/agents/me/status/", {"status": "busy"}, format="json")
     assert busy.status_code == 400 and "status" in busy.json()
     assert list(

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from contactcenter.agents import services
+from contactcenter.agents import states
 from contactcenter.agents.models import AgentProfile, Status
 from contactcenter.agents.services import agent_set_status
 from contactcenter.live.consumers import _set_own_status
@@ -94,13 +94,13 @@ def test_the_system_sets_any_status(org):
 def asked(monkeypatch) -> list[tuple[str, str, str, str]]:
     """``(agent, status, reason, asked by)`` for each change checked by the rule."""
     calls: list[tuple[str, str, str, str]] = []
-    rule = services.agent_status_check
+    rule = states.agent_status_check
 
     def spy(*, profile, status, reason, by):
         calls.append((profile.user.username, status, reason, by.username))
         rule(profile=profile, status=status, reason=reason, by=by)
 
-    monkeypatch.setattr(services, "agent_status_check", spy)
+    monkeypatch.setattr(states, "agent_status_check", spy)
     return calls
 
 

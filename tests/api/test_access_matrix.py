@@ -44,6 +44,13 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     # Agent A as seen by each role: agent B (another team) and nobody cannot see them.
     ("agent-detail", "get"): Case(statuses(200, other_agent=404), kwargs=lambda org: {"username": "agent_a"}),
+    ("agent-status", "get"): Case(statuses(200, other_agent=404), kwargs=lambda org: {"username": "agent_a"}),
+    ("agent-status", "put"): Case(
+        statuses(200, agent=403, other_agent=403),
+        kwargs=lambda org: {"username": "agent_a"},
+        body=lambda org: {"status": "offline"},
+        notes="supervisors (their team), managers and admins set an agent offline or on a break",
+    ),
     ("agent-detail", "patch"): Case(
         statuses(200, agent=403, other_agent=404),
         kwargs=lambda org: {"username": "agent_a"},

@@ -243,19 +243,20 @@ def test_cti_call_answered(org, api_client_for, rows, django_assert_num_queries,
         for name, seconds in (("call.offered", 0), ("call.answered", 5), ("call.ended", 60), ("call.wrapup_ended", 90)):
             event(name, "warm", seconds)
         event("call.offered", "measured", 100)
-    # 19 (17 in production), the agent available when the call is answered. More than 6: the
+    # 20 (18 in production), the agent available when the call is answered. More than 6: the
     # intake's guarantees need each of them (stored once, recomputed from every event of the call
     # under its lock, history kept, the agent's presence moved under their own lock):
     # - 3: token (user and profile joined); the serializer reads the queue and the agent (with
     #   their user);
     # - 7: savepoint; the call, locked (its interaction joined); its events; insert the event;
     #   update the interaction, its history row;
-    # - 5: presence: the agent's profile, locked (their user joined); whether a later call already
-    #   moved them; close the open presence interval, open the next; update the profile;
+    # - 6: the agent state machine: the agent's profile, locked (their user joined); their open calls
+    #   (ringing offers; calls on or in wrap-up: 2, where a check for a later call was 1 before the
+    #   state machine); close the open presence interval, open the next; update the profile;
     # - 2: update the call (its interaction and presence mark at once); release;
     # - 3 after commit: the status event's profile and queues, the call_answered payload.
     # (The screen pop itself is built by the agent's socket, not in this request.)
-    with django_assert_num_queries(19, exact=True), django_capture_on_commit_callbacks(execute=True):
+    with django_assert_num_queries(20, exact=True), django_capture_on_commit_callbacks(execute=True):
         response = event("call.answered", "measured", 110)
     assert response.status_code == 201, response.json()
 
@@ -387,7 +388,8 @@ def _quiz(org, attempt: int) -> Call:
 
 def _wrapup(org, attempt: int) -> Call:
     interaction = InteractionFactory(queue=org.queue_a, agent=org.agent_a, wrapup_ended_at=None)
-    return Call("post", route("interaction-wrapup", pk=interaction.pk), {"notes": "Explained the invoice"})
+    body = {"notes": "Explained the invoice", "disposition": "resolved"}  # the queue requires a disposition
+    return Call("post", route("interaction-wrapup", pk=interaction.pk), body)
 
 
 def _merge(org, attempt: int) -> Call:
@@ -435,6 +437,21 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         9,
         "agent",
         lambda org, n: Call("put", route("agent-my-status"), {"status": ("break", "available")[n], "reason": "lunch"}),
+    ),
+    # 2: token; the agent in sight with their user.
+    ("agent-status", "get"): Endpoint(
+        2, "supervisor", lambda org, n: Call("get", route("agent-status", username="agent_a")), many_agents
+    ),
+    # 9 (7 in production): token; the agent in sight; savepoint; the profile locked; close the open presence
+    # interval (who ended it), open the next (who set it); update the profile; release; after commit the
+    # wallboard's agent_status reads the team and queues (2).
+    ("agent-status", "put"): Endpoint(
+        9,
+        "supervisor",
+        lambda org, n: Call(
+            "put", route("agent-status", username="agent_a"), {"status": ("break", "offline")[n], "reason": "lunch"}
+        ),
+        many_agents,
     ),
     ("team-list", "get"): Endpoint(2, "agent", lambda org, n: Call("get", route("team-list")), many_agents),
     ("team-list", "post"): Endpoint(
@@ -580,11 +597,12 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, n: Call("patch", route("interaction-detail", pk=org.contact.pk), {"notes": f"Called back {n}"}),
         lambda org, rows: _one_contact(org, rows),
     ),
-    # 12 (10 in production): token; the interaction (in sight); savepoint; the row locked once; the log:
+    # 13 (11 in production): token; the interaction (in sight); savepoint; the row locked once; the log:
     # update and history row; the end of the wrap-up: update and history row; the agent's profile locked
-    # (still in wrap-up?); release; after commit the interaction_logged payloads (2). Two history rows: the
-    # log and the end of the wrap-up stay two changes.
-    ("interaction-wrapup", "post"): Endpoint(12, "agent", _wrapup, many_contacts),
+    # (still on a contact?); release; after commit the interaction_logged payloads (2). Two history rows: the
+    # log and the end of the wrap-up stay two changes. Was 12: +1 the disposition named in the body (the
+    # queue requires one to end the wrap-up).
+    ("interaction-wrapup", "post"): Endpoint(13, "agent", _wrapup, many_contacts),
     ("ticket-list", "get"): Endpoint(2, "agent", lambda org, n: Call("get", route("ticket-list")), many_contacts),
     # 14 (12 in production): token; the queue and the assignee with their profile (serializer); savepoint; the
     # reference counter locked and raised (2); the SLA policy of the priority and the business calendar

@@ -48,7 +48,8 @@ ENTRIES = {
     ("interaction-wrapup", "post"): Case(
         NOT_THE_AGENTS_OWN,
         kwargs=_interaction_in_wrapup,
-        body=lambda org: {"notes": "Explained the invoice"},
+        # The queue requires a disposition to end the wrap-up.
+        body=lambda org: {"notes": "Explained the invoice", "disposition": "resolved"},
         notes="its agent logs the contact and ends its wrap-up; supervisors and up may too",
     ),
     ("ticket-list", "get"): Case(statuses(200)),

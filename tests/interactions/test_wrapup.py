@@ -55,7 +55,8 @@ def contact(org, *, ended: bool = True, **fields) -> Interaction:
         answered_at=now - timedelta(minutes=2),
         ended_at=now - timedelta(minutes=1) if ended else None,
         wrapup_ended_at=None,
-        **fields,
+        # The queue requires a disposition to end the wrap-up (tests/interactions/test_wrapup_rules.py).
+        **{"disposition": Disposition.objects.order_by("pk").first(), **fields},
     )
     if ended:
         agent_set_status(profile=profile, status=Status.WRAP_UP, at=now - timedelta(minutes=1))
@@ -190,7 +191,7 @@ class TestService:
         def refuse(**kwargs):
             raise ValidationError({"status": ["The status store is down."]})
 
-        monkeypatch.setattr(services, "agent_set_status_locked", refuse)
+        monkeypatch.setattr(services, "agent_state_sync", refuse)
         with pytest.raises(ValidationError):
             interaction_wrapup_log(interaction=interaction, by=org.agent_a, notes="Lost", follow_up_subject="Call back")
 

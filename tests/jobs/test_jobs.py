@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 #: The periodic jobs that replace the cron lines of earlier versions, with their cadences.
 PERIODIC = {
     "escalate_overdue": "every minute",
+    "wrapup_limit": "every minute",
     "presence_sweep": "every minute",
     "kpis_rollup": "every hour at :07",
     "retention_apply": "every day at 02:47",

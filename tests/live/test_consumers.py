@@ -400,7 +400,7 @@ def test_the_wallboard_opens_with_the_figures_of_the_teams_queues(org):
     assert message["day"] == "2026-03-04"  # the afternoon's local day
     [queue] = message["queues"]  # team A serves queue A only
     assert queue["queue"] == "Queue A"
-    assert queue["agents"] == {"available": 1, "busy": 0, "wrap_up": 0, "break": 0}
+    assert queue["agents"] == {"available": 1, "ringing": 0, "busy": 0, "wrap_up": 0, "break": 0}
     assert queue["waiting"] == 0 and queue["service_level"] is None and queue["abandonment_rate"] is None
 
 

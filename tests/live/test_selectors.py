@@ -87,7 +87,7 @@ def test_queue_figures_follow_the_spec_definitions(org, queues, django_assert_nu
     assert list(by_name) == ["Queue A", "Queue B", "Queue C"]  # active queues only, by name
     a = by_name["Queue A"]
     assert (a["waiting"], a["longest_wait"]) == (1, 90.0)
-    assert a["agents"] == {"available": 1, "busy": 1, "wrap_up": 0, "break": 0}
+    assert a["agents"] == {"available": 1, "ringing": 0, "busy": 1, "wrap_up": 0, "break": 0}
     # Offered: the two answered, the abandoned, the one waiting and the lost one.
     assert (a["offered"], a["handled"], a["abandoned"]) == (5, 3, 1)
     assert a["service_level"] == pytest.approx(1 / 5) and a["abandonment_rate"] == pytest.approx(1 / 5)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from contactcenter.agents.models import AgentProfile, BreakReason, Queue, Role, Status, Team
-from contactcenter.agents.services import SELF_SERVICE_STATUSES
+from contactcenter.agents.models import AgentProfile, BreakReason, PendingStatus, Queue, Role, Status, Team
+from contactcenter.agents.states import CHOSEN_BREAK_REASONS, SELF_SERVICE_STATUSES, SET_BY_OTHERS_STATUSES
 from contactcenter.core.api.serializers import ModelSerializer
+
+#: A queue's service-level threshold goes up to 7 days: an email queue's goal is counted in hours.
+MAX_SERVICE_LEVEL_SECONDS = 7 * 24 * 3600
 
 
 class SkillNamesField(serializers.ListField):
@@ -36,14 +39,18 @@ class QueueSerializer(ModelSerializer):
             "skills",
             "service_level_seconds",
             "service_level_target",
+            "wrapup_limit_seconds",
+            "wrapup_requires_disposition",
+            "wrapup_requires_notes",
             "is_active",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {
-            "service_level_seconds": {"min_value": 1, "max_value": 3600},
+            "service_level_seconds": {"min_value": 1, "max_value": MAX_SERVICE_LEVEL_SECONDS},
             "service_level_target": {"min_value": 0.01, "max_value": 1.0},
+            "wrapup_limit_seconds": {"min_value": 1, "max_value": MAX_SERVICE_LEVEL_SECONDS},
         }
 
 
@@ -57,6 +64,8 @@ class AgentSerializer(ModelSerializer):
     queues = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     skills = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     status_reason = serializers.ChoiceField(choices=BreakReason.choices, allow_blank=True, read_only=True)
+    pending_status = serializers.ChoiceField(choices=PendingStatus.choices, allow_blank=True, read_only=True)
+    pending_reason = serializers.ChoiceField(choices=BreakReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = AgentProfile
@@ -73,6 +82,8 @@ class AgentSerializer(ModelSerializer):
             "status",
             "status_reason",
             "status_since",
+            "pending_status",
+            "pending_reason",
         ]
         read_only_fields = fields
 
@@ -102,10 +113,43 @@ class AgentUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[(Status.OFFLINE, Status.OFFLINE.label)], required=False)
 
 
+#: The choices of the requests, named in the schema (settings: SPECTACULAR_SETTINGS).
+CHOSEN_REASON_CHOICES = [(reason.value, reason.label) for reason in CHOSEN_BREAK_REASONS]
+SELF_SERVICE_CHOICES = [(s.value, s.label) for s in SELF_SERVICE_STATUSES]
+SET_BY_OTHERS_CHOICES = [(s.value, s.label) for s in SET_BY_OTHERS_STATUSES]
+
+
 class MyStatusSerializer(serializers.Serializer):
     """The shape of an agent's own status change; its rules (a break needs a reason, …) are the
-    service's (:func:`contactcenter.agents.services.agent_status_check`)."""
+    state machine's (:func:`contactcenter.agents.states.agent_status_check`)."""
 
-    status = serializers.ChoiceField(choices=[(s.value, s.label) for s in SELF_SERVICE_STATUSES])
-    reason = serializers.ChoiceField(choices=BreakReason.choices, required=False, allow_blank=True, default="")
-    since = serializers.DateTimeField(read_only=True)
+    status = serializers.ChoiceField(choices=SELF_SERVICE_CHOICES)
+    reason = serializers.ChoiceField(choices=CHOSEN_REASON_CHOICES, required=False, allow_blank=True, default="")
+
+
+class AgentStatusSerializer(MyStatusSerializer):
+    """What a supervisor, a manager or an admin may set for an agent: ``offline``, or ``break``
+    with a reason."""
+
+    status = serializers.ChoiceField(choices=SET_BY_OTHERS_CHOICES)
+
+
+class StatusStateSerializer(serializers.Serializer):
+    """An agent's state as ``agents/me/status/`` and ``agents/{username}/status/`` answer it.
+
+    ``reason``: the break's reason: the current one on a break, the pending one while a break
+    waits for the end of the contact. ``pending``: ``break`` or ``offline`` waiting for the end of
+    the contact (null: available then)."""
+
+    agent = serializers.CharField(source="user.username", read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    reason = serializers.SerializerMethodField()
+    since = serializers.DateTimeField(source="status_since", read_only=True)
+    pending = serializers.SerializerMethodField()
+    pending_reason = serializers.ChoiceField(choices=BreakReason.choices, allow_blank=True, read_only=True)
+
+    def get_reason(self, profile: AgentProfile) -> str:
+        return profile.status_reason or profile.pending_reason
+
+    def get_pending(self, profile: AgentProfile) -> str | None:
+        return profile.pending_status or None

@@ -11,5 +11,6 @@ router.register("agents", views.AgentViewSet, basename="agent")
 urlpatterns = [
     # Before the router, so that "me" is never read as a username.
     path("agents/me/status/", views.MyStatusView.as_view(), name="agent-my-status"),
+    path("agents/<str:username>/status/", views.AgentStatusView.as_view(), name="agent-status"),
     *router.urls,
 ]

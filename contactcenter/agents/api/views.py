@@ -1,4 +1,5 @@
-"""Organisation endpoints: ``teams/``, ``queues/``, ``agents/``, ``agents/me/status/``."""
+"""Organisation endpoints: ``teams/``, ``queues/``, ``agents/``, ``agents/me/status/``,
+``agents/{username}/status/``."""
 
 from __future__ import annotations
 
@@ -14,15 +15,18 @@ from rest_framework.views import APIView
 from contactcenter.agents.api.serializers import (
     AgentCreateSerializer,
     AgentSerializer,
+    AgentStatusSerializer,
     AgentUpdateSerializer,
     MyStatusSerializer,
     QueueSerializer,
+    StatusStateSerializer,
     TeamSerializer,
 )
 from contactcenter.agents.models import AgentProfile, Queue, Status, Team
 from contactcenter.agents.services import (
     agent_provision,
     agent_set_status,
+    agent_state_request,
     agent_update,
     queue_create,
     queue_update,
@@ -169,8 +173,14 @@ class AgentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
 
 
+def _state_response(profile: AgentProfile, *, deferred: bool = False) -> Response:
+    """The agent's state; 202 when the request waits for the end of their contact."""
+    code = status.HTTP_202_ACCEPTED if deferred else status.HTTP_200_OK
+    return Response(StatusStateSerializer(profile).data, status=code)
+
+
 class MyStatusView(APIView):
-    """``agents/me/status/``: the caller's own presence status."""
+    """``agents/me/status/``: the caller's own state (docs/agent-states.md)."""
 
     permission_classes = [IsAuthenticated]
     authentication_classes = API_AUTHENTICATION
@@ -183,25 +193,73 @@ class MyStatusView(APIView):
             raise Http404
         return profile
 
-    @extend_schema(summary="My status", tags=["organisation"], responses={200: MyStatusSerializer})
+    @extend_schema(summary="My status", tags=["organisation"], responses={200: StatusStateSerializer})
     def get(self, request: Request) -> Response:
-        profile = self._profile(request)
-        return Response({"status": profile.status, "reason": profile.status_reason, "since": profile.status_since})
+        return _state_response(self._profile(request))
 
     @extend_schema(
         summary="Change my status (available, break with a reason, offline)",
+        description=(
+            "Applies at once from offline, available or break; from wrap-up, available ends the "
+            "wrap-up. While ringing, busy or in wrap-up, break and offline wait for the end of the "
+            "contact (202 with `pending`); available then clears what was pending (202)."
+        ),
         tags=["organisation"],
         request=MyStatusSerializer,
-        responses={200: MyStatusSerializer},
+        responses={200: StatusStateSerializer, 202: StatusStateSerializer},
     )
     def put(self, request: Request) -> Response:
         profile = self._profile(request)
         serializer = MyStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        profile = agent_set_status(
+        change = agent_state_request(
             profile=profile,
             status=serializer.validated_data["status"],
             reason=serializer.validated_data["reason"],
             by=request.user,
         )
-        return Response({"status": profile.status, "reason": profile.status_reason, "since": profile.status_since})
+        return _state_response(change.profile, deferred=change.deferred)
+
+
+class AgentStatusView(APIView):
+    """``agents/{username}/status/``: an agent's state, as a supervisor (their team), a manager or
+    an admin sees and sets it (docs/agent-states.md)."""
+
+    permission_classes = [PolicyAllows]
+    authentication_classes = API_AUTHENTICATION
+    policy_actions = {"get": "agent.read", "put": "status.write_others"}
+    serializer_class = AgentStatusSerializer
+
+    def _profile(self, request: Request, username: str) -> AgentProfile:
+        profile = (
+            AgentProfile.objects.visible_to(request.user).select_related("user").filter(user__username=username).first()
+        )
+        if profile is None:
+            raise Http404
+        return profile
+
+    @extend_schema(summary="An agent's status", tags=["organisation"], responses={200: StatusStateSerializer})
+    def get(self, request: Request, username: str) -> Response:
+        return _state_response(self._profile(request, username))
+
+    @extend_schema(
+        summary="Set an agent offline or on a break (supervisors: their team; managers, admins)",
+        description=(
+            "Applies at once when the agent is not on a contact; otherwise waits for the end of "
+            "the contact's wrap-up (202 with `pending`)."
+        ),
+        tags=["organisation"],
+        request=AgentStatusSerializer,
+        responses={200: StatusStateSerializer, 202: StatusStateSerializer},
+    )
+    def put(self, request: Request, username: str) -> Response:
+        profile = self._profile(request, username)
+        serializer = AgentStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        change = agent_state_request(
+            profile=profile,
+            status=serializer.validated_data["status"],
+            reason=serializer.validated_data["reason"],
+            by=request.user,
+        )
+        return _state_response(change.profile, deferred=change.deferred)

@@ -1,0 +1,51 @@
+"""The agents' open contacts, as the agent state machine reads them
+(:mod:`contactcenter.agents.states`; ``docs/agent-states.md``).
+
+The contacts that move an agent's state are the telephony system's calls (``interactions/cti.py``,
+simulated calls included): a call offered to the agent and not taken yet (its ``CtiCall`` rings
+for them), and a call they answered whose after-contact work is not over (busy until it ends,
+then in wrap-up until ``wrapup_ended_at``). Registered once, from ``InteractionsConfig.ready``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q
+
+from contactcenter.agents.models import Status
+from contactcenter.agents.states import OpenContacts
+from interactions.models import CtiCall, Interaction
+from interactions.services import interaction_lock, interaction_wrapup_end
+
+
+def open_calls(*, agent_id: int):
+    """The agent's answered calls whose after-contact work is not over (the partial index on
+    ``(agent, answered_at)`` where ``wrapup_ended_at`` is null)."""
+    return Interaction.objects.filter(
+        agent_id=agent_id, answered_at__isnull=False, wrapup_ended_at__isnull=True, cti_call__isnull=False
+    )
+
+
+class CallContacts:
+    """The :class:`~contactcenter.agents.states.ContactSource` of the telephony intake."""
+
+    def open_contacts(self, *, agent_id: int) -> OpenContacts:
+        """Two queries: the calls ringing for the agent, the calls they are on or wrapping up."""
+        ringing = CtiCall.objects.filter(presence_agent_id=agent_id, presence_status=Status.RINGING).count()
+        counts = open_calls(agent_id=agent_id).aggregate(
+            busy=Count("pk", filter=Q(ended_at__isnull=True)), wrap_up=Count("pk", filter=Q(ended_at__isnull=False))
+        )
+        return OpenContacts(ringing=ringing, busy=counts["busy"] or 0, wrap_up=counts["wrap_up"] or 0)
+
+    def end_wrapups(self, *, agent_id: int, at: datetime, by: AbstractBaseUser | None) -> int:
+        """End the wrap-up of every call of the agent in after-contact work (oldest first, each row
+        locked before the agent's profile), checking the queue's required wrap-up fields when ``by``
+        is a person (``ValidationError`` then, and the caller's transaction ends nothing)."""
+        ids = list(
+            open_calls(agent_id=agent_id).filter(ended_at__isnull=False).order_by("pk").values_list("pk", flat=True)
+        )
+        for pk in ids:
+            interaction_wrapup_end(interaction=interaction_lock(pk), by=by, at=at, ready=by is not None)
+        return len(ids)
