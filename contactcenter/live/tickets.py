@@ -39,7 +39,8 @@ def ws_ticket_issue(*, user: AbstractBaseUser) -> str:
     now = timezone.now()
     SocketTicket.objects.filter(expires_at__lt=now).delete()
     ticket = secrets.token_urlsafe(32)
-    SocketTicket.objects.create(user=user, digest=_digest(ticket), expires_at=now + timedelta(seconds=TICKET_TTL_SECONDS))
+    expires_at = now + timedelta(seconds=TICKET_TTL_SECONDS)
+    SocketTicket.objects.create(user=user, digest=_digest(ticket), expires_at=expires_at)
     return ticket
 
 

@@ -75,7 +75,7 @@ def test_after_a_redis_restart_every_socket_hears_it_and_a_failed_publish_is_owe
         before = await next_message(server, agent)
 
         await asyncio.to_thread(private_redis.kill)
-        with pytest.raises(Exception):  # noqa: B017, PT011 (whatever redis-py raises: the publish fails)
+        with pytest.raises(Exception):  # noqa: B017 (whatever redis-py raises: the publish fails)
             await asyncio.wait_for(publisher.group_send("agent.7", {"type": "status_changed"}), 2)
         owed = set(publisher.lost_streams)
         await asyncio.to_thread(private_redis.start, same_port=True)

@@ -177,5 +177,3 @@ def test_the_health_check_says_ok_when_everything_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "channel_layer": "ok", "workers": "ok"}
-
-

@@ -129,7 +129,8 @@ def get(url: str, token: str) -> requests.Response:
 def set_status(cluster, server: int, user: str, status: str) -> int:
     body = {"status": status, "reason": "lunch" if status == "break" else ""}
     url = f"{cluster.http(server)}/api/v1/agents/me/status/"
-    return requests.put(url, json=body, headers={"Authorization": f"Token {cluster.tokens[user]}"}, timeout=TIMEOUT).status_code
+    headers = {"Authorization": f"Token {cluster.tokens[user]}"}
+    return requests.put(url, json=body, headers=headers, timeout=TIMEOUT).status_code
 
 
 class Page:
@@ -182,12 +183,13 @@ def test_redis_away_for_5_seconds_fails_no_request_and_every_page_refetches_with
 
             await asyncio.to_thread(cluster.kill_redis)
             codes, tickets = [], []
+            ticket_url = f"{cluster.http(1)}/api/v1/auth/ws-ticket/"
             down_since = time.monotonic()
             statuses = ["available", "break"]
             while time.monotonic() - down_since < 5:
-                codes.append(await asyncio.to_thread(set_status, cluster, len(codes) % 2, agent, statuses[len(codes) % 2]))
-                response = await asyncio.to_thread(post, f"{cluster.http(1)}/api/v1/auth/ws-ticket/", cluster.tokens[agent])
-                tickets.append(response.status_code)
+                turn = len(codes) % 2  # each server in turn
+                codes.append(await asyncio.to_thread(set_status, cluster, turn, agent, statuses[turn]))
+                tickets.append((await asyncio.to_thread(post, ticket_url, cluster.tokens[agent])).status_code)
                 await asyncio.sleep(0.25)
             last = statuses[(len(codes) - 1) % 2]
             await asyncio.to_thread(cluster.start_redis, same_port=True)
@@ -204,7 +206,7 @@ def test_redis_away_for_5_seconds_fails_no_request_and_every_page_refetches_with
     assert tickets and set(tickets) == {200}, tickets
     for name, page in zip(("agent", "wallboard", "other agent"), pages, strict=True):
         assert page.refetched, f"the {name} socket said nothing within 10 s of Redis being back"
-        when, state, message = page.refetched[0]
+        when, _state, message = page.refetched[0]
         assert when - back <= 10
         assert message["type"] == "resync" and page.gaps >= 1  # a resync comes with a gap in seq
     # What changed while Redis was away is what the pages read when they refetch: nothing lost.

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,19 +14,27 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='SocketTicket',
+            name="SocketTicket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('digest', models.CharField(editable=False, max_length=64, unique=True, verbose_name='digest')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('expires_at', models.DateTimeField(verbose_name='expires at')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='socket_tickets', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("digest", models.CharField(editable=False, max_length=64, unique=True, verbose_name="digest")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("expires_at", models.DateTimeField(verbose_name="expires at")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="socket_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'socket ticket',
-                'verbose_name_plural': 'socket tickets',
-                'ordering': ['expires_at', 'id'],
-                'indexes': [models.Index(fields=['expires_at'], name='socket_ticket_expires_idx')],
+                "verbose_name": "socket ticket",
+                "verbose_name_plural": "socket tickets",
+                "ordering": ["expires_at", "id"],
+                "indexes": [models.Index(fields=["expires_at"], name="socket_ticket_expires_idx")],
             },
         ),
     ]
