@@ -226,7 +226,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             lost = self.streams.seen(stream, number, time.monotonic())
             if lost:
                 await self.resync("gap", lost)
-            else:
+            elif self.hole_timer is None:
                 self.watch_holes()
         if handler is None:
             return

@@ -6,12 +6,14 @@ silently"):
 
 * **Numbered by the publishing side.** ``group_send`` stamps each message with the group it was
   sent to (``stream``) and the next number of that group (``stream_seq``), from one counter per
-  group shared by every process that publishes: ``INCR`` on the layer's Redis, in-process on the
-  embedded in-memory layer (one process). The number is taken on the publisher, before the message
-  travels, so a message that never arrives leaves a hole that the receiving socket sees
-  (:mod:`contactcenter.live.streams`). ``group_seq`` reads a group's counter: where a socket starts
-  counting when it joins. Redis restarted empty numbers from 1 again; the sockets then start over
-  from the counter (they are told, below).
+  group shared by every process that publishes: on Redis, one Lua script increments the group's
+  counter and publishes the message with its number in one atomic step (one round trip, and the
+  numbers arrive in order whatever the number of publishing processes); in-process on the embedded
+  in-memory layer (one process). The number is taken before the message travels, so a message that
+  never arrives leaves a hole that the receiving socket sees (:mod:`contactcenter.live.streams`).
+  ``group_seq`` reads a group's counter: where a socket starts counting when it joins. Redis
+  restarted empty numbers from 1 again; the sockets then start over from the counter (they are
+  told, below).
 * **A publish that fails is owed.** When a message could not be numbered or published (Redis
   unreachable from this process), the group is remembered, and the next publish that works in this
   process first sends a numbered ``stream.lost`` to it: its sockets refetch even if Redis never went
@@ -52,6 +54,15 @@ RECONNECTED = "layer.reconnected"
 LOST = "stream.lost"
 #: A layer health check that takes longer than this says the layer is down.
 HEALTH_TIMEOUT_SECONDS = 1.0
+
+#: Take the group's next number and publish the message with it, atomically. The number travels
+#: in front of the serialized message (``#<n>#<message>``: a serialized message never starts with
+#: ``#``), and :meth:`NumberedRedisPubSubChannelLayer.deserialize` puts it back in.
+PUBLISH_NUMBERED = """
+local n = redis.call('INCR', KEYS[1])
+redis.call('PUBLISH', KEYS[2], '#' .. n .. '#' .. ARGV[1])
+return n
+"""
 
 
 class NumberedInMemoryChannelLayer(InMemoryChannelLayer):
@@ -94,6 +105,12 @@ class NumberedRedisPubSubChannelLayer(RedisPubSubChannelLayer):
             layer = self._layers[loop] = _NumberedLoopLayer(*self._args, **self._kwargs, channel_layer=self)
             _wrap_close(self, loop)
         return layer
+
+    def deserialize(self, message: bytes) -> dict[str, Any]:
+        if message[:1] == b"#":
+            _empty, number, data = message.split(b"#", 2)
+            return {**super().deserialize(data), STREAM_SEQ: int(number)}
+        return super().deserialize(message)
 
     async def group_seq(self, group: str) -> int:
         """The number of the last message sent to ``group`` (0: none since Redis started)."""
@@ -164,13 +181,9 @@ class _NumberedShard(RedisSingleShardConnection):
     async def publish_numbered(
         self, channel: str, key: str, message: dict[str, Any], serialize: Callable[[dict], bytes]
     ) -> int:
-        # Under the shard's lock: this process's messages to a group leave in the order of their
-        # numbers. (Two processes may interleave; the receiving side waits a moment for a hole.)
         async with self._lock:
             self._ensure_redis()
-            seq = await self._redis.incr(key)
-            await self._redis.publish(channel, serialize({**message, STREAM_SEQ: seq}))
-        return seq
+            return await self._publish_numbered(keys=[key, channel], args=[serialize(message)])
 
     async def counter(self, key: str) -> int:
         self._ensure_redis()
@@ -186,6 +199,8 @@ class _NumberedShard(RedisSingleShardConnection):
             pool = create_pool(self.host)
             self._redis = aioredis.Redis(connection_pool=pool)
             self._pubsub = _ReconnectingPubSub(pool, on_reconnect=self.channel_layer.reconnected)
+            # EVALSHA, loading the script again after a Redis restart (redis-py's Script does).
+            self._publish_numbered = self._redis.register_script(PUBLISH_NUMBERED)
 
 
 class _ReconnectingPubSub(PubSub):

@@ -2,10 +2,10 @@
 
 The layers (:mod:`contactcenter.live.layers`) number every group's messages on the publishing side.
 A socket remembers, per group it is in, the last number it saw; a message that skips numbers
-leaves holes. Messages from several server processes may arrive slightly out of order (each takes
-its number, then publishes), so a hole is given :data:`HOLE_GRACE_SECONDS` to fill before it counts
-as lost. A message numbered at or below the counter read when the socket joined was published
-before it joined: it counts for nothing.
+leaves holes. The layers deliver a group's messages in the order of their numbers, but a hole is
+still given :data:`HOLE_GRACE_SECONDS` to fill before it counts as lost (a message overtaken on the
+way is not a loss, whatever the layer). A message numbered at or below the counter read when the
+socket joined was published before it joined: it counts for nothing.
 """
 
 from __future__ import annotations
@@ -80,5 +80,7 @@ class StreamWatch:
 
     def next_deadline(self) -> float | None:
         """When the first open hole counts as lost, ``None`` when there is none."""
+        if not any(stream.holes for stream in self.streams.values()):
+            return None
         deadlines = [deadline for stream in self.streams.values() for deadline in stream.holes.values()]
         return min(deadlines, default=None)
