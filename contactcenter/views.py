@@ -1,3 +1,5 @@
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -10,16 +12,44 @@ from contactcenter.core.jobs import workers_late
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database check for load balancers: 200 when the database answers, with
-    ``workers`` saying whether the background workers keep up (``late``: a schedule or a queued
-    job waits for longer than ``BACKGROUND_LATE_SECONDS``; the web nodes still serve)."""
+    """Health for load balancers and monitoring (docs/operations.md, "Health").
+
+    ``database``: whether it answers; ``channel_layer``: whether the live events' layer (Redis with
+    ``REDIS_URL``) answers within a second; ``workers``: whether the background workers keep up
+    (``late``: a schedule or a queued job waits for longer than ``BACKGROUND_LATE_SECONDS``).
+    ``status`` is ``ok`` when all are, ``degraded`` otherwise. Only a database that does not answer
+    makes it 503: without Redis the pages and the API still serve (live updates pause, and the
+    pages refetch when it is back), so the node must stay in the load balancer.
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        late = workers_late()
+        workers = "late" if workers_late() else "ok"
+        database = "ok"
     except Exception:
-        return JsonResponse({"status": "unavailable"}, status=503, headers={"Retry-After": "5"})
-    return JsonResponse({"status": "ok", "workers": "late" if late else "ok"})
+        database, workers = "down", "unknown"
+    channel_layer = "ok" if _channel_layer_answers() else "down"
+    healthy = database == "ok" and channel_layer == "ok" and workers == "ok"
+    body = {
+        "status": "ok" if healthy else "degraded",
+        "database": database,
+        "channel_layer": channel_layer,
+        "workers": workers,
+    }
+    if database == "down":
+        return JsonResponse(body, status=503, headers={"Retry-After": "5"})
+    return JsonResponse(body)
+
+
+def _channel_layer_answers() -> bool:
+    layer = get_channel_layer()
+    health = getattr(layer, "health", None)
+    if health is None:
+        return layer is not None
+    try:
+        return async_to_sync(health)()
+    except Exception:
+        return False
 
 
 def _is_api(request: HttpRequest) -> bool:

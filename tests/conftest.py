@@ -68,7 +68,7 @@ def _private_redis_names():
         caches = copy.deepcopy(settings.CACHES)
         caches["default"]["KEY_PREFIX"] = f"test-{run}"
         overrides["CACHES"] = caches
-    if settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis"):
+    if "hosts" in settings.CHANNEL_LAYERS["default"].get("CONFIG", {}):  # on Redis
         layers = copy.deepcopy(settings.CHANNEL_LAYERS)
         layers["default"].setdefault("CONFIG", {})["prefix"] = f"asgi-test-{run}"
         overrides["CHANNEL_LAYERS"] = layers

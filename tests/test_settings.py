@@ -80,7 +80,7 @@ def test_logs_carry_no_phone_numbers_emails_or_card_numbers():
 def test_the_health_check_answers(client):
     # Nothing due: no background job waits (their health is tested in tests/jobs/test_jobs.py).
     Schedule.objects.update(next_run=timezone.now() + timedelta(minutes=1))
-    assert client.get("/healthz").json() == {"status": "ok", "workers": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "channel_layer": "ok", "workers": "ok"}
 
 
 def test_a_database_outage_answers_503_with_retry_after_not_a_traceback():

@@ -5,7 +5,10 @@ Each domain announces its own events through :func:`publish_on_commit` from its 
 tickets); each message is sent once the database transaction commits, so nothing is announced for
 a change that is rolled back. Group names are built here, from ids, never from client input.
 The channel layer delivers at most once: a socket is a hint, the database is the truth (clients
-refetch over HTTP on a gap).
+refetch over HTTP on a gap). The layer (``contactcenter.live.layers``, set in the settings) numbers
+each group's messages as it sends them, so that a loss shows as a gap on the receiving sockets; a
+publish that fails (Redis away) never fails the request or the transaction: it is logged, without
+the payload, and the layer makes it known to the group's sockets once it can.
 
 A message on the layer is ``{"type": event, "event": event, "at": ISO-8601, "payload": {...}}``;
 the consumers (:mod:`contactcenter.live.consumers`) have a handler named after each event type
@@ -80,18 +83,18 @@ def wallboard_groups(*, user_id: int) -> set[str]:
 # --- Sending ------------------------------------------------------------------------------------
 
 
-async def _publish(groups: list[str], message: dict[str, Any]) -> None:
+async def _publish(groups: list[str], message: dict[str, Any]) -> list[str]:
+    """Send ``message`` to every group at once, for :data:`PUBLISH_TIMEOUT_SECONDS` at most; the
+    groups it did not reach."""
     layer = get_channel_layer()
-    for group in groups:
-        try:
-            await asyncio.wait_for(layer.group_send(group, message), timeout=PUBLISH_TIMEOUT_SECONDS)
-        except TimeoutError:
-            raise
-        except Exception as exc:
-            # After a Redis restart the first publish meets a pooled connection the old server
-            # closed (redis.ConnectionError); the client drops it, and a second try takes a new one.
-            logger.info("live event to %s: retrying after %r", group, exc)
-            await asyncio.wait_for(layer.group_send(group, message), timeout=PUBLISH_TIMEOUT_SECONDS)
+    try:
+        results = await asyncio.wait_for(
+            asyncio.gather(*(layer.group_send(group, message) for group in groups), return_exceptions=True),
+            timeout=PUBLISH_TIMEOUT_SECONDS,
+        )
+    except TimeoutError:
+        return list(groups)
+    return [group for group, result in zip(groups, results, strict=True) if isinstance(result, BaseException)]
 
 
 def _send(groups: list[str], event_type: str, payload: Payload) -> None:
@@ -101,9 +104,14 @@ def _send(groups: list[str], event_type: str, payload: Payload) -> None:
     try:
         # One hop to the event loop for every group of the event (a management command has no loop
         # of its own: each hop there costs a new Redis connection).
-        async_to_sync(_publish)(list(groups), message)
-    except Exception:  # the layer is down: the write stands, clients refetch on reconnect
-        logger.warning("live event %s to %s not delivered", event_type, groups, exc_info=True)
+        failed = async_to_sync(_publish)(list(groups), message)
+    except Exception as exc:
+        failed, reason = list(groups), type(exc).__name__
+    else:
+        reason = "unreachable or too slow"
+    if failed:
+        # The write stands. No payload in the log (names, numbers): the event type and group ids.
+        logger.warning("live event %s not delivered to %s (%s): their sockets will resync", event_type, failed, reason)
 
 
 def publish_on_commit(

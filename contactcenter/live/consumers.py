@@ -7,6 +7,11 @@ and relay (STYLE.md principle 5). Before relaying an event they ask the user's s
 receiving at the latest with the next event. Every message a socket receives is
 ``{"type", "at", "seq", ...}``, ``seq`` counting from 1 on each connection (``docs/live.md``).
 
+Nothing is lost silently: the layer numbers each group's messages on the publishing side
+(:mod:`contactcenter.live.layers`); a socket that misses some (a hole in a group's numbers, a
+``stream.lost`` from a publisher that could not publish, its layer connection back after a break)
+skips as many numbers of its own ``seq`` and sends ``resync``: the page refetches its state.
+
 Close codes: 4401 without a user (anonymous, bad or used ticket, deactivated), 4403 for a user
 whose role may not open this socket (no role; an agent on the wallboard).
 """
@@ -39,7 +44,9 @@ from contactcenter.agents.models import AgentProfile, Status
 from contactcenter.agents.states import agent_state_request
 from contactcenter.core import events
 from contactcenter.live import selectors
+from contactcenter.live.layers import STREAM, STREAM_SEQ
 from contactcenter.live.selectors import SocketScope
+from contactcenter.live.streams import StreamWatch
 from contactcenter.scripts.models import ScriptVersion
 from contactcenter.scripts.selectors import call_script
 from customers.api.serializers import CustomerSerializer, InteractionSummarySerializer, TicketSummarySerializer
@@ -93,6 +100,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.language = _language(self.scope)
         self.audience: SocketScope | None = None
         self.recent_requests: deque[float] = deque(maxlen=CLIENT_MESSAGES_PER_WINDOW)
+        self.streams = StreamWatch()
+        self.hole_timer: asyncio.TimerHandle | None = None
         # Accept first: a close code only reaches the client on an open socket.
         await self.accept()
         user = self.scope.get("user")
@@ -112,17 +121,37 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         was_open, self.is_open = getattr(self, "is_open", False), False
+        if getattr(self, "hole_timer", None) is not None:
+            self.hole_timer.cancel()
+            self.hole_timer = None
         await self.join(set())
         if was_open:
             await self.closed()
 
     async def join(self, groups: set[str]) -> None:
-        """Be in exactly ``groups`` (names from :mod:`contactcenter.core.events`)."""
+        """Be in exactly ``groups`` (names from :mod:`contactcenter.core.events`), counting each
+        group's numbers from its counter when joined."""
         for group in self.joined - groups:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            self.streams.left(group)
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:  # the layer is away: the group forgets this channel all the same
+                logger.warning("socket not removed from group %s", group, exc_info=True)
         for group in groups - self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
+            self.streams.joined(group, await self.stream_counter(group))
         self.joined = set(groups)
+
+    async def stream_counter(self, group: str) -> int | None:
+        """The number of the last message sent to ``group``; ``None`` if the layer cannot say."""
+        group_seq = getattr(self.channel_layer, "group_seq", None)
+        if group_seq is None:
+            return None
+        try:
+            return await group_seq(group)
+        except Exception:
+            logger.warning("counter of group %s not read", group, exc_info=True)
+            return None
 
     async def shut(self, code: int) -> None:
         """Close the socket with ``code`` and stop relaying at once."""
@@ -151,12 +180,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     # --- Sending ------------------------------------------------------------------------------
 
-    async def emit(self, event_type: str, body: dict[str, Any], at: str | None = None) -> None:
-        """Send ``{"type", "at", "seq", **body}``; ``seq`` counts this connection's messages."""
+    async def emit(self, event_type: str, body: dict[str, Any], at: str | None = None, skip: int = 0) -> None:
+        """Send ``{"type", "at", "seq", **body}``; ``seq`` counts this connection's messages, and
+        jumps ``skip`` numbers more for messages the socket missed."""
         async with self.send_lock:
             if not self.is_open:
                 return
-            self.seq += 1
+            self.seq += 1 + skip
             message = {"type": event_type, "at": at or timezone.now().isoformat(), "seq": self.seq, **body}
             await self.send(text_data=json.dumps(message, cls=DjangoJSONEncoder))
 
@@ -191,12 +221,59 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 raise ValueError(f"No handler for message type {message['type']}")
             await handler(message)
             return
+        stream, number = message.get(STREAM), message.get(STREAM_SEQ)
+        if isinstance(stream, str) and isinstance(number, int):
+            lost = self.streams.seen(stream, number, time.monotonic())
+            if lost:
+                await self.resync("gap", lost)
+            elif self.hole_timer is None:
+                self.watch_holes()
         if handler is None:
             return
         try:
             await handler(message)
         except Exception:
             logger.exception("live event %s not relayed", message["type"])
+
+    # --- Lost messages --------------------------------------------------------------------------------
+
+    async def resync(self, reason: str, lost: int = 1) -> None:
+        """Tell the page it missed messages: ``seq`` skips ``lost`` numbers, then ``resync``
+        (``reason``: ``gap``, ``lost`` or ``reconnected``); the page refetches its state."""
+        await self.emit("resync", {"reason": reason}, skip=max(lost, 1))
+
+    def watch_holes(self) -> None:
+        """Check the open holes of the groups' numbers when the first one is due."""
+        if self.hole_timer is not None or not self.is_open:
+            return
+        deadline = self.streams.next_deadline()
+        if deadline is not None:
+            delay = max(deadline - time.monotonic(), 0.0)
+            self.hole_timer = asyncio.get_running_loop().call_later(delay, self._holes_due)
+
+    def _holes_due(self) -> None:
+        self.hole_timer = None
+        _in_background(self.check_holes())
+
+    async def check_holes(self) -> None:
+        lost = self.streams.overdue(time.monotonic())
+        if lost:
+            await self.resync("gap", lost)
+        self.watch_holes()
+
+    async def layer_reconnected(self, message: dict[str, Any]) -> None:
+        """The layer's connection of this process came back after a break: what was published
+        meanwhile is lost. Count each group from its counter again, and tell the page."""
+        if not self.is_open:
+            return
+        for group in self.joined:
+            self.streams.joined(group, await self.stream_counter(group))
+        await self.resync("reconnected")
+
+    async def stream_lost(self, message: dict[str, Any]) -> None:
+        """A publisher could not publish to one of our groups (its Redis was away)."""
+        if self.is_open:
+            await self.resync("lost")
 
     async def scope_changed(self, message: dict[str, Any]) -> None:
         """A user's role, team, queues or active flag changed: read our scope again."""
@@ -332,7 +409,10 @@ class AgentConsumer(LiveConsumer):
         self.status = audience.status
         self.heartbeat: asyncio.Task | None = None
         if audience.status is not None:  # an agent profile: the socket keeps its agent present
-            await sync_to_async(presence.presence_mark_seen, thread_sensitive=False)(user_id=self.user_id)
+            try:
+                await sync_to_async(presence.presence_mark_seen, thread_sensitive=False)(user_id=self.user_id)
+            except Exception:  # the cache is down for a moment: the heartbeat writes it again
+                logger.warning("presence mark of user %s not written", self.user_id, exc_info=True)
             self.heartbeat = _in_background(self._beat())
 
     async def closed(self) -> None:
@@ -341,7 +421,10 @@ class AgentConsumer(LiveConsumer):
             return
         heartbeat.cancel()
         self.heartbeat = None
-        await sync_to_async(presence.presence_mark_seen, thread_sensitive=False)(user_id=self.user_id)
+        try:
+            await sync_to_async(presence.presence_mark_seen, thread_sensitive=False)(user_id=self.user_id)
+        except Exception:  # the sweep gives an agent without a mark a full grace
+            logger.warning("presence mark of user %s not written", self.user_id, exc_info=True)
         # This process checks once the grace is over; the presence_sweep command covers a crash.
         _in_background(_offline_after_grace(self.user_id, presence.grace_seconds() * 1.05 + 0.5))
 

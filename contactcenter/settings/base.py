@@ -231,9 +231,10 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            # The pub/sub layer fans out to many sockets without exhausting the connection
-            # pool (see STYLE.md, measured figures).
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # channels-redis' pub/sub layer, which fans out to many sockets without exhausting the
+            # connection pool (see STYLE.md, measured figures), with each group's messages numbered
+            # so that a socket sees what it missed (docs/live.md, "Nothing lost silently").
+            "BACKEND": "contactcenter.live.layers.NumberedRedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
@@ -250,7 +251,7 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "contactcenter.live.layers.NumberedInMemoryChannelLayer"}}
 
 # --- Cache: throttling counters and short-lived tickets, shared through Redis when set ------
 if REDIS_URL:

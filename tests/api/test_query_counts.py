@@ -428,7 +428,9 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         ),
         status=204,
     ),
-    ("auth-ws-ticket", "post"): Endpoint(1, "agent", lambda org, n: Call("post", route("auth-ws-ticket"))),
+    # 3: token; delete the tickets that expired unused; insert the ticket (in the database, not the cache:
+    # it works while Redis is away).
+    ("auth-ws-ticket", "post"): Endpoint(3, "agent", lambda org, n: Call("post", route("auth-ws-ticket"))),
     ("agent-my-status", "get"): Endpoint(1, "agent", lambda org, n: Call("get", route("agent-my-status"))),
     # 9 (7 in production): token; savepoint; the profile locked with its user; close the open presence
     # interval, open the next; update the profile; release; after commit the wallboard's agent_status reads

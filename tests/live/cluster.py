@@ -59,6 +59,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def redis_free_port() -> int:
+    """A free port from 6390 up for a private Redis (next to the machine's 6379, never on it)."""
+    for port in range(6390, 6490):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    return free_port()
+
+
 def database_url_named(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
@@ -74,10 +86,10 @@ class Cluster:
     name: str = field(
         default_factory=lambda: f"live_cluster_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{secrets.token_hex(4)}"
     )
-    redis_port: int = field(default_factory=free_port)
+    redis_port: int = field(default_factory=redis_free_port)
     ports: list[int] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
-    _redis: subprocess.Popen | None = None
+    _redis: PrivateRedis | None = None
     _servers: list[subprocess.Popen] = field(default_factory=list)
     _created: bool = False
 
@@ -135,41 +147,23 @@ class Cluster:
     # --- Redis ----------------------------------------------------------------------------------
 
     def start_redis(self, *, same_port: bool = False) -> None:
-        """Start this cluster's Redis on a free port. A port found free may be taken before Redis
-        binds it (another test run looks for one too): then this Redis exits, and the port answers
-        for another one. Hence the check that the Redis answering is this one (its process id),
-        and another port if not (unless ``same_port``: a restart must keep the servers' address)."""
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RuntimeError("redis-server is not installed")
-        for attempt in range(1, PORT_ATTEMPTS + 1):
-            self._redis = subprocess.Popen(  # noqa: S603
-                [binary, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            if _redis_answers_as(self.redis_port, self._redis, 10):
-                return
-            _stop(self._redis)
-            self._redis = None
-            if same_port or attempt == PORT_ATTEMPTS:
-                break
-            self.redis_port = free_port()
-        raise RuntimeError(f"this cluster's Redis did not start on port {self.redis_port}")
+        """Start this cluster's Redis (see :class:`PrivateRedis`)."""
+        if self._redis is None:
+            self._redis = PrivateRedis(self.redis_port)
+        self._redis.start(same_port=same_port)
+        self.redis_port = self._redis.port
 
     def stop_redis(self) -> None:
         if self._redis is not None:
-            _stop(self._redis)
-            self._redis = None
+            self._redis.stop()
 
     def restart_redis(self, down_seconds: float = 1.0) -> None:
         """Kill this cluster's Redis (not the machine's) and start it again, empty, on its port."""
-        if self._redis is not None:
-            self._redis.kill()
-            self._redis.wait(10)
-            self._redis = None
-        time.sleep(down_seconds)
-        self.start_redis(same_port=True)
+        self._redis.restart(down_seconds)
+
+    def kill_redis(self) -> None:
+        """Kill this cluster's Redis; ``start_redis(same_port=True)`` brings it back, empty."""
+        self._redis.kill()
 
     # --- PostgreSQL -------------------------------------------------------------------------------
 
@@ -268,6 +262,60 @@ class Cluster:
 
     def ws(self, index: int) -> str:
         return f"ws://127.0.0.1:{self.ports[index]}"
+
+
+class PrivateRedis:
+    """A Redis of a test's own (never the machine's on 6379), without persistence: a restart starts
+    it empty, as a crashed cache server would come back. ``PrivateRedis(port).start()``; ``stop()``."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or redis_free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, *, same_port: bool = False) -> PrivateRedis:
+        """Start on a free port. A port found free may be taken before Redis binds it (another test
+        run looks for one too): then this Redis exits, and the port answers for another one. Hence
+        the check that the Redis answering is this one (its process id), and another port if not
+        (unless ``same_port``: a restart must keep the servers' address)."""
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed")
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            self.process = subprocess.Popen(  # noqa: S603
+                [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            if _redis_answers_as(self.port, self.process, 10):
+                return self
+            _stop(self.process)
+            self.process = None
+            if same_port or attempt == PORT_ATTEMPTS:
+                break
+            self.port = redis_free_port()
+        raise RuntimeError(f"the private Redis did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop(self.process)
+            self.process = None
+
+    def kill(self) -> None:
+        """Kill it (no clean shutdown): every client's connection breaks at once."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
+
+    def restart(self, down_seconds: float = 1.0) -> None:
+        """Kill it, wait ``down_seconds``, and start it again, empty, on the same port."""
+        self.kill()
+        time.sleep(down_seconds)
+        self.start(same_port=True)
 
 
 def _redis_answers_as(port: int, process: subprocess.Popen, timeout: float) -> bool:

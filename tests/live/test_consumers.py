@@ -7,11 +7,13 @@ Each test drives the real ASGI application (origin check, session or ticket, rou
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import time
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -19,6 +21,7 @@ from contactcenter.agents.models import AgentProfile, PresenceInterval
 from contactcenter.agents.services import agent_set_status, agent_update
 from contactcenter.core.tokens import api_token_issue
 from contactcenter.live import selectors, tickets
+from contactcenter.live.models import SocketTicket
 from contactcenter.scripts.models import Script, ScriptVersion
 from customers.services import customer_create
 from interactions.cti import cti_event_apply
@@ -119,19 +122,29 @@ def test_an_expired_ticket_opens_nothing(org, monkeypatch):
     assert asyncio.run(scenario()) == 4401
 
 
-def test_the_ticket_comes_from_the_api_with_a_token_and_the_cache_keeps_only_its_hash(org):
+def test_the_ticket_comes_from_the_api_with_a_token_and_the_database_keeps_only_its_hash(org):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=org.agent_a).key}")
     response = client.post("/api/v1/auth/ws-ticket/")
     assert response.status_code == 200
     assert response.json()["expires_in"] == 60
     ticket = response.json()["ticket"]
-    from django.core.cache import cache
 
-    assert cache.get(tickets._key(ticket)) == org.agent_a.pk
-    assert cache.get(ticket) is None and ticket not in tickets._key(ticket)
+    stored = SocketTicket.objects.get()
+    assert stored.user == org.agent_a and stored.digest == hashlib.sha256(ticket.encode()).hexdigest()
+    assert not SocketTicket.objects.filter(digest=ticket).exists()
     assert tickets.ws_ticket_redeem(ticket=ticket) == org.agent_a
     assert tickets.ws_ticket_redeem(ticket=ticket) is None
+    assert not SocketTicket.objects.exists()  # used: gone
+
+
+def test_a_ticket_expires_after_a_minute_and_expired_ones_are_cleared(org):
+    with time_machine.travel(timezone.now() - timedelta(seconds=61), tick=False):
+        old = tickets.ws_ticket_issue(user=org.agent_a)
+    assert tickets.ws_ticket_redeem(ticket=old) is None
+    fresh = tickets.ws_ticket_issue(user=org.agent_a)
+    assert SocketTicket.objects.count() == 1  # the expired one went when the new one came
+    assert tickets.ws_ticket_redeem(ticket=fresh) == org.agent_a
 
 
 def test_a_ticket_of_a_user_deactivated_since_opens_nothing(org):

@@ -4,6 +4,11 @@ For real: a fresh PostgreSQL database, a private Redis (never the machine's: oth
 and two uvicorn processes (``tests/live/cluster.py``). The telephony system posts to server 1; the
 agent's socket, opened on server 2 with a ticket, gets the screen pop. Then Redis is killed and
 started again, and events flow again with nobody doing anything.
+
+And nothing is lost silently: with sockets open on both servers and an agent changing status, Redis
+is away for 5 seconds. Meanwhile every request answers (no 500, tickets still given out); once it is
+back, every socket says ``resync`` with a gap in its ``seq``, and a client that refetches then (as
+the pages do) finds the status set while Redis was away.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import asyncio
 import json
 import os
 import shutil
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -40,7 +46,7 @@ def cluster():
         pytest.skip(reason)
     from tests.live.cluster import Cluster
 
-    with Cluster(os.environ["DATABASE_URL"]).start(servers=2) as running:
+    with Cluster(os.environ["DATABASE_URL"], agents=2).start(servers=2) as running:
         yield running
 
 
@@ -114,3 +120,95 @@ def test_a_call_posted_to_one_server_pops_the_screen_on_the_other_and_survives_a
     assert (status["agent"], status["status"]) == ("agent0", "busy")
     assert again is not None, f"no screen pop within 60 s of the Redis restart ({attempts} calls)"
     assert again["seq"] > first["seq"]  # the same socket, still numbering
+
+
+def get(url: str, token: str) -> requests.Response:
+    return requests.get(url, headers={"Authorization": f"Token {token}"}, timeout=TIMEOUT)
+
+
+def set_status(cluster, server: int, user: str, status: str) -> int:
+    body = {"status": status, "reason": "lunch" if status == "break" else ""}
+    url = f"{cluster.http(server)}/api/v1/agents/me/status/"
+    headers = {"Authorization": f"Token {cluster.tokens[user]}"}
+    return requests.put(url, json=body, headers=headers, timeout=TIMEOUT).status_code
+
+
+class Page:
+    """What a page does with its socket (docs/live.md, "Reconnecting"): apply the messages, and on
+    a gap in ``seq`` or a ``resync``, read the state again over HTTP (``refetch``)."""
+
+    def __init__(self, ws, refetch) -> None:
+        self.ws, self.refetch = ws, refetch
+        self.expected: int | None = None
+        self.refetched: list[tuple[float, str, dict]] = []  # (when, the state read, the message)
+        self.gaps = 0
+
+    async def run(self) -> None:
+        async for raw in self.ws:
+            message = json.loads(raw)
+            gap = self.expected is not None and message["seq"] != self.expected
+            self.expected = message["seq"] + 1
+            self.gaps += gap
+            if gap or message["type"] == "resync":
+                state = await asyncio.to_thread(self.refetch)
+                self.refetched.append((time.monotonic(), state, message))
+
+
+def test_redis_away_for_5_seconds_fails_no_request_and_every_page_refetches_within_10_seconds_of_its_return(cluster):
+    from websockets.asyncio.client import connect
+
+    agent, other = "agent1", "agent0"
+
+    def my_status() -> str:
+        return get(f"{cluster.http(1)}/api/v1/agents/me/status/", cluster.tokens[agent]).json()["status"]
+
+    def board_status() -> str:
+        rows = get(f"{cluster.http(0)}/api/v1/agents/?page_size=100", cluster.tokens["supervisor"]).json()["results"]
+        return next(row["status"] for row in rows if row["username"] == agent)
+
+    async def scenario():
+        assert await asyncio.to_thread(set_status, cluster, 0, agent, "available") == 200
+        agent_url = f"{cluster.ws(1)}/ws/agent/?ticket={await asyncio.to_thread(ticket, cluster, 1, agent)}"
+        board_url = f"{cluster.ws(0)}/ws/wallboard/?ticket={await asyncio.to_thread(ticket, cluster, 0, 'supervisor')}"
+        other_url = f"{cluster.ws(0)}/ws/agent/?ticket={await asyncio.to_thread(ticket, cluster, 0, other)}"
+        async with connect(agent_url) as agent_ws, connect(board_url) as board_ws, connect(other_url) as other_ws:
+            pages = [Page(agent_ws, my_status), Page(board_ws, board_status), Page(other_ws, lambda: "-")]
+            readers = [asyncio.create_task(page.run()) for page in pages]
+            await other_ws.send(json.dumps({"type": "ping"}))
+            # Traffic first: the agent changes status, the sockets follow with no gap.
+            for status in ("break", "available", "break"):
+                assert await asyncio.to_thread(set_status, cluster, 1, agent, status) == 200
+            await asyncio.sleep(1)
+            assert [page.refetched for page in pages] == [[], [], []]
+
+            await asyncio.to_thread(cluster.kill_redis)
+            codes, tickets = [], []
+            ticket_url = f"{cluster.http(1)}/api/v1/auth/ws-ticket/"
+            down_since = time.monotonic()
+            statuses = ["available", "break"]
+            while time.monotonic() - down_since < 5:
+                turn = len(codes) % 2  # each server in turn
+                codes.append(await asyncio.to_thread(set_status, cluster, turn, agent, statuses[turn]))
+                tickets.append((await asyncio.to_thread(post, ticket_url, cluster.tokens[agent])).status_code)
+                await asyncio.sleep(0.25)
+            last = statuses[(len(codes) - 1) % 2]
+            await asyncio.to_thread(cluster.start_redis, same_port=True)
+            back = time.monotonic()
+            deadline = back + 10
+            while time.monotonic() < deadline and not all(page.refetched for page in pages):
+                await asyncio.sleep(0.1)
+            for reader in readers:
+                reader.cancel()
+            return pages, codes, tickets, last, back
+
+    pages, codes, tickets, last, back = asyncio.run(scenario())
+    assert codes and set(codes) == {200}, codes  # every write stood, none answered 500
+    assert tickets and set(tickets) == {200}, tickets
+    for name, page in zip(("agent", "wallboard", "other agent"), pages, strict=True):
+        assert page.refetched, f"the {name} socket said nothing within 10 s of Redis being back"
+        when, _state, message = page.refetched[0]
+        assert when - back <= 10
+        assert message["type"] == "resync" and page.gaps >= 1  # a resync comes with a gap in seq
+    # What changed while Redis was away is what the pages read when they refetch: nothing lost.
+    assert pages[0].refetched[0][1] == last
+    assert pages[1].refetched[0][1] == last

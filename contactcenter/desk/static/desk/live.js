@@ -1,8 +1,9 @@
 /* Switchboard's live socket for the pages (docs/live.md).
  *
- * The socket is a hint, the database is the truth: when the socket reconnects, or when a message's
- * `seq` skips a number, the page is asked to refetch its state over HTTP (`resync`), and a discreet
- * note says so. Reconnects back off from 0.5 s to 15 s; 4401 (session over) reloads the page, which
+ * The socket is a hint, the database is the truth: when the socket reconnects, when a message's
+ * `seq` skips a number, or when the server says `resync` (its live events were cut off for a moment:
+ * Redis restarted, a message was lost on the way), the page is asked to refetch its state over HTTP
+ * (`resync`), and a discreet note says so after a reconnection. Reconnects back off from 0.5 s to 15 s; 4401 (session over) reloads the page, which
  * leads to the login page; 4403 (role may not) stops for good.
  */
 (function () {
@@ -30,8 +31,8 @@
 
   /**
    * connect("/ws/agent/", {message: fn(msg), resync: fn(reason)}) → {send(obj), close()}
-   * `message` gets every parsed message; `resync` is called after a reconnect ("reconnected") or a
-   * gap in `seq` ("gap"), never on the first connection.
+   * `message` gets every parsed message; `resync` is called after a reconnect ("reconnected"), a
+   * gap in `seq` ("gap") or the server's `resync` message ("server"), never on the first connection.
    */
   var sockets = [];
 
@@ -68,7 +69,10 @@
         var gap = typeof message.seq === "number" && message.seq !== expected;
         if (typeof message.seq === "number") expected = message.seq + 1;
         if (handlers.message) handlers.message(message);
-        if (gap && handlers.resync) handlers.resync("gap");
+        // A `resync` comes with a gap in `seq` too: one refetch for both.
+        if ((gap || message.type === "resync") && handlers.resync) {
+          handlers.resync(message.type === "resync" ? "server" : "gap");
+        }
       };
       socket.onclose = function (event) {
         document.documentElement.dataset.live = "closed";
