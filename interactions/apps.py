@@ -10,6 +10,11 @@ class InteractionsConfig(AppConfig):
 
     def ready(self) -> None:
         # Receivers are connected once the models are loaded (Django's AppConfig.ready).
+        from django.db.models.signals import post_migrate  # noqa: PLC0415
+
         from interactions.defaults import connect_signals  # noqa: PLC0415
+        from interactions.partitions import partition_new_database  # noqa: PLC0415
 
         connect_signals()
+        # After the defaults' receiver: a new database is partitioned when the setting asks for it.
+        post_migrate.connect(partition_new_database, dispatch_uid="switchboard_partition_new_database")
