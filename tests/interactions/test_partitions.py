@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
@@ -31,8 +32,11 @@ pytestmark = pytest.mark.django_db
 #: The day of the conversion: data in February, March and April 2026, partitions to July.
 NOW = datetime(2026, 4, 20, 10, 0, tzinfo=UTC)
 MONTHS = [date(2026, month, 1) for month in range(2, 8)]
+#: Run with INTERACTIONS_PARTITIONED=1, the test database is partitioned by ``migrate`` already.
+STARTS_PARTITIONED = django_settings.INTERACTIONS_PARTITIONED and connection.vendor == "postgresql"
 needs_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="partitioning needs PostgreSQL (DATABASE_URL)"
+    connection.vendor != "postgresql" or STARTS_PARTITIONED,
+    reason="converts an unpartitioned PostgreSQL database (DATABASE_URL, INTERACTIONS_PARTITIONED off)",
 )
 
 
@@ -101,7 +105,17 @@ def test_the_command_refuses_while_the_setting_is_off_or_the_database_is_not_pos
     if connection.vendor != "postgresql":
         with pytest.raises(CommandError, match="needs PostgreSQL"):
             call_command("partition_tables")
-    assert not partitions.is_partitioned("interactions_interaction")
+    assert partitions.is_partitioned("interactions_interaction") == STARTS_PARTITIONED
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not STARTS_PARTITIONED, reason="run with INTERACTIONS_PARTITIONED=1 on PostgreSQL")
+def test_a_new_database_is_partitioned_by_migrate():
+    for spec in partitions.tables():
+        months = [item.month for item in partitions.partitions(spec)]
+        assert months[-1] is None and len(months) >= 2, spec.table  # this month on, then DEFAULT
+        assert months[-2] == partitions.month_after(months[0], len(months) - 2)  # no month missing
+    assert partitions.orphans() == {"kpis_surveyresponse": 0, "interactions_cticall": 0}
 
 
 def test_the_job_does_nothing_while_the_setting_is_off(settings):
