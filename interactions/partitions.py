@@ -44,6 +44,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from interactions.models import CtiCall, CtiEvent, Interaction, SurveyResponse
 
@@ -185,17 +186,22 @@ class Plan:
 def preconditions() -> None:
     """Raise :class:`PartitionError` unless the conversion may run now."""
     if connection.vendor != "postgresql":
-        raise PartitionError(f"Partitioning needs PostgreSQL (DATABASE_URL); this database is {connection.vendor}.")
+        raise PartitionError(
+            _("Partitioning needs PostgreSQL (DATABASE_URL); this database is %(vendor)s.")
+            % {"vendor": connection.vendor}
+        )
     if not settings.INTERACTIONS_PARTITIONED:
         raise PartitionError(
-            "INTERACTIONS_PARTITIONED is off: turn it on (in the environment of every process) before "
-            "partitioning, so that the daily job keeps creating the months ahead."
+            _(
+                "INTERACTIONS_PARTITIONED is off: turn it on (in the environment of every process) before "
+                "partitioning, so that the daily job keeps creating the months ahead."
+            )
         )
     if connection.pg_version < MIN_POSTGRESQL:
-        raise PartitionError("Partitioning needs PostgreSQL 13 or later (row triggers on partitioned tables).")
+        raise PartitionError(_("Partitioning needs PostgreSQL 13 or later (row triggers on partitioned tables)."))
     executor = MigrationExecutor(connection)
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        raise PartitionError("Some migrations are not applied: run `manage.py migrate` first.")
+        raise PartitionError(_("Some migrations are not applied: run `manage.py migrate` first."))
 
 
 def _columns(table: str) -> list[str]:
@@ -322,8 +328,11 @@ def table_plan(spec: Partitioned, *, months_ahead: int | None = None, since: dat
     months, rows = _month_range(spec, since, months_ahead, now)
     if len(months) > MAX_PARTITIONS:
         raise PartitionError(
-            f"{spec.table} would need {len(months)} monthly partitions (its oldest row is from "
-            f"{months[0]:%Y-%m}): give --since YYYY-MM, and the older rows go to its DEFAULT partition."
+            _(
+                "%(table)s would need %(count)s monthly partitions (its oldest row is from %(month)s): "
+                "give --since YYYY-MM, and the older rows go to its DEFAULT partition."
+            )
+            % {"table": spec.table, "count": len(months), "month": f"{months[0]:%Y-%m}"}
         )
     table, old = spec.table, f"{spec.table}__unpartitioned"
     with connection.cursor() as cursor:
@@ -377,7 +386,10 @@ def table_partition(plan: Plan, *, progress: Callable[[Iterable[str]], Iterable[
             elif step.startswith(f"INSERT INTO {table} ") and f"FROM {table}__unpartitioned" in step:
                 copied += cursor.rowcount
         if copied != rows:  # never seen; all or nothing
-            raise PartitionError(f"{table}: {copied} rows copied of {rows}; nothing was changed.")
+            raise PartitionError(
+                _("%(table)s: %(copied)s rows copied of %(rows)s; nothing was changed.")
+                % {"table": table, "copied": copied, "rows": rows}
+            )
     return copied
 
 

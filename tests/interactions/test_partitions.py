@@ -171,6 +171,12 @@ def test_a_second_run_and_a_dry_run_change_nothing(center, settings, capsys):
         call_command("partition_tables")
     assert "is partitioned already (6 months): nothing to do." in capsys.readouterr().out
     assert {spec.table: partitions.partitions(spec) for spec in partitions.tables()} == names
+    # Run again in August, it creates the months ahead that the daily job would.
+    with time_machine.travel(datetime(2026, 8, 2, tzinfo=UTC), tick=False):
+        call_command("partition_tables")
+    assert "interactions_interaction_p2026_11 created." in capsys.readouterr().out
+    months = [item.month for item in partitions.partitions(partitions.tables()[0])]
+    assert months == [*MONTHS, *(date(2026, month, 1) for month in range(8, 12)), None]
 
 
 @pytest.mark.postgres

@@ -4,8 +4,9 @@ interactions and CTI events tables by month, in place (docs/performance.md, "Pas
 A thin adapter over :mod:`interactions.partitions`. Each table is converted in one transaction
 under an exclusive lock: the application must be stopped (a maintenance window; the copy runs at
 roughly the speed of ``INSERT … SELECT`` on this server), and a failure changes nothing. A table
-partitioned already is left alone, so a second run does nothing. ``--dry-run`` prints the
-statements without running them.
+partitioned already is left alone (only the months ahead that the daily job ``partitions_ahead``
+would create are created), so a second run does nothing. ``--dry-run`` prints the statements
+without running them.
 """
 
 from __future__ import annotations
@@ -112,6 +113,10 @@ class Command(BaseCommand):
                 self.style.SUCCESS(_("%(table)s: %(rows)s rows copied.") % {"table": table, "rows": copied})
             )
         if not dry_run:
+            # On tables partitioned before: the months ahead the daily job would create, by hand.
+            ensured = partitions.partitions_ensure(months_ahead=months_ahead, now=timezone.now())
+            for name in (name for item in ensured.values() for name in item.created):
+                self.stdout.write(_("%(partition)s created.") % {"partition": name})
             orphans = {table: count for table, count in partitions.orphans().items() if count}
             for table, count in orphans.items():
                 self.stderr.write(
