@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -19,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from interactions import partitions, tasks
 from interactions.cti import cti_event_apply
 from interactions.models import CtiCall, CtiEvent, Interaction, SurveyResponse
+from interactions.partitions import partition_new_database
 from interactions.services import interaction_log, interaction_update
 from kpis import rollups
 from kpis.definitions import GROUPS, KpiScope
@@ -108,13 +110,22 @@ def test_the_command_refuses_while_the_setting_is_off_or_the_database_is_not_pos
     assert partitions.is_partitioned("interactions_interaction") == STARTS_PARTITIONED
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not STARTS_PARTITIONED, reason="run with INTERACTIONS_PARTITIONED=1 on PostgreSQL")
-def test_a_new_database_is_partitioned_by_migrate():
-    for spec in partitions.tables():
-        months = [item.month for item in partitions.partitions(spec)]
-        assert months[-1] is None and len(months) >= 2, spec.table  # this month on, then DEFAULT
-        assert months[-2] == partitions.month_after(months[0], len(months) - 2)  # no month missing
+def test_migrate_partitions_the_empty_tables_of_a_new_database(settings, org):
+    """The ``post_migrate`` receiver: with the setting on, on PostgreSQL, an empty table is
+    partitioned from this month on; a table holding rows is left to ``partition_tables``."""
+    settings.INTERACTIONS_PARTITIONED = True
+    if not STARTS_PARTITIONED:
+        contact(at(2, 9), queue=org.queue_a, wait=5, talk=60)  # the interactions hold a row
+    with time_machine.travel(NOW, tick=False):
+        partition_new_database(sender=apps.get_app_config("interactions"), using="default")
+    interactions, cti_events = partitions.tables()
+    assert partitions.is_partitioned(interactions.table) == STARTS_PARTITIONED
+    assert partitions.is_partitioned(cti_events.table) == (connection.vendor == "postgresql")
+    if connection.vendor == "postgresql":
+        months = [item.month for item in partitions.partitions(cti_events)]
+        assert months[-1] is None and months[-2] == partitions.month_after(months[0], len(months) - 2)
+        if not STARTS_PARTITIONED:  # made here, in April: April to July, and DEFAULT
+            assert months == [*MONTHS[2:], None]
     assert partitions.orphans() == {"kpis_surveyresponse": 0, "interactions_cticall": 0}
 
 
