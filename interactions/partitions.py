@@ -20,10 +20,12 @@ What PostgreSQL asks of a partitioned table, and what this module does about it:
   itself (``interactions.cti``); the index is only its last line of defence.
 * **A foreign key references a unique constraint of the partitioned table**, so it would need the
   partition key too. The two tables pointing at interactions (survey responses, CTI calls) keep
-  their ``interaction_id`` column and its index but lose the database constraint: deleting an
-  interaction goes through Django, which deletes its survey responses and unlinks its CTI call
-  itself (``on_delete``), and :func:`orphans` counts any row left pointing at nothing (the daily
-  job reports it, and the tests check it stays 0).
+  their ``interaction_id`` column and its index, and their foreign key becomes two constraint
+  triggers checked at commit, as the foreign key was (deferred): a row must point at an existing
+  interaction, and an interaction deleted must no longer be pointed at (an interaction moved to
+  another month keeps its id, so it still is). Deleting goes through Django, which deletes the
+  survey responses and unlinks the CTI call first (``on_delete``); :func:`orphans` counts any row
+  pointing at nothing (the tests hold it at 0).
 * **Row triggers** (the KPI rollup's, the key table's) are defined on the partitioned table and
   run for every partition (PostgreSQL 13 and later). An update moving a row to another month is a
   delete and an insert for them: both days are marked, both keys kept right.
@@ -254,11 +256,15 @@ def _definitions(spec: Partitioned) -> dict[str, list[str]]:
         )
         outward = [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in cursor]
         cursor.execute(
-            "SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE confrelid = to_regclass(%s) "
-            "AND contype = 'f' ORDER BY 1, 2",
+            """
+            SELECT c.conrelid::regclass::text, c.conname, a.attname FROM pg_constraint c
+            JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+            WHERE c.confrelid = to_regclass(%s) AND c.contype = 'f' ORDER BY 1, 2
+            """,
             [table],
         )
-        inward = [f'ALTER TABLE {other} DROP CONSTRAINT "{name}"' for other, name in cursor]
+        referencing = [Reference(table=other, constraint=name, column=column) for other, name, column in cursor]
+    inward = [f'ALTER TABLE {item.table} DROP CONSTRAINT "{item.constraint}"' for item in referencing]
     rebuilt = []
     for name, definition, unique, primary, columns in indexes:
         if primary:
@@ -275,7 +281,67 @@ def _definitions(spec: Partitioned) -> dict[str, list[str]]:
                 rebuilt.append(f'{head}, "{spec.key}")' + (f" WHERE{tail}" if tail is not None else ""))
         else:
             rebuilt.append(definition)
-    return {"indexes": rebuilt, "triggers": triggers, "outward": outward, "inward": inward}
+    return {
+        "indexes": rebuilt,
+        "triggers": triggers,
+        "outward": outward,
+        "inward": inward,
+        "references": _references_sql(table, referencing),
+    }
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A foreign key to the table: the referencing table, the constraint's name, its column."""
+
+    table: str
+    constraint: str
+    column: str
+
+
+def _references_sql(table: str, references: list[Reference]) -> list[str]:
+    """What the foreign keys to ``table`` checked, done by triggers (a foreign key to a partitioned
+    table must reference its partition key too): at commit, as before (deferred), a referencing
+    row must point at an existing row, and a row deleted must no longer be referenced (unless it
+    was only moved to another month's partition: its id is still there)."""
+    if not references:
+        return []
+    checks = "\n".join(
+        f"""    IF EXISTS (SELECT 1 FROM {item.table} WHERE "{item.column}" = OLD.id) THEN
+        RAISE foreign_key_violation USING CONSTRAINT = '{item.constraint}',
+            MESSAGE = format('{table} %s is still referenced from {item.table}', OLD.id);
+    END IF;"""  # noqa: S608
+        for item in references
+    )
+    steps = [
+        f"""CREATE OR REPLACE FUNCTION {table}_reference_exists() RETURNS trigger AS $$
+        DECLARE referenced bigint;
+        BEGIN
+            -- The row as it is now (checked at commit: it may have changed or gone since).
+            EXECUTE format('SELECT %I FROM %I.%I WHERE id = $1', TG_ARGV[0], TG_TABLE_SCHEMA, TG_TABLE_NAME)
+                USING NEW.id INTO referenced;
+            IF referenced IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} WHERE id = referenced) THEN
+                RAISE foreign_key_violation USING CONSTRAINT = TG_NAME,
+                    MESSAGE = format('%s.%s = %s: no such row in {table}', TG_TABLE_NAME, TG_ARGV[0], referenced);
+            END IF;
+            RETURN NULL;
+        END $$ LANGUAGE plpgsql""",  # noqa: S608
+        f"""CREATE OR REPLACE FUNCTION {table}_not_referenced() RETURNS trigger AS $$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM {table} WHERE id = OLD.id) THEN RETURN NULL; END IF;  -- moved
+        {checks}
+            RETURN NULL;
+        END $$ LANGUAGE plpgsql""",  # noqa: S608
+        f"""CREATE CONSTRAINT TRIGGER {table}_not_referenced AFTER DELETE ON {table}
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {table}_not_referenced()""",
+    ]
+    for item in references:
+        steps.append(
+            f"""CREATE CONSTRAINT TRIGGER "{item.constraint}" AFTER INSERT OR UPDATE OF "{item.column}"
+            ON {item.table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+            EXECUTE FUNCTION {table}_reference_exists('{item.column}')"""
+        )
+    return steps
 
 
 def _key_table_sql(table: str) -> list[str]:
@@ -365,7 +431,7 @@ def table_plan(spec: Partitioned, *, months_ahead: int | None = None, since: dat
     steps += defs["indexes"] + defs["outward"]
     if spec.table == Interaction._meta.db_table:
         steps += _key_table_sql(table)
-    steps += defs["triggers"]
+    steps += defs["references"] + defs["triggers"]
     steps += [f"ANALYZE {table}", "SET CONSTRAINTS ALL DEFERRED"]
     return Plan(spec=spec, months=months, rows=rows, steps=steps)
 

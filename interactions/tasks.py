@@ -36,7 +36,7 @@ def sentiment_backfill() -> dict[str, int]:
 def partitions_ahead() -> dict[str, object]:
     """Create the monthly partitions of the interactions and CTI events for the current month and
     the ``PARTITION_MONTHS_AHEAD`` next ones, when ``INTERACTIONS_PARTITIONED`` is on (on
-    PostgreSQL; nothing to do otherwise), and count the rows pointing at no interaction.
+    PostgreSQL; nothing to do otherwise).
 
     Runs twice safely: a month that has its partition is left alone."""
     if not partitions.available():
@@ -45,5 +45,4 @@ def partitions_ahead() -> dict[str, object]:
     return {
         "created": [name for item in done.values() for name in item.created],
         "moved": sum(item.moved for item in done.values()),
-        "orphans": partitions.orphans(),
     }

@@ -117,9 +117,3 @@ class Command(BaseCommand):
             ensured = partitions.partitions_ensure(months_ahead=months_ahead, now=timezone.now())
             for name in (name for item in ensured.values() for name in item.created):
                 self.stdout.write(_("%(partition)s created.") % {"partition": name})
-            orphans = {table: count for table, count in partitions.orphans().items() if count}
-            for table, count in orphans.items():
-                self.stderr.write(
-                    _("%(table)s: %(count)s rows point at an interaction that does not exist.")
-                    % {"table": table, "count": count}
-                )
