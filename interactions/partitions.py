@@ -156,8 +156,9 @@ def partitions(spec: Partitioned) -> list[Partition]:
 
 
 def orphans() -> dict[str, int]:
-    """Rows pointing at an interaction that does not exist (the database no longer checks it once
-    the interactions are partitioned): survey responses, and CTI calls. Should be 0 and 0."""
+    """Survey responses and CTI calls pointing at an interaction that does not exist: 0 and 0,
+    which the foreign keys, or once partitioned their constraint triggers, hold (a check for the
+    tests and by hand; it reads both tables whole)."""
     interactions = Interaction._meta.db_table
     counts = {}
     for model in (SurveyResponse, CtiCall):
