@@ -43,7 +43,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.core import checks
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -525,3 +526,42 @@ def partition_new_database(sender: object, using: str = DEFAULT_DB_ALIAS, **kwar
             if cursor.fetchone()[0]:
                 continue
         table_partition(table_plan(spec, now=now))
+
+
+def check_partitioning(app_configs: object = None, databases: object = None, **kwargs: object) -> list[checks.Warning]:
+    """System check (``migrate``, ``manage.py check --database default``): the setting and the
+    tables agree. On with a table holding rows still unpartitioned: run ``partition_tables``. Off
+    with the tables partitioned: no month is created ahead any more, new months pile up in DEFAULT."""
+    if not databases or DEFAULT_DB_ALIAS not in databases or connection.vendor != "postgresql":
+        return []
+    warnings = []
+    try:
+        with connection.cursor() as cursor:
+            for spec in tables():
+                cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [spec.table])
+                row = cursor.fetchone()
+                if row is None:
+                    continue  # not migrated yet
+                if row[0] == "p" and not settings.INTERACTIONS_PARTITIONED:
+                    warnings.append(
+                        checks.Warning(
+                            f"{spec.table} is partitioned by month but INTERACTIONS_PARTITIONED is off: no partition "
+                            "is created ahead, and the rows of new months go to its DEFAULT partition.",
+                            hint="Turn INTERACTIONS_PARTITIONED on (docs/performance.md, 'Past 100M rows').",
+                            id="interactions.W002",
+                        )
+                    )
+                if row[0] != "p" and available():
+                    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {spec.table})")  # noqa: S608
+                    if cursor.fetchone()[0]:  # an empty one is partitioned by migrate itself
+                        warnings.append(
+                            checks.Warning(
+                                f"INTERACTIONS_PARTITIONED is on but {spec.table} is not partitioned.",
+                                hint="Stop the application and run `manage.py partition_tables` "
+                                "(docs/performance.md, 'Past 100M rows').",
+                                id="interactions.W001",
+                            )
+                        )
+    except DatabaseError:
+        return []  # no database to look at: other checks say so
+    return warnings

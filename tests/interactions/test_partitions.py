@@ -281,6 +281,21 @@ def test_the_foreign_keys_to_interactions_are_still_checked_at_commit(center, se
 
 @pytest.mark.postgres
 @needs_postgres
+def test_the_system_check_says_when_the_setting_and_the_tables_disagree(center, settings):
+    settings.INTERACTIONS_PARTITIONED = False
+    assert partitions.check_partitioning(databases=["default"]) == []
+    settings.INTERACTIONS_PARTITIONED = True
+    assert [item.id for item in partitions.check_partitioning(databases=["default"])] == ["interactions.W001"] * 2
+    partition_tables(settings)
+    assert partitions.check_partitioning(databases=["default"]) == []
+    settings.INTERACTIONS_PARTITIONED = False
+    warned = partitions.check_partitioning(databases=["default"])
+    assert [item.id for item in warned] == ["interactions.W002", "interactions.W002"]
+    assert partitions.check_partitioning(databases=None) == []  # only when asked to look at the database
+
+
+@pytest.mark.postgres
+@needs_postgres
 def test_a_month_bounded_query_reads_its_partition_only(center, settings):
     partition_tables(settings)
     plan = Interaction.objects.filter(
