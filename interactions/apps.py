@@ -10,10 +10,17 @@ class InteractionsConfig(AppConfig):
 
     def ready(self) -> None:
         # Receivers are connected once the models are loaded (Django's AppConfig.ready).
+        from django.core import checks  # noqa: PLC0415
+        from django.db.models.signals import post_migrate  # noqa: PLC0415
+
         from contactcenter.agents.states import contact_source_register  # noqa: PLC0415
         from interactions.contacts import CallContacts  # noqa: PLC0415
         from interactions.defaults import connect_signals  # noqa: PLC0415
+        from interactions.partitions import check_partitioning, partition_new_database  # noqa: PLC0415
 
         connect_signals()
         # The agents' states follow their calls (docs/agent-states.md).
         contact_source_register(CallContacts())
+        # After the defaults' receiver: a new database is partitioned when the setting asks for it.
+        post_migrate.connect(partition_new_database, dispatch_uid="switchboard_partition_new_database")
+        checks.register(check_partitioning, checks.Tags.database)

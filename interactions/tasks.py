@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import time
 
+from django.utils import timezone
+
 from contactcenter.core.jobs import Every, job
+from interactions import partitions
 from interactions.sentiment import sentiment_backfill as backfill
 from interactions.services import interactions_wrapup_limit, tickets_escalate_overdue
 
@@ -37,3 +40,19 @@ def sentiment_backfill() -> dict[str, int]:
     Runs twice safely: it picks only interactions without a score, one batch per transaction."""
     result = backfill()
     return {"scanned": result.scanned, "scored": result.updated}
+
+
+@job(every=Every(at=time(1, 27)))
+def partitions_ahead() -> dict[str, object]:
+    """Create the monthly partitions of the interactions and CTI events for the current month and
+    the ``PARTITION_MONTHS_AHEAD`` next ones, when ``INTERACTIONS_PARTITIONED`` is on (on
+    PostgreSQL; nothing to do otherwise).
+
+    Runs twice safely: a month that has its partition is left alone."""
+    if not partitions.available():
+        return {"skipped": "INTERACTIONS_PARTITIONED is off, or the database is not PostgreSQL"}
+    done = partitions.partitions_ensure(now=timezone.now())
+    return {
+        "created": [name for item in done.values() for name in item.created],
+        "moved": sum(item.moved for item in done.values()),
+    }

@@ -46,6 +46,10 @@ class AddIndexWithoutLocking(AddIndex):
         if connection.vendor != "postgresql" or not self.allow_migrate_model(connection.alias, model):
             super().database_forwards(app_label, schema_editor, from_state, to_state)
             return
+        partitions = _partitions(schema_editor, model._meta.db_table)
+        if partitions is not None:
+            self._add_to_partitioned(schema_editor, model, partitions)
+            return
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s",
@@ -64,7 +68,41 @@ class AddIndexWithoutLocking(AddIndex):
         if connection.vendor != "postgresql" or not self.allow_migrate_model(connection.alias, model):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
             return
-        schema_editor.remove_index(model, self.index, concurrently=True)
+        # A partitioned table's index cannot be dropped CONCURRENTLY: dropped at once, as a whole.
+        concurrently = _partitions(schema_editor, model._meta.db_table) is None
+        schema_editor.remove_index(model, self.index, concurrently=concurrently)
+
+    def _add_to_partitioned(self, schema_editor, model: type[Model], partitions: list[str]) -> None:
+        """PostgreSQL's way for a partitioned table (docs/performance.md, "Past 100M rows"): the
+        index on the parent alone (invalid, not yet used), each partition's built CONCURRENTLY and
+        attached to it; the parent's is valid once all are. A rerun starts over."""
+        quote, name, table = schema_editor.quote_name, self.index.name, model._meta.db_table
+        schema_editor.execute(f"DROP INDEX IF EXISTS {quote(name)}")
+        statement = str(self.index.create_sql(model, schema_editor))
+        head = f"CREATE INDEX {quote(name)} ON {quote(table)} "
+        if not statement.startswith(head):
+            raise ValueError(f"Unexpected index statement: {statement}")
+        schema_editor.execute(f"CREATE INDEX {quote(name)} ON ONLY {quote(table)} " + statement[len(head) :])
+        for partition in partitions:
+            child = f"{name[:40]}_{partition.removeprefix(table + '_')[:20]}"
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote(child)}")
+            schema_editor.execute(
+                f"CREATE INDEX CONCURRENTLY {quote(child)} ON {quote(partition)} " + statement[len(head) :]
+            )
+            schema_editor.execute(f"ALTER INDEX {quote(name)} ATTACH PARTITION {quote(child)}")
+
+
+def _partitions(schema_editor, table: str) -> list[str] | None:
+    """The partitions of ``table`` if it is a partitioned table (PostgreSQL), else ``None``."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [table])
+        row = cursor.fetchone()
+        if row is None or row[0] != "p":
+            return None
+        cursor.execute(
+            "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = to_regclass(%s) ORDER BY 1", [table]
+        )
+        return [partition for (partition,) in cursor.fetchall()]
 
 
 # --- Validation without needless reads -------------------------------------------------------------

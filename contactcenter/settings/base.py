@@ -456,6 +456,13 @@ STORAGES = {
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
 
+# --- Past 100M rows: interactions and CTI events partitioned by month (docs/performance.md) ---
+#: On PostgreSQL only (ignored on SQLite): ``manage.py partition_tables`` converts the tables, a
+#: new database is partitioned by ``migrate`` itself, and the daily job ``partitions_ahead``
+#: creates PARTITION_MONTHS_AHEAD months of partitions ahead (interactions/partitions.py).
+INTERACTIONS_PARTITIONED = env_bool("INTERACTIONS_PARTITIONED", False)
+PARTITION_MONTHS_AHEAD = env_int("PARTITION_MONTHS_AHEAD", 3, 1)
+
 # --- Security: on by default once DEBUG is off; each can be turned off behind a proxy -------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SECURE_PROXY_SSL_HEADER", False) else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

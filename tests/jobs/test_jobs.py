@@ -29,6 +29,7 @@ PERIODIC = {
     "wrapup_limit": "every minute",
     "presence_sweep": "every minute",
     "kpis_rollup": "every hour at :07",
+    "partitions_ahead": "every day at 01:27",
     "retention_apply": "every day at 02:47",
     "purge_idempotency_keys": "every day at 03:17",
     "purge_failed_jobs": "every day at 03:37",
