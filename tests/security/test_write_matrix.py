@@ -354,6 +354,16 @@ TARGETS: dict[str, Target] = {
         )
         for whose, username in (("colleague", "agent_a2"), ("other-team", "agent_b"))
     },
+    **{
+        f"agent-status-{whose}": Target(
+            "put",
+            "/agents/{username}/status/",
+            lambda w, username=username: f"{API}/agents/{username}/status/",
+            lambda w, data, username=username: AgentProfile.objects.get(user__username=username),
+            lambda w: {"status": "offline"},
+        )
+        for whose, username in (("colleague", "agent_a2"), ("other-team", "agent_b"))
+    },
     "my-status": Target(
         "put",
         "/agents/me/status/",
@@ -636,6 +646,9 @@ def _writes() -> list[Write]:
         "service_level_seconds": (30, attr("service_level_seconds"), 30),
         "service_level_target": (0.9, attr("service_level_target"), 0.9),
         "is_active": (False, attr("is_active"), False),
+        "wrapup_limit_seconds": (120, attr("wrapup_limit_seconds"), 120),
+        "wrapup_requires_disposition": (False, attr("wrapup_requires_disposition"), False),
+        "wrapup_requires_notes": (True, attr("wrapup_requires_notes"), True),
     }
     for name, spec in queue_fields.items():
         add("queue-create", name, spec, ADMINS_CREATE)
@@ -667,6 +680,14 @@ def _writes() -> list[Write]:
     offline = ("offline", attr("status"), "offline")
     add("agent-colleague", "status", offline, roles(200, agent=404))
     add("agent-other-team", "status", offline, roles(200, agent=404, supervisor=404))
+    # Another agent's status: supervisors their team's, managers and admins anyone's; offline, or a
+    # break with its reason (the agents of the world are on no call: it applies at once).
+    for whose, expected in (
+        ("colleague", roles(200, agent=403)),
+        ("other-team", roles(200, agent=403, supervisor=404)),
+    ):
+        add(f"agent-status-{whose}", "status", offline, expected)
+        add(f"agent-status-{whose}", "reason", ("meeting", attr("status_reason"), "meeting"), expected)
     add("my-status", "status", ("available", lambda row: row["status"], "available"), ANYONE)
     add("my-status", "reason", ("lunch", lambda row: row["reason"], "lunch"), ANYONE)
 
@@ -747,8 +768,10 @@ def test_write(world, api_client_for, test_id, role):
         body[write.name] = resolve(write.value, world)
     if write.name == "follow_up_priority":
         body["follow_up_subject"] = "Send the form"
-    if own_status and write.name == "reason":
+    if write.name == "reason" and target.path.endswith("/status/"):
         body["status"] = "break"
+    if write.name == "end_wrapup":  # the queue asks for a disposition before the wrap-up ends
+        body["disposition"] = resolve(INTERACTION_LOG["disposition"][0], world)
     response = getattr(api_client_for(user), target.method)(target.url(world), body, format="json")
     expected = write.expected[role]
     data = getattr(response, "data", None)
