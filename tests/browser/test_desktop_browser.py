@@ -214,3 +214,59 @@ def test_the_french_desktop_is_in_french(page, asgi_live_server, center):
     expect(page.locator("#call-title")).to_have_text("Aucun appel")
     expect(page.locator("#search-title")).to_have_text("Clients")
     expect(page.locator("#status-label")).to_have_text("Disponible")
+
+
+@pytest.mark.parametrize("debug", [True, False], ids=["debug-on", "debug-off"])
+def test_every_refused_form_says_why_in_place_and_keeps_the_desktop(page, asgi_live_server, center, settings, debug):
+    """Whatever DEBUG says (``make run`` has it on), a 400 answer shows its errors inside its own
+    form: the page around it, and what the agent typed, stay."""
+    from interactions.models import Ticket
+
+    settings.DEBUG = debug
+    server, token = asgi_live_server, center["token"]
+    Ticket.objects.create(subject="Duplicate invoice", queue=center["queue"], assignee=center["agent"])
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    log_in(page, server, "agent1")
+    page.wait_for_url(f"{server.url}/desk/")
+    live(page)
+
+    def desktop_intact() -> None:
+        expect(page.locator("#tickets-panel")).to_be_visible()
+        expect(page.locator("#status-label")).to_be_visible()
+
+    # A break without a reason.
+    page.select_option("#status-reason", "")
+    page.get_by_role("button", name="Break", exact=True).click()
+    expect(page.locator(".status-error")).to_be_visible()
+    desktop_intact()
+
+    # A new ticket without a subject.
+    page.locator("[data-shortcut=new-ticket-panel]").click()
+    dialog = page.locator("#ticket-dialog")
+    dialog.get_by_role("button", name="Create ticket").click()
+    expect(dialog.locator("input[name=subject]")).to_be_visible()
+    expect(dialog).to_contain_text("Give the ticket a subject.")
+    dialog.get_by_role("button", name="Cancel").click()
+    desktop_intact()
+
+    # An empty comment on one of the agent's tickets.
+    page.locator("#tickets-lists").get_by_text("Duplicate invoice").click()
+    comments = page.locator("#ticket-comments")
+    comments.get_by_role("button", name="Add comment").click()
+    expect(comments).to_contain_text("A comment cannot be empty.")
+    expect(page.locator("#ticket-detail-title")).to_contain_text("Duplicate invoice")
+    dialog.get_by_role("button", name="Close").first.click()
+    desktop_intact()
+
+    # A follow-up ticket without a subject, at the end of a call: the notes typed stay.
+    cti(server, token, "call.offered", f"inline-{debug}")
+    cti(server, token, "call.answered", f"inline-{debug}", agent="agent1")
+    cti(server, token, "call.ended", f"inline-{debug}", agent="agent1")
+    expect(page.locator("#status-label")).to_have_text("Wrap-up")
+    page.select_option("#log-form select[name=disposition]", index=1)
+    page.fill("#log-form textarea[name=notes]", "The customer asked for a refund.")
+    page.check("#log-form input[name=follow_up]")
+    page.locator("#log-form button[type=submit]").first.click()
+    expect(page.locator("#log-form .error").first).to_be_visible()
+    expect(page.locator("#log-form textarea[name=notes]")).to_have_value("The customer asked for a refund.")
+    desktop_intact()
