@@ -95,7 +95,11 @@ class LogForm(forms.Form):
     """What the agent records about the contact, during or after it."""
 
     disposition = forms.ModelChoiceField(
-        label=gettext_lazy("Disposition"), queryset=Disposition.objects.none(), required=False, to_field_name="code"
+        label=gettext_lazy("Disposition"),
+        queryset=Disposition.objects.none(),
+        required=False,
+        to_field_name="code",
+        empty_label="—",
     )
     resolved = forms.BooleanField(label=gettext_lazy("Resolved on this contact"), required=False)
     notes = forms.CharField(label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
@@ -224,10 +228,12 @@ def script_step_view(request: HttpRequest, version_id: int) -> HttpResponse:
     if step is None:
         raise Http404
     trail = parse_trail(request.GET.get("trail", ""))
+    # An end step's suggested disposition, by its label (and whether it resolves the contact).
+    suggested = Disposition.objects.filter(code=step.disposition).first() if step.disposition else None
     return render(
         request,
         "desk/partials/script_step.html",
-        {"version": version, "step": step, "trail": trail, "interaction_id": interaction_id},
+        {"version": version, "step": step, "trail": trail, "interaction_id": interaction_id, "suggested": suggested},
     )
 
 

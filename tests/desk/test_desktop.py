@@ -301,7 +301,13 @@ def test_the_script_panel_follows_the_branch_of_the_customers_answer(client, cen
 
     end = client.get(url, {"step": "end", "interaction": interaction.pk, "trail": "greeting,billing"}, **HTMX)
     assert "Goodbye Amélie Poulain." in end.content.decode()
-    assert 'data-suggest-disposition="resolved"' in end.content.decode()
+    assert 'data-suggest-disposition="resolved" data-suggest-resolves' in end.content.decode()
+    # The agent reads the disposition's label, not its code.
+    assert "Suggested disposition: Resolved." in end.content.decode()
+    french = client.get(
+        url, {"step": "end", "interaction": interaction.pk}, HTTP_ACCEPT_LANGUAGE="fr", **HTMX
+    ).content.decode()
+    assert "Qualification suggérée : Résolu." in french
 
     assert client.get(url, {"step": "nowhere"}, **HTMX).status_code == 404
     assert client.get(reverse("desk:script_step", args=[999999]), **HTMX).status_code == 404

@@ -40,12 +40,15 @@
     },
   });
 
-  // An end step of the script may suggest a disposition: preselect it when none is chosen yet.
+  // An end step of the script may suggest a disposition: preselect it when none is chosen yet, and
+  // tick "Resolved on this contact" when that disposition resolves it.
   body.addEventListener("htmx:afterSwap", function (event) {
     var suggestion = event.detail.target.querySelector("[data-suggest-disposition]");
     var select = document.querySelector("#log-form select[name=disposition]");
     if (suggestion && select && !select.value) {
       select.value = suggestion.dataset.suggestDisposition;
+      var resolved = document.querySelector("#log-form input[name=resolved]");
+      if (resolved && suggestion.hasAttribute("data-suggest-resolves")) resolved.checked = true;
     }
   });
 
