@@ -120,6 +120,56 @@ def test_a_simulated_call_from_the_wallboard_shows_in_the_tiles(page, asgi_live_
     screenshot(page, "wallboard-simulated-call.png")
 
 
+def test_the_ticker_says_each_stage_of_a_call_once(page, asgi_live_server, org):
+    """The interaction is written several times after its wrap-up (the log, the end of the wrap-up,
+    a note added later): each write is an event, the ticker says "after-call work over" once."""
+    from datetime import UTC, datetime
+
+    set_status(org.agent_a, Status.AVAILABLE)
+    pbx, agent = token_for(org.manager), token_for(org.agent_a)
+    page.set_viewport_size({"width": 1600, "height": 900})
+    log_in(page, asgi_live_server, "supervisor_a")
+
+    def api(token: str, method: str, path: str, body: dict) -> dict:
+        response = requests.request(
+            method,
+            f"{asgi_live_server.url}/api/v1/{path}",
+            json=body,
+            headers={"Authorization": f"Token {token}"},
+            timeout=10,
+        )
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    for event in ("call.offered", "call.answered", "call.ended"):
+        outcome = api(
+            pbx,
+            "POST",
+            "cti/events/",
+            {
+                "event": event,
+                "call_id": "ticker-1",
+                "timestamp": datetime.now(UTC).isoformat(),
+                "from": "+33612345678",
+                "to": "3900",
+                "queue": "Queue A",
+                "agent": None if event == "call.offered" else "agent_a",
+            },
+        )
+    interaction = outcome["interaction"]
+    api(agent, "POST", f"interactions/{interaction}/wrapup/", {"disposition": "resolved", "end_wrapup": True})
+    api(agent, "PATCH", f"interactions/{interaction}/", {"notes": "Called back the next day."})
+    api(agent, "PUT", "agents/me/status/", {"status": "break", "reason": "lunch"})
+    # The status change comes after the writes on the same socket: once it shows, they all came.
+    expect(page.locator('.wb-agent[data-agent="agent_a"]')).to_have_class(
+        re.compile(r"\bstatus-break\b"), timeout=TIMEOUT_MS
+    )
+    ticker = page.locator("#wb-ticker-list")
+    expect(ticker.locator(".wb-ticker-wrapped_up")).to_have_count(1)
+    expect(ticker.locator(".wb-ticker-answered")).to_have_count(1)
+    expect(ticker.locator(".wb-ticker-ended")).to_have_count(1)
+
+
 def test_the_wallboard_speaks_french(afternoon, page, asgi_live_server, org):
     # In the afternoon: just after midnight, the call of 30 minutes ago would be yesterday's.
     set_status(org.agent_a, Status.BREAK, reason="lunch")

@@ -266,6 +266,11 @@
     return username || labels.unknown_agent || "—";
   }
 
+  // What the ticker last said of each interaction: an interaction is written several times at one
+  // stage (the log saved, then the end of its wrap-up, a ticket linked…), and each write is an event;
+  // the ticker says each stage once.
+  var lastStage = new Map();
+
   function onInteractionLogged(message) {
     var item = message.interaction || {};
     if (!item.id) return;
@@ -274,6 +279,9 @@
     else if (item.wrapup_ended_at) what = "wrapped_up";
     else if (item.ended_at) what = "ended";
     else if (item.answered_at) what = "answered";
+    if (lastStage.get(item.id) === what) return;
+    lastStage.set(item.id, what);
+    if (lastStage.size > 1000) lastStage.delete(lastStage.keys().next().value);
     var list = document.getElementById("wb-ticker-list");
     if (!list) return;
     var empty = list.querySelector(".wb-ticker-empty");
