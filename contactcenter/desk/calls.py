@@ -88,6 +88,21 @@ def call_state(request: HttpRequest, interaction_id: int) -> HttpResponse:
     return render(request, "desk/partials/call_state.html", {"call": _call_or_404(request, interaction_id)})
 
 
+@page_for("desk.open")
+@require_GET
+def call_tickets(request: HttpRequest, interaction_id: int) -> HttpResponse:
+    """The call's ticket choice in the log form (``?ticket=`` the one chosen so far, kept while it
+    is still offered) and, out of band, its customer's open tickets: refetched when a ticket is
+    created or changed during the call, so that a new ticket shows at once and can be linked
+    before the log is saved."""
+    view = _call_or_404(request, interaction_id)
+    form = LogForm.for_call(view)
+    chosen = request.GET.get("ticket", "")
+    if chosen.isdigit() and any(str(value) == chosen for value, _label in form.fields["ticket"].choices):
+        form.initial["ticket"] = int(chosen)
+    return render(request, "desk/partials/call_tickets.html", {"call": view, "log_form": form})
+
+
 # --- The log ---------------------------------------------------------------------------------------
 
 
@@ -352,6 +367,7 @@ urlpatterns = [
     path("desk/calls/<int:interaction_id>/", call, name="call"),
     path("desk/calls/<int:interaction_id>/state/", call_state, name="call_state"),
     path("desk/calls/<int:interaction_id>/log/", call_log, name="call_log"),
+    path("desk/calls/<int:interaction_id>/tickets/", call_tickets, name="call_tickets"),
     path("desk/calls/<int:interaction_id>/customer/", call_set_customer, name="call_set_customer"),
     path("desk/calls/<int:interaction_id>/new-customer/", call_new_customer, name="call_new_customer"),
     path("desk/scripts/<int:version_id>/", script_step_view, name="script_step"),

@@ -140,6 +140,12 @@ def test_an_agent_takes_a_call_from_screen_pop_to_logged_interaction_and_ticket(
     dialog.get_by_role("button", name="Create ticket").click()
     expect(page.locator("#tickets-notice")).to_contain_text("created")
     expect(page.locator("#tickets-lists")).to_contain_text("Send a duplicate of the March invoice")
+    # At once in the call panel too, and linked to the call in the log form, before any save.
+    expect(page.locator("#call-open-tickets")).to_contain_text("Send a duplicate of the March invoice")
+    expect(page.locator("#call-open-tickets .count")).to_have_text("1")
+    expect(page.locator("#log-form select[name=ticket] option:checked")).to_contain_text(
+        "Send a duplicate of the March invoice"
+    )
 
     # The call ends (wrap-up); the agent logs it with a follow-up ticket and saves with Alt+S.
     cti(server, token, "call.ended", "browser-call-1", agent="agent1")

@@ -249,6 +249,10 @@ PAGES: dict[tuple[str, str], Page] = {
     # customer, their contact points, their open tickets, a page of each kind of timeline entry (3), the
     # call's script (the state line is drawn from the same view as the call).
     ("call_state", "get"): Page(10, "agent", lambda org, n: Request("get", url("call_state", org.call.pk))),
+    # 10: above 6: the user with their profile; the call region (9): the interaction, its call's caller
+    # number, the customer, their contact points, their open tickets, a page of each kind of timeline entry
+    # (3), the call's script. Asked when a ticket is made or changed during a call.
+    ("call_tickets", "get"): Page(10, "agent", lambda org, n: Request("get", url("call_tickets", org.call.pk))),
     # 33: above 6: the call region (9): the interaction, its call's caller number, the customer, their contact
     # points, their open tickets, a page of each kind of timeline entry (3), the call's script, before and
     # after the save (18), the write (locked once: the log and the end of the wrap-up, two history rows; the

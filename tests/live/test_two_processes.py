@@ -98,7 +98,8 @@ def test_a_call_posted_to_one_server_pops_the_screen_on_the_other_and_survives_a
         async with connect(agent_url) as agent, connect(board_url) as board:
             opening = await next_of(board, "queue_stats")
             first = await answer_and_pop(cluster, agent, "two-1")
-            status = await next_of(board, "agent_status")
+            # The offer names the agent: ringing, then busy once answered.
+            status = [await next_of(board, "agent_status"), await next_of(board, "agent_status")]
 
             await asyncio.to_thread(cluster.restart_redis)
             # Events resume with no manual action: the servers' subscribers reconnect by themselves.
@@ -117,7 +118,7 @@ def test_a_call_posted_to_one_server_pops_the_screen_on_the_other_and_survives_a
     assert opening["seq"] == 1 and opening["queues"][0]["queue"] == "Billing"
     assert first["interaction"]["agent"] == "agent0" and first["caller"] == "+33612345678"
     assert first["script"] is None and first["seq"] >= 1
-    assert (status["agent"], status["status"]) == ("agent0", "busy")
+    assert [(message["agent"], message["status"]) for message in status] == [("agent0", "ringing"), ("agent0", "busy")]
     assert again is not None, f"no screen pop within 60 s of the Redis restart ({attempts} calls)"
     assert again["seq"] > first["seq"]  # the same socket, still numbering
 

@@ -40,6 +40,17 @@
     },
   });
 
+  // A contact links one ticket: an existing one, or the follow-up opened with the log. Ticking
+  // "Open a follow-up ticket" lets go of the ticket chosen in the list; choosing one unticks it.
+  body.addEventListener("change", function (event) {
+    var field = event.target;
+    if (!field.form || field.form.id !== "log-form") return;
+    var linked = field.form.querySelector("select[name=ticket]");
+    var followUp = field.form.querySelector("input[name=follow_up]");
+    if (field === followUp && followUp.checked && linked) linked.value = "";
+    if (field === linked && linked.value && followUp) followUp.checked = false;
+  });
+
   // An end step of the script may suggest a disposition: preselect it when none is chosen yet, and
   // tick "Resolved on this contact" when that disposition resolves it.
   body.addEventListener("htmx:afterSwap", function (event) {
