@@ -340,7 +340,13 @@ def cti_event_apply(
     if call_changed:
         call.save(update_fields=sorted(call_changed | {"updated_at"}))  # once for both steps
     for move in moves:  # once the call is saved: the agents' contacts are read from it
-        agent_state_sync(user_id=move.agent_id, at=state.latest_at, missed=move.missed, closed_since=move.closed_since)
+        agent_state_sync(
+            user_id=move.agent_id,
+            at=state.latest_at,
+            missed=move.missed,
+            closed_since=move.closed_since,
+            unmissed_at=move.unmissed_at,
+        )
     if not duplicate:
         _announce(event, interaction)
     return CtiOutcome(call_id=call_id, event=event, interaction=interaction, duplicate=duplicate)
@@ -439,6 +445,9 @@ class AgentMove:
     agent_id: int
     missed: bool
     closed_since: datetime | None
+    #: The agent's "missed" break that began then is taken back: the call they seemed to miss turns
+    #: out answered by them (its answer came after its end, out of order).
+    unmissed_at: datetime | None = None
 
 
 def _follow_contacts(*, call: CtiCall, state: CallState, before: ContactPicture) -> tuple[set[str], list[AgentMove]]:
@@ -453,23 +462,34 @@ def _follow_contacts(*, call: CtiCall, state: CallState, before: ContactPicture)
     missed = None
     if before.ringing_agent_id is not None and after.ringing_agent_id != before.ringing_agent_id:
         missed = before.ringing_agent_id if _missed(state, before.ringing_agent_id) else None
+    # An offer recorded as missed that its own agent answered after all (events out of order).
+    unmissed, unmissed_at = None, None
+    if call.presence_status == "missed" and state.answered_at is not None and state.agent_id == call.presence_agent_id:
+        unmissed, unmissed_at = call.presence_agent_id, call.presence_at
+        call.presence_status = ""
+        changed.add("presence_status")
     if after.ringing_agent_id is not None:
         call.presence_agent_id, call.presence_status, call.presence_at = (
             after.ringing_agent_id,
             Status.RINGING,
             state.offered_at,
         )
-        changed = {"presence_agent", "presence_status", "presence_at"}
+        changed |= {"presence_agent", "presence_status", "presence_at"}
     elif before.ringing_agent_id is not None:
         # Who it rang for stays on record, and whether they missed it.
         call.presence_status, call.presence_at = ("missed" if missed else ""), state.latest_at
-        changed = {"presence_status", "presence_at"}
+        changed |= {"presence_status", "presence_at"}
     # The answering agent's call closed with this event (its end or wrap-up end may arrive before
     # its answer): a free agent whose status is older than the call moves on from it.
     closed_by = after.agent_id if after.wrapped_up and before != after else None
-    agents = {before.ringing_agent_id, after.ringing_agent_id, before.agent_id, after.agent_id} - {None}
+    agents = {before.ringing_agent_id, after.ringing_agent_id, before.agent_id, after.agent_id, unmissed} - {None}
     moves = [  # a fixed order: two calls of two agents cannot deadlock
-        AgentMove(agent_id, agent_id == missed, state.offered_at if agent_id in (closed_by, missed) else None)
+        AgentMove(
+            agent_id,
+            agent_id == missed,
+            state.offered_at if agent_id in (closed_by, missed) else None,
+            unmissed_at if agent_id == unmissed else None,
+        )
         for agent_id in sorted(agents)
     ]
     return changed, moves

@@ -321,13 +321,16 @@ def agent_state_sync(
     closed_since: datetime | None = None,
     only_closing: bool = False,
     by: AbstractBaseUser | None = None,
+    unmissed_at: datetime | None = None,
 ) -> AgentProfile | None:
     """The agent's contacts changed (an offer, an answer, an end, a wrap-up over): read them again
     under the lock of the agent's profile and put the agent where they say
     (:func:`state_after_contacts`). ``missed``: an offer the agent did not take closed; ``ready``:
     the agent ended the wrap-up themselves; ``closed_since``: a contact of the agent that began then
     is closed now (it moves a free agent whose status is older than that contact); ``by``: the
-    person whose action changed the contact (``None``: the system); ``only_closing``: the change
+    person whose action changed the contact (``None``: the system); ``unmissed_at``: the offer
+    that put the agent on a ``missed`` break then turns out taken by them (its events came out of
+    order): that break, if it is still the agent's, is taken back; ``only_closing``: the change
     can only have closed a contact (a wrap-up over), so an agent in no contact status stays as they
     are without reading their contacts. A pending choice is applied as
     set by whoever asked for it. Must run inside the caller's transaction, after the contact's rows
@@ -338,6 +341,12 @@ def agent_state_sync(
         return None
     before = _state_of(locked)
     closed = closed_since is not None and closed_since > locked.status_since
+    if (
+        unmissed_at is not None
+        and (before.status, before.reason) == (Status.BREAK, BreakReason.MISSED)
+        and locked.status_since == unmissed_at
+    ):
+        closed = True  # the break was the call's doing: its contacts say where the agent is
     if only_closing and not closed and before.status not in CONTACT_STATUSES:
         return locked
     contacts = _source.open_contacts(agent_id=user_id)

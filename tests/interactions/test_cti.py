@@ -453,6 +453,26 @@ def test_presence_follows_the_newest_event_whatever_the_order(pbx, center):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "order",
+    [
+        ("call.offered", "call.ended", "call.answered", "call.wrapup_ended"),
+        ("call.offered", "call.ended", "call.wrapup_ended", "call.answered"),
+        ("call.offered", "call.wrapup_ended", "call.ended", "call.answered"),
+    ],
+    ids=["end-then-answer", "wrap-up-then-answer", "wrap-up-end-answer"],
+)
+def test_an_offer_that_looked_missed_but_was_answered_leaves_no_missed_break(pbx, center, order):
+    """Its end came before its answer: for a moment the offer looked missed (break/missed); once
+    the answer arrives, the agent's state is what their calls say."""
+    seconds = {"call.offered": 0, "call.answered": 10, "call.ended": 100, "call.wrapup_ended": 130}
+    for event in order:
+        pbx(event, "c-unmissed", seconds[event], agent="agent_a")
+    assert status_of(center.agent_a) == "available"
+    assert CtiCall.objects.get(call_id="c-unmissed").presence_status != "missed"
+
+
+@pytest.mark.django_db
 def test_a_late_event_of_an_old_call_does_not_undo_a_newer_call(pbx, center):
     pbx("call.answered", "c-old", 10, agent="agent_a")
     pbx("call.answered", "c-new", 400, agent="agent_a")
