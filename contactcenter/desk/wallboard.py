@@ -151,6 +151,18 @@ class Board:
         return int(self.now.timestamp() * 1000)
 
     @property
+    def density(self) -> str:
+        """How tightly the board is drawn, so that a room's screen shows it all without scrolling:
+        ``roomy`` up to 4 queues and 12 agents, ``dense`` up to 8 queues and 30 agents (they fit
+        1366×768 and 1920×1080), ``compact`` past that."""
+        queues, agents = len(self.tiles), len(self.agents)
+        if queues <= 4 and agents <= 12:
+            return "roomy"
+        if queues <= 8 and agents <= 32:
+            return "dense"
+        return "compact"
+
+    @property
     def status_counts(self) -> list[tuple[str, str, int]]:
         """``(status, label, agents)`` for every status, in the grid's order."""
         counts = {status: 0 for status in live_selectors.WALLBOARD_STATUS_ORDER}
