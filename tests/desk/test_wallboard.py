@@ -199,7 +199,7 @@ def test_the_board_partial_is_the_tiles_and_the_grid_alone(client, busy_day):
     html = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in html and '<header class="topbar"' not in html
-    assert 'class="wb-board"' in html and 'data-queue="Queue A"' in html and 'data-agent="agent_a"' in html
+    assert 'class="wb-board wb-roomy"' in html and 'data-queue="Queue A"' in html and 'data-agent="agent_a"' in html
     assert 'data-queue="Queue B"' not in html
 
 
