@@ -29,7 +29,7 @@ from contactcenter.core.admin_utils import (
     viewer_of,
     visible,
 )
-from contactcenter.core.formats import format_duration
+from contactcenter.core.formats import format_duration, format_span
 from customers.admin import interactions_table, phone_search
 from interactions.models import (
     BusinessHours,
@@ -62,12 +62,7 @@ def _seconds(value: float | None) -> str:
 
 def _minutes(value: int) -> str:
     """480 → "8 h", 90 → "1 h 30 min", 30 → "30 min"."""
-    hours, minutes = divmod(value, 60)
-    if hours and minutes:
-        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
-    if hours:
-        return _("%(hours)s h") % {"hours": hours}
-    return _("%(minutes)s min") % {"minutes": minutes}
+    return format_span(value * 60)
 
 
 # --- Interactions ---------------------------------------------------------------------------

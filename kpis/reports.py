@@ -40,6 +40,7 @@ from django.utils.translation import gettext_lazy
 from contactcenter.agents.models import AgentProfile, Queue, Team
 from contactcenter.core import access
 from contactcenter.core.choices import Channel
+from contactcenter.core.formats import format_span
 from contactcenter.core.roles import SUPERVISORS_UP, role_of
 from contactcenter.scripts.models import Script
 from contactcenter.training.models import Course
@@ -381,7 +382,10 @@ class PerformanceReport(Report):
             queue = key if self.group_by == "queue" else self.filters.queue
             if queue in queue_goals:
                 target, seconds = queue_goals[queue]
-                return target, _("≥ %(goal)s in %(seconds)s s") % {"goal": show("rate", target), "seconds": seconds}
+                return target, _("≥ %(goal)s in %(span)s") % {
+                    "goal": show("rate", target),
+                    "span": format_span(seconds),
+                }
         sign = "≤" if kpi.lower_is_better else "≥"
         return goal, f"{sign} {show(kpi.kind, goal)}"
 
@@ -663,9 +667,9 @@ class StaffingReport(Report):
             "service_level": show("rate", totals.service_level),
             "occupancy": show("rate", totals.occupancy),
         }
-        context["goal"] = _("%(goal)s within %(seconds)s s") % {
+        context["goal"] = _("%(goal)s within %(span)s") % {
             "goal": show("rate", forecast.target),
-            "seconds": formats.number_format(forecast.threshold, 0),
+            "span": format_span(forecast.threshold),
         }
         context["chart"] = line_chart(
             title=_("Forecast calls and agents per half hour"),

@@ -26,7 +26,7 @@ from contactcenter.agents.models import AgentProfile, Passkey, PresenceInterval,
 from contactcenter.agents.services import agent_check_update, agent_provision, agent_set_role
 from contactcenter.agents.states import agent_state_request
 from contactcenter.core.admin_utils import LargeTablePaginator, visible
-from contactcenter.core.formats import format_duration
+from contactcenter.core.formats import format_duration, format_span
 from contactcenter.core.roles import ADMIN, role_of
 
 User = get_user_model()
@@ -348,9 +348,9 @@ class QueueAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("service level goal"))
     def service_level_goal(self, obj: Queue) -> str:
-        return _("%(percent)s %% in %(seconds)s s") % {
+        return _("%(percent)s %% in %(span)s") % {
             "percent": round(obj.service_level_target * 100),
-            "seconds": obj.service_level_seconds,
+            "span": format_span(obj.service_level_seconds),
         }
 
     @admin.display(description=_("skills"))

@@ -32,7 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 from contactcenter.agents.models import BreakReason, Queue, Status
 from contactcenter.core import access
 from contactcenter.core.choices import Channel
-from contactcenter.core.formats import format_duration
+from contactcenter.core.formats import format_duration, format_span
 from contactcenter.desk.access import page_for
 from contactcenter.desk.simulation import UNKNOWN_CALLER, simulated_call_end, simulated_call_start
 from contactcenter.live import selectors as live_selectors
@@ -93,9 +93,9 @@ class QueueTile:
 
     @property
     def goal_text(self) -> str:
-        return _("goal %(target)s in %(seconds)s s") % {
+        return _("goal %(target)s in %(span)s") % {
             "target": format_percent(self.service_level_target),
-            "seconds": self.service_level_seconds,
+            "span": format_span(self.service_level_seconds),
         }
 
     @property
@@ -149,6 +149,18 @@ class Board:
     @property
     def now_ms(self) -> int:
         return int(self.now.timestamp() * 1000)
+
+    @property
+    def density(self) -> str:
+        """How tightly the board is drawn, so that a room's screen shows it all without scrolling:
+        ``roomy`` up to 4 queues and 12 agents, ``dense`` up to 8 queues and 30 agents (they fit
+        1366×768 and 1920×1080), ``compact`` past that."""
+        queues, agents = len(self.tiles), len(self.agents)
+        if queues <= 4 and agents <= 12:
+            return "roomy"
+        if queues <= 8 and agents <= 32:
+            return "dense"
+        return "compact"
 
     @property
     def status_counts(self) -> list[tuple[str, str, int]]:

@@ -308,3 +308,35 @@ def test_the_documentation_screenshot(afternoon, page, asgi_live_server, transac
         )
         assert overflowing == [], (width, overflowing)
         screenshot(page, f"wallboard-{width}x{height}.png")
+
+
+@pytest.mark.parametrize(("width", "height", "language"), [(1366, 768, "en"), (1920, 1080, "en"), (1366, 768, "fr")])
+def test_a_room_of_eight_queues_and_thirty_agents_fits_the_screen(page, asgi_live_server, org, width, height, language):
+    """A wall screen is not scrolled: up to 8 queues and 30 agents fit at 1366×768 and 1920×1080,
+    in English and in French, with no figure or label clipped."""
+    from contactcenter.core.roles import Role
+
+    queues = [org.queue_a] + [QueueFactory(name=f"Queue {n}") for n in range(2, 9)]
+    for n in range(30):
+        AgentProfileFactory(
+            user__username=f"room{n:02d}", team=org.team_a, queues=queues[: 1 + n % 8], status=Status.AVAILABLE
+        )
+    AgentProfile.objects.filter(user=org.supervisor_a).update(role=Role.SUPERVISOR)
+    org.supervisor_a.agent_profile.queues.set(queues)
+    page.set_viewport_size({"width": width, "height": height})
+    page.set_extra_http_headers({"Accept-Language": language})
+    log_in(page, asgi_live_server, "supervisor_a")
+    expect(page.locator(".wb-tile")).to_have_count(8)
+    expect(page.locator(".wb-agent")).to_have_count(32)  # the thirty, agent A and the supervisor
+    sizes = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight,"
+        " window.innerWidth, window.innerHeight]"
+    )
+    screenshot(page, f"wallboard-room-{width}x{height}-{language}.png")
+    assert sizes[0] <= sizes[2] and sizes[1] <= sizes[3], sizes
+    clipped = page.evaluate(
+        """() => [...document.querySelectorAll('.wb-value, .wb-label, .wb-sub, .wb-counts dt, .wb-staff li')]
+            .filter((element) => element.scrollWidth > element.clientWidth + 1)
+            .map((element) => element.textContent.trim())"""
+    )
+    assert clipped == [], clipped

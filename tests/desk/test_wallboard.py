@@ -199,7 +199,7 @@ def test_the_board_partial_is_the_tiles_and_the_grid_alone(client, busy_day):
     html = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in html and '<header class="topbar"' not in html
-    assert 'class="wb-board"' in html and 'data-queue="Queue A"' in html and 'data-agent="agent_a"' in html
+    assert 'class="wb-board wb-roomy"' in html and 'data-queue="Queue A"' in html and 'data-agent="agent_a"' in html
     assert 'data-queue="Queue B"' not in html
 
 
@@ -245,6 +245,40 @@ def test_numbers_follow_the_language():
 )
 def test_durations_count_in_minutes_and_seconds(seconds, text):
     assert format_duration(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "english", "french"),
+    [
+        (20, "20 s", "20\u00a0s"),
+        (90, "1 min 30 s", "1\u00a0min 30\u00a0s"),
+        (300, "5 min", "5\u00a0min"),
+        (5400, "1 h 30 min", "1\u00a0h 30\u00a0min"),
+        (28800, "8 h", "8\u00a0h"),
+        (3661, "1 h 1 min", "1\u00a0h 1\u00a0min"),
+        (3605, "1 h 0 min 5 s", "1\u00a0h 0\u00a0min 5\u00a0s"),
+        (172800, "2 d", "2\u00a0j"),
+        (90000, "25 h", "25\u00a0h"),
+    ],
+)
+def test_goals_spans_read_in_the_largest_units_that_say_them(seconds, english, french):
+    from contactcenter.core.formats import format_span
+
+    with translation.override("en"):
+        assert format_span(seconds) == english
+    with translation.override("fr"):
+        assert format_span(seconds) == french
+
+
+def test_an_email_queues_goal_reads_in_hours(org):
+    from contactcenter.desk.wallboard import QueueTile
+
+    fields = {name: None for name in QueueTile.__dataclass_fields__}
+    tile = QueueTile(**{**fields, "service_level_target": 0.8, "service_level_seconds": 28800})
+    with translation.override("en"):
+        assert tile.goal_text == "goal 80% in 8 h"
+    with translation.override("fr"):
+        assert "en 8\u00a0h" in tile.goal_text and "28800" not in tile.goal_text
 
 
 def test_the_service_level_is_ok_from_its_goal_on():
