@@ -4,6 +4,8 @@ and the services of ``customers`` and ``interactions``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from contactcenter.core.unset import UNSET
-from contactcenter.desk import selectors
+from contactcenter.desk import drafts, selectors
 from contactcenter.desk.access import page_for
 from contactcenter.scripts.models import ScriptVersion
 from contactcenter.scripts.selectors import parse_trail, placeholder_values, script_step
@@ -32,8 +34,9 @@ def call_context(request: HttpRequest, view: selectors.CallView | None, **extra)
     """What ``desk/partials/call.html`` needs for ``view`` (``None``: no call)."""
     context = {"call": view, "oob": request.htmx and not request.htmx.history_restore_request}
     if view is not None:
-        context["log_form"] = extra.pop("log_form", None) or LogForm.for_call(view)
-        context["step"] = _first_step(view, request)
+        draft = drafts.draft_of(request, view.interaction.pk)
+        context["log_form"] = extra.pop("log_form", None) or LogForm.for_call(view, draft=draft.get("log"))
+        context["step"], context["script_trail"] = _current_step(view, request, draft)
         context["new_customer_form"] = extra.pop("new_customer_form", None) or NewCustomerForm(
             initial={"phone": view.caller or ""}
         )
@@ -41,12 +44,17 @@ def call_context(request: HttpRequest, view: selectors.CallView | None, **extra)
     return context
 
 
-def _first_step(view: selectors.CallView, request: HttpRequest):
+def _current_step(view: selectors.CallView, request: HttpRequest, draft: dict) -> tuple[Any, list[str]]:
+    """The script step to show and the steps before it: where the agent was (the call's draft), or
+    the first step."""
     if view.script is None:
-        return None
-    return script_step(
-        version=view.script, key=None, values=placeholder_values(customer=view.customer, agent=request.user)
-    )
+        return None, []
+    values = placeholder_values(customer=view.customer, agent=request.user)
+    if draft.get("step"):
+        step = script_step(version=view.script, key=draft["step"], values=values)
+        if step is not None:
+            return step, [key for key in draft.get("trail", []) if isinstance(key, str)]
+    return script_step(version=view.script, key=None, values=values), []
 
 
 def _call_or_404(request: HttpRequest, interaction_id: int) -> selectors.CallView:
@@ -103,6 +111,17 @@ def call_tickets(request: HttpRequest, interaction_id: int) -> HttpResponse:
     return render(request, "desk/partials/call_tickets.html", {"call": view, "log_form": form})
 
 
+@page_for("interaction.write")
+@require_POST
+def call_draft(request: HttpRequest, interaction_id: int) -> HttpResponse:
+    """Keeps the log form of the call as typed (the page sends it as the agent types): a reload
+    draws it again. Nothing is recorded on the contact until the log is saved."""
+    if not Interaction.objects.visible_to(request.user).filter(pk=interaction_id).exists():
+        raise Http404
+    drafts.draft_save_log(request, interaction_id, request.POST)
+    return HttpResponse(status=204)
+
+
 # --- The log ---------------------------------------------------------------------------------------
 
 
@@ -138,18 +157,22 @@ class LogForm(forms.Form):
             self.fields["ticket"].choices.append((ticket.pk, f"{ticket.reference} · {ticket.subject}"))
 
     @classmethod
-    def for_call(cls, view: selectors.CallView) -> LogForm:
+    def for_call(cls, view: selectors.CallView, draft: dict | None = None) -> LogForm:
+        """The form as stored on the contact, or as the agent left it (``draft``: the call's
+        draft, :mod:`contactcenter.desk.drafts`)."""
         interaction = view.interaction
-        return cls(
-            view=view,
-            initial={
-                "disposition": interaction.disposition.code if interaction.disposition else None,
-                "resolved": interaction.resolved,
-                "notes": interaction.notes,
-                "ticket": interaction.ticket_id,
-                "script_version": view.script.pk if view.script else None,
-            },
-        )
+        initial = {
+            "disposition": interaction.disposition.code if interaction.disposition else None,
+            "resolved": interaction.resolved,
+            "notes": interaction.notes,
+            "ticket": interaction.ticket_id,
+            "script_version": view.script.pk if view.script else None,
+        }
+        if draft:
+            initial |= {name: value for name, value in draft.items() if name in drafts.LOG_FIELDS}
+            if str(initial.get("ticket") or "").isdigit():
+                initial["ticket"] = int(initial["ticket"])
+        return cls(view=view, initial=initial)
 
     def clean_script_version(self) -> ScriptVersion | None:
         pk = self.cleaned_data.get("script_version")
@@ -210,6 +233,7 @@ def call_log(request: HttpRequest, interaction_id: int) -> HttpResponse:
             form.add_error(None, _("After-call work ended meanwhile: nothing was saved. Check the log and save again."))
     if not form.is_valid():
         return render(request, "desk/partials/log.html", {"call": view, "log_form": form}, status=400)
+    drafts.draft_forget_log(request, interaction_id)
     view = _call_or_404(request, interaction_id)
     response = render(
         request, "desk/partials/log.html", {"call": view, "log_form": LogForm.for_call(view), "saved": True}
@@ -230,7 +254,7 @@ def script_step_view(request: HttpRequest, version_id: int) -> HttpResponse:
     version = ScriptVersion.objects.select_related("script").filter(pk=version_id).first()
     if version is None:
         raise Http404
-    customer = None
+    customer, view = None, None
     interaction_id = request.GET.get("interaction", "")
     if interaction_id.isdigit():
         view = selectors.call_view(user=request.user, interaction_id=int(interaction_id))
@@ -243,6 +267,8 @@ def script_step_view(request: HttpRequest, version_id: int) -> HttpResponse:
     if step is None:
         raise Http404
     trail = parse_trail(request.GET.get("trail", ""))
+    if view is not None:  # where the agent is in the call's script survives a reload
+        drafts.draft_save_step(request, view.interaction.pk, step=step.key, trail=trail)
     # An end step's suggested disposition, by its label (and whether it resolves the contact).
     suggested = Disposition.objects.filter(code=step.disposition).first() if step.disposition else None
     return render(
@@ -367,6 +393,7 @@ urlpatterns = [
     path("desk/calls/<int:interaction_id>/", call, name="call"),
     path("desk/calls/<int:interaction_id>/state/", call_state, name="call_state"),
     path("desk/calls/<int:interaction_id>/log/", call_log, name="call_log"),
+    path("desk/calls/<int:interaction_id>/draft/", call_draft, name="call_draft"),
     path("desk/calls/<int:interaction_id>/tickets/", call_tickets, name="call_tickets"),
     path("desk/calls/<int:interaction_id>/customer/", call_set_customer, name="call_set_customer"),
     path("desk/calls/<int:interaction_id>/new-customer/", call_new_customer, name="call_new_customer"),

@@ -276,3 +276,30 @@ def test_every_refused_form_says_why_in_place_and_keeps_the_desktop(page, asgi_l
     expect(page.locator("#log-form .error").first).to_be_visible()
     expect(page.locator("#log-form textarea[name=notes]")).to_have_value("The customer asked for a refund.")
     desktop_intact()
+
+
+def test_a_reload_during_a_call_keeps_the_log_typed_and_the_script_step(page, asgi_live_server, center):
+    server, token = asgi_live_server, center["token"]
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    log_in(page, server, "agent1")
+    page.wait_for_url(f"{server.url}/desk/")
+    live(page)
+    cti(server, token, "call.offered", "browser-reload")
+    cti(server, token, "call.answered", "browser-reload", agent="agent1")
+    expect(page.locator("#call .customer-name")).to_contain_text("Amélie Poulain", timeout=5_000)
+    script = page.locator("#script-panel")
+    script.get_by_role("button", name="Facture").click()
+    expect(script).to_contain_text("Je consulte votre dernière facture.")
+    page.fill("#log-form textarea[name=notes]", "Asked for the March invoice again.")
+    page.select_option("#log-form select[name=disposition]", index=2)
+    # The draft is kept as the agent types; give its request time to leave before the reload.
+    page.wait_for_timeout(1_500)
+
+    page.reload()
+    live(page)
+    expect(page.locator("#call .customer-name")).to_contain_text("Amélie Poulain")
+    expect(page.locator("#log-form textarea[name=notes]")).to_have_value("Asked for the March invoice again.")
+    expect(page.locator("#log-form select[name=disposition] option:checked")).not_to_have_text("—")
+    expect(page.locator("#script-panel")).to_contain_text("Je consulte votre dernière facture.")
+    page.locator("#script-panel").get_by_role("button", name="Previous step").click()
+    expect(page.locator("#script-panel")).to_contain_text("Bonjour Amélie")

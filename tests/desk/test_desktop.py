@@ -7,6 +7,7 @@ Calls come in through the real CTI intake (``cti_event_apply``), as the telephon
 from __future__ import annotations
 
 import itertools
+import re
 import json
 from datetime import timedelta
 
@@ -436,3 +437,44 @@ def test_a_simulated_call_offers_its_end_button_only_while_it_is_on(client, cent
     ended = client.post(reverse("desk:simulated_call_end", args=[interaction.pk]), **HTMX)
     assert ended.status_code == 204 and "call-changed" in ended["HX-Trigger"]
     assert "End the simulated call" not in client.get(state_url, **HTMX).content.decode()
+
+
+# --- Drafts: a reload during a call keeps the log and the script step ------------------------------
+
+
+def test_a_reload_draws_the_log_as_typed_and_the_script_where_it_was(client, center, amelie):
+    interaction = call(center, "call.offered", "call.answered")
+    client.force_login(center.agent_a)
+    draft = client.post(
+        reverse("desk:call_draft", args=[interaction.pk]),
+        {"notes": "Wants a refund", "disposition": "resolved", "resolved": "on"},
+        **HTMX,
+    )
+    assert draft.status_code == 204
+    step_url = reverse("desk:script_step", args=[center.script.pk])
+    client.get(step_url, {"step": "billing", "interaction": interaction.pk, "trail": "greeting"}, **HTMX)
+    # Nothing is recorded on the contact until the log is saved.
+    assert Interaction.objects.get(pk=interaction.pk).notes == ""
+
+    page = client.get(reverse("desk:call", args=[interaction.pk]), **HTMX).content.decode()
+    assert "Wants a refund</textarea>" in page
+    assert '<option value="resolved" selected>' in page
+    assert "checked" in re.search(r'<input type="checkbox" name="resolved"[^>]*>', page).group(0)
+    assert "Which invoice, Amélie?" in page  # the step the agent had reached
+    assert "trail=greeting,billing" in page  # with its way back
+
+    # Once the log is saved, the record is what the form draws.
+    saved = client.post(
+        reverse("desk:call_log", args=[interaction.pk]),
+        {"notes": "Refund promised", "disposition": "resolved", "ticket": ""},
+        **HTMX,
+    )
+    assert saved.status_code == 200
+    again = client.get(reverse("desk:call", args=[interaction.pk]), **HTMX).content.decode()
+    assert "Refund promised</textarea>" in again and "Wants a refund" not in again
+
+
+def test_a_draft_needs_a_call_the_agent_may_log(client, center, amelie):
+    interaction = call(center, "call.offered", "call.answered")
+    client.force_login(center.agent_b)
+    assert client.post(reverse("desk:call_draft", args=[interaction.pk]), {"notes": "x"}, **HTMX).status_code == 404

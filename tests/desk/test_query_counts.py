@@ -251,6 +251,14 @@ PAGES: dict[tuple[str, str], Page] = {
     ("call_state", "get"): Page(10, "agent", lambda org, n: Request("get", url("call_state", org.call.pk))),
     # 10: above 6: the user with their profile; the call region (9): the interaction, its call's caller
     # number, the customer, their contact points, their open tickets, a page of each kind of timeline entry
+    # 5 (3 in production): the user with their profile; whether the call is theirs to log; the session
+    # saved with the draft (savepoint, update, release).
+    ("call_draft", "post"): Page(
+        5,
+        "agent",
+        lambda org, n: Request("post", url("call_draft", org.call.pk), {"notes": f"Typed {n}"}),
+        status=204,
+    ),
     # (3), the call's script. Asked when a ticket is made or changed during a call.
     ("call_tickets", "get"): Page(10, "agent", lambda org, n: Request("get", url("call_tickets", org.call.pk))),
     # 33: above 6: the call region (9): the interaction, its call's caller number, the customer, their contact
@@ -289,11 +297,12 @@ PAGES: dict[tuple[str, str], Page] = {
             {"first_name": "Paul", "last_name": f"Durand {n}", "language": "fr", "phone": PHONE, "email": ""},
         ),
     ),
-    # 11: above 6: the user with their profile; the script version; the call region (9): the interaction, its
-    # call's caller number, the customer, their contact points, their open tickets, a page of each kind of
-    # timeline entry (3), the call's script (the placeholders name the customer).
+    # 14 (12 in production): above 6: the user with their profile; the script version; the call region (9):
+    # the interaction, its call's caller number, the customer, their contact points, their open tickets, a
+    # page of each kind of timeline entry (3), the call's script (the placeholders name the customer); the
+    # step kept in the call's draft (the session saved: savepoint, update, release).
     ("script_step", "get"): Page(
-        11,
+        14,
         "agent",
         lambda org, n: Request(
             "get", url("script_step", org.script.pk) + f"?step=billing&interaction={org.call.pk}&trail=greeting"
