@@ -7,8 +7,8 @@ Calls come in through the real CTI intake (``cti_event_apply``), as the telephon
 from __future__ import annotations
 
 import itertools
-import re
 import json
+import re
 from datetime import timedelta
 
 import pytest
