@@ -55,11 +55,6 @@ from interactions.services import (
 )
 
 
-def _seconds(value: float | None) -> str:
-    """A duration as the desk and the wallboard show it: ``m:ss``, ``h:mm:ss`` past an hour."""
-    return format_duration(value)
-
-
 def _minutes(value: int) -> str:
     """480 → "8 h", 90 → "1 h 30 min", 30 → "30 min"."""
     return format_span(value * 60)
@@ -187,27 +182,27 @@ class InteractionAdmin(ReadOnlyHistoryAdmin):
 
     @admin.display(description=_("wait"))
     def wait_column(self, obj: Interaction) -> str:
-        return _seconds(obj.wait_seconds)
+        return format_duration(obj.wait_seconds)
 
     @admin.display(description=_("handle time"))
     def handle_column(self, obj: Interaction) -> str:
-        return _seconds(obj.handle_seconds)
+        return format_duration(obj.handle_seconds)
 
     @admin.display(description=_("wait"))
     def wait_display(self, obj: Interaction) -> str:
-        return _seconds(obj.wait_seconds)
+        return format_duration(obj.wait_seconds)
 
     @admin.display(description=_("talk"))
     def talk_display(self, obj: Interaction) -> str:
-        return _seconds(obj.talk_seconds)
+        return format_duration(obj.talk_seconds)
 
     @admin.display(description=_("after-call work"))
     def acw_display(self, obj: Interaction) -> str:
-        return _seconds(obj.acw_seconds) if obj.ended_at else "—"
+        return format_duration(obj.acw_seconds) if obj.ended_at else "—"
 
     @admin.display(description=_("handle time"))
     def handle_display(self, obj: Interaction) -> str:
-        return _seconds(obj.handle_seconds)
+        return format_duration(obj.handle_seconds)
 
     @admin.display(description=_("abandoned"), boolean=True)
     def abandoned_display(self, obj: Interaction) -> bool | None:

@@ -31,9 +31,8 @@ from contactcenter.core.roles import ADMIN, role_of
 
 User = get_user_model()
 
-
-def _duration(seconds: float) -> str:
-    return format_duration(seconds)
+#: An agent's state on their profile: shown, changed only through the state machine (the actions).
+STATE_FIELDS = ("status", "status_reason", "status_since", "pending_status", "pending_reason")
 
 
 # --- Users and agent profiles -------------------------------------------------------------
@@ -68,18 +67,8 @@ class AgentProfileInline(admin.StackedInline):
     can_delete = False
     extra = 1
     max_num = 1
-    fields = (
-        "role",
-        "team",
-        "skills",
-        "queues",
-        "status",
-        "status_reason",
-        "status_since",
-        "pending_status",
-        "pending_reason",
-    )
-    readonly_fields = ("status", "status_reason", "status_since", "pending_status", "pending_reason")
+    fields = ("role", "team", "skills", "queues", *STATE_FIELDS)
+    readonly_fields = STATE_FIELDS
     autocomplete_fields = ("team", "skills", "queues")
     verbose_name = _("agent profile")
     verbose_name_plural = _("agent profile")
@@ -219,19 +208,8 @@ class AgentProfileAdmin(admin.ModelAdmin):
     ordering = ("user__username",)
     actions = [set_offline]
     autocomplete_fields = ("user", "team", "skills", "queues")
-    fields = (
-        "user",
-        "role",
-        "team",
-        "skills",
-        "queues",
-        "status",
-        "status_reason",
-        "status_since",
-        "pending_status",
-        "pending_reason",
-    )
-    readonly_fields = ("status", "status_reason", "status_since", "pending_status", "pending_reason")
+    fields = ("user", "role", "team", "skills", "queues", *STATE_FIELDS)
+    readonly_fields = STATE_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return visible(super().get_queryset(request), AgentProfile.objects.visible_to(request.user))
@@ -295,7 +273,7 @@ class PresenceIntervalAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("duration"))
     def duration(self, obj: PresenceInterval) -> str:
-        text = _duration(obj.seconds())
+        text = format_duration(obj.seconds())
         return text if obj.ended_at else _("%(duration)s (ongoing)") % {"duration": text}
 
 

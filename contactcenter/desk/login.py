@@ -261,18 +261,27 @@ def _json_refusal(message: str, status: int, wait: int | None = None) -> JsonRes
     return response
 
 
+def _passkey_step_user(request: HttpRequest) -> tuple[Any, Any, JsonResponse | None]:
+    """The user whose password step is pending and their pending login, or the JSON refusal: the
+    login expired (403) or its username and address are locked out (429, this view answers it)."""
+    user, pending = _pending_user(request)
+    if user is None:
+        return None, None, _json_refusal(_("This login has expired: start again."), 403)
+    request.login_limit_answered = True
+    wait = login_retry_after(request, user.get_username())
+    if wait is not None:
+        return user, pending, _json_refusal(_too_many(wait), 429, wait)
+    return user, pending, None
+
+
 @never_cache
 @require_POST
 def second_step_passkey_begin(request: HttpRequest) -> JsonResponse:
     """The second step with a passkey, part one: the browser's options to sign with one of the
     pending user's passkeys (JSON)."""
-    user, _pending = _pending_user(request)
-    if user is None:
-        return _json_refusal(_("This login has expired: start again."), 403)
-    request.login_limit_answered = True
-    wait = login_retry_after(request, user.get_username())
-    if wait is not None:
-        return _json_refusal(_too_many(wait), 429, wait)
+    user, _pending, refusal = _passkey_step_user(request)
+    if refusal is not None:
+        return refusal
     if not has_passkey(user):
         return _json_refusal(_("You have no passkey: type a code instead."), 400)
     options, state = passkey_login_begin(request=request, user=user)
@@ -285,13 +294,9 @@ def second_step_passkey_begin(request: HttpRequest) -> JsonResponse:
 def second_step_passkey_complete(request: HttpRequest) -> JsonResponse:
     """The second step with a passkey, part two: the browser's signature. Accepted, the user is
     logged in (the answer says where to go); refused, it counts as a failed login."""
-    user, pending = _pending_user(request)
-    if user is None:
-        return _json_refusal(_("This login has expired: start again."), 403)
-    request.login_limit_answered = True
-    wait = login_retry_after(request, user.get_username())
-    if wait is not None:
-        return _json_refusal(_too_many(wait), 429, wait)
+    user, pending, refusal = _passkey_step_user(request)
+    if refusal is not None:
+        return refusal
     # Each challenge is answered once, whatever the answer.
     state = request.session.pop(PASSKEY_LOGIN_KEY, None)
     passkey = passkey_login_verify(request=request, user=user, state=state, data=_json_body(request))

@@ -173,6 +173,20 @@ class AgentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
 
 
+def _state_requested(request: Request, profile: AgentProfile, serializer_class: type) -> Response:
+    """The state ``request`` asks for ``profile`` (read by ``serializer_class``), through the state
+    machine: 200, or 202 when it waits for the end of the agent's contact."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    change = agent_state_request(
+        profile=profile,
+        status=serializer.validated_data["status"],
+        reason=serializer.validated_data["reason"],
+        by=request.user,
+    )
+    return _state_response(change.profile, deferred=change.deferred)
+
+
 def _state_response(profile: AgentProfile, *, deferred: bool = False) -> Response:
     """The agent's state; 202 when the request waits for the end of their contact."""
     code = status.HTTP_202_ACCEPTED if deferred else status.HTTP_200_OK
@@ -209,16 +223,7 @@ class MyStatusView(APIView):
         responses={200: StatusStateSerializer, 202: StatusStateSerializer},
     )
     def put(self, request: Request) -> Response:
-        profile = self._profile(request)
-        serializer = MyStatusSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        change = agent_state_request(
-            profile=profile,
-            status=serializer.validated_data["status"],
-            reason=serializer.validated_data["reason"],
-            by=request.user,
-        )
-        return _state_response(change.profile, deferred=change.deferred)
+        return _state_requested(request, self._profile(request), MyStatusSerializer)
 
 
 class AgentStatusView(APIView):
@@ -253,13 +258,4 @@ class AgentStatusView(APIView):
         responses={200: StatusStateSerializer, 202: StatusStateSerializer},
     )
     def put(self, request: Request, username: str) -> Response:
-        profile = self._profile(request, username)
-        serializer = AgentStatusSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        change = agent_state_request(
-            profile=profile,
-            status=serializer.validated_data["status"],
-            reason=serializer.validated_data["reason"],
-            by=request.user,
-        )
-        return _state_response(change.profile, deferred=change.deferred)
+        return _state_requested(request, self._profile(request, username), AgentStatusSerializer)
