@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from contactcenter.core.api.throttling import _COUNT_SCRIPT_SHA
 from contactcenter.core.tokens import api_token_issue
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +106,20 @@ def test_a_limit_keeps_two_small_counters_whatever_the_traffic(org, rates):
         window = int(MINUTE.timestamp() // 60)
         keys = [f"throttle_user_{org.agent_a.pk}:{window}", f"throttle_user_{org.agent_a.pk}:{window + 1}"]
         assert cache.get_many(keys) == {keys[0]: 30, keys[1]: 20}
+
+
+def test_on_redis_a_limit_is_one_script_that_redis_learns_again_after_a_restart(org, rates):
+    """On Redis each limit is counted by one Lua script (one round trip); a Redis that restarted
+    has forgotten it, and the next request teaches it again instead of failing open."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if not isinstance(backend, RedisCache):
+        pytest.skip("the script runs on Redis only (REDIS_URL)")
+    rates(user="3/min", token="100/min")
+    client = token_client(org.agent_a)
+    redis = backend._cache.get_client(write=True)
+    with time_machine.travel(MINUTE, tick=False):
+        assert statuses(client, 2) == [200, 200]
+        assert redis.script_exists(_COUNT_SCRIPT_SHA) == [True]
+        redis.script_flush()
+        assert statuses(client, 2) == [200, 429]
+        assert redis.script_exists(_COUNT_SCRIPT_SHA) == [True]

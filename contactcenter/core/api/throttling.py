@@ -7,20 +7,45 @@ one's. A request is let through while ``previous × (share of the previous windo
 the last period) + current`` stays under the limit: a sliding window, estimated in constant time
 and space. DRF's own throttles keep the timestamp of every request of the period instead, read and
 written whole on each request: thousands of them for a busy integration at 6000 a minute.
+
+On Redis, both counters are read, compared and the current one counted by one Lua script: one
+round trip per limit, atomic, where the cache's own calls take three or four.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from typing import Any
 
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache import cache as default_cache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import NoScriptError
 from rest_framework.throttling import SimpleRateThrottle
 
 from contactcenter.core.logins import client_address
 from contactcenter.core.models import ApiToken
 
 logger = logging.getLogger(__name__)
+
+#: KEYS: the current window's counter, the previous one's. ARGV: the limit, the share of the
+#: previous window still inside the period, the counter's lifetime in seconds. Returns
+#: ``{allowed, current count, previous count}`` (the counts before this request); counts only
+#: what it lets through, as the cache's own calls below.
+_COUNT_SCRIPT = """
+local done = tonumber(redis.call('GET', KEYS[1]) or '0')
+local before = tonumber(redis.call('GET', KEYS[2]) or '0')
+if before * tonumber(ARGV[2]) + done >= tonumber(ARGV[1]) then
+  return {0, done, before}
+end
+if redis.call('INCR', KEYS[1]) == 1 then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+end
+return {1, done, before}
+"""
+_COUNT_SCRIPT_SHA = hashlib.sha1(_COUNT_SCRIPT.encode()).hexdigest()  # noqa: S324 (Redis names scripts so)
 
 
 class WindowThrottle(SimpleRateThrottle):
@@ -47,9 +72,13 @@ class WindowThrottle(SimpleRateThrottle):
         now = self.timer()
         window, into = divmod(now, self.duration)
         current, previous = f"{key}:{int(window)}", f"{key}:{int(window) - 1}"
+        left_of_previous = 1 - into / self.duration
+        # ``self.cache`` is Django's proxy to the default cache: the backend behind it says which.
+        backend = caches[DEFAULT_CACHE_ALIAS] if self.cache is default_cache else self.cache
+        if isinstance(backend, RedisCache):
+            return self._count_on_redis(backend, current, previous, left_of_previous, into)
         counts = self.cache.get_many([current, previous])
         done, before = counts.get(current, 0), counts.get(previous, 0)
-        left_of_previous = 1 - into / self.duration
         if before * left_of_previous + done >= self.num_requests:
             self._wait = self._retry_after(done=done, before=before, into=into)
             return False
@@ -60,6 +89,23 @@ class WindowThrottle(SimpleRateThrottle):
                 self.cache.incr(current)
             except ValueError:  # expired between the two calls: this request starts it again
                 self.cache.add(current, 1, timeout=2 * self.duration)
+        return True
+
+    def _count_on_redis(
+        self, cache: RedisCache, current: str, previous: str, left_of_previous: float, into: float
+    ) -> bool:
+        """:meth:`_count` in one round trip: the same keys and values as the cache's own calls
+        (Django's Redis cache stores integers as they are, so ``cache.get`` reads these counters)."""
+        keys = [cache.make_and_validate_key(current), cache.make_and_validate_key(previous)]
+        client = cache._cache.get_client(keys[0], write=True)
+        args = (*keys, self.num_requests, repr(left_of_previous), 2 * self.duration)
+        try:
+            allowed, done, before = client.evalsha(_COUNT_SCRIPT_SHA, 2, *args)
+        except NoScriptError:  # the first call since Redis started: it learns the script
+            allowed, done, before = client.eval(_COUNT_SCRIPT, 2, *args)
+        if not allowed:
+            self._wait = self._retry_after(done=done, before=before, into=into)
+            return False
         return True
 
     def _retry_after(self, *, done: int, before: int, into: float) -> float:
