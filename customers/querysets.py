@@ -11,8 +11,13 @@ from customers.phones import try_normalize_phone
 
 class CustomerQuerySet(models.QuerySet):
     def visible_to(self, user: AbstractBaseUser) -> CustomerQuerySet:
-        """Every role reads customers; a user without a role reads none (SPEC §5, Access)."""
-        return self if can(user, "customer.read") else self.none()
+        """Every role reads customers; a user without a role reads none."""
+        return self if self.readable_by(user) else self.none()
+
+    @staticmethod
+    def readable_by(user: AbstractBaseUser) -> bool:
+        """Whether ``user`` reads any customer (:meth:`visible_to` gives all of them or none)."""
+        return can(user, "customer.read")
 
     def with_phone(self, raw: str) -> CustomerQuerySet:
         """Customers having this phone number, typed in any usual format (none when invalid)."""

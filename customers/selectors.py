@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from contactcenter.core.compiled import CompiledQuery, attach_prefetched
 from contactcenter.core.search import clean_search_term
 from customers.models import ContactPoint, Customer, CustomerRead, ErasureRecord
 from customers.phones import caller_number, normalize_phone, try_normalize_phone
@@ -62,6 +63,28 @@ def contact_points_prefetch() -> Prefetch:
 def customer_queryset(*, user: AbstractBaseUser) -> QuerySet[Customer]:
     """The customers ``user`` may see, with their phones and emails prefetched."""
     return Customer.objects.visible_to(user).prefetch_related(contact_points_prefetch())
+
+
+#: A customer by id, and their phones and emails as :func:`contact_points_prefetch` orders them:
+#: the detail endpoint's two queries, compiled once (:mod:`contactcenter.core.compiled`).
+_CUSTOMER_BY_ID = CompiledQuery(lambda pk: Customer.objects.filter(pk=pk), samples=[-7_000_011])
+_SHOWN_POINTS_OF = CompiledQuery(
+    lambda pk: ContactPoint.objects.filter(customer_id=pk, kind__in=SHOWN_KINDS).order_by("-is_primary", "id"),
+    samples=[-7_000_012],
+)
+#: The largest id a ``bigint`` key holds: a larger one names no row (and PostgreSQL would refuse it).
+MAX_ID = 2**63 - 1
+
+
+def customer_detail(*, user: AbstractBaseUser, pk: int) -> Customer | None:
+    """Customer ``pk`` with their phones and emails as :func:`customer_queryset` gives them, or
+    ``None`` when there is none or ``user`` may not see it (the same rule as ``visible_to``)."""
+    if not 0 < pk <= MAX_ID or not Customer.objects.readable_by(user):
+        return None
+    customer = _CUSTOMER_BY_ID.first(pk)
+    if customer is not None:
+        attach_prefetched(customer, "contact_points", _SHOWN_POINTS_OF.fetch(pk))
+    return customer
 
 
 def _text_matches(field: str, word: str) -> Q:

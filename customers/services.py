@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from contactcenter.core.compiled import insert_row
 from contactcenter.core.db import full_clean
 from contactcenter.core.models import IdempotencyKey
 from contactcenter.core.unset import UNSET, Unset, given
@@ -615,12 +616,15 @@ def customer_read_record(*, request: HttpRequest, customer_id: int, what: str) -
 
     Exactly one ``INSERT`` and nothing else: no ``full_clean()`` (it would read the user again to
     check a key the request has just authenticated), no savepoint (a single statement is atomic by
-    itself). Called by every page and endpoint that shows a customer, once the customer is found in
+    itself), no primary key read back, and the statement built once
+    (:func:`contactcenter.core.compiled.insert_row`). Called by every page and endpoint that shows
+    a customer, once the customer is found in
     what the user may see and before anything of it is shown: one row per read, whatever the role.
     """
     user = request.user
     authenticated = user is not None and user.is_authenticated
-    CustomerRead.objects.create(
+    insert_row(
+        CustomerRead,
         customer_id=customer_id,
         user_id=user.pk if authenticated else None,
         username=user.get_username() if authenticated else "",

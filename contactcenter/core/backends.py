@@ -11,11 +11,17 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
 
+from contactcenter.core.compiled import CompiledQuery
 from contactcenter.core.roles import PROFILE_RELATION
 
 UserModel = get_user_model()
 _WITH_PROFILE = f"{PROFILE_RELATION}__team"
+#: Run on every signed-in request: compiled once (:mod:`contactcenter.core.compiled`).
+_USER_BY_PK = CompiledQuery(
+    lambda pk: UserModel._default_manager.select_related(_WITH_PROFILE).filter(pk=pk), [-7_000_001]
+)
 
 
 class ProfileModelBackend(ModelBackend):
@@ -23,10 +29,11 @@ class ProfileModelBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> Any:
         try:
-            user = UserModel._default_manager.select_related(_WITH_PROFILE).get(pk=user_id)
-        except UserModel.DoesNotExist:
+            pk = UserModel._meta.pk.to_python(user_id)
+        except ValidationError:
             return None
-        return user if self.user_can_authenticate(user) else None
+        user = _USER_BY_PK.first(pk)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     async def aget_user(self, user_id: Any) -> Any:
         try:

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from contactcenter.core.compiled import CompiledQuery
 from contactcenter.core.models import ApiToken
 from contactcenter.core.roles import PROFILE_RELATION
 
@@ -51,12 +52,20 @@ def api_token_issue(*, user: Any, label: str = "", expires_at: datetime | _Defau
     return token
 
 
+#: The token by digest with its user, the user's agent profile and team (every API request runs it:
+#: compiled once, see :mod:`contactcenter.core.compiled`).
+_TOKEN_BY_DIGEST: CompiledQuery[ApiToken] = CompiledQuery(
+    lambda digest: ApiToken.objects.select_related(f"user__{PROFILE_RELATION}__team").filter(digest=digest)[:1],
+    samples=["\x00digest"],
+)
+
+
 def api_token_find(*, key: str) -> ApiToken | None:
     """The live token whose key is ``key``, with its user and the user's profile (one query); ``None`` when the key is
     unknown, revoked or expired."""
     # The user's agent profile and team come in the same query: the role and scope every view
     # asks for next then cost nothing (contactcenter.core.roles.profile_of).
-    token = ApiToken.objects.select_related(f"user__{PROFILE_RELATION}__team").filter(digest=token_digest(key)).first()
+    token = _TOKEN_BY_DIGEST.first(token_digest(key))
     if token is None or token.is_expired:
         return None
     return token

@@ -205,6 +205,12 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     options = _db.setdefault("OPTIONS", {})
     options["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5, 1)
     options["options"] = "-c jit=off"
+    # Values sent apart from the SQL (server-side binding), and a statement a connection has run
+    # twice is prepared: planned once per connection, and no quoting of values in Python. Off by
+    # default behind an external pooler, which may not follow prepared statements across clients.
+    if env_bool("DATABASE_PREPARED", DATABASE_POOL):
+        options["server_side_binding"] = True
+        options["prepare_threshold"] = 2
     if DATABASE_POOL:
         options["pool"] = {
             "min_size": DATABASE_POOL_MIN_SIZE,

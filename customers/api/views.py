@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -38,6 +39,7 @@ from customers.selectors import (
     SCREEN_POP_INTERACTIONS,
     SCREEN_POP_OPEN_TICKETS,
     TIMELINE_MAX_LIMIT,
+    customer_detail,
     customer_export,
     customer_list,
     customer_queryset,
@@ -151,7 +153,10 @@ class CustomerViewSet(viewsets.GenericViewSet):
         return Response(CustomerSerializer(self._reload(customer)).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        customer = self.get_object()
+        customer = customer_detail(user=request.user, pk=int(pk))
+        if customer is None:
+            raise Http404
+        self.check_object_permissions(request, customer)
         customer_read_record(request=request, customer_id=customer.pk, what=CustomerRead.What.DETAIL)
         return Response(CustomerSerializer(customer).data)
 

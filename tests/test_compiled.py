@@ -1,0 +1,154 @@
+"""Hot-path queries compiled once (contactcenter/core/compiled.py): the same rows and objects as
+the ORM, one query each, constants kept, misuse refused when compiling."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.db.models import F, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+
+from contactcenter.agents.models import AgentProfile
+from contactcenter.core.compiled import CompiledQuery, attach_prefetched, insert_row
+from contactcenter.core.tokens import api_token_find, api_token_issue
+from customers.models import ContactPoint, Customer, CustomerRead
+from customers.selectors import customer_detail, customer_queryset
+from customers.services import customer_create
+
+pytestmark = pytest.mark.django_db
+
+PROFILES = CompiledQuery(
+    lambda team_id, role: (
+        AgentProfile.objects.select_related("user", "team")
+        .filter(team_id=team_id, role=role, user__is_active=True)
+        .annotate(label=Concat(F("user__username"), Value("@"), F("team__name")))
+        .order_by("user__username")
+    ),
+    samples=[-7_900_001, "\x00role"],
+)
+
+
+def test_the_rows_and_related_objects_are_the_orms(org, django_assert_num_queries):
+    expected = list(
+        AgentProfile.objects.select_related("user", "team")
+        .filter(team_id=org.team_a.pk, role="agent", user__is_active=True)
+        .order_by("user__username")
+    )
+    assert expected
+    PROFILES.fetch(org.team_a.pk, "agent")  # compiles (and reads) once
+    with django_assert_num_queries(1):
+        found = PROFILES.fetch(org.team_a.pk, "agent")
+        # select_related objects came with the row: reading them costs nothing.
+        names = [(p.user.username, p.team.name, p.label) for p in found]
+    assert [p.pk for p in found] == [p.pk for p in expected]
+    assert names == [(p.user.username, p.team.name, f"{p.user.username}@{p.team.name}") for p in expected]
+    # Other values, the same compiled SQL: another team, another role, nothing.
+    assert [p.pk for p in PROFILES.fetch(org.team_b.pk, "agent")] == list(
+        AgentProfile.objects.filter(team_id=org.team_b.pk, role="agent")
+        .order_by("user__username")
+        .values_list("pk", flat=True)
+    )
+    assert PROFILES.fetch(org.team_a.pk, "nobody") == []
+    assert PROFILES.first(org.team_a.pk, "nobody") is None
+
+
+def test_a_parameter_that_is_no_sample_is_a_constant(org):
+    active = CompiledQuery(lambda pk: AgentProfile.objects.filter(pk=pk, user__is_active=True), samples=[-7_900_002])
+    profile = AgentProfile.objects.get(user=org.agent_a)
+    assert active.first(profile.pk).pk == profile.pk
+    org.agent_a.is_active = False
+    org.agent_a.save(update_fields=["is_active"])
+    assert active.first(profile.pk) is None
+
+
+def test_misuse_is_refused_when_compiling(org):
+    with pytest.raises(ImproperlyConfigured, match="not parameters"):
+        CompiledQuery(lambda name: Customer.objects.filter(last_name__icontains=name), samples=["\x00n"]).fetch("x")
+    with pytest.raises(ImproperlyConfigured, match="prefetches"):
+        CompiledQuery(lambda pk: customer_queryset(user=org.agent_a).filter(pk=pk), samples=[-7_900_003]).fetch(1)
+    with pytest.raises(ImproperlyConfigured, match="distinct"):
+        CompiledQuery(lambda a, b: Customer.objects.filter(pk=a, id=b), samples=[-1, -1])
+    with pytest.raises(TypeError):
+        PROFILES.fetch(1)
+
+
+def test_the_token_lookup_reads_the_user_profile_and_team_at_once(org, django_assert_num_queries):
+    key = api_token_issue(user=org.agent_a).key
+    api_token_find(key=key)
+    with django_assert_num_queries(1):
+        token = api_token_find(key=key)
+        assert (token.user.username, token.user.agent_profile.team.name) == ("agent_a", org.team_a.name)
+    assert api_token_find(key=key + "x") is None
+    token.expires_at = timezone.now() - timedelta(seconds=1)
+    token.save(update_fields=["expires_at"])
+    assert api_token_find(key=key) is None
+
+
+def test_the_customer_detail_is_the_querysets_customer_with_its_points(org, django_assert_num_queries):
+    customer = customer_create(
+        first_name="Anne", last_name="Martin", phones=["06 12 34 56 78", "01 70 00 00 00"], emails=["a@x.org"], by=None
+    )
+    ContactPoint.objects.create(customer=customer, kind="social", value="@anne")
+    expected = customer_queryset(user=org.agent_a).get(pk=customer.pk)
+    customer_detail(user=org.agent_a, pk=customer.pk)
+    with django_assert_num_queries(2):
+        found = customer_detail(user=org.agent_a, pk=customer.pk)
+        points = [(p.kind, p.value, p.is_primary) for p in found.contact_points.all()]
+    assert points == [(p.kind, p.value, p.is_primary) for p in expected.contact_points.all()]
+    assert [kind for kind, _value, _primary in points] == ["phone", "email", "phone"]
+    assert customer_detail(user=org.agent_a, pk=customer.pk + 1000) is None
+    assert customer_detail(user=org.agent_a, pk=2**63) is None  # past bigint: no query, no error
+    assert customer_detail(user=org.nobody, pk=customer.pk) is None
+
+
+def test_attached_rows_answer_all_and_a_filter_still_queries(org, django_assert_num_queries):
+    customer = customer_create(first_name="Bob", last_name="Durand", phones=["06 98 76 54 32"], by=None)
+    found = Customer.objects.get(pk=customer.pk)
+    attach_prefetched(found, "contact_points", [])
+    with django_assert_num_queries(0):
+        assert list(found.contact_points.all()) == []
+    with django_assert_num_queries(1):
+        assert found.contact_points.filter(kind="phone").count() == 1
+
+
+def test_insert_row_writes_one_row_in_one_query(org, django_assert_num_queries):
+    now = timezone.now()
+    with django_assert_num_queries(1):
+        insert_row(
+            CustomerRead,
+            customer_id=42,
+            user_id=org.agent_a.pk,
+            username="agent_a",
+            what="detail",
+            read_at=now,
+            ip=None,
+            request_id="",
+        )
+    row = CustomerRead.objects.get(customer_id=42)
+    assert (row.user_id, row.username, row.what, row.read_at, row.ip) == (
+        org.agent_a.pk,
+        "agent_a",
+        "detail",
+        now,
+        None,
+    )
+
+
+def test_on_postgresql_a_lookup_run_again_is_prepared_once_per_connection(org):
+    """DATABASE_PREPARED (on with the pool): the token lookup every API request makes is planned
+    once per connection, then run by name."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's (DATABASE_URL)")
+    key = api_token_issue(user=org.agent_a).key
+    for _ in range(3):
+        assert api_token_find(key=key) is not None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s AND statement LIKE %s",
+            ["%contactcenter_apitoken%", "%digest%"],
+        )
+        assert cursor.fetchone()[0] == 1
