@@ -54,10 +54,13 @@ TIMELINE_MAX_LIMIT = 200
 SHOWN_KINDS = (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL)
 
 
-def contact_points_prefetch() -> Prefetch:
-    """The phones and emails of a page of customers in one query, primary first."""
+def contact_points_prefetch(*, to_attr: str | None = None) -> Prefetch:
+    """The phones and emails of a page of customers in one query, primary first: as the customers'
+    ``contact_points``, or as a plain list in ``to_attr`` (``shown_points`` for lists: Django then
+    sets one attribute per customer instead of making a queryset for each, a tenth of a
+    millisecond apiece)."""
     points = ContactPoint.objects.filter(kind__in=SHOWN_KINDS).order_by("-is_primary", "id")
-    return Prefetch("contact_points", queryset=points)
+    return Prefetch("contact_points", queryset=points, to_attr=to_attr)
 
 
 def customer_queryset(*, user: AbstractBaseUser) -> QuerySet[Customer]:
@@ -196,12 +199,13 @@ def _email_matches(word: str) -> QuerySet[ContactPoint]:
 
 def customer_list(*, user: AbstractBaseUser, search: str = "", erased: bool = False) -> QuerySet[Customer]:
     """The customers ``user`` may see, matching ``search`` (see :func:`customer_search`), ordered
-    by last name, first name and id, with their phones and emails prefetched.
+    by last name, first name and id, with their phones and emails prefetched as ``shown_points``.
 
     Erased customers (anonymous rows kept for the KPIs) are left out, unless ``erased`` is true:
     then only they are listed.
     """
-    queryset = customer_queryset(user=user).filter(erased_at__isnull=not erased)
+    queryset = Customer.objects.visible_to(user).prefetch_related(contact_points_prefetch(to_attr="shown_points"))
+    queryset = queryset.filter(erased_at__isnull=not erased)
     return customer_search(queryset, search).order_by("last_name", "first_name", "id")
 
 

@@ -34,7 +34,12 @@ class ContactValuesField(serializers.ListField):
         super().__init__(**kwargs)
 
     def get_attribute(self, instance: Customer) -> list[str]:
-        return [point.value for point in instance.contact_points.all() if point.kind == self.kind]
+        # A list's customers carry their points as ``shown_points``; one customer as its prefetched
+        # ``contact_points`` (customers.selectors.contact_points_prefetch).
+        points = getattr(instance, "shown_points", None)
+        if points is None:
+            points = instance.contact_points.all()
+        return [point.value for point in points if point.kind == self.kind]
 
 
 class CustomerSerializer(ModelSerializer):
