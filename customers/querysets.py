@@ -9,10 +9,16 @@ from contactcenter.core.access import can
 from customers.phones import try_normalize_phone
 
 
+def customers_visible_to(user: AbstractBaseUser) -> bool:
+    """Whether ``user`` reads customers: every role does, a user without a role does not (SPEC §5,
+    Access). The rule of :meth:`CustomerQuerySet.visible_to`, for a customer already in hand."""
+    return can(user, "customer.read")
+
+
 class CustomerQuerySet(models.QuerySet):
     def visible_to(self, user: AbstractBaseUser) -> CustomerQuerySet:
         """Every role reads customers; a user without a role reads none (SPEC §5, Access)."""
-        return self if can(user, "customer.read") else self.none()
+        return self if customers_visible_to(user) else self.none()
 
     def with_phone(self, raw: str) -> CustomerQuerySet:
         """Customers having this phone number, typed in any usual format (none when invalid)."""
