@@ -9,15 +9,16 @@ from contactcenter.core.access import can
 from customers.phones import try_normalize_phone
 
 
+def customers_visible_to(user: AbstractBaseUser) -> bool:
+    """Whether ``user`` reads customers: every role does, a user without a role does not (the
+    access policy). The rule of :meth:`CustomerQuerySet.visible_to`, for a customer already in hand."""
+    return can(user, "customer.read")
+
+
 class CustomerQuerySet(models.QuerySet):
     def visible_to(self, user: AbstractBaseUser) -> CustomerQuerySet:
         """Every role reads customers; a user without a role reads none."""
-        return self if self.readable_by(user) else self.none()
-
-    @staticmethod
-    def readable_by(user: AbstractBaseUser) -> bool:
-        """Whether ``user`` reads any customer (:meth:`visible_to` gives all of them or none)."""
-        return can(user, "customer.read")
+        return self if customers_visible_to(user) else self.none()
 
     def with_phone(self, raw: str) -> CustomerQuerySet:
         """Customers having this phone number, typed in any usual format (none when invalid)."""

@@ -19,7 +19,17 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, Expression, Model, OuterRef, Prefetch, Q, QuerySet, TextField
+from django.db.models import (
+    Exists,
+    Expression,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    TextField,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import Col
 from django.db.models.functions import Lower
 from django.db.models.lookups import Contains, StartsWith
@@ -31,7 +41,8 @@ from contactcenter.core.compiled import CompiledQuery, attach_prefetched
 from contactcenter.core.search import clean_search_term
 from customers.models import ContactPoint, Customer, CustomerRead, ErasureRecord
 from customers.phones import caller_number, normalize_phone, try_normalize_phone
-from interactions.models import OPEN_TICKET_STATUSES, CtiCall, Interaction, SurveyResponse, Ticket, TicketComment
+from customers.querysets import customers_visible_to
+from interactions.models import OPEN_TICKET_STATUSES, Interaction, SurveyResponse, Ticket, TicketComment
 
 #: A search term longer than this is refused (400 naming ``search``): nobody types it, and every
 #: word of a term costs a subquery.
@@ -82,7 +93,7 @@ MAX_ID = 2**63 - 1
 def customer_detail(*, user: AbstractBaseUser, pk: int) -> Customer | None:
     """Customer ``pk`` with their phones and emails as :func:`customer_queryset` gives them, or
     ``None`` when there is none or ``user`` may not see it (the same rule as ``visible_to``)."""
-    if not 0 < pk <= MAX_ID or not Customer.objects.readable_by(user):
+    if not 0 < pk <= MAX_ID or not customers_visible_to(user):
         return None
     customer = _CUSTOMER_BY_ID.first(pk)
     if customer is not None:
@@ -233,16 +244,28 @@ class ScreenPop:
     call_id: str | None = None
 
 
+def screen_pop_contacts(*, user: AbstractBaseUser) -> QuerySet[Interaction]:
+    """The contacts ``user`` may see, as a screen pop reads one: its queue, agent, disposition,
+    script version (with its script), linked ticket, customer and CTI call joined, so that
+    :func:`screen_pop` given one reads nothing more of it (one query)."""
+    return Interaction.objects.visible_to(user).select_related(
+        "queue", "agent", "disposition", "script_version__script", "ticket", "customer", "cti_call"
+    )
+
+
 def screen_pop(
     *,
     user: AbstractBaseUser,
     phone: str | None = None,
     interaction_id: int | None = None,
+    interaction: Interaction | None = None,
     history: int = SCREEN_POP_INTERACTIONS,
+    tickets: bool = True,
+    contact_points: bool = True,
 ) -> ScreenPop | None:
     """The one screen pop: for a caller's ``phone`` typed or sent in any usual format (the lookup
     API), or for the contact ``interaction_id`` (the agent's socket and desktop), as ``user`` may
-    see it.
+    see it; or for ``interaction``, a contact read already through :func:`screen_pop_contacts`.
 
     By number: ``ValidationError`` naming ``phone`` when it is not a phone number; ``None`` when no
     customer ``user`` may see has it. Several customers may share a number (a family, a
@@ -253,13 +276,16 @@ def screen_pop(
     interaction's (``None`` for an unknown caller or an erased customer) and the contact itself is
     left out of the last interactions.
 
-    Open tickets (newest first, :data:`SCREEN_POP_OPEN_TICKETS` at most) and the ``history`` last
-    interactions (0: not read) are the ones ``user`` may see. Five queries at most, whatever the
-    history.
+    Open tickets (newest first, :data:`SCREEN_POP_OPEN_TICKETS` at most; not read when ``tickets``
+    is false: :func:`customer_history` reads them with the timeline), the customer's phones and
+    emails (not read when ``contact_points`` is false) and the ``history`` last
+    interactions (0: not read) are the ones ``user`` may see. Four queries at most by contact (the
+    contact with its customer and call, the contact points, the open tickets, the last
+    interactions), five by number, whatever the history.
     """
-    if (phone is None) == (interaction_id is None):
-        raise TypeError("screen_pop() takes a phone or an interaction_id")
-    interaction = call = None
+    if sum(given is not None for given in (phone, interaction_id, interaction)) != 1:
+        raise TypeError("screen_pop() takes a phone, an interaction_id or an interaction")
+    call = None
     others: list[int] = []
     if phone is not None:
         owner_ids = _phone_owner_ids(user=user, phone=phone)
@@ -268,22 +294,17 @@ def screen_pop(
         customer = customer_queryset(user=user).get(pk=owner_ids[0])
         others = list(dict.fromkeys(pk for pk in owner_ids[1:] if pk != customer.pk))
     else:
-        interaction = (
-            Interaction.objects.visible_to(user)
-            .select_related("queue", "agent", "disposition", "script_version__script", "ticket")
-            .filter(pk=interaction_id)
-            .first()
-        )
         if interaction is None:
-            return None
-        call = CtiCall.objects.filter(interaction_id=interaction.pk).values("caller", "call_id").first()
-        customer = None
-        if interaction.customer_id is not None:
-            customer = customer_queryset(user=user).filter(pk=interaction.customer_id, erased_at__isnull=True).first()
+            interaction = screen_pop_contacts(user=user).filter(pk=interaction_id).first()
+            if interaction is None:
+                return None
+        call = getattr(interaction, "cti_call", None)  # joined: ``None`` when the contact is not a call
+        customer = shown_customer(user=user, customer=interaction.customer, contact_points=contact_points)
     open_tickets: list[Ticket] = []
     last_interactions: list[Interaction] = []
     if customer is not None:
-        open_tickets = customer_open_tickets(user=user, customer=customer)
+        if tickets:
+            open_tickets = customer_open_tickets(user=user, customer=customer)
         if history:
             last = Interaction.objects.visible_to(user).filter(customer=customer)
             if interaction is not None:
@@ -291,7 +312,7 @@ def screen_pop(
             last_interactions = list(
                 last.select_related("agent", "queue", "disposition").order_by("-offered_at", "-id")[:history]
             )
-    raw_caller = call["caller"] if call else None
+    raw_caller = call.caller if call else None
     return ScreenPop(
         customer=customer,
         open_tickets=open_tickets,
@@ -299,8 +320,21 @@ def screen_pop(
         other_customer_ids=others,
         interaction=interaction,
         caller=(caller_number(raw_caller) or raw_caller or None) if raw_caller is not None else None,
-        call_id=call["call_id"] if call else None,
+        call_id=call.call_id if call else None,
     )
+
+
+def shown_customer(
+    *, user: AbstractBaseUser, customer: Customer | None, contact_points: bool = True
+) -> Customer | None:
+    """``customer`` (read already, e.g. joined to a contact) as :func:`customer_queryset` would give
+    it: ``None`` when ``user`` may not see it or it is erased, else with its phones and emails
+    prefetched (one query; none when ``contact_points`` is false)."""
+    if customer is None or customer.erased_at is not None or not customers_visible_to(user):
+        return None
+    if contact_points:
+        prefetch_related_objects([customer], contact_points_prefetch())
+    return customer
 
 
 def _phone_owner_ids(*, user: AbstractBaseUser, phone: str) -> list[int]:
@@ -399,6 +433,55 @@ def _older_than(time_field: str, kind: str, cursor: TimelineKey | None) -> Q:
     return older
 
 
+def _timeline_bounds(cursor: str | None, limit: int) -> tuple[TimelineKey | None, int]:
+    """The decoded ``cursor`` and ``limit`` clamped to ``1…TIMELINE_MAX_LIMIT``."""
+    return (TimelineKey.decode(cursor) if cursor else None), max(1, min(limit, TIMELINE_MAX_LIMIT))
+
+
+def _timeline_tickets(*, user: AbstractBaseUser, customer: Customer) -> QuerySet[Ticket]:
+    return Ticket.objects.visible_to(user).filter(customer=customer)
+
+
+def _timeline_page(
+    *,
+    user: AbstractBaseUser,
+    customer: Customer,
+    key: TimelineKey | None,
+    limit: int,
+    tickets: list[Ticket] | None = None,
+) -> TimelinePage:
+    """The page after ``key``: each source reads at most ``limit + 1`` rows (one query each); the
+    tickets' are ``tickets`` when given (their ``limit + 1`` newest after ``key`` among them)."""
+    visible_tickets = _timeline_tickets(user=user, customer=customer)
+    sources: list[tuple[str, str, QuerySet]] = [
+        (
+            "interaction",
+            "offered_at",
+            Interaction.objects.visible_to(user)
+            .filter(customer=customer)
+            .select_related("agent", "queue", "disposition"),
+        ),
+        (
+            "comment",
+            "created_at",
+            TicketComment.objects.filter(ticket__in=visible_tickets.values("pk")).select_related("ticket", "author"),
+        ),
+    ]
+    if tickets is None:
+        sources.insert(1, ("ticket", "created_at", visible_tickets.select_related("queue", "assignee", "category")))
+    streams = []
+    for kind, time_field, queryset in sources:
+        rows = queryset.filter(_older_than(time_field, kind, key)).order_by(f"-{time_field}", "-pk")[: limit + 1]
+        streams.append([TimelineEntry(kind, getattr(row, time_field), row) for row in rows])
+    if tickets is not None:
+        entries = (TimelineEntry("ticket", ticket.created_at, ticket) for ticket in tickets)
+        streams.append([entry for entry in entries if key is None or entry.key < key][: limit + 1])
+    merged = list(heapq.merge(*streams, key=lambda entry: entry.key, reverse=True))
+    page = merged[:limit]
+    next_cursor = page[-1].key.encode() if len(merged) > limit else None
+    return TimelinePage(page, next_cursor)
+
+
 def customer_timeline(
     *,
     user: AbstractBaseUser,
@@ -413,32 +496,47 @@ def customer_timeline(
     ``next_cursor`` of the previous page; ``limit`` is clamped to ``1…TIMELINE_MAX_LIMIT``.
     Three queries whatever the limit: each source reads at most ``limit + 1`` rows.
     """
-    limit = max(1, min(limit, TIMELINE_MAX_LIMIT))
-    key = TimelineKey.decode(cursor) if cursor else None
-    tickets = Ticket.objects.visible_to(user).filter(customer=customer)
-    sources: list[tuple[str, str, QuerySet]] = [
-        (
-            "interaction",
-            "offered_at",
-            Interaction.objects.visible_to(user)
-            .filter(customer=customer)
-            .select_related("agent", "queue", "disposition"),
-        ),
-        ("ticket", "created_at", tickets.select_related("queue", "assignee", "category")),
-        (
-            "comment",
-            "created_at",
-            TicketComment.objects.filter(ticket__in=tickets.values("pk")).select_related("ticket", "author"),
-        ),
+    key, limit = _timeline_bounds(cursor, limit)
+    return _timeline_page(user=user, customer=customer, key=key, limit=limit)
+
+
+@dataclass(frozen=True)
+class CustomerHistory:
+    """A customer's open tickets and a page of their timeline, as a call or a customer card shows
+    them."""
+
+    open_tickets: list[Ticket]
+    timeline: TimelinePage
+
+
+def customer_history(
+    *,
+    user: AbstractBaseUser,
+    customer: Customer,
+    cursor: str | None = None,
+    limit: int = TIMELINE_DEFAULT_LIMIT,
+) -> CustomerHistory:
+    """:func:`customer_open_tickets` and :func:`customer_timeline` together, in three queries
+    instead of four: the open tickets and the page's tickets are read at once (the customer's
+    tickets among the newest open ones or the newest of the page, by two bounded subqueries), then
+    told apart. ``ValidationError`` naming ``cursor`` as the timeline."""
+    key, limit = _timeline_bounds(cursor, limit)
+    visible = _timeline_tickets(user=user, customer=customer)
+    newest_open = (visible.filter(status__in=OPEN_TICKET_STATUSES).order_by("-created_at", "-id").values("pk"))[
+        :SCREEN_POP_OPEN_TICKETS
     ]
-    streams = []
-    for kind, time_field, queryset in sources:
-        rows = queryset.filter(_older_than(time_field, kind, key)).order_by(f"-{time_field}", "-pk")[: limit + 1]
-        streams.append([TimelineEntry(kind, getattr(row, time_field), row) for row in rows])
-    merged = list(heapq.merge(*streams, key=lambda entry: entry.key, reverse=True))
-    page = merged[:limit]
-    next_cursor = page[-1].key.encode() if len(merged) > limit else None
-    return TimelinePage(page, next_cursor)
+    newest_of_page = (
+        visible.filter(_older_than("created_at", "ticket", key)).order_by("-created_at", "-pk").values("pk")
+    )[: limit + 1]
+    tickets = list(
+        visible.filter(Q(pk__in=newest_open) | Q(pk__in=newest_of_page))
+        .select_related("queue", "assignee", "category")
+        .order_by("-created_at", "-id")
+    )
+    # Every one of the newest open tickets is here, and any other open one here is older than them.
+    open_tickets = [ticket for ticket in tickets if ticket.status in OPEN_TICKET_STATUSES][:SCREEN_POP_OPEN_TICKETS]
+    page = _timeline_page(user=user, customer=customer, key=key, limit=limit, tickets=tickets)
+    return CustomerHistory(open_tickets=open_tickets, timeline=page)
 
 
 # --- Export -------------------------------------------------------------------------------------

@@ -8,11 +8,49 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from interactions.models import Interaction, SlaBreach, Ticket, TicketComment, TicketEscalation, TicketStatus
+from contactcenter.core.cached import cached_forget, cached_read
+from interactions.models import (
+    Disposition,
+    Interaction,
+    SlaBreach,
+    Ticket,
+    TicketComment,
+    TicketEscalation,
+    TicketStatus,
+)
 from interactions.querysets import overdue_q
 
 #: Statuses whose SLA clock runs: a pending ticket waits on the customer and is not escalated.
 ESCALATED_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN)
+
+
+#: The cache group of the dispositions (:mod:`contactcenter.core.cached`).
+DISPOSITIONS = "dispositions"
+
+
+def dispositions() -> list[Disposition]:
+    """Every disposition, in their order (sort order, label): kept in the cache, so no query while
+    none has changed (:func:`dispositions_changed`)."""
+    return cached_read(DISPOSITIONS, "all", lambda: list(Disposition.objects.order_by("sort_order", "label")))
+
+
+def active_dispositions() -> list[Disposition]:
+    """The dispositions an agent may pick, in their order (no query while none has changed)."""
+    return [disposition for disposition in dispositions() if disposition.is_active]
+
+
+def disposition_of(code: str, *, active: bool = False) -> Disposition | None:
+    """The disposition of this code (an active one when ``active``), ``None`` without one (no query
+    while none has changed)."""
+    return next(
+        (d for d in dispositions() if d.code == code and (d.is_active or not active)),
+        None,
+    )
+
+
+def dispositions_changed(**kwargs: object) -> None:
+    """Receiver of the dispositions' ``post_save``/``post_delete``: every process reads them again."""
+    cached_forget(DISPOSITIONS)
 
 
 def interaction_list(*, user: AbstractBaseUser) -> QuerySet:

@@ -25,6 +25,7 @@ from contactcenter.scripts.selectors import parse_trail, placeholder_values, scr
 from customers.models import Customer, CustomerRead
 from customers.services import customer_create_from_call, customer_read_record
 from interactions.models import Disposition, Interaction, Priority, Ticket
+from interactions.selectors import active_dispositions, disposition_of
 from interactions.services import WrapupAlreadyEnded, interaction_update, interaction_wrapup_log
 
 # --- The call ------------------------------------------------------------------------------------
@@ -57,11 +58,19 @@ def _current_step(view: selectors.CallView, request: HttpRequest, draft: dict) -
     return script_step(version=view.script, key=None, values=values), []
 
 
-def _call_or_404(request: HttpRequest, interaction_id: int) -> selectors.CallView:
-    view = selectors.call_view(user=request.user, interaction_id=interaction_id)
+def _call_or_404(request: HttpRequest, interaction_id: int, *, history: bool = True) -> selectors.CallView:
+    view = selectors.call_view(user=request.user, interaction_id=interaction_id, history=history)
     if view is None:
         raise Http404
     return view
+
+
+def _call_line_or_404(request: HttpRequest, interaction_id: int) -> selectors.CallLine:
+    """The contact alone (one query), for a write on it before the call region is drawn again."""
+    line = selectors.call_line(user=request.user, interaction_id=interaction_id)
+    if line is None:
+        raise Http404
+    return line
 
 
 def _record_screen_pop(request: HttpRequest, view: selectors.CallView | None) -> None:
@@ -75,7 +84,7 @@ def _record_screen_pop(request: HttpRequest, view: selectors.CallView | None) ->
 def current_call(request: HttpRequest) -> HttpResponse:
     """The call region as it should be now: the agent's current call, or the idle panel."""
     call = selectors.current_call(user=request.user)
-    view = selectors.call_view(user=request.user, interaction_id=call.pk) if call else None
+    view = selectors.call_view(user=request.user, interaction=call) if call else None
     _record_screen_pop(request, view)
     return render(request, "desk/partials/call.html", call_context(request, view))
 
@@ -93,7 +102,7 @@ def call(request: HttpRequest, interaction_id: int) -> HttpResponse:
 @require_GET
 def call_state(request: HttpRequest, interaction_id: int) -> HttpResponse:
     """The call's state line (talking, wrap-up, done), refreshed when the agent's status moves."""
-    return render(request, "desk/partials/call_state.html", {"call": _call_or_404(request, interaction_id)})
+    return render(request, "desk/partials/call_state.html", {"call": _call_line_or_404(request, interaction_id)})
 
 
 @page_for("desk.open")
@@ -103,7 +112,7 @@ def call_tickets(request: HttpRequest, interaction_id: int) -> HttpResponse:
     is still offered) and, out of band, its customer's open tickets: refetched when a ticket is
     created or changed during the call, so that a new ticket shows at once and can be linked
     before the log is saved."""
-    view = _call_or_404(request, interaction_id)
+    view = _call_or_404(request, interaction_id, history=False)
     form = LogForm.for_call(view)
     chosen = request.GET.get("ticket", "")
     if chosen.isdigit() and any(str(value) == chosen for value, _label in form.fields["ticket"].choices):
@@ -125,16 +134,29 @@ def call_draft(request: HttpRequest, interaction_id: int) -> HttpResponse:
 # --- The log ---------------------------------------------------------------------------------------
 
 
+class DispositionField(forms.ChoiceField):
+    """The active dispositions by code, as a ``ModelChoiceField`` of them would offer and take, read
+    from the cache (:func:`interactions.selectors.active_dispositions`): drawing and checking the
+    log form read no disposition row while none has changed."""
+
+    default_error_messages = forms.ModelChoiceField.default_error_messages
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=self._choices_now, **kwargs)
+
+    @staticmethod
+    def _choices_now() -> list[tuple[str, str]]:
+        return [("", "—")] + [(d.code, str(d)) for d in active_dispositions()]
+
+    def clean(self, value: Any) -> Disposition | None:
+        code = super().clean(value)
+        return disposition_of(code, active=True) if code else None
+
+
 class LogForm(forms.Form):
     """What the agent records about the contact, during or after it."""
 
-    disposition = forms.ModelChoiceField(
-        label=gettext_lazy("Disposition"),
-        queryset=Disposition.objects.none(),
-        required=False,
-        to_field_name="code",
-        empty_label="—",
-    )
+    disposition = DispositionField(label=gettext_lazy("Disposition"), required=False)
     resolved = forms.BooleanField(label=gettext_lazy("Resolved on this contact"), required=False)
     notes = forms.CharField(label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     ticket = forms.TypedChoiceField(label=gettext_lazy("Linked ticket"), coerce=int, required=False, empty_value=None)
@@ -148,7 +170,6 @@ class LogForm(forms.Form):
     def __init__(self, *args, view: selectors.CallView, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.view = view
-        self.fields["disposition"].queryset = Disposition.objects.filter(is_active=True).order_by("sort_order", "label")
         self.fields["ticket"].choices = [("", "—")] + [
             (ticket.pk, f"{ticket.reference} · {ticket.subject}") for ticket in view.open_tickets
         ]
@@ -221,7 +242,8 @@ def _save_log(*, form: LogForm, by: AbstractBaseUser) -> Interaction:
 @require_POST
 def call_log(request: HttpRequest, interaction_id: int) -> HttpResponse:
     """Save the log of a contact; once the conversation is over this ends the wrap-up too."""
-    view = _call_or_404(request, interaction_id)
+    # The log form needs the contact, its customer's open tickets (the ticket choice) and its script.
+    view = _call_or_404(request, interaction_id, history=False)
     form = LogForm(request.POST, view=view)
     if form.is_valid():
         try:
@@ -234,7 +256,7 @@ def call_log(request: HttpRequest, interaction_id: int) -> HttpResponse:
     if not form.is_valid():
         return render(request, "desk/partials/log.html", {"call": view, "log_form": form}, status=400)
     drafts.draft_forget_log(request, interaction_id)
-    view = _call_or_404(request, interaction_id)
+    view = _call_or_404(request, interaction_id, history=False)
     response = render(
         request, "desk/partials/log.html", {"call": view, "log_form": LogForm.for_call(view), "saved": True}
     )
@@ -254,11 +276,11 @@ def script_step_view(request: HttpRequest, version_id: int) -> HttpResponse:
     version = ScriptVersion.objects.select_related("script").filter(pk=version_id).first()
     if version is None:
         raise Http404
-    customer, view = None, None
+    customer, contact = None, None
     interaction_id = request.GET.get("interaction", "")
     if interaction_id.isdigit():
-        view = selectors.call_view(user=request.user, interaction_id=int(interaction_id))
-        customer = view.customer if view else None
+        contact = selectors.call_contact(user=request.user, interaction_id=int(interaction_id))
+        customer = selectors.call_customer(user=request.user, interaction=contact) if contact else None
     step = script_step(
         version=version,
         key=request.GET.get("step", ""),
@@ -267,10 +289,10 @@ def script_step_view(request: HttpRequest, version_id: int) -> HttpResponse:
     if step is None:
         raise Http404
     trail = parse_trail(request.GET.get("trail", ""))
-    if view is not None:  # where the agent is in the call's script survives a reload
-        drafts.draft_save_step(request, view.interaction.pk, step=step.key, trail=trail)
+    if contact is not None:  # where the agent is in the call's script survives a reload
+        drafts.draft_save_step(request, contact.pk, step=step.key, trail=trail)
     # An end step's suggested disposition, by its label (and whether it resolves the contact).
-    suggested = Disposition.objects.filter(code=step.disposition).first() if step.disposition else None
+    suggested = disposition_of(step.disposition) if step.disposition else None
     return render(
         request,
         "desk/partials/script_step.html",
@@ -311,8 +333,7 @@ def customer(request: HttpRequest, customer_id: int) -> HttpResponse:
         raise Http404
     customer_read_record(request=request, customer_id=view.customer.pk, what=CustomerRead.What.DESK)
     # "Back to the call" only when there is one; "New ticket" carries this customer.
-    call = selectors.current_call(user=request.user)
-    return render(request, "desk/partials/customer_panel.html", {"view": view, "current_call": call})
+    return render(request, "desk/partials/customer_panel.html", {"view": view, "current_call": view.on_call})
 
 
 #: The languages offered for a new customer (the record itself takes any language code).
@@ -342,7 +363,7 @@ class NewCustomerForm(forms.Form):
 @require_POST
 def call_new_customer(request: HttpRequest, interaction_id: int) -> HttpResponse:
     """Create the unknown caller's customer record and put it on the call."""
-    view = _call_or_404(request, interaction_id)
+    view = _call_line_or_404(request, interaction_id)
     form = NewCustomerForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -375,7 +396,7 @@ def call_new_customer(request: HttpRequest, interaction_id: int) -> HttpResponse
 @require_POST
 def call_set_customer(request: HttpRequest, interaction_id: int) -> HttpResponse:
     """Put a customer found by search on the call (the caller is not who the number said)."""
-    view = _call_or_404(request, interaction_id)
+    view = _call_line_or_404(request, interaction_id)
     customer_id = request.POST.get("customer", "")
     found = (
         Customer.objects.visible_to(request.user).filter(pk=int(customer_id), erased_at__isnull=True).first()

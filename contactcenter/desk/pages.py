@@ -48,7 +48,7 @@ def desktop(request: HttpRequest) -> HttpResponse:
     """The agent desktop: status, search, the current call, script, log, tickets, knowledge."""
     profile = selectors.desk_profile(user=request.user)
     call = selectors.current_call(user=request.user)
-    view = selectors.call_view(user=request.user, interaction_id=call.pk) if call else None
+    view = selectors.call_view(user=request.user, interaction=call) if call else None
     context = {
         **_status_context(profile),
         **call_context(request, view),

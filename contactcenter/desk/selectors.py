@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Exists, QuerySet
 from django.utils import timezone
 
 from contactcenter.agents.models import AgentProfile
@@ -15,11 +16,13 @@ from contactcenter.scripts.selectors import call_script
 from customers.models import Customer
 from customers.selectors import (
     TimelineEntry,
+    customer_history,
     customer_list,
     customer_open_tickets,
     customer_queryset,
-    customer_timeline,
     screen_pop,
+    screen_pop_contacts,
+    shown_customer,
 )
 from interactions.models import Interaction, Ticket
 
@@ -39,28 +42,26 @@ def desk_profile(*, user: AbstractBaseUser) -> AgentProfile | None:
 def current_call(*, user: AbstractBaseUser) -> Interaction | None:
     """The interaction the agent is on or wrapping up: answered by them, after-call work not over.
 
-    The newest one when several are (a lost end event). One query.
+    The newest one when several are (a lost end event), read as the screen pop reads a contact
+    (:func:`customers.selectors.screen_pop_contacts`: what the call region shows of it joined), so
+    that :func:`call_view` given it reads nothing more of it. One query.
     """
+    return _current_calls(user=user, contacts=screen_pop_contacts(user=user)).first()
+
+
+def _current_calls(*, user: AbstractBaseUser, contacts: QuerySet[Interaction]) -> QuerySet[Interaction]:
+    """Of ``contacts``, the agent's current calls, newest first (see :func:`current_call`)."""
     since = timezone.now() - timedelta(hours=CURRENT_CALL_HOURS)
-    return (
-        Interaction.objects.visible_to(user)
-        .filter(agent=user, answered_at__isnull=False, wrapup_ended_at__isnull=True, answered_at__gte=since)
-        .select_related("queue", "customer", "disposition", "script_version__script", "ticket")
-        .order_by("-answered_at", "-pk")
-        .first()
-    )
+    return contacts.filter(
+        agent=user, answered_at__isnull=False, wrapup_ended_at__isnull=True, answered_at__gte=since
+    ).order_by("-answered_at", "-pk")
 
 
 @dataclass(frozen=True)
-class CallView:
-    """Everything the call region shows: the contact, the caller, their history, the script."""
+class CallLine:
+    """The call's state line: the contact, and whether the simulator plays it."""
 
     interaction: Interaction
-    caller: str | None
-    customer: Customer | None
-    open_tickets: list[Ticket]
-    timeline: list[TimelineEntry]
-    script: ScriptVersion | None
     simulated: bool
 
     @property
@@ -71,31 +72,88 @@ class CallView:
         return "wrap_up" if self.interaction.wrapup_ended_at is None else "done"
 
 
+@dataclass(frozen=True)
+class CallView(CallLine):
+    """Everything the call region shows: the contact, the caller, their history, the script."""
+
+    caller: str | None
+    customer: Customer | None
+    open_tickets: list[Ticket]
+    timeline: list[TimelineEntry]
+    script: ScriptVersion | None
+
+
 #: The call region shows this many timeline entries (the customer panel pages through more).
 CALL_TIMELINE_ENTRIES = 15
 
 
-def call_view(*, user: AbstractBaseUser, interaction_id: int) -> CallView | None:
-    """The call region for ``interaction_id`` as ``user`` may see it, ``None`` when it is not theirs
-    to see: the screen pop (:func:`customers.selectors.screen_pop`) with a page of the customer's
-    timeline in place of the last interactions, and the call's script
-    (:func:`contactcenter.scripts.selectors.call_script`). Nine queries at most, whatever the
-    customer's history.
-    """
-    pop = screen_pop(user=user, interaction_id=interaction_id, history=0)
-    if pop is None:
+def _is_simulated(call_id: str | None) -> bool:
+    return bool(call_id and call_id.startswith(SIMULATED_CALL_PREFIX))
+
+
+def call_contact(*, user: AbstractBaseUser, interaction_id: int) -> Interaction | None:
+    """The contact ``interaction_id`` as ``user`` may see it (``None`` when it is not theirs to
+    see), with what the call region shows of it joined, its customer and call included. One query."""
+    return screen_pop_contacts(user=user).filter(pk=interaction_id).first()
+
+
+def call_customer(*, user: AbstractBaseUser, interaction: Interaction) -> Customer | None:
+    """The customer of ``interaction`` (read by :func:`call_contact`) as the call region shows it:
+    ``None`` for an unknown caller, an erased customer or one ``user`` may not see. No query."""
+    return shown_customer(user=user, customer=interaction.customer, contact_points=False)
+
+
+def call_line(*, user: AbstractBaseUser, interaction_id: int) -> CallLine | None:
+    """The state line of the call ``interaction_id`` (``None`` when it is not ``user``'s to see).
+    One query."""
+    interaction = call_contact(user=user, interaction_id=interaction_id)
+    if interaction is None:
         return None
+    call = getattr(interaction, "cti_call", None)
+    return CallLine(interaction=interaction, simulated=_is_simulated(call.call_id if call else None))
+
+
+def call_view(
+    *,
+    user: AbstractBaseUser,
+    interaction_id: int | None = None,
+    interaction: Interaction | None = None,
+    history: bool = True,
+) -> CallView | None:
+    """The call region for ``interaction_id`` as ``user`` may see it, ``None`` when it is not theirs
+    to see (or for ``interaction``, read already by :func:`current_call` or :func:`call_contact`):
+    the screen pop (:func:`customers.selectors.screen_pop`) with a page of the customer's timeline
+    in place of the last interactions, and the call's script
+    (:func:`contactcenter.scripts.selectors.call_script`). Five queries at most, whatever the
+    customer's history: the contact (its customer and call joined; none when given), the
+    customer's contact points, their tickets (open ones and the timeline's at once), the timeline's
+    interactions and comments; the script is a published one's (cached) or the contact's own.
+
+    ``history=False`` (the log form: its ticket choice and its script): the open tickets without
+    the contact points or the timeline; two queries at most.
+    """
+    if interaction is None:
+        interaction = call_contact(user=user, interaction_id=interaction_id)
+        if interaction is None:
+            return None
+    pop = screen_pop(user=user, interaction=interaction, history=0, tickets=False, contact_points=history)
+    customer = pop.customer
+    open_tickets: list[Ticket] = []
     timeline: list[TimelineEntry] = []
-    if pop.customer is not None:
-        timeline = customer_timeline(user=user, customer=pop.customer, limit=CALL_TIMELINE_ENTRIES).entries
+    if customer is not None:
+        if history:
+            found = customer_history(user=user, customer=customer, limit=CALL_TIMELINE_ENTRIES)
+            open_tickets, timeline = found.open_tickets, found.timeline.entries
+        else:
+            open_tickets = customer_open_tickets(user=user, customer=customer)
     return CallView(
         interaction=pop.interaction,
+        simulated=_is_simulated(pop.call_id),
         caller=pop.caller,
-        customer=pop.customer,
-        open_tickets=pop.open_tickets,
+        customer=customer,
+        open_tickets=open_tickets,
         timeline=timeline,
         script=call_script(interaction=pop.interaction),
-        simulated=bool(pop.call_id and pop.call_id.startswith(SIMULATED_CALL_PREFIX)),
     )
 
 
@@ -105,16 +163,26 @@ class CustomerView:
     open_tickets: list[Ticket]
     timeline: list[TimelineEntry]
     next_cursor: str | None
+    #: Whether the reader is on a call (:func:`current_call`): the card offers to go back to it.
+    on_call: bool
 
 
 def customer_view(*, user: AbstractBaseUser, customer_id: int, cursor: str | None = None) -> CustomerView | None:
     """A customer's card, open tickets and a page of their timeline; ``None`` when not visible.
-    ``ValidationError`` naming ``cursor`` for a cursor the timeline did not give out."""
-    customer = customer_queryset(user=user).filter(pk=customer_id, erased_at__isnull=True).first()
+    ``ValidationError`` naming ``cursor`` for a cursor the timeline did not give out. Five queries:
+    the customer, their contact points, their tickets (open ones and the timeline's at once), the
+    timeline's interactions, its comments; whether the reader is on a call is asked with the
+    customer."""
+    on_call = Exists(_current_calls(user=user, contacts=Interaction.objects.visible_to(user)))
+    customer = (
+        customer_queryset(user=user).filter(pk=customer_id, erased_at__isnull=True).annotate(on_call=on_call).first()
+    )
     if customer is None:
         return None
-    page = customer_timeline(user=user, customer=customer, cursor=cursor, limit=CALL_TIMELINE_ENTRIES)
-    return CustomerView(customer, customer_open_tickets(user=user, customer=customer), page.entries, page.next_cursor)
+    found = customer_history(user=user, customer=customer, cursor=cursor, limit=CALL_TIMELINE_ENTRIES)
+    return CustomerView(
+        customer, found.open_tickets, found.timeline.entries, found.timeline.next_cursor, on_call=customer.on_call
+    )
 
 
 #: Search results shown in the desktop's search panel.

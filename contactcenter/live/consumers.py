@@ -386,7 +386,7 @@ def screen_pop_message(pop: ScreenPop, script: ScriptVersion | None) -> dict[str
 
 def screen_pop_for(*, interaction_id: int, user_id: int) -> dict[str, Any] | None:
     """The screen pop of ``interaction_id`` as the active user ``user_id`` may see it, as the socket
-    sends it; ``None`` when it is not theirs to see. Eight queries at most, whatever the history."""
+    sends it; ``None`` when it is not theirs to see. Six queries at most, whatever the history."""
     user = get_user_model().objects.select_related("agent_profile").filter(pk=user_id, is_active=True).first()
     pop = screen_pop(user=user, interaction_id=interaction_id) if user is not None else None
     if pop is None:

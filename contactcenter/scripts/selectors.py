@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Max, Prefetch, QuerySet
 
 from contactcenter.agents.models import Queue
+from contactcenter.core.cached import cached_forget, cached_read
 from contactcenter.scripts.diff import StepDiff, diff_steps
 from contactcenter.scripts.models import Script, ScriptVersion
 
@@ -129,16 +130,31 @@ def script_diff(a: ScriptVersion | Script | list[Any], b: ScriptVersion | Script
 # --- The script of a call -----------------------------------------------------------------------
 
 
+#: The cache group of the queues' published scripts (:mod:`contactcenter.core.cached`).
+PUBLISHED_SCRIPTS = "published_scripts"
+
+
 def published_script(*, queue_id: int | None) -> ScriptVersion | None:
-    """The queue's published script: the newest version of an active script linked to the queue."""
+    """The queue's published script: the newest version of an active script linked to the queue.
+    Kept in the cache, so no query while no script has changed (:func:`scripts_changed`)."""
     if queue_id is None:
         return None
-    return (
-        ScriptVersion.objects.filter(script__queues=queue_id, script__is_active=True)
-        .select_related("script")
-        .order_by("-published_at", "-pk")
-        .first()
+    return cached_read(
+        PUBLISHED_SCRIPTS,
+        str(int(queue_id)),
+        lambda: (
+            ScriptVersion.objects.filter(script__queues=queue_id, script__is_active=True)
+            .select_related("script")
+            .order_by("-published_at", "-pk")
+            .first()
+        ),
     )
+
+
+def scripts_changed(**kwargs: object) -> None:
+    """Receiver of the scripts', their versions' and their queues' changes: every process reads the
+    queues' published scripts again."""
+    cached_forget(PUBLISHED_SCRIPTS)
 
 
 def call_script(*, interaction: Any) -> ScriptVersion | None:

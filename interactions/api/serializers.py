@@ -23,6 +23,7 @@ from contactcenter.agents.models import AgentProfile, Queue
 from contactcenter.core.api.serializers import ModelSerializer
 from customers.models import Customer
 from interactions.models import Disposition, Interaction, Priority, Ticket, TicketCategory, TicketComment, TicketStatus
+from interactions.selectors import disposition_of
 
 User = get_user_model()
 MAX_VERSION = 2**31 - 1
@@ -60,6 +61,23 @@ class _CallerScopedMixin:
                     self.fields[name].queryset = queryset
 
 
+class DispositionCodeField(serializers.SlugRelatedField):
+    """An active disposition by its code, found among the cached dispositions
+    (:func:`interactions.selectors.disposition_of`): no query while none has changed. Answers
+    what a ``SlugRelatedField`` over the active dispositions answers."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="code", queryset=Disposition.objects.filter(is_active=True), **kwargs)
+
+    def to_internal_value(self, data: Any) -> Disposition:
+        if not isinstance(data, str | int | float):
+            self.fail("invalid")
+        found = disposition_of(str(data), active=True)
+        if found is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+        return found
+
+
 def visible_agents(user: AbstractBaseUser) -> QuerySet:
     return User.objects.filter(agent_profile__in=AgentProfile.objects.visible_to(user))
 
@@ -86,9 +104,7 @@ class InteractionSerializer(_CallerScopedMixin, ModelSerializer):
     ticket = serializers.PrimaryKeyRelatedField(
         queryset=Ticket.objects.none(), allow_null=True, required=False, help_text=_("Ticket id.")
     )
-    disposition = serializers.SlugRelatedField(
-        slug_field="code", queryset=Disposition.objects.filter(is_active=True), allow_null=True, required=False
-    )
+    disposition = DispositionCodeField(allow_null=True, required=False)
     # The records know the script version only through the model's relation (declared by name):
     # scripts sit a layer above and import the records, not the other way round.
     script_version = serializers.PrimaryKeyRelatedField(
@@ -163,9 +179,7 @@ class InteractionWrapupSerializer(_CallerScopedMixin, serializers.Serializer):
     """``POST interactions/{id}/wrapup/``: the agent's log of a contact, and the end of its
     after-call work. A field left out keeps its stored value."""
 
-    disposition = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=Disposition.objects.filter(is_active=True),
+    disposition = DispositionCodeField(
         allow_null=True,
         required=False,
         help_text=_("Disposition code; one that resolves the contact also sets resolved."),

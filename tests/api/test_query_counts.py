@@ -565,10 +565,10 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("interaction-list", "get"): Endpoint(
         2, "agent", lambda org, n: Call("get", route("interaction-list")), many_contacts
     ),
-    # 9 (7 in production): token; the customer, the queue and the disposition (serializer); savepoint; insert,
-    # history row; release; after commit the interaction_logged payload.
+    # 8 (6 in production): token; the customer and the queue (serializer; the disposition comes from the cache);
+    # savepoint; insert, history row; release; after commit the interaction_logged payload. Was 9.
     ("interaction-list", "post"): Endpoint(
-        9,
+        8,
         "agent",
         lambda org, n: Call(
             "post",
@@ -599,12 +599,12 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, n: Call("patch", route("interaction-detail", pk=org.contact.pk), {"notes": f"Called back {n}"}),
         lambda org, rows: _one_contact(org, rows),
     ),
-    # 13 (11 in production): token; the interaction (in sight); savepoint; the row locked once; the log:
+    # 12 (10 in production): token; the interaction (in sight); savepoint; the row locked once; the log:
     # update and history row; the end of the wrap-up: update and history row; the agent's profile locked
     # (still on a contact?); release; after commit the interaction_logged payloads (2). Two history rows: the
-    # log and the end of the wrap-up stay two changes. Was 12: +1 the disposition named in the body (the
-    # queue requires one to end the wrap-up).
-    ("interaction-wrapup", "post"): Endpoint(13, "agent", _wrapup, many_contacts),
+    # log and the end of the wrap-up stay two changes. The disposition named in the body (the queue requires
+    # one to end the wrap-up) comes from the cache. Was 13.
+    ("interaction-wrapup", "post"): Endpoint(12, "agent", _wrapup, many_contacts),
     ("ticket-list", "get"): Endpoint(2, "agent", lambda org, n: Call("get", route("ticket-list")), many_contacts),
     # 14 (12 in production): token; the queue and the assignee with their profile (serializer); savepoint; the
     # reference counter locked and raised (2); the SLA policy of the priority and the business calendar

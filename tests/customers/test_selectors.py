@@ -11,8 +11,11 @@ from django.db import connection
 from contactcenter.agents.models import Role
 from customers.models import ContactPoint, Customer
 from customers.selectors import (
+    SCREEN_POP_OPEN_TICKETS,
     TimelineKey,
+    customer_history,
     customer_list,
+    customer_open_tickets,
     customer_search,
     customer_timeline,
     screen_pop,
@@ -128,6 +131,39 @@ def test_the_timeline_reads_three_queries_whatever_its_length(manager, django_as
                 str(entry.obj.queue)
             elif entry.kind == "comment":
                 str(entry.obj.ticket.reference)
+
+
+def test_the_history_is_the_open_tickets_and_the_timeline_in_three_queries(manager, django_assert_num_queries):
+    """customer_history reads the open tickets and the timeline's tickets at once: the same lists as
+    customer_open_tickets and customer_timeline, page after page, with more open tickets than the
+    screen pop shows and closed ones among them."""
+    customer = CustomerFactory()
+    for n in range(SCREEN_POP_OPEN_TICKETS + 10):
+        ticket = TicketFactory(customer=customer, status="closed" if n % 4 == 0 else "open")
+        type(ticket).objects.filter(pk=ticket.pk).update(created_at=T0 + timedelta(minutes=n % 7))
+        InteractionFactory(customer=customer, offered_at=T0 + timedelta(minutes=n % 5))
+        TicketCommentFactory(ticket=ticket)
+    manager.agent_profile  # noqa: B018 - the role is read once per request, not per selector
+
+    def keys(entries):
+        return [(entry.kind, entry.obj.pk) for entry in entries]
+
+    cursor, pages = None, 0
+    while True:
+        with django_assert_num_queries(3):
+            found = customer_history(user=manager, customer=customer, cursor=cursor, limit=7)
+        page = customer_timeline(user=manager, customer=customer, cursor=cursor, limit=7)
+        assert keys(found.timeline.entries) == keys(page.entries)
+        assert found.timeline.next_cursor == page.next_cursor
+        assert [t.pk for t in found.open_tickets] == [
+            t.pk for t in customer_open_tickets(user=manager, customer=customer)
+        ]
+        assert len(found.open_tickets) == SCREEN_POP_OPEN_TICKETS
+        pages += 1
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert pages == 13  # 30 interactions, 30 tickets (22 open), 30 comments, 7 a page
 
 
 def test_contact_points_are_prefetched_in_one_query(manager, django_assert_num_queries):

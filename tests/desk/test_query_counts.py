@@ -13,8 +13,9 @@ a savepoint of the test's transaction (``SAVEPOINT`` and ``RELEASE`` count here;
 are ``BEGIN``/``COMMIT``, which Django does not count), and run their after-commit callbacks (the
 live events' payloads) inside the measure.
 
-The wallboard's board and the current call are read by queries another piece of work reshapes for
-large centers: their counts are pinned as they are.
+The wallboard's board is read by queries another piece of work reshapes for large centers: its
+count is pinned as it is. The current call keeps its query's shape (filter, order, index) and joins
+what the call region shows of it.
 """
 
 from __future__ import annotations
@@ -222,11 +223,11 @@ PAGES: dict[tuple[str, str], Page] = {
     ("logout", "post"): Page(
         4, "agent", lambda org, n: Request("post", url("logout"), htmx=False), status=302, fresh=True
     ),
-    # 12: above 6: the whole desktop in one page. The user with their profile (1); the current call (1, its query
-    # reshaped elsewhere); the call region (9): the interaction, its call's caller number, the customer, their
-    # contact points, their open tickets, a page of each kind of timeline entry (3), the call's script; the
-    # dispositions of the log form (1).
-    ("desktop", "get"): Page(12, "agent", lambda org, n: Request("get", url("desktop"), htmx=False)),
+    # 6: the whole desktop in one page. The user with their profile; the current call with what the call region
+    # shows of it (its customer and CTI call joined to the current call's query); the customer's contact points,
+    # their tickets (the open ones and the timeline's in one read), the timeline's interactions and comments.
+    # The queue's published script and the log form's dispositions come from the cache. Was 12.
+    ("desktop", "get"): Page(6, "agent", lambda org, n: Request("get", url("desktop"), htmx=False)),
     ("status", "get"): Page(1, "agent", lambda org, n: Request("get", url("status"))),
     # 7 (5 in production): the user with their profile; savepoint; the profile locked with its user; update the
     # profile; release; after commit the wallboard's agent_status (team, queues: 2). Was 9: the agent of this
@@ -237,20 +238,14 @@ PAGES: dict[tuple[str, str], Page] = {
         "agent",
         lambda org, n: Request("post", url("status"), {"status": ("break", "available")[n], "reason": "lunch"}),
     ),
-    # 13: above 6: the user with their profile; the current call (its query reshaped elsewhere); the call region
-    # (9): the interaction, its call's caller number, the customer, their contact points, their open tickets,
-    # a page of each kind of timeline entry (3), the call's script; the read audit's row; the dispositions.
-    ("current_call", "get"): Page(13, "agent", lambda org, n: Request("get", url("current_call"))),
-    # 12: above 6: the user with their profile; the call region (9): the interaction, its call's caller number, the
-    # customer, their contact points, their open tickets, a page of each kind of timeline entry (3), the
-    # call's script; the read audit's row; the dispositions of the log form.
-    ("call", "get"): Page(12, "agent", lambda org, n: Request("get", url("call", org.call.pk))),
-    # 10: above 6: the user with their profile; the call region (9): the interaction, its call's caller number, the
-    # customer, their contact points, their open tickets, a page of each kind of timeline entry (3), the
-    # call's script (the state line is drawn from the same view as the call).
-    ("call_state", "get"): Page(10, "agent", lambda org, n: Request("get", url("call_state", org.call.pk))),
-    # 10: above 6: the user with their profile; the call region (9): the interaction, its call's caller
-    # number, the customer, their contact points, their open tickets, a page of each kind of timeline entry
+    # 7: above 6: the desktop's 6 (the current call with its customer and CTI call joined, the contact points,
+    # the tickets, the timeline's interactions and comments) and the read audit's row: a screen pop is a read
+    # of the customer, recorded as it is shown. Was 13.
+    ("current_call", "get"): Page(7, "agent", lambda org, n: Request("get", url("current_call"))),
+    # 7: above 6: as current_call, the interaction read by its id. Was 12.
+    ("call", "get"): Page(7, "agent", lambda org, n: Request("get", url("call", org.call.pk))),
+    # 2: the user with their profile; the interaction (its queue and CTI call joined): all the state line shows.
+    ("call_state", "get"): Page(2, "agent", lambda org, n: Request("get", url("call_state", org.call.pk))),
     # 5 (3 in production): the user with their profile; whether the call is theirs to log; the session
     # saved with the draft (savepoint, update, release).
     ("call_draft", "post"): Page(
@@ -259,16 +254,17 @@ PAGES: dict[tuple[str, str], Page] = {
         lambda org, n: Request("post", url("call_draft", org.call.pk), {"notes": f"Typed {n}"}),
         status=204,
     ),
-    # (3), the call's script. Asked when a ticket is made or changed during a call.
-    ("call_tickets", "get"): Page(10, "agent", lambda org, n: Request("get", url("call_tickets", org.call.pk))),
-    # 33: above 6: the call region (9): the interaction, its call's caller number, the customer, their contact
-    # points, their open tickets, a page of each kind of timeline entry (3), the call's script, before and
-    # after the save (18), the write (locked once: the log and the end of the wrap-up, two history rows; the
-    # agent back from wrap-up) and its live events. Was 30: +1 the disposition chosen (the queue requires
-    # one to end the wrap-up), +2 the agent's open calls read under their lock by the state machine (ringing
-    # offers; calls on or in wrap-up).
+    # 3: the user with their profile; the interaction (its customer joined); the customer's open tickets. Asked
+    # when a ticket is made or changed during a call.
+    ("call_tickets", "get"): Page(3, "agent", lambda org, n: Request("get", url("call_tickets", org.call.pk))),
+    # 17 (15 in production): above 6: the user with their profile; what the log form needs (the interaction with
+    # its customer, their open tickets: 2) before and after the save (4); the write (savepoint; the interaction
+    # locked once; the log and the end of the wrap-up, two updates with their history rows; the agent back from
+    # wrap-up: their profile locked, their ringing offers and their calls on or in wrap-up read by the state
+    # machine; release: 10) and its live events (the interaction_logged payloads: 2). The disposition chosen
+    # and the script come from the cache. Was 33.
     ("call_log", "post"): Page(
-        33,
+        17,
         "agent",
         lambda org, n: Request(
             "post",
@@ -276,20 +272,20 @@ PAGES: dict[tuple[str, str], Page] = {
             {"notes": "Explained the invoice", "ticket": "", "disposition": "resolved"},
         ),
     ),
-    # 27: above 6: the call region (9): the interaction, its call's caller number, the customer, their contact
-    # points, their open tickets, a page of each kind of timeline entry (3), the call's script, before and
-    # after (18); the customer chosen; the interaction locked, updated, its history row; the live event.
+    # 14 (12 in production): above 6: the user with their profile; the interaction; the customer chosen; the
+    # write (savepoint, the interaction locked, updated, its history row, release: 5); the call region drawn
+    # again (5: the interaction with its customer, their contact points, tickets, the timeline's interactions
+    # and comments); the live event. Was 27.
     ("call_set_customer", "post"): Page(
-        27,
+        14,
         "agent",
         lambda org, n: Request("post", url("call_set_customer", org.call.pk), {"customer": customers(1)[0].pk}),
     ),
-    # 34: above 6: the call region (9): the interaction, its call's caller number, the customer, their contact
-    # points, their open tickets, a page of each kind of timeline entry (3), the call's script, before and
-    # after (18); the new customer and contact points with their history rows; the interaction updated with
-    # its history row; the live event.
+    # 21 (19 in production): above 6: the user with their profile; the interaction; the new customer and contact
+    # point with their history rows, then the interaction locked and updated with its history row (13: three
+    # nested services, each in its savepoint: 6); the call region drawn again (5); the live event. Was 34.
     ("call_new_customer", "post"): Page(
-        34,
+        21,
         "agent",
         lambda org, n: Request(
             "post",
@@ -297,22 +293,21 @@ PAGES: dict[tuple[str, str], Page] = {
             {"first_name": "Paul", "last_name": f"Durand {n}", "language": "fr", "phone": PHONE, "email": ""},
         ),
     ),
-    # 14 (12 in production): above 6: the user with their profile; the script version; the call region (9):
-    # the interaction, its call's caller number, the customer, their contact points, their open tickets, a
-    # page of each kind of timeline entry (3), the call's script (the placeholders name the customer); the
-    # step kept in the call's draft (the session saved: savepoint, update, release).
+    # 6 (4 in production): the user with their profile; the script version; the interaction with its customer
+    # (the placeholders name them); the step kept in the call's draft (the session saved: savepoint, update,
+    # release). An end step's suggested disposition comes from the cache. Was 14.
     ("script_step", "get"): Page(
-        14,
+        6,
         "agent",
         lambda org, n: Request(
             "get", url("script_step", org.script.pk) + f"?step=billing&interaction={org.call.pk}&trail=greeting"
         ),
     ),
     ("search", "get"): Page(4, "agent", lambda org, n: Request("get", url("search") + "?q=martin")),
-    # 9: above 6: the user with their profile; the customer, their contact points, a page of each kind of
-    # timeline entry (3), their open tickets; the read audit's row; the agent's current call (whether to
-    # offer "Back to the call").
-    ("customer", "get"): Page(9, "agent", lambda org, n: Request("get", url("customer", org.anne.pk))),
+    # 7: above 6: the user with their profile; the customer (whether the agent is on a call, to offer "Back to
+    # the call", asked in the same query), their contact points, their tickets (open ones and the timeline's
+    # in one read), the timeline's interactions and comments; the read audit's row. Was 9.
+    ("customer", "get"): Page(7, "agent", lambda org, n: Request("get", url("customer", org.anne.pk))),
     ("tickets_list", "get"): Page(2, "agent", lambda org, n: Request("get", url("tickets_list")), tickets),
     # 6: the user with their profile; the call the ticket starts from (read twice: once for its customer,
     # once for the form), its customer; the categories and queues offered.
