@@ -1,8 +1,10 @@
-"""What a person reads on the screens: never a Python ``None``, never Django's ``---------``.
+"""What a person reads on the screens: never a Python ``None``, never Django's ``---------``,
+labels rather than codes, times in the center's time zone.
 
 A crawler signs in as an agent, a supervisor, a manager and an admin of the demo center, opens
-every page of the desk and, in the back office, every changelist with a change page and the
-history page of one row of each model, and reads the visible text of each answer (what the
+every page of the desk and, in the back office, every changelist and add page, the change page
+and the history page of one row of each model, the reports, the script editor's and the courses'
+screens, and reads the visible text of each answer (what the
 browser draws: text nodes outside scripts and styles; attribute values and the ``value`` of an
 ``<option>`` are not read).
 """
@@ -28,9 +30,11 @@ from django.urls import reverse
 from contactcenter.agents.models import AgentProfile, BreakReason, Status
 from contactcenter.agents.services import agent_set_status
 from contactcenter.knowledge.models import Article
+from contactcenter.scripts.models import Script
+from contactcenter.scripts.services import script_update_draft
 from contactcenter.training.models import Course
 from customers.models import Customer
-from customers.services import customer_update
+from customers.services import customer_create, customer_update
 from interactions.models import Interaction, Priority, Ticket, TicketStatus
 from interactions.services import TICKET_TRANSITIONS, interaction_update, ticket_update
 from kpis.exports import csv_response
@@ -166,6 +170,16 @@ def admin_pages(user: object) -> Iterator[str]:
     yield reverse("admin:kpis-reports")
     for report in reports_for(user):
         yield reverse("admin:kpis-report", args=[report.name])
+    # The back office's own screens beside the changelists: the script editor and its versions,
+    # a course's progress.
+    script = Script.objects.order_by("pk").first()
+    for name in ("steps", "preview", "publish", "compare", "analytics"):
+        yield reverse(f"admin:scripts_script_{name}", args=[script.pk])
+    yield reverse("admin:scripts_script_version", args=[script.pk, 1])
+    course = Course.objects.order_by("pk").first()
+    yield reverse("admin:training_course_overdue")
+    for name in ("progress", "before_after"):
+        yield reverse(f"admin:training_course_{name}", args=[course.pk])
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -209,6 +223,25 @@ def test_a_history_page_lists_labels_and_local_times_not_codes(admin_client):
     changes = " ".join(visible_text(response.content.decode()))
     assert "Priorité\u00a0:" in changes  # French typography: a no-break space before the colon
     assert "Normale\u00a0→\u00a0\u00a0Urgente" in changes
+
+
+def test_a_history_page_shows_tags_as_a_line_and_steps_as_json(admin_client, admin_user):
+    customer = customer_create(first_name="Anne", last_name="Martin", tags=["vip"])
+    customer_update(customer=customer, tags=["vip", "late payer"], consent_marketing=True)
+    script = Script.objects.create(name="Billing", draft=[{"key": "hello", "text": "Hello", "answers": []}])
+    script_update_draft(
+        script=script, steps=[{"key": "hello", "text": "Hi", "answers": [], "disposition": None}], by=admin_user
+    )
+
+    customer_page = admin_client.get(reverse("admin:customers_customer_history", args=[customer.pk]))
+    script_page = admin_client.get(reverse("admin:scripts_script_history", args=[script.pk]))
+
+    customer_changes = re.sub(r"\s+", " ", " ".join(visible_text(customer_page.content.decode())))
+    assert "Tags: vip → vip, late payer" in customer_changes
+    assert "No → Yes" in customer_changes
+    script_changes = " ".join(visible_text(script_page.content.decode()))
+    assert '"disposition": null' in script_changes
+    assert offending(customer_page.content.decode()) == offending(script_page.content.decode()) == []
 
 
 def options_of(html: str, name: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from math import ceil
 from typing import Any
@@ -11,7 +12,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import ManyToManyField, Model, QuerySet
+from django.db.models import JSONField, ManyToManyField, Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +48,11 @@ def display_value(field: Any, value: Any) -> Any:
         return EMPTY
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, JSONField):
+        # Tags read as a line; anything deeper (a script's steps) as JSON: null, never None.
+        if isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
+            return ", ".join(str(item) for item in value)
+        return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     if isinstance(value, datetime):
