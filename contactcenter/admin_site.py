@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from contactcenter.core.formats import EMPTY
 from contactcenter.desk.login import LoginView
 from kpis.admin_views import report_urls, reports_app
 
@@ -21,6 +22,12 @@ class SwitchboardAdminSite(admin.AdminSite):
     site_header = _("Switchboard administration")
     site_title = _("Switchboard")
     index_title = _("Contact center back office")
+
+    def __init__(self, name: str = "admin") -> None:
+        super().__init__(name)
+        # An empty value reads as a dash everywhere in the back office (lists, read-only fields,
+        # filters), as on the desk: never "None", never Django's hyphen.
+        self.empty_value_display = EMPTY
 
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         """The admin's own login page, through the desk's login view: the same limits per username

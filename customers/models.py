@@ -265,4 +265,4 @@ class CustomerRead(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.username or '?'} {self.what} #{self.customer_id}"
+        return f"{self.username or '?'} {self.get_what_display()} #{self.customer_id}"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -347,7 +348,8 @@ class TicketEscalation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.breach} {self.from_priority}→{self.to_priority}"
+        change = f"{self.get_from_priority_display()}→{self.get_to_priority_display()}"
+        return f"{self.ticket_id} {self.get_breach_display()} {change}"
 
 
 class Interaction(CleanCheckedConstraintsModel):
@@ -651,7 +653,7 @@ class CtiEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event} {self.timestamp:%Y-%m-%d %H:%M:%S}"
+        return f"{self.get_event_display()} {timezone.localtime(self.timestamp):%Y-%m-%d %H:%M:%S}"
 
 
 # --- Survey responses (SPEC §3): CSAT 1–5, NPS 0–10, CES 1–7, each linked to an interaction ------

@@ -18,6 +18,7 @@ from typing import Any
 
 import xlsxwriter
 from django.http import HttpResponse
+from django.utils import timezone
 
 #: A text cell starting with one of these would be read as a formula by a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -37,6 +38,9 @@ def escape_cell(value: Any) -> Any:
 def _text(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        # The center's time zone (TIME_ZONE), as on the screens, with its offset: 2026-03-04T14:00:00+01:00.
+        return timezone.localtime(value).isoformat()
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     return value

@@ -277,7 +277,8 @@ class PresenceInterval(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.agent} {self.status} {self.started_at:%Y-%m-%d %H:%M}"
+        # Its label and the center's time: it names the row on screens (the admin's title, history).
+        return f"{self.agent} {self.get_status_display()} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
 
     def seconds(self, until: datetime | None = None) -> float:
         """Length in seconds; an open interval counts up to ``until`` (default: now)."""

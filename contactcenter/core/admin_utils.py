@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import date, datetime
 from math import ceil
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import JSONField, ManyToManyField, Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -20,15 +21,62 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject, HistoricalChanges, ModelChange
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from contactcenter.core.formats import EMPTY
+
+
+class LabelledHistoryHelper(HistoricalRecordContextHelper):
+    """The "Changes" column of a history page in words a person reads: a choice's label, not its
+    stored code (``Pending``, not ``pending``); a time in the center's time zone, in the user's
+    language; ``Yes``/``No``; a dash for an empty value (never ``None``)."""
+
+    def prepare_delta_change_value(self, change: ModelChange, value: Any) -> Any:
+        field = self.model._meta.get_field(change.field)
+        if isinstance(field, ManyToManyField):
+            return super().prepare_delta_change_value(change, value)
+        return display_value(field, value)
+
+
+def display_value(field: Any, value: Any) -> Any:
+    """``value`` of the model field ``field`` as a screen shows it (see :class:`LabelledHistoryHelper`)."""
+    if value is None or value == "" or value == [] or (isinstance(value, DeletedObject) and value.pk is None):
+        # (django-simple-history reads an empty foreign key as a "deleted object" whose key is None.)
+        return EMPTY
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, JSONField):
+        # Tags read as a line; anything deeper (a script's steps) as JSON: null, never None.
+        if isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
+            return ", ".join(str(item) for item in value)
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, datetime):
+        return local_datetime(value)
+    if isinstance(value, date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    return value
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
-    """``SimpleHistoryAdmin`` whose history can be read, never written.
+    """``SimpleHistoryAdmin`` whose history can be read, never written, and reads as the rest of the
+    admin: labels rather than codes, times in the center's time zone, no "None"
+    (:class:`LabelledHistoryHelper`, ``core/history_list.html``).
 
     ``SIMPLE_HISTORY_REVERT_DISABLED`` only hides the Revert button: the history form view still
     saves whatever is POSTed to it. This refuses the POST as well.
     """
+
+    object_history_list_template = "core/history_list.html"
+
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: HistoricalChanges
+    ) -> HistoricalRecordContextHelper:
+        return LabelledHistoryHelper(self.model, historical_record)
 
     def revert_disabled(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return True
@@ -129,7 +177,7 @@ def admin_changelist_link(model: type[Model], text: Any, **filters: Any) -> Safe
 def local_datetime(value: datetime | None) -> str:
     """A timestamp in the center's time zone, formatted for the user's language."""
     if value is None:
-        return "—"
+        return EMPTY
     return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
 
 

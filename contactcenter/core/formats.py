@@ -6,11 +6,14 @@ import math
 
 from django.utils.translation import gettext as _
 
+#: What an empty value reads as, on every screen: the desk, the wallboard, the admin.
+EMPTY = "—"
+
 
 def format_duration(seconds: float | None) -> str:
     """``m:ss`` under an hour, ``h:mm:ss`` from an hour on; ``—`` for none (a negative one is 0:00)."""
     if seconds is None:
-        return "—"
+        return EMPTY
     total = max(math.floor(seconds), 0)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)

@@ -175,6 +175,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's forms, with the empty choice of a list named for a person ("— none —", not "---------").
+FORM_RENDERER = "contactcenter.core.renderers.SwitchboardFormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 # DATABASE_URL selects PostgreSQL (psycopg 3) through a connection pool in each server process.

@@ -227,7 +227,7 @@ def test_the_page_is_in_french_for_a_french_user(client, busy_day):
 
     html = client.get(reverse("desk:wallboard"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
 
-    assert '<html lang="fr">' in html
+    assert '<html lang="fr" data-time-zone="Europe/Paris">' in html
     assert "Pause" in html and "Déjeuner" in html and "Occupé" in html  # statuses and reasons
 
 

@@ -37,8 +37,18 @@
   var integer = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
   var percent0 = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
   var percent1 = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 1 });
-  var clockFormat = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-  var tickerTime = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
+  var clockFormat = timeFormat({ hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  var tickerTime = timeFormat({ hour: "2-digit", minute: "2-digit" });
+
+  /** Times in the center's time zone (TIME_ZONE, on <html data-time-zone>), whatever the browser's. */
+  function timeFormat(options) {
+    var zone = document.documentElement.dataset.timeZone;
+    try {
+      return new Intl.DateTimeFormat(lang, Object.assign({ timeZone: zone || undefined }, options));
+    } catch (error) {
+      return new Intl.DateTimeFormat(lang, options); // a zone this browser does not know
+    }
+  }
 
   function serverNow() {
     return Date.now() + skew;
