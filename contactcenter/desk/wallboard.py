@@ -152,6 +152,12 @@ class AgentRow:
     pending_label: str = ""
 
     @property
+    def pending_short(self) -> str:
+        """The card's short note of it ("→ Break"); the sentence is its title and what a screen
+        reader reads."""
+        return f"→ {Status(self.pending).label}" if self.pending else ""
+
+    @property
     def since_ms(self) -> int:
         return _ms(self.since)
 

@@ -66,7 +66,7 @@ def test_a_busy_agents_tile_shows_the_calls_queue_and_counts_from_its_answer(org
     assert row.clock_since_ms == int(interaction.answered_at.timestamp() * 1000)
     client.force_login(org.supervisor_a)
     html = client.get(reverse("desk:wallboard")).content.decode()
-    assert '<span class="wb-agent-queue" data-field="queue">Queue A</span>' in html
+    assert 'data-field="queue" title="Queue of the current contact">Queue A</span>' in html
     assert f'data-since-ms="{row.clock_since_ms}"' in html
 
 
@@ -374,7 +374,8 @@ def test_on_a_call_the_break_waits_and_the_panel_says_so(client, org, django_cap
     html = response.content.decode()
     assert 'id="wb-panel-pending">Break after this call (Lunch)' in html
     # The tile says it too (the board drawn again, and wallboard.js from the agent_status event).
-    assert agent_row(wallboard_board(user=org.supervisor_a), "agent_a").pending_label == "Break after this call (Lunch)"
+    row = agent_row(wallboard_board(user=org.supervisor_a), "agent_a")
+    assert (row.pending_label, row.pending_short) == ("Break after this call (Lunch)", "→ Break")
 
 
 def test_setting_offline_on_a_call_waits_too(client, org):

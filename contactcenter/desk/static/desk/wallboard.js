@@ -249,11 +249,14 @@
     setText(field(card, "reason"), message.reason ? labels.reasons[message.reason] || message.reason : "");
     var pending = field(card, "pending");
     if (pending) {
+      // The sentence for screen readers and the tooltip, "→ Break" to see.
       var pendingText = pendingLabel(message.pending, message.pending_reason);
-      setText(pending, pendingText);
+      setText(pending.querySelector('[data-part="pending-text"]'), pendingText);
+      var short = message.pending ? "→ " + (labels.statuses[message.pending] || message.pending) : "";
+      setText(pending.querySelector('[data-part="pending-short"]'), short);
       pending.title = pendingText;
     }
-    // On a contact the clock counts from the start of the contact's phase (rang, answered, ended).
+    // On a contact: its queue, and the clock counts from the start of its phase (rang, answered, ended).
     var contact = message.contact || null;
     setText(field(card, "queue"), contact ? contact.queue || "" : "");
     var time = field(card, "time");
