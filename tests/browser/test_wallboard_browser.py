@@ -455,6 +455,7 @@ def test_a_tile_shows_the_calls_queue_and_its_clock_and_a_break_waits_for_the_en
 
 def test_a_queue_tile_lists_its_waiting_call_and_an_agent_tile_sets_a_break(page, asgi_live_server, org):
     set_status(org.agent_a, Status.AVAILABLE)
+    token = token_for(org.agent_a)
     anne = PhoneFactory(value="+33612345678").customer
     anne.first_name, anne.last_name = "Anne", "Martin"
     anne.save()
@@ -493,6 +494,18 @@ def test_a_queue_tile_lists_its_waiting_call_and_an_agent_tile_sets_a_break(page
     card = page.locator('.wb-agent[data-agent="agent_a"]')
     expect(card).to_have_class(re.compile(r"\bstatus-break\b"), timeout=TIMEOUT_MS)
     expect(card.locator('[data-field="reason"]')).to_have_text("Coaching")
-    # The panel's state follows too (fetched again on the agent's event).
-    expect(dialog.locator('[data-field="panel-status"]')).to_have_text("Break", timeout=TIMEOUT_MS)
+    expect(dialog.locator('[data-field="panel-status"]')).to_have_text("Break")
     expect(dialog.locator(".wb-states")).to_contain_text("Coaching")
+
+    # The agent comes back by themselves: the open panel follows (its lists fetched again on the event).
+    response = requests.put(
+        f"{asgi_live_server.url}/api/v1/agents/me/status/",
+        json={"status": "available"},
+        headers={"Authorization": f"Token {token}"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    expect(card).to_have_class(re.compile(r"\bstatus-available\b"), timeout=TIMEOUT_MS)
+    expect(dialog.locator('[data-field="panel-status"]')).to_have_text("Available", timeout=TIMEOUT_MS)
+    expect(dialog.locator(".wb-states tbody tr")).to_have_count(2)
+    expect(dialog.locator(".notice.ok")).to_be_visible()  # the form was left as it was
