@@ -15,8 +15,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q
 
 from contactcenter.agents.models import Status
-from contactcenter.agents.states import OpenContacts
+from contactcenter.agents.states import CurrentContact, OpenContacts
 from interactions.models import CtiCall, Interaction
+from interactions.selectors import agents_current_contacts
 from interactions.services import interaction_lock, interaction_wrapup_end
 
 
@@ -49,3 +50,7 @@ class CallContacts:
         for pk in ids:
             interaction_wrapup_end(interaction=interaction_lock(pk), by=by, at=at, ready=by is not None)
         return len(ids)
+
+    def current_contacts(self, *, statuses: dict[int, str]) -> dict[int, CurrentContact]:
+        """The agents' current calls: :func:`interactions.selectors.agents_current_contacts`."""
+        return agents_current_contacts(statuses=statuses)

@@ -6,10 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, CharField, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 
+from contactcenter.agents.models import Status
+from contactcenter.agents.states import CurrentContact
 from contactcenter.core.cached import cached_forget, cached_read
 from interactions.models import (
+    CtiCall,
     Disposition,
     Interaction,
     SlaBreach,
@@ -93,3 +97,67 @@ def ticket_escalation_candidates(*, now: datetime) -> QuerySet[Ticket]:
     )
     resolution = Q(resolution_due__lt=now) & ~escalated(SlaBreach.RESOLUTION)
     return Ticket.objects.filter(Q(status__in=ESCALATED_STATUSES) & (first_response | resolution)).order_by("pk")
+
+
+# --- The agents' current contacts (the wallboard) -------------------------------------------------
+
+
+def agents_current_contacts(*, statuses: dict[int, str]) -> dict[int, CurrentContact]:
+    """For each agent (user id → their status) in a contact status, the contact behind it, with the
+    start of its present phase: a call ringing for them (since it was offered to them), the call
+    they are on (since it was answered) or wrapping up (since it ended); the newest when several.
+    The contacts are those of the agent state machine (:mod:`interactions.contacts`).
+
+    One query whatever the number of agents (a ``UNION`` of the answered calls and the ringing
+    ones, each read by its own index), none when no agent is on a contact.
+    """
+    ringing = [user_id for user_id, status in statuses.items() if status == Status.RINGING]
+    talking = [user_id for user_id, status in statuses.items() if status in (Status.BUSY, Status.WRAP_UP)]
+    columns = ("wb_agent", "wb_phase", "wb_queue", "wb_channel", "wb_since")
+    parts: list[QuerySet] = []
+    if talking:
+        parts.append(
+            Interaction.objects.filter(
+                agent_id__in=talking, answered_at__isnull=False, wrapup_ended_at__isnull=True, cti_call__isnull=False
+            )
+            .order_by()
+            .annotate(
+                wb_agent=F("agent_id"),
+                wb_phase=Case(
+                    When(ended_at__isnull=True, then=Value(Status.BUSY.value)),
+                    default=Value(Status.WRAP_UP.value),
+                    output_field=CharField(),
+                ),
+                wb_queue=F("queue__name"),
+                wb_channel=F("channel"),
+                wb_since=Coalesce("ended_at", "answered_at", output_field=DateTimeField()),
+            )
+            .values_list(*columns)
+        )
+    if ringing:
+        parts.append(
+            CtiCall.objects.filter(
+                presence_agent_id__in=ringing, presence_status=Status.RINGING, interaction__isnull=False
+            )
+            .order_by()
+            .annotate(
+                wb_agent=F("presence_agent_id"),
+                wb_phase=Value(Status.RINGING.value, output_field=CharField()),
+                wb_queue=F("interaction__queue__name"),
+                wb_channel=F("interaction__channel"),
+                wb_since=Coalesce("presence_at", "interaction__offered_at", output_field=DateTimeField()),
+            )
+            .values_list(*columns)
+        )
+    if not parts:
+        return {}
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    found: dict[int, CurrentContact] = {}
+    for agent_id, phase, queue, channel, since in rows:
+        wanted = statuses.get(agent_id)
+        kept = found.get(agent_id)
+        # The contact of the agent's own status first, then the newest.
+        rank = (phase == wanted, since)
+        if kept is None or rank > (kept.status == wanted, kept.since):
+            found[agent_id] = CurrentContact(status=phase, queue=queue or "", channel=channel, since=since)
+    return found

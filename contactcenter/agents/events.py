@@ -6,6 +6,7 @@ Published after commit through :mod:`contactcenter.core.events`; the shapes are 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -35,9 +36,17 @@ def agent_status_extras(*, user_id: int) -> Payload:
     }
 
 
-def status_changed_on_commit(profile: AgentProfile) -> None:
+def contact_payload(contact: Any) -> Payload | None:
+    """The wallboard's ``contact`` of an agent (:class:`~contactcenter.agents.states.CurrentContact`)."""
+    if contact is None:
+        return None
+    return {"queue": contact.queue, "channel": contact.channel, "since": contact.since.isoformat()}
+
+
+def status_changed_on_commit(profile: AgentProfile, *, contact: Callable[..., Any] | None = None) -> None:
     """An agent's presence (or what waits for the end of their contact) changed: their own
-    stream, and the wallboard (with the agent's team and queues, read after commit)."""
+    stream, and the wallboard (with the agent's team and queues, and the contact they are on:
+    ``contact(user_id=…, status=…)``, read after commit; one more query on a contact only)."""
     payload = {
         "agent": profile.user.get_username(),
         "status": profile.status,
@@ -47,13 +56,14 @@ def status_changed_on_commit(profile: AgentProfile) -> None:
         "pending": profile.pending_status or None,
         "pending_reason": profile.pending_reason,
     }
-    user_id = profile.user_id
+    user_id, status = profile.user_id, profile.status
     publish_on_commit(event_type="status_changed", groups=[agent_group(user_id)], payload=payload)
-    publish_on_commit(
-        event_type="agent_status",
-        groups=[WALLBOARD_GROUP],
-        payload=lambda: {**payload, **agent_status_extras(user_id=user_id)},
-    )
+
+    def board_payload() -> Payload:
+        current = contact(user_id=user_id, status=status) if contact is not None else None
+        return {**payload, **agent_status_extras(user_id=user_id), "contact": contact_payload(current)}
+
+    publish_on_commit(event_type="agent_status", groups=[WALLBOARD_GROUP], payload=board_payload)
 
 
 # --- Who may see what changed --------------------------------------------------------------------

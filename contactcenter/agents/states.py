@@ -80,6 +80,18 @@ class OpenContacts:
         return None
 
 
+@dataclass(frozen=True)
+class CurrentContact:
+    """The contact that puts an agent in their contact status, as the wallboard shows it: its queue
+    and channel, and when its present phase began (``ringing``: offered to the agent; ``busy``:
+    answered; ``wrap_up``: ended)."""
+
+    status: str
+    queue: str
+    channel: str
+    since: datetime
+
+
 class ContactSource(Protocol):
     """Where the agent's contacts live (the interactions app registers its own)."""
 
@@ -91,6 +103,10 @@ class ContactSource(Protocol):
         (``None``: the system, which skips the queue's required wrap-up fields); how many it ended.
         Each ended contact calls :func:`agent_state_sync` with ``ready=by is not None``."""
 
+    def current_contacts(self, *, statuses: dict[int, str]) -> dict[int, CurrentContact]:
+        """For each agent (user id → their status), the contact of that status they are on (the
+        newest one when several are); agents in no contact status are left out."""
+
 
 class _NoContacts:
     def open_contacts(self, *, agent_id: int) -> OpenContacts:
@@ -98,6 +114,9 @@ class _NoContacts:
 
     def end_wrapups(self, *, agent_id: int, at: datetime, by: AbstractBaseUser | None) -> int:
         return 0
+
+    def current_contacts(self, *, statuses: dict[int, str]) -> dict[int, CurrentContact]:
+        return {}
 
 
 _source: ContactSource = _NoContacts()
@@ -111,6 +130,14 @@ def contact_source_register(source: ContactSource) -> None:
 
 def contact_source() -> ContactSource:
     return _source
+
+
+def current_contact(*, user_id: int, status: str) -> CurrentContact | None:
+    """The contact that puts the agent in ``status``; ``None`` (and no query) for a status that is
+    not a contact's."""
+    if status not in CONTACT_STATUSES:
+        return None
+    return _source.current_contacts(statuses={user_id: status}).get(user_id)
 
 
 # --- The transitions, as pure functions -----------------------------------------------------------
@@ -259,7 +286,7 @@ def _move(
         unchanged={field.name for field in AgentProfile._meta.concrete_fields} - set(saved),
     )
     profile.save(update_fields=saved)
-    events.status_changed_on_commit(profile)
+    events.status_changed_on_commit(profile, contact=current_contact)
     return profile
 
 

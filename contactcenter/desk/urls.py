@@ -1,6 +1,6 @@
 """The pages' routes, one list per module (namespace ``desk``)."""
 
-from contactcenter.desk import calls, knowledge, login, pages, tickets, training, wallboard
+from contactcenter.desk import calls, knowledge, login, pages, panels, tickets, training, wallboard
 
 app_name = "desk"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     *knowledge.urlpatterns,
     *training.urlpatterns,
     *wallboard.urlpatterns,
+    *panels.urlpatterns,
 ]

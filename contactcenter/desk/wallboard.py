@@ -37,6 +37,7 @@ from contactcenter.desk.access import page_for
 from contactcenter.desk.simulation import UNKNOWN_CALLER, simulated_call_end, simulated_call_start
 from contactcenter.live import selectors as live_selectors
 from interactions.models import Interaction
+from interactions.selectors import agents_current_contacts
 
 User = get_user_model()
 
@@ -51,6 +52,21 @@ def format_percent(fraction: float | None, decimals: int = 0) -> str:
         return "—"
     number = floatformat(fraction * 100, f"-{decimals}" if decimals else "0")
     return pgettext("percentage", "%(number)s%%") % {"number": number}
+
+
+def pending_text(pending: str, reason: str) -> str:
+    """What waits for the end of an agent's contact, in words ("Break after this call (Lunch)");
+    empty when nothing does."""
+    if pending == Status.BREAK:
+        label = dict(BreakReason.choices).get(reason, reason)
+        return _("Break after this call (%(reason)s)") % {"reason": label}
+    if pending == Status.OFFLINE:
+        return _("Offline after this call")
+    return ""
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
 
 
 def service_level_state(fraction: float | None, target: float) -> str:
@@ -128,10 +144,27 @@ class AgentRow:
     since: datetime
     rank: int
     seconds_in_status: float = 0.0
+    #: The contact the agent is on (ringing, busy, wrap-up): its queue, and when its phase began.
+    contact_queue: str = ""
+    contact_since: datetime | None = None
+    #: What waits for the end of the contact ("Break after this call (Lunch)"), in words.
+    pending: str = ""
+    pending_label: str = ""
+
+    @property
+    def pending_short(self) -> str:
+        """The card's short note of it ("→ Break"); the sentence is its title and what a screen
+        reader reads."""
+        return f"→ {Status(self.pending).label}" if self.pending else ""
 
     @property
     def since_ms(self) -> int:
-        return int(self.since.timestamp() * 1000)
+        return _ms(self.since)
+
+    @property
+    def clock_since_ms(self) -> int:
+        """The tile's clock counts from the contact's phase on a contact, else from the status."""
+        return _ms(self.contact_since or self.since)
 
     @property
     def time_in_status_text(self) -> str:
@@ -176,8 +209,9 @@ def wallboard_board(*, user: AbstractBaseUser, now: datetime | None = None) -> B
     for the queues their ``ws/wallboard/`` socket covers, and the agents whose ``agent_status``
     events it relays (:func:`~contactcenter.live.selectors.wallboard_agents`).
 
-    Six queries at most (the scope's four, the figures' one, the agents' one), whatever the number
-    of queues and agents. Raises ``PermissionDenied`` when the user may not watch a wallboard.
+    Seven queries at most (the scope's four, the figures' one, the agents' one, their current
+    contacts' one when some agent is on a contact), whatever the number of queues and agents.
+    Raises ``PermissionDenied`` when the user may not watch a wallboard.
     """
     now = now or timezone.now()
     scope = live_selectors.socket_scope(user_id=user.pk)
@@ -210,21 +244,30 @@ def wallboard_board(*, user: AbstractBaseUser, now: datetime | None = None) -> B
     statuses = dict(Status.choices)
     reasons = dict(BreakReason.choices)
     rank = {status: index for index, status in enumerate(live_selectors.WALLBOARD_STATUS_ORDER)}
-    agents = [
-        AgentRow(
-            username=profile.user.get_username(),
-            name=profile.user.get_full_name() or profile.user.get_username(),
-            team=profile.team.name if profile.team_id else "",
-            status=profile.status,
-            status_label=str(statuses.get(profile.status, profile.status)),
-            reason=profile.status_reason,
-            reason_label=str(reasons.get(profile.status_reason, profile.status_reason)),
-            since=profile.status_since,
-            rank=rank.get(profile.status, len(rank)),
-            seconds_in_status=max((now - profile.status_since).total_seconds(), 0.0),
+    profiles = live_selectors.wallboard_agents(scope=scope)
+    contacts = agents_current_contacts(statuses={profile.user_id: profile.status for profile in profiles})
+    agents = []
+    for profile in profiles:
+        contact = contacts.get(profile.user_id)
+        clock_since = contact.since if contact else profile.status_since
+        agents.append(
+            AgentRow(
+                username=profile.user.get_username(),
+                name=profile.user.get_full_name() or profile.user.get_username(),
+                team=profile.team.name if profile.team_id else "",
+                status=profile.status,
+                status_label=str(statuses.get(profile.status, profile.status)),
+                reason=profile.status_reason,
+                reason_label=str(reasons.get(profile.status_reason, profile.status_reason)),
+                since=profile.status_since,
+                rank=rank.get(profile.status, len(rank)),
+                seconds_in_status=max((now - clock_since).total_seconds(), 0.0),
+                contact_queue=contact.queue if contact else "",
+                contact_since=contact.since if contact else None,
+                pending=profile.pending_status,
+                pending_label=pending_text(profile.pending_status, profile.pending_reason),
+            )
         )
-        for profile in live_selectors.wallboard_agents(scope=scope)
-    ]
     return Board(now=now, tiles=tiles, agents=agents)
 
 
@@ -283,6 +326,9 @@ def _script_labels() -> dict[str, Any]:
         },
         "wait": _("waited %(duration)s"),
         "unknown_agent": _("no agent"),
+        # What waits for the end of an agent's contact, on their tile.
+        "pending_break": _("Break after this call (%(reason)s)"),
+        "pending_offline": _("Offline after this call"),
     }
 
 

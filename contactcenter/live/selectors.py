@@ -18,9 +18,11 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import (
     BooleanField,
     Count,
+    DateTimeField,
     F,
     FilteredRelation,
     Func,
@@ -29,14 +31,16 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from contactcenter.agents.models import AgentProfile, Queue, Role, Status
+from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Status
 from contactcenter.core.choices import Channel, Direction
-from contactcenter.core.roles import MANAGERS_UP, SUPERVISORS_UP, role_of
+from contactcenter.core.roles import MANAGERS_UP, SUPERVISORS_UP, role_of, team_id_of
 from interactions import durations
+from interactions.models import Interaction
 
 User = get_user_model()
 
@@ -187,6 +191,20 @@ def local_day_bounds(now: datetime) -> tuple[datetime, datetime]:
     return start, datetime(following.year, following.month, following.day, tzinfo=zone)
 
 
+def waiting_q(now: datetime, prefix: str = "") -> Q:
+    """A contact waiting in its queue at ``now``: inbound, not IVR, neither answered nor ended,
+    offered within :data:`MAX_WAIT` (older: a lost end event, not a caller)."""
+    return Q(
+        **{
+            f"{prefix}direction": Direction.INBOUND,
+            f"{prefix}answered_at__isnull": True,
+            f"{prefix}ended_at__isnull": True,
+            f"{prefix}offered_at__gte": now - MAX_WAIT,
+            f"{prefix}offered_at__lte": now,
+        }
+    ) & ~Q(**{f"{prefix}channel": Channel.IVR})
+
+
 class AnsweredWithin(Func):
     """``answered − offered ≤ seconds``, exactly (to the microsecond), on PostgreSQL and SQLite."""
 
@@ -264,12 +282,7 @@ def queue_stats(*, queue_ids: Iterable[int] | None = None, now: datetime | None 
     handled = today & durations.handled_q("recent__")
     abandoned = today & durations.abandoned_q("recent__")
     within = AnsweredWithin("recent__answered_at", "recent__offered_at", "service_level_seconds")
-    waiting = (
-        inbound
-        & ~Q(recent__channel=Channel.IVR)
-        & Q(recent__answered_at__isnull=True, recent__ended_at__isnull=True)
-        & Q(recent__offered_at__gte=waiting_since, recent__offered_at__lte=now)
-    )
+    waiting = waiting_q(now, "recent__")
     rows = queues.annotate(
         n_waiting=Count("recent", filter=waiting),
         oldest_waiting=Min("recent__offered_at", filter=waiting),
@@ -346,3 +359,88 @@ def wallboard_agents(*, scope: SocketScope) -> list[AgentProfile]:
     rows = list(profiles.select_related("user", "team"))
     rows.sort(key=lambda profile: (rank.get(profile.status, len(rank)), profile.user.get_username()))
     return rows
+
+
+# --- Wallboard panels (a tile clicked) ----------------------------------------------------------------
+
+#: The waiting list of a queue's panel shows this many contacts at most (the oldest first).
+WAITING_LIST_LIMIT = 100
+
+
+def wallboard_queue(*, user: AbstractBaseUser, queue_id: int) -> Queue | None:
+    """The active queue ``queue_id`` when ``user``'s wallboard shows it (the rule of
+    :func:`socket_scope`: managers and admins every queue, a supervisor the queues their team's
+    agents serve, anyone else their own queues); ``None`` otherwise. One query."""
+    role = role_of(user)
+    queues = Queue.objects.filter(pk=queue_id, is_active=True)
+    if role not in MANAGERS_UP:
+        team_id = team_id_of(user)
+        if role == Role.SUPERVISOR and team_id is not None:
+            queues = queues.filter(agents__team_id=team_id)
+        else:
+            queues = queues.filter(agents__user_id=user.pk)
+    return queues.distinct().first()
+
+
+def queue_waiting_contacts(*, queue: Queue, now: datetime | None = None) -> list[Interaction]:
+    """The contacts waiting in ``queue`` at ``now`` (the tile's *Waiting*: :func:`waiting_q`), the
+    longest waiting first, at most :data:`WAITING_LIST_LIMIT`, with their customer and their call
+    (whom it rings for) joined. One query (the queue's ``(queue, offered_at)`` index)."""
+    now = now or timezone.now()
+    return list(
+        Interaction.objects.filter(queue=queue)
+        .filter(waiting_q(now))
+        .select_related("customer", "cti_call__presence_agent")
+        .order_by("offered_at", "id")[:WAITING_LIST_LIMIT]
+    )
+
+
+def wallboard_agent(*, user: AbstractBaseUser, username: str) -> AgentProfile | None:
+    """The active agent ``username`` when ``user`` may see them (``AgentProfile.visible_to``: a
+    supervisor their team and themselves, managers and admins everyone), with user and team. One
+    query."""
+    return (
+        AgentProfile.objects.visible_to(user)
+        .filter(user__username=username, user__is_active=True)
+        .select_related("user", "team", "pending_set_by")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class AgentDay:
+    """An agent's day so far: the presence log and the contacts of the local day."""
+
+    day_start: datetime
+    now: datetime
+    intervals: list[PresenceInterval]
+    contacts: list[Interaction]
+
+
+def agent_day(*, profile: AgentProfile, now: datetime | None = None) -> AgentDay:
+    """``profile``'s agent today (the local day in ``TIME_ZONE`` up to ``now``): the presence
+    intervals that overlap it, oldest first (the one begun before midnight included), with who set
+    and who ended each; and the contacts offered to them today, oldest first, with queue and
+    disposition. Two queries, each on its ``(agent, …)`` index."""
+    now = now or timezone.now()
+    day_start, _day_end = local_day_bounds(now)
+    # The interval running at midnight began at the latest start before it: from there on.
+    before = (
+        PresenceInterval.objects.filter(agent_id=profile.user_id, started_at__lt=day_start)
+        .order_by("-started_at")
+        .values("started_at")[:1]
+    )
+    intervals = [
+        interval
+        for interval in PresenceInterval.objects.filter(agent_id=profile.user_id, started_at__lte=now)
+        .filter(started_at__gte=Coalesce(Subquery(before), Value(day_start, output_field=DateTimeField())))
+        .select_related("set_by", "ended_by")
+        .order_by("started_at", "id")
+        if interval.ended_at is None or interval.ended_at > day_start
+    ]
+    contacts = list(
+        Interaction.objects.filter(agent_id=profile.user_id, offered_at__gte=day_start, offered_at__lte=now)
+        .select_related("queue", "disposition")
+        .order_by("offered_at", "id")
+    )
+    return AgentDay(day_start=day_start, now=now, intervals=intervals, contacts=contacts)

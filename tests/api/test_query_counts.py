@@ -243,7 +243,7 @@ def test_cti_call_answered(org, api_client_for, rows, django_assert_num_queries,
         for name, seconds in (("call.offered", 0), ("call.answered", 5), ("call.ended", 60), ("call.wrapup_ended", 90)):
             event(name, "warm", seconds)
         event("call.offered", "measured", 100)
-    # 20 (18 in production), the agent available when the call is answered. More than 6: the
+    # 21 (19 in production), the agent available when the call is answered. More than 6: the
     # intake's guarantees need each of them (stored once, recomputed from every event of the call
     # under its lock, history kept, the agent's presence moved under their own lock):
     # - 3: token (user and profile joined); the serializer reads the queue and the agent (with
@@ -254,9 +254,10 @@ def test_cti_call_answered(org, api_client_for, rows, django_assert_num_queries,
     #   (ringing offers; calls on or in wrap-up: 2, where a check for a later call was 1 before the
     #   state machine); close the open presence interval, open the next; update the profile;
     # - 2: update the call (its interaction and presence mark at once); release;
-    # - 3 after commit: the status event's profile and queues, the call_answered payload.
+    # - 4 after commit: the status event's profile and queues, the call the agent is now busy on (the
+    #   wallboard tile's queue and clock: was 3 before), the call_answered payload.
     # (The screen pop itself is built by the agent's socket, not in this request.)
-    with django_assert_num_queries(20, exact=True), django_capture_on_commit_callbacks(execute=True):
+    with django_assert_num_queries(21, exact=True), django_capture_on_commit_callbacks(execute=True):
         response = event("call.answered", "measured", 110)
     assert response.status_code == 201, response.json()
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from contactcenter.agents.models import AgentProfile, Status
+from interactions.models import CtiCall
 from tests.agents.factories import PASSWORD, AgentProfileFactory, QueueFactory, TeamFactory
 from tests.customers.factories import PhoneFactory
 from tests.interactions.factories import InteractionFactory
@@ -241,6 +242,22 @@ def realistic_center():
         )
         users[username] = profile.user
         set_status(profile.user, status, reason=reason, minutes_ago=minutes)
+        if status in (Status.BUSY, Status.WRAP_UP):
+            # The call behind the status: its queue shows on the card, its clock counts from its phase.
+            phase_start = timezone.now() - timedelta(minutes=minutes)
+            answered = phase_start if status == Status.BUSY else phase_start - timedelta(minutes=4)
+            interaction = InteractionFactory(
+                queue=queues[queue_names[0]],
+                customer=None,
+                agent=profile.user,
+                offered_at=answered - timedelta(seconds=9),
+                answered_at=answered,
+                ended_at=None if status == Status.BUSY else phase_start,
+                wrapup_ended_at=None,
+            )
+            CtiCall.objects.create(call_id=f"screenshot-{username}", interaction=interaction)
+    # Hugo's supervisor asked for a break after his call.
+    AgentProfile.objects.filter(user=users["hugo"]).update(pending_status="break", pending_reason="lunch")
     AgentProfileFactory(user__username="boss", role="manager", team=None)
     now = timezone.now()
     handlers = ["lea", "hugo", "chloe", "lucas", "ines", "louis", "jade", "adam"]
@@ -316,11 +333,33 @@ def test_a_room_of_eight_queues_and_thirty_agents_fits_the_screen(page, asgi_liv
     in English and in French, with no figure or label clipped."""
     from contactcenter.core.roles import Role
 
-    queues = [org.queue_a] + [QueueFactory(name=f"Queue {n}") for n in range(2, 9)]
+    queues = [org.queue_a] + [QueueFactory(name=f"Queue {n}") for n in range(2, 8)]
+    queues.append(QueueFactory(name="Technical support after sales"))  # a long name
+    now = timezone.now()
     for n in range(30):
-        AgentProfileFactory(
+        profile = AgentProfileFactory(
             user__username=f"room{n:02d}", team=org.team_a, queues=queues[: 1 + n % 8], status=Status.AVAILABLE
         )
+        if n % 3 == 0:
+            # On a call (a third of the room), some with a break waiting for its end: the card shows
+            # the call's queue beside its clock, and "Break after this call (Lunch)".
+            queue = queues[n % 8 if n % 2 else 7]
+            interaction = InteractionFactory(
+                queue=queue,
+                customer=None,
+                agent=profile.user,
+                offered_at=now - timedelta(minutes=3),
+                answered_at=now - timedelta(minutes=2, seconds=n),
+                ended_at=None,
+                wrapup_ended_at=None,
+            )
+            CtiCall.objects.create(call_id=f"room-{n}", interaction=interaction)
+            AgentProfile.objects.filter(pk=profile.pk).update(
+                status=Status.BUSY,
+                status_since=interaction.answered_at,
+                pending_status="break" if n % 2 == 0 else "",
+                pending_reason="lunch" if n % 2 == 0 else "",
+            )
     AgentProfile.objects.filter(user=org.supervisor_a).update(role=Role.SUPERVISOR)
     org.supervisor_a.agent_profile.queues.set(queues)
     page.set_viewport_size({"width": width, "height": height})
@@ -340,3 +379,133 @@ def test_a_room_of_eight_queues_and_thirty_agents_fits_the_screen(page, asgi_liv
             .map((element) => element.textContent.trim())"""
     )
     assert clipped == [], clipped
+    # The cards keep their size whatever they hold: the contact's queue is there, nothing spills out.
+    expect(page.locator('.wb-agent[data-agent="room00"] [data-field="queue"]')).to_have_text(
+        "Technical support after sales"
+    )
+    # A break waiting for the end of the call shows whole ("→ Break"), the queue's name giving way first.
+    short = page.locator('.wb-agent[data-agent="room00"] [data-part="pending-short"]')
+    expect(short).to_have_text("→ " + ("Pause" if language == "fr" else "Break"))
+    assert short.evaluate(
+        """(element) => {
+            const shown = element.getBoundingClientRect();
+            const box = element.closest('.wb-agent-status').getBoundingClientRect();
+            return shown.width > 0 && shown.right <= box.right + 1;
+        }"""
+    )
+    spilling = page.evaluate(
+        """() => [...document.querySelectorAll('.wb-agent')]
+            .filter((card) => card.scrollWidth > card.clientWidth + 1 || card.scrollHeight > card.clientHeight + 1)
+            .map((card) => card.dataset.agent)"""
+    )
+    assert spilling == [], spilling
+    heights = page.evaluate(
+        "() => new Set([...document.querySelectorAll('.wb-agent')].map((card) => card.offsetHeight)).size"
+    )
+    assert heights == 1, "every card has the same height, on a call or not"
+
+
+# --- The agents' contacts and the panels ------------------------------------------------------------
+
+
+def test_a_tile_shows_the_calls_queue_and_its_clock_and_a_break_waits_for_the_end_of_the_call(
+    page, asgi_live_server, org
+):
+    set_status(org.agent_a, Status.AVAILABLE)
+    set_status(org.supervisor_a, Status.OFFLINE)
+    page.set_viewport_size({"width": 1600, "height": 900})
+    log_in(page, asgi_live_server, "supervisor_a")
+    card = page.locator('.wb-agent[data-agent="agent_a"]')
+    expect(card.locator('[data-field="queue"]')).to_have_text("")
+
+    # A simulated call: agent A answers it at once.
+    page.click("#wb-simulate summary")
+    page.select_option("#id_queue", label="Queue A")
+    page.click("#wb-simulate-submit")
+    expect(card).to_have_class(re.compile(r"\bstatus-busy\b"), timeout=TIMEOUT_MS)
+    expect(card.locator('[data-field="queue"]')).to_have_text("Queue A")
+    time = card.locator('[data-field="time"]')
+    expect(time).to_have_text(re.compile(r"^0:0\d$"))
+    first = time.inner_text()
+    expect(time).not_to_have_text(first, timeout=3000)  # it ticks
+    page.click("#wb-simulate summary")  # folded again
+
+    # The card opens the agent's panel; Break (Lunch) waits for the end of the call.
+    card.locator(".wb-open").click()
+    dialog = page.locator("#wb-panel")
+    expect(dialog).to_be_visible(timeout=TIMEOUT_MS)
+    expect(dialog.locator("#wb-panel-title")).to_contain_text(org.agent_a.get_full_name() or "agent_a")
+    expect(dialog.locator(".wb-contacts")).to_contain_text("Queue A")
+    dialog.locator("#wb-break-reason").select_option("lunch")
+    dialog.locator("#wb-set-break").click()
+    expect(dialog.locator("#wb-panel-pending")).to_contain_text("Break after this call (Lunch)", timeout=TIMEOUT_MS)
+    pending = card.locator('[data-field="pending"]')
+    expect(pending).to_have_attribute("title", "Break after this call (Lunch)", timeout=TIMEOUT_MS)
+    expect(pending.locator('[data-part="pending-short"]')).to_have_text("→ Break")
+    expect(pending).to_be_visible()
+    expect(card).to_have_class(re.compile(r"\bstatus-busy\b"))
+    assert AgentProfile.objects.get(user=org.agent_a).pending_status == "break"
+    screenshot(page, "wallboard-agent-panel.png")
+
+    # Escape closes it, and the focus is back on the card.
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert page.evaluate("document.activeElement.closest('.wb-agent')?.dataset.agent") == "agent_a"
+
+
+def test_a_queue_tile_lists_its_waiting_call_and_an_agent_tile_sets_a_break(page, asgi_live_server, org):
+    set_status(org.agent_a, Status.AVAILABLE)
+    token = token_for(org.agent_a)
+    anne = PhoneFactory(value="+33612345678").customer
+    anne.first_name, anne.last_name = "Anne", "Martin"
+    anne.save()
+    InteractionFactory(
+        queue=org.queue_a,
+        customer=anne,
+        agent=None,
+        offered_at=timezone.now() - timedelta(seconds=42),
+        answered_at=None,
+        ended_at=None,
+        wrapup_ended_at=None,
+    )
+    page.set_viewport_size({"width": 1366, "height": 768})
+    log_in(page, asgi_live_server, "supervisor_a")
+
+    # Keyboard: Tab to the queue's name, Enter.
+    tile_button = page.locator('.wb-tile[data-queue="Queue A"] .wb-open')
+    tile_button.focus()
+    page.keyboard.press("Enter")
+    dialog = page.locator("#wb-panel")
+    expect(dialog).to_be_visible(timeout=TIMEOUT_MS)
+    expect(dialog.locator("#wb-panel-title")).to_contain_text("Queue A")
+    rows = dialog.locator(".wb-waiting-list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Anne Martin")
+    expect(rows.first.locator("[data-tick-since]")).to_have_text(re.compile(r"^0:4\d$"))
+    dialog.locator("[data-panel-close]").click()
+    expect(dialog).to_be_hidden()
+
+    # An available agent: the break applies at once, and the card follows live.
+    page.locator('.wb-agent[data-agent="agent_a"] .wb-open').click()
+    expect(dialog).to_be_visible(timeout=TIMEOUT_MS)
+    dialog.locator("#wb-break-reason").select_option("coaching")
+    dialog.locator("#wb-set-break").click()
+    expect(dialog.locator(".notice.ok")).to_contain_text("on a break (Coaching)", timeout=TIMEOUT_MS)
+    card = page.locator('.wb-agent[data-agent="agent_a"]')
+    expect(card).to_have_class(re.compile(r"\bstatus-break\b"), timeout=TIMEOUT_MS)
+    expect(card.locator('[data-field="reason"]')).to_have_text("Coaching")
+    expect(dialog.locator('[data-field="panel-status"]')).to_have_text("Break")
+    expect(dialog.locator(".wb-states")).to_contain_text("Coaching")
+
+    # The agent comes back by themselves: the open panel follows (its lists fetched again on the event).
+    response = requests.put(
+        f"{asgi_live_server.url}/api/v1/agents/me/status/",
+        json={"status": "available"},
+        headers={"Authorization": f"Token {token}"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    expect(card).to_have_class(re.compile(r"\bstatus-available\b"), timeout=TIMEOUT_MS)
+    expect(dialog.locator('[data-field="panel-status"]')).to_have_text("Available", timeout=TIMEOUT_MS)
+    expect(dialog.locator(".wb-states tbody tr")).to_have_count(2)
+    expect(dialog.locator(".notice.ok")).to_be_visible()  # the form was left as it was

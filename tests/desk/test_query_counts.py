@@ -34,7 +34,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from contactcenter.agents.models import AgentProfile, Status
+from contactcenter.agents.models import AgentProfile, PresenceInterval, Status
 from contactcenter.desk.simulation import simulated_call_start
 from contactcenter.scripts.models import Script, ScriptVersion
 from contactcenter.training.models import LessonAttachment
@@ -42,7 +42,8 @@ from customers.services import customer_create
 from interactions.cti import cti_event_apply
 from tests.agents.factories import PASSWORD
 from tests.api.test_query_counts import customers, history
-from tests.interactions.factories import TicketCommentFactory, TicketFactory
+from tests.customers.factories import CustomerFactory
+from tests.interactions.factories import InteractionFactory, TicketCommentFactory, TicketFactory
 from tests.knowledge.factories import ArticleFactory
 from tests.training.factories import all_right, assign, lessons_of, make_course
 
@@ -145,6 +146,37 @@ def simulate(org, attempt: int) -> Request:
     return Request("post", url("simulate_call"), {"queue": org.queue_a.pk, "agent": "agent_a", "caller": "known"})
 
 
+def wallboard_day(org, rows: int) -> None:
+    """The center, with ``rows`` callers waiting in Queue A (known customers and unknown numbers), and
+    agent A's day: ``rows`` presence intervals set by the supervisor, ``rows`` contacts today."""
+    center(org, rows)
+    now = timezone.now()
+    for n in range(rows):
+        InteractionFactory(
+            queue=org.queue_a,
+            customer=CustomerFactory() if n % 2 else None,
+            agent=None,
+            offered_at=now - timedelta(seconds=10 + n),
+            answered_at=None,
+            ended_at=None,
+            wrapup_ended_at=None,
+        )
+        InteractionFactory(queue=org.queue_a, agent=org.agent_a, offered_at=now - timedelta(minutes=5 + n))
+    # Closed intervals just before the call's (the agent's open one is the call's).
+    first = PresenceInterval.objects.filter(agent=org.agent_a).order_by("started_at").first().started_at
+    for n in range(rows):
+        start = first - timedelta(seconds=60 * (n + 1))
+        PresenceInterval.objects.create(
+            agent=org.agent_a,
+            status=Status.BREAK,
+            reason="coaching",
+            started_at=start,
+            ended_at=start + timedelta(seconds=30),
+            set_by=org.supervisor_a,
+            ended_by=org.agent_a,
+        )
+
+
 # --- The table -------------------------------------------------------------------------------------------
 
 
@@ -229,12 +261,13 @@ PAGES: dict[tuple[str, str], Page] = {
     # The queue's published script and the log form's dispositions come from the cache. Was 12.
     ("desktop", "get"): Page(6, "agent", lambda org, n: Request("get", url("desktop"), htmx=False)),
     ("status", "get"): Page(1, "agent", lambda org, n: Request("get", url("status"))),
-    # 7 (5 in production): the user with their profile; savepoint; the profile locked with its user; update the
-    # profile; release; after commit the wallboard's agent_status (team, queues: 2). Was 9: the agent of this
-    # fixture is on a call, so since the agent state machine the break (or the available clearing it) waits
-    # for the end of the call as pending: no presence interval is written.
+    # 8 (6 in production): the user with their profile; savepoint; the profile locked with its user; update the
+    # profile; release; after commit the wallboard's agent_status (team, queues, the call the agent is on: 3;
+    # was 2 before the tiles showed the contact's queue). Was 9: the agent of this fixture is on a call, so
+    # since the agent state machine the break (or the available clearing it) waits for the end of the call as
+    # pending: no presence interval is written.
     ("status", "post"): Page(
-        7,
+        8,
         "agent",
         lambda org, n: Request("post", url("status"), {"status": ("break", "available")[n], "reason": "lunch"}),
     ),
@@ -413,17 +446,18 @@ PAGES: dict[tuple[str, str], Page] = {
     ("training_attachment", "get"): Page(
         2, "agent", lambda org, n: Request("get", url("training_attachment", org.attachment.pk), htmx=False), courses
     ),
-    # 7: above 6: the board's figures, read by queries reshaped elsewhere for large centers: pinned as they
-    # are.
-    ("wallboard", "get"): Page(7, "supervisor", lambda org, n: Request("get", url("wallboard"), htmx=False)),
-    # 7: above 6: the board's figures, read by queries reshaped elsewhere for large centers: pinned as they
-    # are.
-    ("wallboard_board", "get"): Page(7, "supervisor", lambda org, n: Request("get", url("wallboard_board"))),
-    # 58: above 6: a simulated call goes through the real CTI intake twice (offered, then answered: see
+    # 8: above 6: the board's figures, read by queries reshaped elsewhere for large centers: pinned as they
+    # are; plus the current calls of the agents on one (1: agent A is on a call), for their tiles' queue and clock.
+    ("wallboard", "get"): Page(8, "supervisor", lambda org, n: Request("get", url("wallboard"), htmx=False)),
+    # 8: above 6: the board's figures, read by queries reshaped elsewhere for large centers: pinned as they
+    # are; plus the current calls of the agents on one (1: agent A is on a call), for their tiles' queue and clock.
+    ("wallboard_board", "get"): Page(8, "supervisor", lambda org, n: Request("get", url("wallboard_board"))),
+    # 60: above 6: a simulated call goes through the real CTI intake twice (offered, then answered: see
     # tests/api/test_query_counts.py) and the board is drawn again. A training aid, not a hot path. Was 57: the
-    # state machine reads the agent's open calls (2) where the intake checked for a later call (1).
+    # state machine reads the agent's open calls (2) where the intake checked for a later call (1). Was 58:
+    # the agent's call read for the wallboard's agent_status once they are busy, and for the board drawn again.
     ("simulate_call", "post"): Page(
-        58,
+        60,
         "supervisor",
         simulate,
     ),
@@ -431,6 +465,29 @@ PAGES: dict[tuple[str, str], Page] = {
     # interaction and history, the agent's open calls read under their lock) and its live events. Was 22: the
     # agent of this fixture is still on the fixture's other calls, so since the agent state machine they stay
     # busy (as those calls say): no presence interval written, no status event.
+    # 3: the user with their profile; the queue, if the supervisor's wallboard shows it; the callers waiting
+    # in it, with their customer and call joined.
+    ("wallboard_queue", "get"): Page(
+        3, "supervisor", lambda org, n: Request("get", url("wallboard_queue", org.queue_a.pk)), wallboard_day
+    ),
+    # 4: the user with their profile; the agent, if the supervisor may see them (team, user, who asked for
+    # what is pending); their presence intervals of the day (who set them joined); their contacts of the day
+    # (queue and disposition joined).
+    ("wallboard_agent", "get"): Page(
+        4, "supervisor", lambda org, n: Request("get", url("wallboard_agent", "agent_a")), wallboard_day
+    ),
+    # 12: above 6: the user with their profile; the agent (1); the state machine (savepoint, the profile
+    # locked with its user, update the profile, release: 4; the agent is on a call, so the break or offline
+    # waits as pending, no interval is written); after commit the wallboard's agent_status (team, queues,
+    # the call they are on: 3); the agent read again and their day (3) for the panel drawn again.
+    ("wallboard_agent_status", "post"): Page(
+        12,
+        "supervisor",
+        lambda org, n: Request(
+            "post", url("wallboard_agent_status", "agent_a"), {"status": ("break", "offline")[n], "reason": "lunch"}
+        ),
+        wallboard_day,
+    ),
     ("simulated_call_end", "post"): Page(
         18, "supervisor", lambda org, n: Request("post", url("simulated_call_end", simulated(org).pk)), status=204
     ),

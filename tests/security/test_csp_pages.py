@@ -17,6 +17,7 @@ from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from contactcenter.agents.models import Queue
 from contactcenter.knowledge.models import Article
 from contactcenter.scripts.models import ScriptVersion
 from contactcenter.training.models import Course, LessonAttachment
@@ -90,7 +91,7 @@ def first_pk(model: type[Model], **filters) -> int:
     return obj.pk
 
 
-def site_kwargs(name: str, pattern: URLPattern, user) -> dict[str, int]:
+def site_kwargs(name: str, pattern: URLPattern, user) -> dict[str, int | str]:
     """Ids of the demo center's objects for the route's arguments."""
     course = Course.objects.filter(lessons__isnull=False).order_by("pk").first()
     by_argument = {
@@ -98,6 +99,9 @@ def site_kwargs(name: str, pattern: URLPattern, user) -> dict[str, int]:
         "version_id": first_pk(ScriptVersion),
         "customer_id": first_pk(Customer),
         "lesson_pk": course.lessons.order_by("order").first().pk,
+        # The wallboard's panels: a queue and an agent of supervisor1's team.
+        "queue_id": first_pk(Queue, agents__user__username="agent1"),
+        "username": "agent1",
     }
     by_route = {
         "desk:knowledge_article": first_pk(Article),
@@ -132,6 +136,7 @@ def test_every_page_of_the_site_is_served_under_the_policy(center):
     ok = {name for name, status in seen if status == 200}
     assert {"home", "desk:desktop", "desk:wallboard", "desk:tickets_list", "desk:training_lesson"} <= ok
     assert {"desk:knowledge_article", "desk:customer", "api-docs", "desk:search"} <= ok
+    assert {"desk:wallboard_queue", "desk:wallboard_agent"} <= ok
     failures += problems("/login/", Client().get(reverse("desk:login")))
     failures += problems("/admin/login/", Client().get("/admin/login/"))
     assert not failures, "\n".join(failures)

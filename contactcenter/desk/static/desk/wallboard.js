@@ -2,12 +2,17 @@
  * (docs/live.md, docs/wallboard.md).
  *
  * - queue_stats: the tiles of the queues in the message (a queue not on the board: refetch it);
- * - agent_status: the agent's card changes status and moves to its place (an agent not on the
- *   board: refetch it);
+ * - agent_status: the agent's card changes status (with the queue of the contact they are on, and
+ *   what waits for its end) and moves to its place (an agent not on the board: refetch it);
  * - interaction_logged: a line in the "Latest calls" ticker (queue, agent, what happened; never a
  *   caller's name or number);
  * - resync (a reconnect or a gap in seq): the whole board is fetched again over HTTP and swapped
  *   in (the #board element's hx-trigger), as it is every 60 s anyway.
+ *
+ * Panels: a tile clicked (or Enter on its name) opens a dialog with the queue's waiting contacts or
+ * the agent's day and actions (htmx fetches it into #wb-panel-body); Escape, the Close button or a
+ * click outside closes it, and focus goes back to the tile. While open it follows its queue's or
+ * agent's messages: its lists are fetched again (the actions form is left as it is).
  *
  * Clocks: "time in status" and "longest wait" count up here every second, from instants the
  * server gave (epoch milliseconds by the server's clock, corrected by the difference between the
@@ -252,13 +257,33 @@
     card.dataset.rank = String(rankOf(status));
     setText(field(card, "status"), labels.statuses[status] || status);
     setText(field(card, "reason"), message.reason ? labels.reasons[message.reason] || message.reason : "");
+    var pending = field(card, "pending");
+    if (pending) {
+      // The sentence for screen readers and the tooltip, "→ Break" to see.
+      var pendingText = pendingLabel(message.pending, message.pending_reason);
+      setText(pending.querySelector('[data-part="pending-text"]'), pendingText);
+      var short = message.pending ? "→ " + (labels.statuses[message.pending] || message.pending) : "";
+      setText(pending.querySelector('[data-part="pending-short"]'), short);
+      pending.title = pendingText;
+    }
+    // On a contact: its queue, and the clock counts from the start of its phase (rang, answered, ended).
+    var contact = message.contact || null;
+    setText(field(card, "queue"), contact ? contact.queue || "" : "");
     var time = field(card, "time");
-    var since = Date.parse(message.since);
+    var since = Date.parse(contact && contact.since ? contact.since : message.since);
     time.dataset.sinceMs = String(isNaN(since) ? serverNow() : since);
     tickAgent(card);
     placeAgent(card);
     countAgents();
     flash(card);
+  }
+
+  function pendingLabel(pending, reason) {
+    if (pending === "break") {
+      return (labels.pending_break || "").replace("%(reason)s", labels.reasons[reason] || reason || "");
+    }
+    if (pending === "offline") return labels.pending_offline || "";
+    return "";
   }
 
   function tickAgent(card) {
@@ -313,6 +338,101 @@
     while (list.children.length > TICKER_LENGTH) list.removeChild(list.lastChild);
   }
 
+  // --- Panels ------------------------------------------------------------------------------------------
+
+  var dialog = document.getElementById("wb-panel");
+  var panelBody = document.getElementById("wb-panel-body");
+  var opener = null; // the tile's button that opened the panel: focus goes back to it
+  var panelTimer = null;
+
+  function panelContent() {
+    return panelBody ? panelBody.querySelector(".wb-panel-content") : null;
+  }
+
+  function tickPanel() {
+    if (!dialog || !dialog.open) return;
+    dialog.querySelectorAll("[data-tick-since]").forEach(function (element) {
+      setText(element, duration((serverNow() - Number(element.dataset.tickSince)) / 1000));
+    });
+  }
+
+  function openPanel() {
+    if (!dialog) return;
+    var wasOpen = dialog.open;
+    if (!wasOpen) {
+      if (typeof dialog.showModal === "function") dialog.showModal();
+      else dialog.setAttribute("open", "");
+    }
+    // Opened: its title; answered (a form sent): the answer's message, else the title again.
+    var target = (wasOpen && panelBody.querySelector(".notice")) || document.getElementById("wb-panel-title");
+    if (target) {
+      target.tabIndex = -1;
+      target.focus();
+    }
+    tickPanel();
+  }
+
+  function closePanel() {
+    if (dialog && dialog.open) dialog.close();
+  }
+
+  /** The panel's lists again (its queue or agent changed), at most once a second; the form stays. */
+  function refreshPanelSoon() {
+    if (panelTimer) return;
+    panelTimer = window.setTimeout(function () {
+      panelTimer = null;
+      var content = panelContent();
+      if (!content || !dialog.open) return;
+      window
+        .fetch(content.dataset.panelUrl, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+        .then(function (response) {
+          return response.ok ? response.text() : null;
+        })
+        .then(function (html) {
+          if (html === null || panelContent() !== content) return;
+          var fresh = new DOMParser().parseFromString(html, "text/html");
+          ["wb-panel-live", "wb-panel-day"].forEach(function (id) {
+            var now = document.getElementById(id);
+            var next = fresh.getElementById(id);
+            if (now && next) now.replaceWith(document.importNode(next, true));
+          });
+          tickPanel();
+        })
+        .catch(function () {});
+    }, 1000);
+  }
+
+  function panelFollows(message) {
+    var content = panelContent();
+    if (!content || !dialog || !dialog.open) return;
+    if (message.type === "agent_status" && content.dataset.panelAgent === message.agent) refreshPanelSoon();
+    if (message.type === "queue_stats" && content.dataset.panelQueue) {
+      (message.queues || []).forEach(function (queue) {
+        if (queue.queue === content.dataset.panelQueue) refreshPanelSoon();
+      });
+    }
+  }
+
+  if (dialog) {
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest(".wb-open") : null;
+      if (button) opener = button;
+    });
+    dialog.addEventListener("click", function (event) {
+      if (event.target === dialog) closePanel(); // a click on the backdrop
+      if (event.target.closest && event.target.closest("[data-panel-close]")) closePanel();
+    });
+    dialog.addEventListener("close", function () {
+      if (panelBody) panelBody.innerHTML = "";
+      var back = opener;
+      if (back && !document.body.contains(back)) {
+        // The board was drawn again meanwhile: the same tile's new button.
+        back = document.querySelector('.wb-open[hx-get="' + CSS.escape(opener.getAttribute("hx-get")) + '"]');
+      }
+      if (back) back.focus();
+    });
+  }
+
   // --- Board (first paint and every refetch) -----------------------------------------------------------
 
   function boardLoaded() {
@@ -324,6 +444,7 @@
   function tick() {
     root.querySelectorAll(".wb-tile").forEach(tickTile);
     root.querySelectorAll(".wb-agent").forEach(tickAgent);
+    tickPanel();
     var clock = document.getElementById("wb-clock");
     if (clock) {
       var now = new Date();
@@ -334,6 +455,7 @@
 
   document.body.addEventListener("htmx:afterSwap", function (event) {
     if (event.target && event.target.id === "board") boardLoaded();
+    if (event.target && event.target.id === "wb-panel-body") openPanel();
   });
 
   boardLoaded();
@@ -355,6 +477,7 @@
       }
       var handler = handlers[message.type];
       if (handler) handler(message);
+      panelFollows(message);
     },
     resync: function () {
       refreshNow();

@@ -1,0 +1,352 @@
+"""The wallboard's panels: a tile clicked opens one (``docs/wallboard.md``, "Panels").
+
+- a queue's: the contacts waiting in it now (customer if known, since when, for how long);
+- an agent's: their state and what waits for the end of their contact, their day (the presence
+  log's intervals today, with reasons and who set them; today's contacts; a few figures), and the
+  supervisor's actions: *Break* (with a reason) and *Offline*, through the agent state machine
+  (:func:`contactcenter.agents.states.agent_state_request`, the service behind ``PUT
+  /api/v1/agents/{username}/status/``), deferred while the agent is on a contact.
+
+Who sees what is the wallboard's: a supervisor their team's agents and the queues those agents
+serve, managers and admins everything; anything else answers 404. Views are adapters: reads through
+:mod:`contactcenter.live.selectors`, the write through the state machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from contactcenter.agents.api.serializers import AgentStatusSerializer
+from contactcenter.agents.models import AgentProfile, BreakReason, Queue, Status
+from contactcenter.agents.states import CHOSEN_BREAK_REASONS, agent_state_request, agent_status_check
+from contactcenter.core.choices import Channel
+from contactcenter.core.formats import format_duration
+from contactcenter.desk.access import page_for
+from contactcenter.desk.wallboard import pending_text
+from contactcenter.live import selectors as live_selectors
+from interactions import durations
+from interactions.models import Interaction
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _person(user: AbstractBaseUser | None) -> str:
+    """Who did something: a person's name, or the system's."""
+    if user is None:
+        return _("the system")
+    return user.get_full_name() or user.get_username()
+
+
+# --- A queue's panel ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaitingRow:
+    """One contact waiting in the queue."""
+
+    name: str
+    known: bool
+    offered_at: datetime
+    seconds: float
+    ringing_for: str
+
+    @property
+    def since_ms(self) -> int:
+        return _ms(self.offered_at)
+
+    @property
+    def duration_text(self) -> str:
+        return format_duration(self.seconds)
+
+
+def _waiting_row(interaction: Interaction, now: datetime) -> WaitingRow:
+    customer = interaction.customer
+    call = getattr(interaction, "cti_call", None)  # joined: no query, None without a call
+    ringing_for = ""
+    if call is not None and call.presence_status == Status.RINGING and call.presence_agent is not None:
+        ringing_for = _person(call.presence_agent)
+    return WaitingRow(
+        name=customer.display_name if customer else _("Unknown caller"),
+        known=customer is not None,
+        offered_at=interaction.offered_at,
+        seconds=max((now - interaction.offered_at).total_seconds(), 0.0),
+        ringing_for=ringing_for,
+    )
+
+
+def queue_panel_context(*, queue: Queue, now: datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    waiting = live_selectors.queue_waiting_contacts(queue=queue, now=now)
+    rows = [_waiting_row(interaction, now) for interaction in waiting]
+    return {
+        "queue": queue,
+        "channel_label": dict(Channel.choices).get(queue.channel, queue.channel),
+        "waiting": rows,
+        "capped": len(rows) >= live_selectors.WAITING_LIST_LIMIT,
+        "now_ms": _ms(now),
+    }
+
+
+# --- An agent's panel -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntervalRow:
+    """One stretch of the agent's day in one status (cut at midnight)."""
+
+    status: str
+    status_label: str
+    reason_label: str
+    start: datetime
+    end: datetime | None
+    seconds: float
+    set_by: str
+    ended_by: str
+
+    @property
+    def duration_text(self) -> str:
+        return format_duration(self.seconds)
+
+    @property
+    def since_ms(self) -> int:
+        return _ms(self.start)
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """One contact of the agent today."""
+
+    offered_at: datetime
+    queue: str
+    channel_label: str
+    seconds: float | None
+    ongoing: bool
+    answered: bool
+    disposition: str
+
+    @property
+    def duration_text(self) -> str:
+        return format_duration(self.seconds)
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """The agent's figures of the day so far."""
+
+    handled: int
+    talk_seconds: float
+    average_handle_seconds: float | None
+    #: ``(status, label, time in it today as m:ss or h:mm:ss)``, in the board's order.
+    time_by_status: list[tuple[str, str, str]]
+
+    @property
+    def talk_text(self) -> str:
+        return format_duration(self.talk_seconds)
+
+    @property
+    def average_handle_text(self) -> str:
+        return format_duration(self.average_handle_seconds)
+
+
+def _interval_rows(day: live_selectors.AgentDay) -> list[IntervalRow]:
+    statuses, reasons = dict(Status.choices), dict(BreakReason.choices)
+    rows = []
+    for interval in day.intervals:
+        start = max(interval.started_at, day.day_start)
+        end = interval.ended_at
+        rows.append(
+            IntervalRow(
+                status=interval.status,
+                status_label=str(statuses.get(interval.status, interval.status)),
+                reason_label=str(reasons.get(interval.reason, interval.reason)) if interval.reason else "",
+                start=start,
+                end=end,
+                seconds=max(((end or day.now) - start).total_seconds(), 0.0),
+                set_by=_person(interval.set_by),
+                ended_by=_person(interval.ended_by) if end is not None else "",
+            )
+        )
+    return rows
+
+
+def _contact_rows(day: live_selectors.AgentDay) -> list[ContactRow]:
+    channels = dict(Channel.choices)
+    rows = []
+    for interaction in day.contacts:
+        ongoing = interaction.answered_at is not None and interaction.wrapup_ended_at is None
+        if ongoing:
+            seconds = max((day.now - interaction.answered_at).total_seconds(), 0.0)
+        else:
+            seconds = durations.handle_seconds(interaction)
+        rows.append(
+            ContactRow(
+                offered_at=interaction.offered_at,
+                queue=interaction.queue.name if interaction.queue_id else "—",
+                channel_label=str(channels.get(interaction.channel, interaction.channel)),
+                seconds=seconds,
+                ongoing=ongoing,
+                answered=interaction.answered_at is not None,
+                disposition=str(interaction.disposition) if interaction.disposition_id else "",
+            )
+        )
+    return rows
+
+
+def _figures(intervals: list[IntervalRow], day: live_selectors.AgentDay) -> DayFigures:
+    finished = [
+        interaction
+        for interaction in day.contacts
+        if interaction.answered_at is not None and durations.handle_seconds(interaction) is not None
+    ]
+    handles = [durations.handle_seconds(interaction) for interaction in finished]
+    totals: dict[str, float] = {}
+    for row in intervals:
+        totals[row.status] = totals.get(row.status, 0.0) + row.seconds
+    order = [Status.AVAILABLE, Status.RINGING, Status.BUSY, Status.WRAP_UP, Status.BREAK]
+    return DayFigures(
+        handled=len(finished),
+        talk_seconds=sum(durations.talk_seconds(interaction) or 0.0 for interaction in finished),
+        average_handle_seconds=sum(handles) / len(handles) if handles else None,
+        time_by_status=[
+            (status, Status(status).label, format_duration(totals[status])) for status in order if status in totals
+        ],
+    )
+
+
+def may_set_status(*, user: AbstractBaseUser, profile: AgentProfile) -> bool:
+    """Whether ``user`` may set ``profile``'s agent offline (and so on a break): the state machine's rule."""
+    try:
+        agent_status_check(profile=profile, status=Status.OFFLINE, reason="", by=user)
+    except (PermissionDenied, ValidationError):
+        return False
+    return True
+
+
+def agent_panel_context(
+    *,
+    user: AbstractBaseUser,
+    profile: AgentProfile,
+    now: datetime | None = None,
+    errors: list[str] | None = None,
+    done: str = "",
+    chosen_reason: str = "",
+) -> dict[str, Any]:
+    day = live_selectors.agent_day(profile=profile, now=now)
+    intervals = _interval_rows(day)
+    statuses, reasons = dict(Status.choices), dict(BreakReason.choices)
+    return {
+        "profile": profile,
+        "name": _person(profile.user),
+        "status_label": statuses.get(profile.status, profile.status),
+        "reason_label": reasons.get(profile.status_reason, "") if profile.status_reason else "",
+        "since_ms": _ms(profile.status_since),
+        "pending_label": pending_text(profile.pending_status, profile.pending_reason),
+        "pending_by": _person(profile.pending_set_by) if profile.pending_status and profile.pending_set_by_id else "",
+        "intervals": intervals,
+        "contacts": _contact_rows(day),
+        "figures": _figures(intervals, day),
+        "may_set_status": may_set_status(user=user, profile=profile),
+        "break_reasons": [(reason.value, reason.label) for reason in CHOSEN_BREAK_REASONS],
+        "chosen_reason": chosen_reason,
+        "errors": errors or [],
+        "done": done,
+        "now_ms": _ms(day.now),
+    }
+
+
+def _agent_or_404(request: HttpRequest, username: str) -> AgentProfile:
+    profile = live_selectors.wallboard_agent(user=request.user, username=username)
+    if profile is None:
+        raise Http404
+    return profile
+
+
+# --- Views ----------------------------------------------------------------------------------------
+
+
+@page_for("wallboard.open")
+@require_GET
+def queue_panel(request: HttpRequest, queue_id: int) -> HttpResponse:
+    """A queue tile clicked: who waits in it now. 404 for a queue the user's wallboard does not show."""
+    queue = live_selectors.wallboard_queue(user=request.user, queue_id=queue_id)
+    if queue is None:
+        raise Http404
+    return render(request, "desk/wallboard/queue_panel.html", queue_panel_context(queue=queue))
+
+
+@page_for("wallboard.open")
+@require_GET
+def agent_panel(request: HttpRequest, username: str) -> HttpResponse:
+    """An agent tile clicked: the agent's day and the supervisor's actions. 404 for an agent the
+    user may not see."""
+    profile = _agent_or_404(request, username)
+    return render(request, "desk/wallboard/agent_panel.html", agent_panel_context(user=request.user, profile=profile))
+
+
+@page_for("status.write_others")
+@require_POST
+def agent_status(request: HttpRequest, username: str) -> HttpResponse:
+    """Set an agent on a break (with a reason) or offline from their panel: validated as ``PUT
+    /api/v1/agents/{username}/status/`` is, through the state machine. On a contact it waits for the
+    end of the contact's wrap-up, and the panel says so. Answers the panel again: 200, or 400 with
+    the errors inline (403 when the state machine refuses the user: another team's agent)."""
+    profile = _agent_or_404(request, username)
+    sent = {key: request.POST[key] for key in ("status", "reason") if key in request.POST}
+    serializer = AgentStatusSerializer(data=sent)
+    errors: list[str] = []
+    done = ""
+    code = 200
+    if not serializer.is_valid():
+        errors = [str(message) for messages in serializer.errors.values() for message in messages]
+    else:
+        try:
+            change = agent_state_request(
+                profile=profile,
+                status=serializer.validated_data["status"],
+                reason=serializer.validated_data["reason"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            errors = exc.messages
+        except PermissionDenied as exc:
+            errors, code = [str(exc) or _("You may not set this agent's status.")], 403
+        else:
+            profile = _agent_or_404(request, username)
+            if change.deferred:
+                done = _("%(name)s is on a contact: %(what)s.") % {
+                    "name": _person(profile.user),
+                    "what": pending_text(profile.pending_status, profile.pending_reason),
+                }
+            elif profile.status == Status.BREAK:
+                done = _("Done: %(name)s is on a break (%(reason)s).") % {
+                    "name": _person(profile.user),
+                    "reason": BreakReason(profile.status_reason).label,
+                }
+            else:
+                done = _("Done: %(name)s is offline.") % {"name": _person(profile.user)}
+    if errors and code == 200:
+        code = 400
+    context = agent_panel_context(
+        user=request.user, profile=profile, errors=errors, done=done, chosen_reason=sent.get("reason", "")
+    )
+    return render(request, "desk/wallboard/agent_panel.html", context, status=code)
+
+
+urlpatterns = [
+    path("wallboard/queues/<int:queue_id>/", queue_panel, name="wallboard_queue"),
+    path("wallboard/agents/<str:username>/", agent_panel, name="wallboard_agent"),
+    path("wallboard/agents/<str:username>/status/", agent_status, name="wallboard_agent_status"),
+]
