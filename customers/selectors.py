@@ -204,6 +204,8 @@ class ScreenPop:
     caller: str | None = None
     #: The telephony system's id of the call (``None`` when the contact is not a call).
     call_id: str | None = None
+    #: When the hold the call is in now began (``None``: not on hold, or not a call).
+    held_since: datetime | None = None
 
 
 def screen_pop(
@@ -249,7 +251,7 @@ def screen_pop(
         )
         if interaction is None:
             return None
-        call = CtiCall.objects.filter(interaction_id=interaction.pk).values("caller", "call_id").first()
+        call = CtiCall.objects.filter(interaction_id=interaction.pk).values("caller", "call_id", "held_since").first()
         customer = None
         if interaction.customer_id is not None:
             customer = customer_queryset(user=user).filter(pk=interaction.customer_id, erased_at__isnull=True).first()
@@ -273,6 +275,7 @@ def screen_pop(
         interaction=interaction,
         caller=(caller_number(raw_caller) or raw_caller or None) if raw_caller is not None else None,
         call_id=call["call_id"] if call else None,
+        held_since=call["held_since"] if call else None,
     )
 
 

@@ -249,6 +249,13 @@ PAGES: dict[tuple[str, str], Page] = {
     # customer, their contact points, their open tickets, a page of each kind of timeline entry (3), the
     # call's script (the state line is drawn from the same view as the call).
     ("call_state", "get"): Page(10, "agent", lambda org, n: Request("get", url("call_state", org.call.pk))),
+    # 3: the user with their profile; the current call (its query reshaped elsewhere); whether the call is on
+    # hold now (its CTI call). Asked again at each status change and hold of the agent.
+    ("callbar", "get"): Page(3, "agent", lambda org, n: Request("get", url("callbar"))),
+    # 5: the user with their profile; the KPI engine for the agent's day: the rollup's days, the volumes and
+    # times, FCR, the surveys (one query each, whatever the number of calls; occupancy left out). Loaded after
+    # the page, and again when a call's wrap-up ends.
+    ("callbar_figures", "get"): Page(5, "agent", lambda org, n: Request("get", url("callbar_figures"))),
     # 10: above 6: the user with their profile; the call region (9): the interaction, its call's caller
     # number, the customer, their contact points, their open tickets, a page of each kind of timeline entry
     # 5 (3 in production): the user with their profile; whether the call is theirs to log; the session
