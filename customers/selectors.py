@@ -242,6 +242,8 @@ class ScreenPop:
     caller: str | None = None
     #: The telephony system's id of the call (``None`` when the contact is not a call).
     call_id: str | None = None
+    #: When the hold the call is in now began (``None``: not on hold, or not a call).
+    held_since: datetime | None = None
 
 
 def screen_pop_contacts(*, user: AbstractBaseUser) -> QuerySet[Interaction]:
@@ -321,6 +323,7 @@ def screen_pop(
         interaction=interaction,
         caller=(caller_number(raw_caller) or raw_caller or None) if raw_caller is not None else None,
         call_id=call.call_id if call else None,
+        held_since=call.held_since if call else None,
     )
 
 

@@ -29,7 +29,10 @@ The contract, for integrators, is ``docs/cti.md``. How it holds:
   profiles in the order of their ids.
 * **Live events** leave from one place, :func:`_announce`, through ``interactions.events``,
   after commit: ``call_offered_on_commit`` on an offer, ``call_answered_on_commit`` (the agent's
-  screen pop) on an answer, ``interaction_logged_on_commit`` on an end, an abandon or a wrap-up end.
+  screen pop) on an answer, ``interaction_logged_on_commit`` on an end, an abandon or a wrap-up end,
+  ``call_hold_on_commit`` (the agent's call bar) on a hold or a resume. Whether the call is on hold
+  now, and since when, is kept on its :class:`~interactions.models.CtiCall` (``held_since``), as
+  recomputed from all its events, for the agent's desktop.
 """
 
 from __future__ import annotations
@@ -104,6 +107,7 @@ class CallState:
     ended_at: datetime | None
     wrapup_ended_at: datetime | None
     hold_seconds: int
+    held_since: datetime | None
     queue_id: int | None
     agent_id: int | None
     caller: str
@@ -123,7 +127,7 @@ def call_state(events: Iterable[CallEvent]) -> CallState:
       of the earliest event that names one;
     - ``ended_at``: the end's timestamp, or the abandon's; ``wrapup_ended_at``: the wrap-up end's,
       once the end is known (the interaction may not have one before);
-    - ``hold_seconds``: see :func:`hold_seconds`;
+    - ``hold_seconds``: see :func:`hold_seconds`; ``held_since``: see :func:`held_since`;
     - ``ringing_agent_id``: the agent the offer names while the call is neither answered nor over;
     - ``latest_at``: the newest timestamp of the set (when the call last changed).
 
@@ -152,6 +156,7 @@ def call_state(events: Iterable[CallEvent]) -> CallState:
         ended_at=ended_at,
         wrapup_ended_at=wrapup.timestamp if wrapup and ended_at is not None else None,
         hold_seconds=hold_seconds(ordered, answered_at=answered_at, ended_at=ended_at),
+        held_since=held_since(ordered, answered_at=answered_at, ended_at=ended_at),
         queue_id=_first_given(ordered, offered, "queue_id"),
         agent_id=answered.agent_id if answered else None,
         caller=_first_given(ordered, offered, "caller") or "",
@@ -167,28 +172,18 @@ def _first_given(ordered: list[CallEvent], offered: CallEvent | None, attribute:
     return next((getattr(item, attribute) for item in ordered if getattr(item, attribute)), None)
 
 
-def hold_seconds(events: Iterable[CallEvent], *, answered_at: datetime | None, ended_at: datetime | None) -> int:
-    """Seconds on hold: each hold lasts from a ``call.held`` to the next ``call.resumed``.
-
-    A second ``call.held`` while on hold, or a ``call.resumed`` while not, changes nothing; a hold
-    still open when the call ends counts until the end (and not at all before the end is known).
-    Holds count only between the answer and the end (0 before the answer is known), so hold time
-    never exceeds the conversation. A hold and a resume at the same instant are read in the order
-    that pairs them (resume first when on hold, hold first otherwise). Rounded to whole seconds.
-    """
-    if answered_at is None:
-        return 0
+def _holds(events: Iterable[CallEvent]) -> tuple[list[tuple[datetime, datetime]], datetime | None]:
+    """The call's holds from its ``call.held`` and ``call.resumed`` events: each closed hold as
+    ``(held, resumed)``, and the start of the hold still open after the last of them (``None`` when
+    the call is not on hold). A second ``call.held`` while on hold, or a ``call.resumed`` while
+    not, changes nothing; a hold and a resume at the same instant are read in the order that pairs
+    them (resume first when on hold, hold first otherwise)."""
     kinds_at: dict[datetime, set[str]] = {}
     for item in events:
         if item.event in CTI_REPEATABLE_EVENTS:
             kinds_at.setdefault(item.timestamp, set()).add(item.event)
-
-    def span(start: datetime, stop: datetime) -> timedelta:
-        start = max(start, answered_at)
-        stop = min(stop, ended_at) if ended_at is not None else stop
-        return max(stop - start, timedelta(0))
-
-    total, since = timedelta(0), None
+    closed: list[tuple[datetime, datetime]] = []
+    since = None
     for at in sorted(kinds_at):
         on_hold = since is not None
         order = (CtiEventType.RESUMED, CtiEventType.HELD) if on_hold else (CtiEventType.HELD, CtiEventType.RESUMED)
@@ -198,13 +193,47 @@ def hold_seconds(events: Iterable[CallEvent], *, answered_at: datetime | None, e
             if kind == CtiEventType.HELD and since is None:
                 since = at
             elif kind == CtiEventType.RESUMED and since is not None:
-                total, since = total + span(since, at), None
+                closed.append((since, at))
+                since = None
+    return closed, since
+
+
+def hold_seconds(events: Iterable[CallEvent], *, answered_at: datetime | None, ended_at: datetime | None) -> int:
+    """Seconds on hold: each hold lasts from a ``call.held`` to the next ``call.resumed`` (paired as
+    :func:`_holds` says).
+
+    A hold still open when the call ends counts until the end (and not at all before the end is
+    known). Holds count only between the answer and the end (0 before the answer is known), so hold
+    time never exceeds the conversation. Rounded to whole seconds.
+    """
+    if answered_at is None:
+        return 0
+
+    def span(start: datetime, stop: datetime) -> timedelta:
+        start = max(start, answered_at)
+        stop = min(stop, ended_at) if ended_at is not None else stop
+        return max(stop - start, timedelta(0))
+
+    closed, since = _holds(events)
+    total = sum((span(start, stop) for start, stop in closed), timedelta(0))
     if since is not None and ended_at is not None:
         total += span(since, ended_at)
     seconds = round(total.total_seconds())
     if ended_at is not None:
         seconds = min(seconds, math.floor((ended_at - answered_at).total_seconds()))
     return max(seconds, 0)
+
+
+def held_since(
+    events: Iterable[CallEvent], *, answered_at: datetime | None, ended_at: datetime | None
+) -> datetime | None:
+    """When the hold the call is in now began: the open hold of :func:`_holds`, counted from the
+    answer at the earliest (as :func:`hold_seconds` counts it); ``None`` when the call is not on
+    hold, not answered yet or over (an open hold then ends with the call)."""
+    if answered_at is None or ended_at is not None:
+        return None
+    _closed, since = _holds(events)
+    return max(since, answered_at) if since is not None else None
 
 
 def call_state_errors(state: CallState) -> dict[str, list[str]]:
@@ -333,6 +362,9 @@ def cti_event_apply(
         )
     before = _contact_picture(call)
     interaction, call_changed = _save_interaction(call=call, state=state, by=by)
+    if call.held_since != state.held_since:
+        call.held_since = state.held_since
+        call_changed.add("held_since")
     moves: list[AgentMove] = []
     if not duplicate:
         offer_changed, moves = _follow_contacts(call=call, state=state, before=before)
@@ -348,7 +380,7 @@ def cti_event_apply(
             unmissed_at=move.unmissed_at,
         )
     if not duplicate:
-        _announce(event, interaction)
+        _announce(event, interaction, call)
     return CtiOutcome(call_id=call_id, event=event, interaction=interaction, duplicate=duplicate)
 
 
@@ -505,8 +537,12 @@ _ANNOUNCEMENTS = {
 }
 
 
-def _announce(event: str, interaction: Interaction) -> None:
-    """Tell the live layer, after commit, what the event changed (holds and resumes: nothing)."""
+def _announce(event: str, interaction: Interaction, call: CtiCall) -> None:
+    """Tell the live layer, after commit, what the event changed: holds and resumes tell the
+    answering agent whether the call is on hold now (``call_hold``)."""
+    if event in CTI_REPEATABLE_EVENTS:
+        live.call_hold_on_commit(interaction, held_since=call.held_since)
+        return
     announce = _ANNOUNCEMENTS.get(event)
     if announce is not None:
         announce(interaction)

@@ -128,6 +128,17 @@ def call_answered_on_commit(interaction: Interaction) -> None:
     interaction_logged_on_commit(interaction)
 
 
+def call_hold_on_commit(interaction: Interaction, *, held_since: datetime | None) -> None:
+    """The call was put on hold or taken off it: its agent's desktop (the call bar) says so.
+    ``held_since`` is when the hold it is in now began, ``None`` when it is not on hold."""
+    if interaction.agent_id:
+        publish_on_commit(
+            event_type="call_hold",
+            groups=[agent_group(interaction.agent_id)],
+            payload={"interaction": interaction.pk, "on_hold": held_since is not None, "held_since": _iso(held_since)},
+        )
+
+
 def interaction_logged_on_commit(interaction: Interaction) -> None:
     """An interaction was stored or changed (ended, wrapped up, logged by the agent)."""
     ref = _interaction_ref(interaction)

@@ -581,6 +581,12 @@ class CtiCall(models.Model):
         help_text=_("ringing: offered to the agent, not taken yet; missed: the agent did not take it."),
     )
     presence_at = models.DateTimeField(_("offer changed at"), null=True, blank=True)
+    held_since = models.DateTimeField(
+        _("on hold since"),
+        null=True,
+        blank=True,
+        help_text=_("When the hold the call is in now began; empty when it is not on hold."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -273,6 +273,7 @@ def kpi_rows(
     group_by: str | None = None,
     filters: KpiFilters | None = None,
     now: datetime | None = None,
+    occupancy: bool = True,
 ) -> list[KpiRow]:
     """The KPIs of the interactions in ``scope`` offered in the local days ``[start, end)``.
 
@@ -282,7 +283,8 @@ def kpi_rows(
     ``None`` by queue or channel. Seven queries at most, whatever the number of interactions: the
     rollup's fill state, the rollup (whole filled days), volume, FCR and surveys over the days the
     rollup does not hold, occupancy from the rollup and from the presence log (each skipped when
-    it has no day to read).
+    it has no day to read). ``occupancy=False`` leaves occupancy out (``None``), and its queries
+    with it, for a reader that does not show it.
     Validation of the arguments (``start < end``, the period's length) is the caller's job;
     a wrong ``group_by`` raises ``ValueError``.
     """
@@ -300,13 +302,13 @@ def kpi_rows(
     # interactions and the presence log; both are sums of the same counts, so the report is the
     # same either way.
     plan = rollups.rollup_plan(start, end) if rollups.can_serve(report.filters) else rollups.all_raw(start, end)
-    occupancy = None
-    if report.group_by not in NO_OCCUPANCY_GROUPS and report.filters.allow_occupancy:
+    presence = None
+    if occupancy and report.group_by not in NO_OCCUPANCY_GROUPS and report.filters.allow_occupancy:
         until = plan.presence_until(start, end, report.now)
-        occupancy = rollups.presence_family(report, until)
+        presence = rollups.presence_family(report, until)
         if until < end:
             for key, seconds in (_occupancy_family(replace(report, start=until)) or {}).items():
-                held = occupancy.setdefault(key, {})
+                held = presence.setdefault(key, {})
                 for name, value in seconds.items():
                     held[name] = (held.get(name) or 0.0) + (value or 0.0)
     families = [
@@ -314,7 +316,7 @@ def kpi_rows(
         _fcr_family(report, plan.raw_fcr),
         _survey_family(report, plan.raw_counts),
         rollups.rollup_family(report, plan),
-        occupancy or {},
+        presence or {},
     ]
 
     if group_by is None:
@@ -327,7 +329,7 @@ def kpi_rows(
     rows = []
     for key in keys:
         row = KpiRow(key=key)
-        if occupancy is not None:
+        if presence is not None:
             row.occupied_seconds = row.staffed_seconds = 0.0
         for family in families:
             for name, value in family.get(key, {}).items():

@@ -1,10 +1,12 @@
-"""How times and durations are shown to people, the same on the desk, the wallboard and the admin."""
+"""How times, durations and rates are shown to people, the same on the desk, the wallboard and the admin."""
 
 from __future__ import annotations
 
 import math
 
+from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 #: What an empty value reads as, on every screen: the desk, the wallboard, the admin.
 EMPTY = "—"
@@ -18,6 +20,14 @@ def format_duration(seconds: float | None) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_percent(fraction: float | None, decimals: int = 0) -> str:
+    """A fraction as a percentage in the current language (``81 %`` in French); ``—`` for none."""
+    if fraction is None:
+        return "—"
+    number = floatformat(fraction * 100, f"-{decimals}" if decimals else "0")
+    return pgettext("percentage", "%(number)s%%") % {"number": number}
 
 
 def format_span(seconds: int | float) -> str:

@@ -17,6 +17,7 @@ from contactcenter.core import access
 from contactcenter.core.roles import role_of
 from contactcenter.desk import selectors
 from contactcenter.desk.access import page_for
+from contactcenter.desk.callbar import callbar_context
 from contactcenter.desk.calls import call_context
 
 
@@ -45,13 +46,15 @@ def _status_context(profile: AgentProfile | None, errors: dict[str, list[str]] |
 @page_for("desk.open")
 @require_GET
 def desktop(request: HttpRequest) -> HttpResponse:
-    """The agent desktop: status, search, the current call, script, log, tickets, knowledge."""
+    """The agent desktop: status, the call bar, search, the current call, script, log, tickets,
+    knowledge."""
     profile = selectors.desk_profile(user=request.user)
     call = selectors.current_call(user=request.user)
     view = selectors.call_view(user=request.user, interaction=call) if call else None
     context = {
         **_status_context(profile),
         **call_context(request, view),
+        **callbar_context(user=request.user, view=view),
         "may_open_wallboard": access.can(request.user, "wallboard.open"),
         "may_open_admin": request.user.is_staff,
     }

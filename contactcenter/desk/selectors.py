@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, QuerySet
 from django.utils import timezone
 
-from contactcenter.agents.models import AgentProfile
+from contactcenter.agents.models import AgentProfile, Status
 from contactcenter.core.roles import profile_of
 from contactcenter.scripts.models import ScriptVersion
 from contactcenter.scripts.selectors import call_script
@@ -25,6 +25,8 @@ from customers.selectors import (
     shown_customer,
 )
 from interactions.models import Interaction, Ticket
+from kpis.definitions import KpiScope
+from kpis.selectors import KpiRow, kpi_rows
 
 #: The call id of a call played by the simulator (contactcenter/desk/simulation.py) starts so.
 SIMULATED_CALL_PREFIX = "sim-"
@@ -81,6 +83,8 @@ class CallView(CallLine):
     open_tickets: list[Ticket]
     timeline: list[TimelineEntry]
     script: ScriptVersion | None
+    #: When the hold the call is in now began (``None``: not on hold).
+    held_since: datetime | None = None
 
 
 #: The call region shows this many timeline entries (the customer panel pages through more).
@@ -154,6 +158,7 @@ def call_view(
         open_tickets=open_tickets,
         timeline=timeline,
         script=call_script(interaction=pop.interaction),
+        held_since=pop.held_since,
     )
 
 
@@ -195,3 +200,98 @@ def customer_quick_search(*, user: AbstractBaseUser, term: str) -> list[Customer
     if not term.strip():
         return []
     return list(customer_list(user=user, search=term)[:SEARCH_RESULTS])
+
+
+# --- The call bar ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallBar:
+    """What the desktop's call bar shows at ``now``: where the agent's current call is (talking, on
+    hold, in wrap-up) and since when, and what the agent asked for after it (``profile``'s pending
+    state). The page's clocks count from these instants, so a reload shows the same times."""
+
+    now: datetime
+    profile: AgentProfile | None
+    #: The current call (:func:`current_call`), with its ``queue`` joined; ``None`` without one.
+    interaction: Interaction | None
+    held_since: datetime | None = None
+
+    @property
+    def phase(self) -> str:
+        """``idle``, ``ringing`` (no call yet, one is offered), ``talking``, ``on_hold`` or ``wrap_up``."""
+        interaction = self.interaction
+        if interaction is None:
+            return "ringing" if self.profile is not None and self.profile.status == Status.RINGING else "idle"
+        if interaction.ended_at is None:
+            return "on_hold" if self.held_since is not None else "talking"
+        return "wrap_up"
+
+    @property
+    def wrapup_limit_seconds(self) -> int | None:
+        queue = self.interaction.queue if self.interaction is not None and self.interaction.queue_id else None
+        return queue.wrapup_limit_seconds if queue is not None else None
+
+    @property
+    def wrapup_ends_at(self) -> datetime | None:
+        """When the queue's wrap-up limit ends the wrap-up (the ``wrapup_limit`` job sets
+        ``wrapup_ended_at`` to it); ``None`` outside wrap-up or without a limit."""
+        if self.phase != "wrap_up" or self.wrapup_limit_seconds is None:
+            return None
+        return self.interaction.ended_at + timedelta(seconds=self.wrapup_limit_seconds)
+
+    @property
+    def talk_seconds(self) -> float | None:
+        """Seconds since the answer, while the call is on (hold included)."""
+        if self.phase not in ("talking", "on_hold"):
+            return None
+        return (self.now - self.interaction.answered_at).total_seconds()
+
+    @property
+    def hold_seconds(self) -> float | None:
+        """Seconds since the current hold began."""
+        return (self.now - self.held_since).total_seconds() if self.phase == "on_hold" else None
+
+    @property
+    def wrapup_seconds(self) -> float | None:
+        """In wrap-up: the seconds left until the limit, or, without a limit, the seconds since the end."""
+        if self.phase != "wrap_up":
+            return None
+        if self.wrapup_ends_at is not None:
+            return max((self.wrapup_ends_at - self.now).total_seconds(), 0.0)
+        return (self.now - self.interaction.ended_at).total_seconds()
+
+
+def call_bar(*, user: AbstractBaseUser, now: datetime | None = None) -> CallBar:
+    """The call bar of ``user`` at ``now``: their current call (:func:`current_call`) and, while it
+    is on, whether it is on hold (its CTI call's ``held_since``, joined by :func:`current_call`). One query."""
+    interaction = current_call(user=user)
+    held_since = None
+    if interaction is not None and interaction.ended_at is None:
+        call = getattr(interaction, "cti_call", None)
+        held_since = call.held_since if call is not None else None
+    return CallBar(
+        now=now or timezone.now(), profile=desk_profile(user=user), interaction=interaction, held_since=held_since
+    )
+
+
+def call_bar_of(*, user: AbstractBaseUser, view: CallView | None, now: datetime | None = None) -> CallBar:
+    """:func:`call_bar` from the call region the page has read already (``view``; ``None``: no
+    current call). No query."""
+    return CallBar(
+        now=now or timezone.now(),
+        profile=desk_profile(user=user),
+        interaction=view.interaction if view is not None else None,
+        held_since=view.held_since if view is not None else None,
+    )
+
+
+def my_figures_today(*, user: AbstractBaseUser, now: datetime | None = None) -> KpiRow:
+    """``user``'s own KPIs for today (the local day of ``now`` in ``TIME_ZONE``): the KPI engine's
+    row (:func:`kpis.selectors.kpi_rows`, the reports' formulas) over the interactions they
+    handled, occupancy left out. Four queries, whatever the number of calls."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    return kpi_rows(
+        scope=KpiScope(user_id=user.pk), start=today, end=today + timedelta(days=1), now=now, occupancy=False
+    )[0]

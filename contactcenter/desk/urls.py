@@ -1,6 +1,6 @@
 """The pages' routes, one list per module (namespace ``desk``)."""
 
-from contactcenter.desk import calls, knowledge, login, pages, panels, tickets, training, wallboard
+from contactcenter.desk import callbar, calls, knowledge, login, pages, panels, tickets, training, wallboard
 
 app_name = "desk"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     *login.urlpatterns,
     *pages.urlpatterns,
     *calls.urlpatterns,
+    *callbar.urlpatterns,
     *tickets.urlpatterns,
     *knowledge.urlpatterns,
     *training.urlpatterns,

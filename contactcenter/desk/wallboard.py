@@ -22,7 +22,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import floatformat
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 from contactcenter.agents.models import BreakReason, Queue, Status
 from contactcenter.core import access
 from contactcenter.core.choices import Channel
-from contactcenter.core.formats import format_duration, format_span
+from contactcenter.core.formats import format_duration, format_percent, format_span
 from contactcenter.desk.access import page_for
 from contactcenter.desk.simulation import UNKNOWN_CALLER, simulated_call_end, simulated_call_start
 from contactcenter.live import selectors as live_selectors
@@ -43,15 +42,7 @@ User = get_user_model()
 
 
 # --- Formatting (the same rules as wallboard.js, so the first paint and the updates agree) ---------
-# Durations: contactcenter.core.formats.format_duration, shared with the admin.
-
-
-def format_percent(fraction: float | None, decimals: int = 0) -> str:
-    """A fraction as a percentage in the current language (``81 %`` in French); ``—`` for none."""
-    if fraction is None:
-        return "—"
-    number = floatformat(fraction * 100, f"-{decimals}" if decimals else "0")
-    return pgettext("percentage", "%(number)s%%") % {"number": number}
+# Durations and percentages: contactcenter.core.formats, shared with the desktop's call bar and the admin.
 
 
 def pending_text(pending: str, reason: str) -> str:

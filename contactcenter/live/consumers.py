@@ -478,6 +478,9 @@ class AgentConsumer(LiveConsumer):
         self.status = message["payload"].get("status", self.status)
         await self.relay(message)
 
+    async def call_hold(self, message: dict[str, Any]) -> None:
+        await self.relay(message)
+
     async def relay(self, message: dict[str, Any]) -> None:
         if await self.current_audience() is not None:
             await self.emit(message["type"], selectors.public(message["payload"]), at=message["at"])

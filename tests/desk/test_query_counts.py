@@ -279,6 +279,13 @@ PAGES: dict[tuple[str, str], Page] = {
     ("call", "get"): Page(7, "agent", lambda org, n: Request("get", url("call", org.call.pk))),
     # 2: the user with their profile; the interaction (its queue and CTI call joined): all the state line shows.
     ("call_state", "get"): Page(2, "agent", lambda org, n: Request("get", url("call_state", org.call.pk))),
+    # 2: the user with their profile; the current call (its CTI call joined: whether it is on hold now). Asked
+    # again at each status change and hold of the agent.
+    ("callbar", "get"): Page(2, "agent", lambda org, n: Request("get", url("callbar"))),
+    # 5: the user with their profile; the KPI engine for the agent's day: the rollup's days, the volumes and
+    # times, FCR, the surveys (one query each, whatever the number of calls; occupancy left out). Loaded after
+    # the page, and again when a call's wrap-up ends.
+    ("callbar_figures", "get"): Page(5, "agent", lambda org, n: Request("get", url("callbar_figures"))),
     # 5 (3 in production): the user with their profile; whether the call is theirs to log; the session
     # saved with the draft (savepoint, update, release).
     ("call_draft", "post"): Page(

@@ -19,7 +19,7 @@ from contactcenter.agents.models import AgentProfile, PresenceInterval
 from contactcenter.agents.services import agent_set_status
 from contactcenter.core.events import WALLBOARD_GROUP, agent_group, queue_group
 from customers.services import customer_create
-from interactions.cti import CallEvent, call_state, cti_call_erase_numbers, cti_event_apply, hold_seconds
+from interactions.cti import CallEvent, call_state, cti_call_erase_numbers, cti_event_apply, held_since, hold_seconds
 from interactions.models import CtiCall, CtiEvent, Interaction
 from tests.agents.factories import AgentProfileFactory, QueueFactory
 from tests.concurrency import race, role_groups, run_concurrently  # noqa: F401 (role_groups: a fixture)
@@ -171,6 +171,29 @@ def test_an_open_hold_counts_nothing_before_the_end_is_known(pbx):
     assert interaction_of("c-on-hold").hold_seconds == 0
 
 
+def held_since_of(call_id: str):
+    return CtiCall.objects.get(call_id=call_id).held_since
+
+
+@pytest.mark.django_db
+def test_the_call_keeps_when_its_current_hold_began_for_the_desktop(pbx):
+    pbx("call.offered", "c-held-since", 0)
+    pbx("call.answered", "c-held-since", 10, agent="agent_a")
+    assert held_since_of("c-held-since") is None
+    pbx("call.held", "c-held-since", 20)
+    assert held_since_of("c-held-since") == at(20)
+    pbx("call.held", "c-held-since", 25)  # a second hold while on hold changes nothing
+    assert held_since_of("c-held-since") == at(20)
+    pbx("call.resumed", "c-held-since", 40)
+    assert held_since_of("c-held-since") is None
+    pbx("call.held", "c-held-since", 50)
+    assert held_since_of("c-held-since") == at(50)
+    assert interaction_of("c-held-since").hold_seconds == 20  # the closed hold; the open one counts at the end
+    pbx("call.ended", "c-held-since", 70)  # an open hold ends with the call
+    assert held_since_of("c-held-since") is None
+    assert interaction_of("c-held-since").hold_seconds == 20 + 20
+
+
 def test_hold_arithmetic_pairs_each_hold_with_the_next_resume():
     def events(*pairs):
         return [CallEvent(kind, at(seconds)) for kind, seconds in pairs]
@@ -188,6 +211,23 @@ def test_hold_arithmetic_pairs_each_hold_with_the_next_resume():
     outside = events(("call.held", -20), ("call.resumed", 10), ("call.held", 190))
     assert hold_seconds(outside, answered_at=answered, ended_at=ended) == 10 + 10
     assert hold_seconds(two_holds, answered_at=None, ended_at=ended) == 0
+
+
+def test_held_since_is_the_start_of_the_hold_open_now_during_the_conversation():
+    def events(*pairs):
+        return [CallEvent(kind, at(seconds)) for kind, seconds in pairs]
+
+    answered = at(0)
+    open_hold = events(("call.held", 10), ("call.resumed", 30), ("call.held", 50))
+    assert held_since(open_hold, answered_at=answered, ended_at=None) == at(50)
+    assert held_since(open_hold[:2], answered_at=answered, ended_at=None) is None
+    # Paired as hold time is: a resume first, then a hold at the same instant, opens a new hold.
+    back_to_back = events(("call.held", 10), ("call.resumed", 20), ("call.held", 20))
+    assert held_since(back_to_back, answered_at=answered, ended_at=None) == at(20)
+    # Counted from the answer at the earliest; nothing before the answer, nothing once over.
+    assert held_since(events(("call.held", -5)), answered_at=answered, ended_at=None) == answered
+    assert held_since(open_hold, answered_at=None, ended_at=None) is None
+    assert held_since(open_hold, answered_at=answered, ended_at=at(60)) is None
 
 
 @pytest.mark.django_db
@@ -548,7 +588,8 @@ def test_each_event_announces_through_the_live_module(pbx, center, django_captur
     assert announced("call.offered", 0) == [("incoming", [WALLBOARD_GROUP, queue])]
     answered = announced("call.answered", 10, agent="agent_a")
     assert ("screen_pop", [agent]) in answered and ("interaction_logged", wallboard) in answered
-    assert announced("call.held", 20) == announced("call.resumed", 30) == []
+    # A hold or a resume tells the agent's desktop (the call bar) whether the call is on hold now.
+    assert announced("call.held", 20) == announced("call.resumed", 30) == [("call_hold", [agent])]
     assert ("interaction_logged", wallboard) in announced("call.ended", 40)
     assert ("interaction_logged", wallboard) in announced("call.wrapup_ended", 50)
     assert announced("call.abandoned", 5, call_id="c-live-ab") == [("interaction_logged", wallboard)]

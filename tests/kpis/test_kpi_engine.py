@@ -286,6 +286,23 @@ def test_occupancy_by_hand(presence_week, org):
     assert only(report(team="Team A", now=at(9, 0, 30))).occupancy == 0.25
 
 
+def test_a_report_without_occupancy_reads_no_presence_and_keeps_every_other_figure(
+    presence_week, org, django_assert_num_queries
+):
+    contact(at(3, 9), agent=org.agent_a, queue=org.queue_a, wait=5, talk=60, acw=10)
+    full = only(report(now=at(9, 0, 30)))
+    with django_assert_num_queries(4):  # rollup days, volume, FCR, surveys
+        without = kpi_rows(scope=EVERYTHING, start=START, end=END, now=at(9, 0, 30), occupancy=False)[0]
+    assert (without.occupancy, without.occupied_seconds, without.staffed_seconds) == (None, None, None)
+    assert full.occupancy is not None
+    assert {**without.as_dict(), "occupancy": None, "occupied_seconds": None, "staffed_seconds": None} == {
+        **full.as_dict(),
+        "occupancy": None,
+        "occupied_seconds": None,
+        "staffed_seconds": None,
+    }
+
+
 def test_an_open_interval_counts_up_to_now(presence_week, org):
     presence(org.agent_b, "busy", at(3, 10), None)
     row = only(report(agent="agent_b", now=at(3, 10, 20)))

@@ -10,7 +10,7 @@ import asyncio
 import hashlib
 import itertools
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -25,6 +25,7 @@ from contactcenter.live.models import SocketTicket
 from contactcenter.scripts.models import Script, ScriptVersion
 from customers.services import customer_create
 from interactions.cti import cti_event_apply
+from interactions.models import CtiEvent
 from interactions.services import ticket_create
 from tests.interactions.factories import InteractionFactory
 from tests.live.sockets import (
@@ -285,6 +286,30 @@ def test_the_incoming_hint_goes_to_the_queues_available_agents_only(org, user_fa
     first, quiet = asyncio.run(scenario())
     assert first["type"] == "incoming"
     assert quiet == [True, True]
+
+
+def test_holds_and_resumes_reach_the_answering_agent(org):
+    async def scenario():
+        await in_worker(call, "call.offered", "c-hold", queue=org.queue_a)
+        await in_worker(call, "call.answered", "c-hold", queue=org.queue_a, agent=org.agent_a, seconds=5)
+        communicator = await open_socket(AGENT, user=org.agent_a)
+        other = await open_socket(AGENT, user=org.agent_b)
+        try:
+            outcome = await in_worker(call, "call.held", "c-hold", queue=org.queue_a, agent=org.agent_a, seconds=20)
+            held = await receive_type(communicator, "call_hold")
+            await in_worker(call, "call.resumed", "c-hold", queue=org.queue_a, agent=org.agent_a, seconds=30)
+            resumed = await receive_type(communicator, "call_hold")
+            return outcome.interaction, held, resumed, await other.receive_nothing(timeout=0.3)
+        finally:
+            await communicator.disconnect()
+            await other.disconnect()
+
+    interaction, held, resumed, nothing_for_others = asyncio.run(scenario())
+    assert {key: held[key] for key in ("interaction", "on_hold")} == {"interaction": interaction.pk, "on_hold": True}
+    hold = CtiEvent.objects.get(cti_call__call_id="c-hold", event="call.held")
+    assert datetime.fromisoformat(held["held_since"]) == hold.timestamp
+    assert resumed["on_hold"] is False and resumed["held_since"] is None
+    assert nothing_for_others
 
 
 def test_tickets_assigned_and_updated_reach_the_assignee(org):

@@ -22,6 +22,9 @@
     status_changed: function () {
       fire("status-changed");
     },
+    call_hold: function () {
+      fire("call-changed");
+    },
     ticket_assigned: function () {
       fire("tickets-changed");
     },
