@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Min, Q, Sum
+from django.db.models import BooleanField, Case, Exists, F, Max, Min, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,10 +47,11 @@ from kpis.definitions import (
     fcr_contacts_q,
     grouped,
     local_midnight,
+    repeat_contacts,
     survey_aggregates,
     volume_aggregates,
 )
-from kpis.models import KpiDailyCount, KpiDailyPresence, KpiDay
+from kpis.models import FcrFlags, KpiDailyCount, KpiDailyPresence, KpiDay
 
 #: The columns of :class:`KpiDailyCount` summed from the volume and survey aggregates, and from FCR.
 COUNT_COLUMNS = (*volume_aggregates(), *survey_aggregates())
@@ -82,6 +83,72 @@ def definition() -> str:
             SENTIMENT_NEUTRAL_BAND,
         )
     )
+
+
+# --- The repeat flags ------------------------------------------------------------------------------
+
+#: The advisory lock class and keys of the flags' triggers (``kpis/migrations/0005``).
+FLAGS_LOCK_CLASS = 1178813010
+FLAGS_LOCK_KEYS = 512
+#: Interactions per transaction when the flags are recomputed.
+FLAGS_BATCH = 20000
+
+
+def flags_usable() -> bool:
+    """Whether ``Interaction.fcr_repeated`` holds the FCR definition of the current settings: the
+    flags are ``ready`` and were kept with this short-abandon threshold and window. One query."""
+    return FcrFlags.objects.filter(
+        pk=1,
+        ready=True,
+        short_abandon_seconds=float(settings.SHORT_ABANDON_SECONDS),
+        window_days=settings.FCR_WINDOW_DAYS,
+    ).exists()
+
+
+def _flags_truth() -> Any:
+    """The flag every interaction must carry: :func:`~kpis.definitions.repeat_contacts` of the
+    settings, asked of each contact (the recompute only: the triggers do it one customer at a time)."""
+    return Case(
+        When(fcr_contacts_q() & Exists(repeat_contacts()), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def flags_sync(
+    *, force: bool = False, progress: Callable[[Iterable[int], int], Iterable[int]] | None = None
+) -> int | None:
+    """Bring the repeat flags in line with the settings: when the ``FcrFlags`` row holds another
+    threshold or window, or is not ``ready`` (or ``force``), store the settings' (the triggers use
+    them from then on) with ``ready`` off, recompute every flag in batches of ids (one transaction
+    each; on PostgreSQL under every key of the triggers' advisory lock, so that no trigger of a
+    concurrent write interleaves with a batch), then set ``ready``. Returns the interactions
+    whose flag changed, ``None`` when there was nothing to do."""
+    short, window = float(settings.SHORT_ABANDON_SECONDS), settings.FCR_WINDOW_DAYS
+    state = FcrFlags.objects.filter(pk=1).first()
+    if not force and state and state.ready and (state.short_abandon_seconds, state.window_days) == (short, window):
+        return None
+    FcrFlags.objects.update_or_create(
+        pk=1, defaults={"short_abandon_seconds": short, "window_days": window, "ready": False}
+    )
+    bounds = Interaction.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    changed = 0
+    if bounds["first"] is not None:
+        starts = range(bounds["first"], bounds["last"] + 1, FLAGS_BATCH)
+        for start in progress(starts, len(starts)) if progress else starts:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            "SELECT count(pg_advisory_xact_lock(%s, key)) FROM generate_series(0, %s) AS key",
+                            [FLAGS_LOCK_CLASS, FLAGS_LOCK_KEYS - 1],
+                        )
+                        cursor.execute("SET LOCAL kpis.fcr_recompute = 'on'")
+                batch = Interaction.objects.filter(pk__gte=start, pk__lt=start + FLAGS_BATCH)
+                truth = _flags_truth()
+                changed += batch.exclude(fcr_repeated=truth).update(fcr_repeated=truth)
+    FcrFlags.objects.filter(pk=1).update(ready=True, computed_at=timezone.now())
+    return changed
 
 
 # --- Reading ---------------------------------------------------------------------------------------
@@ -248,6 +315,8 @@ class FillResult:
     rows_written: int = 0
     first_day: date | None = None
     last_day: date | None = None
+    #: Repeat flags changed by a recompute (``None``: the flags were in line already).
+    flags_changed: int | None = None
 
 
 def _day_states(day: date, window: timedelta) -> dict[str, Any]:
@@ -283,8 +352,9 @@ def _wait_for_older_transactions(timeout: float = SETTLE_TIMEOUT_SECONDS) -> Non
         )
 
 
-def _sum_rows(day: date, fcr: bool) -> dict[tuple[int | None, int | None, str], dict[str, Any]]:
-    """The day's sums per (agent, queue, channel): three grouped queries (two without FCR)."""
+def _sum_rows(day: date, fcr: bool, flags: bool = False) -> dict[tuple[int | None, int | None, str], dict[str, Any]]:
+    """The day's sums per (agent, queue, channel): three grouped queries (two without FCR); FCR
+    from the repeat flags with ``flags``."""
     lower, upper = local_midnight(day), local_midnight(day + timedelta(days=1))
     period = Q(offered_at__gte=lower, offered_at__lt=upper)
     keys = ("agent_id", "queue_id", "channel")
@@ -298,7 +368,7 @@ def _sum_rows(day: date, fcr: bool) -> dict[tuple[int | None, int | None, str], 
     ]
     if fcr:
         contacts = Interaction.objects.filter(period, fcr_contacts_q())
-        sources.append((contacts, "", fcr_aggregates([(period, lower, upper)])))
+        sources.append((contacts, "", fcr_aggregates([(period, lower, upper)], flags=flags)))
     sums: dict[tuple[int | None, int | None, str], dict[str, Any]] = {}
     for queryset, prefix, aggregates in sources:
         grouped = queryset.order_by().values(**{f"k_{key}": F(f"{prefix}{key}") for key in keys})
@@ -332,17 +402,19 @@ def _presence_rows(day: date) -> list[KpiDailyPresence]:
     ]
 
 
-def rollup_fill_day(day: date, *, fcr: bool) -> int:
+def rollup_fill_day(day: date, *, fcr: bool, flags: bool = False) -> int:
     """(Re)fill one local day, atomically: lock its state row (created beforehand by
     :func:`rollup_fill`, so that writes to the day already mark it), replace its rows, then mark
-    its counts and occupancy final, and its FCR too when ``fcr`` (its window is over). A sealed
-    day's occupancy rows are kept as they are. Returns the :class:`KpiDailyCount` rows written."""
+    its counts and occupancy final, and its FCR too when ``fcr`` (its window is over, or ``flags``:
+    FCR counted from the repeat flags, whose later changes the triggers carry into the rows). A
+    sealed day's occupancy rows are kept as they are. Returns the :class:`KpiDailyCount` rows
+    written."""
     with transaction.atomic():
         state = KpiDay.objects.select_for_update().get(day=day)
         KpiDailyCount.objects.filter(day=day).delete()
         rows = [
             KpiDailyCount(day=day, agent_id=agent_id, queue_id=queue_id, channel=channel, **values)
-            for (agent_id, queue_id, channel), values in _sum_rows(day, fcr).items()
+            for (agent_id, queue_id, channel), values in _sum_rows(day, fcr, flags).items()
         ]
         KpiDailyCount.objects.bulk_create(rows, batch_size=1000)
         if not state.presence_sealed:  # a sealed day's presence log is gone: its rows are the record
@@ -367,12 +439,18 @@ def rollup_fill(
     rebuild: bool = False,
     now: datetime | None = None,
     progress: Callable[[Iterable[date], int], Iterable[date]] | None = None,
+    flags_progress: Callable[[Iterable[int], int], Iterable[int]] | None = None,
 ) -> FillResult:
     """Fill the rollup up to yesterday (local): every day from ``since`` (default: the first day
     with an interaction) that has no state, another definition, counts not final, or FCR not final
-    while its window is over. ``rebuild`` first forgets every day from ``since`` on (all days
-    without it). Idempotent: a second run right after does nothing. ``progress`` wraps the days
-    to fill (a tqdm bar in the command)."""
+    while its window is over (or at all, once the repeat flags are usable: a day's FCR is then
+    final as soon as it is filled). ``rebuild`` first forgets every day from ``since`` on (all days
+    without it). First the repeat flags are brought in line with the settings
+    (:func:`flags_sync`; ``flags_progress`` wraps its batches). Idempotent: a second run right
+    after does nothing. ``progress`` wraps the days to fill (a tqdm bar in the command)."""
+    result = FillResult()
+    result.flags_changed = flags_sync(progress=flags_progress)
+    flags = flags_usable()
     now = now or timezone.now()
     window = timedelta(days=settings.FCR_WINDOW_DAYS)
     last = timezone.localdate(now) - timedelta(days=1)
@@ -387,16 +465,15 @@ def rollup_fill(
     if since is None:
         first_offered = Interaction.objects.aggregate(first=Min("offered_at"))["first"]
         if first_offered is None:
-            return FillResult()
+            return result
         since = timezone.localdate(first_offered)
-    result = FillResult()
     if since > last:
         return result
     states = {state.day: state for state in KpiDay.objects.filter(day__gte=since, day__lte=last)}
     current = definition()
     todo: list[tuple[date, bool]] = []
     for day in _days(since, last):
-        fcr = local_midnight(day + timedelta(days=1)) + window <= now
+        fcr = flags or local_midnight(day + timedelta(days=1)) + window <= now
         state = states.get(day)
         presence = state and (state.presence_final or state.presence_sealed)
         final = state and state.counts_final and presence and (state.fcr_final or not fcr)
@@ -418,7 +495,7 @@ def rollup_fill(
     fcr_of = dict(todo)
     days: Iterable[date] = [day for day, _fcr in todo]
     for day in progress(days, len(todo)) if progress else days:
-        result.rows_written += rollup_fill_day(day, fcr=fcr_of[day])
+        result.rows_written += rollup_fill_day(day, fcr=fcr_of[day], flags=flags)
         result.days_filled += 1
     result.first_day, result.last_day = todo[0][0], todo[-1][0]
     return result

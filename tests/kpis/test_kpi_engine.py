@@ -485,7 +485,8 @@ def test_an_unknown_grouping_is_refused(org):
 @pytest.mark.parametrize("group_by", [None, *GROUPS])
 def test_the_query_count_does_not_depend_on_the_volume(org, group_by, django_assert_num_queries):
     manager = get_user_model().objects.select_related("agent_profile").get(pk=org.manager.pk)
-    expected = 4 if group_by in ("queue", "channel") else 5  # rollup days, volume, FCR, surveys (+ occupancy)
+    # rollup days, volume, the repeat flags' state, FCR, surveys (+ occupancy)
+    expected = 5 if group_by in ("queue", "channel") else 6
     for count in (1, 12):
         for i in range(count):
             interaction = contact(
