@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, Exists, F, Max, Min, Q, Sum, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, F, Max, Min, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -116,14 +116,23 @@ def _flags_truth() -> Any:
 
 
 def flags_sync(
-    *, force: bool = False, progress: Callable[[Iterable[int], int], Iterable[int]] | None = None
+    *,
+    force: bool = False,
+    at_once: bool = False,
+    progress: Callable[[Iterable[int], int], Iterable[int]] | None = None,
 ) -> int | None:
     """Bring the repeat flags in line with the settings: when the ``FcrFlags`` row holds another
     threshold or window, or is not ``ready`` (or ``force``), store the settings' (the triggers use
-    them from then on) with ``ready`` off, recompute every flag in batches of ids (one transaction
-    each; on PostgreSQL under every key of the triggers' advisory lock, so that no trigger of a
-    concurrent write interleaves with a batch), then set ``ready``. Returns the interactions
-    whose flag changed, ``None`` when there was nothing to do."""
+    them from then on) with ``ready`` off, recompute every flag, then set ``ready``; when a flag
+    changed, every filled day's FCR is marked not final (the next fill counts it again). Returns
+    the interactions whose flag changed, ``None`` when there was nothing to do.
+
+    On PostgreSQL the flags are computed set-based (:data:`FLAGS_SQL`: one pass of a window
+    function over each customer's contacts in offer order), one batch of customers per
+    transaction (about :data:`FLAGS_BATCH` interactions each; ``progress`` wraps the batches), or
+    all in one statement with ``at_once`` (a bulk load, nothing else writing); each transaction
+    takes every key of the triggers' advisory lock, so no concurrent trigger interleaves. On SQLite
+    (one writer at a time), by batches of ids, each contact asked :func:`_flags_truth`."""
     short, window = float(settings.SHORT_ABANDON_SECONDS), settings.FCR_WINDOW_DAYS
     state = FcrFlags.objects.filter(pk=1).first()
     if not force and state and state.ready and (state.short_abandon_seconds, state.window_days) == (short, window):
@@ -131,23 +140,91 @@ def flags_sync(
     FcrFlags.objects.update_or_create(
         pk=1, defaults={"short_abandon_seconds": short, "window_days": window, "ready": False}
     )
+    if connection.vendor == "postgresql":
+        changed = _flags_recompute_postgresql(short, window, at_once=at_once, progress=progress)
+    else:
+        changed = _flags_recompute_batches(progress)
+    if changed:
+        # The triggers carry no flag change into the rollup while the flags are not ready: a day
+        # filled from the flags before (a load that wrote them wrong) is filled again.
+        KpiDay.objects.filter(fcr_final=True).update(fcr_final=False)
+    FcrFlags.objects.filter(pk=1).update(ready=True, computed_at=timezone.now())
+    return changed
+
+
+#: Every interaction's repeat flag, set-based (PostgreSQL): a contact is repeated when one of its
+#: customer's rows offered in ``(t, t + window]`` counts as a repeat. The window function reads each
+#: customer's rows in offer order once (the index on customer and offer time gives that order), its
+#: frame starting a microsecond after the row (PostgreSQL keeps microseconds: "strictly after", so a
+#: row at the same instant is no repeat) and ending ``window`` after it, and ``bool_or`` slides along
+#: (no probe per contact). Only the rows whose flag changes are written. Parameters: the short-abandon
+#: threshold, the window in seconds, the first customer id and the one after the last.
+FLAGS_SQL = """
+UPDATE interactions_interaction x SET fcr_repeated = s.flag
+FROM (
+    SELECT i.id, i.fcr_repeated AS was,
+        (i.answered_at IS NOT NULL AND i.agent_id IS NOT NULL AND i.direction = 'inbound'
+         AND COALESCE(bool_or(i.direction = 'inbound' AND NOT (i.answered_at IS NULL AND i.ended_at IS NOT NULL
+                AND CAST(EXTRACT(EPOCH FROM (i.ended_at - i.offered_at)) AS double precision) < %(short)s))
+            OVER (PARTITION BY i.customer_id ORDER BY i.offered_at
+                  RANGE BETWEEN interval '1 microsecond' FOLLOWING AND make_interval(secs => %(window)s) FOLLOWING),
+            false)) AS flag
+    FROM interactions_interaction i
+    WHERE i.customer_id >= %(first)s AND i.customer_id < %(after)s
+) s
+WHERE x.id = s.id AND s.was IS DISTINCT FROM s.flag
+"""
+#: The flags of the rows without a customer (never a contact FCR counts).
+FLAGS_NO_CUSTOMER_SQL = (
+    "UPDATE interactions_interaction SET fcr_repeated = false WHERE customer_id IS NULL AND fcr_repeated"
+)
+
+
+def _flags_locked(cursor: Any) -> None:
+    """In the current transaction: every key of the triggers' lock, and their leave to write flags."""
+    cursor.execute(
+        "SELECT count(pg_advisory_xact_lock(%s, key)) FROM generate_series(0, %s) AS key",
+        [FLAGS_LOCK_CLASS, FLAGS_LOCK_KEYS - 1],
+    )
+    cursor.execute("SET LOCAL kpis.fcr_recompute = 'on'")
+
+
+def _flags_recompute_postgresql(
+    short: float, window: int, *, at_once: bool, progress: Callable[[Iterable[int], int], Iterable[int]] | None
+) -> int:
+    bounds = Interaction.objects.filter(customer__isnull=False).aggregate(
+        first=Min("customer_id"), last=Max("customer_id"), rows=Count("pk")
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        _flags_locked(cursor)
+        cursor.execute(FLAGS_NO_CUSTOMER_SQL)
+        changed = cursor.rowcount
+    if bounds["first"] is None:
+        return changed
+    first, after = bounds["first"], bounds["last"] + 1
+    step = after - first
+    if not at_once:  # batches of customer ids of about FLAGS_BATCH interactions each
+        step = max(1, (after - first) * FLAGS_BATCH // bounds["rows"])
+    starts = range(first, after, step)
+    parameters = {"short": short, "window": window * 86400}
+    for start in progress(starts, len(starts)) if progress else starts:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _flags_locked(cursor)
+            cursor.execute(FLAGS_SQL, {**parameters, "first": start, "after": min(start + step, after)})
+            changed += cursor.rowcount
+    return changed
+
+
+def _flags_recompute_batches(progress: Callable[[Iterable[int], int], Iterable[int]] | None) -> int:
     bounds = Interaction.objects.aggregate(first=Min("pk"), last=Max("pk"))
     changed = 0
     if bounds["first"] is not None:
         starts = range(bounds["first"], bounds["last"] + 1, FLAGS_BATCH)
         for start in progress(starts, len(starts)) if progress else starts:
             with transaction.atomic():
-                if connection.vendor == "postgresql":
-                    with connection.cursor() as cursor:
-                        cursor.execute(
-                            "SELECT count(pg_advisory_xact_lock(%s, key)) FROM generate_series(0, %s) AS key",
-                            [FLAGS_LOCK_CLASS, FLAGS_LOCK_KEYS - 1],
-                        )
-                        cursor.execute("SET LOCAL kpis.fcr_recompute = 'on'")
                 batch = Interaction.objects.filter(pk__gte=start, pk__lt=start + FLAGS_BATCH)
                 truth = _flags_truth()
                 changed += batch.exclude(fcr_repeated=truth).update(fcr_repeated=truth)
-    FcrFlags.objects.filter(pk=1).update(ready=True, computed_at=timezone.now())
     return changed
 
 

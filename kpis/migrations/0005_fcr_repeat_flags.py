@@ -19,7 +19,8 @@ The threshold and the window are read from the one ``kpis_fcrflags`` row, which 
 brings in line with the settings (recomputing every flag) when they change. On PostgreSQL the
 triggers take a transaction-level advisory lock per customer (hashed into 512 keys) before reading
 another row of that customer, so that two transactions writing one customer's contacts at once
-see each other's rows. The migration fills the flags of the rows already there, in batches.
+see each other's rows. The migration fills the flags of the rows already there, in batches
+(PostgreSQL: set-based, a window function over each batch of customers' rows).
 """
 
 import sys
@@ -103,6 +104,18 @@ POSTGRESQL = [
         short double precision;
         win interval;
     BEGIN
+        IF TG_OP = 'UPDATE' AND OLD.customer_id <> NEW.customer_id THEN
+            -- A contact moved between customers: both keys now, the lower first (kpis_fcr_others
+            -- takes them again, held already), so that two moves the opposite way queue up
+            -- instead of each holding the key the other waits for.
+            IF mod(OLD.customer_id, {LOCK_KEYS}) <= mod(NEW.customer_id, {LOCK_KEYS}) THEN
+                PERFORM kpis_fcr_lock(OLD.customer_id);
+                PERFORM kpis_fcr_lock(NEW.customer_id);
+            ELSE
+                PERFORM kpis_fcr_lock(NEW.customer_id);
+                PERFORM kpis_fcr_lock(OLD.customer_id);
+            END IF;
+        END IF;
         IF TG_OP = 'UPDATE' AND {_OWN_OLD} IS NOT DISTINCT FROM {_OWN_NEW} THEN
             -- Only the flag was written: by these triggers or the recompute (kept), by anyone else
             -- (a save with a stale copy of the row): put back.
@@ -352,9 +365,25 @@ def _sqlite_marks_reverse(apps, schema_editor) -> None:
         schema_editor.execute(statement)
 
 
+def _pg_window_statement() -> str:
+    """SQL (PostgreSQL): the flags of the rows of customers ``[%s, %s)`` computed set-based, one
+    window function over each customer's rows in offer order (the frame: a microsecond after the
+    row, PostgreSQL's resolution, to the window after it), only the changed ones written; the same
+    statement as ``kpis.rollups.FLAGS_SQL``."""
+    return (
+        f"UPDATE {TABLE} x SET fcr_repeated = s.flag FROM (SELECT i.id, i.fcr_repeated AS was, "  # noqa: S608
+        f"({_contact('i')} AND COALESCE(bool_or({_repeat('i', 'f.short_abandon_seconds', 'postgresql')}) "
+        "OVER (PARTITION BY i.customer_id ORDER BY i.offered_at RANGE BETWEEN interval '1 microsecond' FOLLOWING "
+        "AND make_interval(secs => %s) FOLLOWING), false)) AS flag "
+        f"FROM {TABLE} i, kpis_fcrflags f WHERE f.id = 1 AND i.customer_id >= %s AND i.customer_id < %s) s "
+        "WHERE x.id = s.id AND s.was IS DISTINCT FROM s.flag"
+    )
+
+
 def fill_flags(apps, schema_editor) -> None:
-    """The flags of the rows already there, in batches of ids (one transaction each), with progress;
-    then ``ready``. Rows written meanwhile are kept by the triggers."""
+    """The flags of the rows already there, in batches (one transaction each), with progress; then
+    ``ready``. Rows written meanwhile are kept by the triggers. PostgreSQL: set-based, by batches of
+    customers (about ``BATCH`` interactions each); SQLite: by batches of ids."""
     connection = schema_editor.connection
     flags = apps.get_model("kpis", "FcrFlags")
     flags.objects.update_or_create(
@@ -367,26 +396,35 @@ def fill_flags(apps, schema_editor) -> None:
     )
     vendor = connection.vendor
     if vendor == "postgresql":
-        truth = _truth("x", "f.short_abandon_seconds", "make_interval(secs => f.window_days * 86400)", vendor)
+        statement = _pg_window_statement()
+        column = "customer_id"
     else:
         truth = _truth("x", "f.short_abandon_seconds", "f.window_days * 86400000000", vendor)
-    statement = (
-        f"UPDATE {TABLE} SET fcr_repeated = {'true' if vendor == 'postgresql' else '1'} "  # noqa: S608
-        f"WHERE id IN (SELECT x.id FROM {TABLE} x, kpis_fcrflags f WHERE f.id = 1 AND x.id >= %s AND x.id < %s "
-        f"AND {truth})"
-    )
+        statement = (
+            f"UPDATE {TABLE} SET fcr_repeated = 1 "  # noqa: S608
+            f"WHERE id IN (SELECT x.id FROM {TABLE} x, kpis_fcrflags f WHERE f.id = 1 AND x.id >= %s AND x.id < %s "
+            f"AND {truth})"
+        )
+        column = "id"
+    if vendor == "postgresql":  # whatever flags the rows hold (not only a new column's false)
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL kpis.fcr_recompute = 'on'")
+            cursor.execute(f"UPDATE {TABLE} SET fcr_repeated = false WHERE customer_id IS NULL AND fcr_repeated")  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT min(id), max(id) FROM {TABLE} WHERE customer_id IS NOT NULL")  # noqa: S608
-        first, last = cursor.fetchone()
+        cursor.execute(f"SELECT min({column}), max({column}), count(*) FROM {TABLE} WHERE customer_id IS NOT NULL")  # noqa: S608
+        first, last, rows = cursor.fetchone()
     if first is not None:
-        total, done = last - first + 1, 0
-        for start in range(first, last + 1, BATCH):
+        total = last - first + 1
+        step = BATCH if vendor != "postgresql" else max(1, total * BATCH // max(rows, 1))
+        for start in range(first, last + 1, step):
             with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
                 if vendor == "postgresql":
                     cursor.execute("SET LOCAL kpis.fcr_recompute = 'on'")
-                cursor.execute(statement, [start, start + BATCH])
-            done = min(start + BATCH, last + 1) - first
-            if total > BATCH:
+                    cursor.execute(statement, [settings.FCR_WINDOW_DAYS * 86400, start, start + step])
+                else:
+                    cursor.execute(statement, [start, start + step])
+            done = min(start + step, last + 1) - first
+            if rows > BATCH:
                 sys.stdout.write(f"\n  FCR flags: {100 * done // total} % of the interactions")
                 sys.stdout.flush()
     flags.objects.filter(pk=1).update(ready=True)

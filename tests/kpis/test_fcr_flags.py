@@ -8,10 +8,14 @@ definition (one probe per contact). Runs on SQLite and on PostgreSQL (``DATABASE
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
+from importlib import import_module
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Exists
@@ -258,4 +262,67 @@ def test_flags_and_reports_stay_exact_under_random_writes(org, before, writes):
     for operation in writes:
         _apply(operation, org, customers)
         assert wrong_flags() == []
+    assert_exact()
+
+
+# --- Rows written with the triggers off: the set-based recompute ----------------------------------
+
+
+def _random_inserts(seed: int, count: int, customers: int) -> list[tuple]:
+    """``count`` insert operations drawn deterministically, on the grid of :data:`_instant`, for
+    customer indexes up to ``customers`` (that one: no customer)."""
+    rng = random.Random(seed)
+    return [
+        (
+            "insert",
+            _lower
+            + timedelta(days=rng.randint(0, 12), hours=rng.choice([0, 6, 12, 23]), microseconds=rng.choice([0, 1, -1])),
+            rng.randint(0, customers),
+            rng.choice(["answered", "answered", "abandoned", "short", "waiting"]),
+            rng.choice(["inbound", "inbound", "outbound"]),
+            rng.choice(["voice", "chat", "ivr"]),
+            rng.choice(["agent_a", "agent_b"]),
+        )
+        for _ in range(count)
+    ]
+
+
+def _migration_fill() -> None:
+    migration = import_module("kpis.migrations.0005_fcr_repeat_flags")
+    migration.fill_flags(django_apps, SimpleNamespace(connection=connection))
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="triggers switched off: PostgreSQL (DATABASE_URL)")
+@pytest.mark.parametrize("recompute", ["at_once", "batches", "migration"])
+def test_rows_loaded_with_the_triggers_off_get_their_flags_from_the_recompute(org, monkeypatch, recompute):
+    """As a bulk load does (``session_replication_role = replica``: no trigger): every row keeps
+    the flag it was written with, here false, or true for every other row, whatever the definition
+    says, while ``FcrFlags`` still says ready. The set-based recompute (all at once, by batches of
+    customers, or the migration's fill) gives each flag the definition's value."""
+    customers = [*(CustomerFactory() for _ in range(5)), None]
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            for operation in _random_inserts(11, 200, len(customers) - 1):
+                _apply(operation, org, customers)
+            cursor.execute("UPDATE interactions_interaction SET fcr_repeated = (id % 2 = 0)")
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")
+    wrong = wrong_flags()
+    assert len(wrong) > 20  # both ways: flags missing and flags wrongly set
+    assert {flag for _pk, flag, _truth in wrong} == {True, False}
+
+    if recompute == "migration":
+        _migration_fill()
+    else:
+        monkeypatch.setattr(rollups, "FLAGS_BATCH", 7)  # several batches of customers
+        batches = []
+        changed = rollups.flags_sync(
+            force=True, at_once=recompute == "at_once", progress=lambda starts, total: batches.append(total) or starts
+        )
+        assert changed == len(wrong)
+        assert batches[0] == 1 if recompute == "at_once" else batches[0] > 1
+    assert wrong_flags() == []
+    assert FcrFlags.objects.get().ready
     assert_exact()
