@@ -118,6 +118,15 @@ def prepare(args: argparse.Namespace, scale: float, database: str, admin_url: st
         print(f"loading {database}: {sizes}", flush=True)
         counts = api_data.load(sizes, args.seed)
         print(f"loaded: {api_data.describe(counts)}", flush=True)
+    from kpis import rollups
+    from kpis.models import FcrFlags
+
+    if not rollups.flags_usable() or FcrFlags.objects.filter(computed_at__isnull=True).exists():
+        # Not computed for these settings, or never since the migration filled an empty table (a
+        # database loaded before the load computed them): all at once, set-based.
+        began_flags = time.perf_counter()
+        changed = rollups.flags_sync(force=True, at_once=True)
+        print(f"FCR repeat flags recomputed: {changed:,} changed ({time.perf_counter() - began_flags:.0f} s)")
     added = api_data.top_up_today(api_data.Sizes.for_scale(scale), args.seed)
     if added:
         print(f"today: {added:,} calls added so far (the wallboard's day)", flush=True)

@@ -276,9 +276,11 @@ def run(args: argparse.Namespace, name: str) -> None:
         for table in ("customers_customer", "interactions_interaction"):
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         cursor.execute("ANALYZE")
+    flags = rollups.flags_sync(force=True, at_once=True)  # the copied rows' FCR repeat flags (triggers were off)
     print(
         f"database {name}: {n:,} interactions, {customers:,} customers, {surveys:,} survey answers, "
-        f"{stretches:,} presence stretches, {agent_count:,} agents; loaded in {time.perf_counter() - began:.0f} s"
+        f"{stretches:,} presence stretches, {agent_count:,} agents, {flags:,} repeat flags set; "
+        f"loaded in {time.perf_counter() - began:.0f} s"
     )
 
     began = time.perf_counter()

@@ -415,6 +415,15 @@ class Interaction(CleanCheckedConstraintsModel):
         editable=False,
         help_text=_("Scored from the notes by the sentiment analyser, not supplied."),
     )
+    fcr_repeated = models.BooleanField(
+        _("repeated within the FCR window"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "A handled inbound contact of a customer who made another inbound contact within the first-contact "
+            'resolution window after it; kept by the database (docs/kpis.md, "How FCR is counted").'
+        ),
+    )
     script_version = models.ForeignKey(
         "scripts.ScriptVersion",
         on_delete=models.PROTECT,
@@ -433,7 +442,12 @@ class Interaction(CleanCheckedConstraintsModel):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(verbose_name=_("historical interaction"), verbose_name_plural=_("interaction history"))
+    # The FCR flag is derived data the database keeps; its changes are nobody's edit.
+    history = HistoricalRecords(
+        verbose_name=_("historical interaction"),
+        verbose_name_plural=_("interaction history"),
+        excluded_fields=["fcr_repeated"],
+    )
     objects = InteractionQuerySet.as_manager()
 
     CLEAN_CHECKED_CONSTRAINTS = frozenset(

@@ -300,16 +300,22 @@ def fcr_contacts_q() -> Q:
 FCR_COUNTS = ("fcr_contacts", "fcr_repeats")
 
 
-def fcr_aggregates(periods: Iterable[tuple[Q, datetime, datetime]]) -> dict[str, Any]:
+def fcr_aggregates(periods: Iterable[tuple[Q, datetime, datetime]], *, flags: bool = False) -> dict[str, Any]:
     """FCR's counts over :func:`fcr_contacts_q` interactions, for a query over the interactions
     that meet one of ``periods``: each a condition (scope, filters, offer times) with the bounds
     ``[since, until)`` its interactions are offered in.
+
+    With ``flags`` (the repeat flags are kept under the current settings, see
+    :func:`kpis.rollups.flags_usable`), a contact is repeated when its ``fcr_repeated`` flag is
+    set: a plain count, no look-ahead at all. Otherwise:
 
     A contact counts as repeated when it is one of the contacts of its period that
     :func:`repeat_contacts` follows. Those are found per period by a semi-join (the period's
     contacts against the repeats offered in its range, ``WHERE EXISTS``), which the database runs
     as one pass over both sides and looks up by id, rather than as one correlated probe per
     counted row: the same set, so the same counts, at a cost that follows the period's traffic."""
+    if flags:
+        return {"fcr_contacts": Count("pk"), "fcr_repeats": Count("pk", filter=Q(fcr_repeated=True))}
     repeated = Q()
     for condition, since, until in periods:
         contacts = Interaction.objects.filter(condition, fcr_contacts_q())

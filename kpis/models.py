@@ -58,6 +58,29 @@ class KpiDay(models.Model):
         return self.day.isoformat()
 
 
+class FcrFlags(models.Model):
+    """The one row (``id`` 1) saying how ``Interaction.fcr_repeated`` is kept (docs/kpis.md, "How
+    FCR is counted").
+
+    The database triggers of ``kpis/migrations/0005`` read the short-abandon threshold and the
+    window from here, not from the settings, so that every writer keeps the flags under the same
+    definition; ``ready`` says every flag was computed under it. The engine uses the flags only when
+    ``ready`` and these values are the settings' (``kpis_rollup`` recomputes them otherwise).
+    """
+
+    short_abandon_seconds = models.FloatField(_("short-abandon threshold (seconds)"))
+    window_days = models.PositiveIntegerField(_("FCR window (days)"))
+    ready = models.BooleanField(_("ready"), default=False)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("FCR repeat flags")
+        verbose_name_plural = _("FCR repeat flags")
+
+    def __str__(self) -> str:
+        return f"{self.short_abandon_seconds} s, {self.window_days} d, {'ready' if self.ready else 'not ready'}"
+
+
 class KpiDailyCount(models.Model):
     """The additive sums behind every interaction KPI of one local day, per agent × queue ×
     channel (the engine joins the agent's current team and the names at query time).

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Min, Q, Sum
+from django.db.models import BooleanField, Case, Count, Exists, F, Max, Min, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,10 +47,11 @@ from kpis.definitions import (
     fcr_contacts_q,
     grouped,
     local_midnight,
+    repeat_contacts,
     survey_aggregates,
     volume_aggregates,
 )
-from kpis.models import KpiDailyCount, KpiDailyPresence, KpiDay
+from kpis.models import FcrFlags, KpiDailyCount, KpiDailyPresence, KpiDay
 
 #: The columns of :class:`KpiDailyCount` summed from the volume and survey aggregates, and from FCR.
 COUNT_COLUMNS = (*volume_aggregates(), *survey_aggregates())
@@ -82,6 +83,149 @@ def definition() -> str:
             SENTIMENT_NEUTRAL_BAND,
         )
     )
+
+
+# --- The repeat flags ------------------------------------------------------------------------------
+
+#: The advisory lock class and keys of the flags' triggers (``kpis/migrations/0005``).
+FLAGS_LOCK_CLASS = 1178813010
+FLAGS_LOCK_KEYS = 512
+#: Interactions per transaction when the flags are recomputed.
+FLAGS_BATCH = 20000
+
+
+def flags_usable() -> bool:
+    """Whether ``Interaction.fcr_repeated`` holds the FCR definition of the current settings: the
+    flags are ``ready`` and were kept with this short-abandon threshold and window. One query."""
+    return FcrFlags.objects.filter(
+        pk=1,
+        ready=True,
+        short_abandon_seconds=float(settings.SHORT_ABANDON_SECONDS),
+        window_days=settings.FCR_WINDOW_DAYS,
+    ).exists()
+
+
+def _flags_truth() -> Any:
+    """The flag every interaction must carry: :func:`~kpis.definitions.repeat_contacts` of the
+    settings, asked of each contact (the recompute only: the triggers do it one customer at a time)."""
+    return Case(
+        When(fcr_contacts_q() & Exists(repeat_contacts()), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def flags_sync(
+    *,
+    force: bool = False,
+    at_once: bool = False,
+    progress: Callable[[Iterable[int], int], Iterable[int]] | None = None,
+) -> int | None:
+    """Bring the repeat flags in line with the settings: when the ``FcrFlags`` row holds another
+    threshold or window, or is not ``ready`` (or ``force``), store the settings' (the triggers use
+    them from then on) with ``ready`` off, recompute every flag, then set ``ready``; when a flag
+    changed, every filled day's FCR is marked not final (the next fill counts it again). Returns
+    the interactions whose flag changed, ``None`` when there was nothing to do.
+
+    On PostgreSQL the flags are computed set-based (:data:`FLAGS_SQL`: one pass of a window
+    function over each customer's contacts in offer order), one batch of customers per
+    transaction (about :data:`FLAGS_BATCH` interactions each; ``progress`` wraps the batches), or
+    all in one statement with ``at_once`` (a bulk load, nothing else writing); each transaction
+    takes every key of the triggers' advisory lock, so no concurrent trigger interleaves. On SQLite
+    (one writer at a time), by batches of ids, each contact asked :func:`_flags_truth`."""
+    short, window = float(settings.SHORT_ABANDON_SECONDS), settings.FCR_WINDOW_DAYS
+    state = FcrFlags.objects.filter(pk=1).first()
+    if not force and state and state.ready and (state.short_abandon_seconds, state.window_days) == (short, window):
+        return None
+    FcrFlags.objects.update_or_create(
+        pk=1, defaults={"short_abandon_seconds": short, "window_days": window, "ready": False}
+    )
+    if connection.vendor == "postgresql":
+        changed = _flags_recompute_postgresql(short, window, at_once=at_once, progress=progress)
+    else:
+        changed = _flags_recompute_batches(progress)
+    if changed:
+        # The triggers carry no flag change into the rollup while the flags are not ready: a day
+        # filled from the flags before (a load that wrote them wrong) is filled again.
+        KpiDay.objects.filter(fcr_final=True).update(fcr_final=False)
+    FcrFlags.objects.filter(pk=1).update(ready=True, computed_at=timezone.now())
+    return changed
+
+
+#: Every interaction's repeat flag, set-based (PostgreSQL): a contact is repeated when one of its
+#: customer's rows offered in ``(t, t + window]`` counts as a repeat. The window function reads each
+#: customer's rows in offer order once (the index on customer and offer time gives that order), its
+#: frame starting a microsecond after the row (PostgreSQL keeps microseconds: "strictly after", so a
+#: row at the same instant is no repeat) and ending ``window`` after it, and ``bool_or`` slides along
+#: (no probe per contact). Only the rows whose flag changes are written. Parameters: the short-abandon
+#: threshold, the window in seconds, the first customer id and the one after the last.
+FLAGS_SQL = """
+UPDATE interactions_interaction x SET fcr_repeated = s.flag
+FROM (
+    SELECT i.id, i.fcr_repeated AS was,
+        (i.answered_at IS NOT NULL AND i.agent_id IS NOT NULL AND i.direction = 'inbound'
+         AND COALESCE(bool_or(i.direction = 'inbound' AND NOT (i.answered_at IS NULL AND i.ended_at IS NOT NULL
+                AND CAST(EXTRACT(EPOCH FROM (i.ended_at - i.offered_at)) AS double precision) < %(short)s))
+            OVER (PARTITION BY i.customer_id ORDER BY i.offered_at
+                  RANGE BETWEEN interval '1 microsecond' FOLLOWING AND make_interval(secs => %(window)s) FOLLOWING),
+            false)) AS flag
+    FROM interactions_interaction i
+    WHERE i.customer_id >= %(first)s AND i.customer_id < %(after)s
+) s
+WHERE x.id = s.id AND s.was IS DISTINCT FROM s.flag
+"""
+#: The flags of the rows without a customer (never a contact FCR counts).
+FLAGS_NO_CUSTOMER_SQL = (
+    "UPDATE interactions_interaction SET fcr_repeated = false WHERE customer_id IS NULL AND fcr_repeated"
+)
+
+
+def _flags_locked(cursor: Any) -> None:
+    """In the current transaction: every key of the triggers' lock, and their leave to write flags."""
+    cursor.execute(
+        "SELECT count(pg_advisory_xact_lock(%s, key)) FROM generate_series(0, %s) AS key",
+        [FLAGS_LOCK_CLASS, FLAGS_LOCK_KEYS - 1],
+    )
+    cursor.execute("SET LOCAL kpis.fcr_recompute = 'on'")
+
+
+def _flags_recompute_postgresql(
+    short: float, window: int, *, at_once: bool, progress: Callable[[Iterable[int], int], Iterable[int]] | None
+) -> int:
+    bounds = Interaction.objects.filter(customer__isnull=False).aggregate(
+        first=Min("customer_id"), last=Max("customer_id"), rows=Count("pk")
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        _flags_locked(cursor)
+        cursor.execute(FLAGS_NO_CUSTOMER_SQL)
+        changed = cursor.rowcount
+    if bounds["first"] is None:
+        return changed
+    first, after = bounds["first"], bounds["last"] + 1
+    step = after - first
+    if not at_once:  # batches of customer ids of about FLAGS_BATCH interactions each
+        step = max(1, (after - first) * FLAGS_BATCH // bounds["rows"])
+    starts = range(first, after, step)
+    parameters = {"short": short, "window": window * 86400}
+    for start in progress(starts, len(starts)) if progress else starts:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _flags_locked(cursor)
+            cursor.execute(FLAGS_SQL, {**parameters, "first": start, "after": min(start + step, after)})
+            changed += cursor.rowcount
+    return changed
+
+
+def _flags_recompute_batches(progress: Callable[[Iterable[int], int], Iterable[int]] | None) -> int:
+    bounds = Interaction.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    changed = 0
+    if bounds["first"] is not None:
+        starts = range(bounds["first"], bounds["last"] + 1, FLAGS_BATCH)
+        for start in progress(starts, len(starts)) if progress else starts:
+            with transaction.atomic():
+                batch = Interaction.objects.filter(pk__gte=start, pk__lt=start + FLAGS_BATCH)
+                truth = _flags_truth()
+                changed += batch.exclude(fcr_repeated=truth).update(fcr_repeated=truth)
+    return changed
 
 
 # --- Reading ---------------------------------------------------------------------------------------
@@ -248,6 +392,8 @@ class FillResult:
     rows_written: int = 0
     first_day: date | None = None
     last_day: date | None = None
+    #: Repeat flags changed by a recompute (``None``: the flags were in line already).
+    flags_changed: int | None = None
 
 
 def _day_states(day: date, window: timedelta) -> dict[str, Any]:
@@ -283,8 +429,9 @@ def _wait_for_older_transactions(timeout: float = SETTLE_TIMEOUT_SECONDS) -> Non
         )
 
 
-def _sum_rows(day: date, fcr: bool) -> dict[tuple[int | None, int | None, str], dict[str, Any]]:
-    """The day's sums per (agent, queue, channel): three grouped queries (two without FCR)."""
+def _sum_rows(day: date, fcr: bool, flags: bool = False) -> dict[tuple[int | None, int | None, str], dict[str, Any]]:
+    """The day's sums per (agent, queue, channel): three grouped queries (two without FCR); FCR
+    from the repeat flags with ``flags``."""
     lower, upper = local_midnight(day), local_midnight(day + timedelta(days=1))
     period = Q(offered_at__gte=lower, offered_at__lt=upper)
     keys = ("agent_id", "queue_id", "channel")
@@ -298,7 +445,7 @@ def _sum_rows(day: date, fcr: bool) -> dict[tuple[int | None, int | None, str], 
     ]
     if fcr:
         contacts = Interaction.objects.filter(period, fcr_contacts_q())
-        sources.append((contacts, "", fcr_aggregates([(period, lower, upper)])))
+        sources.append((contacts, "", fcr_aggregates([(period, lower, upper)], flags=flags)))
     sums: dict[tuple[int | None, int | None, str], dict[str, Any]] = {}
     for queryset, prefix, aggregates in sources:
         grouped = queryset.order_by().values(**{f"k_{key}": F(f"{prefix}{key}") for key in keys})
@@ -332,17 +479,19 @@ def _presence_rows(day: date) -> list[KpiDailyPresence]:
     ]
 
 
-def rollup_fill_day(day: date, *, fcr: bool) -> int:
+def rollup_fill_day(day: date, *, fcr: bool, flags: bool = False) -> int:
     """(Re)fill one local day, atomically: lock its state row (created beforehand by
     :func:`rollup_fill`, so that writes to the day already mark it), replace its rows, then mark
-    its counts and occupancy final, and its FCR too when ``fcr`` (its window is over). A sealed
-    day's occupancy rows are kept as they are. Returns the :class:`KpiDailyCount` rows written."""
+    its counts and occupancy final, and its FCR too when ``fcr`` (its window is over, or ``flags``:
+    FCR counted from the repeat flags, whose later changes the triggers carry into the rows). A
+    sealed day's occupancy rows are kept as they are. Returns the :class:`KpiDailyCount` rows
+    written."""
     with transaction.atomic():
         state = KpiDay.objects.select_for_update().get(day=day)
         KpiDailyCount.objects.filter(day=day).delete()
         rows = [
             KpiDailyCount(day=day, agent_id=agent_id, queue_id=queue_id, channel=channel, **values)
-            for (agent_id, queue_id, channel), values in _sum_rows(day, fcr).items()
+            for (agent_id, queue_id, channel), values in _sum_rows(day, fcr, flags).items()
         ]
         KpiDailyCount.objects.bulk_create(rows, batch_size=1000)
         if not state.presence_sealed:  # a sealed day's presence log is gone: its rows are the record
@@ -367,12 +516,18 @@ def rollup_fill(
     rebuild: bool = False,
     now: datetime | None = None,
     progress: Callable[[Iterable[date], int], Iterable[date]] | None = None,
+    flags_progress: Callable[[Iterable[int], int], Iterable[int]] | None = None,
 ) -> FillResult:
     """Fill the rollup up to yesterday (local): every day from ``since`` (default: the first day
     with an interaction) that has no state, another definition, counts not final, or FCR not final
-    while its window is over. ``rebuild`` first forgets every day from ``since`` on (all days
-    without it). Idempotent: a second run right after does nothing. ``progress`` wraps the days
-    to fill (a tqdm bar in the command)."""
+    while its window is over (or at all, once the repeat flags are usable: a day's FCR is then
+    final as soon as it is filled). ``rebuild`` first forgets every day from ``since`` on (all days
+    without it). First the repeat flags are brought in line with the settings
+    (:func:`flags_sync`; ``flags_progress`` wraps its batches). Idempotent: a second run right
+    after does nothing. ``progress`` wraps the days to fill (a tqdm bar in the command)."""
+    result = FillResult()
+    result.flags_changed = flags_sync(progress=flags_progress)
+    flags = flags_usable()
     now = now or timezone.now()
     window = timedelta(days=settings.FCR_WINDOW_DAYS)
     last = timezone.localdate(now) - timedelta(days=1)
@@ -387,16 +542,15 @@ def rollup_fill(
     if since is None:
         first_offered = Interaction.objects.aggregate(first=Min("offered_at"))["first"]
         if first_offered is None:
-            return FillResult()
+            return result
         since = timezone.localdate(first_offered)
-    result = FillResult()
     if since > last:
         return result
     states = {state.day: state for state in KpiDay.objects.filter(day__gte=since, day__lte=last)}
     current = definition()
     todo: list[tuple[date, bool]] = []
     for day in _days(since, last):
-        fcr = local_midnight(day + timedelta(days=1)) + window <= now
+        fcr = flags or local_midnight(day + timedelta(days=1)) + window <= now
         state = states.get(day)
         presence = state and (state.presence_final or state.presence_sealed)
         final = state and state.counts_final and presence and (state.fcr_final or not fcr)
@@ -418,7 +572,7 @@ def rollup_fill(
     fcr_of = dict(todo)
     days: Iterable[date] = [day for day, _fcr in todo]
     for day in progress(days, len(todo)) if progress else days:
-        result.rows_written += rollup_fill_day(day, fcr=fcr_of[day])
+        result.rows_written += rollup_fill_day(day, fcr=fcr_of[day], flags=flags)
         result.days_filled += 1
     result.first_day, result.last_day = todo[0][0], todo[-1][0]
     return result

@@ -130,10 +130,15 @@ def _volume_family(report: KpiQuery, days: DayRanges | None = None) -> dict[str 
 
 def _fcr_family(report: KpiQuery, days: DayRanges | None = None) -> dict[str | None, dict]:
     """First-contact resolution: one query over the period's (or ``days``') handled inbound
-    interactions that have a customer, the repeated ones found per range of days by a semi-join
-    with the repeat contacts of that range (:func:`~kpis.definitions.fcr_aggregates`)."""
+    interactions that have a customer, the repeated ones counted by their repeat flag (kept at
+    write time) or, when the flags are not usable (being recomputed after a change of settings),
+    found per range of days by a semi-join with the repeat contacts of that range
+    (:func:`~kpis.definitions.fcr_aggregates`); one more small query reads the flags' state."""
     if days == []:
         return {}
+    if rollups.flags_usable():
+        contacts = Interaction.objects.filter(report.interactions(days=days), fcr_contacts_q())
+        return grouped(contacts, report.group_by, "", fcr_aggregates([], flags=True))
     periods = []
     for first, following in days if days is not None else [(report.start, report.end)]:
         since, until = period_bounds(first, following)
@@ -280,11 +285,11 @@ def kpi_rows(
     ``group_by`` is one of :data:`GROUPS` or ``None`` (one row, key ``None``). Rows are sorted by
     key, ``None`` last; grouped by day, week or month, every bucket of the period has its row, even
     an empty one (rates ``None``). Occupancy counts presence up to ``now`` (default: now); it is
-    ``None`` by queue or channel. Seven queries at most, whatever the number of interactions: the
-    rollup's fill state, the rollup (whole filled days), volume, FCR and surveys over the days the
-    rollup does not hold, occupancy from the rollup and from the presence log (each skipped when
-    it has no day to read). ``occupancy=False`` leaves occupancy out (``None``), and its queries
-    with it, for a reader that does not show it.
+    ``None`` by queue or channel. Eight queries at most, whatever the number of interactions: the
+    rollup's fill state, the rollup (whole filled days), volume, the repeat flags' state and FCR,
+    and surveys over the days the rollup does not hold, occupancy from the rollup and from the
+    presence log (each skipped when it has no day to read). ``occupancy=False`` leaves occupancy
+    out (``None``), and its queries with it, for a reader that does not show it.
     Validation of the arguments (``start < end``, the period's length) is the caller's job;
     a wrong ``group_by`` raises ``ValueError``.
     """

@@ -289,7 +289,7 @@ def call_bar_of(*, user: AbstractBaseUser, view: CallView | None, now: datetime 
 def my_figures_today(*, user: AbstractBaseUser, now: datetime | None = None) -> KpiRow:
     """``user``'s own KPIs for today (the local day of ``now`` in ``TIME_ZONE``): the KPI engine's
     row (:func:`kpis.selectors.kpi_rows`, the reports' formulas) over the interactions they
-    handled, occupancy left out. Four queries, whatever the number of calls."""
+    handled, occupancy left out. Five queries, whatever the number of calls."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     return kpi_rows(

@@ -282,10 +282,10 @@ PAGES: dict[tuple[str, str], Page] = {
     # 2: the user with their profile; the current call (its CTI call joined: whether it is on hold now). Asked
     # again at each status change and hold of the agent.
     ("callbar", "get"): Page(2, "agent", lambda org, n: Request("get", url("callbar"))),
-    # 5: the user with their profile; the KPI engine for the agent's day: the rollup's days, the volumes and
-    # times, FCR, the surveys (one query each, whatever the number of calls; occupancy left out). Loaded after
-    # the page, and again when a call's wrap-up ends.
-    ("callbar_figures", "get"): Page(5, "agent", lambda org, n: Request("get", url("callbar_figures"))),
+    # 6: the user with their profile; the KPI engine for the agent's day: the rollup's days, the volumes and
+    # times, the repeat flags' state, FCR, the surveys (one query each, whatever the number of calls;
+    # occupancy left out). Loaded after the page, and again when a call's wrap-up ends.
+    ("callbar_figures", "get"): Page(6, "agent", lambda org, n: Request("get", url("callbar_figures"))),
     # 5 (3 in production): the user with their profile; whether the call is theirs to log; the session
     # saved with the draft (savepoint, update, release).
     ("call_draft", "post"): Page(

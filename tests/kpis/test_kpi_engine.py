@@ -291,7 +291,7 @@ def test_a_report_without_occupancy_reads_no_presence_and_keeps_every_other_figu
 ):
     contact(at(3, 9), agent=org.agent_a, queue=org.queue_a, wait=5, talk=60, acw=10)
     full = only(report(now=at(9, 0, 30)))
-    with django_assert_num_queries(4):  # rollup days, volume, FCR, surveys
+    with django_assert_num_queries(5):  # rollup days, volume, the repeat flags' state, FCR, surveys
         without = kpi_rows(scope=EVERYTHING, start=START, end=END, now=at(9, 0, 30), occupancy=False)[0]
     assert (without.occupancy, without.occupied_seconds, without.staffed_seconds) == (None, None, None)
     assert full.occupancy is not None
@@ -502,7 +502,8 @@ def test_an_unknown_grouping_is_refused(org):
 @pytest.mark.parametrize("group_by", [None, *GROUPS])
 def test_the_query_count_does_not_depend_on_the_volume(org, group_by, django_assert_num_queries):
     manager = get_user_model().objects.select_related("agent_profile").get(pk=org.manager.pk)
-    expected = 4 if group_by in ("queue", "channel") else 5  # rollup days, volume, FCR, surveys (+ occupancy)
+    # rollup days, volume, the repeat flags' state, FCR, surveys (+ occupancy)
+    expected = 5 if group_by in ("queue", "channel") else 6
     for count in (1, 12):
         for i in range(count):
             interaction = contact(

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from interactions.models import Interaction, SurveyResponse
 from kpis import rollups
 from kpis.definitions import GROUPS, KpiFilters, KpiScope, period_bounds
-from kpis.models import KpiDailyCount, KpiDay
+from kpis.models import FcrFlags, KpiDailyCount, KpiDay
 from kpis.selectors import KpiRow, kpi_report, kpi_rows
 from tests.customers.factories import CustomerFactory
 from tests.hypothesis_profiles import examples
@@ -71,8 +71,14 @@ def assert_rollup_equals_raw(**kwargs) -> None:
         assert_same(rows(group_by, **kwargs), rows(group_by, raw=True, **kwargs))
 
 
-def fill(now=LATER, **kwargs):
-    return rollups.rollup_fill(since=START, now=now, **kwargs)
+def fill(now=LATER, flags=True, **kwargs):
+    """Fill; without ``flags`` the repeat flags stay not ready (FCR the old way: final once its
+    window is over, and a write marks the window before it)."""
+    if flags:
+        return rollups.rollup_fill(since=START, now=now, **kwargs)
+    FcrFlags.objects.filter(pk=1).update(ready=False)
+    with mock.patch.object(rollups, "flags_sync"):
+        return rollups.rollup_fill(since=START, now=now, **kwargs)
 
 
 def covered_presence(start=START, end=END):
@@ -156,9 +162,18 @@ def test_days_not_filled_come_from_the_interactions(week):
     assert_rollup_equals_raw()
 
 
-def test_today_is_raw_and_a_fresh_day_waits_for_its_fcr_window(week):
-    now = at(31, 15)  # days up to the 30th are over; FCR over for days up to the 23rd only
+def test_today_is_raw_and_a_fresh_days_fcr_is_final_from_its_flags(week):
+    now = at(31, 15)  # days up to the 30th are over; their FCR windows are not
     fill(now=now)
+
+    counts, fcr = covered()
+    assert counts == fcr == {day for day in DAYS if day < date(2026, 3, 31)}
+    assert_rollup_equals_raw(now=now)
+
+
+def test_without_usable_flags_a_fresh_day_waits_for_its_fcr_window(week):
+    now = at(31, 15)  # days up to the 30th are over; FCR over for days up to the 23rd only
+    fill(now=now, flags=False)
 
     counts, fcr = covered()
     assert counts == {day for day in DAYS if day < date(2026, 3, 31)}
@@ -166,7 +181,7 @@ def test_today_is_raw_and_a_fresh_day_waits_for_its_fcr_window(week):
     assert_rollup_equals_raw(now=now)
 
     later = at(5, 1, month=4)  # the 25th–28th's windows are over now (the 28th's ended on 4 April 24:00)
-    fill(now=later)
+    fill(now=later, flags=False)
     assert covered()[1] == {day for day in DAYS if day <= date(2026, 3, 28)}
     assert_rollup_equals_raw(now=later)
 
@@ -196,22 +211,46 @@ def test_a_new_team_moves_the_agents_rollup_rows_with_them(week, org):
 # --- Late writes to closed days --------------------------------------------------------------------
 
 
-def test_a_late_contact_marks_its_day_and_the_fcr_days_before_it(week, org):
-    fill()
+@pytest.mark.parametrize("flags", [True, False], ids=["flags", "no-flags"])
+def test_a_late_contact_marks_its_day_and_without_flags_the_fcr_days_before_it(week, org, flags):
+    fill(flags=flags)
     carol = CustomerFactory()
     contact(at(27, 9), agent=org.agent_b, queue=org.queue_a, customer=carol, wait=5, talk=60)
     contact(at(30, 9), customer=carol, queue=org.queue_b, ended_after=60)  # Carol calls back 3 days later
 
     counts, fcr = covered()
     assert set(DAYS) - counts == {date(2026, 3, 27), date(2026, 3, 30)}
-    assert set(DAYS) - fcr == {day for day in DAYS if day <= date(2026, 3, 30)}  # up to 7 days before each
+    if flags:  # the other days' flags did not move
+        assert set(DAYS) - fcr == {date(2026, 3, 27), date(2026, 3, 30)}
+    else:
+        assert set(DAYS) - fcr == {day for day in DAYS if day <= date(2026, 3, 30)}  # up to 7 days before each
     assert_rollup_equals_raw()
     raw_fcr = rows(raw=True)[0].fcr
 
-    fill()
+    fill(flags=flags)
     assert covered() == (set(DAYS), set(DAYS))
     assert rows()[0].fcr == raw_fcr
     assert_rollup_equals_raw()
+
+
+def test_a_late_repeat_moves_the_fcr_of_a_final_day_without_unsealing_it(week, org):
+    dave = CustomerFactory()
+    first = contact(at(26, 15), agent=org.agent_b, queue=org.queue_a, customer=dave, wait=5, talk=60)
+    fill(now=at(31, 15))
+    before = KpiDailyCount.objects.get(day=date(2026, 3, 26), agent=org.agent_b, queue=org.queue_a, channel="voice")
+
+    late = contact(at(30, 16), customer=dave, queue=org.queue_b, ended_after=60, channel="chat")  # Dave writes back
+    first.refresh_from_db()
+    assert first.fcr_repeated
+    after = KpiDailyCount.objects.get(pk=before.pk)
+    assert after.fcr_repeats == before.fcr_repeats + 1
+    assert date(2026, 3, 26) in covered()[1]
+    assert_rollup_equals_raw(now=at(31, 15))
+
+    late.delete()  # the repeat goes: the count comes back
+    assert KpiDailyCount.objects.get(pk=before.pk).fcr_repeats == before.fcr_repeats
+    assert date(2026, 3, 26) in covered()[1]
+    assert_rollup_equals_raw(now=at(31, 15))
 
 
 def test_edits_and_deletes_of_closed_contacts_mark_their_days(week, org):

@@ -1,9 +1,10 @@
 """``manage.py kpis_rollup [--since DATE] [--rebuild]``: fill the KPI rollup up to yesterday.
 
-Fills every local day that is missing, stale (a write touched it since) or whose FCR window has
-just closed, one day per transaction, with a progress bar; a second run right after does nothing.
-The background job of the same name runs it every hour (kpis/tasks.py); the command is for filling
-or rebuilding by hand. See docs/kpis.md "Rollups".
+First brings the FCR repeat flags in line with the settings (recomputing them all when
+``SHORT_ABANDON_SECONDS`` or ``FCR_WINDOW_DAYS`` changed). Then fills every local day that is
+missing, stale (a write touched it since) or whose FCR is not final yet, one day per transaction,
+with a progress bar; a second run right after does nothing. The background job of the same name
+runs it every hour (kpis/tasks.py); the command is for filling or rebuilding by hand. See docs/kpis.md "Rollups".
 """
 
 from __future__ import annotations
@@ -48,10 +49,18 @@ class Command(BaseCommand):
         def progress(days: Iterable[date], total: int) -> Iterable[date]:
             return tqdm(days, total=total, unit=_("day"), disable=verbosity == 0, file=sys.stderr)
 
+        def flags_progress(batches: Iterable[int], total: int) -> Iterable[int]:
+            return tqdm(batches, total=total, unit=_("batch"), disable=verbosity == 0, file=sys.stderr)
+
         try:
-            result = rollup_fill(since=since, rebuild=rebuild, progress=progress)
+            result = rollup_fill(since=since, rebuild=rebuild, progress=progress, flags_progress=flags_progress)
         except RollupBusyError as error:
             raise CommandError(str(error)) from error
+        if result.flags_changed is not None:
+            self.stdout.write(
+                _("FCR repeat flags recomputed for the current settings: %(count)s changed.")
+                % {"count": result.flags_changed}
+            )
         if result.days_filled:
             message = _("%(days)s days filled (%(first)s to %(last)s), %(rows)s rows written.") % {
                 "days": result.days_filled,
