@@ -1,6 +1,7 @@
 """Settings come from the environment (SPEC §2), and production settings pass --deploy."""
 
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 from django_q.models import Schedule
 
@@ -115,3 +117,13 @@ def test_a_database_outage_answers_503_with_retry_after_not_a_traceback():
     assert lines[:3] == ["/healthz 503 5 False", "/api/v1/teams/ 503 5 False", "/admin/login/ 503 5 False"], (
         result.stdout + result.stderr
     )
+
+
+def test_server_timing_is_off_by_default_and_gives_the_time_spent_when_on(client, settings):
+    """SERVER_TIMING=1 (the bench sets it): every answer says how long the application took."""
+    if os.environ.get("SERVER_TIMING") != "1":
+        assert "Server-Timing" not in client.get("/healthz")
+    settings.MIDDLEWARE = ["contactcenter.core.middleware.ServerTimingMiddleware", *settings.MIDDLEWARE]
+    response = Client().get("/healthz")  # a new client loads the middleware again
+    assert re.fullmatch(r"app;dur=\d+\.\d\d", response["Server-Timing"])
+    assert 0 < float(response["Server-Timing"].removeprefix("app;dur=")) < 60_000

@@ -15,6 +15,8 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or "floor-bench-only"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "rest_framework", "bench.floor"]
 MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+if os.environ.get("SERVER_TIMING") == "1":  # the same header as the application's, for the bench
+    MIDDLEWARE.insert(0, "contactcenter.core.middleware.ServerTimingMiddleware")
 ROOT_URLCONF = "bench.floor.views"
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError
@@ -43,4 +44,21 @@ class DatabaseUnavailableMiddleware:
         else:
             response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+
+class ServerTimingMiddleware:
+    """``Server-Timing: app;dur=<ms>`` on every answer when ``SERVER_TIMING`` is on: the time the
+    request spent in Switchboard, from the first middleware to the answer, without the network and
+    the server's own socket queue. ``bench/api.py`` reads it for the server-time percentiles; a
+    browser's developer tools show it. Off by default: it tells any client how long a request took.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
         return response

@@ -156,6 +156,11 @@ MIDDLEWARE = [
     "contactcenter.core.logins.LoginLimitMiddleware",
 ]
 
+# Server-Timing on every answer (the time spent in the application), for measuring: off by default.
+SERVER_TIMING = env_bool("SERVER_TIMING", False)
+if SERVER_TIMING:
+    MIDDLEWARE.insert(0, "contactcenter.core.middleware.ServerTimingMiddleware")
+
 ROOT_URLCONF = "contactcenter.urls"
 WSGI_APPLICATION = None
 ASGI_APPLICATION = "contactcenter.asgi.application"
