@@ -293,7 +293,7 @@ def screen_pop(
         owner_ids = _phone_owner_ids(user=user, phone=phone)
         if not owner_ids:
             return None
-        customer = customer_queryset(user=user).get(pk=owner_ids[0])
+        customer = customer_detail(user=user, pk=owner_ids[0])
         others = list(dict.fromkeys(pk for pk in owner_ids[1:] if pk != customer.pk))
     else:
         if interaction is None:
