@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, router
-from django.db.migrations.operations import AddIndex
+from django.db.migrations.operations import AddField, AddIndex
 from django.db.models import CheckConstraint, F, Model, Q, UniqueConstraint
 
 
@@ -31,6 +31,31 @@ class CleanCheckedConstraintsModel(models.Model):
             (model, [c for c in constraints if c.name not in self.CLEAN_CHECKED_CONSTRAINTS])
             for model, constraints in super().get_constraints()
         ]
+
+
+class AddColumnInPlace(AddField):
+    """``AddField`` of a column with a constant default that SQLite adds in place (``ALTER TABLE …
+    ADD COLUMN … NOT NULL DEFAULT …``) where Django would remake the whole table (it does so for
+    any column that is not nullable). Remaking a table drops and renames it, which SQLite refuses
+    while a trigger on another table reads it (the KPI rollup's triggers read the interactions):
+    an existing database could not migrate. Other databases add the field the usual way."""
+
+    def database_forwards(self, app_label: str, schema_editor, from_state, to_state) -> None:
+        if schema_editor.connection.vendor != "sqlite":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+            return
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        field = model._meta.get_field(self.name)
+        definition, params = schema_editor.column_sql(model, field, include_default=True)
+        if "DEFAULT" not in definition:
+            raise ValueError(f"AddColumnInPlace needs a constant default for {self.name}.")
+        schema_editor.execute(
+            f"ALTER TABLE {schema_editor.quote_name(model._meta.db_table)} "
+            f"ADD COLUMN {schema_editor.quote_name(field.column)} {definition}",
+            params,
+        )
 
 
 class AddIndexWithoutLocking(AddIndex):

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from contactcenter.core.db import AddColumnInPlace
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -9,7 +11,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
+        # In place on SQLite: the KPI rollup's triggers read this table, so it cannot be remade.
+        AddColumnInPlace(
             model_name="interaction",
             name="fcr_repeated",
             field=models.BooleanField(
