@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "customers",
     "interactions",
     "kpis",
+    "contactcenter.distribution",
     "contactcenter.privacy",
     "contactcenter.demo",
 ]
