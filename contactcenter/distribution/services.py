@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
-from contactcenter.agents.models import Queue
+from contactcenter.agents.models import Queue, Status
 from contactcenter.agents.states import agent_state_offer, agent_try_lock
 from contactcenter.core.db import full_clean
 from contactcenter.core.jobs import enqueue_at, job
@@ -328,12 +328,14 @@ def routing_agent_available(user_id: int) -> None:
 # --- Answers back -----------------------------------------------------------------------------------
 
 
-def _answer(offer: WorkOffer, outcome: str, now: datetime) -> None:
-    """Close the open ``offer`` with ``outcome`` and free its agent (a timeout: ``missed``)."""
+def _answer(offer: WorkOffer, outcome: str, now: datetime):
+    """Close the open ``offer`` with ``outcome`` and free its agent (a timeout: ``missed``); the
+    agent's profile as saved."""
     offer.outcome, offer.answered_at = outcome, max(now, offer.offered_at)
     offer.save(update_fields=["outcome", "answered_at"])
-    agent_state_offer(user_id=offer.agent_id, offered=False, missed=outcome == OfferOutcome.TIMED_OUT, at=now)
+    profile = agent_state_offer(user_id=offer.agent_id, offered=False, missed=outcome == OfferOutcome.TIMED_OUT, at=now)
     events.offer_closed_on_commit(offer)
+    return profile
 
 
 def _locked_open_offer(*, offer_id: int, by: AbstractBaseUser, now: datetime) -> tuple[WorkOffer, WorkItem]:
@@ -377,8 +379,11 @@ def offer_decline(*, offer_id: int, by: AbstractBaseUser, now: datetime | None =
     now = now or timezone.now()
     offer, item = _locked_open_offer(offer_id=offer_id, by=by, now=now)
     _requeue(item, now)
-    _answer(offer, OfferOutcome.DECLINED, now)
-    dispatch_on_commit([item.queue_id])
+    profile = _answer(offer, OfferOutcome.DECLINED, now)
+    if profile is None or profile.status != Status.AVAILABLE:
+        # An agent back to available runs the dispatcher of their queues (the state machine's
+        # hook); otherwise (on a call, a break pending) the item's queue is dispatched here.
+        dispatch_on_commit([item.queue_id])
     return item
 
 

@@ -141,14 +141,14 @@ class TestChoice:
     @pytest.mark.parametrize(
         ("candidates", "demand", "english", "french"),
         [
-            ([agent(1, idle_minutes=12.5)], chat(), "longest idle (12 min)", "inactif le plus longtemps (12 min)"),
+            ([agent(1, idle_minutes=12.5)], chat(), "longest idle (12 min)", "inactif le plus longtemps (12\u00a0min)"),
             ([agent(1)], chat(preferred=1), "customer's last agent", "dernier agent du client"),
             ([], chat(), "no agent available", "aucun agent disponible"),
             (
                 [agent(1, levels={FRENCH: 2}), agent(2, levels={FRENCH: 1})],
                 chat(required=((FRENCH, 1),)),
                 "longest idle (5 min), higher skill level",
-                "inactif le plus longtemps (5 min), niveau de compétence plus élevé",
+                "inactif le plus longtemps (5\u00a0min), niveau de compétence plus élevé",
             ),
         ],
     )
