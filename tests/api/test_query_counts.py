@@ -34,8 +34,8 @@ from rest_framework.test import APIClient
 from contactcenter.agents.models import AgentProfile
 from contactcenter.agents.services import agent_set_status
 from contactcenter.agents.states import agent_state_force
-from contactcenter.distribution.services import routing_dispatch, work_item_enqueue
 from contactcenter.core.tokens import api_token_issue
+from contactcenter.distribution.services import routing_dispatch, work_item_enqueue
 from customers.services import customer_create
 from tests.agents.factories import PASSWORD, AgentProfileFactory
 from tests.api.matrix import unique

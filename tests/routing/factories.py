@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.utils.timezone import now
+
 from contactcenter.agents.models import AgentProfile, Queue
 from contactcenter.agents.services import agent_set_status
 from contactcenter.distribution.models import WorkItem, WorkKind
@@ -27,3 +29,20 @@ def agent_in(queue: Queue, username: str, *, status: str = "available", at: date
 
 def enqueue(queue: Queue, **extra) -> WorkItem:
     return work_item_enqueue(kind=extra.pop("kind", WorkKind.CHAT), queue=queue, **extra)
+
+
+def waiting_item(queue: Queue, **extra) -> WorkItem:
+    """A chat waiting in ``queue``, stored without the service (no dispatch after commit)."""
+    return WorkItem.objects.create(
+        kind=WorkKind.CHAT, queue=queue, arrived_at=extra.pop("arrived_at", None) or now(), **extra
+    )
+
+
+def idle_agent(queue: Queue, username: str, *, minutes: int) -> AgentProfile:
+    """An agent of ``queue`` available for ``minutes``, stored without the state machine (no
+    dispatch after commit)."""
+    profile = AgentProfileFactory(user__username=username, team=TeamFactory(name="Team A"), queues=[queue])
+    AgentProfile.objects.filter(pk=profile.pk).update(
+        status="available", status_since=now() - timedelta(minutes=minutes)
+    )
+    return AgentProfile.objects.select_related("user").get(pk=profile.pk)
