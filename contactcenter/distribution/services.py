@@ -23,6 +23,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
@@ -157,7 +158,10 @@ def ticket_followed(*, ticket: Ticket, created: bool, changed: frozenset[str]) -
     inside the ticket's transaction. A ticket put in a queue with nobody holding it waits for an
     agent; one that someone takes, that leaves its queue, or that is no longer new or open leaves
     the line (its offer withdrawn); the work of an agent on a ticket that they resolve, put on hold
-    or that goes to someone else is done (their capacity is freed)."""
+    or that goes to someone else is done (their capacity is freed). Only with ``ROUTING_TICKETS``
+    on: until the desktop shows offers, an agent could not take one there."""
+    if not settings.ROUTING_TICKETS:
+        return
     if created:
         if ticket_routable(ticket):
             work_item_enqueue_ticket(ticket=ticket)

@@ -386,12 +386,12 @@ PAGES: dict[tuple[str, str], Page] = {
         lambda org, n: Request("post", url("ticket_comment", org.ticket.pk), {"body": f"Called back {n}"}),
         tickets,
     ),
-    # 15: above 6: the form's reads (the ticket, the assignees offered), the change (savepoint, the ticket
-    # locked, update, history row, the holder's routed work on a ticket now pending done: one UPDATE,
-    # release), the detail drawn again (ticket, comments, interactions, assignees) and the live event's
-    # payload. Was 14.
+    # 14: above 6: the form's reads (the ticket, the assignees offered), the change (savepoint, the ticket
+    # locked, update, history row, release), the detail drawn again (ticket, comments, interactions,
+    # assignees) and the live event's payload. With ROUTING_TICKETS on, one more: the holder's routed work
+    # on a ticket now pending is done (one UPDATE).
     ("ticket_change", "post"): Page(
-        15,
+        14,
         "agent",
         lambda org, n: Request(
             "post",
