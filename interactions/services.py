@@ -80,6 +80,24 @@ TICKET_EDITABLE_FIELDS = frozenset(
 #: Escalation raises the priority one step along this ladder; ``urgent`` stays ``urgent``.
 PRIORITY_LADDER = (Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT)
 
+#: Who follows tickets as they are saved (the routing, which offers a ticket nobody holds to an
+#: agent): ``watcher(ticket=…, created=…, changed=…)``, inside the saving transaction.
+_ticket_watchers: list[Callable[..., None]] = []
+
+
+def ticket_watcher_register(watcher: Callable[..., None]) -> None:
+    """Call ``watcher(ticket=, created=, changed=)`` after every save of a new ticket (``created``,
+    ``changed`` empty) and of changes to one (the fields ``changed``), inside the same transaction,
+    so that what it writes stands or falls with the ticket. Registered once, from an
+    ``AppConfig.ready`` of an app above this one; a watcher registered twice is called once."""
+    if watcher not in _ticket_watchers:
+        _ticket_watchers.append(watcher)
+
+
+def _ticket_saved(ticket: Ticket, *, created: bool, changed: set[str]) -> None:
+    for watcher in _ticket_watchers:
+        watcher(ticket=ticket, created=created, changed=frozenset(changed))
+
 
 class TicketVersionConflict(Exception):
     """The ticket changed since the client read it; ``current`` is its version now."""
@@ -144,6 +162,7 @@ def _ticket_save_new(*, ticket: Ticket, by: AbstractBaseUser | None, now: dateti
     full_clean(ticket, exclude=["reference"])
     ticket.save()
     live.ticket_assigned_on_commit(ticket)
+    _ticket_saved(ticket, created=True, changed=set())
     return ticket
 
 
@@ -281,6 +300,7 @@ def _ticket_save_changes(
         live.ticket_assigned_on_commit(ticket)
     if changed - {"assignee"}:
         live.ticket_updated_on_commit(ticket)
+    _ticket_saved(ticket, created=False, changed=changed)
     return ticket
 
 

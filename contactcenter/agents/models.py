@@ -184,6 +184,15 @@ class AgentProfile(models.Model):
         related_name="+",
         verbose_name=_("status after the current contact asked by"),
     )
+    work_offered = models.BooleanField(
+        _("work offered"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "A chat, email, ticket or callback is offered to the agent by Switchboard's routing and not "
+            "answered yet: the agent rings for it."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

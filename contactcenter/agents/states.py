@@ -17,6 +17,13 @@ to them, not yet taken), ``busy`` (on a contact), ``wrap_up`` (after-contact wor
 * **One writer.** :func:`_move` is the only code that changes ``status`` or the presence log: it
   closes the open interval (``ended_by``: who chose the next state) and opens the next one
   (``set_by``: who chose it; ``None`` is the system). ``offline`` opens no interval.
+* **Work offered by Switchboard.** Chats, emails, tickets and callbacks are offered by the
+  routing (``contactcenter.distribution``), one offer per agent at a time: the profile's
+  ``work_offered`` flag, set and cleared only by :func:`agent_state_offer`, counts as one more
+  contact ringing for the agent. Work the agent accepted does not make them busy: they take
+  several chats or emails at once, up to their capacity, while ``available``.
+* **After commit.** Whoever must know that an agent became ``available`` (the routing, to offer
+  waiting work) registers with :func:`available_hook_register`; it is called after the commit.
 * **Locks.** A contact's rows before the agent's profile (the CTI intake, the wrap-up log): so a
   request that ends the wrap-up ends the contacts first (:meth:`ContactSource.end_wrapups`), and
   only then locks the profile.
@@ -26,7 +33,8 @@ Rules of who may ask what: :func:`agent_status_check`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -130,6 +138,22 @@ def contact_source_register(source: ContactSource) -> None:
 
 def contact_source() -> ContactSource:
     return _source
+
+
+_available_hooks: list[Callable[[int], None]] = []
+
+
+def available_hook_register(hook: Callable[[int], None]) -> None:
+    """Call ``hook(user_id)`` after the commit of every move of an agent to ``available`` (once,
+    from an ``AppConfig.ready``; a hook registered twice is called once)."""
+    if hook not in _available_hooks:
+        _available_hooks.append(hook)
+
+
+def _open_contacts(profile: AgentProfile) -> OpenContacts:
+    """The agent's open contacts: the source's, and the work Switchboard offers them (ringing)."""
+    contacts = _source.open_contacts(agent_id=profile.user_id)
+    return replace(contacts, ringing=contacts.ringing + 1) if profile.work_offered else contacts
 
 
 def current_contact(*, user_id: int, status: str) -> CurrentContact | None:
@@ -243,6 +267,14 @@ def agent_lock(*, user_id: int) -> AgentProfile | None:
     return locking.filter(user_id=user_id).first()
 
 
+def agent_try_lock(*, user_id: int) -> AgentProfile | None:
+    """Like :func:`agent_lock`, but ``None`` at once when another transaction holds the row
+    (``SKIP LOCKED`` on PostgreSQL): for a dispatcher that would rather offer work to someone else
+    than wait. Must run inside ``transaction.atomic``."""
+    locking = AgentProfile.objects.select_for_update(of=("self",), skip_locked=True).select_related("user")
+    return locking.filter(user_id=user_id).first()
+
+
 def _state_of(profile: AgentProfile) -> State:
     return State(profile.status, profile.status_reason, profile.pending_status, profile.pending_reason)
 
@@ -287,6 +319,10 @@ def _move(
     )
     profile.save(update_fields=saved)
     events.status_changed_on_commit(profile, contact=current_contact)
+    if moved and state.status == Status.AVAILABLE:
+        user_id = profile.user_id
+        for hook in _available_hooks:
+            transaction.on_commit(lambda hook=hook: hook(user_id))
     return profile
 
 
@@ -330,7 +366,7 @@ def agent_state_request(
     if ready and locked.status == Status.WRAP_UP:
         # Still in wrap-up: after-contact work the source does not hold any more ends now, or a
         # wrap-up begun since the request was read waits (nothing left pending).
-        contacts = _source.open_contacts(agent_id=locked.user_id)
+        contacts = _open_contacts(locked)
         state = state_after_contacts(_state_of(locked), contacts, ready=True)
         state = State(state.status) if state.status in CONTACT_STATUSES else state
     else:
@@ -376,10 +412,31 @@ def agent_state_sync(
         closed = True  # the break was the call's doing: its contacts say where the agent is
     if only_closing and not closed and before.status not in CONTACT_STATUSES:
         return locked
-    contacts = _source.open_contacts(agent_id=user_id)
+    contacts = _open_contacts(locked)
     state = state_after_contacts(before, contacts, missed=missed, ready=ready, closed=closed)
     applying_pending = bool(before.pending) and not ready and state.status not in CONTACT_STATUSES
     set_by_id = locked.pending_set_by_id if applying_pending else getattr(by, "pk", None)
+    return _move(profile=locked, state=state, at=at, set_by_id=set_by_id, pending_set_by_id=locked.pending_set_by_id)
+
+
+def agent_state_offer(
+    *, user_id: int, offered: bool, missed: bool = False, at: datetime | None = None
+) -> AgentProfile | None:
+    """Switchboard's routing offers the agent a piece of work (``offered``: they ring for it) or
+    the offer closes (accepted, declined, withdrawn; ``missed``: it timed out, so the agent goes on
+    a ``missed`` break unless something else is open or pending). The agent's contacts are read
+    again, as in :func:`agent_state_sync`. Must run inside the caller's transaction, after the
+    offer's rows were written (a work item's row before the profile); ``None`` without a profile."""
+    at = at or timezone.now()
+    locked = agent_lock(user_id=user_id)
+    if locked is None:
+        return None
+    if locked.work_offered != offered:
+        locked.work_offered = offered
+        locked.save(update_fields=["work_offered", "updated_at"])
+    before = _state_of(locked)
+    state = state_after_contacts(before, _open_contacts(locked), missed=missed and not offered)
+    set_by_id = locked.pending_set_by_id if before.pending and state.status not in CONTACT_STATUSES else None
     return _move(profile=locked, state=state, at=at, set_by_id=set_by_id, pending_set_by_id=locked.pending_set_by_id)
 
 
@@ -393,7 +450,7 @@ def agent_state_gone(*, user_id: int, at: datetime) -> AgentProfile | None:
     locked = agent_lock(user_id=user_id)
     if locked is None or locked.status in (Status.BUSY, Status.OFFLINE):
         return locked
-    state = state_after_contacts(_state_of(locked), _source.open_contacts(agent_id=user_id))
+    state = state_after_contacts(_state_of(locked), _open_contacts(locked))
     state = state_after_request(state, status=Status.OFFLINE, reason="")
     return _move(profile=locked, state=state, at=at, set_by_id=None)
 

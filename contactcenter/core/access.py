@@ -66,6 +66,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     # manager role (SPEC §5, "integration accounts are users with a role too"). Agents and
     # supervisors may not: a call event moves an agent's presence and makes interactions.
     "cti.post": MANAGERS_UP,
+    # Routing: who the next work of a queue would go to (supervisors: their team's queues; a
+    # dialplan's integration account: manager or admin); an offer is answered by its own agent.
+    "routing.next_agent": SUPERVISORS_UP,
+    "routing.answer": EVERYONE,
 }
 
 

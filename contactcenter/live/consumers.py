@@ -481,6 +481,13 @@ class AgentConsumer(LiveConsumer):
     async def call_hold(self, message: dict[str, Any]) -> None:
         await self.relay(message)
 
+    async def offer(self, message: dict[str, Any]) -> None:
+        # Work offered to this agent by the routing (docs/routing.md); accepted or declined by HTTP.
+        await self.relay(message)
+
+    async def offer_closed(self, message: dict[str, Any]) -> None:
+        await self.relay(message)
+
     async def relay(self, message: dict[str, Any]) -> None:
         if await self.current_audience() is not None:
             await self.emit(message["type"], selectors.public(message["payload"]), at=message["at"])

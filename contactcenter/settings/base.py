@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "customers",
     "interactions",
     "kpis",
+    "contactcenter.distribution",
     "contactcenter.privacy",
     "contactcenter.demo",
 ]
@@ -274,6 +275,11 @@ else:
 # Sessions are read from the cache and written to the cache and the database: a signed-in request
 # reads no session row, and a cache restart signs nobody out (the database copy is read instead).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# --- Routing (docs/routing.md) ----------------------------------------------------------------
+# Tickets waiting in a queue with nobody holding them are offered to the queue's agents one at a
+# time. Off by default until the agent desktop shows offers (they are taken through the API now).
+ROUTING_TICKETS = env_bool("ROUTING_TICKETS", False)
 
 # --- Background jobs: django-q2 on the database (docs/operations.md) ---------------------------
 # The queue lives in the database (PostgreSQL in production): a job enqueued inside a transaction

@@ -33,7 +33,9 @@ from rest_framework.test import APIClient
 
 from contactcenter.agents.models import AgentProfile
 from contactcenter.agents.services import agent_set_status
+from contactcenter.agents.states import agent_state_force
 from contactcenter.core.tokens import api_token_issue
+from contactcenter.distribution.services import routing_dispatch, work_item_enqueue
 from customers.services import customer_create
 from tests.agents.factories import PASSWORD, AgentProfileFactory
 from tests.api.matrix import unique
@@ -412,6 +414,23 @@ def _ticket_version(org, attempt: int) -> Call:
     return Call("patch", route("ticket-detail", pk=org.ticket.pk), {"version": 1, "status": "open"})
 
 
+def _waiting_chats(org, rows: int) -> None:
+    """``rows`` agents of Queue A available, and the routing's offers to make to them."""
+    for _ in range(rows):
+        agent_set_status(profile=AgentProfileFactory(team=org.team_a, queues=[org.queue_a]), status="available")
+
+
+def _offer_to_agent_a(org, attempt: int) -> int:
+    """A chat waiting in Queue A, offered to agent A (available, longest idle)."""
+    profile = AgentProfile.objects.get(user=org.agent_a)
+    if profile.status != "available":
+        agent_state_force(profile=profile, status="available")
+    AgentProfile.objects.filter(user=org.agent_a).update(status_since=timezone.now() - timedelta(hours=5 - attempt))
+    work_item_enqueue(kind="chat", queue=org.queue_a)
+    offers = [offer for offer in routing_dispatch() if offer.agent_id == org.agent_a.pk]
+    return offers[0].pk
+
+
 ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # 9: above 6: a login. The lockout check for the username and the address (2, the login limits), the
     # user, whether they have a second factor, their profile (does their role require one?), the pair's
@@ -434,11 +453,12 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # it works while Redis is away).
     ("auth-ws-ticket", "post"): Endpoint(3, "agent", lambda org, n: Call("post", route("auth-ws-ticket"))),
     ("agent-my-status", "get"): Endpoint(1, "agent", lambda org, n: Call("get", route("agent-my-status"))),
-    # 9 (7 in production): token; savepoint; the profile locked with its user; close the open presence
+    # 10 (8 in production): token; savepoint; the profile locked with its user; close the open presence
     # interval, open the next; update the profile; release; after commit the wallboard's agent_status reads
-    # the team and queues (2).
+    # the team and queues (2), and the agent now available asks the routing whether work waits in their
+    # queues (1). Was 9.
     ("agent-my-status", "put"): Endpoint(
-        9,
+        10,
         "agent",
         lambda org, n: Call("put", route("agent-my-status"), {"status": ("break", "available")[n], "reason": "lunch"}),
     ),
@@ -532,11 +552,11 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, n: Call("patch", route("customer-detail", pk=org.customer.pk), {"phones": [f"0170000{n:03d}"]}),
         _customer_with_history,
     ),
-    # 16 (14 in production): every contact point deleted one by one with its history row (three here: the
-    # history needs one row each), the links from interactions and tickets cleared, the customer and its
-    # history row.
+    # 17 (15 in production): every contact point deleted one by one with its history row (three here: the
+    # history needs one row each), the links from interactions, tickets and routed work items cleared, the
+    # customer and its history row. Was 16 (the work items' link).
     ("customer-detail", "delete"): Endpoint(
-        16,
+        17,
         "admin",
         lambda org, n: Call("delete", route("customer-detail", pk=_new_customer(org))),
         many_customers,
@@ -549,9 +569,9 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("customer-timeline", "get"): Endpoint(
         6, "agent", lambda org, n: Call("get", route("customer-timeline", pk=org.customer.pk)), _customer_with_history
     ),
-    # 34: above 6: a merge moves contact points, interactions, tickets and history between two locked
-    # customers, each change with its history row. A supervisor's rare action.
-    ("customer-merge", "post"): Endpoint(34, "supervisor", _merge, many_customers),
+    # 35: above 6: a merge moves contact points, interactions, tickets, routed work items and history between
+    # two locked customers, each change with its history row. A supervisor's rare action. Was 34 (work items).
+    ("customer-merge", "post"): Endpoint(35, "supervisor", _merge, many_customers),
     # 12: above 6: a data-protection export reads every kind of record about the customer once (interactions,
     # surveys, tickets, comments, contact points, the history of each, erasures, the reads of the customer)
     # and records this read too. An admin's rare action; no loop over rows.
@@ -624,7 +644,8 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("ticket-detail", "get"): Endpoint(
         2, "agent", lambda org, n: Call("get", route("ticket-detail", pk=org.ticket.pk)), _ticket_with_comments
     ),
-    # 8 (6 in production): see test_ticket_update.
+    # 8 (6 in production): see test_ticket_update. With ROUTING_TICKETS on, one more: the status goes to
+    # pending, so the holder's routed work on the ticket is done (one UPDATE of the work items).
     ("ticket-detail", "patch"): Endpoint(
         8,
         "agent",
@@ -773,6 +794,37 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # questions and choices (the answers scored); insert the attempt; whether the course is now complete (in a
     # savepoint: its completion, the lessons left); release; the answer's course completion.
     ("training-course-quiz", "post"): Endpoint(16, "agent", _quiz, _course_with_lessons, status=201),
+    # 13: above 6: token; the queue; is it one the supervisor's team serves; the queue's routing settings,
+    # skills and levels asked (3); the agents as the rules see them: members, profiles with users, skills,
+    # skill levels, capacities, assigned work, open calls (7). None per agent.
+    ("routing-next-agent", "get"): Endpoint(
+        13,
+        "supervisor",
+        lambda org, n: Call("get", route("routing-next-agent") + "?queue=Queue%20A"),
+        _waiting_chats,
+    ),
+    # 19 (17 in production): token; savepoint; the offer with its item; the item locked; the offer again (as
+    # committed); update the item; close the offer; the agent's profile locked, its flag, its presence intervals
+    # (close, open) and the profile (4); release; after commit the offer_closed event, the wallboard's
+    # agent_status (2), and the agent back to available runs the dispatcher: the queues where work waits, the
+    # waiting items locked (none left). Above 6: an answer moves the item, the offer and the agent's state.
+    ("routing-offer-accept", "post"): Endpoint(
+        19,
+        "agent",
+        lambda org, n: Call("post", route("routing-offer-accept", pk=_offer_to_agent_a(org, n))),
+        _waiting_chats,
+    ),
+    # 48 (46 in production): the decline as the accept (the item back to waiting), then, after commit, the agent
+    # back to available runs the dispatcher, which hands the item to the next agent: the rules' reads (queue
+    # settings 3, agents 7, declines 1), the next agent's profile locked, the offer, the item, the agent's
+    # state (ringing: presence intervals, profile), the offer's timeout job, and the events' payloads. The
+    # work of routing the item again; none per row.
+    ("routing-offer-decline", "post"): Endpoint(
+        48,
+        "agent",
+        lambda org, n: Call("post", route("routing-offer-decline", pk=_offer_to_agent_a(org, n))),
+        _waiting_chats,
+    ),
 }
 
 

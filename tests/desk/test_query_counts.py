@@ -388,7 +388,8 @@ PAGES: dict[tuple[str, str], Page] = {
     ),
     # 14: above 6: the form's reads (the ticket, the assignees offered), the change (savepoint, the ticket
     # locked, update, history row, release), the detail drawn again (ticket, comments, interactions,
-    # assignees) and the live event's payload.
+    # assignees) and the live event's payload. With ROUTING_TICKETS on, one more: the holder's routed work
+    # on a ticket now pending is done (one UPDATE).
     ("ticket_change", "post"): Page(
         14,
         "agent",

@@ -218,7 +218,9 @@ def test_a_role_that_may_not_open_the_socket_is_closed_with_4403(org, who, path,
 def test_the_answer_pops_the_callers_record_the_script_and_numbers_the_messages(org):
     customer = customer_create(first_name="Amélie", last_name="Poulain", phones=["06 12 34 56 78"])
     older = InteractionFactory(customer=customer, queue=org.queue_a, agent=org.agent_b)
-    ticket = ticket_create(subject="Broken modem", customer=customer, queue=org.queue_a)
+    # Agent A's own: a ticket nobody holds would be offered to them by the routing as they become
+    # available, and a ringing agent is not shown calls coming in.
+    ticket = ticket_create(subject="Broken modem", customer=customer, queue=org.queue_a, assignee=org.agent_a)
     script = Script.objects.create(name="Billing greeting")
     script.queues.add(org.queue_a)
     ScriptVersion.objects.create(script=script, number=1, steps=[{"text": "Hello"}])

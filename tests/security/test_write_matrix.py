@@ -392,6 +392,9 @@ NOT_ROW_WRITES = {
     ("post", "/auth/token/"): {"username", "password", "otp"},  # a sign-in
     ("delete", "/auth/token/"): set(),  # revokes the token used
     ("post", "/auth/ws-ticket/"): set(),  # a single-use socket ticket
+    # The answer to an offer, by the agent it was made to only (others: 404; tests/routing/test_api.py).
+    ("post", "/routing/offers/{id}/accept/"): set(),
+    ("post", "/routing/offers/{id}/decline/"): set(),
 }
 
 # --- The matrix ----------------------------------------------------------------------------------
@@ -817,6 +820,12 @@ BACK_OFFICE: dict[str, dict[str, frozenset[str]]] = {
     "agents.queue": PROVISIONED,
     # A profile's form (team, queues, skills) is an admin's, the supervisor's own profile too.
     "agents.agentprofile": PROVISIONED,
+    # The routing's settings are the organisation's (admins); its work items are the routing's own.
+    "routing.queuerouting": PROVISIONED,
+    "routing.queueskilllevel": PROVISIONED,
+    "routing.agentrouting": PROVISIONED,
+    "routing.agentskilllevel": PROVISIONED,
+    "routing.workitem": {"add": NO_ONE, "change": NO_ONE, "delete": NO_ONE},
 }
 
 

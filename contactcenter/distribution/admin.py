@@ -1,0 +1,85 @@
+"""Back-office screens of the routing: each queue's routing settings and the skill levels it
+asks, each agent's capacities and skill levels (admins), and the work items with their offers
+(read only: the routing writes them)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from contactcenter.distribution.models import (
+    AgentRouting,
+    AgentSkillLevel,
+    QueueRouting,
+    QueueSkillLevel,
+    WorkItem,
+    WorkOffer,
+)
+
+
+@admin.register(QueueRouting)
+class QueueRoutingAdmin(admin.ModelAdmin):
+    list_display = ("queue", "priority", "offer_timeout_seconds", "prefer_last_agent", "blending", "sla_jump_seconds")
+    list_select_related = ("queue",)
+    autocomplete_fields = ("queue",)
+    search_fields = ("queue__name",)
+
+
+@admin.register(QueueSkillLevel)
+class QueueSkillLevelAdmin(admin.ModelAdmin):
+    list_display = ("queue", "skill", "level")
+    list_select_related = ("queue", "skill")
+    autocomplete_fields = ("queue", "skill")
+    list_filter = ("queue",)
+
+
+@admin.register(AgentRouting)
+class AgentRoutingAdmin(admin.ModelAdmin):
+    list_display = ("profile", "voice_capacity", "chat_capacity", "email_capacity")
+    list_select_related = ("profile__user",)
+    autocomplete_fields = ("profile",)
+    search_fields = ("profile__user__username",)
+
+
+@admin.register(AgentSkillLevel)
+class AgentSkillLevelAdmin(admin.ModelAdmin):
+    list_display = ("profile", "skill", "level")
+    list_select_related = ("profile__user", "skill")
+    autocomplete_fields = ("profile", "skill")
+    search_fields = ("profile__user__username", "skill__name")
+
+
+class WorkOfferInline(admin.TabularInline):
+    model = WorkOffer
+    fields = ("agent", "rule", "offered_at", "expires_at", "outcome", "answered_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("offers")
+
+    def has_add_permission(self, request: HttpRequest, obj: WorkItem | None = None) -> bool:
+        return False
+
+
+@admin.register(WorkItem)
+class WorkItemAdmin(admin.ModelAdmin):
+    """Read only: the routing moves items (docs/routing.md)."""
+
+    list_display = ("id", "kind", "queue", "priority", "state", "arrived_at", "sla_due_at", "offered_to", "assigned_to")
+    list_filter = ("state", "kind", "queue")
+    list_select_related = ("queue", "offered_to", "assigned_to")
+    date_hierarchy = "arrived_at"
+    inlines = [WorkOfferInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: WorkItem | None = None) -> list[str]:
+        return [field.name for field in WorkItem._meta.concrete_fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: WorkItem | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: WorkItem | None = None) -> bool:
+        return False

@@ -1,0 +1,435 @@
+"""Every write of the routing (``docs/routing.md``): work items in, offers out, answers back.
+
+* **One item, one agent.** The dispatcher (:func:`routing_dispatch`) takes the waiting items with
+  ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL; on SQLite every transaction takes the write lock
+  at its start, ``transaction_mode=IMMEDIATE``, so dispatchers run one after the other), and moves
+  an item out of ``waiting`` with a conditional ``UPDATE``. An agent is locked without waiting
+  (:func:`~contactcenter.agents.states.agent_try_lock`) and checked again once locked, so two
+  dispatchers never offer one item twice nor one agent two items; the database says so too (one
+  open offer per item and per agent).
+* **Answers.** Accepting, declining and the offer timeout lock the item first and check that its
+  offer is still the open one; an item is assigned once.
+* **Locks** in a fixed order: a ticket, then its work items, then the agent's profile (the
+  state machine), as the CTI intake locks a call before the profile.
+* **States.** An offer rings the agent (:func:`~contactcenter.agents.states.agent_state_offer`);
+  its end frees them; a timeout sends them on a ``missed`` break.
+* **After commit.** The offer reaches the agent's socket; a new item, a declined or timed-out
+  offer, finished work and an agent becoming available run the dispatcher again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
+
+from contactcenter.agents.models import Queue, Status
+from contactcenter.agents.states import agent_state_offer, agent_try_lock
+from contactcenter.core.db import full_clean
+from contactcenter.core.jobs import enqueue_at, job
+from contactcenter.distribution import events, selectors
+from contactcenter.distribution.models import (
+    MAX_PRIORITY,
+    OPEN_STATES,
+    OfferOutcome,
+    WorkItem,
+    WorkKind,
+    WorkOffer,
+    WorkState,
+)
+from contactcenter.distribution.selection import Candidate, Demand, choose, jump_at
+from customers.models import Customer
+from interactions.models import Priority, Ticket, TicketStatus
+from interactions.services import ticket_lock, ticket_update
+
+logger = logging.getLogger(__name__)
+
+#: Waiting items one dispatcher takes at once.
+DISPATCH_BATCH = 50
+#: Offers past their time reclaimed per run of the timeout job.
+EXPIRE_BATCH = 500
+#: A ticket's priority moves its item's priority from the queue's.
+TICKET_PRIORITY_STEP = {Priority.LOW: -10, Priority.NORMAL: 0, Priority.HIGH: 10, Priority.URGENT: 20}
+#: The ticket statuses whose tickets wait for an agent when nobody holds them.
+ROUTABLE_TICKET_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN)
+
+
+class OfferGone(Exception):
+    """The offer is not open any more (answered, timed out, withdrawn): the API answers 409."""
+
+
+class OfferNotFound(Exception):
+    """No such offer made to this user: the API answers 404."""
+
+
+# --- Items in -------------------------------------------------------------------------------------
+
+
+def _clamp(priority: int) -> int:
+    return max(0, min(MAX_PRIORITY, priority))
+
+
+@transaction.atomic
+def work_item_enqueue(
+    *,
+    kind: str,
+    queue: Queue,
+    customer: Customer | None = None,
+    ticket: Ticket | None = None,
+    priority: int | None = None,
+    required_skills: Iterable[tuple[int, int]] | None = None,
+    sla_due_at: datetime | None = None,
+    arrived_at: datetime | None = None,
+) -> WorkItem:
+    """Put a piece of work in ``queue``'s line: it waits for an agent (dispatched after commit).
+
+    By default it takes the queue's priority and required skills, and is due the queue's service
+    level threshold after it arrived (now). From the queue's SLA jump threshold before that due
+    time (``jump_at``) it passes ahead of older items of its priority."""
+    rules = selectors.queue_rules(queue_ids=[queue.pk])[queue.pk]
+    arrived_at = arrived_at or timezone.now()
+    sla_due_at = sla_due_at or arrived_at + timedelta(seconds=rules.service_level_seconds)
+    item = WorkItem(
+        kind=kind,
+        queue=queue,
+        customer=customer,
+        ticket=ticket,
+        priority=_clamp(rules.priority if priority is None else priority),
+        required_skills=[list(pair) for pair in (rules.required if required_skills is None else required_skills)],
+        arrived_at=arrived_at,
+        sla_due_at=sla_due_at,
+        # Set once, from the queue's threshold when the item arrives.
+        jump_at=jump_at(sla_due_at, rules.sla_jump_seconds),
+    )
+    full_clean(item, exclude=["queue", "customer", "ticket"])
+    item.save()
+    dispatch_on_commit([queue.pk])
+    return item
+
+
+def ticket_routable(ticket: Ticket) -> bool:
+    """A ticket waits for an agent when it is in a queue, nobody holds it, and it is new or open."""
+    return ticket.queue_id is not None and ticket.assignee_id is None and ticket.status in ROUTABLE_TICKET_STATUSES
+
+
+def _ticket_due(ticket: Ticket) -> datetime | None:
+    if ticket.first_responded_at is None and ticket.first_response_due is not None:
+        return ticket.first_response_due
+    return ticket.resolution_due
+
+
+@transaction.atomic
+def work_item_enqueue_ticket(*, ticket: Ticket, now: datetime | None = None) -> WorkItem | None:
+    """Put ``ticket`` (in a queue, nobody's) in its queue's line, once: a ticket already waiting
+    there keeps its place (its priority follows the ticket's); one waiting in another queue moves
+    (its offer, if any, is withdrawn). ``None`` for a ticket that is not routable
+    (:func:`ticket_routable`). The caller holds the ticket's lock or just created it."""
+    if not ticket_routable(ticket):
+        return None
+    now = now or timezone.now()
+    rules = selectors.queue_rules(queue_ids=[ticket.queue_id])[ticket.queue_id]
+    priority = _clamp(rules.priority + TICKET_PRIORITY_STEP.get(ticket.priority, 0))
+    for item in WorkItem.objects.select_for_update().filter(ticket=ticket, state__in=OPEN_STATES).order_by("pk"):
+        if item.queue_id == ticket.queue_id and item.state != WorkState.ASSIGNED:
+            if item.priority != priority:
+                item.priority = priority
+                item.save(update_fields=["priority", "updated_at"])
+            return item
+        _close(item, state=WorkState.CANCELLED, now=now)
+    return work_item_enqueue(
+        kind=WorkKind.TICKET,
+        queue=ticket.queue,
+        customer=ticket.customer,
+        ticket=ticket,
+        priority=priority,
+        sla_due_at=_ticket_due(ticket),
+        arrived_at=now,
+    )
+
+
+def ticket_followed(*, ticket: Ticket, created: bool, changed: frozenset[str]) -> None:
+    """The ticket watcher (registered with :func:`interactions.services.ticket_watcher_register`),
+    inside the ticket's transaction. A ticket put in a queue with nobody holding it waits for an
+    agent; one that someone takes, that leaves its queue, or that is no longer new or open leaves
+    the line (its offer withdrawn); the work of an agent on a ticket that they resolve, put on hold
+    or that goes to someone else is done (their capacity is freed). Only with ``ROUTING_TICKETS``
+    on: until the desktop shows offers, an agent could not take one there."""
+    if not settings.ROUTING_TICKETS:
+        return
+    if created:
+        if ticket_routable(ticket):
+            work_item_enqueue_ticket(ticket=ticket)
+        return
+    if ticket.assignee_id is not None and "assignee" not in changed:
+        if "status" in changed and ticket.status not in ROUTABLE_TICKET_STATUSES:
+            # The holder resolved it or put it on hold: their work on it is done. One UPDATE.
+            finished = WorkItem.objects.filter(ticket=ticket, state=WorkState.ASSIGNED).update(
+                state=WorkState.DONE, closed_at=timezone.now(), updated_at=timezone.now()
+            )
+            if finished:
+                dispatch_on_commit([ticket.queue_id] if ticket.queue_id else None)
+        return
+    if ticket_routable(ticket):
+        if changed & {"queue", "status", "assignee", "priority"}:
+            work_item_enqueue_ticket(ticket=ticket)
+        return
+    now = timezone.now()
+    items = (
+        WorkItem.objects.select_for_update()
+        .filter(ticket=ticket, state__in=OPEN_STATES)
+        .exclude(state=WorkState.ASSIGNED, assigned_to_id=ticket.assignee_id)
+        .order_by("pk")
+    )
+    for item in items:
+        _close(item, state=WorkState.DONE if item.state == WorkState.ASSIGNED else WorkState.CANCELLED, now=now)
+
+
+def _close(item: WorkItem, *, state: str, now: datetime) -> None:
+    """Take the locked ``item`` out of the routing (``done`` or ``cancelled``); an open offer of it
+    is withdrawn and its agent freed."""
+    if item.state == WorkState.OFFERED:
+        offer = WorkOffer.objects.filter(item=item, outcome=OfferOutcome.OPEN).first()
+        if offer is not None:
+            _answer(offer, OfferOutcome.WITHDRAWN, now)
+    was_assigned = item.state == WorkState.ASSIGNED
+    item.state, item.closed_at = state, now
+    item.offered_to, item.offer_expires_at = None, None
+    item.save(update_fields=["state", "closed_at", "offered_to", "offer_expires_at", "updated_at"])
+    if was_assigned or item.state == WorkState.CANCELLED:
+        dispatch_on_commit([item.queue_id])
+
+
+@transaction.atomic
+def work_item_finish(*, item: WorkItem, now: datetime | None = None) -> WorkItem:
+    """The agent's work on ``item`` is over (a chat ended, an email answered): it is ``done``, their
+    capacity is freed and waiting work is offered again."""
+    now = now or timezone.now()
+    locked = WorkItem.objects.select_for_update().get(pk=item.pk)
+    if locked.state in OPEN_STATES:
+        _close(locked, state=WorkState.DONE, now=now)
+    return locked
+
+
+# --- Offers out ---------------------------------------------------------------------------------------
+
+
+def waiting_order(now: datetime) -> list:
+    """The order of the waiting items in SQL, as :func:`~contactcenter.distribution.selection.order_key`
+    says it: priority, then due within the jump threshold (``jump_at`` passed), then oldest."""
+    near_due = Case(When(jump_at__lte=now, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return ["-priority", near_due, "arrived_at", "pk"]
+
+
+def _waiting(queue_ids: list[int] | None, now: datetime, limit: int) -> list[WorkItem]:
+    return list(
+        WorkItem.objects.select_for_update(skip_locked=True)
+        .filter(selectors.waiting_filter(queue_ids))
+        .order_by(*waiting_order(now))[:limit]
+    )
+
+
+def routing_dispatch(
+    *, queue_ids: Iterable[int] | None = None, now: datetime | None = None, limit: int = DISPATCH_BATCH
+) -> list[WorkOffer]:
+    """Offer the waiting items of ``queue_ids`` (all queues: ``None``) to the agents the rules
+    choose (:func:`~contactcenter.distribution.selection.choose`), in the items' order, one offer per
+    agent; up to ``limit`` items, in one transaction. Items offered by another dispatcher at the
+    same time are skipped, not waited for. Returns the offers made."""
+    now = now or timezone.now()
+    queue_ids = None if queue_ids is None else sorted(set(queue_ids))
+    with transaction.atomic():
+        items = _waiting(queue_ids, now, limit)
+        if not items:
+            return []
+        rules = selectors.queue_rules(queue_ids={item.queue_id for item in items})
+        candidates = selectors.routing_candidates(queue_ids=rules)
+        preferring = [item.customer_id for item in items if rules[item.queue_id].prefer_last_agent]
+        lasts = selectors.last_agents(customer_ids=preferring)
+        refused = selectors.recently_refused(item_ids=[item.pk for item in items], now=now, rules=rules)
+        pool = list(candidates)
+        offers: list[WorkOffer] = []
+        for item in items:
+            if not pool:
+                break
+            rule = rules[item.queue_id]
+            demand = Demand(
+                queue_id=item.queue_id,
+                channel=item.channel,
+                required=tuple((int(skill), int(level)) for skill, level in item.required_skills),
+                blending=rule.blending,
+                preferred=lasts.get(item.customer_id) if rule.prefer_last_agent else None,
+                excluded=frozenset(refused.get(item.pk, ())),
+            )
+            while True:
+                choice = choose(pool, demand, now=now)
+                if choice.agent is None:
+                    break
+                pool = [candidate for candidate in pool if candidate.user_id != choice.agent.user_id]
+                offer = _offer(item, choice.agent, rule=choice.rule, timeout=rule.offer_timeout_seconds, now=now)
+                if offer is not None:
+                    offers.append(offer)
+                    break
+        return offers
+
+
+def _offer(item: WorkItem, candidate: Candidate, *, rule: str, timeout: int, now: datetime) -> WorkOffer | None:
+    """Offer the locked ``item`` to ``candidate`` if their profile, locked without waiting, is as
+    the rules read it (nothing offered, status unchanged since); ``None`` otherwise."""
+    profile = agent_try_lock(user_id=candidate.user_id)
+    if (
+        profile is None
+        or profile.work_offered
+        or profile.pending_status
+        or (profile.status, profile.status_since) != (candidate.status, candidate.since)
+    ):
+        return None
+    expires_at = now + timedelta(seconds=timeout)
+    offer = WorkOffer(item=item, agent_id=candidate.user_id, rule=rule, offered_at=now, expires_at=expires_at)
+    full_clean(offer, exclude=["item", "agent"])
+    offer.save()
+    moved = WorkItem.objects.filter(pk=item.pk, state=WorkState.WAITING).update(
+        state=WorkState.OFFERED, offered_to_id=candidate.user_id, offer_expires_at=expires_at, updated_at=now
+    )
+    if moved != 1:  # cannot happen while the item's row is ours: stop rather than offer it twice
+        raise RuntimeError(f"work item {item.pk} left the line while locked")
+    agent_state_offer(user_id=candidate.user_id, offered=True, at=now)
+    events.offer_on_commit(offer)
+    # The timeout, on time (the periodic job is the safety net).
+    enqueue_at(expires_at, routing_offer_timeout, item.pk)
+    return offer
+
+
+def _dispatch_safely(queue_ids: list[int] | None) -> None:
+    try:
+        routing_dispatch(queue_ids=queue_ids)
+    except Exception:  # the change that asked for it stands; the periodic job dispatches again
+        logger.exception("routing dispatch after commit failed")
+
+
+def dispatch_on_commit(queue_ids: Iterable[int] | None) -> None:
+    """Run the dispatcher for ``queue_ids`` (``None``: every queue) once the transaction commits."""
+    ids = None if queue_ids is None else sorted(set(queue_ids))
+    transaction.on_commit(lambda: _dispatch_safely(ids))
+
+
+def routing_agent_available(user_id: int) -> None:
+    """The state machine's hook, after the commit of an agent's move to ``available``: offer them
+    (and their queues' other agents) the waiting work of their queues. One query when nothing waits."""
+    try:
+        queue_ids = selectors.queues_waiting_for(user_id=user_id)
+        if queue_ids:
+            routing_dispatch(queue_ids=queue_ids)
+    except Exception:
+        logger.exception("routing dispatch for an available agent failed")
+
+
+# --- Answers back -----------------------------------------------------------------------------------
+
+
+def _answer(offer: WorkOffer, outcome: str, now: datetime):
+    """Close the open ``offer`` with ``outcome`` and free its agent (a timeout: ``missed``); the
+    agent's profile as saved."""
+    offer.outcome, offer.answered_at = outcome, max(now, offer.offered_at)
+    offer.save(update_fields=["outcome", "answered_at"])
+    profile = agent_state_offer(user_id=offer.agent_id, offered=False, missed=outcome == OfferOutcome.TIMED_OUT, at=now)
+    events.offer_closed_on_commit(offer)
+    return profile
+
+
+def _locked_open_offer(*, offer_id: int, by: AbstractBaseUser, now: datetime) -> tuple[WorkOffer, WorkItem]:
+    offer = WorkOffer.objects.filter(pk=offer_id, agent_id=by.pk).select_related("item").first()
+    if offer is None:
+        raise OfferNotFound(offer_id)
+    if offer.item.ticket_id is not None:
+        ticket_lock(offer.item.ticket_id)  # a ticket before its items (module docstring, "Locks")
+    item = WorkItem.objects.select_for_update().get(pk=offer.item_id)
+    offer = WorkOffer.objects.get(pk=offer_id)  # as committed, now that its item is ours
+    if (
+        offer.outcome != OfferOutcome.OPEN
+        or item.state != WorkState.OFFERED
+        or item.offered_to_id != by.pk
+        or now >= offer.expires_at
+    ):
+        raise OfferGone(offer_id)
+    return offer, item
+
+
+@transaction.atomic
+def offer_accept(*, offer_id: int, by: AbstractBaseUser, now: datetime | None = None) -> WorkItem:
+    """``by`` accepts their open offer: the item is theirs (a ticket's assignee is them), once.
+    :class:`OfferNotFound` for an offer not made to them, :class:`OfferGone` for one that is not
+    open any more or past its time."""
+    now = now or timezone.now()
+    offer, item = _locked_open_offer(offer_id=offer_id, by=by, now=now)
+    item.state, item.assigned_to_id, item.assigned_at = WorkState.ASSIGNED, by.pk, now
+    item.offered_to, item.offer_expires_at = None, None
+    item.save(update_fields=["state", "assigned_to", "assigned_at", "offered_to", "offer_expires_at", "updated_at"])
+    _answer(offer, OfferOutcome.ACCEPTED, now)
+    if item.ticket_id is not None:
+        ticket_update(ticket=item.ticket, changes={"assignee": by}, by=None, now=now)
+    return item
+
+
+@transaction.atomic
+def offer_decline(*, offer_id: int, by: AbstractBaseUser, now: datetime | None = None) -> WorkItem:
+    """``by`` declines their open offer: the item waits again and goes to the next agent (not to
+    them again within the queue's offer timeout). Same refusals as :func:`offer_accept`."""
+    now = now or timezone.now()
+    offer, item = _locked_open_offer(offer_id=offer_id, by=by, now=now)
+    _requeue(item, now)
+    profile = _answer(offer, OfferOutcome.DECLINED, now)
+    if profile is None or profile.status != Status.AVAILABLE:
+        # An agent back to available runs the dispatcher of their queues (the state machine's
+        # hook); otherwise (on a call, a break pending) the item's queue is dispatched here.
+        dispatch_on_commit([item.queue_id])
+    return item
+
+
+def _requeue(item: WorkItem, now: datetime) -> None:
+    item.state, item.offered_to, item.offer_expires_at = WorkState.WAITING, None, None
+    item.save(update_fields=["state", "offered_to", "offer_expires_at", "updated_at"])
+
+
+def offer_expire(*, item_id: int, now: datetime | None = None) -> bool:
+    """Reclaim ``item_id`` if its offer is past its time: the item waits again, the agent who let it
+    time out goes on a ``missed`` break. False when there was nothing to do (answered meanwhile,
+    or another run holds it)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        item = (
+            WorkItem.objects.select_for_update(skip_locked=True)
+            .filter(pk=item_id, state=WorkState.OFFERED, offer_expires_at__lte=now)
+            .first()
+        )
+        if item is None:
+            return False
+        offer = WorkOffer.objects.filter(item=item, outcome=OfferOutcome.OPEN).first()
+        _requeue(item, now)
+        if offer is not None:
+            _answer(offer, OfferOutcome.TIMED_OUT, now)
+        return True
+
+
+@job(retries=0)
+def routing_offer_timeout(item_id: int) -> dict[str, bool]:
+    """The timeout of one offer, queued for the moment it expires (:func:`_offer`); declared here
+    rather than in ``tasks.py`` because the offer that queues it is made here.
+
+    Runs twice safely: an item whose offer was answered or reclaimed is left alone. Not retried:
+    the periodic ``routing_timeouts`` job reclaims whatever this one missed."""
+    reclaimed = offer_expire(item_id=item_id)
+    return {"reclaimed": reclaimed}
+
+
+def offers_expire(*, now: datetime | None = None, limit: int = EXPIRE_BATCH) -> list[int]:
+    """Reclaim every item whose offer is past its time (:func:`offer_expire`, each in its own
+    transaction); the ids reclaimed. Nothing stays ``offered`` past its time once this runs."""
+    now = now or timezone.now()
+    due = WorkItem.objects.filter(state=WorkState.OFFERED, offer_expires_at__lte=now).order_by("offer_expires_at")
+    return [item_id for item_id in due.values_list("pk", flat=True)[:limit] if offer_expire(item_id=item_id, now=now)]

@@ -1,0 +1,107 @@
+"""``routing/next-agent/`` and ``routing/offers/{id}/accept|decline/``: answers, refusals, 409s."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from contactcenter.distribution.models import QueueRouting, WorkItem, WorkState
+from contactcenter.distribution.services import offers_expire, routing_dispatch
+from customers.services import customer_create
+from tests.interactions.factories import InteractionFactory
+from tests.routing.factories import agent_in, enqueue
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1/routing/"
+
+
+@pytest.fixture
+def supervisor(org, api_client_for):
+    return api_client_for(org.supervisor_a)
+
+
+def test_next_agent_names_the_longest_idle_with_the_reason(org, supervisor):
+    now = timezone.now()
+    agent_in(org.queue_a, "idle12", at=now - timedelta(minutes=12, seconds=10))
+    agent_in(org.queue_a, "idle2", at=now - timedelta(minutes=2))
+    response = supervisor.get(f"{API}next-agent/", {"queue": "Queue A"})
+    assert response.status_code == 200
+    assert response.json() == {"agent": "idle12", "reason": "longest idle (12 min)"}
+
+
+def test_next_agent_nobody_in_french(org, supervisor):
+    response = supervisor.get(f"{API}next-agent/", {"queue": "Queue A"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.json() == {"agent": None, "reason": "aucun agent disponible"}
+
+
+def test_next_agent_prefers_the_callers_last_agent(org, supervisor):
+    QueueRouting.objects.create(queue=org.queue_a, prefer_last_agent=True)
+    now = timezone.now()
+    agent_in(org.queue_a, "idle_longest", at=now - timedelta(minutes=40))
+    known = agent_in(org.queue_a, "known", at=now - timedelta(minutes=1))
+    customer = customer_create(first_name="Anne", last_name="Martin", phones=["+33612345678"])
+    InteractionFactory(customer=customer, agent=known.user, queue=org.queue_a)
+    response = supervisor.get(f"{API}next-agent/", {"queue": "Queue A", "from": "06 12 34 56 78"})
+    assert response.json() == {"agent": "known", "reason": "customer's last agent"}
+
+
+@pytest.mark.parametrize("queue", ["Queue B", "Nope"])
+def test_next_agent_of_a_queue_the_supervisor_does_not_serve_is_a_400(org, supervisor, queue):
+    response = supervisor.get(f"{API}next-agent/", {"queue": queue})
+    assert response.status_code == 400
+    assert "queue" in response.json()
+
+
+def test_accept_then_409(org, api_client_for):
+    profile = agent_in(org.queue_a, "anna")
+    item = enqueue(org.queue_a)
+    [offer] = routing_dispatch()
+    client = api_client_for(profile.user)
+    response = client.post(f"{API}offers/{offer.pk}/accept/")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["offer"], body["outcome"], body["item"]["id"], body["item"]["state"]) == (
+        offer.pk,
+        "accepted",
+        item.pk,
+        "assigned",
+    )
+    assert body["item"]["assigned_to"] == "anna"
+    assert client.post(f"{API}offers/{offer.pk}/accept/").status_code == 409
+    assert client.post(f"{API}offers/{offer.pk}/decline/").status_code == 409
+
+
+def test_decline_and_an_expired_offer(org, api_client_for):
+    profile = agent_in(org.queue_a, "anna")
+    enqueue(org.queue_a)
+    [offer] = routing_dispatch()
+    client = api_client_for(profile.user)
+    response = client.post(f"{API}offers/{offer.pk}/decline/")
+    assert (response.status_code, response.json()["item"]["state"]) == (200, "waiting")
+
+
+def test_an_offer_past_its_time_is_a_409_before_and_after_it_is_reclaimed(org, api_client_for):
+    profile = agent_in(org.queue_a, "anna")
+    item = enqueue(org.queue_a)
+    past = timezone.now() - timedelta(minutes=5)
+    [offer] = routing_dispatch(now=past)
+    client = api_client_for(profile.user)
+    response = client.post(f"{API}offers/{offer.pk}/accept/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 409
+    assert "expiré" in response.json()["detail"]
+    offers_expire()
+    assert client.post(f"{API}offers/{offer.pk}/accept/").status_code == 409
+    item.refresh_from_db()
+    assert item.state == WorkState.WAITING
+
+
+def test_someone_elses_offer_is_a_404(org, api_client_for):
+    agent_in(org.queue_a, "anna")
+    enqueue(org.queue_a)
+    [offer] = routing_dispatch()
+    response = api_client_for(org.supervisor_a).post(f"{API}offers/{offer.pk}/accept/")
+    assert response.status_code == 404
+    assert WorkItem.objects.get().state == WorkState.OFFERED

@@ -1,0 +1,64 @@
+"""Real parallel connections on PostgreSQL: two dispatchers never offer one item twice nor one
+agent two items; two accepts of one offer assign the item once."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from contactcenter.distribution.models import OfferOutcome, WorkItem, WorkOffer, WorkState
+from contactcenter.distribution.services import OfferGone, offer_accept, routing_dispatch
+from tests.concurrency import race, role_groups, run_concurrently  # noqa: F401  (role_groups: a fixture)
+from tests.routing.factories import chat_queue, idle_agent, waiting_item
+
+
+@race
+def test_two_dispatchers_never_offer_one_item_twice_nor_one_agent_two_items():
+    queue = chat_queue()
+    now = timezone.now()
+    agents = [idle_agent(queue, f"agent{n}", minutes=n + 1) for n in range(3)]
+    items = [waiting_item(queue) for _ in range(5)]
+    for _round in range(3):
+        results = run_concurrently(lambda: routing_dispatch(now=now), lambda: routing_dispatch(now=now))
+        offered = [offer for result in results for offer in result]
+        assert len({offer.item_id for offer in offered}) == len(offered)
+        assert len({offer.agent_id for offer in offered}) == len(offered)
+    open_offers = WorkOffer.objects.filter(outcome=OfferOutcome.OPEN)
+    assert open_offers.count() == 3  # one per agent, all three rang
+    assert sorted(open_offers.values_list("agent_id", flat=True)) == sorted(a.user_id for a in agents)
+    assert WorkItem.objects.filter(state=WorkState.OFFERED).count() == 3
+    assert WorkItem.objects.filter(state=WorkState.WAITING).count() == len(items) - 3
+
+
+@race
+def test_two_accepts_of_one_offer_assign_the_item_once():
+    queue = chat_queue()
+    profile = idle_agent(queue, "anna", minutes=1)
+    item = waiting_item(queue)
+    [offer] = routing_dispatch()
+
+    def accept():
+        try:
+            return offer_accept(offer_id=offer.pk, by=profile.user).pk
+        except OfferGone:
+            return "gone"
+
+    results = run_concurrently(accept, accept)
+    assert sorted(map(str, results)) == sorted([str(item.pk), "gone"])
+    item.refresh_from_db()
+    assert (item.state, item.assigned_to_id) == (WorkState.ASSIGNED, profile.user_id)
+    assert WorkOffer.objects.get().outcome == OfferOutcome.ACCEPTED
+
+
+@pytest.mark.parametrize("dispatchers", [4])
+@race
+def test_many_dispatchers_and_items_each_item_to_at_most_one_agent(dispatchers):
+    queue = chat_queue()
+    now = timezone.now()
+    for n in range(6):
+        idle_agent(queue, f"agent{n}", minutes=n + 1)
+    for _ in range(10):
+        waiting_item(queue)
+    run_concurrently(*[lambda: routing_dispatch(now=now) for _ in range(dispatchers)])
+    per_item = WorkOffer.objects.values_list("item_id", flat=True)
+    assert len(per_item) == len(set(per_item)) == 6
