@@ -158,13 +158,13 @@ def test_interaction_create(org, agent, rows, django_assert_num_queries, django_
     body = {"channel": "email", "direction": "inbound", "customer": customer.pk, "queue": "Queue A"}
     with django_capture_on_commit_callbacks(execute=True):
         agent.post(f"{API}interactions/", {**body, "offered_at": T0.isoformat()})
-    # 8 (6 in production): token (user and profile joined); the serializer reads the customer and
-    # the queue; savepoint; insert, history row; release; after commit, the wallboard's
-    # interaction_logged payload reads it with its names. full_clean() reads nothing: the customer
-    # and the queue are in hand, the check constraints are worked out in Python, and the
-    # (source, external_id) constraint cannot match without an external id. The answer is the
-    # interaction as saved, not read back.
-    with django_assert_num_queries(8, exact=True), django_capture_on_commit_callbacks(execute=True):
+    # 7 (5 in production): token (user and profile joined); the serializer reads the customer (the
+    # queue comes from the cache: contactcenter/agents/queues.py); savepoint; insert, history row;
+    # release; after commit, the wallboard's interaction_logged payload reads it with its names.
+    # full_clean() reads nothing: the customer and the queue are in hand, the check constraints are
+    # worked out in Python, and the (source, external_id) constraint cannot match without an
+    # external id. The answer is the interaction as saved, not read back. Was 8.
+    with django_assert_num_queries(7, exact=True), django_capture_on_commit_callbacks(execute=True):
         response = agent.post(f"{API}interactions/", {**body, "offered_at": (T0 + timedelta(minutes=1)).isoformat()})
     assert response.status_code == 201, response.json()
 
@@ -243,21 +243,23 @@ def test_cti_call_answered(org, api_client_for, rows, django_assert_num_queries,
         for name, seconds in (("call.offered", 0), ("call.answered", 5), ("call.ended", 60), ("call.wrapup_ended", 90)):
             event(name, "warm", seconds)
         event("call.offered", "measured", 100)
-    # 21 (19 in production), the agent available when the call is answered. More than 6: the
-    # intake's guarantees need each of them (stored once, recomputed from every event of the call
-    # under its lock, history kept, the agent's presence moved under their own lock):
-    # - 3: token (user and profile joined); the serializer reads the queue and the agent (with
-    #   their user);
-    # - 7: savepoint; the call, locked (its interaction joined); its events; insert the event;
-    #   update the interaction, its history row;
-    # - 6: the agent state machine: the agent's profile, locked (their user joined); their open calls
-    #   (ringing offers; calls on or in wrap-up: 2, where a check for a later call was 1 before the
-    #   state machine); close the open presence interval, open the next; update the profile;
-    # - 2: update the call (its interaction and presence mark at once); release;
-    # - 4 after commit: the status event's profile and queues, the call the agent is now busy on (the
-    #   wallboard tile's queue and clock: was 3 before), the call_answered payload.
+    # 16 (14 in production), the agent available when the call is answered (was 21). More than 6:
+    # the intake's guarantees need each of them (stored once, recomputed from every event of the
+    # call under its lock, history kept, the agent's presence moved under their own lock):
+    # - 2: token (user and profile joined); the serializer reads the agent (with their user); the
+    #   queue comes from the cache (contactcenter/agents/queues.py);
+    # - 6: savepoint; the call, locked (its interaction joined); its events, read after the lock (so
+    #   that a delivery that waited for it sees the one before); insert the event; update the
+    #   interaction, its history row. The call's own row is not written: nothing of it changed;
+    # - 5: the agent state machine: the agent's profile, locked (their user joined); their open calls
+    #   (ringing offers, calls on or in wrap-up: one query of three counts, read after the lock);
+    #   close the open presence interval, open the next; update the profile;
+    # - 1: release;
+    # - 2 after commit: the call the agent is now busy on (the wallboard tile's queue and clock), the
+    #   call_answered payload. The status event's team and queues come from the cache
+    #   (contactcenter/agents/events.py).
     # (The screen pop itself is built by the agent's socket, not in this request.)
-    with django_assert_num_queries(21, exact=True), django_capture_on_commit_callbacks(execute=True):
+    with django_assert_num_queries(16, exact=True), django_capture_on_commit_callbacks(execute=True):
         response = event("call.answered", "measured", 110)
     assert response.status_code == 201, response.json()
 
@@ -433,11 +435,11 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # it works while Redis is away).
     ("auth-ws-ticket", "post"): Endpoint(3, "agent", lambda org, n: Call("post", route("auth-ws-ticket"))),
     ("agent-my-status", "get"): Endpoint(1, "agent", lambda org, n: Call("get", route("agent-my-status"))),
-    # 9 (7 in production): token; savepoint; the profile locked with its user; close the open presence
-    # interval, open the next; update the profile; release; after commit the wallboard's agent_status reads
-    # the team and queues (2).
+    # 7 (5 in production): token; savepoint; the profile locked with its user; close the open presence
+    # interval, open the next; update the profile; release. After commit the wallboard's agent_status takes
+    # the team and queues from the cache (was 9).
     ("agent-my-status", "put"): Endpoint(
-        9,
+        7,
         "agent",
         lambda org, n: Call("put", route("agent-my-status"), {"status": ("break", "available")[n], "reason": "lunch"}),
     ),
@@ -445,11 +447,11 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("agent-status", "get"): Endpoint(
         2, "supervisor", lambda org, n: Call("get", route("agent-status", username="agent_a")), many_agents
     ),
-    # 9 (7 in production): token; the agent in sight; savepoint; the profile locked; close the open presence
-    # interval (who ended it), open the next (who set it); update the profile; release; after commit the
-    # wallboard's agent_status reads the team and queues (2).
+    # 7 (5 in production): token; the agent in sight; savepoint; the profile locked; close the open presence
+    # interval (who ended it), open the next (who set it); update the profile; release. After commit the
+    # wallboard's agent_status takes the team and queues from the cache (was 9).
     ("agent-status", "put"): Endpoint(
-        9,
+        7,
         "supervisor",
         lambda org, n: Call(
             "put", route("agent-status", username="agent_a"), {"status": ("break", "offline")[n], "reason": "lunch"}
@@ -566,10 +568,10 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("interaction-list", "get"): Endpoint(
         2, "agent", lambda org, n: Call("get", route("interaction-list")), many_contacts
     ),
-    # 8 (6 in production): token; the customer and the queue (serializer; the disposition comes from the cache);
-    # savepoint; insert, history row; release; after commit the interaction_logged payload. Was 9.
+    # 7 (5 in production): token; the customer (serializer; the queue and the disposition come from the
+    # cache); savepoint; insert, history row; release; after commit the interaction_logged payload. Was 9.
     ("interaction-list", "post"): Endpoint(
-        8,
+        7,
         "agent",
         lambda org, n: Call(
             "post",
@@ -607,12 +609,13 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # one to end the wrap-up) comes from the cache. Was 13.
     ("interaction-wrapup", "post"): Endpoint(12, "agent", _wrapup, many_contacts),
     ("ticket-list", "get"): Endpoint(2, "agent", lambda org, n: Call("get", route("ticket-list")), many_contacts),
-    # 14 (12 in production): token; the queue and the assignee with their profile (serializer); savepoint; the
-    # reference counter locked and raised (2); the SLA policy of the priority and the business calendar
-    # (hours, holidays: 3); insert, history row; release; after commit the assignee's ticket_assigned payload.
-    # Above 6: the SLA due times need the policy and the calendar.
+    # 8 (6 in production): token; the assignee with their profile (serializer; the queue comes from the
+    # cache); savepoint; the reference counter raised and read in one locking UPDATE … RETURNING; insert,
+    # history row; release; after commit the assignee's ticket_assigned payload. The SLA policy and the
+    # business calendar come from the cache (interactions.selectors.sla_policy_of), the team read with the
+    # assignee is not checked again. Was 14.
     ("ticket-list", "post"): Endpoint(
-        14,
+        8,
         "agent",
         lambda org, n: Call(
             "post", route("ticket-list"), {"subject": unique("Router down"), "queue": "Queue A", "assignee": "agent_a"}
@@ -661,12 +664,13 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         many_surveys,
         status=201,
     ),
-    # 16 (14 in production), a new call offered: token; the queue; savepoint; the call (get or create: a read,
-    # then an insert in a savepoint of its own, 4); its events; insert the event; whether the call id is
-    # stored already; the caller's customer; insert the interaction, its history row; update the call;
+    # 11 (9 in production), a new call offered (was 16): token (the queue comes from the cache); savepoint;
+    # the call inserted, which locks it (INSERT … ON CONFLICT DO NOTHING RETURNING: no events to read when
+    # it is new); insert the event; whether the call id is stored already (by the interactions API); the
+    # caller's customer; insert the interaction, its history row; update the call (its interaction);
     # release; after commit the call_offered payload. Above 6: see test_cti_call_answered.
     ("cti-events", "post"): Endpoint(
-        16,
+        11,
         "manager",
         lambda org, n: Call(
             "post",
