@@ -38,6 +38,7 @@ from contactcenter.core.access import can
 from contactcenter.core.choices import Channel, Direction
 from contactcenter.core.db import full_clean
 from contactcenter.core.roles import role_of
+from contactcenter.core.transactions import service_atomic
 from contactcenter.core.unset import UNSET, Unset, given
 from customers.models import Customer
 from interactions import events as live
@@ -164,7 +165,7 @@ def _ticket_save_new(*, ticket: Ticket, by: AbstractBaseUser | None, now: dateti
     return ticket
 
 
-@transaction.atomic
+@service_atomic
 def ticket_create(
     *,
     subject: str,
@@ -755,7 +756,7 @@ def interaction_log(
     return interaction, True
 
 
-@transaction.atomic
+@service_atomic
 def interaction_update(
     *,
     interaction: Interaction,

@@ -767,14 +767,16 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("training-course-detail", "get"): Endpoint(
         9, "agent", lambda org, n: Call("get", route("training-course-detail", pk=org.course.pk)), _course_with_lessons
     ),
-    # 15 (13 in production): token; the course in sight; the lesson; savepoint; the course exists; the
-    # completion (get or create, its insert in a savepoint); whether the course is now complete (in a
-    # savepoint: its completion, the lessons left); release; the answer's course completion.
-    ("training-course-lesson-complete", "post"): Endpoint(15, "agent", _lesson_to_complete, _course_with_lessons),
-    # 16 (14 in production): token; the course in sight, its quiz; savepoint; the course exists; the quiz, its
-    # questions and choices (the answers scored); insert the attempt; whether the course is now complete (in a
-    # savepoint: its completion, the lessons left); release; the answer's course completion.
-    ("training-course-quiz", "post"): Endpoint(16, "agent", _quiz, _course_with_lessons, status=201),
+    # 13 (11 in production): token; the course in sight; the lesson; savepoint; the course exists; the
+    # completion (get or create, its insert in a savepoint); whether the course is now complete (its
+    # completion, the lessons left: in the same transaction, without a savepoint of its own); release; the
+    # answer's course completion. Was 15.
+    ("training-course-lesson-complete", "post"): Endpoint(13, "agent", _lesson_to_complete, _course_with_lessons),
+    # 14 (12 in production): token; the course in sight, its quiz; savepoint; the course exists; the quiz, its
+    # questions and choices (the answers scored); insert the attempt; whether the course is now complete (its
+    # completion, the lessons left: in the same transaction, without a savepoint of its own); release; the
+    # answer's course completion. Was 16.
+    ("training-course-quiz", "post"): Endpoint(14, "agent", _quiz, _course_with_lessons, status=201),
 }
 
 

@@ -321,11 +321,12 @@ PAGES: dict[tuple[str, str], Page] = {
         "agent",
         lambda org, n: Request("post", url("call_set_customer", org.call.pk), {"customer": customers(1)[0].pk}),
     ),
-    # 21 (19 in production): above 6: the user with their profile; the interaction; the new customer and contact
-    # point with their history rows, then the interaction locked and updated with its history row (13: three
-    # nested services, each in its savepoint: 6); the call region drawn again (5); the live event. Was 34.
+    # 17 (15 in production): above 6: the user with their profile; the interaction; the new customer and contact
+    # point with their history rows, then the interaction locked and updated with its history row, in one
+    # transaction (9: the two services joined, without a savepoint each: contactcenter/core/transactions.py);
+    # the call region drawn again (5); the live event. Was 21, 34 before.
     ("call_new_customer", "post"): Page(
-        21,
+        17,
         "agent",
         lambda org, n: Request(
             "post",
@@ -354,12 +355,13 @@ PAGES: dict[tuple[str, str], Page] = {
     ("ticket_new", "get"): Page(
         6, "agent", lambda org, n: Request("get", url("ticket_new") + f"?interaction={org.call.pk}"), tickets
     ),
-    # 12: above 6: the user with their profile; the form's reads (the queue, the customer), then the ticket in
-    # two nested savepoints (4): the reference counter raised and read in one locking UPDATE … RETURNING,
-    # insert and history row; then the new ticket checked in sight and read for the answer. The SLA policy and
-    # business calendar come from the cache, the assignee's team is not checked again. Was 17.
+    # 10 (8 in production): above 6: the user with their profile; the form's reads (the queue, the customer), then
+    # the ticket and its call's link in one transaction (savepoint, release: the services joined, without one
+    # each): the reference counter raised and read in one locking UPDATE … RETURNING, insert and history row;
+    # then the new ticket checked in sight and read for the answer. The SLA policy and business calendar come
+    # from the cache, the assignee's team is not checked again. Was 17.
     ("ticket_new", "post"): Page(
-        12,
+        10,
         "agent",
         lambda org, n: Request(
             "post",
@@ -423,11 +425,11 @@ PAGES: dict[tuple[str, str], Page] = {
         lambda org, n: Request("get", url("training_lesson", org.course.pk, org.lessons[0].pk), htmx=False),
         courses,
     ),
-    # 19: above 6: the user with their profile; the whole course (7 kinds); the completion in nested savepoints
-    # (the course exists, the completion read, then inserted; whether the course is now complete: its
-    # completion, the lessons left). Answered with a redirect.
+    # 17: above 6: the user with their profile; the whole course (7 kinds); the completion in its savepoint (the
+    # course exists, the completion read, then inserted in a savepoint of its own; whether the course is now
+    # complete: its completion, the lessons left, in the same savepoint: was 19). Answered with a redirect.
     ("training_lesson", "post"): Page(
-        19,
+        17,
         "agent",
         lambda org, n: Request("post", url("training_lesson", org.course.pk, org.lessons[n].pk), htmx=False),
         courses,
@@ -437,11 +439,11 @@ PAGES: dict[tuple[str, str], Page] = {
     ("training_quiz", "get"): Page(
         9, "agent", lambda org, n: Request("get", url("training_quiz", org.course.pk), htmx=False), courses
     ),
-    # 22: above 6: the user with their profile; the whole course (7 kinds); the attempt in nested savepoints: the
+    # 20: above 6: the user with their profile; the whole course (7 kinds); the attempt in its savepoint: the
     # course, quiz, questions and choices read again to score it, the attempt inserted, whether the course is
-    # now complete; the result page's check.
+    # now complete (in the same savepoint: was 22); the result page's check.
     ("training_quiz", "post"): Page(
-        22,
+        20,
         "agent",
         lambda org, n: Request(
             "post",
