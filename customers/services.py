@@ -22,6 +22,7 @@ from simple_history.utils import bulk_update_with_history
 from contactcenter.core.compiled import insert_row
 from contactcenter.core.db import full_clean
 from contactcenter.core.models import IdempotencyKey
+from contactcenter.core.transactions import service_atomic
 from contactcenter.core.unset import UNSET, Unset, given
 from customers.models import ContactPoint, Customer, CustomerRead, ErasureRecord, normalize_contact_value
 from interactions.cti import cti_call_erase_numbers
@@ -46,7 +47,7 @@ def _normalized(kind: str, values: Iterable[str], field: str) -> list[str]:
     return result
 
 
-@transaction.atomic
+@service_atomic
 def customer_create(
     *,
     first_name: str = "",
@@ -106,7 +107,7 @@ def customer_create(
     return customer
 
 
-@transaction.atomic
+@service_atomic(joins=True)
 def customer_create_from_call(
     *,
     interaction: Interaction,
@@ -119,7 +120,8 @@ def customer_create_from_call(
     emails: Iterable[str] = (),
 ) -> Customer:
     """The caller of ``interaction`` is a new customer: create it (:func:`customer_create`) and put
-    it on the contact (:func:`interactions.services.interaction_update`), both or neither.
+    it on the contact (:func:`interactions.services.interaction_update`), both or neither: one
+    transaction, without a savepoint for each (:func:`contactcenter.core.transactions.service_atomic`).
 
     ``ValidationError`` naming each bad field (``phones``, ``emails`` included); nothing is written
     then. The contact is announced again on the wallboard (``interaction_logged``).

@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
+from django.db.models.functions import Coalesce
 
-from contactcenter.agents.models import Status
+from contactcenter.agents.models import AgentProfile, Status
 from contactcenter.agents.states import CurrentContact, OpenContacts
 from interactions.models import CtiCall, Interaction
 from interactions.selectors import agents_current_contacts
@@ -33,12 +34,30 @@ class CallContacts:
     """The :class:`~contactcenter.agents.states.ContactSource` of the telephony intake."""
 
     def open_contacts(self, *, agent_id: int) -> OpenContacts:
-        """Two queries: the calls ringing for the agent, the calls they are on or wrapping up."""
-        ringing = CtiCall.objects.filter(presence_agent_id=agent_id, presence_status=Status.RINGING).count()
-        counts = open_calls(agent_id=agent_id).aggregate(
-            busy=Count("pk", filter=Q(ended_at__isnull=True)), wrap_up=Count("pk", filter=Q(ended_at__isnull=False))
+        """One query: the calls ringing for the agent, the calls they are on or wrapping up (three
+        counts, each a subquery of the agent's profile row, read in one snapshot). An agent without
+        a profile has none."""
+        ringing = (
+            CtiCall.objects.filter(presence_agent_id=agent_id, presence_status=Status.RINGING)
+            .order_by()
+            .values("presence_agent_id")
+            .annotate(n=Count("pk"))
+            .values("n")
         )
-        return OpenContacts(ringing=ringing, busy=counts["busy"] or 0, wrap_up=counts["wrap_up"] or 0)
+        calls = open_calls(agent_id=agent_id).order_by().values("agent_id")
+        busy = calls.annotate(n=Count("pk", filter=Q(ended_at__isnull=True))).values("n")
+        wrap_up = calls.annotate(n=Count("pk", filter=Q(ended_at__isnull=False))).values("n")
+        counts = (
+            AgentProfile.objects.filter(user_id=agent_id)
+            .annotate(
+                n_ringing=Coalesce(Subquery(ringing), 0),
+                n_busy=Coalesce(Subquery(busy), 0),
+                n_wrap_up=Coalesce(Subquery(wrap_up), 0),
+            )
+            .values_list("n_ringing", "n_busy", "n_wrap_up")
+        )
+        ringing_count, busy_count, wrap_up_count = next(iter(counts), (0, 0, 0))
+        return OpenContacts(ringing=ringing_count, busy=busy_count, wrap_up=wrap_up_count)
 
     def end_wrapups(self, *, agent_id: int, at: datetime, by: AbstractBaseUser | None) -> int:
         """End the wrap-up of every call of the agent in after-contact work (oldest first, each row

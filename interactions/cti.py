@@ -12,8 +12,9 @@ The contract, for integrators, is ``docs/cti.md``. How it holds:
   same interaction whatever order it arrived in, so out-of-order and repeated delivery end in the
   interaction that in-order delivery gives.
 * **One call at a time.** The events of one call are applied under a row lock on its
-  :class:`~interactions.models.CtiCall` (``select_for_update`` on a ``get_or_create``, whose
-  ``IntegrityError`` on a concurrent insert is handled by Django inside a savepoint), so two
+  :class:`~interactions.models.CtiCall`: ``select_for_update`` on the row, or, for a call not
+  stored yet, the row's own insert (``INSERT … ON CONFLICT DO NOTHING``: a concurrent insert of
+  the same call makes it wait for that transaction, then the row is read and locked), so two
   deliveries of one call, even at the same moment, are applied one after the other and the second
   sees the first. The unique constraints on ``CtiEvent`` are the last line of defence.
 * **All or nothing.** An event that would make the interaction impossible (answered before it was
@@ -53,6 +54,7 @@ from django.utils.translation import gettext as _
 from contactcenter.agents.models import Queue, Status
 from contactcenter.agents.states import agent_state_sync
 from contactcenter.core.choices import Channel, Direction
+from contactcenter.core.compiled import insert_row_if_new
 from customers.models import ContactPoint
 from customers.phones import caller_number
 from interactions import durations
@@ -336,9 +338,10 @@ def cti_event_apply(
     now = now or timezone.now()
     caller = (caller or "").strip()
     _check_input(event=event, call_id=call_id, timestamp=timestamp, caller=caller, agent=agent, now=now)
-    call = _lock_call(call_id)
-    stored = [
-        CallEvent(item.event, item.timestamp, item.caller, item.queue_id, item.agent_id) for item in call.events.all()
+    call, created = _lock_call(call_id, event=event)
+    stored = [  # a call just stored has no events yet
+        CallEvent(item.event, item.timestamp, item.caller, item.queue_id, item.agent_id)
+        for item in ([] if created else call.events.all())
     ]
     incoming = CallEvent(event, timestamp, caller, queue.pk if queue else None, agent.pk if agent else None)
     duplicate = any(item.key == incoming.key for item in stored)
@@ -384,13 +387,21 @@ def cti_event_apply(
     return CtiOutcome(call_id=call_id, event=event, interaction=interaction, duplicate=duplicate)
 
 
-def _lock_call(call_id: str) -> CtiCall:
+def _lock_call(call_id: str, *, event: str) -> tuple[CtiCall, bool]:
     """The call's row, created if new, locked until the transaction ends (the lock that serializes
-    the events of one call). A concurrent first insert of the same call id makes ``get_or_create``
-    fall back, inside its savepoint, to reading (and locking) the row the other transaction made."""
+    the events of one call), and whether it was created now. A call's first event is most often its
+    offer: an offer tries the insert first, any other event the locked read (one query each in the
+    usual case). An insert that meets a row stored meanwhile by another transaction (it waits for
+    that transaction's end) falls back to the locked read."""
     calls = CtiCall.objects.select_for_update(of=("self",)).select_related("interaction")
-    call, _created = calls.get_or_create(call_id=call_id)
-    return call
+    if event != CtiEventType.OFFERED:
+        found = list(calls.filter(call_id=call_id))
+        if found:
+            return found[0], False
+    call = CtiCall(call_id=call_id)
+    if insert_row_if_new(call, unique=["call_id"]):
+        return call, True
+    return calls.get(call_id=call_id), False
 
 
 def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser | None) -> tuple[Interaction, set[str]]:
@@ -412,10 +423,13 @@ def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser |
     changed = [field for field in CALL_FIELDS if getattr(interaction, field) != target[field]]
     for field in CALL_FIELDS:
         setattr(interaction, field, target[field])
+    call_changed: set[str] = set()
     if state.caller != call.caller or interaction.pk is None:
         interaction.customer_id = customer_id_for_caller(state.caller)
         changed.append("customer_id")
-        call.caller = state.caller
+        if state.caller != call.caller:
+            call.caller = state.caller
+            call_changed.add("caller")
     if interaction.pk is not None and not changed and not created:
         return interaction, set()
     interaction._history_user = by
@@ -432,7 +446,8 @@ def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser |
         interaction.save(update_fields=sorted(fields))
     if created:
         call.interaction = interaction
-    return interaction, {"interaction", "caller"}
+        call_changed.add("interaction")
+    return interaction, call_changed  # the call's row is written only when it changes
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Case, CharField, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value, When
@@ -13,10 +13,13 @@ from contactcenter.agents.models import Status
 from contactcenter.agents.states import CurrentContact
 from contactcenter.core.cached import cached_forget, cached_read
 from interactions.models import (
+    BusinessHours,
     CtiCall,
     Disposition,
+    Holiday,
     Interaction,
     SlaBreach,
+    SlaPolicy,
     Ticket,
     TicketComment,
     TicketEscalation,
@@ -55,6 +58,33 @@ def disposition_of(code: str, *, active: bool = False) -> Disposition | None:
 def dispositions_changed(**kwargs: object) -> None:
     """Receiver of the dispositions' ``post_save``/``post_delete``: every process reads them again."""
     cached_forget(DISPOSITIONS)
+
+
+#: The cache group of the SLA policies and the business calendar (:mod:`contactcenter.core.cached`).
+SLA = "sla"
+
+
+def sla_policy_of(priority: str) -> SlaPolicy | None:
+    """The SLA policy of ``priority``, ``None`` without one (no query while no policy has changed)."""
+    policies = cached_read(SLA, "policies", lambda: {policy.priority: policy for policy in SlaPolicy.objects.all()})
+    return policies.get(priority)
+
+
+def business_calendar() -> tuple[list[tuple[int, time, time]], set[date]]:
+    """The center's weekly opening windows ``(weekday, opens, closes)`` and its holidays, as the SLA
+    arithmetic (:mod:`interactions.sla`) takes them (no query while neither has changed)."""
+
+    def read() -> tuple[list[tuple[int, time, time]], set[date]]:
+        windows = list(BusinessHours.objects.values_list("weekday", "opens_at", "closes_at"))
+        return windows, set(Holiday.objects.values_list("date", flat=True))
+
+    return cached_read(SLA, "calendar", read)
+
+
+def sla_changed(**kwargs: object) -> None:
+    """Receiver of the SLA policies', business hours' and holidays' ``post_save``/``post_delete``:
+    every process reads them again."""
+    cached_forget(SLA)
 
 
 def interaction_list(*, user: AbstractBaseUser) -> QuerySet:

@@ -27,7 +27,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,14 +38,13 @@ from contactcenter.core.access import can
 from contactcenter.core.choices import Channel, Direction
 from contactcenter.core.db import full_clean
 from contactcenter.core.roles import role_of
+from contactcenter.core.transactions import service_atomic
 from contactcenter.core.unset import UNSET, Unset, given
 from customers.models import Customer
 from interactions import events as live
 from interactions.models import (
-    BusinessHours,
     CtiCall,
     Disposition,
-    Holiday,
     Interaction,
     Priority,
     ReferenceCounter,
@@ -57,7 +56,12 @@ from interactions.models import (
     TicketEscalation,
     TicketStatus,
 )
-from interactions.selectors import ESCALATED_STATUSES, ticket_escalation_candidates
+from interactions.selectors import (
+    ESCALATED_STATUSES,
+    business_calendar,
+    sla_policy_of,
+    ticket_escalation_candidates,
+)
 from interactions.sentiment import sentiment_settle
 from interactions.sla import NoBusinessHours, add_business_time, business_minutes_between
 
@@ -111,19 +115,31 @@ def next_reference(name: str) -> int:
     """The next number of counter ``name``; gap-free and safe under concurrency (row lock).
 
     Must run inside ``transaction.atomic``: the row stays locked until the transaction ends, so
-    the value read is the one to raise (two queries: the locked read, the update)."""
-    counter = ReferenceCounter.objects.select_for_update().filter(name=name).first()
-    if counter is None:  # the counter's first use
-        ReferenceCounter.objects.get_or_create(name=name)
-        counter = ReferenceCounter.objects.select_for_update().get(name=name)
-    counter.value += 1
-    counter.save(update_fields=["value"])
-    return counter.value
+    the value raised is the one to return (one query: ``UPDATE … RETURNING``, on PostgreSQL and
+    SQLite alike; the counter's first use creates it)."""
+    table, value, key = (
+        connection.ops.quote_name(part)
+        for part in (
+            ReferenceCounter._meta.db_table,
+            ReferenceCounter._meta.get_field("value").column,
+            ReferenceCounter._meta.pk.column,
+        )
+    )
+    # Names from the model's meta, quoted; the counter's name goes as a parameter.
+    sql = f"UPDATE {table} SET {value} = {value} + 1 WHERE {key} = %s RETURNING {value}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [name])
+        row = cursor.fetchone()
+        if row is None:  # the counter's first use
+            ReferenceCounter.objects.get_or_create(name=name)
+            cursor.execute(sql, [name])
+            row = cursor.fetchone()
+    return row[0]
 
 
 def ticket_sla_due(*, priority: str, start: datetime) -> tuple[SlaPolicy | None, datetime | None, datetime | None]:
     """The SLA policy of ``priority`` and the first-response and resolution due times from ``start``."""
-    policy = SlaPolicy.objects.filter(priority=priority).first()
+    policy = sla_policy_of(priority)  # from the cache, as the calendar
     if policy is None:
         return None, None, None
     if not policy.business_hours_only:
@@ -155,18 +171,20 @@ def _ticket_save_new(*, ticket: Ticket, by: AbstractBaseUser | None, now: dateti
         priority=ticket.priority, start=now
     )
     _ticket_sla_pause_or_resume(ticket, now)  # created pending: its clocks start paused
+    exclude = ["reference"]
     if ticket.team_id is None and ticket.assignee_id is not None:
         profile = getattr(ticket.assignee, "agent_profile", None)
         ticket.team_id = profile.team_id if profile else None
+        exclude.append("team")  # the assignee's team, read with them: it exists
     ticket._history_user = by
-    full_clean(ticket, exclude=["reference"])
+    full_clean(ticket, exclude=exclude)
     ticket.save()
     live.ticket_assigned_on_commit(ticket)
     _ticket_saved(ticket, created=True, changed=set())
     return ticket
 
 
-@transaction.atomic
+@service_atomic
 def ticket_create(
     *,
     subject: str,
@@ -203,10 +221,9 @@ def ticket_create(
 
 
 def _calendar() -> tuple[list, set]:
-    """The center's weekly opening windows and holidays, as the SLA arithmetic takes them."""
-    windows = list(BusinessHours.objects.values_list("weekday", "opens_at", "closes_at"))
-    holidays = set(Holiday.objects.values_list("date", flat=True))
-    return windows, holidays
+    """The center's weekly opening windows and holidays, as the SLA arithmetic takes them (from the
+    cache: no query while they are unchanged)."""
+    return business_calendar()
 
 
 def ticket_sla_shift(*, ticket: Ticket, paused_from: datetime, paused_to: datetime) -> None:
@@ -759,7 +776,7 @@ def interaction_log(
     return interaction, True
 
 
-@transaction.atomic
+@service_atomic
 def interaction_update(
     *,
     interaction: Interaction,

@@ -13,11 +13,12 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from contactcenter.agents.models import AgentProfile
-from contactcenter.core.compiled import CompiledQuery, attach_prefetched, insert_row
+from contactcenter.core.compiled import CompiledQuery, attach_prefetched, insert_row, insert_row_if_new
 from contactcenter.core.tokens import api_token_find, api_token_issue
 from customers.models import ContactPoint, Customer, CustomerRead
 from customers.selectors import customer_detail, customer_queryset
 from customers.services import customer_create
+from interactions.models import CtiCall, ReferenceCounter
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +137,28 @@ def test_insert_row_writes_one_row_in_one_query(org, django_assert_num_queries):
         now,
         None,
     )
+
+
+def test_insert_row_if_new_inserts_once_and_says_so(django_assert_num_queries):
+    before = timezone.now()
+    call = CtiCall(call_id="call-42", caller="0612345678")
+    with django_assert_num_queries(1):
+        assert insert_row_if_new(call, unique=["call_id"]) is True
+    stored = CtiCall.objects.get(call_id="call-42")
+    assert (stored.pk, stored.caller, stored._state.adding) == (call.pk, "0612345678", False)
+    assert call._state.adding is False
+    assert before <= stored.created_at <= stored.updated_at  # filled as save() fills them
+
+    again = CtiCall(call_id="call-42", caller="other")
+    with django_assert_num_queries(1):
+        assert insert_row_if_new(again, unique=["call_id"]) is False
+    assert again.pk is None
+    assert CtiCall.objects.get(call_id="call-42").caller == "0612345678"  # the first row stands
+
+
+def test_insert_row_if_new_needs_an_auto_primary_key():
+    with pytest.raises(ImproperlyConfigured):
+        insert_row_if_new(ReferenceCounter(name="ticket"), unique=["name"])
 
 
 def test_on_postgresql_a_lookup_run_again_is_prepared_once_per_connection(org):

@@ -12,7 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from contactcenter.agents.models import AgentProfile
+from contactcenter.agents.models import AgentProfile, Queue, Team
+from contactcenter.core.cached import cached_forget, cached_read
 from contactcenter.core.events import (
     WALLBOARD_GROUP,
     Payload,
@@ -21,19 +22,42 @@ from contactcenter.core.events import (
     scope_changed_on_commit,
 )
 
+#: The cache group of the agents' teams and queues, as the wallboard's ``agent_status`` shows them
+#: (:mod:`contactcenter.core.cached`): forgotten when a profile's team or queues change, or a team
+#: or a queue (their names), or a profile comes or goes (:func:`memberships_changed`).
+MEMBERSHIPS = "agent-memberships"
+
+
+def _memberships(user_id: int) -> tuple[str | None, list[tuple[int, str]]] | None:
+    profile = AgentProfile.objects.select_related("team").filter(user_id=user_id).first()
+    if profile is None:
+        return None
+    return (profile.team.name if profile.team_id else None), list(
+        profile.queues.order_by("name").values_list("pk", "name")
+    )
+
 
 def agent_status_extras(*, user_id: int) -> Payload:
     """What the wallboard's ``agent_status`` adds to a status change: team, queues, routing data.
-    Two queries."""
-    profile = AgentProfile.objects.select_related("team").filter(user_id=user_id).first()
-    if profile is None:
+    From the cache: no query while no team, queue or membership has changed (else two)."""
+    found = cached_read(MEMBERSHIPS, str(user_id), lambda: _memberships(user_id))
+    if found is None:
         return {"team": None, "queues": [], "_route": {"agent": user_id, "queues": []}}
-    queues = list(profile.queues.order_by("name").values_list("pk", "name"))
+    team, queues = found
     return {
-        "team": profile.team.name if profile.team_id else None,
+        "team": team,
         "queues": [name for _pk, name in queues],
         "_route": {"agent": user_id, "queues": [pk for pk, _name in queues]},
     }
+
+
+def memberships_changed(**kwargs: Any) -> None:
+    """Receiver of what the agents' teams and queues are made of: every process reads them again."""
+    if kwargs.get("action", "post_add") not in ("post_add", "post_remove", "post_clear"):
+        return
+    if kwargs.get("sender") is AgentProfile and not _scope_changed(kwargs.get("update_fields")):
+        return  # a status change: the team and the queues stay
+    cached_forget(MEMBERSHIPS)
 
 
 def contact_payload(contact: Any) -> Payload | None:
@@ -72,8 +96,12 @@ _SCOPE_FIELDS_OF_PROFILE = frozenset({"role", "team", "team_id", "user", "user_i
 _SCOPE_FIELDS_OF_USER = frozenset({"is_active", "is_superuser"})
 
 
+def _scope_changed(update_fields: Any) -> bool:
+    return update_fields is None or bool(_SCOPE_FIELDS_OF_PROFILE & set(update_fields))
+
+
 def _profile_saved(sender, instance, created: bool = False, update_fields=None, **kwargs: Any) -> None:
-    if update_fields is None or _SCOPE_FIELDS_OF_PROFILE & set(update_fields):
+    if _scope_changed(update_fields):
         scope_changed_on_commit(instance.user_id)
 
 
@@ -107,3 +135,10 @@ def connect_signals() -> None:
     post_save.connect(_user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="live_scope_user_saved")
     post_delete.connect(_user_deleted, sender=settings.AUTH_USER_MODEL, dispatch_uid="live_scope_user_deleted")
     m2m_changed.connect(_queues_changed, sender=AgentProfile.queues.through, dispatch_uid="live_scope_queues_changed")
+    # The wallboard's teams and queues of the agents, kept in the cache (agent_status_extras).
+    for model in (AgentProfile, Team, Queue):
+        post_save.connect(memberships_changed, sender=model, dispatch_uid=f"memberships_saved_{model.__name__}")
+        post_delete.connect(memberships_changed, sender=model, dispatch_uid=f"memberships_deleted_{model.__name__}")
+    m2m_changed.connect(
+        memberships_changed, sender=AgentProfile.queues.through, dispatch_uid="memberships_queues_changed"
+    )

@@ -157,3 +157,41 @@ def insert_row(model: type[Model], **values: Any) -> None:
     params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values.values(), strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def insert_row_if_new(obj: Model, *, unique: Sequence[str]) -> bool:
+    """``INSERT`` the row of the unsaved ``obj`` unless a row with the same values of the ``unique``
+    fields (a unique constraint of its own) exists: ``ON CONFLICT DO NOTHING``, on PostgreSQL and
+    SQLite alike. One query, whichever happens; returns whether the row was inserted, and then
+    gives ``obj`` its primary key (an auto field, read back with ``RETURNING``). ``auto_now`` and
+    ``auto_now_add`` fields are filled as ``save()`` fills them; ``save()``'s signals are not sent.
+
+    A get-or-create that holds the row it made: on PostgreSQL, an insert that meets a concurrent,
+    uncommitted insert of the same key waits for its transaction to end, then inserts (it rolled
+    back) or does nothing (it committed); the row inserted stays invisible to others, and so in
+    effect locked, until the transaction commits."""
+    model = type(obj)
+    pk = model._meta.pk
+    if not getattr(pk, "db_returning", False):
+        raise ImproperlyConfigured("insert_row_if_new needs a model with an auto primary key.")
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    fields = [field for field in model._meta.local_concrete_fields if field is not pk]
+    quote = connection.ops.quote_name
+    # Names from the model's meta, quoted; values go as parameters.
+    sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO NOTHING RETURNING {}".format(  # noqa: S608
+        quote(model._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+        ", ".join(quote(model._meta.get_field(name).column) for name in unique),
+        quote(pk.column),
+    )
+    params = [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    obj.pk = row[0]
+    obj._state.adding, obj._state.db = False, alias
+    return True

@@ -29,7 +29,6 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -41,6 +40,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from contactcenter.agents.models import AgentProfile, Queue
+from contactcenter.core.transactions import services_joined
 from contactcenter.desk.access import page_for
 from customers.models import Customer
 from interactions.models import (
@@ -600,7 +600,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 
 
 def _create(user: AbstractBaseUser, data: dict[str, Any]) -> Ticket:
-    with transaction.atomic():
+    with services_joined():  # the ticket and its call, both or neither
         ticket = ticket_create(
             by=user,
             subject=data["subject"],

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import Team
 from contactcenter.core.db import full_clean
+from contactcenter.core.transactions import service_atomic
 from contactcenter.core.unset import UNSET, Unset, given
 from contactcenter.training.models import (
     Assignment,
@@ -209,7 +210,7 @@ def _check_assigned(agent: AbstractBaseUser, course: Course) -> None:
         raise NotAssigned(_("This course is not assigned to you."))
 
 
-@transaction.atomic
+@service_atomic(joins=True)
 def lesson_complete(*, agent: AbstractBaseUser, lesson: Lesson, at: datetime | None = None) -> LessonCompletion:
     """Record that ``agent`` has done ``lesson`` (``at``, default now); doing it again changes
     nothing and returns the first record. :class:`NotAssigned` when the lesson's course is not
@@ -294,7 +295,7 @@ def score_answers(quiz: Quiz, answers: dict[int, set[int]]) -> float:
     return round(100 * right / len(questions), 1)
 
 
-@transaction.atomic
+@service_atomic(joins=True)
 def quiz_submit(*, agent: AbstractBaseUser, quiz: Quiz, answers: Any, at: datetime | None = None) -> QuizAttempt:
     """Score ``answers`` (``{question id: [choice ids]}``, every question answered) to ``quiz``
     and record the attempt (passed when the score reaches the pass mark).
@@ -325,7 +326,7 @@ def quiz_submit(*, agent: AbstractBaseUser, quiz: Quiz, answers: Any, at: dateti
     return attempt
 
 
-@transaction.atomic
+@service_atomic
 def course_completion_check(
     *, agent: AbstractBaseUser, course: Course, at: datetime | None = None
 ) -> CourseCompletion | None:

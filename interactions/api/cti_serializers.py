@@ -17,6 +17,7 @@ from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
 from contactcenter.agents.models import AgentProfile, Queue
+from contactcenter.agents.queues import queue_named
 from interactions.cti import MAX_CALL_ID_LENGTH, MAX_NUMBER_LENGTH
 from interactions.models import CtiEventType
 
@@ -118,7 +119,7 @@ class CtiEventSerializer(serializers.Serializer):
     def validate_queue(self, value: str | None) -> Queue | None:
         if not value:
             return None
-        queue = Queue.objects.filter(name=value).first()
+        queue = queue_named(value)  # from the cache: no query while the queues are unchanged
         if queue is None:
             raise serializers.ValidationError(_("No queue is named “%(name)s”.") % {"name": value})
         return queue

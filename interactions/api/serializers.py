@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from contactcenter.agents.models import AgentProfile, Queue
+from contactcenter.agents.queues import queue_named
 from contactcenter.core.api.serializers import ModelSerializer
 from customers.models import Customer
 from interactions.models import Disposition, Interaction, Priority, Ticket, TicketCategory, TicketComment, TicketStatus
@@ -78,6 +79,23 @@ class DispositionCodeField(serializers.SlugRelatedField):
         return found
 
 
+class QueueNameField(serializers.SlugRelatedField):
+    """A queue by its name, found among the cached queues (:func:`contactcenter.agents.queues.queue_named`):
+    no query while none has changed. Answers what a ``SlugRelatedField`` over its queryset answers; the
+    caller's queryset (``Queue.objects.visible_to``) is every queue or none."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="name", queryset=Queue.objects.none(), **kwargs)
+
+    def to_internal_value(self, data: Any) -> Queue:
+        if not isinstance(data, str | int | float):
+            self.fail("invalid")
+        found = None if self.get_queryset().query.is_empty() else queue_named(str(data))
+        if found is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+        return found
+
+
 def visible_agents(user: AbstractBaseUser) -> QuerySet:
     return User.objects.filter(agent_profile__in=AgentProfile.objects.visible_to(user))
 
@@ -98,9 +116,7 @@ class InteractionSerializer(_CallerScopedMixin, ModelSerializer):
         required=False,
         help_text=_("Agent username (one you may see: agents log their own interactions)."),
     )
-    queue = serializers.SlugRelatedField(
-        slug_field="name", queryset=Queue.objects.none(), allow_null=True, required=False
-    )
+    queue = QueueNameField(allow_null=True, required=False)
     ticket = serializers.PrimaryKeyRelatedField(
         queryset=Ticket.objects.none(), allow_null=True, required=False, help_text=_("Ticket id.")
     )
@@ -237,9 +253,7 @@ class TicketSerializer(_CallerScopedMixin, ModelSerializer):
     category = serializers.SlugRelatedField(
         slug_field="name", queryset=TicketCategory.objects.filter(is_active=True), allow_null=True, required=False
     )
-    queue = serializers.SlugRelatedField(
-        slug_field="name", queryset=Queue.objects.none(), allow_null=True, required=False
-    )
+    queue = QueueNameField(allow_null=True, required=False)
     assignee = serializers.SlugRelatedField(
         slug_field="username",
         queryset=User.objects.none(),
@@ -302,9 +316,7 @@ class TicketUpdateSerializer(_CallerScopedMixin, serializers.Serializer):
     category = serializers.SlugRelatedField(
         slug_field="name", queryset=TicketCategory.objects.filter(is_active=True), allow_null=True, required=False
     )
-    queue = serializers.SlugRelatedField(
-        slug_field="name", queryset=Queue.objects.none(), allow_null=True, required=False
-    )
+    queue = QueueNameField(allow_null=True, required=False)
     assignee = serializers.SlugRelatedField(
         slug_field="username", queryset=User.objects.none(), allow_null=True, required=False
     )

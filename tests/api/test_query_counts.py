@@ -160,13 +160,13 @@ def test_interaction_create(org, agent, rows, django_assert_num_queries, django_
     body = {"channel": "email", "direction": "inbound", "customer": customer.pk, "queue": "Queue A"}
     with django_capture_on_commit_callbacks(execute=True):
         agent.post(f"{API}interactions/", {**body, "offered_at": T0.isoformat()})
-    # 8 (6 in production): token (user and profile joined); the serializer reads the customer and
-    # the queue; savepoint; insert, history row; release; after commit, the wallboard's
-    # interaction_logged payload reads it with its names. full_clean() reads nothing: the customer
-    # and the queue are in hand, the check constraints are worked out in Python, and the
-    # (source, external_id) constraint cannot match without an external id. The answer is the
-    # interaction as saved, not read back.
-    with django_assert_num_queries(8, exact=True), django_capture_on_commit_callbacks(execute=True):
+    # 7 (5 in production): token (user and profile joined); the serializer reads the customer (the
+    # queue comes from the cache: contactcenter/agents/queues.py); savepoint; insert, history row;
+    # release; after commit, the wallboard's interaction_logged payload reads it with its names.
+    # full_clean() reads nothing: the customer and the queue are in hand, the check constraints are
+    # worked out in Python, and the (source, external_id) constraint cannot match without an
+    # external id. The answer is the interaction as saved, not read back. Was 8.
+    with django_assert_num_queries(7, exact=True), django_capture_on_commit_callbacks(execute=True):
         response = agent.post(f"{API}interactions/", {**body, "offered_at": (T0 + timedelta(minutes=1)).isoformat()})
     assert response.status_code == 201, response.json()
 
@@ -245,21 +245,23 @@ def test_cti_call_answered(org, api_client_for, rows, django_assert_num_queries,
         for name, seconds in (("call.offered", 0), ("call.answered", 5), ("call.ended", 60), ("call.wrapup_ended", 90)):
             event(name, "warm", seconds)
         event("call.offered", "measured", 100)
-    # 21 (19 in production), the agent available when the call is answered. More than 6: the
-    # intake's guarantees need each of them (stored once, recomputed from every event of the call
-    # under its lock, history kept, the agent's presence moved under their own lock):
-    # - 3: token (user and profile joined); the serializer reads the queue and the agent (with
-    #   their user);
-    # - 7: savepoint; the call, locked (its interaction joined); its events; insert the event;
-    #   update the interaction, its history row;
-    # - 6: the agent state machine: the agent's profile, locked (their user joined); their open calls
-    #   (ringing offers; calls on or in wrap-up: 2, where a check for a later call was 1 before the
-    #   state machine); close the open presence interval, open the next; update the profile;
-    # - 2: update the call (its interaction and presence mark at once); release;
-    # - 4 after commit: the status event's profile and queues, the call the agent is now busy on (the
-    #   wallboard tile's queue and clock: was 3 before), the call_answered payload.
+    # 16 (14 in production), the agent available when the call is answered (was 21). More than 6:
+    # the intake's guarantees need each of them (stored once, recomputed from every event of the
+    # call under its lock, history kept, the agent's presence moved under their own lock):
+    # - 2: token (user and profile joined); the serializer reads the agent (with their user); the
+    #   queue comes from the cache (contactcenter/agents/queues.py);
+    # - 6: savepoint; the call, locked (its interaction joined); its events, read after the lock (so
+    #   that a delivery that waited for it sees the one before); insert the event; update the
+    #   interaction, its history row. The call's own row is not written: nothing of it changed;
+    # - 5: the agent state machine: the agent's profile, locked (their user joined); their open calls
+    #   (ringing offers, calls on or in wrap-up: one query of three counts, read after the lock);
+    #   close the open presence interval, open the next; update the profile;
+    # - 1: release;
+    # - 2 after commit: the call the agent is now busy on (the wallboard tile's queue and clock), the
+    #   call_answered payload. The status event's team and queues come from the cache
+    #   (contactcenter/agents/events.py).
     # (The screen pop itself is built by the agent's socket, not in this request.)
-    with django_assert_num_queries(21, exact=True), django_capture_on_commit_callbacks(execute=True):
+    with django_assert_num_queries(16, exact=True), django_capture_on_commit_callbacks(execute=True):
         response = event("call.answered", "measured", 110)
     assert response.status_code == 201, response.json()
 
@@ -453,12 +455,12 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # it works while Redis is away).
     ("auth-ws-ticket", "post"): Endpoint(3, "agent", lambda org, n: Call("post", route("auth-ws-ticket"))),
     ("agent-my-status", "get"): Endpoint(1, "agent", lambda org, n: Call("get", route("agent-my-status"))),
-    # 10 (8 in production): token; savepoint; the profile locked with its user; close the open presence
-    # interval, open the next; update the profile; release; after commit the wallboard's agent_status reads
-    # the team and queues (2), and the agent now available asks the routing whether work waits in their
-    # queues (1). Was 9.
+    # 8 (6 in production): token; savepoint; the profile locked with its user; close the open presence
+    # interval, open the next; update the profile; release. After commit the wallboard's agent_status takes
+    # the team and queues from the cache, and the agent now available asks the routing whether work waits
+    # in their queues (1).
     ("agent-my-status", "put"): Endpoint(
-        10,
+        8,
         "agent",
         lambda org, n: Call("put", route("agent-my-status"), {"status": ("break", "available")[n], "reason": "lunch"}),
     ),
@@ -466,11 +468,11 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("agent-status", "get"): Endpoint(
         2, "supervisor", lambda org, n: Call("get", route("agent-status", username="agent_a")), many_agents
     ),
-    # 9 (7 in production): token; the agent in sight; savepoint; the profile locked; close the open presence
-    # interval (who ended it), open the next (who set it); update the profile; release; after commit the
-    # wallboard's agent_status reads the team and queues (2).
+    # 7 (5 in production): token; the agent in sight; savepoint; the profile locked; close the open presence
+    # interval (who ended it), open the next (who set it); update the profile; release. After commit the
+    # wallboard's agent_status takes the team and queues from the cache (was 9).
     ("agent-status", "put"): Endpoint(
-        9,
+        7,
         "supervisor",
         lambda org, n: Call(
             "put", route("agent-status", username="agent_a"), {"status": ("break", "offline")[n], "reason": "lunch"}
@@ -587,10 +589,10 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("interaction-list", "get"): Endpoint(
         2, "agent", lambda org, n: Call("get", route("interaction-list")), many_contacts
     ),
-    # 8 (6 in production): token; the customer and the queue (serializer; the disposition comes from the cache);
-    # savepoint; insert, history row; release; after commit the interaction_logged payload. Was 9.
+    # 7 (5 in production): token; the customer (serializer; the queue and the disposition come from the
+    # cache); savepoint; insert, history row; release; after commit the interaction_logged payload. Was 9.
     ("interaction-list", "post"): Endpoint(
-        8,
+        7,
         "agent",
         lambda org, n: Call(
             "post",
@@ -628,12 +630,13 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # one to end the wrap-up) comes from the cache. Was 13.
     ("interaction-wrapup", "post"): Endpoint(12, "agent", _wrapup, many_contacts),
     ("ticket-list", "get"): Endpoint(2, "agent", lambda org, n: Call("get", route("ticket-list")), many_contacts),
-    # 14 (12 in production): token; the queue and the assignee with their profile (serializer); savepoint; the
-    # reference counter locked and raised (2); the SLA policy of the priority and the business calendar
-    # (hours, holidays: 3); insert, history row; release; after commit the assignee's ticket_assigned payload.
-    # Above 6: the SLA due times need the policy and the calendar.
+    # 8 (6 in production): token; the assignee with their profile (serializer; the queue comes from the
+    # cache); savepoint; the reference counter raised and read in one locking UPDATE … RETURNING; insert,
+    # history row; release; after commit the assignee's ticket_assigned payload. The SLA policy and the
+    # business calendar come from the cache (interactions.selectors.sla_policy_of), the team read with the
+    # assignee is not checked again. Was 14.
     ("ticket-list", "post"): Endpoint(
-        14,
+        8,
         "agent",
         lambda org, n: Call(
             "post", route("ticket-list"), {"subject": unique("Router down"), "queue": "Queue A", "assignee": "agent_a"}
@@ -683,12 +686,13 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         many_surveys,
         status=201,
     ),
-    # 16 (14 in production), a new call offered: token; the queue; savepoint; the call (get or create: a read,
-    # then an insert in a savepoint of its own, 4); its events; insert the event; whether the call id is
-    # stored already; the caller's customer; insert the interaction, its history row; update the call;
+    # 11 (9 in production), a new call offered (was 16): token (the queue comes from the cache); savepoint;
+    # the call inserted, which locks it (INSERT … ON CONFLICT DO NOTHING RETURNING: no events to read when
+    # it is new); insert the event; whether the call id is stored already (by the interactions API); the
+    # caller's customer; insert the interaction, its history row; update the call (its interaction);
     # release; after commit the call_offered payload. Above 6: see test_cti_call_answered.
     ("cti-events", "post"): Endpoint(
-        16,
+        11,
         "manager",
         lambda org, n: Call(
             "post",
@@ -786,14 +790,16 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("training-course-detail", "get"): Endpoint(
         9, "agent", lambda org, n: Call("get", route("training-course-detail", pk=org.course.pk)), _course_with_lessons
     ),
-    # 15 (13 in production): token; the course in sight; the lesson; savepoint; the course exists; the
-    # completion (get or create, its insert in a savepoint); whether the course is now complete (in a
-    # savepoint: its completion, the lessons left); release; the answer's course completion.
-    ("training-course-lesson-complete", "post"): Endpoint(15, "agent", _lesson_to_complete, _course_with_lessons),
-    # 16 (14 in production): token; the course in sight, its quiz; savepoint; the course exists; the quiz, its
-    # questions and choices (the answers scored); insert the attempt; whether the course is now complete (in a
-    # savepoint: its completion, the lessons left); release; the answer's course completion.
-    ("training-course-quiz", "post"): Endpoint(16, "agent", _quiz, _course_with_lessons, status=201),
+    # 13 (11 in production): token; the course in sight; the lesson; savepoint; the course exists; the
+    # completion (get or create, its insert in a savepoint); whether the course is now complete (its
+    # completion, the lessons left: in the same transaction, without a savepoint of its own); release; the
+    # answer's course completion. Was 15.
+    ("training-course-lesson-complete", "post"): Endpoint(13, "agent", _lesson_to_complete, _course_with_lessons),
+    # 14 (12 in production): token; the course in sight, its quiz; savepoint; the course exists; the quiz, its
+    # questions and choices (the answers scored); insert the attempt; whether the course is now complete (its
+    # completion, the lessons left: in the same transaction, without a savepoint of its own); release; the
+    # answer's course completion. Was 16.
+    ("training-course-quiz", "post"): Endpoint(14, "agent", _quiz, _course_with_lessons, status=201),
     # 13: above 6: token; the queue; is it one the supervisor's team serves; the queue's routing settings,
     # skills and levels asked (3); the agents as the rules see them: members, profiles with users, skills,
     # skill levels, capacities, assigned work, open calls (7). None per agent.
@@ -803,24 +809,25 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, n: Call("get", route("routing-next-agent") + "?queue=Queue%20A"),
         _waiting_chats,
     ),
-    # 19 (17 in production): token; savepoint; the offer with its item; the item locked; the offer again (as
-    # committed); update the item; close the offer; the agent's profile locked, its flag, its presence intervals
-    # (close, open) and the profile (4); release; after commit the offer_closed event, the wallboard's
-    # agent_status (2), and the agent back to available runs the dispatcher: the queues where work waits, the
-    # waiting items locked (none left). Above 6: an answer moves the item, the offer and the agent's state.
+    # 16 (14 in production): token; savepoint; the offer with its item; the item locked; the offer again (as
+    # committed); update the item; close the offer; the agent's state (the profile locked with its open
+    # contacts, its presence intervals closed and opened, the profile); release; after commit the offer_closed
+    # event, the wallboard's agent_status (team and queues from the cache), and the agent back to available
+    # runs the dispatcher: the queues where work waits, the waiting items locked (none left). Above 6: an answer
+    # moves the item, the offer and the agent's state.
     ("routing-offer-accept", "post"): Endpoint(
-        19,
+        16,
         "agent",
         lambda org, n: Call("post", route("routing-offer-accept", pk=_offer_to_agent_a(org, n))),
         _waiting_chats,
     ),
-    # 48 (46 in production): the decline as the accept (the item back to waiting), then, after commit, the agent
+    # 44 (42 in production): the decline as the accept (the item back to waiting), then, after commit, the agent
     # back to available runs the dispatcher, which hands the item to the next agent: the rules' reads (queue
     # settings 3, agents 7, declines 1), the next agent's profile locked, the offer, the item, the agent's
     # state (ringing: presence intervals, profile), the offer's timeout job, and the events' payloads. The
     # work of routing the item again; none per row.
     ("routing-offer-decline", "post"): Endpoint(
-        48,
+        44,
         "agent",
         lambda org, n: Call("post", route("routing-offer-decline", pk=_offer_to_agent_a(org, n))),
         _waiting_chats,

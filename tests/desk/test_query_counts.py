@@ -261,13 +261,13 @@ PAGES: dict[tuple[str, str], Page] = {
     # The queue's published script and the log form's dispositions come from the cache. Was 12.
     ("desktop", "get"): Page(6, "agent", lambda org, n: Request("get", url("desktop"), htmx=False)),
     ("status", "get"): Page(1, "agent", lambda org, n: Request("get", url("status"))),
-    # 8 (6 in production): the user with their profile; savepoint; the profile locked with its user; update the
-    # profile; release; after commit the wallboard's agent_status (team, queues, the call the agent is on: 3;
-    # was 2 before the tiles showed the contact's queue). Was 9: the agent of this fixture is on a call, so
-    # since the agent state machine the break (or the available clearing it) waits for the end of the call as
-    # pending: no presence interval is written.
+    # 6 (4 in production): the user with their profile; savepoint; the profile locked with its user; update the
+    # profile; release; after commit the wallboard's agent_status reads the call the agent is on (its team and
+    # queues come from the cache: was 8). The agent of this fixture is on a call, so since the agent state
+    # machine the break (or the available clearing it) waits for the end of the call as pending: no presence
+    # interval is written.
     ("status", "post"): Page(
-        8,
+        6,
         "agent",
         lambda org, n: Request("post", url("status"), {"status": ("break", "available")[n], "reason": "lunch"}),
     ),
@@ -301,10 +301,10 @@ PAGES: dict[tuple[str, str], Page] = {
     # its customer, their open tickets: 2) before and after the save (4); the write (savepoint; the interaction
     # locked once; the log and the end of the wrap-up, two updates with their history rows; the agent back from
     # wrap-up: their profile locked, their ringing offers and their calls on or in wrap-up read by the state
-    # machine; release: 10) and its live events (the interaction_logged payloads: 2). The disposition chosen
-    # and the script come from the cache. Was 33.
+    # machine in one query; release: 9) and its live events (the interaction_logged payloads: 2). The
+    # disposition chosen and the script come from the cache. Was 17 (two reads of the open calls), 33 before.
     ("call_log", "post"): Page(
-        17,
+        16,
         "agent",
         lambda org, n: Request(
             "post",
@@ -321,11 +321,12 @@ PAGES: dict[tuple[str, str], Page] = {
         "agent",
         lambda org, n: Request("post", url("call_set_customer", org.call.pk), {"customer": customers(1)[0].pk}),
     ),
-    # 21 (19 in production): above 6: the user with their profile; the interaction; the new customer and contact
-    # point with their history rows, then the interaction locked and updated with its history row (13: three
-    # nested services, each in its savepoint: 6); the call region drawn again (5); the live event. Was 34.
+    # 17 (15 in production): above 6: the user with their profile; the interaction; the new customer and contact
+    # point with their history rows, then the interaction locked and updated with its history row, in one
+    # transaction (9: the two services joined, without a savepoint each: contactcenter/core/transactions.py);
+    # the call region drawn again (5); the live event. Was 21, 34 before.
     ("call_new_customer", "post"): Page(
-        21,
+        17,
         "agent",
         lambda org, n: Request(
             "post",
@@ -354,11 +355,13 @@ PAGES: dict[tuple[str, str], Page] = {
     ("ticket_new", "get"): Page(
         6, "agent", lambda org, n: Request("get", url("ticket_new") + f"?interaction={org.call.pk}"), tickets
     ),
-    # 17: above 6: the form's reads (the queue, the customer), then the ticket in two nested savepoints: the
-    # reference counter locked and raised, the SLA policy and business calendar (3), the team's existence,
-    # insert and history row; then the new ticket checked in sight and read for the answer.
+    # 10 (8 in production): above 6: the user with their profile; the form's reads (the queue, the customer), then
+    # the ticket and its call's link in one transaction (savepoint, release: the services joined, without one
+    # each): the reference counter raised and read in one locking UPDATE … RETURNING, insert and history row;
+    # then the new ticket checked in sight and read for the answer. The SLA policy and business calendar come
+    # from the cache, the assignee's team is not checked again. Was 17.
     ("ticket_new", "post"): Page(
-        17,
+        10,
         "agent",
         lambda org, n: Request(
             "post",
@@ -423,11 +426,11 @@ PAGES: dict[tuple[str, str], Page] = {
         lambda org, n: Request("get", url("training_lesson", org.course.pk, org.lessons[0].pk), htmx=False),
         courses,
     ),
-    # 19: above 6: the user with their profile; the whole course (7 kinds); the completion in nested savepoints
-    # (the course exists, the completion read, then inserted; whether the course is now complete: its
-    # completion, the lessons left). Answered with a redirect.
+    # 17: above 6: the user with their profile; the whole course (7 kinds); the completion in its savepoint (the
+    # course exists, the completion read, then inserted in a savepoint of its own; whether the course is now
+    # complete: its completion, the lessons left, in the same savepoint: was 19). Answered with a redirect.
     ("training_lesson", "post"): Page(
-        19,
+        17,
         "agent",
         lambda org, n: Request("post", url("training_lesson", org.course.pk, org.lessons[n].pk), htmx=False),
         courses,
@@ -437,11 +440,11 @@ PAGES: dict[tuple[str, str], Page] = {
     ("training_quiz", "get"): Page(
         9, "agent", lambda org, n: Request("get", url("training_quiz", org.course.pk), htmx=False), courses
     ),
-    # 22: above 6: the user with their profile; the whole course (7 kinds); the attempt in nested savepoints: the
+    # 20: above 6: the user with their profile; the whole course (7 kinds); the attempt in its savepoint: the
     # course, quiz, questions and choices read again to score it, the attempt inserted, whether the course is
-    # now complete; the result page's check.
+    # now complete (in the same savepoint: was 22); the result page's check.
     ("training_quiz", "post"): Page(
-        22,
+        20,
         "agent",
         lambda org, n: Request(
             "post",
@@ -460,17 +463,18 @@ PAGES: dict[tuple[str, str], Page] = {
     # 8: above 6: the board's figures, read by queries reshaped elsewhere for large centers: pinned as they
     # are; plus the current calls of the agents on one (1: agent A is on a call), for their tiles' queue and clock.
     ("wallboard_board", "get"): Page(8, "supervisor", lambda org, n: Request("get", url("wallboard_board"))),
-    # 60: above 6: a simulated call goes through the real CTI intake twice (offered, then answered: see
-    # tests/api/test_query_counts.py) and the board is drawn again. A training aid, not a hot path. Was 57: the
-    # state machine reads the agent's open calls (2) where the intake checked for a later call (1). Was 58:
-    # the agent's call read for the wallboard's agent_status once they are busy, and for the board drawn again.
+    # 52: above 6: a simulated call goes through the real CTI intake twice (offered, then answered: see
+    # tests/api/test_query_counts.py) and the board is drawn again. A training aid, not a hot path. Was 60:
+    # the queue and the agent's team and queues now come from the cache, a new call is locked by its insert,
+    # the state machine reads the agent's open calls in one query.
     ("simulate_call", "post"): Page(
-        60,
+        52,
         "supervisor",
         simulate,
     ),
-    # 18: above 6: hanging up goes through the real CTI intake (call.ended: the call locked, its events, the
-    # interaction and history, the agent's open calls read under their lock) and its live events. Was 22: the
+    # 16: above 6: hanging up goes through the real CTI intake (call.ended: the call locked, its events, the
+    # interaction and history, the agent's open calls read under their lock in one query, the call's row left
+    # alone when nothing of it changed) and its live events. Was 18, and 22 before: the
     # agent of this fixture is still on the fixture's other calls, so since the agent state machine they stay
     # busy (as those calls say): no presence interval written, no status event.
     # 3: the user with their profile; the queue, if the supervisor's wallboard shows it; the callers waiting
@@ -486,10 +490,11 @@ PAGES: dict[tuple[str, str], Page] = {
     ),
     # 12: above 6: the user with their profile; the agent (1); the state machine (savepoint, the profile
     # locked with its user, update the profile, release: 4; the agent is on a call, so the break or offline
-    # waits as pending, no interval is written); after commit the wallboard's agent_status (team, queues,
-    # the call they are on: 3); the agent read again and their day (3) for the panel drawn again.
+    # waits as pending, no interval is written); after commit the wallboard's agent_status (the call they are
+    # on; their team and queues come from the cache: was 12); the agent read again and their day (3) for the
+    # panel drawn again.
     ("wallboard_agent_status", "post"): Page(
-        12,
+        10,
         "supervisor",
         lambda org, n: Request(
             "post", url("wallboard_agent_status", "agent_a"), {"status": ("break", "offline")[n], "reason": "lunch"}
@@ -497,7 +502,7 @@ PAGES: dict[tuple[str, str], Page] = {
         wallboard_day,
     ),
     ("simulated_call_end", "post"): Page(
-        18, "supervisor", lambda org, n: Request("post", url("simulated_call_end", simulated(org).pk)), status=204
+        16, "supervisor", lambda org, n: Request("post", url("simulated_call_end", simulated(org).pk)), status=204
     ),
 }
 
