@@ -7,3 +7,9 @@ class KpisConfig(AppConfig):
 
     name = "kpis"
     verbose_name = _("KPIs and reports")
+
+    def ready(self) -> None:
+        # Signal receivers are connected once the models are loaded (Django's AppConfig.ready).
+        from kpis import queue_counts  # noqa: PLC0415
+
+        queue_counts.connect_signals()
