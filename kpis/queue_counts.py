@@ -149,7 +149,7 @@ def _fill(queue_ids: Iterable[int] | None, since: datetime | None) -> int:
         first = quarter_of(since)
         counters = counters.filter(quarter__gte=first)
         interactions = interactions.filter(offered_at__gte=datetime.fromtimestamp(first * QUARTER_SECONDS, tz=UTC))
-    counters._raw_delete(counters.db)
+    counters.delete()
     grouped = (
         interactions.annotate(
             the_queue=F("queue_id"),

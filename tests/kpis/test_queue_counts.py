@@ -6,7 +6,8 @@ microsecond), wrap-up ending, a queue changed, a contact moved across midnight o
 an agent taken off, a direction changed by raw SQL, a contact deleted. ``queue_stats`` answers from
 the counters in one query and equals its answer from the interactions. Also: a queue's threshold
 changed (saved, or by a bulk update), the short-abandon setting changed, rows loaded with the
-triggers off (PostgreSQL). Runs on SQLite and on PostgreSQL (``DATABASE_URL``)."""
+triggers off and writes to the table partitioned by month (PostgreSQL). Runs on SQLite and on
+PostgreSQL (``DATABASE_URL``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -23,6 +25,7 @@ from hypothesis import strategies as st
 
 from contactcenter.agents.models import Queue
 from contactcenter.live.selectors import local_day_bounds, queue_stats
+from interactions import partitions
 from interactions.models import Interaction
 from kpis import queue_counts
 from kpis.models import KpiQueueCount, QueueCountState
@@ -180,6 +183,34 @@ def test_rows_loaded_with_the_triggers_off_are_counted_by_the_rebuild(org, queue
     assert KpiQueueCount.objects.count() == 0
     assert queue_counts.counters_sync(force=True) == 2
     assert [row[1:4] for row in figures(NOW, counters=True)] == [(1, 1, 0), (1, 0, 1)]
+    assert_exact()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    connection.vendor != "postgresql" or django_settings.INTERACTIONS_PARTITIONED,
+    reason="converts an unpartitioned PostgreSQL database (DATABASE_URL, INTERACTIONS_PARTITIONED off)",
+)
+def test_the_counters_are_kept_on_the_table_partitioned_by_month(org, queues, settings):
+    queue_a, queue_b = queues
+    agent = org.agent_a
+    answered = contact(NOW - timedelta(hours=2), agent=agent, queue=queue_a, wait=10, talk=60)
+    abandoned = contact(at(2, 10, month=3), queue=queue_b, ended_after=30)
+    settings.INTERACTIONS_PARTITIONED = True
+    with time_machine.travel(NOW, tick=False):
+        call_command("partition_tables", verbosity=0)
+    assert partitions.is_partitioned("interactions_interaction")
+    assert_exact()
+    # Writes through the partitioned table: a new contact, a move to another month (another
+    # partition: a delete and an insert for the triggers), an end arriving, a delete.
+    waiting = contact(NOW - timedelta(minutes=5), queue=queue_b)
+    Interaction.objects.filter(pk=abandoned.pk).update(
+        offered_at=NOW - timedelta(hours=1), ended_at=NOW - timedelta(hours=1) + timedelta(seconds=30)
+    )
+    waiting.ended_at = waiting.offered_at + timedelta(seconds=4.999999)
+    waiting.save()
+    answered.delete()
+    assert [row[1:4] for row in figures(NOW, counters=True)] == [(0, 0, 0), (1, 0, 1)]
     assert_exact()
 
 
