@@ -27,9 +27,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import BooleanField, Count, F, Func, IntegerField, Q
 from django.db.models.signals import post_init, post_save
 from django.utils import timezone
@@ -228,6 +229,25 @@ def _on_queue_saved(sender: type[Queue], instance: Queue, created: bool, raw: bo
     if not raw and not created and threshold != getattr(instance, _LOADED, None):
         queue_saved(queue=instance)
     setattr(instance, _LOADED, threshold)
+
+
+def state_ensure_after_migrate(sender: object, apps: Any = None, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
+    """After ``migrate`` (or ``flush``, which empties every table, this one included), the state
+    row exists: made ``ready`` when there is no interaction (every counter is zero), otherwise left
+    for ``kpis_rollup`` to fill. Nothing when the counters' tables are not migrated yet."""
+    try:
+        state = apps.get_model("kpis", "QueueCountState") if apps else QueueCountState
+        interactions = apps.get_model("interactions", "Interaction") if apps else Interaction
+    except LookupError:
+        return
+    if state.objects.using(using).filter(pk=1).exists():
+        return
+    state.objects.using(using).create(
+        pk=1,
+        short_abandon_seconds=float(settings.SHORT_ABANDON_SECONDS),
+        definition=definition(),
+        ready=not interactions.objects.using(using).exists(),
+    )
 
 
 def connect_signals() -> None:

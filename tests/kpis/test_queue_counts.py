@@ -6,7 +6,7 @@ microsecond), wrap-up ending, a queue changed, a contact moved across midnight o
 an agent taken off, a direction changed by raw SQL, a contact deleted. ``queue_stats`` answers from
 the counters in one query and equals its answer from the interactions. Also: a queue's threshold
 changed (saved, or by a bulk update), the short-abandon setting changed, rows loaded with the
-triggers off and writes to the table partitioned by month (PostgreSQL). Runs on SQLite and on
+triggers off and writes to the table partitioned by month (PostgreSQL), a flush. Runs on SQLite and on
 PostgreSQL (``DATABASE_URL``)."""
 
 from __future__ import annotations
@@ -211,6 +211,16 @@ def test_the_counters_are_kept_on_the_table_partitioned_by_month(org, queues, se
     waiting.save()
     answered.delete()
     assert [row[1:4] for row in figures(NOW, counters=True)] == [(0, 0, 0), (1, 0, 1)]
+    assert_exact()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_leaves_the_counters_ready_and_kept():
+    call_command("flush", interactive=False, verbosity=0)  # every table emptied, the state row too
+    assert queue_counts.counters_usable()
+    queue = Queue.objects.create(name="After the flush")
+    contact(NOW - timedelta(hours=1), queue=queue, ended_after=30)
+    assert [row[1:4] for row in figures(NOW, counters=True)] == [(1, 0, 1)]
     assert_exact()
 
 
