@@ -45,6 +45,9 @@ from kpis.models import KpiQueueCount, QueueCountState
 QUARTER_SECONDS = 900
 #: Bump when what a counter counts changes in code: the counters are then rebuilt before use.
 VERSION = "v1"
+#: The advisory lock (class, key 0) the PostgreSQL triggers take shared before reading the state
+#: row, and a rebuild exclusively before changing it (``kpis/migrations/0006_queue_counts.py``).
+LOCK_CLASS = 1178813011
 #: The counted columns of :class:`KpiQueueCount`.
 COUNTED = ("offered", "handled", "abandoned", "answered_in_threshold")
 
@@ -183,6 +186,11 @@ def counters_sync(*, force: bool = False) -> int | None:
     if not force and state is not None and state.ready and state.definition == current:
         return None
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Waits for the writers whose triggers read the threshold before (they hold the lock
+            # shared until they end); writers after this wait, then read the new one.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [LOCK_CLASS])
         QueueCountState.objects.update_or_create(
             pk=1,
             defaults={

@@ -17,7 +17,9 @@ interaction yet; otherwise not ready, and ``kpis_rollup`` (the hourly job) fills
 set-based (until then the wallboard counts the day's interactions, as before).
 
 On PostgreSQL concurrent writers of one queue's quarter hour queue up on its counter row (an
-``UPDATE`` of it); the quarter's row is made by ``INSERT … ON CONFLICT DO NOTHING``.
+``UPDATE`` of it); the quarter's row is made by ``INSERT … ON CONFLICT DO NOTHING``. Each trigger
+takes a shared transaction-level advisory lock before reading the threshold, which a rebuild takes
+exclusively before storing a new one.
 """
 
 import django.db.models.deletion
@@ -27,6 +29,8 @@ from django.db import migrations, models
 TABLE = "interactions_interaction"
 COUNTS = "kpis_kpiqueuecount"
 STATE = "kpis_queuecountstate"
+#: The advisory lock class of the counters (``kpis.queue_counts.LOCK_CLASS``; key 0).
+LOCK_CLASS = 1178813011
 #: ``kpis.queue_counts.DEFINITION`` at the time of this migration (its version, then the threshold).
 VERSION = "v1"
 
@@ -100,6 +104,9 @@ POSTGRESQL = [
     DECLARE
         short double precision;
     BEGIN
+        -- Shared with every writer, exclusive for a rebuild (kpis.queue_counts.counters_sync): the
+        -- threshold read here is the one the counters are rebuilt with, never the one before.
+        PERFORM pg_advisory_xact_lock_shared({LOCK_CLASS}, 0);
         SELECT short_abandon_seconds INTO short FROM {STATE} WHERE id = 1;
         IF short IS NULL THEN RETURN NULL; END IF;
         IF TG_OP <> 'INSERT' AND OLD.queue_id IS NOT NULL THEN
