@@ -24,7 +24,8 @@ each. What is loaded, so that every page and report reads realistic rows:
 Indexes that do not back a constraint are dropped before the ``COPY`` and created again after
 (faster, and whatever indexes the migrations made are the ones measured); triggers are off during
 the load (``session_replication_role``), so the FCR repeat flags of the copied interactions are
-computed afterwards in one set-based statement (``kpis.rollups.flags_sync(at_once=True)``) and the
+computed afterwards in one set-based statement (``kpis.rollups.flags_sync(at_once=True)``), the
+wallboard's queue counters likewise (``kpis.queue_counts.counters_sync``: one grouped insert), and the
 KPI rollup is filled by ``kpis_rollup``, as the nightly job does. Columns added later by a migration, required and
 without a default, are filled with a blank value of their type; a column computed in Python on
 save would stay blank: the loader names such columns when it finds them.
@@ -532,7 +533,7 @@ def load(sizes: Sizes, seed: int) -> dict[str, int]:
     from django.db import connection
 
     from interactions.models import ReferenceCounter
-    from kpis import rollups
+    from kpis import queue_counts, rollups
 
     rng = random.Random(seed)
     began = time.perf_counter()
@@ -586,6 +587,10 @@ def load(sizes: Sizes, seed: int) -> dict[str, int]:
         changed = rollups.flags_sync(force=True, at_once=True)
         cursor.execute("SET session_replication_role = DEFAULT")
         print(f"  FCR repeat flags: {changed:,} set ({time.perf_counter() - began_flags:.0f} s)", flush=True)
+        # The wallboard's queue counters of the rows just copied: one grouped INSERT … SELECT.
+        began_counters = time.perf_counter()
+        written = queue_counts.counters_sync(force=True)
+        print(f"  queue counters: {written:,} rows ({time.perf_counter() - began_counters:.0f} s)", flush=True)
     ReferenceCounter.objects.update_or_create(name="ticket", defaults={"value": counts["tickets"]})
     counts["seconds"] = int(time.perf_counter() - began)
     return counts

@@ -196,7 +196,7 @@ def run(args: argparse.Namespace, name: str) -> None:
     from django.db import connection
 
     from contactcenter.agents.models import AgentProfile, Queue, Team
-    from kpis import rollups
+    from kpis import queue_counts, rollups
     from kpis.definitions import KpiScope, period_bounds
     from kpis.selectors import kpi_rows
 
@@ -277,6 +277,7 @@ def run(args: argparse.Namespace, name: str) -> None:
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         cursor.execute("ANALYZE")
     flags = rollups.flags_sync(force=True, at_once=True)  # the copied rows' FCR repeat flags (triggers were off)
+    queue_counts.counters_sync(force=True)  # and the wallboard's queue counters
     print(
         f"database {name}: {n:,} interactions, {customers:,} customers, {surveys:,} survey answers, "
         f"{stretches:,} presence stretches, {agent_count:,} agents, {flags:,} repeat flags set; "

@@ -470,6 +470,13 @@ class Interaction(CleanCheckedConstraintsModel):
             models.Index(fields=["customer", "offered_at"], name="interaction_customer_idx"),
             models.Index(fields=["agent", "offered_at"], name="interaction_agent_idx"),
             models.Index(fields=["queue", "offered_at"], name="interaction_queue_idx"),
+            # The contacts waiting in a queue (neither answered nor ended): the wallboard reads them
+            # without going through the day's answered and ended ones.
+            models.Index(
+                fields=["queue", "offered_at"],
+                condition=Q(answered_at__isnull=True, ended_at__isnull=True),
+                name="interaction_waiting_idx",
+            ),
             models.Index(fields=["ticket"], name="interaction_ticket_idx"),
             # An agent's current call: their answered contacts whose after-call work is not over,
             # the newest first, read without going through their whole history.

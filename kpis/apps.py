@@ -7,3 +7,15 @@ class KpisConfig(AppConfig):
 
     name = "kpis"
     verbose_name = _("KPIs and reports")
+
+    def ready(self) -> None:
+        # Signal receivers are connected once the models are loaded (Django's AppConfig.ready).
+        from django.db.models.signals import post_migrate  # noqa: PLC0415
+
+        from kpis import queue_counts  # noqa: PLC0415
+
+        queue_counts.connect_signals()
+        # The queue counters' state row after migrate and flush (which empties it with the rest).
+        post_migrate.connect(
+            queue_counts.state_ensure_after_migrate, sender=self, dispatch_uid="kpis_queue_counts_state"
+        )

@@ -164,3 +164,65 @@ class KpiDailyPresence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.agent_id}"
+
+
+# --- The wallboard's queue counters (docs/kpis.md "Queue counters kept at write time") -------------
+
+
+class KpiQueueCount(models.Model):
+    """What the wallboard counts of one queue's contacts offered in one quarter hour (UTC, by
+    ``offered_at``): offered, handled, abandoned, and handled within the queue's service-level
+    threshold. Kept in the writing transaction by the database triggers of
+    ``kpis/migrations/0006_queue_counts.py`` (a row's contribution added on insert, taken off on
+    delete, both on update); the wallboard sums a local day's quarter hours.
+
+    ``service_level_seconds`` is the queue's threshold that ``answered_in_threshold`` was counted
+    with (the queue's when the row was made): a row whose threshold is no longer the queue's is not
+    used. ``queue`` carries no database constraint: a counter never blocks deleting anything.
+    """
+
+    queue = models.ForeignKey(
+        "agents.Queue",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,  # the unique (queue, quarter) index serves it
+        related_name="+",
+        verbose_name=_("queue"),
+    )
+    #: ``floor(epoch seconds of offered_at / 900)``.
+    quarter = models.BigIntegerField(_("quarter hour"))
+    service_level_seconds = models.PositiveIntegerField(_("service-level threshold (seconds)"))
+    offered = models.IntegerField(default=0)
+    handled = models.IntegerField(default=0)
+    abandoned = models.IntegerField(default=0)
+    answered_in_threshold = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["queue", "quarter"]
+        verbose_name = _("queue counter")
+        verbose_name_plural = _("queue counters")
+        constraints = [models.UniqueConstraint(fields=["queue", "quarter"], name="kpiqueuecount_queue_quarter_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.queue_id} {self.quarter}"
+
+
+class QueueCountState(models.Model):
+    """The one row (``id`` 1) saying how :class:`KpiQueueCount` is kept: the short-abandon
+    threshold the triggers read (not the settings, so that every writer counts alike), the
+    ``definition`` (the counters' version and that threshold) and ``ready`` (every counter was
+    computed under it). The wallboard uses the counters only when ``ready`` and the definition is
+    the current one (``kpis_rollup`` rebuilds them otherwise); without this row the triggers
+    keep nothing."""
+
+    short_abandon_seconds = models.FloatField(_("short-abandon threshold (seconds)"))
+    definition = models.CharField(_("definition"), max_length=100)
+    ready = models.BooleanField(_("ready"), default=False)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("queue counters state")
+        verbose_name_plural = _("queue counters state")
+
+    def __str__(self) -> str:
+        return f"{self.definition}, {'ready' if self.ready else 'not ready'}"

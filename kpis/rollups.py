@@ -52,6 +52,7 @@ from kpis.definitions import (
     volume_aggregates,
 )
 from kpis.models import FcrFlags, KpiDailyCount, KpiDailyPresence, KpiDay
+from kpis.queue_counts import counters_sync
 
 #: The columns of :class:`KpiDailyCount` summed from the volume and survey aggregates, and from FCR.
 COUNT_COLUMNS = (*volume_aggregates(), *survey_aggregates())
@@ -394,6 +395,8 @@ class FillResult:
     last_day: date | None = None
     #: Repeat flags changed by a recompute (``None``: the flags were in line already).
     flags_changed: int | None = None
+    #: Queue counter rows written by a rebuild (``None``: the counters were in line already).
+    queue_counters_written: int | None = None
 
 
 def _day_states(day: date, window: timedelta) -> dict[str, Any]:
@@ -524,9 +527,12 @@ def rollup_fill(
     final as soon as it is filled). ``rebuild`` first forgets every day from ``since`` on (all days
     without it). First the repeat flags are brought in line with the settings
     (:func:`flags_sync`; ``flags_progress`` wraps its batches). Idempotent: a second run right
-    after does nothing. ``progress`` wraps the days to fill (a tqdm bar in the command)."""
+    after does nothing. ``progress`` wraps the days to fill (a tqdm bar in the command). The
+    wallboard's queue counters are rebuilt too when they are not ready or were kept under another
+    definition (:func:`kpis.queue_counts.counters_sync`)."""
     result = FillResult()
     result.flags_changed = flags_sync(progress=flags_progress)
+    result.queue_counters_written = counters_sync()
     flags = flags_usable()
     now = now or timezone.now()
     window = timedelta(days=settings.FCR_WINDOW_DAYS)

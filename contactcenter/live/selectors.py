@@ -23,7 +23,7 @@ from django.db.models import (
     BooleanField,
     Count,
     DateTimeField,
-    F,
+    Exists,
     FilteredRelation,
     Func,
     IntegerField,
@@ -31,6 +31,7 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -39,8 +40,10 @@ from django.utils import timezone
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Status
 from contactcenter.core.choices import Channel, Direction
 from contactcenter.core.roles import MANAGERS_UP, SUPERVISORS_UP, role_of, team_id_of
-from interactions import durations
 from interactions.models import Interaction
+from kpis.models import KpiQueueCount, QueueCountState
+from kpis.queue_counts import COUNTED, day_counts_q, day_quarters
+from kpis.queue_counts import definition as counters_definition
 
 User = get_user_model()
 
@@ -205,28 +208,6 @@ def waiting_q(now: datetime, prefix: str = "") -> Q:
     ) & ~Q(**{f"{prefix}channel": Channel.IVR})
 
 
-class AnsweredWithin(Func):
-    """``answered − offered ≤ seconds``, exactly (to the microsecond), on PostgreSQL and SQLite."""
-
-    conditional = True
-    output_field = BooleanField()
-
-    def __init__(self, answered: str, offered: str, seconds: str) -> None:
-        super().__init__(F(answered), F(offered), F(seconds))
-
-    def as_sql(self, compiler, connection, **extra_context) -> tuple[str, list]:
-        parts, params = [], []
-        for expression in self.get_source_expressions():
-            sql, part_params = compiler.compile(expression)
-            parts.append(sql)
-            params.extend(part_params)
-        answered, offered, seconds = parts
-        if connection.vendor == "sqlite":
-            # Django's own SQLite function for datetime differences, in whole microseconds.
-            return f"(django_timestamp_diff({answered}, {offered}) <= {seconds} * 1000000)", params
-        return f"({answered} <= {offered} + {seconds} * INTERVAL '1 second')", params
-
-
 class PerGroupRow(Func):
     """An expression that depends only on the row of the grouped model (its primary key is in the
     ``GROUP BY``), left out of the ``GROUP BY`` itself: the database computes it once per group,
@@ -247,6 +228,40 @@ def _agents_in(status: str) -> PerGroupRow:
     return PerGroupRow(Coalesce(Subquery(counted, output_field=IntegerField()), 0), output_field=IntegerField())
 
 
+def _counted(column: str, quarters: tuple[int, int]) -> PerGroupRow:
+    """The sum of a queue's counter ``column`` over ``quarters`` (the outer row's queue)."""
+    first, after = quarters
+    rows = KpiQueueCount.objects.filter(queue_id=OuterRef("pk"), quarter__gte=first, quarter__lt=after)
+    total = rows.order_by().values("queue_id").annotate(n=Sum(column)).values("n")[:1]
+    return PerGroupRow(Coalesce(Subquery(total, output_field=IntegerField()), 0), output_field=IntegerField())
+
+
+def _stale_counters(quarters: tuple[int, int]) -> PerGroupRow:
+    """How many of a queue's counter rows of ``quarters`` counted with another threshold than its own."""
+    first, after = quarters
+    rows = KpiQueueCount.objects.filter(queue_id=OuterRef("pk"), quarter__gte=first, quarter__lt=after).exclude(
+        service_level_seconds=OuterRef("service_level_seconds")
+    )
+    stale = rows.order_by().values("queue_id").annotate(n=Count("pk")).values("n")[:1]
+    return PerGroupRow(Coalesce(Subquery(stale, output_field=IntegerField()), 0), output_field=IntegerField())
+
+
+def day_counts_from_interactions(
+    *, queue_ids: Iterable[int], day_start: datetime, day_end: datetime
+) -> dict[int, dict[str, int]]:
+    """Queue id → the counts of :data:`kpis.queue_counts.COUNTED` over its interactions offered in
+    ``[day_start, day_end)``, the threshold being the queue's own: one grouped query over them (the
+    figures the counters hold, read the long way when they cannot answer)."""
+    queues = Queue.objects.filter(pk__in=list(queue_ids)).annotate(
+        today=FilteredRelation(
+            "interactions",
+            condition=Q(interactions__offered_at__gte=day_start, interactions__offered_at__lt=day_end),
+        )
+    )
+    counts = {column: Count("today", filter=condition) for column, condition in day_counts_q("today__").items()}
+    return {row["pk"]: {column: row[column] for column in COUNTED} for row in queues.values("pk").annotate(**counts)}
+
+
 def queue_stats(*, queue_ids: Iterable[int] | None = None, now: datetime | None = None) -> list[dict[str, Any]]:
     """Live figures of the active queues ``queue_ids`` (``None``: every active queue), by name.
 
@@ -256,46 +271,64 @@ def queue_stats(*, queue_ids: Iterable[int] | None = None, now: datetime | None 
     in ``TIME_ZONE``) ``offered``, ``handled``, ``abandoned``, ``service_level`` and
     ``abandonment_rate`` exactly as SPEC §4 defines them (offered leaves out short abandons and
     IVR; service level = handled inbound answered within the queue's threshold ÷ offered; a rate
-    over nothing offered is ``None``). One query for the whole set: one pass over the day's
-    interactions of those queues, grouped by queue, then the agents counted once per queue.
+    over nothing offered is ``None``).
+
+    One query for the whole set, whatever the day's traffic: the waiting contacts (the partial
+    index of the unanswered, unended ones), today's counts summed from the queue counters kept at
+    write time (:mod:`kpis.queue_counts`: a day is at most 100 quarter hours per queue), the agents
+    counted once per queue. A queue whose counters cannot answer (not ready, kept under another
+    short-abandon threshold, counted with another service-level threshold than the queue's, or a
+    day not made of whole quarter hours) has its day counted from its interactions instead, in one
+    more grouped query for all such queues: the same figures.
     """
     now = now or timezone.now()
     day_start, day_end = local_day_bounds(now)
-    waiting_since = now - MAX_WAIT
+    quarters = day_quarters(day_start, day_end)
 
     queues = Queue.objects.filter(is_active=True)
     if queue_ids is not None:
         queues = queues.filter(pk__in=list(queue_ids))
     queues = queues.annotate(
-        recent=FilteredRelation(
+        waiting_now=FilteredRelation(
             "interactions",
             condition=Q(
-                interactions__offered_at__gte=min(day_start, waiting_since), interactions__offered_at__lt=day_end
+                interactions__answered_at__isnull=True,
+                interactions__ended_at__isnull=True,
+                interactions__offered_at__gte=now - MAX_WAIT,
+                interactions__offered_at__lte=now,
             ),
         )
     )
-    # Today's counts are the KPI engine's definitions (interactions/durations.py, SPEC §4), applied
-    # to the queue's interactions of the day; the threshold is the queue's own (the outer row).
-    today = Q(recent__offered_at__gte=day_start)
-    inbound = Q(recent__direction=Direction.INBOUND)
-    offered = today & durations.offered_q("recent__")
-    handled = today & durations.handled_q("recent__")
-    abandoned = today & durations.abandoned_q("recent__")
-    within = AnsweredWithin("recent__answered_at", "recent__offered_at", "service_level_seconds")
-    waiting = waiting_q(now, "recent__")
-    rows = queues.annotate(
-        n_waiting=Count("recent", filter=waiting),
-        oldest_waiting=Min("recent__offered_at", filter=waiting),
-        n_offered=Count("recent", filter=offered),
-        n_handled=Count("recent", filter=handled),
-        n_abandoned=Count("recent", filter=abandoned),
-        n_within=Count("recent", filter=handled & inbound & within),
-        **{f"agents_{status}": _agents_in(status) for status in COUNTED_STATUSES},
-    ).order_by("name")
+    waiting = waiting_q(now, "waiting_now__")
+    counters: dict[str, Any] = {}
+    if quarters is not None:
+        ready = QueueCountState.objects.filter(pk=1, ready=True, definition=counters_definition())
+        counters = {
+            "counters_ready": PerGroupRow(Exists(ready), output_field=BooleanField()),
+            "counters_stale": _stale_counters(quarters),
+            **{f"counted_{column}": _counted(column, quarters) for column in COUNTED},
+        }
+    rows = list(
+        queues.annotate(
+            n_waiting=Count("waiting_now", filter=waiting),
+            oldest_waiting=Min("waiting_now__offered_at", filter=waiting),
+            **counters,
+            **{f"agents_{status}": _agents_in(status) for status in COUNTED_STATUSES},
+        ).order_by("name")
+    )
+    counted = {
+        row.pk: {column: getattr(row, f"counted_{column}") for column in COUNTED}
+        for row in rows
+        if quarters is not None and row.counters_ready and not row.counters_stale
+    }
+    uncounted = [row.pk for row in rows if row.pk not in counted]
+    if uncounted:
+        counted.update(day_counts_from_interactions(queue_ids=uncounted, day_start=day_start, day_end=day_end))
 
     result = []
     for row in rows:
-        offered_count = row.n_offered
+        counts = counted[row.pk]
+        offered_count = counts["offered"]
         result.append(
             {
                 "queue": row.name,
@@ -306,10 +339,10 @@ def queue_stats(*, queue_ids: Iterable[int] | None = None, now: datetime | None 
                 ),
                 "agents": {status: getattr(row, f"agents_{status}") for status in COUNTED_STATUSES},
                 "offered": offered_count,
-                "handled": row.n_handled,
-                "abandoned": row.n_abandoned,
-                "service_level": row.n_within / offered_count if offered_count else None,
-                "abandonment_rate": row.n_abandoned / offered_count if offered_count else None,
+                "handled": counts["handled"],
+                "abandoned": counts["abandoned"],
+                "service_level": counts["answered_in_threshold"] / offered_count if offered_count else None,
+                "abandonment_rate": counts["abandoned"] / offered_count if offered_count else None,
                 "service_level_seconds": row.service_level_seconds,
                 "service_level_target": row.service_level_target,
                 "_id": row.pk,

@@ -1,7 +1,8 @@
 """``manage.py kpis_rollup [--since DATE] [--rebuild]``: fill the KPI rollup up to yesterday.
 
 First brings the FCR repeat flags in line with the settings (recomputing them all when
-``SHORT_ABANDON_SECONDS`` or ``FCR_WINDOW_DAYS`` changed). Then fills every local day that is
+``SHORT_ABANDON_SECONDS`` or ``FCR_WINDOW_DAYS`` changed), and the wallboard's queue counters
+(rebuilt when ``SHORT_ABANDON_SECONDS`` changed or they are not ready). Then fills every local day that is
 missing, stale (a write touched it since) or whose FCR is not final yet, one day per transaction,
 with a progress bar; a second run right after does nothing. The background job of the same name
 runs it every hour (kpis/tasks.py); the command is for filling or rebuilding by hand. See docs/kpis.md "Rollups".
@@ -60,6 +61,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("FCR repeat flags recomputed for the current settings: %(count)s changed.")
                 % {"count": result.flags_changed}
+            )
+        if result.queue_counters_written is not None:
+            self.stdout.write(
+                _("Queue counters rebuilt for the current settings: %(count)s rows.")
+                % {"count": result.queue_counters_written}
             )
         if result.days_filled:
             message = _("%(days)s days filled (%(first)s to %(last)s), %(rows)s rows written.") % {
