@@ -153,6 +153,26 @@ def flags_sync(
     return changed
 
 
+def flags_ensure_after_migrate(sender: object, apps: Any = None, using: str = "default", **kwargs: Any) -> None:
+    """After ``migrate`` (or ``flush``, which empties every table, this one included), the
+    :class:`FcrFlags` row exists, so that the triggers keep the flags: ``ready`` when there is no
+    interaction (no flag to compute), otherwise left for ``kpis_rollup`` to recompute. Nothing when
+    the table is not migrated yet."""
+    try:
+        flags = apps.get_model("kpis", "FcrFlags") if apps else FcrFlags
+        interactions = apps.get_model("interactions", "Interaction") if apps else Interaction
+    except LookupError:
+        return
+    if flags.objects.using(using).filter(pk=1).exists():
+        return
+    flags.objects.using(using).create(
+        pk=1,
+        short_abandon_seconds=float(settings.SHORT_ABANDON_SECONDS),
+        window_days=settings.FCR_WINDOW_DAYS,
+        ready=not interactions.objects.using(using).exists(),
+    )
+
+
 #: Every interaction's repeat flag, set-based (PostgreSQL): a contact is repeated when one of its
 #: customer's rows offered in ``(t, t + window]`` counts as a repeat. The window function reads each
 #: customer's rows in offer order once (the index on customer and offer time gives that order), its

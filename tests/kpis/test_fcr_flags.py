@@ -28,6 +28,7 @@ from kpis import rollups
 from kpis.definitions import GROUPS, KpiFilters, KpiScope, fcr_contacts_q, period_bounds, repeat_contacts
 from kpis.models import FcrFlags, KpiDailyCount, KpiDay
 from kpis.selectors import kpi_rows
+from tests.agents.factories import AgentProfileFactory
 from tests.customers.factories import CustomerFactory
 from tests.hypothesis_profiles import examples
 from tests.kpis.kpi_data import at, contact
@@ -329,3 +330,14 @@ def test_rows_loaded_with_the_triggers_off_get_their_flags_from_the_recompute(or
     assert wrong_flags() == []
     assert FcrFlags.objects.get().ready
     assert_exact()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_flush_the_flags_row_is_back_and_the_triggers_keep_flagging():
+    call_command("flush", interactive=False, verbosity=0)  # every table emptied, the flags' row too
+    assert rollups.flags_usable()
+    agent = AgentProfileFactory(user__username="agent_flush").user
+    bob = CustomerFactory()
+    first = contact(at(20, 10), agent=agent, customer=bob, wait=5, talk=60)
+    contact(at(22, 10), agent=agent, customer=bob, wait=5, talk=60)
+    assert Interaction.objects.get(pk=first.pk).fcr_repeated
