@@ -38,6 +38,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from contactcenter.core.compiled import CompiledQuery, attach_prefetched
+from contactcenter.core.db import MAX_ID
 from contactcenter.core.search import clean_search_term
 from customers.models import ContactPoint, Customer, CustomerRead, ErasureRecord
 from customers.phones import caller_number, normalize_phone, try_normalize_phone
@@ -86,8 +87,6 @@ _SHOWN_POINTS_OF = CompiledQuery(
     lambda pk: ContactPoint.objects.filter(customer_id=pk, kind__in=SHOWN_KINDS).order_by("-is_primary", "id"),
     samples=[-7_000_012],
 )
-#: The largest id a ``bigint`` key holds: a larger one names no row (and PostgreSQL would refuse it).
-MAX_ID = 2**63 - 1
 
 
 def customer_detail(*, user: AbstractBaseUser, pk: int) -> Customer | None:

@@ -12,6 +12,9 @@ from django.db import models, router
 from django.db.migrations.operations import AddField, AddIndex
 from django.db.models import CheckConstraint, F, Model, Q, UniqueConstraint
 
+#: The largest id a ``bigint`` key holds: a larger one names no row (PostgreSQL would refuse it).
+MAX_ID = 2**63 - 1
+
 
 class CleanCheckedConstraintsModel(models.Model):
     """A model whose ``clean()`` checks some ``CheckConstraint``s field by field.

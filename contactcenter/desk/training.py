@@ -15,6 +15,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from contactcenter.core.db import MAX_ID
 from contactcenter.core.richtext import render_markdown
 from contactcenter.desk.access import page_for
 from contactcenter.training.models import Course, LessonAttachment
@@ -27,9 +28,6 @@ from contactcenter.training.selectors import (
     quiz_attempts_of,
 )
 from contactcenter.training.services import NotAssigned, lesson_complete, quiz_submit
-
-#: The largest id a database key holds; a longer number in a URL names nothing (404).
-MAX_ID = 2**63 - 1
 
 
 def _course(request: HttpRequest, pk: int) -> Course:

@@ -14,13 +14,13 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 
 from contactcenter.core.api.serializers import ModelSerializer
+from contactcenter.core.db import MAX_ID
 from customers.models import MAX_TAG_LENGTH, MAX_TAGS, ContactPoint, Customer, ErasureRecord
 from customers.selectors import MAX_SEARCH_LENGTH, TIMELINE_DEFAULT_LIMIT, TIMELINE_MAX_LIMIT
 from interactions.models import Interaction, Ticket, TicketComment, TicketStatus
 
 #: A customer holds at most this many phones, and as many emails, through the API.
 MAX_CONTACT_POINTS = 20
-MAX_ID = 2**63 - 1
 
 
 class ContactValuesField(serializers.ListField):

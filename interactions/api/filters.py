@@ -25,10 +25,10 @@ from drf_spectacular.utils import extend_schema_field
 
 from contactcenter.agents.models import Queue
 from contactcenter.core.choices import Channel
+from contactcenter.core.db import MAX_ID
 from interactions.models import Interaction, Priority, SurveyKind, SurveyResponse, Ticket, TicketStatus
 from interactions.selectors import ticket_overdue_q
 
-MAX_ID = 2**63 - 1
 NAIVE_TIME_MESSAGE = _("Give the time zone: an offset such as +01:00, or Z for UTC.")
 
 

@@ -30,8 +30,7 @@ from contactcenter.core.api.pagination import (
     NextPreviousPagination,
     positive_int_param,
 )
-
-MAX_ID = 2**63 - 1
+from contactcenter.core.db import MAX_ID
 
 
 @dataclass(frozen=True)

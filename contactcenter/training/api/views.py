@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contactcenter.core.api.views import PolicyViewSet
+from contactcenter.core.db import MAX_ID
 from contactcenter.training.api.serializers import (
     AssignedCourseSerializer,
     CourseDetailSerializer,
@@ -38,10 +39,6 @@ ERRORS = {
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: ERRORS[code] for code in codes}
-
-
-#: The largest id a database key holds; a longer number in a URL names nothing (404).
-MAX_ID = 2**63 - 1
 
 
 def _id(raw: str) -> int:
