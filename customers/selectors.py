@@ -66,13 +66,10 @@ TIMELINE_MAX_LIMIT = 200
 SHOWN_KINDS = (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL)
 
 
-def contact_points_prefetch(*, to_attr: str | None = None) -> Prefetch:
-    """The phones and emails of a page of customers in one query, primary first: as the customers'
-    ``contact_points``, or as a plain list in ``to_attr`` (``shown_points`` for lists: Django then
-    sets one attribute per customer instead of making a queryset for each, a tenth of a
-    millisecond apiece)."""
+def contact_points_prefetch() -> Prefetch:
+    """The phones and emails of customers in one query, primary first, as their ``contact_points``."""
     points = ContactPoint.objects.filter(kind__in=SHOWN_KINDS).order_by("-is_primary", "id")
-    return Prefetch("contact_points", queryset=points, to_attr=to_attr)
+    return Prefetch("contact_points", queryset=points)
 
 
 def customer_queryset(*, user: AbstractBaseUser) -> QuerySet[Customer]:
@@ -209,14 +206,43 @@ def _email_matches(word: str) -> QuerySet[ContactPoint]:
 
 def customer_list(*, user: AbstractBaseUser, search: str = "", erased: bool = False) -> QuerySet[Customer]:
     """The customers ``user`` may see, matching ``search`` (see :func:`customer_search`), ordered
-    by last name, first name and id, with their phones and emails prefetched as ``shown_points``.
+    by last name, first name and id. Give the page shown to :func:`with_shown_points`.
 
     Erased customers (anonymous rows kept for the KPIs) are left out, unless ``erased`` is true:
     then only they are listed.
     """
-    queryset = Customer.objects.visible_to(user).prefetch_related(contact_points_prefetch(to_attr="shown_points"))
-    queryset = queryset.filter(erased_at__isnull=not erased)
+    queryset = Customer.objects.visible_to(user).filter(erased_at__isnull=not erased)
     return customer_search(queryset, search).order_by("last_name", "first_name", "id")
+
+
+@dataclass(frozen=True, slots=True)
+class ShownPoint:
+    """A phone or an email of a listed customer: what a list shows of it."""
+
+    kind: str
+    value: str
+
+
+def with_shown_points(customers: list[Customer]) -> list[Customer]:
+    """``customers`` (a page of a list), each with its phones and emails as ``shown_points``,
+    primary first, in one query.
+
+    The points come as plain (kind, value) pairs, not model instances: on a page of 50 customers,
+    building a hundred-odd ``ContactPoint`` objects and relating them took more time than the
+    query."""
+    by_id: dict[int, Customer] = {}
+    for customer in customers:
+        customer.shown_points = []
+        by_id[customer.pk] = customer
+    if by_id:
+        points = (
+            ContactPoint.objects.filter(customer_id__in=list(by_id), kind__in=SHOWN_KINDS)
+            .order_by("-is_primary", "id")
+            .values_list("customer_id", "kind", "value")
+        )
+        for customer_id, kind, value in points:
+            by_id[customer_id].shown_points.append(ShownPoint(kind, value))
+    return customers
 
 
 # --- Screen pop ---------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from customers.selectors import (
     screen_pop,
     screen_pop_contacts,
     shown_customer,
+    with_shown_points,
 )
 from interactions.models import Interaction, Ticket
 from kpis.definitions import KpiScope
@@ -199,7 +200,7 @@ def customer_quick_search(*, user: AbstractBaseUser, term: str) -> list[Customer
     emails prefetched; ``ValidationError`` naming ``search`` for a term the search refuses."""
     if not term.strip():
         return []
-    return list(customer_list(user=user, search=term)[:SEARCH_RESULTS])
+    return with_shown_points(list(customer_list(user=user, search=term)[:SEARCH_RESULTS]))
 
 
 # --- The call bar ------------------------------------------------------------------------------------

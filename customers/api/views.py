@@ -45,6 +45,7 @@ from customers.selectors import (
     customer_queryset,
     customer_timeline,
     screen_pop,
+    with_shown_points,
 )
 from customers.services import (
     customer_create,
@@ -140,7 +141,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
         params = CustomerListParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         queryset = customer_list(user=request.user, **params.validated_data)
-        page = self.paginate_queryset(queryset)
+        page = with_shown_points(self.paginate_queryset(queryset))
         return self.get_paginated_response(CustomerSerializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:

@@ -19,6 +19,7 @@ from customers.selectors import (
     customer_search,
     customer_timeline,
     screen_pop,
+    with_shown_points,
 )
 from customers.services import customer_create, customer_erase
 from tests.agents.factories import AgentProfileFactory
@@ -166,13 +167,17 @@ def test_the_history_is_the_open_tickets_and_the_timeline_in_three_queries(manag
     assert pages == 13  # 30 interactions, 30 tickets (22 open), 30 comments, 7 a page
 
 
-def test_contact_points_are_prefetched_in_one_query(manager, django_assert_num_queries):
-    for _ in range(5):
-        customer_create(last_name="Martin", phones=["0612345678"], emails=["m@x.fr"])
+def test_contact_points_are_read_in_one_query(manager, django_assert_num_queries):
+    for n in range(5):
+        customer_create(last_name="Martin", phones=[f"061234567{n}", "0699999999"], emails=[f"m{n}@x.fr"])
+    customer_create(last_name="Nopoint")
     manager.agent_profile  # noqa: B018
     with django_assert_num_queries(2):
-        rows = list(customer_list(user=manager))
-        assert all([p.value for p in row.shown_points] == ["+33612345678", "m@x.fr"] for row in rows)
+        rows = with_shown_points(list(customer_list(user=manager)))
+    shown = {row.last_name + str(i): [(p.kind, p.value) for p in row.shown_points] for i, row in enumerate(rows)}
+    assert shown["Nopoint5"] == []
+    assert shown["Martin0"] == [("phone", "+33612345670"), ("email", "m0@x.fr"), ("phone", "+33699999999")]
+    assert with_shown_points([]) == []
 
 
 @pytest.mark.postgres
