@@ -102,7 +102,10 @@ class RoutingCenter(Cluster):
     queues: int = 4
     items: int = 1000
     redis_url: str = ""
+    #: Where the servers and the worker write their own log (their errors would drown the figures).
+    log_path: str = ""
     _worker: subprocess.Popen | None = None
+    _log: Any = None
 
     @property
     def env(self) -> dict[str, str]:
@@ -117,6 +120,8 @@ class RoutingCenter(Cluster):
             super().start_redis(same_port=same_port)
 
     def start(self, servers: int = 1) -> RoutingCenter:
+        self.log_path = self.log_path or f"/tmp/{self.name}-server.log"  # noqa: S108  (a throw-away run's log)
+        self._log = open(self.log_path, "w")  # noqa: SIM115  (closed in close())
         try:
             self.start_redis()
             self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
@@ -128,7 +133,7 @@ class RoutingCenter(Cluster):
             self.tokens = json.loads(line.removeprefix("TOKENS="))
             self._start_server()
             self._worker = subprocess.Popen(
-                [sys.executable, "manage.py", "worker"], cwd=BASE_DIR, env=self.env, stdout=subprocess.DEVNULL
+                [sys.executable, "manage.py", "worker"], cwd=BASE_DIR, env=self.env, stdout=self._log, stderr=self._log
             )
         except BaseException:
             self.close()
@@ -154,6 +159,8 @@ class RoutingCenter(Cluster):
             ],
             cwd=BASE_DIR,
             env=self.env,
+            stdout=self._log,
+            stderr=self._log,
         )
 
     def close(self) -> None:
@@ -161,6 +168,14 @@ class RoutingCenter(Cluster):
             _stop(self._worker)
             self._worker = None
         super().close()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log_errors(self) -> int:
+        """Error lines the servers and the worker logged (503s when the database pool runs dry…)."""
+        with open(self.log_path) as log:
+            return sum(" ERROR " in line for line in log)
 
     @property
     def database(self) -> str:
@@ -419,6 +434,7 @@ def main() -> None:
         results = asyncio.run(asyncio.wait_for(run(args, center), timeout=args.max_seconds))
         checks = database_checks(center.database)
         passed = report(args, results, checks)
+    print(f"server log: {center.log_errors()} error lines in {center.log_path}")
     sys.exit(0 if passed else 1)
 
 
