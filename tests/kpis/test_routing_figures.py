@@ -309,3 +309,14 @@ def test_the_performance_report_shows_and_exports_them_and_drills_down_to_the_of
     # An agent is not staff: the admin sends them to its login page.
     client.force_login(org.agent_a)
     assert client.get(link.group(1).replace("&amp;", "&")).status_code == 302
+
+
+def test_offers_to_an_agent_in_no_team_are_the_null_team_row(offers, org):
+    offer(org.manager, org.queue_a, WorkKind.CHAT, datetime(2026, 1, 7, 9, tzinfo=UTC), OfferOutcome.DECLINED, 2)
+    by_team = rows("team")
+    assert by_team[None] == {**NOTHING, "offers": 1, "declined": 1, "accept_rate": 0.0}
+    assert list(by_team)[-1] is None
+    listed = drilldown_offers(
+        scope=KpiScope(everything=True), start=JANUARY[0], end=JANUARY[1], figure="offers", group_by="team", key=None
+    )
+    assert [o.agent for o in listed] == [org.manager]
