@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.admin import AdminSite
 from django.core.exceptions import PermissionDenied
@@ -24,6 +25,7 @@ from kpis.definitions import GROUPS, KpiFilters, scope_for
 from kpis.drilldown import FIGURES, drilldown_interactions
 from kpis.exports import csv_response, xlsx_response
 from kpis.reports import PerformanceForm, Report, get_report, reports_for
+from kpis.routing_figures import OFFER_FIGURES, drilldown_offers
 
 DRILLDOWN_PAGE_SIZE = 100
 
@@ -65,16 +67,16 @@ def report_page(site: AdminSite, request: HttpRequest, name: str) -> HttpRespons
     return TemplateResponse(request, report.template_name, context)
 
 
-def drilldown_page(site: AdminSite, request: HttpRequest, name: str) -> TemplateResponse:
-    """The interactions behind one figure of the performance report (same parameters as the
-    report, plus ``figure``, ``group_by`` and ``key``; no ``key`` with a ``group_by`` is the row of
-    interactions without one)."""
+def _drilldown_query(request: HttpRequest, name: str, figures: dict) -> tuple[dict, KpiFilters, str, str | None]:
+    """The performance report's parameters of a drill-down page (the report's own, plus ``figure``,
+    ``group_by`` and ``key``): its form's data, the filters, the figure and the grouping; 404 for
+    anything that is not one."""
     if name != "performance":
         raise Http404
     _report(request, name)
     form = PerformanceForm(request.GET, user=request.user)
     figure, group_by = request.GET.get("figure", ""), request.GET.get("group_by") or None
-    if not form.is_valid() or figure not in FIGURES or (group_by is not None and group_by not in GROUPS):
+    if not form.is_valid() or figure not in figures or (group_by is not None and group_by not in GROUPS):
         raise Http404
     data = form.cleaned_data
     filters = KpiFilters(
@@ -83,6 +85,42 @@ def drilldown_page(site: AdminSite, request: HttpRequest, name: str) -> Template
         queue=data.get("queue") or None,
         channel=data.get("channel") or None,
     )
+    return data, filters, figure, group_by
+
+
+def _drilldown_response(
+    site: AdminSite, request: HttpRequest, name: str, template: str, title: str, label: Any, rows: Any, data: dict
+) -> TemplateResponse:
+    page = Paginator(rows, DRILLDOWN_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    back = request.GET.copy()
+    for name_ in ("figure", "key", "page"):
+        back.pop(name_, None)
+    return TemplateResponse(
+        request,
+        template,
+        {
+            **site.each_context(request),
+            "title": title,
+            "figure_label": label,
+            "report_name": name,
+            "group_by": request.GET.get("group_by") or None,
+            "key": request.GET.get("key"),
+            "start": data["start"],
+            "end": data["end"],
+            "page_obj": page,
+            "query": query.urlencode(),
+            "back": back.urlencode(),
+        },
+    )
+
+
+def drilldown_page(site: AdminSite, request: HttpRequest, name: str) -> TemplateResponse:
+    """The interactions behind one figure of the performance report (same parameters as the
+    report, plus ``figure``, ``group_by`` and ``key``; no ``key`` with a ``group_by`` is the row of
+    interactions without one)."""
+    data, filters, figure, group_by = _drilldown_query(request, name, FIGURES)
     try:
         interactions = drilldown_interactions(
             scope=scope_for(request.user),
@@ -95,28 +133,33 @@ def drilldown_page(site: AdminSite, request: HttpRequest, name: str) -> Template
         )
     except ValueError as error:
         raise Http404 from error
-    page = Paginator(interactions, DRILLDOWN_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    back = request.GET.copy()
-    for name_ in ("figure", "key", "page"):
-        back.pop(name_, None)
-    return TemplateResponse(
-        request,
-        "admin/kpis/reports/drilldown.html",
-        {
-            **site.each_context(request),
-            "title": _("%(figure)s: the interactions") % {"figure": FIGURES[figure][0]},
-            "figure_label": FIGURES[figure][0],
-            "report_name": name,
-            "group_by": group_by,
-            "key": request.GET.get("key"),
-            "start": data["start"],
-            "end": data["end"],
-            "page_obj": page,
-            "query": query.urlencode(),
-            "back": back.urlencode(),
-        },
+    label = FIGURES[figure][0]
+    title = _("%(figure)s: the interactions") % {"figure": label}
+    return _drilldown_response(
+        site, request, name, "admin/kpis/reports/drilldown.html", title, label, interactions, data
+    )
+
+
+def offers_drilldown_page(site: AdminSite, request: HttpRequest, name: str) -> TemplateResponse:
+    """The offers behind one routing figure of the performance report (parameters as
+    :func:`drilldown_page`, ``figure`` one of :data:`kpis.routing_figures.OFFER_FIGURES`)."""
+    data, filters, figure, group_by = _drilldown_query(request, name, OFFER_FIGURES)
+    try:
+        offers = drilldown_offers(
+            scope=scope_for(request.user),
+            start=data["start"],
+            end=data["end"] + timedelta(days=1),
+            figure=figure,
+            group_by=group_by,
+            key=request.GET.get("key"),
+            filters=filters,
+        )
+    except ValueError as error:
+        raise Http404 from error
+    label = OFFER_FIGURES[figure][0]
+    title = _("%(figure)s: the offers") % {"figure": label}
+    return _drilldown_response(
+        site, request, name, "admin/kpis/reports/drilldown_offers.html", title, label, offers, data
     )
 
 
@@ -130,6 +173,7 @@ def report_urls(site: AdminSite) -> list[URLPattern]:
         path("reports/", wrap(report_index), name="kpis-reports"),
         path("reports/<slug:name>/", wrap(report_page), name="kpis-report"),
         path("reports/<slug:name>/interactions/", wrap(drilldown_page), name="kpis-report-drilldown"),
+        path("reports/<slug:name>/offers/", wrap(offers_drilldown_page), name="kpis-report-offers"),
     ]
 
 

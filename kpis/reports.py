@@ -50,6 +50,7 @@ from kpis.charts import bar_chart, line_chart
 from kpis.definitions import MAX_PERIOD_DAYS, KpiFilters, scope_for
 from kpis.drilldown import KPI_FIGURES
 from kpis.forecast import Forecast, ForecastError, queue_forecast
+from kpis.routing_figures import KPI_OFFER_FIGURES
 from kpis.script_versions import VersionFigures, version_figures
 from kpis.selectors import KpiRow, kpi_rows
 
@@ -140,6 +141,16 @@ KPIS = (
     Kpi("sentiment_positive", gettext_lazy("Positive sentiment"), "rate"),
     Kpi("sentiment_negative", gettext_lazy("Negative sentiment"), "rate", True),
     Kpi("occupancy", gettext_lazy("Occupancy"), "rate"),
+    # Routing figures: the offers of work items (chats, emails, tickets, callbacks) to agents.
+    Kpi("offers", gettext_lazy("Offers"), "count"),
+    Kpi("offers_accepted", gettext_lazy("Offers accepted"), "count"),
+    Kpi("offers_declined", gettext_lazy("Offers declined"), "count", True),
+    Kpi("offers_timed_out", gettext_lazy("Offers timed out"), "count", True),
+    Kpi("offers_withdrawn", gettext_lazy("Offers withdrawn"), "count"),
+    Kpi("accept_rate", gettext_lazy("Accept rate"), "rate"),
+    Kpi("time_to_accept", gettext_lazy("Time to accept (s)"), "seconds", True),
+    Kpi("time_to_accept_p90", gettext_lazy("Time to accept, 90th percentile (s)"), "seconds", True),
+    # Callbacks kept on time come here with the callbacks (kpis.routing_figures.CALLBACK_FIGURES).
 )
 
 
@@ -318,9 +329,11 @@ class PerformanceReport(Report):
             channel=data.get("channel") or None,
         )
 
-    def _kpi_rows(self, group_by: str | None) -> list[KpiRow]:
+    def _kpi_rows(self, group_by: str | None, *, routing: bool = True) -> list[KpiRow]:
         start, end = self.period
-        return kpi_rows(scope=self.scope, start=start, end=end, group_by=group_by, filters=self.filters)
+        return kpi_rows(
+            scope=self.scope, start=start, end=end, group_by=group_by, filters=self.filters, routing=routing
+        )
 
     def grouped_rows(self) -> list[KpiRow]:
         if self._rows is None:
@@ -395,7 +408,8 @@ class PerformanceReport(Report):
             return None
         return value <= goal if kpi.lower_is_better else value >= goal
 
-    def drill_url(self, figure: str, key: str | None, grouped: bool) -> str:
+    def drill_url(self, figure: str, key: str | None, grouped: bool, *, offers: bool = False) -> str:
+        """The list of the interactions (``offers``: the offers) a figure counts."""
         start, end = self.period
         params = {"figure": figure, "start": start.isoformat(), "end": (end - timedelta(days=1)).isoformat()}
         for name in ("agent", "team", "queue", "channel"):
@@ -405,7 +419,8 @@ class PerformanceReport(Report):
             params["group_by"] = self.group_by
             if key is not None:
                 params["key"] = key
-        return f"{reverse('admin:kpis-report-drilldown', args=[self.name])}?{urlencode(params)}"
+        page = "admin:kpis-report-offers" if offers else "admin:kpis-report-drilldown"
+        return f"{reverse(page, args=[self.name])}?{urlencode(params)}"
 
     def _table(self, rows: list[KpiRow], grouped: bool, queue_goals: dict) -> list[dict[str, Any]]:
         table = []
@@ -415,6 +430,13 @@ class PerformanceReport(Report):
                 value = getattr(row, kpi.field)
                 goal, goal_text = self.goal_for(kpi, row.key, queue_goals)
                 figure = KPI_FIGURES.get(kpi.field)
+                offer_figure = KPI_OFFER_FIGURES.get(kpi.field)
+                if figure:
+                    url = self.drill_url(figure, row.key, grouped)
+                elif offer_figure:
+                    url = self.drill_url(offer_figure, row.key, grouped, offers=True)
+                else:
+                    url = None
                 cells.append(
                     {
                         "kpi": kpi,
@@ -422,7 +444,7 @@ class PerformanceReport(Report):
                         "text": show(kpi.kind, value),
                         "goal": goal_text,
                         "met": self.meets(kpi, value, goal),
-                        "url": self.drill_url(figure, row.key, grouped) if figure else None,
+                        "url": url,
                     }
                 )
             table.append({"key": row.key, "label": self.label(self.group_by, row.key), "cells": cells})
@@ -436,8 +458,11 @@ class PerformanceReport(Report):
         compare = self.form.cleaned_data.get("compare") or "agent"
         grouped = self.grouped_rows() if self.group_by else []
         total = self._kpi_rows(None)[0] if self.group_by else self.grouped_rows()[0]
-        trend = grouped if self.group_by == "day" else self._kpi_rows("day")
-        comparison = grouped if self.group_by == compare else self._in_order(self._kpi_rows(compare), compare)
+        # The trend and the comparison show no routing figure: they leave its query out.
+        trend = grouped if self.group_by == "day" else self._kpi_rows("day", routing=False)
+        comparison = (
+            grouped if self.group_by == compare else self._in_order(self._kpi_rows(compare, routing=False), compare)
+        )
         summary = self._table([total], False, queue_goals)[0]
         by_agent = compare == "agent"
         days = [row.key for row in trend]
@@ -461,6 +486,14 @@ class PerformanceReport(Report):
                 _(
                     "Handled counts every contact an agent answered, outbound ones included; Offered counts "
                     "the inbound contacts only: Handled can be higher than Offered."
+                )
+            )
+        if total.offers:
+            notes.append(
+                _(
+                    "Offers count the work Switchboard offered to agents (chats, emails, tickets, callbacks) "
+                    "by the time of the offer, one line per offer: an item offered to three agents in turn "
+                    "counts three times. Calls are routed by the telephone system and are not among them."
                 )
             )
         for group in dict.fromkeys(name for name in (self.group_by, compare) if name in NO_GROUP):

@@ -41,7 +41,7 @@ from django.utils import timezone
 from contactcenter.agents.models import PresenceInterval
 from interactions import durations
 from interactions.models import Interaction, SurveyResponse
-from kpis import rollups
+from kpis import rollups, routing_figures
 from kpis.definitions import (
     GROUPS,
     NO_OCCUPANCY_GROUPS,
@@ -107,6 +107,18 @@ class KpiRow:
     sentiment_scored: int = 0
     occupied_seconds: float | None = None
     staffed_seconds: float | None = None
+    # Routing figures (``kpi_rows(..., routing=True)``; ``None`` when left out): the offers of work
+    # items made to agents in the period (kpis.routing_figures), how they ended, the time to accept.
+    offers: int | None = None
+    offers_accepted: int | None = None
+    offers_declined: int | None = None
+    offers_timed_out: int | None = None
+    offers_withdrawn: int | None = None
+    offers_open: int | None = None
+    accept_rate: float | None = None
+    time_to_accept: float | None = None
+    time_to_accept_p90: float | None = None
+    accept_seconds: float | None = None
     # Partial sums the rates are built from; not part of the API.
     _sums: dict[str, float] = field(default_factory=dict, repr=False)
 
@@ -267,6 +279,9 @@ def _finish(row: KpiRow) -> KpiRow:
     row.sentiment_positive = _ratio(sums.get("sentiment_positives"), row.sentiment_scored)
     row.sentiment_negative = _ratio(sums.get("sentiment_negatives"), row.sentiment_scored)
     row.occupancy = _ratio(row.occupied_seconds, row.staffed_seconds)
+    if row.offers is not None:
+        row.accept_rate = _ratio(row.offers_accepted, row.offers - row.offers_withdrawn)
+        row.time_to_accept = _ratio(row.accept_seconds, row.offers_accepted)
     return row
 
 
@@ -279,6 +294,7 @@ def kpi_rows(
     filters: KpiFilters | None = None,
     now: datetime | None = None,
     occupancy: bool = True,
+    routing: bool = False,
 ) -> list[KpiRow]:
     """The KPIs of the interactions in ``scope`` offered in the local days ``[start, end)``.
 
@@ -289,7 +305,9 @@ def kpi_rows(
     rollup's fill state, the rollup (whole filled days), volume, the repeat flags' state and FCR,
     and surveys over the days the rollup does not hold, occupancy from the rollup and from the
     presence log (each skipped when it has no day to read). ``occupancy=False`` leaves occupancy
-    out (``None``), and its queries with it, for a reader that does not show it.
+    out (``None``), and its queries with it, for a reader that does not show it. ``routing=True``
+    adds the routing figures (offers, accepts, declines, timeouts, time to accept: one query more
+    over the offers, :mod:`kpis.routing_figures`); without it they are ``None``.
     Validation of the arguments (``start < end``, the period's length) is the caller's job;
     a wrong ``group_by`` raises ``ValueError``.
     """
@@ -323,6 +341,10 @@ def kpi_rows(
         rollups.rollup_family(report, plan),
         presence or {},
     ]
+    if routing:
+        families.append(
+            routing_figures.routing_family(scope=scope, start=start, end=end, group_by=group_by, filters=report.filters)
+        )
 
     if group_by is None:
         keys: list[str | None] = [None]
@@ -336,6 +358,9 @@ def kpi_rows(
         row = KpiRow(key=key)
         if presence is not None:
             row.occupied_seconds = row.staffed_seconds = 0.0
+        if routing:
+            for name in routing_figures.ROUTING_COUNTS:
+                setattr(row, name, 0.0 if name == "accept_seconds" else 0)
         for family in families:
             for name, value in family.get(key, {}).items():
                 if name in fields:
@@ -359,6 +384,7 @@ def kpi_report(
     queue: str | None = None,
     channel: str | None = None,
     now: datetime | None = None,
+    routing: bool = False,
 ) -> list[KpiRow]:
     """:func:`kpi_rows` as ``user`` may see them (:func:`scope_for`): managers and admins all
     interactions, supervisors their team's, agents their own. Filters name an agent (username), a
@@ -371,4 +397,5 @@ def kpi_report(
         group_by=group_by,
         filters=KpiFilters(agent=agent or None, team=team or None, queue=queue or None, channel=channel or None),
         now=now,
+        routing=routing,
     )

@@ -320,7 +320,11 @@ class WorkOffer(models.Model):
         ordering = ["-offered_at", "-id"]
         verbose_name = _("work offer")
         verbose_name_plural = _("work offers")
-        indexes = [models.Index(fields=["agent", "offered_at"], name="routing_offer_agent_idx")]
+        indexes = [
+            models.Index(fields=["agent", "offered_at"], name="routing_offer_agent_idx"),
+            # The KPI engine's routing figures: the offers of a period (kpis/routing_figures.py).
+            models.Index(fields=["offered_at"], name="routing_offer_time_idx"),
+        ]
         constraints = [
             # One offer at a time per item and per agent, whatever the dispatchers.
             models.UniqueConstraint(fields=["item"], condition=Q(outcome=""), name="routing_offer_one_open_per_item"),

@@ -132,6 +132,23 @@ class KpiRowSerializer(serializers.Serializer):
     sentiment_scored = serializers.IntegerField(help_text=_("Interactions with a sentiment score."))
     occupied_seconds = serializers.FloatField(allow_null=True, help_text=_("Busy + wrap-up seconds."))
     staffed_seconds = serializers.FloatField(allow_null=True, help_text=_("Available + busy + wrap-up seconds."))
+    offers = serializers.IntegerField(help_text=_("Offers of work items made to agents in the period."))
+    offers_accepted = serializers.IntegerField(help_text=_("Offers accepted."))
+    offers_declined = serializers.IntegerField(help_text=_("Offers declined."))
+    offers_timed_out = serializers.IntegerField(help_text=_("Offers not answered within the queue's offer timeout."))
+    offers_withdrawn = serializers.IntegerField(
+        help_text=_("Offers withdrawn before an answer (the work left the line).")
+    )
+    offers_open = serializers.IntegerField(help_text=_("Offers still waiting for an answer."))
+    accept_rate = serializers.FloatField(allow_null=True, help_text=_("Offers accepted ÷ (offers − withdrawn)."))
+    time_to_accept = serializers.FloatField(
+        allow_null=True, help_text=_("Mean seconds from the offer to its acceptance, of the accepted offers.")
+    )
+    time_to_accept_p90 = serializers.FloatField(
+        allow_null=True,
+        help_text=_("90th percentile (nearest rank) of the seconds from the offer to its acceptance."),
+    )
+    accept_seconds = serializers.FloatField(help_text=_("Total seconds to accept of the accepted offers."))
 
 
 class KpiReportSerializer(serializers.Serializer):

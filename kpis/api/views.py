@@ -31,7 +31,8 @@ class KpiView(APIView):
             "every interaction; supervisors their team's (handled by its agents, or unanswered in its "
             "queues); agents their own. A filter naming an agent, team or queue you may not see matches "
             "nothing. Rates are fractions (null over an empty denominator), NPS −100…100, durations seconds; "
-            "nothing is rounded. Each row also carries the counts behind its rates. See docs/kpis.md."
+            "nothing is rounded. Each row also carries the counts behind its rates, and the routing figures: the "
+            "offers of work items made to agents in the period and how they ended. See docs/kpis.md."
         ),
         parameters=[KpiQuerySerializer],
         responses={200: KpiReportSerializer},
@@ -50,6 +51,7 @@ class KpiView(APIView):
             team=params["team"],
             queue=params["queue"],
             channel=params["channel"],
+            routing=True,
         )
         body = {
             "from": params["from"],
