@@ -335,10 +335,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "contactcenter.core.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["contactcenter.core.api.parsers.BoundedJSONParser"],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "contactcenter.core.api.throttling.PerUserThrottle",
-        "contactcenter.core.api.throttling.PerTokenThrottle",
-    ],
+    # The user's and the token's limits (PerUserThrottle, PerTokenThrottle), counted together.
+    "DEFAULT_THROTTLE_CLASSES": ["contactcenter.core.api.throttling.RateLimits"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env_str("API_RATE_USER", "3000/min"),
         "token": env_str("API_RATE_TOKEN", "6000/min"),

@@ -123,3 +123,45 @@ def test_on_redis_a_limit_is_one_script_that_redis_learns_again_after_a_restart(
         redis.script_flush()
         assert statuses(client, 2) == [200, 429]
         assert redis.script_exists(_COUNT_SCRIPT_SHA) == [True]
+
+
+def test_a_request_refused_by_one_limit_is_counted_by_none(org, rates):
+    rates(user="5/min", token="3/min")
+    with time_machine.travel(MINUTE, tick=False):
+        assert statuses(token_client(org.agent_a), 5) == [200, 200, 200, 429, 429]
+        # The two refused requests did not use the user's limit: 2 more pass on another token.
+        assert statuses(token_client(org.agent_a), 3) == [200, 200, 429]
+
+
+def test_retry_after_is_the_longest_wait_of_the_limits_that_refuse(org, rates):
+    rates(user="2/min", token="2/hour")
+    client = token_client(org.agent_a)
+    with time_machine.travel(MINUTE, tick=False):
+        assert statuses(client, 2) == [200, 200]
+        refused = client.get("/api/v1/teams/")
+        # Both limits are full: the user's for 60 s, the token's for an hour.
+        assert int(refused["Retry-After"]) == 3600
+
+
+def test_on_redis_every_limit_of_a_request_is_one_round_trip(org, rates, monkeypatch):
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if not isinstance(backend, RedisCache):
+        pytest.skip("the script runs on Redis only (REDIS_URL)")
+    rates(user="100/min", token="100/min")
+    client = token_client(org.agent_a)
+    redis = backend._cache.get_client(write=True)
+    statuses(client, 1)
+    sent = []
+    execute = type(redis).execute_command
+    monkeypatch.setattr(
+        type(redis),
+        "execute_command",
+        lambda self, *args, **options: sent.append(args[0]) or execute(self, *args, **options),
+    )
+    with time_machine.travel(MINUTE, tick=False):
+        assert statuses(client, 5) == [200] * 5
+    monkeypatch.undo()
+    # One script per request, counting both limits (the user's and the token's).
+    assert sent.count("EVALSHA") == 5
+    window = int(MINUTE.timestamp() // 60)
+    assert cache.get(f"throttle_user_{org.agent_a.pk}:{window}") == 5
