@@ -36,6 +36,9 @@ class AwareDateTimeField(serializers.DateTimeField):
     for any date (a local zone's historical offsets can have seconds)."""
 
     default_error_messages = {"naive": _("Give the time zone: an offset such as +01:00, or Z for UTC.")}
+    #: An aware datetime is answered as DRF's own field does (the API's serializers then answer it
+    #: without DRF's generic path); a naive one goes through :meth:`enforce_timezone`.
+    represents_aware_as_drf = True
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("default_timezone", UTC)
