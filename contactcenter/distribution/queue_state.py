@@ -363,12 +363,12 @@ def routed_work(*, queue_ids: Iterable[int] | None, agent_ids: Iterable[int] | N
 
 def agent_items(*, user_id: int) -> list[WorkItem]:
     """The items offered to or assigned to the agent, the offer first then the oldest, with their
-    queue, customer and ticket. One query (the agent's assigned items' index)."""
+    queue, customer, ticket and agent. One query (the agent's assigned items' index)."""
     return list(
         WorkItem.objects.filter(
             Q(state=WorkState.ASSIGNED, assigned_to_id=user_id) | Q(state=WorkState.OFFERED, offered_to_id=user_id)
         )
-        .select_related("queue", "customer", "ticket")
+        .select_related("queue", "customer", "ticket", "offered_to", "assigned_to")
         .order_by("-state", "arrived_at", "pk")
     )
 
@@ -386,6 +386,6 @@ def queue_items(*, queue: Queue, now: datetime | None = None) -> list[WorkItem]:
     offered_first = Case(When(state=WorkState.OFFERED, then=Value(0)), default=Value(1), output_field=IntegerField())
     return list(
         WorkItem.objects.filter(queue=queue, state__in=NOT_TAKEN)
-        .select_related("customer", "ticket", "offered_to")
+        .select_related("queue", "customer", "ticket", "offered_to")
         .order_by(offered_first, "-priority", near_due, "arrived_at", "pk")[:QUEUE_ITEMS_LIMIT]
     )
