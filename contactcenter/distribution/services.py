@@ -615,7 +615,7 @@ def work_item_move(
         raise ValidationError({"agent": _("No agent of yours is named %(name)s.") % {"name": agent.get_username()}})
     if item.ticket_id is not None:
         ticket_lock(item.ticket_id)  # a ticket before its items (module docstring, "Locks")
-    locked = WorkItem.objects.select_for_update().select_related("ticket").get(pk=item.pk)
+    locked = WorkItem.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=item.pk)
     if locked.state not in OPEN_STATES:
         raise WorkItemGone(item.pk)
     before = (locked.state, locked.queue_id, locked.offered_to_id or locked.assigned_to_id)
