@@ -523,7 +523,7 @@ def _move_to_queue(item: WorkItem, queue: Queue, *, by: AbstractBaseUser, now: d
     if queue.pk == item.queue_id:
         raise ValidationError({"queue": _("The item is in %(queue)s already.") % {"queue": queue.name}})
     if not queue.is_active or not _may_move_in(by, queue.pk):
-        raise ValidationError({"queue": _("%(queue)s is not a queue your team serves.") % {"queue": queue.name}})
+        raise ValidationError({"queue": _("%(name)s is not a queue your team serves.") % {"name": queue.name}})
     if item.state == WorkState.OFFERED:
         _withdraw(item, now)
     rules = selectors.queue_rules(queue_ids=[queue.pk])[queue.pk]
