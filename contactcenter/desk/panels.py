@@ -33,6 +33,7 @@ from contactcenter.agents.models import AgentProfile, BreakReason, Queue, Role, 
 from contactcenter.agents.states import CHOSEN_BREAK_REASONS, agent_state_request, agent_status_check
 from contactcenter.core import access
 from contactcenter.core.choices import Channel
+from contactcenter.core.db import MAX_ID
 from contactcenter.core.formats import format_duration
 from contactcenter.desk.access import page_for
 from contactcenter.desk.wallboard import pending_text
@@ -513,7 +514,7 @@ def work_move(request: HttpRequest, item_id: int) -> HttpResponse:
     the item's queue's, or ``agent:<username>``) with the outcome: 200 (``HX-Trigger:
     wallboard-changed``), or 400 with the reason inside the panel. 404 for an item the user may
     not see."""
-    item = queue_state.work_items_visible_to(request.user).filter(pk=item_id).first()
+    item = queue_state.work_items_visible_to(request.user).filter(pk=item_id).first() if item_id <= MAX_ID else None
     if item is None:
         raise Http404
     errors, done = _move(request, item)

@@ -276,6 +276,7 @@ def test_detail_and_move_of_another_teams_item_are_404(org, api_client_for):
     theirs = waiting_item(org.queue_b)
     supervisor = api_client_for(org.supervisor_a)
     assert supervisor.get(_url("routing-item-detail", pk=theirs.pk)).status_code == 404
+    assert supervisor.get(_url("routing-item-detail", pk=2**64)).status_code == 404  # past the largest key
     assert supervisor.post(_url("routing-item-move", pk=theirs.pk), {"queue": "Queue A"}).status_code == 404
     assert (
         api_client_for(org.agent_a).post(_url("routing-item-move", pk=theirs.pk), {"queue": "Queue A"}).status_code

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from contactcenter.agents.models import Queue
 from contactcenter.core.api.auth import API_AUTHENTICATION
 from contactcenter.core.api.permissions import PolicyAllows
+from contactcenter.core.db import MAX_ID
 from contactcenter.distribution import queue_state, services
 from contactcenter.distribution.models import KIND_CHANNEL, OPEN_STATES, WorkItem, WorkState
 
@@ -114,6 +115,14 @@ def _items(user) -> QuerySet[WorkItem]:
     return queue_state.work_items_visible_to(user).select_related("queue", "offered_to", "assigned_to")
 
 
+def _item_or_404(user, pk: int) -> WorkItem:
+    """The item ``pk`` among those ``user`` may see (an id past the largest key: none)."""
+    item = _items(user).filter(pk=pk).first() if pk <= MAX_ID else None
+    if item is None:
+        raise NotFound()
+    return item
+
+
 class ItemsQuerySerializer(serializers.Serializer):
     queue = serializers.CharField(max_length=100, required=False, help_text=gettext_lazy("Queue name."))
     state = serializers.ChoiceField(
@@ -175,9 +184,7 @@ class QueueStateItemDetailView(APIView):
         summary="One work item with its place in line", responses={200: QueueStateItemSerializer}, tags=["routing"]
     )
     def get(self, request: Request, pk: int) -> Response:
-        item = _items(request.user).filter(pk=pk).first()
-        if item is None:
-            raise NotFound()
+        item = _item_or_404(request.user, pk)
         places = queue_state.items_places(items=[item])
         return Response(QueueStateItemSerializer(item, context={"places": places}).data)
 
@@ -231,9 +238,7 @@ class QueueStateItemMoveView(APIView):
         tags=["routing"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        item = _items(request.user).filter(pk=pk).first()
-        if item is None:
-            raise NotFound()
+        item = _item_or_404(request.user, pk)
         body = MoveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
