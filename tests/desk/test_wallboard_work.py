@@ -134,3 +134,20 @@ def test_who_may_move(org, queue_a2):
     assert refused.status_code == 400 and "not one your team serves" in refused.content.decode()
     assert _client(org.manager).post(other, {"to": f"queue:{org.queue_a.pk}"}, **HTMX).status_code == 200
     assert not WorkItem.objects.filter(pk=mine.pk).exclude(queue=org.queue_a).exists()
+
+
+def test_the_routed_work_speaks_french(org):
+    AgentProfile.objects.filter(user=org.agent_a).update(status="break", status_reason="lunch")
+    item = _chat(org.queue_a)
+    client = _client(org.supervisor_a)
+    panel = client.get(
+        reverse("desk:wallboard_queue", args=[org.queue_a.pk]), HTTP_ACCEPT_LANGUAGE="fr", **HTMX
+    ).content.decode()
+    assert "Travail distribué dans la file" in panel and "Déplacer" in panel and "Attente estimée" in panel
+    refused = client.post(
+        reverse("desk:wallboard_work_move", args=[item.pk]),
+        {"to": "agent:agent_a", "panel": "queue"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+        **HTMX,
+    ).content.decode()
+    assert "n’est pas disponible" in refused
