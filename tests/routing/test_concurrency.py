@@ -139,3 +139,24 @@ def test_a_move_racing_an_accept_leaves_one_owner():
         assert item.assigned_to_id == (ben.user_id if isinstance(results[1], WorkItem) else anna.user_id)
     _one_owner(item)
     assert WorkItemMove.objects.filter(item=item).count() == (1 if isinstance(results[1], WorkItem) else 0)
+
+
+@race
+def test_a_move_racing_the_dispatcher_leaves_one_owner():
+    queue = chat_queue()
+    boss = _manager()
+    anna = idle_agent(queue, "anna", minutes=3)
+    ben = idle_agent(chat_queue("Chat EN"), "ben", minutes=1)
+    item = waiting_item(queue)
+    results = run_concurrently(
+        _try(lambda: routing_dispatch()),
+        _try(lambda: work_item_move(item=item, agent=ben.user, by=boss)),
+    )
+    item.refresh_from_db()
+    assert item.state == WorkState.OFFERED
+    assert item.offered_to_id in {anna.user_id, ben.user_id}
+    _one_owner(item)
+    # The move either offered it to Ben (the dispatcher skipped the locked item or came second and found
+    # nothing waiting) or took it from Anna's offer (withdrawn) to Ben.
+    if isinstance(results[1], WorkItem):
+        assert item.offered_to_id == ben.user_id
