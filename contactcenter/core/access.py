@@ -70,6 +70,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     # dialplan's integration account: manager or admin); an offer is answered by its own agent.
     "routing.next_agent": SUPERVISORS_UP,
     "routing.answer": EVERYONE,
+    # The work items with their place in line, and moving them (supervisors: their team's queues).
+    "routing.items": SUPERVISORS_UP,
+    "routing.move": SUPERVISORS_UP,
 }
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -28,15 +29,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from contactcenter.agents.api.serializers import AgentStatusSerializer
-from contactcenter.agents.models import AgentProfile, BreakReason, Queue, Status
+from contactcenter.agents.models import AgentProfile, BreakReason, Queue, Role, Status
 from contactcenter.agents.states import CHOSEN_BREAK_REASONS, agent_state_request, agent_status_check
+from contactcenter.core import access
 from contactcenter.core.choices import Channel
+from contactcenter.core.db import MAX_ID
 from contactcenter.core.formats import format_duration
 from contactcenter.desk.access import page_for
 from contactcenter.desk.wallboard import pending_text
+from contactcenter.distribution import queue_state
+from contactcenter.distribution.models import KIND_CHANNEL, WorkItem, WorkKind, WorkState
+from contactcenter.distribution.services import WorkItemGone, work_item_move
 from contactcenter.live import selectors as live_selectors
 from interactions import durations
 from interactions.models import Interaction
+
+User = get_user_model()
 
 
 def _ms(moment: datetime) -> int:
@@ -87,16 +95,128 @@ def _waiting_row(interaction: Interaction, now: datetime) -> WaitingRow:
     )
 
 
-def queue_panel_context(*, queue: Queue, now: datetime | None = None) -> dict[str, Any]:
+def queue_panel_context(
+    *,
+    queue: Queue,
+    user: AbstractBaseUser,
+    now: datetime | None = None,
+    errors: list[str] | None = None,
+    done: str = "",
+) -> dict[str, Any]:
     now = now or timezone.now()
     waiting = live_selectors.queue_waiting_contacts(queue=queue, now=now)
     rows = [_waiting_row(interaction, now) for interaction in waiting]
+    items = queue_state.queue_items(queue=queue, now=now)
     return {
         "queue": queue,
         "channel_label": dict(Channel.choices).get(queue.channel, queue.channel),
         "waiting": rows,
         "capped": len(rows) >= live_selectors.WAITING_LIST_LIMIT,
         "now_ms": _ms(now),
+        **_work_context(user=user, items=items, now=now, errors=errors, done=done),
+        "work_capped": len(items) >= queue_state.QUEUE_ITEMS_LIMIT,
+        "work_panel": "queue",
+    }
+
+
+# --- Routed work in the panels (who has what, the line, moves) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    """One routed work item, as a panel lists it."""
+
+    id: int
+    kind_label: str
+    channel_label: str
+    what: str
+    queue: str
+    state: str
+    state_label: str
+    arrived_at: datetime
+    seconds: float
+    position: int | None
+    estimated_wait: int | None
+    agent: str
+
+    @property
+    def since_ms(self) -> int:
+        return _ms(self.arrived_at)
+
+    @property
+    def duration_text(self) -> str:
+        return format_duration(self.seconds)
+
+    @property
+    def estimated_text(self) -> str:
+        if self.estimated_wait is None:
+            return "—"
+        return _("now") if self.estimated_wait == 0 else format_duration(self.estimated_wait)
+
+    @property
+    def moves_to_queue(self) -> bool:
+        return self.state != WorkState.ASSIGNED
+
+
+def _what(item: WorkItem) -> str:
+    """The work in words: the ticket, else the customer, else the kind."""
+    if item.ticket_id is not None:
+        return f"{item.ticket.reference} · {item.ticket.subject}"
+    if item.customer_id is not None:
+        return item.customer.display_name
+    return _("Unknown customer")
+
+
+def _work_rows(items: list[WorkItem], now: datetime) -> list[WorkRow]:
+    places = queue_state.items_places(items=items, now=now)
+    kinds, channels, states = dict(WorkKind.choices), dict(Channel.choices), dict(WorkState.choices)
+    rows = []
+    for item in items:
+        place = places.get(item.pk)
+        holder = item.offered_to if item.state == WorkState.OFFERED else item.assigned_to
+        rows.append(
+            WorkRow(
+                id=item.pk,
+                kind_label=str(kinds.get(item.kind, item.kind)),
+                channel_label=str(channels.get(KIND_CHANNEL[item.kind], "")),
+                what=_what(item),
+                queue=item.queue.name,
+                state=item.state,
+                state_label=str(states.get(item.state, item.state)),
+                arrived_at=item.arrived_at,
+                seconds=max((now - item.arrived_at).total_seconds(), 0.0),
+                position=place.position if place else None,
+                estimated_wait=place.estimated_wait_seconds if place else None,
+                agent=_person(holder) if holder is not None and item.state != WorkState.WAITING else "",
+            )
+        )
+    return rows
+
+
+def move_choices(user: AbstractBaseUser) -> dict[str, list[tuple[str, str]]]:
+    """Where ``user`` may move work: the queues (``queue:<id>``) and the agents (``agent:<username>``)
+    of their wallboard. Two queries."""
+    queues = [(f"queue:{queue.pk}", queue.name) for queue in queue_state.queues_for_moves(user)]
+    profiles = (
+        AgentProfile.objects.visible_to(user)
+        .filter(user__is_active=True, role__in=(Role.AGENT, Role.SUPERVISOR))
+        .select_related("user")
+        .order_by("user__username")
+    )
+    agents = [(f"agent:{profile.user.get_username()}", _person(profile.user)) for profile in profiles]
+    return {"queues": queues, "agents": agents}
+
+
+def _work_context(
+    *, user: AbstractBaseUser, items: list[WorkItem], now: datetime, errors: list[str] | None, done: str
+) -> dict[str, Any]:
+    may_move = access.can(user, "routing.move")
+    return {
+        "work": _work_rows(items, now),
+        "may_move": may_move,
+        "move_choices": move_choices(user) if may_move and items else {},
+        "work_errors": errors or [],
+        "work_done": done,
     }
 
 
@@ -243,9 +363,12 @@ def agent_panel_context(
     errors: list[str] | None = None,
     done: str = "",
     chosen_reason: str = "",
+    work_errors: list[str] | None = None,
+    work_done: str = "",
 ) -> dict[str, Any]:
     day = live_selectors.agent_day(profile=profile, now=now)
     intervals = _interval_rows(day)
+    items = queue_state.agent_items(user_id=profile.user_id)
     statuses, reasons = dict(Status.choices), dict(BreakReason.choices)
     return {
         "profile": profile,
@@ -264,6 +387,8 @@ def agent_panel_context(
         "errors": errors or [],
         "done": done,
         "now_ms": _ms(day.now),
+        **_work_context(user=user, items=items, now=day.now, errors=work_errors, done=work_done),
+        "work_panel": f"agent:{profile.user.get_username()}",
     }
 
 
@@ -284,7 +409,7 @@ def queue_panel(request: HttpRequest, queue_id: int) -> HttpResponse:
     queue = live_selectors.wallboard_queue(user=request.user, queue_id=queue_id)
     if queue is None:
         raise Http404
-    return render(request, "desk/wallboard/queue_panel.html", queue_panel_context(queue=queue))
+    return render(request, "desk/wallboard/queue_panel.html", queue_panel_context(queue=queue, user=request.user))
 
 
 @page_for("wallboard.open")
@@ -345,8 +470,74 @@ def agent_status(request: HttpRequest, username: str) -> HttpResponse:
     return render(request, "desk/wallboard/agent_panel.html", context, status=code)
 
 
+def _move_done(item: WorkItem) -> str:
+    what = f"{WorkKind(item.kind).label} #{item.pk}"
+    if item.state == WorkState.OFFERED:
+        return _("Done: %(what)s is offered to %(name)s.") % {"what": what, "name": _person(item.offered_to)}
+    if item.state == WorkState.ASSIGNED:
+        return _("Done: %(what)s is now %(name)s’s.") % {"what": what, "name": _person(item.assigned_to)}
+    return _("Done: %(what)s waits in %(queue)s.") % {"what": what, "queue": item.queue.name}
+
+
+def _move(request: HttpRequest, item: WorkItem) -> tuple[list[str], str]:
+    """Move ``item`` where the form says (``to``: ``queue:<id>`` or ``agent:<username>``): the errors,
+    or what was done."""
+    kind, _sep, value = request.POST.get("to", "").partition(":")
+    queue = agent = None
+    if kind == "queue":
+        queue = queue_state.queues_for_moves(request.user).filter(pk=int(value) if value.isdigit() else 0).first()
+        if queue is None:
+            return [_("This queue is not one your team serves.")], ""
+    elif kind == "agent":
+        agent = User.objects.filter(**{User.USERNAME_FIELD: value}).first()
+        if agent is None:
+            return [_("No agent of yours is named %(name)s.") % {"name": value}], ""
+    else:
+        return [_("Choose a queue or an agent to move the item to.")], ""
+    try:
+        moved = work_item_move(item=item, queue=queue, agent=agent, by=request.user)
+    except ValidationError as exc:
+        return exc.messages, ""
+    except WorkItemGone:
+        return [_("This item is over (done or cancelled): there is nothing to move.")], ""
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    moved = WorkItem.objects.select_related("queue", "offered_to", "assigned_to").get(pk=moved.pk)
+    return [], _move_done(moved)
+
+
+@page_for("routing.move")
+@require_POST
+def work_move(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Move a routed work item from a panel (``docs/routing.md``, "Moving work"): the service behind
+    ``POST /api/v1/routing/items/{id}/move/``. Answers the panel it was sent from (``panel``: ``queue``,
+    the item's queue's, or ``agent:<username>``) with the outcome: 200 (``HX-Trigger:
+    wallboard-changed``), or 400 with the reason inside the panel. 404 for an item the user may
+    not see."""
+    item = queue_state.work_items_visible_to(request.user).filter(pk=item_id).first() if item_id <= MAX_ID else None
+    if item is None:
+        raise Http404
+    errors, done = _move(request, item)
+    code = 400 if errors else 200
+    panel = request.POST.get("panel", "queue")
+    if panel.startswith("agent:"):
+        profile = _agent_or_404(request, panel.removeprefix("agent:"))
+        context = agent_panel_context(user=request.user, profile=profile, work_errors=errors, work_done=done)
+        response = render(request, "desk/wallboard/agent_panel.html", context, status=code)
+    else:
+        queue = live_selectors.wallboard_queue(user=request.user, queue_id=item.queue_id)
+        if queue is None:
+            raise Http404
+        context = queue_panel_context(queue=queue, user=request.user, errors=errors, done=done)
+        response = render(request, "desk/wallboard/queue_panel.html", context, status=code)
+    if not errors:
+        response["HX-Trigger"] = "wallboard-changed"
+    return response
+
+
 urlpatterns = [
     path("wallboard/queues/<int:queue_id>/", queue_panel, name="wallboard_queue"),
+    path("wallboard/items/<int:item_id>/move/", work_move, name="wallboard_work_move"),
     path("wallboard/agents/<str:username>/", agent_panel, name="wallboard_agent"),
     path("wallboard/agents/<str:username>/status/", agent_status, name="wallboard_agent_status"),
 ]

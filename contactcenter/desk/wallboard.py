@@ -25,7 +25,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from contactcenter.agents.models import BreakReason, Queue, Status
@@ -34,6 +34,8 @@ from contactcenter.core.choices import Channel
 from contactcenter.core.formats import format_duration, format_percent, format_span
 from contactcenter.desk.access import page_for
 from contactcenter.desk.simulation import UNKNOWN_CALLER, simulated_call_end, simulated_call_start
+from contactcenter.distribution import queue_state
+from contactcenter.distribution.models import WorkKind
 from contactcenter.live import selectors as live_selectors
 from interactions.models import Interaction
 from interactions.selectors import agents_current_contacts
@@ -70,6 +72,51 @@ def service_level_state(fraction: float | None, target: float) -> str:
 # --- The board ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RoutedFigure:
+    """Routed work (chats, emails, tickets, callbacks) not yet taken in a queue, for one channel."""
+
+    channel: str
+    channel_label: str
+    waiting: int
+    oldest_seconds: float
+    since_ms: int
+
+    @property
+    def oldest_text(self) -> str:
+        return format_duration(self.oldest_seconds)
+
+
+def routed_figures(rows: list[queue_state.ChannelWaiting], now: datetime) -> list[RoutedFigure]:
+    channels = dict(Channel.choices)
+    return [
+        RoutedFigure(
+            channel=row.channel,
+            channel_label=str(channels.get(row.channel, row.channel)),
+            waiting=row.waiting,
+            oldest_seconds=max((now - row.oldest).total_seconds(), 0.0),
+            since_ms=_ms(row.oldest),
+        )
+        for row in rows
+    ]
+
+
+def work_text(work: queue_state.AgentWork | None) -> tuple[str, str]:
+    """Who has what, for an agent's card: a short note ("3 items · offer") and the sentence ("2
+    chats, 1 ticket; an offer ringing")."""
+    if work is None or (not work.total and not work.offered):
+        return "", ""
+    kinds = dict(WorkKind.choices)
+    parts = [f"{count} × {kinds.get(kind, kind)}" for kind, count in sorted(work.assigned.items())]
+    sentence = ", ".join(parts)
+    short = ngettext("%(count)s item", "%(count)s items", work.total) % {"count": work.total} if work.total else ""
+    if work.offered:
+        offer = _("an offer ringing")
+        sentence = f"{sentence}; {offer}" if sentence else offer
+        short = f"{short} · {_('offer')}" if short else _("offer")
+    return short, sentence
+
+
 @dataclass
 class QueueTile:
     """One queue's figures, as ``queue_stats`` carries them, ready to show."""
@@ -89,6 +136,8 @@ class QueueTile:
     abandonment_rate: float | None
     service_level_seconds: int
     service_level_target: float
+    #: Routed work not yet taken, per channel (empty: none).
+    routed: list[RoutedFigure] = field(default_factory=list)
 
     @property
     def service_level_text(self) -> str:
@@ -141,6 +190,9 @@ class AgentRow:
     #: What waits for the end of the contact ("Break after this call (Lunch)"), in words.
     pending: str = ""
     pending_label: str = ""
+    #: Who has what: their routed work in short ("3 items · offer") and in words.
+    work_short: str = ""
+    work_label: str = ""
 
     @property
     def pending_short(self) -> str:
@@ -200,8 +252,10 @@ def wallboard_board(*, user: AbstractBaseUser, now: datetime | None = None) -> B
     for the queues their ``ws/wallboard/`` socket covers, and the agents whose ``agent_status``
     events it relays (:func:`~contactcenter.live.selectors.wallboard_agents`).
 
-    Seven queries at most (the scope's four, the figures' one, the agents' one, their current
-    contacts' one when some agent is on a contact), whatever the number of queues and agents.
+    Eight queries at most (the scope's four, the figures' one, the agents' one, their current
+    contacts' one when some agent is on a contact, the routed work's one: per queue and channel
+    the items not yet taken, per agent their items and offer), whatever the number of queues,
+    agents and items.
     Raises ``PermissionDenied`` when the user may not watch a wallboard.
     """
     now = now or timezone.now()
@@ -209,6 +263,10 @@ def wallboard_board(*, user: AbstractBaseUser, now: datetime | None = None) -> B
     if scope is None or not scope.may_watch_wallboard:
         raise PermissionDenied
     rows = live_selectors.queue_stats(queue_ids=live_selectors.visible_queue_ids(scope), now=now)
+    profiles = live_selectors.wallboard_agents(scope=scope)
+    routed = queue_state.routed_work(
+        queue_ids=[row["_id"] for row in rows], agent_ids=[profile.user_id for profile in profiles]
+    )
     channels = dict(Channel.choices)
     tiles = [
         QueueTile(
@@ -229,18 +287,19 @@ def wallboard_board(*, user: AbstractBaseUser, now: datetime | None = None) -> B
             abandonment_rate=row["abandonment_rate"],
             service_level_seconds=row["service_level_seconds"],
             service_level_target=row["service_level_target"],
+            routed=routed_figures(routed.queues.get(row["_id"], []), now),
         )
         for row in rows
     ]
     statuses = dict(Status.choices)
     reasons = dict(BreakReason.choices)
     rank = {status: index for index, status in enumerate(live_selectors.WALLBOARD_STATUS_ORDER)}
-    profiles = live_selectors.wallboard_agents(scope=scope)
     contacts = agents_current_contacts(statuses={profile.user_id: profile.status for profile in profiles})
     agents = []
     for profile in profiles:
         contact = contacts.get(profile.user_id)
         clock_since = contact.since if contact else profile.status_since
+        work_short, work_label = work_text(routed.agents.get(profile.user_id))
         agents.append(
             AgentRow(
                 username=profile.user.get_username(),
@@ -257,6 +316,8 @@ def wallboard_board(*, user: AbstractBaseUser, now: datetime | None = None) -> B
                 contact_since=contact.since if contact else None,
                 pending=profile.pending_status,
                 pending_label=pending_text(profile.pending_status, profile.pending_reason),
+                work_short=work_short,
+                work_label=work_label,
             )
         )
     return Board(now=now, tiles=tiles, agents=agents)

@@ -14,6 +14,7 @@ from contactcenter.distribution.models import (
     QueueRouting,
     QueueSkillLevel,
     WorkItem,
+    WorkItemMove,
     WorkOffer,
 )
 
@@ -62,6 +63,20 @@ class WorkOfferInline(admin.TabularInline):
         return False
 
 
+class WorkItemMoveInline(admin.TabularInline):
+    """Who moved the item, when, from where to where (docs/routing.md, "Moving work")."""
+
+    model = WorkItemMove
+    fields = ("moved_at", "moved_by", "target", "state_before", "from_queue", "to_queue", "from_agent", "to_agent")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("moves")
+
+    def has_add_permission(self, request: HttpRequest, obj: WorkItem | None = None) -> bool:
+        return False
+
+
 @admin.register(WorkItem)
 class WorkItemAdmin(admin.ModelAdmin):
     """Read only: the routing moves items (docs/routing.md)."""
@@ -70,7 +85,7 @@ class WorkItemAdmin(admin.ModelAdmin):
     list_filter = ("state", "kind", "queue")
     list_select_related = ("queue", "offered_to", "assigned_to")
     date_hierarchy = "arrived_at"
-    inlines = [WorkOfferInline]
+    inlines = [WorkOfferInline, WorkItemMoveInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: WorkItem | None = None) -> list[str]:
         return [field.name for field in WorkItem._meta.concrete_fields]
@@ -82,4 +97,36 @@ class WorkItemAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: WorkItem | None = None) -> bool:
+        return False
+
+
+@admin.register(WorkItemMove)
+class WorkItemMoveAdmin(admin.ModelAdmin):
+    """Read only: the log of the supervisors' moves of work items."""
+
+    list_display = (
+        "moved_at",
+        "item",
+        "moved_by",
+        "target",
+        "state_before",
+        "from_queue",
+        "to_queue",
+        "from_agent",
+        "to_agent",
+    )
+    list_filter = ("target", "to_queue")
+    list_select_related = ("item__queue", "moved_by", "from_queue", "to_queue", "from_agent", "to_agent")
+    date_hierarchy = "moved_at"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: WorkItemMove | None = None) -> list[str]:
+        return [field.name for field in WorkItemMove._meta.concrete_fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: WorkItemMove | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: WorkItemMove | None = None) -> bool:
         return False

@@ -270,6 +270,8 @@ class WorkItem(models.Model):
             models.Index(fields=["state", "offer_expires_at"], name="routing_item_offer_expiry_idx"),
             # An agent's load: their assigned items.
             models.Index(fields=["assigned_to", "state"], name="routing_item_assigned_idx"),
+            # The queue state's handle times: a queue's items finished lately.
+            models.Index(fields=["queue", "state", "closed_at"], name="routing_item_closed_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -338,3 +340,62 @@ class WorkOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} → {self.agent}"
+
+
+# --- Moving work (queue state and supervisors' control) ------------------------------------------
+
+
+class MoveTarget(models.TextChoices):
+    QUEUE = "queue", _("To a queue")
+    AGENT = "agent", _("To an agent")
+
+
+class WorkItemMove(models.Model):
+    """One move of a work item by a supervisor, a manager or an admin: to another queue, or to a
+    given agent (``docs/routing.md``, "Moving work"). The log of who moved what, when, from where to
+    where; written by :func:`contactcenter.distribution.services.work_item_move` only."""
+
+    item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="moves", verbose_name=_("work item"))
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("moved by"),
+    )
+    moved_at = models.DateTimeField(_("moved at"))
+    target = models.CharField(_("move"), max_length=10, choices=MoveTarget.choices)
+    state_before = models.CharField(_("state before"), max_length=10, choices=WorkState.choices)
+    from_queue = models.ForeignKey(
+        Queue, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("from queue")
+    )
+    to_queue = models.ForeignKey(
+        Queue, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("to queue")
+    )
+    from_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from agent"),
+        help_text=_("The agent the item was offered or assigned to before the move."),
+    )
+    to_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("to agent"),
+    )
+
+    class Meta:
+        ordering = ["-moved_at", "-id"]
+        verbose_name = _("work item move")
+        verbose_name_plural = _("work item moves")
+        indexes = [models.Index(fields=["item", "moved_at"], name="routing_move_item_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.item} ({self.get_target_display()})"

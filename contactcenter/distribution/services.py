@@ -21,29 +21,36 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from contactcenter.agents.models import Queue, Status
+from contactcenter.agents.models import AgentProfile, Queue, Status
 from contactcenter.agents.states import agent_state_offer, agent_try_lock
+from contactcenter.core.choices import Channel
 from contactcenter.core.db import full_clean
 from contactcenter.core.jobs import enqueue_at, job
-from contactcenter.distribution import events, selectors
+from contactcenter.distribution import events, queue_state, selectors
 from contactcenter.distribution.models import (
     MAX_PRIORITY,
     OPEN_STATES,
+    MoveTarget,
     OfferOutcome,
     WorkItem,
+    WorkItemMove,
     WorkKind,
     WorkOffer,
     WorkState,
 )
-from contactcenter.distribution.selection import Candidate, Demand, choose, jump_at
+from contactcenter.distribution.selection import Candidate, Demand, choose, jump_at, refusal
 from customers.models import Customer
 from interactions.models import Priority, Ticket, TicketStatus
 from interactions.services import ticket_lock, ticket_update
@@ -433,3 +440,190 @@ def offers_expire(*, now: datetime | None = None, limit: int = EXPIRE_BATCH) -> 
     now = now or timezone.now()
     due = WorkItem.objects.filter(state=WorkState.OFFERED, offer_expires_at__lte=now).order_by("offer_expires_at")
     return [item_id for item_id in due.values_list("pk", flat=True)[:limit] if offer_expire(item_id=item_id, now=now)]
+
+
+# --- Moving work (supervisors, managers, admins) -----------------------------------------------------
+
+
+#: The rule of an offer made by a supervisor's move (the offers' ``chosen by``).
+RULE_MOVED = "moved"
+
+
+class WorkItemGone(Exception):
+    """The item is over (done or cancelled): nothing to move. The API answers 409."""
+
+
+#: Why an agent may not be given an item now, in words (the codes of
+#: :func:`~contactcenter.distribution.selection.refusal`).
+MOVE_REFUSALS = {
+    "status": gettext_lazy("%(name)s is not available (%(status)s)."),
+    "pending": gettext_lazy("%(name)s has a status change waiting for the end of their contact."),
+    "offered": gettext_lazy("%(name)s is being offered other work: wait for their answer."),
+    "capacity": gettext_lazy("%(name)s has no room for more %(channel)s work (%(load)s of %(capacity)s)."),
+    "voice": gettext_lazy("%(name)s is on voice work, which blocks other work in this queue."),
+}
+
+
+def _may_move_in(by: AbstractBaseUser, queue_id: int) -> bool:
+    return queue_state.queues_for_moves(by).filter(pk=queue_id).exists()
+
+
+def _person(user: AbstractBaseUser) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _candidate(*, user_id: int) -> Candidate | None:
+    """The agent ``user_id`` as the rules see them (through their own queues), ``None`` when they
+    serve no queue or are inactive."""
+    queue_ids = list(
+        AgentProfile.queues.through.objects.filter(agentprofile__user_id=user_id).values_list("queue_id", flat=True)
+    )
+    return next((c for c in selectors.routing_candidates(queue_ids=queue_ids) if c.user_id == user_id), None)
+
+
+def _refusal_text(code: str, candidate: Candidate, agent: AbstractBaseUser, channel: str) -> str:
+    return MOVE_REFUSALS[code] % {
+        "name": _person(agent),
+        "status": Status(candidate.status).label,
+        "channel": Channel(channel).label,
+        "load": candidate.load.get(channel, 0),
+        "capacity": candidate.capacity.get(channel, 0),
+    }
+
+
+def _log_move(item: WorkItem, *, by: AbstractBaseUser, target: str, before: tuple, now: datetime) -> WorkItemMove:
+    state, queue_id, agent_id = before
+    move = WorkItemMove(
+        item=item,
+        moved_by=by,
+        moved_at=now,
+        target=target,
+        state_before=state,
+        from_queue_id=queue_id,
+        to_queue_id=item.queue_id,
+        from_agent_id=agent_id,
+        to_agent_id=item.offered_to_id or item.assigned_to_id,
+    )
+    move.save()
+    return move
+
+
+def _withdraw(item: WorkItem, now: datetime) -> None:
+    """Withdraw the open offer of the locked, offered ``item``: it waits again, its agent is freed
+    (not sent on a break)."""
+    offer = WorkOffer.objects.filter(item=item, outcome=OfferOutcome.OPEN).first()
+    _requeue(item, now)
+    if offer is not None:
+        _answer(offer, OfferOutcome.WITHDRAWN, now)
+
+
+def _move_to_queue(item: WorkItem, queue: Queue, *, by: AbstractBaseUser, now: datetime) -> None:
+    if item.state == WorkState.ASSIGNED:
+        raise ValidationError({"queue": _("Work an agent holds moves to another agent, not to a queue.")})
+    if queue.pk == item.queue_id:
+        raise ValidationError({"queue": _("The item is in %(queue)s already.") % {"queue": queue.name}})
+    if not queue.is_active or not _may_move_in(by, queue.pk):
+        raise ValidationError({"queue": _("%(name)s is not a queue your team serves.") % {"name": queue.name}})
+    if item.state == WorkState.OFFERED:
+        _withdraw(item, now)
+    rules = selectors.queue_rules(queue_ids=[queue.pk])[queue.pk]
+    item.queue = queue
+    item.required_skills = [list(pair) for pair in rules.required]
+    if item.ticket_id is not None:
+        item.priority = _clamp(rules.priority + TICKET_PRIORITY_STEP.get(item.ticket.priority, 0))
+    else:
+        item.priority = rules.priority
+        item.sla_due_at = item.arrived_at + timedelta(seconds=rules.service_level_seconds)
+    item.jump_at = jump_at(item.sla_due_at, rules.sla_jump_seconds)
+    item.save(update_fields=["queue", "required_skills", "priority", "sla_due_at", "jump_at", "updated_at"])
+    if item.ticket_id is not None:
+        # The ticket follows its work: the watcher finds the item in the ticket's new queue and keeps it.
+        ticket_update(ticket=item.ticket, changes={"queue": queue}, by=by, now=now)
+    dispatch_on_commit([queue.pk])
+
+
+def _give_to_agent(item: WorkItem, agent: AbstractBaseUser, *, by: AbstractBaseUser, now: datetime) -> None:
+    holder = item.offered_to_id or item.assigned_to_id
+    if holder == agent.pk:
+        raise ValidationError({"agent": _("%(name)s has this item already.") % {"name": _person(agent)}})
+    busy = _("%(name)s is busy right now: try again.") % {"name": _person(agent)}
+    # Assigned: their load is read under their lock (their row stays ours until the commit).
+    if item.state == WorkState.ASSIGNED and agent_try_lock(user_id=agent.pk) is None:
+        raise ValidationError({"agent": busy})
+    candidate = _candidate(user_id=agent.pk)
+    if candidate is None:
+        raise ValidationError({"agent": _("%(name)s serves no queue.") % {"name": _person(agent)}})
+    channel = item.channel
+    if item.state == WorkState.ASSIGNED:
+        # Reassigned at once: only their room for the channel counts (they may be on a break).
+        if candidate.load.get(channel, 0) >= candidate.capacity.get(channel, 0):
+            raise ValidationError({"agent": _refusal_text("capacity", candidate, agent, channel)})
+        item.assigned_to_id, item.assigned_at = agent.pk, now
+        item.save(update_fields=["assigned_to", "assigned_at", "updated_at"])
+        if item.ticket_id is not None:
+            ticket_update(ticket=item.ticket, changes={"assignee": agent}, by=by, now=now)
+        dispatch_on_commit([item.queue_id])  # the previous holder has room again
+        return
+    # Offered to them now, ahead of the line: the rules' checks, but for the queue and the skills.
+    rules = selectors.queue_rules(queue_ids=[item.queue_id])[item.queue_id]
+    demand = Demand(queue_id=item.queue_id, channel=channel, blending=rules.blending)
+    code = refusal(replace(candidate, queue_ids=frozenset({item.queue_id})), demand)
+    if code is not None:
+        raise ValidationError({"agent": _refusal_text(code, candidate, agent, channel)})
+    if item.state == WorkState.OFFERED:
+        _withdraw(item, now)
+    offer = _offer(item, candidate, rule=RULE_MOVED, timeout=rules.offer_timeout_seconds, now=now)
+    if offer is None:  # their row is another transaction's, or their status just changed
+        raise ValidationError({"agent": busy})
+    item.state, item.offered_to_id, item.offer_expires_at = WorkState.OFFERED, agent.pk, offer.expires_at
+
+
+@transaction.atomic
+def work_item_move(
+    *,
+    item: WorkItem,
+    by: AbstractBaseUser,
+    queue: Queue | None = None,
+    agent: AbstractBaseUser | None = None,
+    now: datetime | None = None,
+) -> WorkItem:
+    """Move ``item`` (one ``by`` may see: :func:`~contactcenter.distribution.queue_state.work_items_visible_to`)
+    to another ``queue`` or give it to ``agent``; logged as a :class:`WorkItemMove`.
+
+    - To a queue (a waiting or offered item): an open offer is withdrawn (its agent freed, not sent
+      on a break); the item keeps its arrival time and takes the new queue's required skills and
+      priority (a ticket's: moved by the ticket's priority, and the ticket moves to that queue); a
+      chat, email or callback is due the new queue's threshold after its arrival.
+    - To an agent, waiting or offered: offered to them now, ahead of the line, when the rules allow
+      it but for queue membership and skills (available, nothing pending, no other offer, room for
+      the channel); an open offer to someone else is withdrawn first. Assigned: reassigned to them
+      at once when they have room for the channel (a ticket's assignee becomes them).
+
+    Refusals: ``ValidationError`` naming ``queue`` or ``agent`` (or neither: both or none given),
+    :class:`WorkItemGone` for an item done or cancelled, ``PermissionDenied`` for an item ``by``
+    may not move. Locks the ticket, then the item, then the agents' profiles; nothing is written
+    on a refusal."""
+    now = now or timezone.now()
+    if (queue is None) == (agent is None):
+        raise ValidationError(_("Name either a queue or an agent to move the item to."))
+    if not queue_state.work_items_visible_to(by).filter(pk=item.pk).exists():
+        raise PermissionDenied
+    if (
+        agent is not None
+        and not AgentProfile.objects.visible_to(by).filter(user_id=agent.pk, user__is_active=True).exists()
+    ):
+        raise ValidationError({"agent": _("No agent of yours is named %(name)s.") % {"name": agent.get_username()}})
+    if item.ticket_id is not None:
+        ticket_lock(item.ticket_id)  # a ticket before its items (module docstring, "Locks")
+    locked = WorkItem.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=item.pk)
+    if locked.state not in OPEN_STATES:
+        raise WorkItemGone(item.pk)
+    before = (locked.state, locked.queue_id, locked.offered_to_id or locked.assigned_to_id)
+    if queue is not None:
+        _move_to_queue(locked, queue, by=by, now=now)
+        target = MoveTarget.QUEUE
+    else:
+        _give_to_agent(locked, agent, by=by, now=now)
+        target = MoveTarget.AGENT
+    _log_move(locked, by=by, target=target, before=before, now=now)
+    return locked

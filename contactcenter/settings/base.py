@@ -366,6 +366,7 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "interactions.models.TicketStatus",
         "PriorityEnum": "interactions.models.Priority",
         "ArticleStatusEnum": "contactcenter.knowledge.models.ArticleStatus",
+        "WorkKindEnum": "contactcenter.distribution.models.WorkKind",
     },
 }
 

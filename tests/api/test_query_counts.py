@@ -35,6 +35,7 @@ from contactcenter.agents.models import AgentProfile
 from contactcenter.agents.services import agent_set_status
 from contactcenter.agents.states import agent_state_force
 from contactcenter.core.tokens import api_token_issue
+from contactcenter.distribution.models import WorkItem
 from contactcenter.distribution.services import routing_dispatch, work_item_enqueue
 from customers.services import customer_create
 from tests.agents.factories import PASSWORD, AgentProfileFactory
@@ -433,6 +434,35 @@ def _offer_to_agent_a(org, attempt: int) -> int:
     return offers[0].pk
 
 
+def _routed_items(org, rows: int) -> None:
+    """``rows`` chats waiting in Queue A, ``rows`` agents of it busy with one each, ``rows`` chats finished."""
+    now = timezone.now()
+    for n in range(rows):
+        WorkItem.objects.create(kind="chat", queue=org.queue_a, arrived_at=now - timedelta(seconds=n))
+        agent = AgentProfileFactory(team=org.team_a, queues=[org.queue_a])
+        AgentProfile.objects.filter(pk=agent.pk).update(status="busy")
+        WorkItem.objects.create(
+            kind="chat", queue=org.queue_a, arrived_at=now, state="assigned", assigned_to=agent.user, assigned_at=now
+        )
+        WorkItem.objects.create(
+            kind="chat",
+            queue=org.queue_a,
+            arrived_at=now - timedelta(minutes=10),
+            state="done",
+            assigned_at=now - timedelta(minutes=9),
+            closed_at=now - timedelta(minutes=n + 1),
+        )
+
+
+def _first_waiting() -> int:
+    return WorkItem.objects.filter(state="waiting").order_by("pk").first().pk
+
+
+def _item_to_move(org, attempt: int) -> Call:
+    item = WorkItem.objects.create(kind="chat", queue=org.queue_a, arrived_at=timezone.now())
+    return Call("post", route("routing-item-move", pk=item.pk), {"queue": "Queue B"})
+
+
 ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # 9: above 6: a login. The lockout check for the username and the address (2, the login limits), the
     # user, whether they have a second factor, their profile (does their role require one?), the pair's
@@ -823,6 +853,25 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, n: Call("post", route("routing-offer-accept", pk=_offer_to_agent_a(org, n))),
         _waiting_chats,
     ),
+    # 5: token; the page of items with queue and agents joined; their places in line: the waiting items of
+    # their queues (the order in Python), the handle times (one window query), the staffing (one query, the
+    # agents' loads as subqueries). None per item.
+    ("routing-item-list", "get"): Endpoint(
+        5, "supervisor", lambda org, n: Call("get", route("routing-item-list")), _routed_items
+    ),
+    # 5: token; the item in sight; its place in line (3, as the list).
+    ("routing-item-detail", "get"): Endpoint(
+        5,
+        "supervisor",
+        lambda org, n: Call("get", route("routing-item-detail", pk=_first_waiting())),
+        _routed_items,
+    ),
+    # 31 (29 in production): token; the item in sight; the queue named; savepoint; may the manager see it;
+    # the item locked; may they move to the queue; its routing settings and skills (3); update the item;
+    # the move's log row; release; the item again and its place in line (4); after commit the dispatcher of
+    # the new queue (its waiting items locked, the rules' reads 3, the agents 7, the declines 1; nobody
+    # available there). A supervisor's rare action; none per row.
+    ("routing-item-move", "post"): Endpoint(31, "manager", _item_to_move, _routed_items),
     # 44 (42 in production): the decline as the accept (the item back to waiting), then, after commit, the agent
     # back to available runs the dispatcher, which hands the item to the next agent: the rules' reads (queue
     # settings 3, agents 7, declines 1), the next agent's profile locked, the offer, the item, the agent's

@@ -19,6 +19,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from contactcenter.agents.models import AgentProfile, Status
+from contactcenter.distribution.models import WorkItem, WorkItemMove
 from interactions.models import CtiCall
 from tests.agents.factories import PASSWORD, AgentProfileFactory, QueueFactory, TeamFactory
 from tests.customers.factories import PhoneFactory
@@ -509,3 +510,33 @@ def test_a_queue_tile_lists_its_waiting_call_and_an_agent_tile_sets_a_break(page
     expect(dialog.locator('[data-field="panel-status"]')).to_have_text("Available", timeout=TIMEOUT_MS)
     expect(dialog.locator(".wb-states tbody tr")).to_have_count(2)
     expect(dialog.locator(".notice.ok")).to_be_visible()  # the form was left as it was
+
+
+def test_a_supervisor_moves_a_waiting_chat_to_another_queue_from_the_queues_panel(page, asgi_live_server, org):
+    queue_a2 = QueueFactory(name="Queue A2", channel="chat")
+    AgentProfile.objects.get(user=org.agent_a).queues.add(queue_a2)
+    item = WorkItem.objects.create(kind="chat", queue=org.queue_a, arrived_at=timezone.now() - timedelta(seconds=75))
+    page.set_viewport_size({"width": 1600, "height": 900})
+    log_in(page, asgi_live_server, "supervisor_a")
+    tile = page.locator('.wb-tile[data-queue="Queue A"]')
+    expect(tile.locator('[data-routed="chat"]')).to_have_text("1")
+    expect(page.locator('.wb-tile[data-queue="Queue A2"] .wb-routed')).to_have_count(0)
+
+    tile.locator(".wb-open").click()
+    dialog = page.locator("#wb-panel")
+    expect(dialog).to_be_visible(timeout=TIMEOUT_MS)
+    row = dialog.locator(f'.wb-work-list tr[data-item="{item.pk}"]')
+    expect(row).to_contain_text("Chat")
+    expect(row.locator("td").nth(1)).to_have_text("1")  # first in line
+    row.locator("select[name=to]").select_option(f"queue:{queue_a2.pk}")
+    row.locator("button[type=submit]").click()
+
+    expect(dialog.locator("#wb-panel-work .notice.ok")).to_contain_text("waits in Queue A2", timeout=TIMEOUT_MS)
+    expect(dialog.locator(".wb-work-list")).to_have_count(0)  # nothing left in Queue A's line
+    # The board is fetched again: the chat waits in Queue A2 now.
+    expect(page.locator('.wb-tile[data-queue="Queue A2"] [data-routed="chat"]')).to_have_text("1", timeout=TIMEOUT_MS)
+    expect(tile.locator(".wb-routed")).to_have_count(0)
+    item.refresh_from_db()
+    assert item.queue_id == queue_a2.pk
+    assert WorkItemMove.objects.get(item=item).moved_by == org.supervisor_a
+    screenshot(page, "wallboard-move.png")

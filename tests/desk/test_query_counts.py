@@ -36,11 +36,12 @@ from django.utils import timezone
 
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Status
 from contactcenter.desk.simulation import simulated_call_start
+from contactcenter.distribution.models import WorkItem
 from contactcenter.scripts.models import Script, ScriptVersion
 from contactcenter.training.models import LessonAttachment
 from customers.services import customer_create
 from interactions.cti import cti_event_apply
-from tests.agents.factories import PASSWORD
+from tests.agents.factories import PASSWORD, QueueFactory
 from tests.api.test_query_counts import customers, history
 from tests.customers.factories import CustomerFactory
 from tests.interactions.factories import InteractionFactory, TicketCommentFactory, TicketFactory
@@ -175,6 +176,29 @@ def wallboard_day(org, rows: int) -> None:
             set_by=org.supervisor_a,
             ended_by=org.agent_a,
         )
+
+
+def wallboard_work(org, rows: int) -> None:
+    """The wallboard's day, with ``rows`` chats waiting in Queue A and ``rows`` assigned to agent A, and a
+    second queue of Team A's (Queue A2) to move work to."""
+    wallboard_day(org, rows)
+    now = timezone.now()
+    org.queue_a2 = QueueFactory(name="Queue A2", channel="chat")
+    AgentProfile.objects.get(user=org.agent_a).queues.add(org.queue_a2)
+    for n in range(rows):
+        WorkItem.objects.create(
+            kind="chat", queue=org.queue_a, arrived_at=now - timedelta(seconds=n), customer=CustomerFactory()
+        )
+        WorkItem.objects.create(
+            kind="chat", queue=org.queue_a, arrived_at=now, state="assigned", assigned_to=org.agent_a, assigned_at=now
+        )
+
+
+def chat_to_move(org, attempt: int) -> Request:
+    if not hasattr(org, "queue_a2"):  # test_every_page_is_counted: the center only
+        org.queue_a2 = QueueFactory(name="Queue A2", channel="chat")
+    item = WorkItem.objects.create(kind="chat", queue=org.queue_a, arrived_at=timezone.now())
+    return Request("post", url("wallboard_work_move", item.pk), {"to": f"queue:{org.queue_a2.pk}", "panel": "queue"})
 
 
 # --- The table -------------------------------------------------------------------------------------------
@@ -457,18 +481,20 @@ PAGES: dict[tuple[str, str], Page] = {
     ("training_attachment", "get"): Page(
         2, "agent", lambda org, n: Request("get", url("training_attachment", org.attachment.pk), htmx=False), courses
     ),
-    # 8: above 6: the board's figures, read by queries reshaped elsewhere for large centers: pinned as they
-    # are; plus the current calls of the agents on one (1: agent A is on a call), for their tiles' queue and clock.
-    ("wallboard", "get"): Page(8, "supervisor", lambda org, n: Request("get", url("wallboard"), htmx=False)),
-    # 8: above 6: the board's figures, read by queries reshaped elsewhere for large centers: pinned as they
-    # are; plus the current calls of the agents on one (1: agent A is on a call), for their tiles' queue and clock.
-    ("wallboard_board", "get"): Page(8, "supervisor", lambda org, n: Request("get", url("wallboard_board"))),
+    # 9: above 6: the board's figures, read by queries reshaped elsewhere for large centers: pinned as they
+    # are; plus the current calls of the agents on one (1: agent A is on a call), for their tiles' queue and clock;
+    # plus the routed work (1, grouped: per queue and channel the items not yet taken, per agent who has what).
+    # Was 8.
+    ("wallboard", "get"): Page(9, "supervisor", lambda org, n: Request("get", url("wallboard"), htmx=False)),
+    # 9: as the wallboard: the board's figures, the agents' current calls, the routed work (1). Was 8.
+    ("wallboard_board", "get"): Page(9, "supervisor", lambda org, n: Request("get", url("wallboard_board"))),
     # 52: above 6: a simulated call goes through the real CTI intake twice (offered, then answered: see
     # tests/api/test_query_counts.py) and the board is drawn again. A training aid, not a hot path. Was 60:
     # the queue and the agent's team and queues now come from the cache, a new call is locked by its insert,
-    # the state machine reads the agent's open calls in one query.
+    # the state machine reads the agent's open calls in one query. 54 since the board shows the routed work (its
+    # grouped query, in each of the board's two reads).
     ("simulate_call", "post"): Page(
-        52,
+        54,
         "supervisor",
         simulate,
     ),
@@ -477,24 +503,34 @@ PAGES: dict[tuple[str, str], Page] = {
     # alone when nothing of it changed) and its live events. Was 18, and 22 before: the
     # agent of this fixture is still on the fixture's other calls, so since the agent state machine they stay
     # busy (as those calls say): no presence interval written, no status event.
-    # 3: the user with their profile; the queue, if the supervisor's wallboard shows it; the callers waiting
-    # in it, with their customer and call joined.
+    # 9: the user with their profile; the queue, if the supervisor's wallboard shows it; the callers waiting
+    # in it, with their customer and call joined; its routed work not yet taken (customer, ticket, agent
+    # joined), their places in line (the line, the handle times, the staffing: 3); where they may move it
+    # (the queues, the agents: 2). Was 3.
     ("wallboard_queue", "get"): Page(
-        3, "supervisor", lambda org, n: Request("get", url("wallboard_queue", org.queue_a.pk)), wallboard_day
+        9, "supervisor", lambda org, n: Request("get", url("wallboard_queue", org.queue_a.pk)), wallboard_work
     ),
-    # 4: the user with their profile; the agent, if the supervisor may see them (team, user, who asked for
+    # 36 (34 in production): the user with their profile; the item in sight; the queue chosen; the move
+    # (savepoint, may the supervisor see the item, the item locked, may they move to the queue, its settings
+    # and skills 3, the item updated, the log row, release: 10); the item again for the message; the queue's
+    # panel drawn again (as its GET, less the user: 8); after commit the dispatcher of the new queue (13: its
+    # waiting items locked, the rules' reads 3, the agents 7, the declines 1; agent A, its member, is on a
+    # call: no offer). A supervisor's rare action; none per row.
+    ("wallboard_work_move", "post"): Page(36, "supervisor", chat_to_move, wallboard_work),
+    # 7: the user with their profile; the agent, if the supervisor may see them (team, user, who asked for
     # what is pending); their presence intervals of the day (who set them joined); their contacts of the day
-    # (queue and disposition joined).
+    # (queue and disposition joined); who has what: their routed items (queue, customer, ticket joined); where
+    # the supervisor may move them (the queues, the agents: 2). Was 4.
     ("wallboard_agent", "get"): Page(
-        4, "supervisor", lambda org, n: Request("get", url("wallboard_agent", "agent_a")), wallboard_day
+        7, "supervisor", lambda org, n: Request("get", url("wallboard_agent", "agent_a")), wallboard_work
     ),
     # 12: above 6: the user with their profile; the agent (1); the state machine (savepoint, the profile
     # locked with its user, update the profile, release: 4; the agent is on a call, so the break or offline
     # waits as pending, no interval is written); after commit the wallboard's agent_status (the call they are
-    # on; their team and queues come from the cache: was 12); the agent read again and their day (3) for the
-    # panel drawn again.
+    # on; their team and queues come from the cache: was 12); the agent read again and their day (3) and
+    # their routed work (1) for the panel drawn again (was 10).
     ("wallboard_agent_status", "post"): Page(
-        10,
+        11,
         "supervisor",
         lambda org, n: Request(
             "post", url("wallboard_agent_status", "agent_a"), {"status": ("break", "offline")[n], "reason": "lunch"}

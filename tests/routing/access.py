@@ -2,10 +2,15 @@
 
 ``next-agent``: supervisors (their team's queue, Queue A), managers and admins. An offer is
 answered by the agent it was made to only: for everyone else it does not exist (404); for agent A
-an offer made to agent A (a fresh one per call)."""
+an offer made to agent A (a fresh one per call).
+
+``items/``: supervisors (their team's queues), managers and admins. A chat waiting in Queue A, given
+to agent A (available): offered to them (200); agents 403."""
 
 from django.utils import timezone
 
+from contactcenter.agents.models import AgentProfile
+from contactcenter.agents.services import agent_set_status
 from contactcenter.distribution.models import WorkItem, WorkOffer
 from tests.api.matrix import Case, statuses
 
@@ -24,8 +29,22 @@ def _offer_to_agent_a(org) -> dict:
     return {"pk": offer.pk}
 
 
+def _chat_in_queue_a(org) -> dict:
+    return {"pk": WorkItem.objects.create(kind="chat", queue=org.queue_a, arrived_at=timezone.now()).pk}
+
+
+def _agent_a_available(org) -> dict:
+    agent_set_status(profile=AgentProfile.objects.get(user=org.agent_a), status="available")
+    return {"agent": "agent_a"}
+
+
 ENTRIES = {
     ("routing-next-agent", "get"): Case(statuses(200, agent=403, other_agent=403), query="?queue=Queue%20A"),
     ("routing-offer-accept", "post"): Case(statuses(404, agent=200), kwargs=_offer_to_agent_a),
     ("routing-offer-decline", "post"): Case(statuses(404, agent=200), kwargs=_offer_to_agent_a),
+    ("routing-item-list", "get"): Case(statuses(200, agent=403, other_agent=403)),
+    ("routing-item-detail", "get"): Case(statuses(200, agent=403, other_agent=403), kwargs=_chat_in_queue_a),
+    ("routing-item-move", "post"): Case(
+        statuses(200, agent=403, other_agent=403), kwargs=_chat_in_queue_a, body=_agent_a_available
+    ),
 }

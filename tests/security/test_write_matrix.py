@@ -395,6 +395,8 @@ NOT_ROW_WRITES = {
     # The answer to an offer, by the agent it was made to only (others: 404; tests/routing/test_api.py).
     ("post", "/routing/offers/{id}/accept/"): set(),
     ("post", "/routing/offers/{id}/decline/"): set(),
+    # A move: the routing writes the item and its log (tests/routing/test_moves.py).
+    ("post", "/routing/items/{id}/move/"): {"queue", "agent"},
 }
 
 # --- The matrix ----------------------------------------------------------------------------------
@@ -826,6 +828,7 @@ BACK_OFFICE: dict[str, dict[str, frozenset[str]]] = {
     "routing.agentrouting": PROVISIONED,
     "routing.agentskilllevel": PROVISIONED,
     "routing.workitem": {"add": NO_ONE, "change": NO_ONE, "delete": NO_ONE},
+    "routing.workitemmove": {"add": NO_ONE, "change": NO_ONE, "delete": NO_ONE},
 }
 
 

@@ -2,10 +2,14 @@
 
 from django.urls import path
 
-from contactcenter.distribution.api import views
+from contactcenter.distribution.api import items, views
 
 urlpatterns = [
     path("routing/next-agent/", views.NextAgentView.as_view(), name="routing-next-agent"),
     path("routing/offers/<int:pk>/accept/", views.OfferAcceptView.as_view(), name="routing-offer-accept"),
     path("routing/offers/<int:pk>/decline/", views.OfferDeclineView.as_view(), name="routing-offer-decline"),
+    # Queue state and moving work.
+    path("routing/items/", items.QueueStateItemListView.as_view(), name="routing-item-list"),
+    path("routing/items/<int:pk>/", items.QueueStateItemDetailView.as_view(), name="routing-item-detail"),
+    path("routing/items/<int:pk>/move/", items.QueueStateItemMoveView.as_view(), name="routing-item-move"),
 ]

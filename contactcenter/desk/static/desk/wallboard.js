@@ -444,6 +444,10 @@
   function tick() {
     root.querySelectorAll(".wb-tile").forEach(tickTile);
     root.querySelectorAll(".wb-agent").forEach(tickAgent);
+    // The routed work's oldest wait, per queue and channel (the board brings its figures anew).
+    root.querySelectorAll(".wb-routed [data-tick-since]").forEach(function (element) {
+      setText(element, duration((serverNow() - Number(element.dataset.tickSince)) / 1000));
+    });
     tickPanel();
     var clock = document.getElementById("wb-clock");
     if (clock) {
