@@ -23,7 +23,6 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
@@ -155,15 +154,17 @@ def work_item_enqueue_ticket(*, ticket: Ticket, now: datetime | None = None) -> 
 
 def ticket_followed(*, ticket: Ticket, created: bool, changed: frozenset[str]) -> None:
     """The ticket watcher (registered with :func:`interactions.services.ticket_watcher_register`),
-    inside the ticket's transaction. A ticket put in a queue with nobody holding it waits for an
-    agent; one that someone takes, that leaves its queue, or that is no longer new or open leaves
-    the line (its offer withdrawn); the work of an agent on a ticket that they resolve, put on hold
-    or that goes to someone else is done (their capacity is freed). Only with ``ROUTING_TICKETS``
-    on: until the desktop shows offers, an agent could not take one there."""
-    if not settings.ROUTING_TICKETS:
+    inside the ticket's transaction. A ticket put in a queue that routes its tickets
+    (:func:`~contactcenter.distribution.selectors.ticket_routed_queue_ids`) with nobody holding it
+    waits for an agent; one that someone takes, that leaves its queue (or its queue stops routing
+    tickets), or that is no longer new or open leaves the line (its offer withdrawn); the work of an
+    agent on a ticket that they resolve, put on hold or that goes to someone else is done (their
+    capacity is freed). Nothing at all, not even a query, while no queue routes its tickets."""
+    routed = selectors.ticket_routed_queue_ids()
+    if not routed:
         return
     if created:
-        if ticket_routable(ticket):
+        if ticket_routable(ticket) and ticket.queue_id in routed:
             work_item_enqueue_ticket(ticket=ticket)
         return
     if ticket.assignee_id is not None and "assignee" not in changed:
@@ -175,10 +176,14 @@ def ticket_followed(*, ticket: Ticket, created: bool, changed: frozenset[str]) -
             if finished:
                 dispatch_on_commit([ticket.queue_id] if ticket.queue_id else None)
         return
+    relevant = changed & {"queue", "status", "assignee", "priority"}
     if ticket_routable(ticket):
-        if changed & {"queue", "status", "assignee", "priority"}:
-            work_item_enqueue_ticket(ticket=ticket)
-        return
+        if ticket.queue_id in routed:
+            if relevant:
+                work_item_enqueue_ticket(ticket=ticket)
+            return
+        if not relevant:  # waiting nowhere before this change either
+            return
     now = timezone.now()
     items = (
         WorkItem.objects.select_for_update()
@@ -188,6 +193,43 @@ def ticket_followed(*, ticket: Ticket, created: bool, changed: frozenset[str]) -
     )
     for item in items:
         _close(item, state=WorkState.DONE if item.state == WorkState.ASSIGNED else WorkState.CANCELLED, now=now)
+
+
+@transaction.atomic
+def queue_tickets_routing_switched(*, queue: Queue, now: datetime | None = None) -> int:
+    """The queue's routing now says whether its tickets are offered to agents (``routes_tickets``,
+    or ``ROUTING_TICKETS=1`` for every queue): switched on, its tickets that nobody holds (new or
+    open) join its line, oldest first; switched off, its tickets leave the line (waiting ones and
+    open offers cancelled, the offer withdrawn; tickets an agent accepted are done: they keep the
+    ticket, their capacity is freed). The number of tickets that joined or left. Each ticket is
+    locked before its items, as a ticket's change locks them."""
+    now = now or timezone.now()
+    moved = 0
+    if queue.pk in selectors.ticket_routed_queue_ids():
+        tickets = (
+            Ticket.objects.select_for_update(of=("self",))
+            .filter(queue=queue, assignee__isnull=True, status__in=ROUTABLE_TICKET_STATUSES)
+            .select_related("queue", "customer")
+            .order_by("created_at", "pk")
+        )
+        for ticket in tickets:
+            before = WorkItem.objects.filter(ticket=ticket, state__in=OPEN_STATES, queue=queue).exists()
+            if work_item_enqueue_ticket(ticket=ticket, now=now) is not None and not before:
+                moved += 1
+        return moved
+    item_ids = list(
+        WorkItem.objects.filter(queue=queue, kind=WorkKind.TICKET, state__in=OPEN_STATES)
+        .order_by("ticket_id", "pk")
+        .values_list("pk", "ticket_id")
+    )
+    for item_id, ticket_id in item_ids:
+        if ticket_id is not None:
+            ticket_lock(ticket_id)
+        item = WorkItem.objects.select_for_update().filter(pk=item_id, state__in=OPEN_STATES).first()
+        if item is not None:
+            _close(item, state=WorkState.DONE if item.state == WorkState.ASSIGNED else WorkState.CANCELLED, now=now)
+            moved += 1
+    return moved
 
 
 def _close(item: WorkItem, *, state: str, now: datetime) -> None:
