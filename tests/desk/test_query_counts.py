@@ -35,9 +35,9 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Status
+from contactcenter.desk.simulation import simulated_call_start
 from contactcenter.distribution.models import AgentRouting, QueueRouting, WorkItem, WorkKind, WorkOffer, WorkState
 from contactcenter.distribution.services import routing_dispatch
-from contactcenter.desk.simulation import simulated_call_start
 from contactcenter.scripts.models import Script, ScriptVersion
 from contactcenter.training.models import LessonAttachment
 from customers.services import customer_create
