@@ -20,6 +20,7 @@
   var asked = false; // the card was asked for because an offer arrived (not a resync)
   var rung = ""; // the offer last rung for
   var refetched = ""; // the offer asked for again past its time
+  var answering = ""; // the offer whose Accept or Decline is being sent
 
   function pad(n) {
     return n < 10 ? "0" + n : String(n);
@@ -105,6 +106,9 @@
   function closedMessage(message) {
     var card = slot.querySelector("#offer-card");
     if (!card || card.dataset.offer !== String(message.offer) || card.hasAttribute("data-offer-closed")) return;
+    // The agent's own answer is on its way: its reply draws the message (and opens the ticket from
+    // the button that asked, which must still be in the page).
+    if (answering === card.dataset.offer) return;
     var outcome = String(message.outcome || "");
     var box = document.createElement("div");
     box.id = "offer-card";
@@ -139,6 +143,14 @@
   });
   body.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target === slot) drawn();
+  });
+  body.addEventListener("htmx:beforeRequest", function (event) {
+    var card = event.detail.elt.closest && event.detail.elt.closest("#offer-card[data-expires]");
+    if (card) answering = card.dataset.offer;
+  });
+  body.addEventListener("htmx:afterRequest", function (event) {
+    // The button asking may have left the page with its card by now: known by its shortcut.
+    if (event.detail.elt.matches && event.detail.elt.matches("[data-shortcut^=offer-]")) answering = "";
   });
   slot.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-offer-dismiss]")) clear();
