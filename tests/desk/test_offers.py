@@ -7,7 +7,9 @@ import json
 from datetime import UTC, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
@@ -298,3 +300,16 @@ def test_my_work_is_the_agents_own(routed, django_capture_on_commit_callbacks):
         client_of(routed.agent_a).post(reverse("desk:offer_accept", args=[offer.pk]), **HTMX)
     html = client_of(routed.agent_b).get(reverse("desk:my_work"), **HTMX).content.decode()
     assert ticket.reference not in html
+
+
+def test_the_card_costs_the_desktop_one_query_and_nothing_without_an_offer(
+    routed, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    client = client_of(routed.agent_a)
+    client.get(reverse("desk:desktop"))  # warms what a process keeps
+    with CaptureQueriesContext(connection) as without:
+        client.get(reverse("desk:desktop"))
+    offered_ticket(routed, django_capture_on_commit_callbacks)
+    with django_assert_num_queries(len(without) + 1):
+        html = client.get(reverse("desk:desktop")).content.decode()
+    assert "data-expires" in html

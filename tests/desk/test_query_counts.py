@@ -295,7 +295,8 @@ PAGES: dict[tuple[str, str], Page] = {
     # 6: the whole desktop in one page. The user with their profile; the current call with what the call region
     # shows of it (its customer and CTI call joined to the current call's query); the customer's contact points,
     # their tickets (the open ones and the timeline's in one read), the timeline's interactions and comments.
-    # The queue's published script and the log form's dispositions come from the cache. Was 12.
+    # The queue's published script and the log form's dispositions come from the cache. Was 12. With an offer
+    # open (the profile says so), one more: the offer with its item, queue, customer and ticket, for its card.
     ("desktop", "get"): Page(6, "agent", lambda org, n: Request("get", url("desktop"), htmx=False)),
     ("status", "get"): Page(1, "agent", lambda org, n: Request("get", url("status"))),
     # 6 (4 in production): the user with their profile; savepoint; the profile locked with its user; update the
