@@ -85,8 +85,10 @@ def work_item_enqueue(
     required_skills: Iterable[tuple[int, int]] | None = None,
     sla_due_at: datetime | None = None,
     arrived_at: datetime | None = None,
+    dispatch: bool = True,
 ) -> WorkItem:
-    """Put a piece of work in ``queue``'s line: it waits for an agent (dispatched after commit).
+    """Put a piece of work in ``queue``'s line: it waits for an agent (dispatched after commit;
+    ``dispatch=False``: the caller, putting many items in line, dispatches once).
 
     By default it takes the queue's priority and required skills, and is due the queue's service
     level threshold after it arrived (now). From the queue's SLA jump threshold before that due
@@ -108,7 +110,8 @@ def work_item_enqueue(
     )
     full_clean(item, exclude=["queue", "customer", "ticket"])
     item.save()
-    dispatch_on_commit([queue.pk])
+    if dispatch:
+        dispatch_on_commit([queue.pk])
     return item
 
 
@@ -124,7 +127,7 @@ def _ticket_due(ticket: Ticket) -> datetime | None:
 
 
 @transaction.atomic
-def work_item_enqueue_ticket(*, ticket: Ticket, now: datetime | None = None) -> WorkItem | None:
+def work_item_enqueue_ticket(*, ticket: Ticket, now: datetime | None = None, dispatch: bool = True) -> WorkItem | None:
     """Put ``ticket`` (in a queue, nobody's) in its queue's line, once: a ticket already waiting
     there keeps its place (its priority follows the ticket's); one waiting in another queue moves
     (its offer, if any, is withdrawn). ``None`` for a ticket that is not routable
@@ -149,6 +152,7 @@ def work_item_enqueue_ticket(*, ticket: Ticket, now: datetime | None = None) -> 
         priority=priority,
         sla_due_at=_ticket_due(ticket),
         arrived_at=now,
+        dispatch=dispatch,
     )
 
 
@@ -214,8 +218,10 @@ def queue_tickets_routing_switched(*, queue: Queue, now: datetime | None = None)
         )
         for ticket in tickets:
             before = WorkItem.objects.filter(ticket=ticket, state__in=OPEN_STATES, queue=queue).exists()
-            if work_item_enqueue_ticket(ticket=ticket, now=now) is not None and not before:
+            if work_item_enqueue_ticket(ticket=ticket, now=now, dispatch=False) is not None and not before:
                 moved += 1
+        if moved:
+            dispatch_on_commit([queue.pk])  # once for them all
         return moved
     item_ids = list(
         WorkItem.objects.filter(queue=queue, kind=WorkKind.TICKET, state__in=OPEN_STATES)

@@ -111,9 +111,12 @@ def test_switching_on_puts_the_queues_waiting_tickets_in_line_and_off_takes_them
     waiting = [ticket_create(subject=f"Waiting {n}", queue=org.queue_a, by=None) for n in range(2)]
     assert not WorkItem.objects.exists()
     routing = QueueRouting.objects.create(queue=org.queue_a, routes_tickets=True)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert queue_tickets_routing_switched(queue=org.queue_a) == 2
+    assert len(callbacks) == 1  # one dispatch for them all
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert queue_tickets_routing_switched(queue=org.queue_a) == 0  # once
+    assert callbacks == []
     assert set(WorkItem.objects.values_list("ticket_id", flat=True)) == {t.pk for t in waiting}
     assert not WorkItem.objects.filter(ticket=held).exists()
     routing.routes_tickets = False
