@@ -16,6 +16,7 @@ from django.core.management.base import CommandError
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Queue, Role, Status, Team
 from contactcenter.core.roles import role_of
 from contactcenter.demo.simulator.center import DEMO_PASSWORD, STAFF
+from contactcenter.distribution.models import QueueRouting, WorkItem
 from contactcenter.scripts.models import ScriptVersion
 from customers.models import ContactPoint, Customer
 from interactions.models import SCALES, Interaction, SurveyResponse, Ticket, TicketComment
@@ -218,3 +219,14 @@ def test_a_queue_of_the_demo_name_on_another_channel_stops_the_load_before_anyth
 def test_nonsense_options_are_refused():
     with pytest.raises(CommandError):
         call_command("demo", "--customers=0", verbosity=0)
+
+
+def test_the_queues_holding_tickets_offer_them_to_their_agents():
+    load()
+    from_queues = set(Ticket.objects.filter(queue__isnull=False).values_list("queue_id", flat=True))
+    assert from_queues
+    assert set(QueueRouting.objects.filter(routes_tickets=True).values_list("queue_id", flat=True)) == from_queues
+    waiting = Ticket.objects.filter(queue__isnull=False, assignee__isnull=True, status__in=["new", "open"])
+    in_line = WorkItem.objects.filter(state__in=["waiting", "offered"], kind="ticket")
+    assert waiting.exists()
+    assert set(in_line.values_list("ticket_id", flat=True)) == set(waiting.values_list("pk", flat=True))

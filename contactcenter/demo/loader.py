@@ -30,6 +30,7 @@ from contactcenter.demo.writer.interactions import run_simulation, save_interact
 from contactcenter.demo.writer.organisation import Center, ensure_center
 from contactcenter.demo.writer.presence import save_presence
 from contactcenter.demo.writer.reset import demo_delete
+from contactcenter.demo.writer.routing import ensure_ticket_routing
 from contactcenter.demo.writer.surveys import save_surveys
 from contactcenter.demo.writer.tickets import save_tickets
 from customers.models import ContactPoint, Customer
@@ -56,7 +57,8 @@ def load_demo(
     """Fill the database with a demo contact center whose activity covers ``days`` up to ``now``.
 
     Idempotent: staff, teams and queues are created only when missing, and the bulk data only
-    when no demo data is there (``reset`` deletes it first). One transaction: on any error
+    when no demo data is there (``reset`` deletes it first). The queues holding tickets get a
+    routing that offers them to their agents, when they have none. One transaction: on any error
     nothing is written. ``progress`` is the stream for progress bars (``None``: no bars).
     """
     if customers < 1 or days < 1:
@@ -70,12 +72,12 @@ def load_demo(
         center = ensure_center(now=now, days=days, logins=result.logins, created=result.created)
         load_knowledge_demo(by=center.users["manager"], now=now, created=result.created)
         load_training_demo(by=center.users["manager"], now=now, days=days, created=result.created)
-        if demo_exists():
-            return result
-        _load_activity(
-            rng, center, customers=customers, days=days, seed=seed, now=now, result=result, progress=progress
-        )
-        result.loaded = True
+        if not demo_exists():
+            _load_activity(
+                rng, center, customers=customers, days=days, seed=seed, now=now, result=result, progress=progress
+            )
+            result.loaded = True
+        ensure_ticket_routing(center, created=result.created)
     return result
 
 

@@ -53,4 +53,5 @@ def count_labels() -> dict[str, str]:
         "knowledge articles": _("knowledge base articles"),
         "training courses": _("training courses"),
         "training completions": _("training course completions"),
+        "queue routings": _("queue routings offering tickets"),
     }

@@ -19,6 +19,7 @@ from contactcenter.desk import selectors
 from contactcenter.desk.access import page_for
 from contactcenter.desk.callbar import callbar_context
 from contactcenter.desk.calls import call_context
+from contactcenter.desk.offers import offer_card_context
 
 
 @require_GET
@@ -46,8 +47,8 @@ def _status_context(profile: AgentProfile | None, errors: dict[str, list[str]] |
 @page_for("desk.open")
 @require_GET
 def desktop(request: HttpRequest) -> HttpResponse:
-    """The agent desktop: status, the call bar, search, the current call, script, log, tickets,
-    knowledge."""
+    """The agent desktop: status, the call bar, the work offered (its card drawn with the page when
+    an offer is open), search, my work, the current call, script, log, tickets, knowledge."""
     profile = selectors.desk_profile(user=request.user)
     call = selectors.current_call(user=request.user)
     view = selectors.call_view(user=request.user, interaction=call) if call else None
@@ -55,6 +56,7 @@ def desktop(request: HttpRequest) -> HttpResponse:
         **_status_context(profile),
         **call_context(request, view),
         **callbar_context(user=request.user, view=view),
+        **offer_card_context(user=request.user),
         "may_open_wallboard": access.can(request.user, "wallboard.open"),
         "may_open_admin": request.user.is_staff,
     }

@@ -1,6 +1,6 @@
 """The pages' routes, one list per module (namespace ``desk``)."""
 
-from contactcenter.desk import callbar, calls, knowledge, login, pages, panels, tickets, training, wallboard
+from contactcenter.desk import callbar, calls, knowledge, login, offers, pages, panels, tickets, training, wallboard
 
 app_name = "desk"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     *pages.urlpatterns,
     *calls.urlpatterns,
     *callbar.urlpatterns,
+    *offers.urlpatterns,
     *tickets.urlpatterns,
     *knowledge.urlpatterns,
     *training.urlpatterns,

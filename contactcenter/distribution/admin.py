@@ -4,9 +4,11 @@ asks, each agent's capacities and skill levels (admins), and the work items with
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from contactcenter.distribution.models import (
     AgentRouting,
@@ -17,14 +19,44 @@ from contactcenter.distribution.models import (
     WorkItemMove,
     WorkOffer,
 )
+from contactcenter.distribution.services import queue_tickets_routing_switched
 
 
 @admin.register(QueueRouting)
 class QueueRoutingAdmin(admin.ModelAdmin):
-    list_display = ("queue", "priority", "offer_timeout_seconds", "prefer_last_agent", "blending", "sla_jump_seconds")
+    list_display = (
+        "queue",
+        "routes_tickets",
+        "priority",
+        "offer_timeout_seconds",
+        "prefer_last_agent",
+        "blending",
+        "sla_jump_seconds",
+    )
+    list_filter = ("routes_tickets",)
     list_select_related = ("queue",)
     autocomplete_fields = ("queue",)
     search_fields = ("queue__name",)
+
+    def save_model(self, request: HttpRequest, obj: QueueRouting, form: ModelForm, change: bool) -> None:
+        """Switching the queue's tickets on puts its tickets nobody holds in its line; off takes
+        them out (the same service as everywhere, in the admin's transaction)."""
+        super().save_model(request, obj, form, change)
+        if "routes_tickets" in form.changed_data or (not change and obj.routes_tickets):
+            moved = queue_tickets_routing_switched(queue=obj.queue)
+            if obj.routes_tickets:
+                text = ngettext(
+                    "%(count)d ticket of %(queue)s now waits for an agent.",
+                    "%(count)d tickets of %(queue)s now wait for an agent.",
+                    moved,
+                )
+            else:
+                text = ngettext(
+                    "%(count)d ticket of %(queue)s left the line.",
+                    "%(count)d tickets of %(queue)s left the line.",
+                    moved,
+                )
+            self.message_user(request, text % {"count": moved, "queue": obj.queue}, messages.INFO)
 
 
 @admin.register(QueueSkillLevel)

@@ -11,11 +11,17 @@ class DistributionConfig(AppConfig):
 
     def ready(self) -> None:
         # Hooks are registered once the apps are loaded (Django's AppConfig.ready).
+        from django.db.models.signals import post_delete, post_save  # noqa: PLC0415
+
         from contactcenter.agents.states import available_hook_register  # noqa: PLC0415
-        from contactcenter.distribution import services  # noqa: PLC0415
+        from contactcenter.distribution import selectors, services  # noqa: PLC0415
+        from contactcenter.distribution.models import QueueRouting  # noqa: PLC0415
         from interactions.services import ticket_watcher_register  # noqa: PLC0415
 
         # An agent who becomes available is offered waiting work, after the commit.
         available_hook_register(services.routing_agent_available)
         # A ticket put in a queue without an assignee waits there for an agent.
         ticket_watcher_register(services.ticket_followed)
+        # Which queues route their tickets is kept in the cache: a change reads it again everywhere.
+        post_save.connect(selectors.queue_routing_changed, sender=QueueRouting, dispatch_uid="routing_queue_saved")
+        post_delete.connect(selectors.queue_routing_changed, sender=QueueRouting, dispatch_uid="routing_queue_deleted")

@@ -94,6 +94,14 @@ class QueueRouting(models.Model):
             "(empty: oldest first only)."
         ),
     )
+    routes_tickets = models.BooleanField(
+        _("offer this queue's tickets to agents"),
+        default=False,
+        help_text=_(
+            "Tickets in this queue that nobody holds are offered to its agents one at a time. "
+            "Off: they wait to be picked or assigned."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

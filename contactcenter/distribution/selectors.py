@@ -10,10 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from contactcenter.agents.models import AgentProfile, Queue
+from contactcenter.core.cached import cached_forget, cached_read
 from contactcenter.core.choices import Channel
 from contactcenter.distribution.models import (
     DEFAULT_CAPACITY,
@@ -263,3 +265,115 @@ def waiting_filter(queue_ids: Iterable[int] | None) -> Q:
     if queue_ids is not None:
         condition &= Q(queue_id__in=list(queue_ids))
     return condition
+
+
+# --- Tickets offered per queue, the agent's offer and work (the desk) --------------------------------
+
+#: The cache group of the queues whose tickets are routed.
+TICKET_QUEUES = "routing-ticket-queues"
+
+
+class AllQueues:
+    """Every queue (``ROUTING_TICKETS=1``): ``queue_id in ALL_QUEUES`` is always true."""
+
+    def __contains__(self, queue_id: object) -> bool:
+        return True
+
+    def __bool__(self) -> bool:
+        return True
+
+
+ALL_QUEUES = AllQueues()
+
+
+def ticket_routed_queue_ids() -> frozenset[int] | AllQueues:
+    """The queues whose tickets are offered to agents: those whose routing says so
+    (``routes_tickets``), or every queue with ``ROUTING_TICKETS=1``. No query while no queue's
+    routing has changed (kept in the cache, :mod:`contactcenter.core.cached`)."""
+    if settings.ROUTING_TICKETS:
+        return ALL_QUEUES
+    return cached_read(
+        TICKET_QUEUES,
+        "ids",
+        lambda: frozenset(QueueRouting.objects.filter(routes_tickets=True).values_list("queue_id", flat=True)),
+    )
+
+
+def queue_routing_changed(**kwargs: object) -> None:
+    """Receiver of the queue routings' ``post_save``/``post_delete``: every process reads again which
+    queues route their tickets."""
+    cached_forget(TICKET_QUEUES)
+
+
+def agent_open_offer(*, user: object) -> WorkOffer | None:
+    """The open offer made to ``user`` (at most one), with its item's queue, customer and ticket
+    joined: what the desk's offer card shows. One query."""
+    return (
+        WorkOffer.objects.filter(agent_id=getattr(user, "pk", None), outcome=OfferOutcome.OPEN)
+        .select_related("item__queue", "item__customer", "item__ticket")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class ChannelLoad:
+    """The agent's assigned work on one channel and how much they take at once."""
+
+    channel: str
+    label: str
+    load: int
+    capacity: int
+
+    @property
+    def full(self) -> bool:
+        return self.load >= self.capacity
+
+
+@dataclass(frozen=True)
+class AgentWork:
+    """The work assigned to an agent and not done, oldest first, and their load per channel."""
+
+    items: list[WorkItem]
+    loads: list[ChannelLoad]
+
+
+#: The channels routed work uses, in the order the desk shows them.
+WORK_CHANNELS = (
+    (Channel.VOICE, Channel.VOICE.label),
+    (Channel.CHAT, Channel.CHAT.label),
+    (Channel.EMAIL, Channel.EMAIL.label),
+)
+
+
+def agent_work(*, user: object, limit: int = 50) -> AgentWork:
+    """The items assigned to ``user`` and not done (up to ``limit``, oldest first, their queue,
+    customer and ticket joined) and their load against their capacity per channel (open calls
+    count as voice). Three queries: the items, the capacities, the open calls."""
+    user_id = getattr(user, "pk", None)
+    items = list(
+        WorkItem.objects.filter(assigned_to_id=user_id, state=WorkState.ASSIGNED)
+        .select_related("queue", "customer", "ticket")
+        .order_by("assigned_at", "pk")[: limit + 1]
+    )
+    row = AgentRouting.objects.filter(profile__user_id=user_id).first()
+    capacity = (
+        {Channel.VOICE: row.voice_capacity, Channel.CHAT: row.chat_capacity, Channel.EMAIL: row.email_capacity}
+        if row is not None
+        else DEFAULT_CAPACITY
+    )
+    load: dict[str, int] = defaultdict(int)
+    if len(items) > limit:  # more than the list shows (past any usual capacity): counted in SQL
+        assigned = WorkItem.objects.filter(assigned_to_id=user_id, state=WorkState.ASSIGNED)
+        for kind, count in assigned.values_list("kind").annotate(n=Count("pk")).order_by():
+            load[KIND_CHANNEL[kind]] += count
+    else:
+        for item in items:
+            load[item.channel] += 1
+    load[Channel.VOICE] += Interaction.objects.filter(
+        agent_id=user_id, answered_at__isnull=False, wrapup_ended_at__isnull=True, cti_call__isnull=False
+    ).count()
+    loads = [
+        ChannelLoad(channel=channel, label=str(label), load=load[channel], capacity=capacity.get(channel, 0))
+        for channel, label in WORK_CHANNELS
+    ]
+    return AgentWork(items=items[:limit], loads=loads)

@@ -24,7 +24,6 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -93,8 +92,10 @@ def work_item_enqueue(
     required_skills: Iterable[tuple[int, int]] | None = None,
     sla_due_at: datetime | None = None,
     arrived_at: datetime | None = None,
+    dispatch: bool = True,
 ) -> WorkItem:
-    """Put a piece of work in ``queue``'s line: it waits for an agent (dispatched after commit).
+    """Put a piece of work in ``queue``'s line: it waits for an agent (dispatched after commit;
+    ``dispatch=False``: the caller, putting many items in line, dispatches once).
 
     By default it takes the queue's priority and required skills, and is due the queue's service
     level threshold after it arrived (now). From the queue's SLA jump threshold before that due
@@ -116,7 +117,8 @@ def work_item_enqueue(
     )
     full_clean(item, exclude=["queue", "customer", "ticket"])
     item.save()
-    dispatch_on_commit([queue.pk])
+    if dispatch:
+        dispatch_on_commit([queue.pk])
     return item
 
 
@@ -132,7 +134,7 @@ def _ticket_due(ticket: Ticket) -> datetime | None:
 
 
 @transaction.atomic
-def work_item_enqueue_ticket(*, ticket: Ticket, now: datetime | None = None) -> WorkItem | None:
+def work_item_enqueue_ticket(*, ticket: Ticket, now: datetime | None = None, dispatch: bool = True) -> WorkItem | None:
     """Put ``ticket`` (in a queue, nobody's) in its queue's line, once: a ticket already waiting
     there keeps its place (its priority follows the ticket's); one waiting in another queue moves
     (its offer, if any, is withdrawn). ``None`` for a ticket that is not routable
@@ -157,20 +159,23 @@ def work_item_enqueue_ticket(*, ticket: Ticket, now: datetime | None = None) -> 
         priority=priority,
         sla_due_at=_ticket_due(ticket),
         arrived_at=now,
+        dispatch=dispatch,
     )
 
 
 def ticket_followed(*, ticket: Ticket, created: bool, changed: frozenset[str]) -> None:
     """The ticket watcher (registered with :func:`interactions.services.ticket_watcher_register`),
-    inside the ticket's transaction. A ticket put in a queue with nobody holding it waits for an
-    agent; one that someone takes, that leaves its queue, or that is no longer new or open leaves
-    the line (its offer withdrawn); the work of an agent on a ticket that they resolve, put on hold
-    or that goes to someone else is done (their capacity is freed). Only with ``ROUTING_TICKETS``
-    on: until the desktop shows offers, an agent could not take one there."""
-    if not settings.ROUTING_TICKETS:
+    inside the ticket's transaction. A ticket put in a queue that routes its tickets
+    (:func:`~contactcenter.distribution.selectors.ticket_routed_queue_ids`) with nobody holding it
+    waits for an agent; one that someone takes, that leaves its queue (or its queue stops routing
+    tickets), or that is no longer new or open leaves the line (its offer withdrawn); the work of an
+    agent on a ticket that they resolve, put on hold or that goes to someone else is done (their
+    capacity is freed). Nothing at all, not even a query, while no queue routes its tickets."""
+    routed = selectors.ticket_routed_queue_ids()
+    if not routed:
         return
     if created:
-        if ticket_routable(ticket):
+        if ticket_routable(ticket) and ticket.queue_id in routed:
             work_item_enqueue_ticket(ticket=ticket)
         return
     if ticket.assignee_id is not None and "assignee" not in changed:
@@ -182,10 +187,14 @@ def ticket_followed(*, ticket: Ticket, created: bool, changed: frozenset[str]) -
             if finished:
                 dispatch_on_commit([ticket.queue_id] if ticket.queue_id else None)
         return
+    relevant = changed & {"queue", "status", "assignee", "priority"}
     if ticket_routable(ticket):
-        if changed & {"queue", "status", "assignee", "priority"}:
-            work_item_enqueue_ticket(ticket=ticket)
-        return
+        if ticket.queue_id in routed:
+            if relevant:
+                work_item_enqueue_ticket(ticket=ticket)
+            return
+        if not relevant:  # waiting nowhere before this change either
+            return
     now = timezone.now()
     items = (
         WorkItem.objects.select_for_update()
@@ -195,6 +204,45 @@ def ticket_followed(*, ticket: Ticket, created: bool, changed: frozenset[str]) -
     )
     for item in items:
         _close(item, state=WorkState.DONE if item.state == WorkState.ASSIGNED else WorkState.CANCELLED, now=now)
+
+
+@transaction.atomic
+def queue_tickets_routing_switched(*, queue: Queue, now: datetime | None = None) -> int:
+    """The queue's routing now says whether its tickets are offered to agents (``routes_tickets``,
+    or ``ROUTING_TICKETS=1`` for every queue): switched on, its tickets that nobody holds (new or
+    open) join its line, oldest first; switched off, its tickets leave the line (waiting ones and
+    open offers cancelled, the offer withdrawn; tickets an agent accepted are done: they keep the
+    ticket, their capacity is freed). The number of tickets that joined or left. Each ticket is
+    locked before its items, as a ticket's change locks them."""
+    now = now or timezone.now()
+    moved = 0
+    if queue.pk in selectors.ticket_routed_queue_ids():
+        tickets = (
+            Ticket.objects.select_for_update(of=("self",))
+            .filter(queue=queue, assignee__isnull=True, status__in=ROUTABLE_TICKET_STATUSES)
+            .select_related("queue", "customer")
+            .order_by("created_at", "pk")
+        )
+        for ticket in tickets:
+            before = WorkItem.objects.filter(ticket=ticket, state__in=OPEN_STATES, queue=queue).exists()
+            if work_item_enqueue_ticket(ticket=ticket, now=now, dispatch=False) is not None and not before:
+                moved += 1
+        if moved:
+            dispatch_on_commit([queue.pk])  # once for them all
+        return moved
+    item_ids = list(
+        WorkItem.objects.filter(queue=queue, kind=WorkKind.TICKET, state__in=OPEN_STATES)
+        .order_by("ticket_id", "pk")
+        .values_list("pk", "ticket_id")
+    )
+    for item_id, ticket_id in item_ids:
+        if ticket_id is not None:
+            ticket_lock(ticket_id)
+        item = WorkItem.objects.select_for_update().filter(pk=item_id, state__in=OPEN_STATES).first()
+        if item is not None:
+            _close(item, state=WorkState.DONE if item.state == WorkState.ASSIGNED else WorkState.CANCELLED, now=now)
+            moved += 1
+    return moved
 
 
 def _close(item: WorkItem, *, state: str, now: datetime) -> None:

@@ -277,8 +277,9 @@ else:
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Routing (docs/routing.md) ----------------------------------------------------------------
-# Tickets waiting in a queue with nobody holding them are offered to the queue's agents one at a
-# time. Off by default until the agent desktop shows offers (they are taken through the API now).
+# On: the tickets of every queue waiting with nobody holding them are offered to the queue's agents
+# one at a time. Each queue switches it on for itself (Queue routing, routes_tickets); this setting,
+# the way it was switched on before, stays for compatibility.
 ROUTING_TICKETS = env_bool("ROUTING_TICKETS", False)
 
 # --- Background jobs: django-q2 on the database (docs/operations.md) ---------------------------

@@ -36,7 +36,8 @@ from django.utils import timezone
 
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Status
 from contactcenter.desk.simulation import simulated_call_start
-from contactcenter.distribution.models import WorkItem
+from contactcenter.distribution.models import AgentRouting, QueueRouting, WorkItem, WorkKind, WorkOffer, WorkState
+from contactcenter.distribution.services import routing_dispatch
 from contactcenter.scripts.models import Script, ScriptVersion
 from contactcenter.training.models import LessonAttachment
 from customers.services import customer_create
@@ -201,6 +202,41 @@ def chat_to_move(org, attempt: int) -> Request:
     return Request("post", url("wallboard_work_move", item.pk), {"to": f"queue:{org.queue_a2.pk}", "panel": "queue"})
 
 
+def fresh_offer(org) -> int:
+    """A chat of Anne's waiting in Queue A, offered to agent A by the real dispatcher (the queue
+    blends, so the fixture's call does not block it): the offer's id."""
+    open_offer = WorkOffer.objects.filter(agent=org.agent_a, outcome="").first()
+    if open_offer is not None:
+        return open_offer.pk
+    QueueRouting.objects.update_or_create(queue=org.queue_a, defaults={"blending": True})
+    AgentProfile.objects.filter(user=org.agent_a).update(status=Status.AVAILABLE, status_reason="", pending_status="")
+    WorkItem.objects.create(kind=WorkKind.CHAT, queue=org.queue_a, customer=org.anne, arrived_at=timezone.now())
+    return routing_dispatch(queue_ids=[org.queue_a.pk])[0].pk
+
+
+def work(org, rows: int) -> None:
+    """The center; agent A holds ``rows`` routed tickets (each with its customer)."""
+    center(org, rows)
+    AgentRouting.objects.create(profile=AgentProfile.objects.get(user=org.agent_a), email_capacity=20)
+    for ticket in TicketFactory.create_batch(rows, customer=CustomerFactory(), queue=org.queue_a, assignee=org.agent_a):
+        WorkItem.objects.create(
+            kind=WorkKind.TICKET,
+            queue=org.queue_a,
+            customer=ticket.customer,
+            ticket=ticket,
+            arrived_at=timezone.now(),
+            state=WorkState.ASSIGNED,
+            assigned_to=org.agent_a,
+            assigned_at=timezone.now(),
+        )
+
+
+def work_offered(org, rows: int) -> None:
+    """:func:`work`, and a chat offered to agent A."""
+    work(org, rows)
+    fresh_offer(org)
+
+
 # --- The table -------------------------------------------------------------------------------------------
 
 
@@ -282,7 +318,8 @@ PAGES: dict[tuple[str, str], Page] = {
     # 6: the whole desktop in one page. The user with their profile; the current call with what the call region
     # shows of it (its customer and CTI call joined to the current call's query); the customer's contact points,
     # their tickets (the open ones and the timeline's in one read), the timeline's interactions and comments.
-    # The queue's published script and the log form's dispositions come from the cache. Was 12.
+    # The queue's published script and the log form's dispositions come from the cache. Was 12. With an offer
+    # open (the profile says so), one more: the offer with its item, queue, customer and ticket, for its card.
     ("desktop", "get"): Page(6, "agent", lambda org, n: Request("get", url("desktop"), htmx=False)),
     ("status", "get"): Page(1, "agent", lambda org, n: Request("get", url("status"))),
     # 6 (4 in production): the user with their profile; savepoint; the profile locked with its user; update the
@@ -427,6 +464,26 @@ PAGES: dict[tuple[str, str], Page] = {
         ),
         tickets,
     ),
+    # 2: the user with their profile (it says an offer is open); the open offer with its item, queue,
+    # customer and ticket joined. Asked for on the socket's offer.
+    ("offer_current", "get"): Page(2, "agent", lambda org, n: Request("get", url("offer_current")), work_offered),
+    # 11 (9 in production): the user with their profile; the service offer_accept, as the API's (savepoint;
+    # the offer; the item locked; the offer read again under the item's lock; the item assigned; the offer
+    # closed; the state machine: the profile locked, updated, the agent's open contacts read in one query;
+    # release). The answer draws the message from what the service gave back: nothing more is read.
+    ("offer_accept", "post"): Page(
+        11, "agent", lambda org, n: Request("post", url("offer_accept", fresh_offer(org))), work
+    ),
+    # 25 (23 in production): the user with their profile; the service offer_decline (10, as offer_accept's,
+    # the item put back in the line), then after commit the dispatcher offers the item again (savepoint; the
+    # waiting items locked; the queue's rules: 3; the candidates: 7; who refused it lately; release): nobody
+    # else is eligible here, so no offer is written.
+    ("offer_decline", "post"): Page(
+        25, "agent", lambda org, n: Request("post", url("offer_decline", fresh_offer(org))), work
+    ),
+    # 4: the user with their profile; the items they hold with their queue, customer and ticket joined;
+    # their capacities; their open calls (voice load).
+    ("my_work", "get"): Page(4, "agent", lambda org, n: Request("get", url("my_work")), work),
     ("knowledge_search", "get"): Page(
         2, "agent", lambda org, n: Request("get", url("knowledge_search") + "?q=modem"), articles
     ),

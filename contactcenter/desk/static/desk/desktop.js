@@ -31,6 +31,14 @@
     ticket_updated: function () {
       fire("tickets-changed");
     },
+    // Work offered by the routing: offers.js draws the card and its end (docs/routing.md).
+    offer: function () {
+      fire("offer-changed");
+    },
+    offer_closed: function (message) {
+      htmx.trigger(body, "offer-closed", message);
+      fire("work-changed");
+    },
   };
 
   window.SwitchboardLive.connect("/ws/agent/", {
