@@ -119,6 +119,14 @@ def refusal(candidate: Candidate, demand: Demand) -> str | None:
     return None
 
 
+def may_take_work(candidate: Candidate, *, blending: bool) -> bool:
+    """Whether ``candidate`` could be offered some work now, whatever the item (the checks of
+    :func:`refusal` that do not depend on it); ``blending``: some queue of the items allows it."""
+    if candidate.pending or candidate.offered:
+        return False
+    return candidate.status == Status.AVAILABLE or (blending and candidate.status in BLENDED_STATUSES)
+
+
 def _idle_key(candidate: Candidate) -> tuple[int, datetime]:
     # Available agents first (idle since they became available), then agents on a call.
     return (0 if candidate.status == Status.AVAILABLE else 1, candidate.since)

@@ -49,7 +49,7 @@ from contactcenter.distribution.models import (
     WorkOffer,
     WorkState,
 )
-from contactcenter.distribution.selection import Candidate, Demand, choose, jump_at, refusal
+from contactcenter.distribution.selection import Candidate, Demand, choose, jump_at, may_take_work, refusal
 from customers.models import Customer
 from interactions.models import Priority, Ticket, TicketStatus
 from interactions.services import ticket_lock, ticket_update
@@ -307,7 +307,9 @@ def routing_dispatch(
         preferring = [item.customer_id for item in items if rules[item.queue_id].prefer_last_agent]
         lasts = selectors.last_agents(customer_ids=preferring)
         refused = selectors.recently_refused(item_ids=[item.pk for item in items], now=now, rules=rules)
-        pool = list(candidates)
+        # Only the agents who could take some work now: the items' loop scans them for each item.
+        blending = any(rule.blending for rule in rules.values())
+        pool = [candidate for candidate in candidates if may_take_work(candidate, blending=blending)]
         offers: list[WorkOffer] = []
         for item in items:
             if not pool:

@@ -20,6 +20,7 @@ from contactcenter.distribution.selection import (
     choose,
     in_order,
     jump_at,
+    may_take_work,
     near_due,
     refusal,
 )
@@ -186,3 +187,23 @@ class TestOrder:
         assert jump_at(due, None) is None and jump_at(None, 300) is None
         assert near_due(Waiting(1, 50, NOW, jump_at=jump_at(due, 300)), now=NOW)
         assert not near_due(Waiting(1, 50, NOW, jump_at=jump_at(due, 299)), now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("changes", "blending", "may"),
+    [
+        ({}, False, True),
+        ({"status": "busy"}, False, False),
+        ({"status": "busy"}, True, True),
+        ({"status": "wrap_up"}, True, True),
+        ({"status": "break"}, True, False),
+        ({"pending": True}, False, False),
+        ({"offered": True}, True, False),
+    ],
+)
+def test_the_pool_keeps_only_agents_who_may_take_some_work(changes, blending, may):
+    candidate = agent(1, **changes)
+    assert may_take_work(candidate, blending=blending) is may
+    # Never narrower than the rules: whoever refusal() lets through for some item is kept.
+    if refusal(candidate, chat(blending=blending)) is None:
+        assert may

@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from contactcenter.agents.models import Queue
+from contactcenter.distribution.models import WorkItem
 from contactcenter.knowledge.models import Article
 from contactcenter.scripts.models import ScriptVersion
 from contactcenter.training.models import Course, LessonAttachment
@@ -102,6 +103,8 @@ def site_kwargs(name: str, pattern: URLPattern, user) -> dict[str, int | str]:
         # The wallboard's panels: a queue and an agent of supervisor1's team.
         "queue_id": first_pk(Queue, agents__user__username="agent1"),
         "username": "agent1",
+        # A routed work item's move (a form's target: a GET is refused, under the policy too).
+        "item_id": WorkItem.objects.order_by("pk").values_list("pk", flat=True).first() or 1,
     }
     by_route = {
         "desk:knowledge_article": first_pk(Article),
