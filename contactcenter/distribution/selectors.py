@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from contactcenter.agents.models import AgentProfile, Queue
+from contactcenter.agents.models import AgentProfile, Queue, Status
 from contactcenter.core.cached import cached_forget, cached_read
 from contactcenter.core.choices import Channel
 from contactcenter.distribution.models import (
@@ -30,7 +30,7 @@ from contactcenter.distribution.models import (
     WorkOffer,
     WorkState,
 )
-from contactcenter.distribution.selection import Candidate, Choice, Demand, choose
+from contactcenter.distribution.selection import BLENDED_STATUSES, Candidate, Choice, Demand, choose
 from customers.models import ContactPoint, Customer
 from customers.phones import try_normalize_phone
 from interactions.models import Interaction
@@ -94,19 +94,31 @@ def queue_rules(*, queue_ids: Iterable[int]) -> dict[int, QueueRules]:
     return rules
 
 
-def routing_candidates(*, queue_ids: Iterable[int]) -> list[Candidate]:
+def routing_candidates(
+    *, queue_ids: Iterable[int], ready_only: bool = False, blending: bool = False, user_id: int | None = None
+) -> list[Candidate]:
     """The active agents of the queues, as the rules see them. Seven queries: the members, their
     profiles, skills, skill levels, capacities, assigned work and open calls, whatever their
-    number."""
+    number (two when none is left).
+
+    ``ready_only``: only the agents who may take some work now (:func:`~contactcenter.distribution.
+    selection.may_take_work`, with ``blending`` when some queue allows it), chosen by the database:
+    at any moment most agents are on a contact, on a break or already offered work, and the rest
+    of their reads is skipped. ``user_id``: that agent only."""
     members: dict[int, set[int]] = defaultdict(set)
-    for profile_id, queue_id in AgentProfile.queues.through.objects.filter(queue_id__in=list(queue_ids)).values_list(
-        "agentprofile_id", "queue_id"
-    ):
+    links = AgentProfile.queues.through.objects.filter(queue_id__in=list(queue_ids))
+    if user_id is not None:
+        links = links.filter(agentprofile__user_id=user_id)
+    for profile_id, queue_id in links.values_list("agentprofile_id", "queue_id"):
         members[profile_id].add(queue_id)
     if not members:
         return []
+    ready = Q()
+    if ready_only:
+        statuses = [Status.AVAILABLE, *(BLENDED_STATUSES if blending else ())]
+        ready = Q(status__in=statuses, pending_status="", work_offered=False)
     profiles = list(
-        AgentProfile.objects.filter(pk__in=members, user__is_active=True)
+        AgentProfile.objects.filter(ready, pk__in=members, user__is_active=True)
         .select_related("user")
         .only(
             "pk",
@@ -118,6 +130,8 @@ def routing_candidates(*, queue_ids: Iterable[int]) -> list[Candidate]:
             "work_offered",
         )
     )
+    if not profiles:
+        return []
     profile_ids = [profile.pk for profile in profiles]
     user_ids = [profile.user_id for profile in profiles]
     held: dict[int, dict[int, int]] = defaultdict(dict)
@@ -242,7 +256,8 @@ def next_agent(*, queue: Queue, customer_id: int | None = None, now: datetime | 
         blending=rules.blending,
         preferred=preferred,
     )
-    return choose(routing_candidates(queue_ids=[queue.pk]), demand, now=now)
+    candidates = routing_candidates(queue_ids=[queue.pk], ready_only=True, blending=rules.blending)
+    return choose(candidates, demand, now=now)
 
 
 def queues_waiting_for(*, user_id: int) -> list[int]:

@@ -303,13 +303,16 @@ def routing_dispatch(
         if not items:
             return []
         rules = selectors.queue_rules(queue_ids={item.queue_id for item in items})
-        candidates = selectors.routing_candidates(queue_ids=rules)
+        blending = any(rule.blending for rule in rules.values())
+        candidates = selectors.routing_candidates(queue_ids=rules, ready_only=True, blending=blending)
+        # Only the agents who could take some work now (the database chose them already): the
+        # items' loop scans them for each item.
+        pool = [candidate for candidate in candidates if may_take_work(candidate, blending=blending)]
+        if not pool:
+            return []
         preferring = [item.customer_id for item in items if rules[item.queue_id].prefer_last_agent]
         lasts = selectors.last_agents(customer_ids=preferring)
         refused = selectors.recently_refused(item_ids=[item.pk for item in items], now=now, rules=rules)
-        # Only the agents who could take some work now: the items' loop scans them for each item.
-        blending = any(rule.blending for rule in rules.values())
-        pool = [candidate for candidate in candidates if may_take_work(candidate, blending=blending)]
         offers: list[WorkOffer] = []
         for item in items:
             if not pool:
@@ -528,7 +531,7 @@ def _candidate(*, user_id: int) -> Candidate | None:
     queue_ids = list(
         AgentProfile.queues.through.objects.filter(agentprofile__user_id=user_id).values_list("queue_id", flat=True)
     )
-    return next((c for c in selectors.routing_candidates(queue_ids=queue_ids) if c.user_id == user_id), None)
+    return next(iter(selectors.routing_candidates(queue_ids=queue_ids, user_id=user_id)), None)
 
 
 def _refusal_text(code: str, candidate: Candidate, agent: AbstractBaseUser, channel: str) -> str:

@@ -866,12 +866,13 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, n: Call("get", route("routing-item-detail", pk=_first_waiting())),
         _routed_items,
     ),
-    # 31 (29 in production): token; the item in sight; the queue named; savepoint; may the manager see it;
+    # 25 (23 in production): token; the item in sight; the queue named; savepoint; may the manager see it;
     # the item locked; may they move to the queue; its routing settings and skills (3); update the item;
     # the move's log row; release; the item again and its place in line (4); after commit the dispatcher of
-    # the new queue (its waiting items locked, the rules' reads 3, the agents 7, the declines 1; nobody
-    # available there). A supervisor's rare action; none per row.
-    ("routing-item-move", "post"): Endpoint(31, "manager", _item_to_move, _routed_items),
+    # the new queue (its waiting items locked, the rules' reads 3, the agents 2: the members, and none of
+    # them ready to take work, so nothing more is read of them, nor the declines). Was 31 (the agents'
+    # reads 7, the declines 1). A supervisor's rare action; none per row.
+    ("routing-item-move", "post"): Endpoint(25, "manager", _item_to_move, _routed_items),
     # 44 (42 in production): the decline as the accept (the item back to waiting), then, after commit, the agent
     # back to available runs the dispatcher, which hands the item to the next agent: the rules' reads (queue
     # settings 3, agents 7, declines 1), the next agent's profile locked, the offer, the item, the agent's
