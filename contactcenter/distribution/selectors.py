@@ -55,21 +55,32 @@ class QueueRules:
     required: tuple[tuple[int, int], ...] = ()
 
 
+#: The cache group of every queue's routing rules (:func:`queue_rules`).
+RULES = "routing-rules"
+
+
 def queue_rules(*, queue_ids: Iterable[int]) -> dict[int, QueueRules]:
-    """The routing rules of each queue. Three queries: the queues with their settings, their
-    skills, the levels asked."""
-    queue_ids = list(queue_ids)
-    queues = Queue.objects.filter(pk__in=queue_ids).select_related("routing")
+    """The routing rules of each queue. No query while no queue, queue routing or skill level asked
+    has changed (kept in the cache, :mod:`contactcenter.core.cached`, with every queue's rules);
+    else three: the queues with their settings, their skills, the levels asked."""
+    every = cached_read(RULES, "all", _every_queue_rules)
+    return {queue_id: every[queue_id] for queue_id in queue_ids if queue_id in every}
+
+
+def queue_rules_changed(**kwargs: object) -> None:
+    """Receiver of the changes to the queues, their skills, their routing and the skill levels they
+    ask: every process reads the routing rules again."""
+    cached_forget(RULES)
+
+
+def _every_queue_rules() -> dict[int, QueueRules]:
+    queues = Queue.objects.select_related("routing")
     skills: dict[int, list[int]] = defaultdict(list)
-    for queue_id, skill_id in Queue.skills.through.objects.filter(queue_id__in=queue_ids).values_list(
-        "queue_id", "skill_id"
-    ):
+    for queue_id, skill_id in Queue.skills.through.objects.values_list("queue_id", "skill_id"):
         skills[queue_id].append(skill_id)
     levels = {
         (queue_id, skill_id): level
-        for queue_id, skill_id, level in QueueSkillLevel.objects.filter(queue_id__in=queue_ids).values_list(
-            "queue_id", "skill_id", "level"
-        )
+        for queue_id, skill_id, level in QueueSkillLevel.objects.values_list("queue_id", "skill_id", "level")
     }
     rules = {}
     for queue in queues:

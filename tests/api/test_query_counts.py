@@ -832,11 +832,12 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # completion, the lessons left: in the same transaction, without a savepoint of its own); release; the
     # answer's course completion. Was 16.
     ("training-course-quiz", "post"): Endpoint(14, "agent", _quiz, _course_with_lessons, status=201),
-    # 13: above 6: token; the queue; is it one the supervisor's team serves; the queue's routing settings,
-    # skills and levels asked (3); the agents as the rules see them: members, profiles with users, skills,
-    # skill levels, capacities, assigned work, open calls (7). None per agent.
+    # 10: above 6: token; the queue; is it one the supervisor's team serves; the queue's routing settings,
+    # skills and levels asked from the cache (none; was 3); the agents as the rules see them: members,
+    # profiles with users (only those ready to take work), skills, skill levels, capacities, assigned work,
+    # open calls (7). None per agent.
     ("routing-next-agent", "get"): Endpoint(
-        13,
+        10,
         "supervisor",
         lambda org, n: Call("get", route("routing-next-agent") + "?queue=Queue%20A"),
         _waiting_chats,
@@ -866,20 +867,20 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, n: Call("get", route("routing-item-detail", pk=_first_waiting())),
         _routed_items,
     ),
-    # 25 (23 in production): token; the item in sight; the queue named; savepoint; may the manager see it;
-    # the item locked; may they move to the queue; its routing settings and skills (3); update the item;
-    # the move's log row; release; the item again and its place in line (4); after commit the dispatcher of
-    # the new queue (its waiting items locked, the rules' reads 3, the agents 2: the members, and none of
-    # them ready to take work, so nothing more is read of them, nor the declines). Was 31 (the agents'
-    # reads 7, the declines 1). A supervisor's rare action; none per row.
-    ("routing-item-move", "post"): Endpoint(25, "manager", _item_to_move, _routed_items),
-    # 44 (42 in production): the decline as the accept (the item back to waiting), then, after commit, the agent
+    # 19 (17 in production): token; the item in sight; the queue named; savepoint; may the manager see it;
+    # the item locked; may they move to the queue; its routing settings and skills (from the cache); update
+    # the item; the move's log row; release; the item again and its place in line (4); after commit the
+    # dispatcher of the new queue (its waiting items locked, the rules from the cache, the agents 2: the
+    # members, and none of them ready to take work, so nothing more is read of them, nor the declines).
+    # Was 31 (the rules' reads 3 twice, the agents' 7, the declines 1). A supervisor's rare action.
+    ("routing-item-move", "post"): Endpoint(19, "manager", _item_to_move, _routed_items),
+    # 41 (39 in production): the decline as the accept (the item back to waiting), then, after commit, the agent
     # back to available runs the dispatcher, which hands the item to the next agent: the rules' reads (queue
-    # settings 3, agents 7, declines 1), the next agent's profile locked, the offer, the item, the agent's
+    # settings from the cache, was 3; agents 7, declines 1), the next agent's profile locked, the offer, the item, the agent's
     # state (ringing: presence intervals, profile), the offer's timeout job, and the events' payloads. The
     # work of routing the item again; none per row.
     ("routing-offer-decline", "post"): Endpoint(
-        44,
+        41,
         "agent",
         lambda org, n: Call("post", route("routing-offer-decline", pk=_offer_to_agent_a(org, n))),
         _waiting_chats,

@@ -127,7 +127,9 @@ def test_a_routed_ticket_rings_on_the_desk_and_accept_opens_it(page, asgi_live_s
 
 def test_an_offer_that_times_out_leaves_with_the_missed_message(page, asgi_live_server, center):
     server = asgi_live_server
-    QueueRouting.objects.filter(queue=center["queue"]).update(offer_timeout_seconds=5)
+    routing = QueueRouting.objects.get(queue=center["queue"])
+    routing.offer_timeout_seconds = 5
+    routing.save()  # as the admin does: the routing rules are read again
     log_in(page, server)
 
     new_ticket(server, center, "Router down")
