@@ -286,16 +286,20 @@ def _move(
     at: datetime,
     set_by_id: int | None,
     pending_set_by_id: int | None = None,
+    also_saved: tuple[str, ...] = (),
 ) -> AgentProfile:
     """Put the locked ``profile`` in ``state`` at ``at`` (never before its current status began):
     the only writer of an agent's status and presence log. Publishes ``status_changed`` after commit
-    when anything changed."""
+    when anything changed. ``also_saved``: other fields of the profile the caller changed, written
+    in the same ``UPDATE``."""
     at = max(at, profile.status_since)
     moved = (profile.status, profile.status_reason) != (state.status, state.reason)
     pending_changed = (profile.pending_status, profile.pending_reason) != (state.pending, state.pending_reason)
     if not moved and not pending_changed:
+        if also_saved:
+            profile.save(update_fields=[*also_saved, "updated_at"])
         return profile
-    saved = ["pending_status", "pending_reason", "pending_set_by", "updated_at"]
+    saved = ["pending_status", "pending_reason", "pending_set_by", "updated_at", *also_saved]
     if moved:
         PresenceInterval.objects.filter(agent_id=profile.user_id, ended_at__isnull=True).update(
             ended_at=at, ended_by_id=set_by_id
@@ -420,24 +424,40 @@ def agent_state_sync(
 
 
 def agent_state_offer(
-    *, user_id: int, offered: bool, missed: bool = False, at: datetime | None = None
+    *,
+    user_id: int,
+    offered: bool,
+    missed: bool = False,
+    at: datetime | None = None,
+    locked: AgentProfile | None = None,
 ) -> AgentProfile | None:
     """Switchboard's routing offers the agent a piece of work (``offered``: they ring for it) or
     the offer closes (accepted, declined, withdrawn; ``missed``: it timed out, so the agent goes on
     a ``missed`` break unless something else is open or pending). The agent's contacts are read
     again, as in :func:`agent_state_sync`. Must run inside the caller's transaction, after the
-    offer's rows were written (a work item's row before the profile); ``None`` without a profile."""
+    offer's rows were written (a work item's row before the profile); ``None`` without a profile.
+    ``locked``: the agent's profile, already locked by the caller in this transaction (with its
+    user), not read again."""
     at = at or timezone.now()
-    locked = agent_lock(user_id=user_id)
+    if locked is None:
+        locked = agent_lock(user_id=user_id)
     if locked is None:
         return None
+    flag = ()
     if locked.work_offered != offered:
         locked.work_offered = offered
-        locked.save(update_fields=["work_offered", "updated_at"])
+        flag = ("work_offered",)
     before = _state_of(locked)
     state = state_after_contacts(before, _open_contacts(locked), missed=missed and not offered)
     set_by_id = locked.pending_set_by_id if before.pending and state.status not in CONTACT_STATUSES else None
-    return _move(profile=locked, state=state, at=at, set_by_id=set_by_id, pending_set_by_id=locked.pending_set_by_id)
+    return _move(
+        profile=locked,
+        state=state,
+        at=at,
+        set_by_id=set_by_id,
+        pending_set_by_id=locked.pending_set_by_id,
+        also_saved=flag,
+    )
 
 
 def agent_state_gone(*, user_id: int, at: datetime) -> AgentProfile | None:

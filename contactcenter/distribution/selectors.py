@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Expression, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from contactcenter.agents.models import AgentProfile, Queue, Status
@@ -108,29 +109,29 @@ def _every_queue_rules() -> dict[int, QueueRules]:
 def routing_candidates(
     *, queue_ids: Iterable[int], ready_only: bool = False, blending: bool = False, user_id: int | None = None
 ) -> list[Candidate]:
-    """The active agents of the queues, as the rules see them. Seven queries: the members, their
-    profiles, skills, skill levels, capacities, assigned work and open calls, whatever their
-    number (two when none is left).
+    """The active agents of the queues, as the rules see them. Three queries, whatever their number
+    (one when none is left): the queues they serve; their profiles with their users, capacities,
+    assigned work per channel and open calls; their skills with their levels.
 
     ``ready_only``: only the agents who may take some work now (:func:`~contactcenter.distribution.
     selection.may_take_work`, with ``blending`` when some queue allows it), chosen by the database:
     at any moment most agents are on a contact, on a break or already offered work, and the rest
     of their reads is skipped. ``user_id``: that agent only."""
-    members: dict[int, set[int]] = defaultdict(set)
-    links = AgentProfile.queues.through.objects.filter(queue_id__in=list(queue_ids))
+    who = Q(agentprofile__user__is_active=True)
     if user_id is not None:
-        links = links.filter(agentprofile__user_id=user_id)
+        who &= Q(agentprofile__user_id=user_id)
+    if ready_only:
+        statuses = [Status.AVAILABLE, *(BLENDED_STATUSES if blending else ())]
+        who &= Q(agentprofile__status__in=statuses, agentprofile__pending_status="", agentprofile__work_offered=False)
+    members: dict[int, set[int]] = defaultdict(set)
+    links = AgentProfile.queues.through.objects.filter(who, queue_id__in=list(queue_ids))
     for profile_id, queue_id in links.values_list("agentprofile_id", "queue_id"):
         members[profile_id].add(queue_id)
     if not members:
         return []
-    ready = Q()
-    if ready_only:
-        statuses = [Status.AVAILABLE, *(BLENDED_STATUSES if blending else ())]
-        ready = Q(status__in=statuses, pending_status="", work_offered=False)
     profiles = list(
-        AgentProfile.objects.filter(ready, pk__in=members, user__is_active=True)
-        .select_related("user")
+        AgentProfile.objects.filter(pk__in=members)
+        .select_related("user", "routing")
         .only(
             "pk",
             "user_id",
@@ -139,49 +140,21 @@ def routing_candidates(
             "status_since",
             "pending_status",
             "work_offered",
+            "routing__voice_capacity",
+            "routing__chat_capacity",
+            "routing__email_capacity",
         )
+        .annotate(**_load_counts())
     )
-    if not profiles:
-        return []
-    profile_ids = [profile.pk for profile in profiles]
-    user_ids = [profile.user_id for profile in profiles]
     held: dict[int, dict[int, int]] = defaultdict(dict)
-    for profile_id, skill_id in AgentProfile.skills.through.objects.filter(agentprofile_id__in=profile_ids).values_list(
-        "agentprofile_id", "skill_id"
-    ):
-        held[profile_id][skill_id] = 1
-    for profile_id, skill_id, level in AgentSkillLevel.objects.filter(profile_id__in=profile_ids).values_list(
-        "profile_id", "skill_id", "level"
-    ):
-        if skill_id in held[profile_id]:  # a level counts for a skill the agent holds
-            held[profile_id][skill_id] = level
-    capacities = {
-        row.profile_id: {
-            Channel.VOICE: row.voice_capacity,
-            Channel.CHAT: row.chat_capacity,
-            Channel.EMAIL: row.email_capacity,
-        }
-        for row in AgentRouting.objects.filter(profile_id__in=profile_ids)
-    }
-    load: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    assigned = (
-        WorkItem.objects.filter(assigned_to_id__in=user_ids, state=WorkState.ASSIGNED)
-        .values_list("assigned_to_id", "kind")
-        .annotate(n=Count("pk"))
-        .order_by()
+    levels = Subquery(
+        AgentSkillLevel.objects.filter(profile_id=OuterRef("agentprofile_id"), skill_id=OuterRef("skill_id")).values(
+            "level"
+        )[:1]
     )
-    for user_id, kind, count in assigned:
-        load[user_id][KIND_CHANNEL[kind]] += count
-    calls = (
-        Interaction.objects.filter(
-            agent_id__in=user_ids, answered_at__isnull=False, wrapup_ended_at__isnull=True, cti_call__isnull=False
-        )
-        .values_list("agent_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for user_id, count in calls:
-        load[user_id][Channel.VOICE] += count
+    skills = AgentProfile.skills.through.objects.filter(agentprofile_id__in=members).annotate(level=levels)
+    for profile_id, skill_id, level in skills.values_list("agentprofile_id", "skill_id", "level"):
+        held[profile_id][skill_id] = level or 1  # a skill held without a level is level 1
     return [
         Candidate(
             user_id=profile.user_id,
@@ -190,13 +163,50 @@ def routing_candidates(
             since=profile.status_since,
             queue_ids=frozenset(members[profile.pk]),
             levels=dict(held[profile.pk]),
-            load=dict(load[profile.user_id]),
-            capacity=capacities.get(profile.pk, DEFAULT_CAPACITY),
+            load={channel: n for channel in LOAD_CHANNELS if (n := getattr(profile, f"load_{channel}"))},
+            capacity=_capacity(profile),
             pending=bool(profile.pending_status),
             offered=profile.work_offered,
         )
         for profile in profiles
     ]
+
+
+#: The channels whose open work counts against an agent's capacity.
+LOAD_CHANNELS = (Channel.VOICE, Channel.CHAT, Channel.EMAIL)
+
+
+def _load_counts() -> dict[str, Expression]:
+    """Per channel, the agent's assigned items of the kinds that use it, and on voice their open
+    calls too (answered, wrap-up not over): subqueries of the profile's row."""
+    assigned = WorkItem.objects.filter(assigned_to_id=OuterRef("user_id"), state=WorkState.ASSIGNED).order_by()
+    counts: dict[str, Expression] = {}
+    for channel in LOAD_CHANNELS:
+        kinds = [kind for kind, used in KIND_CHANNEL.items() if used == channel]
+        items = assigned.filter(kind__in=kinds).values("assigned_to_id").annotate(n=Count("pk")).values("n")
+        counts[f"load_{channel}"] = Coalesce(Subquery(items[:1]), 0)
+    calls = (
+        Interaction.objects.filter(
+            agent_id=OuterRef("user_id"),
+            answered_at__isnull=False,
+            wrapup_ended_at__isnull=True,
+            cti_call__isnull=False,
+        )
+        .order_by()
+        .values("agent_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    counts[f"load_{Channel.VOICE}"] = counts[f"load_{Channel.VOICE}"] + Coalesce(Subquery(calls[:1]), 0)
+    return counts
+
+
+def _capacity(profile: AgentProfile) -> dict[str, int]:
+    try:
+        row = profile.routing
+    except AgentRouting.DoesNotExist:
+        return DEFAULT_CAPACITY
+    return {Channel.VOICE: row.voice_capacity, Channel.CHAT: row.chat_capacity, Channel.EMAIL: row.email_capacity}
 
 
 def last_agents(*, customer_ids: Iterable[int]) -> dict[int, int]:

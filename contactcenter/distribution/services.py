@@ -358,7 +358,7 @@ def _offer(item: WorkItem, candidate: Candidate, *, rule: str, timeout: int, now
     )
     if moved != 1:  # cannot happen while the item's row is ours: stop rather than offer it twice
         raise RuntimeError(f"work item {item.pk} left the line while locked")
-    agent_state_offer(user_id=candidate.user_id, offered=True, at=now)
+    agent_state_offer(user_id=candidate.user_id, offered=True, at=now, locked=profile)
     events.offer_on_commit(offer)
     # The timeout, on time (the periodic job is the safety net).
     enqueue_at(expires_at, routing_offer_timeout, item.pk)

@@ -832,24 +832,25 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # completion, the lessons left: in the same transaction, without a savepoint of its own); release; the
     # answer's course completion. Was 16.
     ("training-course-quiz", "post"): Endpoint(14, "agent", _quiz, _course_with_lessons, status=201),
-    # 10: above 6: token; the queue; is it one the supervisor's team serves; the queue's routing settings,
-    # skills and levels asked from the cache (none; was 3); the agents as the rules see them: members,
-    # profiles with users (only those ready to take work), skills, skill levels, capacities, assigned work,
-    # open calls (7). None per agent.
+    # 6: token; the queue; is it one the supervisor's team serves; the queue's routing settings, skills and
+    # levels asked from the cache (none; was 3); the agents ready to take work as the rules see them: the
+    # queues they serve; their profiles with users, capacities, assigned work and open calls; their skills
+    # with levels (3; was 7). None per agent.
     ("routing-next-agent", "get"): Endpoint(
-        10,
+        6,
         "supervisor",
         lambda org, n: Call("get", route("routing-next-agent") + "?queue=Queue%20A"),
         _waiting_chats,
     ),
-    # 16 (14 in production): token; savepoint; the offer with its item; the item locked; the offer again (as
+    # 15 (13 in production): token; savepoint; the offer with its item; the item locked; the offer again (as
     # committed); update the item; close the offer; the agent's state (the profile locked with its open
-    # contacts, its presence intervals closed and opened, the profile); release; after commit the offer_closed
+    # contacts, its presence intervals closed and opened, the profile with its offer flag in one update; was
+    # two); release; after commit the offer_closed
     # event, the wallboard's agent_status (team and queues from the cache), and the agent back to available
     # runs the dispatcher: the queues where work waits, the waiting items locked (none left). Above 6: an answer
     # moves the item, the offer and the agent's state.
     ("routing-offer-accept", "post"): Endpoint(
-        16,
+        15,
         "agent",
         lambda org, n: Call("post", route("routing-offer-accept", pk=_offer_to_agent_a(org, n))),
         _waiting_chats,
@@ -867,20 +868,21 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, n: Call("get", route("routing-item-detail", pk=_first_waiting())),
         _routed_items,
     ),
-    # 19 (17 in production): token; the item in sight; the queue named; savepoint; may the manager see it;
+    # 18 (16 in production): token; the item in sight; the queue named; savepoint; may the manager see it;
     # the item locked; may they move to the queue; its routing settings and skills (from the cache); update
     # the item; the move's log row; release; the item again and its place in line (4); after commit the
-    # dispatcher of the new queue (its waiting items locked, the rules from the cache, the agents 2: the
-    # members, and none of them ready to take work, so nothing more is read of them, nor the declines).
-    # Was 31 (the rules' reads 3 twice, the agents' 7, the declines 1). A supervisor's rare action.
-    ("routing-item-move", "post"): Endpoint(19, "manager", _item_to_move, _routed_items),
-    # 41 (39 in production): the decline as the accept (the item back to waiting), then, after commit, the agent
+    # dispatcher of the new queue (its waiting items locked, the rules from the cache, the agents ready to
+    # take work: none, so nothing more is read of them, nor the declines). Was 31 (the rules' reads 3 twice,
+    # the agents' 7, the declines 1). A supervisor's rare action.
+    ("routing-item-move", "post"): Endpoint(18, "manager", _item_to_move, _routed_items),
+    # 34 (32 in production): the decline as the accept (the item back to waiting), then, after commit, the agent
     # back to available runs the dispatcher, which hands the item to the next agent: the rules' reads (queue
-    # settings from the cache, was 3; agents 7, declines 1), the next agent's profile locked, the offer, the item, the agent's
-    # state (ringing: presence intervals, profile), the offer's timeout job, and the events' payloads. The
-    # work of routing the item again; none per row.
+    # settings from the cache, was 3; the agents ready 3, was 7; declines 1), the next agent's profile locked,
+    # the offer, the item, the agent's state (ringing: presence intervals, and the profile already locked with
+    # its offer flag in one update: was a lock and two updates), the offer's timeout job, and the events'
+    # payloads. The work of routing the item again; none per row.
     ("routing-offer-decline", "post"): Endpoint(
-        41,
+        34,
         "agent",
         lambda org, n: Call("post", route("routing-offer-decline", pk=_offer_to_agent_a(org, n))),
         _waiting_chats,

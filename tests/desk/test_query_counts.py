@@ -474,12 +474,12 @@ PAGES: dict[tuple[str, str], Page] = {
     ("offer_accept", "post"): Page(
         11, "agent", lambda org, n: Request("post", url("offer_accept", fresh_offer(org))), work
     ),
-    # 22 (20 in production): the user with their profile; the service offer_decline (10, as offer_accept's,
+    # 18 (16 in production): the user with their profile; the service offer_decline (10, as offer_accept's,
     # the item put back in the line), then after commit the dispatcher offers the item again (savepoint; the
-    # waiting items locked; the queue's rules from the cache, was 3; the candidates: 7; who refused it lately; release): nobody
-    # else is eligible here, so no offer is written.
+    # waiting items locked; the queue's rules from the cache, was 3; the candidates ready: 3, was 7; who
+    # refused it lately; release): nobody else is eligible here, so no offer is written.
     ("offer_decline", "post"): Page(
-        22, "agent", lambda org, n: Request("post", url("offer_decline", fresh_offer(org))), work
+        18, "agent", lambda org, n: Request("post", url("offer_decline", fresh_offer(org))), work
     ),
     # 4: the user with their profile; the items they hold with their queue, customer and ticket joined;
     # their capacities; their open calls (voice load).
@@ -567,13 +567,14 @@ PAGES: dict[tuple[str, str], Page] = {
     ("wallboard_queue", "get"): Page(
         9, "supervisor", lambda org, n: Request("get", url("wallboard_queue", org.queue_a.pk)), wallboard_work
     ),
-    # 24 (22 in production): the user with their profile; the item in sight; the queue chosen; the move
+    # 23 (21 in production): the user with their profile; the item in sight; the queue chosen; the move
     # (savepoint, may the supervisor see the item, the item locked, may they move to the queue, its settings
     # and skills from the cache, the item updated, the log row, release: 7); the item again for the message;
     # the queue's panel drawn again (as its GET, less the user: 8); after commit the dispatcher of the new
-    # queue (4: its waiting items locked, the rules from the cache, the agents 2: agent A, its member, is on
-    # a call, so nothing more is read of them, nor the declines). Was 36. A supervisor's rare action.
-    ("wallboard_work_move", "post"): Page(24, "supervisor", chat_to_move, wallboard_work),
+    # queue (3: its waiting items locked, the rules from the cache, the agents ready to take work: agent A, its
+    # member, is on a call, so nothing more is read of them, nor the declines). Was 36. A supervisor's rare
+    # action.
+    ("wallboard_work_move", "post"): Page(23, "supervisor", chat_to_move, wallboard_work),
     # 7: the user with their profile; the agent, if the supervisor may see them (team, user, who asked for
     # what is pending); their presence intervals of the day (who set them joined); their contacts of the day
     # (queue and disposition joined); who has what: their routed items (queue, customer, ticket joined); where
