@@ -70,6 +70,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     # dialplan's integration account: manager or admin); an offer is answered by its own agent.
     "routing.next_agent": SUPERVISORS_UP,
     "routing.answer": EVERYONE,
+    # Callbacks: every role promises them and logs their attempts, on the callbacks they see (an
+    # agent: those they promised and their queues'); an agent cancels only those they promised.
+    "callback.read": EVERYONE,
+    "callback.write": EVERYONE,
 }
 
 

@@ -1,11 +1,16 @@
-"""Routes of ``routing/`` (``docs/routing.md``)."""
+"""Routes of ``routing/`` and ``callbacks/`` (``docs/routing.md``)."""
 
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from contactcenter.distribution.api import views
+from contactcenter.distribution.api import callbacks, views
+
+router = SimpleRouter()
+router.register("callbacks", callbacks.CallbackViewSet, basename="callback")
 
 urlpatterns = [
     path("routing/next-agent/", views.NextAgentView.as_view(), name="routing-next-agent"),
     path("routing/offers/<int:pk>/accept/", views.OfferAcceptView.as_view(), name="routing-offer-accept"),
     path("routing/offers/<int:pk>/decline/", views.OfferDeclineView.as_view(), name="routing-offer-decline"),
+    *router.urls,
 ]
