@@ -1,6 +1,6 @@
 """The pages' routes, one list per module (namespace ``desk``)."""
 
-from contactcenter.desk import callbar, calls, knowledge, login, pages, panels, tickets, training, wallboard
+from contactcenter.desk import callbacks, callbar, calls, knowledge, login, pages, panels, tickets, training, wallboard
 
 app_name = "desk"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     *training.urlpatterns,
     *wallboard.urlpatterns,
     *panels.urlpatterns,
+    *callbacks.urlpatterns,
 ]
