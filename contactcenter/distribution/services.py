@@ -570,11 +570,13 @@ def callbacks_make_due(*, now: datetime | None = None, limit: int = EXPIRE_BATCH
 
 def _locked_callback(callback_id: int) -> tuple[Callback, WorkItem | None]:
     """The callback and its open work item, locked in the fixed order: the item, then the callback."""
-    item_id = Callback.objects.filter(pk=callback_id).values_list("work_item_id", flat=True).first()
+    item_id = Callback.objects.filter(pk=callback_id).values_list("work_item_id", flat=True).order_by().first()
     item = None
     if item_id is not None:
         item = WorkItem.objects.select_for_update().filter(pk=item_id, state__in=OPEN_STATES).first()
-    callback = Callback.objects.select_for_update(of=("self",)).select_related("queue").get(pk=callback_id)
+    callback = (
+        Callback.objects.select_for_update(of=("self",)).select_related("queue", "promised_by").get(pk=callback_id)
+    )
     if item is not None and callback.work_item_id != item.pk:  # moved on meanwhile: not this one's
         item = None
     return callback, item

@@ -35,7 +35,12 @@ from contactcenter.agents.models import AgentProfile
 from contactcenter.agents.services import agent_set_status
 from contactcenter.agents.states import agent_state_force
 from contactcenter.core.tokens import api_token_issue
-from contactcenter.distribution.services import routing_dispatch, work_item_enqueue
+from contactcenter.distribution.services import (
+    callback_attempt_log,
+    callback_create,
+    routing_dispatch,
+    work_item_enqueue,
+)
 from customers.services import customer_create
 from tests.agents.factories import PASSWORD, AgentProfileFactory
 from tests.api.matrix import unique
@@ -431,6 +436,31 @@ def _offer_to_agent_a(org, attempt: int) -> int:
     work_item_enqueue(kind="chat", queue=org.queue_a)
     offers = [offer for offer in routing_dispatch() if offer.agent_id == org.agent_a.pk]
     return offers[0].pk
+
+
+def many_callbacks(org, rows: int) -> None:
+    """``rows`` callbacks agent A promised in Queue A for customers, due later; ``org.callback`` the first."""
+    due = timezone.now() + timedelta(hours=2)
+    promised = [
+        callback_create(queue=org.queue_a, phone=PHONE, due_at=due, by=org.agent_a, customer=CustomerFactory())
+        for _ in range(rows)
+    ]
+    org.callback = promised[0]
+    for callback in promised:  # each with attempts: the detail lists them
+        callback_attempt_log(callback=callback, outcome="no_answer", by=org.agent_a)
+
+
+def _new_callback(org, attempt: int) -> Call:
+    due = (timezone.now() + timedelta(hours=1)).isoformat()
+    body = {"customer": org.callback.customer_id, "phone": "+33 1 70 00 00 02", "due_at": due, "queue": "Queue A"}
+    return Call("post", route("callback-list"), body | {"note": "Call back about the invoice"})
+
+
+def _callback_to_cancel(org, attempt: int) -> Call:
+    callback = callback_create(
+        queue=org.queue_a, phone=PHONE, due_at=timezone.now() + timedelta(hours=1), by=org.agent_a
+    )
+    return Call("post", route("callback-cancel", pk=callback.pk))
 
 
 ENDPOINTS: dict[tuple[str, str], Endpoint] = {
@@ -832,6 +862,33 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         "agent",
         lambda org, n: Call("post", route("routing-offer-decline", pk=_offer_to_agent_a(org, n))),
         _waiting_chats,
+    ),
+    # Callbacks. 2: token; a page of the callbacks the agent sees (theirs and their queues'), queue and
+    # promiser joined.
+    ("callback-list", "get"): Endpoint(2, "agent", lambda org, n: Call("get", route("callback-list")), many_callbacks),
+    # 6 (4 in production): token; the customer, if the agent sees it (the queue comes from the cache);
+    # savepoint; insert the callback; queue its due job; release.
+    ("callback-list", "post"): Endpoint(6, "agent", _new_callback, many_callbacks, status=201),
+    # 3: token; the callback if the agent sees it (queue and promiser joined); its attempts with their agents.
+    ("callback-detail", "get"): Endpoint(
+        3, "agent", lambda org, n: Call("get", route("callback-detail", pk=org.callback.pk)), many_callbacks
+    ),
+    # 2: token; the counts by state and on-time flag of what the supervisor sees, in one aggregate.
+    ("callback-counts", "get"): Endpoint(
+        2, "supervisor", lambda org, n: Call("get", route("callback-counts")), many_callbacks
+    ),
+    # 7 (5 in production): token; the callback if the agent sees it; savepoint; its work item's id (none
+    # here: not due), the callback locked with its queue and promiser; update it; release.
+    ("callback-cancel", "post"): Endpoint(7, "agent", _callback_to_cancel, many_callbacks),
+    # 10 (8 in production): token; the callback if the agent sees it; savepoint; its work item's id, the
+    # callback locked; insert the attempt; update the callback (retried: its due job queued too, here the
+    # third try makes it missed); release; the callback read again with its attempts (2) for the answer.
+    ("callback-attempts", "post"): Endpoint(
+        10,
+        "agent",
+        lambda org, n: Call("post", route("callback-attempts", pk=org.callback.pk), {"outcome": "busy"}),
+        many_callbacks,
+        status=201,
     ),
 }
 
