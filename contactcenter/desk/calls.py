@@ -346,7 +346,11 @@ def call_log(request: HttpRequest, interaction_id: int) -> HttpResponse:
         return render(request, "desk/partials/log.html", {"call": view, "log_form": form}, status=400)
     drafts.draft_forget_log(request, interaction_id)
     view = _call_or_404(request, interaction_id, history=False)
-    context = {"call": view, "log_form": LogForm.for_call(view), "saved": True, "promised": form.promised}
+    log_form = LogForm.for_call(view)
+    log_form.promised = form.promised
+    context = {"call": view, "log_form": log_form, "saved": True, "promised": form.promised}
+    if form.promised is not None:
+        context["promised_phone"] = format_phone_international(form.promised.phone)
     response = render(request, "desk/partials/log.html", context)
     if form.cleaned_data.get("follow_up"):
         trigger_client_event(response, "tickets-changed")
