@@ -456,7 +456,7 @@ class CallbackAttempt(models.Model):
     )
     outcome = models.CharField(_("outcome"), max_length=12, choices=CallbackOutcome.choices)
     note = models.TextField(_("note"), blank=True, max_length=2000)
-    at = models.DateTimeField(_("at"))
+    at = models.DateTimeField(_("tried at"))
 
     class Meta:
         ordering = ["at", "id"]

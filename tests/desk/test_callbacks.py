@@ -148,3 +148,14 @@ def test_another_teams_agent_cannot_work_a_callback(client, center):
     assert "No callback to make" in client.get(reverse("desk:callbacks"), **HTMX).content.decode()
     assert client.post(reverse("desk:callback_attempt", args=[callback.pk]), {"outcome": "reached"}).status_code == 404
     assert client.post(reverse("desk:callback_dial", args=[callback.pk])).status_code == 404
+
+
+def test_the_panel_and_the_refusals_are_in_french(client, center, api_client_for):
+    client.force_login(center.agent_a)
+    panel = client.get(reverse("desk:callbacks"), HTTP_ACCEPT_LANGUAGE="fr", **HTMX).content.decode()
+    assert "Aucun rappel à faire." in panel
+    body = {"phone": "06 12 34 56 78", "due_at": "2020-01-01T10:00:00Z", "queue": "Queue A", "customer": None}
+    response = api_client_for(center.agent_a).post(
+        "/api/v1/callbacks/", body | {"customer": customer_create(last_name="Martin").pk}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert response.json()["due_at"] == ["Cette heure est passée\u00a0: un rappel est prévu à partir de maintenant."]
