@@ -644,11 +644,35 @@ def callback_cancel(*, callback: Callback, by: AbstractBaseUser, now: datetime |
     callback, item = _locked_callback(callback.pk)
     if callback.state not in CALLBACK_OPEN_STATES:
         raise CallbackClosed(callback.pk)
+    _callback_cancel_locked(callback, item, now)
+    return callback
+
+
+def _callback_cancel_locked(callback: Callback, item: WorkItem | None, now: datetime) -> None:
     if item is not None:
         _close(item, state=WorkState.DONE if item.state == WorkState.ASSIGNED else WorkState.CANCELLED, now=now)
     callback.state, callback.closed_at = CallbackState.CANCELLED, now
     callback.save(update_fields=["state", "closed_at", "updated_at"])
-    return callback
+
+
+def callbacks_customer_merged(*, kept: Customer, duplicate: Customer) -> None:
+    """The customer hook of a merge (:func:`customers.services.customer_hooks_register`): the
+    duplicate's callbacks are the kept customer's."""
+    Callback.objects.filter(customer=duplicate).update(customer=kept, updated_at=timezone.now())
+
+
+def callbacks_customer_erased(*, customer: Customer) -> dict[str, int]:
+    """The customer hook of an erasure: the customer's open callbacks are cancelled (nobody calls
+    them back), and every callback of theirs loses its number and note, its attempts their notes."""
+    now = timezone.now()
+    open_ids = Callback.objects.filter(customer=customer, state__in=CALLBACK_OPEN_STATES).values_list("pk", flat=True)
+    for callback_id in list(open_ids):
+        callback, item = _locked_callback(callback_id)
+        if callback.state in CALLBACK_OPEN_STATES:
+            _callback_cancel_locked(callback, item, now)
+    blanked = Callback.objects.filter(customer=customer).exclude(phone="", note="").update(phone="", note="")
+    CallbackAttempt.objects.filter(callback__customer=customer).exclude(note="").update(note="")
+    return {"callbacks": blanked}
 
 
 @dataclass(frozen=True)

@@ -585,11 +585,12 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, n: Call("patch", route("customer-detail", pk=org.customer.pk), {"phones": [f"0170000{n:03d}"]}),
         _customer_with_history,
     ),
-    # 17 (15 in production): every contact point deleted one by one with its history row (three here: the
+    # 18 (16 in production): every contact point deleted one by one with its history row (three here: the
     # history needs one row each), the links from interactions, tickets and routed work items cleared, the
-    # customer and its history row. Was 16 (the work items' link).
+    # customer's callbacks deleted, the customer and its history row. Was 16 (the work items' link), then 17
+    # (the callbacks).
     ("customer-detail", "delete"): Endpoint(
-        17,
+        18,
         "admin",
         lambda org, n: Call("delete", route("customer-detail", pk=_new_customer(org))),
         many_customers,
@@ -602,20 +603,22 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("customer-timeline", "get"): Endpoint(
         6, "agent", lambda org, n: Call("get", route("customer-timeline", pk=org.customer.pk)), _customer_with_history
     ),
-    # 35: above 6: a merge moves contact points, interactions, tickets, routed work items and history between
-    # two locked customers, each change with its history row. A supervisor's rare action. Was 34 (work items).
-    ("customer-merge", "post"): Endpoint(35, "supervisor", _merge, many_customers),
+    # 37: above 6: a merge moves contact points, interactions, tickets, routed work items, callbacks and
+    # history between two locked customers, each change with its history row. A supervisor's rare action. Was
+    # 34 (work items), then 35 (callbacks: moved, and none left for the duplicate's deletion).
+    ("customer-merge", "post"): Endpoint(37, "supervisor", _merge, many_customers),
     # 12: above 6: a data-protection export reads every kind of record about the customer once (interactions,
     # surveys, tickets, comments, contact points, the history of each, erasures, the reads of the customer)
     # and records this read too. An admin's rare action; no loop over rows.
     ("customer-export", "get"): Endpoint(
         12, "admin", lambda org, n: Call("get", route("customer-export", pk=org.customer.pk)), _customer_with_history
     ),
-    # 37: above 6: an erasure blanks the customer in every table and in every history table, the stored
-    # answers of the API and the admin log, and records the erasure. An admin's rare action; no loop over rows
-    # but the contact points (one history row each).
+    # 40: above 6: an erasure blanks the customer in every table and in every history table, the stored
+    # answers of the API and the admin log, cancels their open callbacks and blanks the others (3), and records
+    # the erasure. An admin's rare action; no loop over rows but the contact points (one history row each) and
+    # the open callbacks. Was 37 (the callbacks).
     ("customer-erase", "post"): Endpoint(
-        37, "admin", lambda org, n: Call("post", route("customer-erase", pk=_new_customer(org))), many_customers
+        40, "admin", lambda org, n: Call("post", route("customer-erase", pk=_new_customer(org))), many_customers
     ),
     ("interaction-list", "get"): Endpoint(
         2, "agent", lambda org, n: Call("get", route("interaction-list")), many_contacts

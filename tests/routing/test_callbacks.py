@@ -25,6 +25,7 @@ from contactcenter.distribution.services import (
     routing_dispatch,
 )
 from contactcenter.distribution.tasks import routing_callbacks
+from customers.services import customer_erase, customer_merge
 from tests.customers.factories import CustomerFactory
 from tests.routing.factories import idle_agent
 
@@ -340,3 +341,32 @@ def test_an_agent_may_not_cancel_a_colleagues_callback(org, api_client_for):
     callback = promise(org, by=org.supervisor_a)
     assert api_client_for(org.agent_a).post(f"{API}{callback.pk}/cancel/").status_code == 403
     assert api_client_for(org.supervisor_a).post(f"{API}{callback.pk}/cancel/").status_code == 200
+
+
+# --- The customer's merges and erasures ------------------------------------------------------------
+
+
+def test_a_merged_duplicates_callbacks_go_to_the_kept_customer(org):
+    kept, duplicate = CustomerFactory(), CustomerFactory()
+    callback = promise(org, customer=duplicate)
+    customer_merge(customer=kept, duplicate=duplicate, by=org.admin)
+    assert fresh(callback).customer == kept
+
+
+def test_an_erased_customers_callbacks_are_cancelled_and_blanked(org):
+    customer = CustomerFactory()
+    agent = idle_agent(org.queue_a, "promiser", minutes=1)
+    waiting = promise(org, by=agent.user, customer=customer, minutes=0, note="Ask for Anne")
+    (offer,) = routing_dispatch()
+    done = promise(org, customer=customer, minutes=0)
+    callback_attempt_log(callback=done, outcome="reached", note="Anne was pleased", by=org.agent_a)
+    other = promise(org, customer=CustomerFactory())
+    record = customer_erase(customer=customer, by=org.admin)
+    assert record.counts["callbacks"] == 2
+    waiting, done = fresh(waiting), fresh(done)
+    assert (waiting.state, waiting.phone, waiting.note, waiting.work_item.state) == ("cancelled", "", "", "cancelled")
+    offer.refresh_from_db()
+    assert offer.outcome == "withdrawn"
+    assert (done.state, done.phone) == ("done", "")
+    assert list(CallbackAttempt.objects.filter(callback=done).values_list("note", flat=True)) == [""]
+    assert fresh(other).phone == "+33612345678"
