@@ -6,8 +6,15 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from contactcenter.distribution.models import OfferOutcome, WorkItem, WorkOffer, WorkState
-from contactcenter.distribution.services import OfferGone, offer_accept, routing_dispatch
+from contactcenter.distribution.models import Callback, OfferOutcome, WorkItem, WorkOffer, WorkState
+from contactcenter.distribution.services import (
+    OfferGone,
+    callback_create,
+    callbacks_make_due,
+    offer_accept,
+    routing_dispatch,
+)
+from tests.agents.factories import AgentProfileFactory
 from tests.concurrency import race, role_groups, run_concurrently  # noqa: F401  (role_groups: a fixture)
 from tests.routing.factories import chat_queue, idle_agent, waiting_item
 
@@ -62,3 +69,16 @@ def test_many_dispatchers_and_items_each_item_to_at_most_one_agent(dispatchers):
     run_concurrently(*[lambda: routing_dispatch(now=now) for _ in range(dispatchers)])
     per_item = WorkOffer.objects.values_list("item_id", flat=True)
     assert len(per_item) == len(set(per_item)) == 6
+
+
+@race
+def test_two_due_jobs_at_once_put_a_callback_in_the_line_once():
+    queue = chat_queue()
+    promiser = AgentProfileFactory(user__username="promiser", queues=[queue]).user
+    due = timezone.now() + timezone.timedelta(minutes=5)
+    callbacks = [callback_create(queue=queue, phone="+33612345678", due_at=due, by=promiser) for _ in range(5)]
+    later = due + timezone.timedelta(minutes=1)
+    results = run_concurrently(lambda: callbacks_make_due(now=later), lambda: callbacks_make_due(now=later))
+    assert sorted(pk for result in results for pk in result) == sorted(c.pk for c in callbacks)
+    assert WorkItem.objects.filter(kind="callback").count() == 5
+    assert set(Callback.objects.values_list("state", flat=True)) == {"waiting"}
