@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from contactcenter.distribution import selectors
+from contactcenter.distribution import events, selectors
 from contactcenter.distribution.models import Callback, CallbackAttempt, WorkItem, WorkKind, WorkState
 from contactcenter.distribution.selection import RULE_PROMISED
 from contactcenter.distribution.services import (
@@ -109,6 +109,24 @@ def test_the_promiser_is_offered_it_before_the_longest_idle(org):
     offers = routing_dispatch()
     assert [(offer.agent_id, offer.rule) for offer in offers] == [(promiser.user_id, RULE_PROMISED)]
     assert offers[0].item_id == fresh(callback).work_item_id
+
+
+def test_the_offer_carries_the_number_to_dial_and_the_list_finds_it_by_work_item(org, api_client_for):
+    promiser = idle_agent(org.queue_a, "promiser", minutes=1)
+    callback = promise(org, by=promiser.user, minutes=0, note="Invoice")
+    (offer,) = routing_dispatch()
+    item = events.offer_payload(offer.pk)["item"]
+    assert item["kind"] == "callback"
+    assert item["callback"] == {
+        "id": callback.pk,
+        "phone": "+33612345678",
+        "due_at": callback.due_at.isoformat(),
+        "note": "Invoice",
+        "attempts": 0,
+        "promised_by": "promiser",
+    }
+    listed = api_client_for(promiser.user).get(API, {"work_item": offer.item_id}).json()["results"]
+    assert [row["id"] for row in listed] == [callback.pk]
 
 
 def test_a_promiser_who_is_not_eligible_leaves_it_to_the_rest(org):

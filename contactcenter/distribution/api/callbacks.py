@@ -24,7 +24,7 @@ from contactcenter.core.api.views import PolicyViewSet
 from contactcenter.distribution import selectors, services
 from contactcenter.distribution.models import Callback, CallbackAttempt, CallbackOutcome, CallbackState
 from customers.models import Customer
-from interactions.api.filters import AwareDateTimeFilter, NamedFilter
+from interactions.api.filters import AwareDateTimeFilter, IdFilter, NamedFilter
 from interactions.api.serializers import AwareDateTimeField, QueueNameField
 
 CALLBACKS = ["callbacks"]
@@ -117,6 +117,9 @@ class CallbackFilter(django_filters.FilterSet):
     due_before = AwareDateTimeFilter(
         field_name="due_at", lookup_expr="lt", help_text=gettext_lazy("Due before this time (with its offset).")
     )
+    work_item = IdFilter(
+        field_name="work_item_id", help_text=gettext_lazy("Work item id: the callback an accepted offer is about.")
+    )
 
     class Meta:
         model = Callback
@@ -132,7 +135,7 @@ _CLOSED = OpenApiResponse(description="The callback is over (done, missed or can
         description=(
             "An agent sees the callbacks they promised and their queues'; a supervisor their team's "
             "and its queues'; managers and admins all. Filters: `state`, `queue`, `due_after` "
-            "(inclusive), `due_before` (exclusive)."
+            "(inclusive), `due_before` (exclusive), `work_item`."
         ),
         tags=CALLBACKS,
     ),
