@@ -377,6 +377,9 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "interactions.models.TicketStatus",
         "PriorityEnum": "interactions.models.Priority",
         "ArticleStatusEnum": "contactcenter.knowledge.models.ArticleStatus",
+        "WorkStateEnum": "contactcenter.distribution.models.WorkState",
+        "CallbackStateEnum": "contactcenter.distribution.models.CallbackState",
+        "CallbackOutcomeEnum": "contactcenter.distribution.models.CallbackOutcome",
     },
 }
 
