@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.admin.models import LogEntry
@@ -294,6 +294,26 @@ def _merged_notes(kept: str, duplicate: str, duplicate_id: int) -> str:
     return f"{kept.rstrip()}\n\n{heading}\n{duplicate.strip()}" if kept.strip() else duplicate.strip()
 
 
+#: What apps above this one keep of a customer follows merges and erasures (the routing's callbacks):
+#: ``merged(kept=, duplicate=)`` before the duplicate is deleted, ``erased(customer=)`` returning
+#: counts for the erasure record; both inside the merge's or erasure's transaction.
+_merge_hooks: list[Callable[..., None]] = []
+_erase_hooks: list[Callable[..., dict[str, int]]] = []
+
+
+def customer_hooks_register(
+    *, merged: Callable[..., None] | None = None, erased: Callable[..., dict[str, int]] | None = None
+) -> None:
+    """Call ``merged(kept=, duplicate=)`` in every :func:`customer_merge` before the duplicate is
+    deleted (move what points at it), and ``erased(customer=)`` in every :func:`customer_erase`
+    (blank what it keeps of them; the counts it returns join the erasure record's). Registered
+    once, from an ``AppConfig.ready`` of an app above this one; a hook registered twice runs once."""
+    if merged is not None and merged not in _merge_hooks:
+        _merge_hooks.append(merged)
+    if erased is not None and erased not in _erase_hooks:
+        _erase_hooks.append(erased)
+
+
 @transaction.atomic
 def customer_merge(*, customer: Customer, duplicate: Customer, by: AbstractBaseUser | None = None) -> MergeResult:
     """Merge ``duplicate`` into ``customer``, then delete ``duplicate``; all or nothing.
@@ -385,6 +405,9 @@ def customer_merge(*, customer: Customer, duplicate: Customer, by: AbstractBaseU
         default_user=by,
         default_change_reason=reason,
     )
+
+    for hook in _merge_hooks:
+        hook(kept=kept, duplicate=dup)
 
     dup_pk, dup_external_id = dup.pk, dup.external_id
     dup._history_user = by
@@ -583,6 +606,8 @@ def customer_erase(*, customer: Customer, by: AbstractBaseUser | None = None) ->
     )
     # Answers kept for Idempotency-Key replays (7 days) may quote any of it.
     counts["stored_answers"] = _forget_stored_answers(needles)
+    for hook in _erase_hooks:
+        counts.update(hook(customer=customer))
 
     username = by.get_username() if by is not None and by.is_authenticated else ""
     record = ErasureRecord(

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from contactcenter.agents.models import AgentProfile, Passkey, PresenceInterval, Role, Status
 from contactcenter.agents.services import agent_set_status
+from contactcenter.distribution.services import callback_attempt_log, callback_create
 from contactcenter.knowledge.models import Article
 from contactcenter.scripts.models import Script, ScriptVersion
 from customers.models import ContactPoint, Customer, CustomerRead
@@ -80,6 +81,10 @@ def one_of_everything(admin_user) -> None:
         disposition=Disposition.objects.first(),
     )
     SurveyResponseFactory(interaction=interaction)
+    callback = callback_create(
+        queue=agent.queues.first(), phone="06 12 34 56 78", due_at=timezone.now(), by=admin_user, customer=customer
+    )
+    callback_attempt_log(callback=callback, outcome="no_answer", note="Voicemail full", by=admin_user)
     Holiday.objects.create(date=T0.date(), name="New year")
     ArticleFactory(title="Restart the box", by=admin_user)
     assign(make_course(title="Welcome", by=admin_user), team=agent.team)

@@ -73,6 +73,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     # The work items with their place in line, and moving them (supervisors: their team's queues).
     "routing.items": SUPERVISORS_UP,
     "routing.move": SUPERVISORS_UP,
+    # Callbacks: every role promises them and logs their attempts, on the callbacks they see (an
+    # agent: those they promised and their queues'); an agent cancels only those they promised.
+    "callback.read": EVERYONE,
+    "callback.write": EVERYONE,
 }
 
 

@@ -4,14 +4,17 @@ and the services of ``customers`` and ``interactions``."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -20,9 +23,13 @@ from django_htmx.http import trigger_client_event
 from contactcenter.core.unset import UNSET
 from contactcenter.desk import drafts, selectors
 from contactcenter.desk.access import page_for
+from contactcenter.distribution.models import Callback
+from contactcenter.distribution.selectors import callback_promised_on
+from contactcenter.distribution.services import callback_create
 from contactcenter.scripts.models import ScriptVersion
 from contactcenter.scripts.selectors import parse_trail, placeholder_values, script_step
 from customers.models import Customer, CustomerRead
+from customers.phones import format_phone_international
 from customers.services import customer_create_from_call, customer_read_record
 from interactions.models import Disposition, Interaction, Priority, Ticket
 from interactions.selectors import active_dispositions, disposition_of
@@ -166,10 +173,29 @@ class LogForm(forms.Form):
         label=gettext_lazy("Follow-up priority"), choices=Priority.choices, initial=Priority.NORMAL, required=False
     )
     script_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Shown with the "callback" disposition: the call promised to the customer (docs/desktop.md).
+    callback_date = forms.DateField(
+        label=gettext_lazy("Callback date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    callback_time = forms.TimeField(
+        label=gettext_lazy("Callback time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    callback_phone = forms.CharField(label=gettext_lazy("Number to call"), max_length=50, required=False)
+    callback_note = forms.CharField(
+        label=gettext_lazy("Callback note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, view: selectors.CallView, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.view = view
+        #: The callback this log promises when saved (the callback disposition, none promised yet).
+        self.callback_due_at: datetime | None = None
+        #: The callback the contact's log promised already, if the form looked.
+        self.promised: Callback | None = None
         self.fields["ticket"].choices = [("", "—")] + [
             (ticket.pk, f"{ticket.reference} · {ticket.subject}") for ticket in view.open_tickets
         ]
@@ -188,12 +214,39 @@ class LogForm(forms.Form):
             "notes": interaction.notes,
             "ticket": interaction.ticket_id,
             "script_version": view.script.pk if view.script else None,
+            "callback_phone": format_phone_international(view.caller) if view.caller else "",
         }
         if draft:
             initial |= {name: value for name, value in draft.items() if name in drafts.LOG_FIELDS}
             if str(initial.get("ticket") or "").isdigit():
                 initial["ticket"] = int(initial["ticket"])
         return cls(view=view, initial=initial)
+
+    @property
+    def shows_callback(self) -> bool:
+        """Whether the callback fields show: the disposition chosen (as sent, or as drawn) is the
+        callback one."""
+        chosen = self.data.get("disposition") if self.is_bound else self.initial.get("disposition")
+        return chosen == CALLBACK_DISPOSITION
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        disposition = data.get("disposition")
+        if disposition is None or disposition.code != CALLBACK_DISPOSITION:
+            return data
+        # Saving the log again (a correction) promises nothing more: one callback per contact.
+        self.promised = callback_promised_on(interaction_id=self.view.interaction.pk)
+        if self.promised is not None:
+            return data
+        if self.view.interaction.queue_id is None:
+            self.add_error("disposition", _("This contact has no queue: a callback is promised in the call's queue."))
+        for name in ("callback_date", "callback_time", "callback_phone"):
+            if not data.get(name) and name not in self.errors:
+                self.add_error(name, _("Needed for a callback."))
+        if data.get("callback_date") and data.get("callback_time"):
+            moment = datetime.combine(data["callback_date"], data["callback_time"])
+            self.callback_due_at = timezone.make_aware(moment, timezone.get_current_timezone())
+        return data
 
     def clean_script_version(self) -> ScriptVersion | None:
         pk = self.cleaned_data.get("script_version")
@@ -214,10 +267,46 @@ class LogForm(forms.Form):
         return next((ticket for ticket in self.view.open_tickets if ticket.pk == chosen), None)
 
 
+#: The disposition whose log promises a callback.
+CALLBACK_DISPOSITION = "callback"
+#: The callback service's fields → the log form's.
+CALLBACK_FIELDS = {
+    "phone": "callback_phone",
+    "due_at": "callback_date",
+    "note": "callback_note",
+    "queue": "disposition",
+}
+
+
 def _save_log(*, form: LogForm, by: AbstractBaseUser) -> Interaction:
     """Save the log through :func:`interactions.services.interaction_wrapup_log`, as
     ``POST /api/v1/interactions/{id}/wrapup/`` does: once the conversation is over, and the
-    wrap-up not over yet, this ends it."""
+    wrap-up not over yet, this ends it. With the callback disposition, the callback promised by
+    ``by`` in the call's queue too (:func:`contactcenter.distribution.services.callback_create`):
+    both or nothing."""
+    if form.callback_due_at is None:
+        return _log(form=form, by=by)
+    with transaction.atomic():
+        interaction = _log(form=form, by=by)
+        data = form.cleaned_data
+        try:
+            form.promised = callback_create(
+                queue=interaction.queue,
+                phone=data["callback_phone"],
+                due_at=form.callback_due_at,
+                by=by,
+                customer=interaction.customer,
+                note=data.get("callback_note") or "",
+                interaction_id=interaction.pk,
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                {CALLBACK_FIELDS.get(name, name): messages for name, messages in exc.message_dict.items()}
+            ) from exc
+    return interaction
+
+
+def _log(*, form: LogForm, by: AbstractBaseUser) -> Interaction:
     data = form.cleaned_data
     interaction = form.view.interaction
     ticket = form.chosen_ticket()
@@ -257,11 +346,16 @@ def call_log(request: HttpRequest, interaction_id: int) -> HttpResponse:
         return render(request, "desk/partials/log.html", {"call": view, "log_form": form}, status=400)
     drafts.draft_forget_log(request, interaction_id)
     view = _call_or_404(request, interaction_id, history=False)
-    response = render(
-        request, "desk/partials/log.html", {"call": view, "log_form": LogForm.for_call(view), "saved": True}
-    )
+    log_form = LogForm.for_call(view)
+    log_form.promised = form.promised
+    context = {"call": view, "log_form": log_form, "saved": True, "promised": form.promised}
+    if form.promised is not None:
+        context["promised_phone"] = format_phone_international(form.promised.phone)
+    response = render(request, "desk/partials/log.html", context)
     if form.cleaned_data.get("follow_up"):
         trigger_client_event(response, "tickets-changed")
+    if form.callback_due_at is not None:
+        trigger_client_event(response, "callbacks-changed")
     return trigger_client_event(response, "call-logged", {"interaction": view.interaction.pk})
 
 

@@ -11,7 +11,19 @@ from django.http import HttpRequest, QueryDict
 
 SESSION_KEY = "call_drafts"
 #: The log form's fields a draft keeps (the form checks them again when the log is saved).
-LOG_FIELDS = ("disposition", "resolved", "notes", "ticket", "follow_up", "follow_up_subject", "follow_up_priority")
+LOG_FIELDS = (
+    "disposition",
+    "resolved",
+    "notes",
+    "ticket",
+    "follow_up",
+    "follow_up_subject",
+    "follow_up_priority",
+    "callback_date",
+    "callback_time",
+    "callback_phone",
+    "callback_note",
+)
 BOOLEAN_FIELDS = frozenset({"resolved", "follow_up"})
 #: A draft keeps what a form would: no field longer than this.
 MAX_LENGTH = 20_000

@@ -1,6 +1,18 @@
 """The pages' routes, one list per module (namespace ``desk``)."""
 
-from contactcenter.desk import callbar, calls, knowledge, login, offers, pages, panels, tickets, training, wallboard
+from contactcenter.desk import (
+    callbacks,
+    callbar,
+    calls,
+    knowledge,
+    login,
+    offers,
+    pages,
+    panels,
+    tickets,
+    training,
+    wallboard,
+)
 
 app_name = "desk"
 
@@ -15,4 +27,5 @@ urlpatterns = [
     *training.urlpatterns,
     *wallboard.urlpatterns,
     *panels.urlpatterns,
+    *callbacks.urlpatterns,
 ]

@@ -1,6 +1,6 @@
 """Back-office screens of the routing: each queue's routing settings and the skill levels it
-asks, each agent's capacities and skill levels (admins), and the work items with their offers
-(read only: the routing writes them)."""
+asks, each agent's capacities and skill levels (admins), the work items with their offers and the
+callbacks with their attempts (read only: the routing, the API and the desk write them)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from django.utils.translation import ngettext
 from contactcenter.distribution.models import (
     AgentRouting,
     AgentSkillLevel,
+    Callback,
+    CallbackAttempt,
     QueueRouting,
     QueueSkillLevel,
     WorkItem,
@@ -161,4 +163,51 @@ class WorkItemMoveAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: WorkItemMove | None = None) -> bool:
+        return False
+
+
+class CallbackAttemptInline(admin.TabularInline):
+    model = CallbackAttempt
+    fields = ("at", "agent", "outcome", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("attempts")
+
+    def has_add_permission(self, request: HttpRequest, obj: Callback | None = None) -> bool:
+        return False
+
+
+@admin.register(Callback)
+class CallbackAdmin(admin.ModelAdmin):
+    """Read only: callbacks are promised on the API and the desk, and moved by the routing
+    (docs/routing.md, Callbacks)."""
+
+    list_display = (
+        "id",
+        "due_at",
+        "phone",
+        "queue",
+        "promised_by",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "kept_on_time",
+    )
+    list_filter = ("state", "queue", "kept_on_time")
+    list_select_related = ("queue", "promised_by")
+    search_fields = ("phone",)
+    date_hierarchy = "due_at"
+    inlines = [CallbackAttemptInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Callback | None = None) -> list[str]:
+        return [field.name for field in Callback._meta.concrete_fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Callback | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Callback | None = None) -> bool:
         return False

@@ -17,6 +17,7 @@ class DistributionConfig(AppConfig):
         from contactcenter.agents.states import available_hook_register  # noqa: PLC0415
         from contactcenter.distribution import selectors, services  # noqa: PLC0415
         from contactcenter.distribution.models import QueueRouting, QueueSkillLevel  # noqa: PLC0415
+        from customers.services import customer_hooks_register  # noqa: PLC0415
         from interactions.services import ticket_watcher_register  # noqa: PLC0415
 
         # An agent who becomes available is offered waiting work, after the commit.
@@ -35,3 +36,5 @@ class DistributionConfig(AppConfig):
         m2m_changed.connect(
             selectors.queue_rules_changed, sender=Queue.skills.through, dispatch_uid="routing_rules_skills"
         )
+        # A customer's callbacks follow a merge; an erasure cancels them and blanks their numbers.
+        customer_hooks_register(merged=services.callbacks_customer_merged, erased=services.callbacks_customer_erased)

@@ -5,7 +5,7 @@ when that offer ends (accepted, declined, timed out, withdrawn)."""
 from __future__ import annotations
 
 from contactcenter.core.events import Payload, agent_group, publish_on_commit
-from contactcenter.distribution.models import WorkItem, WorkOffer
+from contactcenter.distribution.models import Callback, WorkItem, WorkKind, WorkOffer
 
 
 def item_payload(item: WorkItem) -> Payload:
@@ -29,15 +29,34 @@ def item_payload(item: WorkItem) -> Payload:
     }
 
 
-def offer_payload(offer_id: int) -> Payload:
-    """The ``offer`` message, read after commit (one query)."""
-    offer = WorkOffer.objects.select_related("item__queue", "item__customer", "item__ticket").get(pk=offer_id)
+def callback_payload(item: WorkItem) -> Payload | None:
+    """A callback item's callback: the number to dial, when it was due, the note, who promised it
+    (one query)."""
+    callback = Callback.objects.filter(work_item=item).select_related("promised_by").order_by("-pk").first()
+    if callback is None:
+        return None
     return {
+        "id": callback.pk,
+        "phone": callback.phone,
+        "due_at": callback.due_at.isoformat(),
+        "note": callback.note,
+        "attempts": callback.attempts,
+        "promised_by": callback.promised_by.username if callback.promised_by else None,
+    }
+
+
+def offer_payload(offer_id: int) -> Payload:
+    """The ``offer`` message, read after commit (one query; a callback's, two)."""
+    offer = WorkOffer.objects.select_related("item__queue", "item__customer", "item__ticket").get(pk=offer_id)
+    payload = {
         "offer": offer.pk,
         "offered_at": offer.offered_at.isoformat(),
         "expires_at": offer.expires_at.isoformat(),
         "item": item_payload(offer.item),
     }
+    if offer.item.kind == WorkKind.CALLBACK:
+        payload["item"]["callback"] = callback_payload(offer.item)
+    return payload
 
 
 def offer_on_commit(offer: WorkOffer) -> None:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contactcenter.agents.models import AgentProfile, Queue, Skill
 from contactcenter.core.choices import Channel
+from contactcenter.distribution.querysets import CallbackQuerySet
 
 #: Skill levels run from 1 (holds the skill) to 5 (expert).
 MIN_LEVEL, MAX_LEVEL = 1, 5
@@ -407,3 +408,133 @@ class WorkItemMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} ({self.get_target_display()})"
+
+
+# --- Callbacks ------------------------------------------------------------------------------------
+
+
+class CallbackState(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    WAITING = "waiting", _("Waiting for an agent")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    MISSED = "missed", _("Missed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+#: A callback still to be made: due later, waiting in its queue, or in an agent's hands.
+CALLBACK_OPEN_STATES = (CallbackState.SCHEDULED, CallbackState.WAITING, CallbackState.IN_PROGRESS)
+
+
+class CallbackOutcome(models.TextChoices):
+    REACHED = "reached", _("Reached")
+    NO_ANSWER = "no_answer", _("No answer")
+    BUSY = "busy", _("Busy")
+    VOICEMAIL = "voicemail", _("Voicemail")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+
+
+#: Outcomes after which the callback is tried again later (until its attempts run out).
+CALLBACK_RETRIED_OUTCOMES = (CallbackOutcome.NO_ANSWER, CallbackOutcome.BUSY, CallbackOutcome.VOICEMAIL)
+
+
+class Callback(models.Model):
+    """A call promised to a customer at a given time: due, it waits in its queue as a work item
+    (``kind=callback``) and is offered first to the agent who promised it."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    phone = models.CharField(_("phone"), max_length=20, help_text=_("The number to call, in E.164 (+…)."))
+    due_at = models.DateTimeField(_("due at"))
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="callbacks", verbose_name=_("queue"))
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    promised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("promised by"),
+    )
+    # An id, not a foreign key: interactions may be partitioned by month (a foreign key to them is
+    # then triggers), and a callback outlives the retention of the contact that promised it.
+    interaction_id = models.BigIntegerField(
+        _("promised on contact"),
+        null=True,
+        blank=True,
+        help_text=_("The id of the contact whose log promised it (the desk's callback disposition)."),
+    )
+    state = models.CharField(_("state"), max_length=12, choices=CallbackState.choices, default=CallbackState.SCHEDULED)
+    next_attempt_at = models.DateTimeField(
+        _("next attempt at"), help_text=_("When it next waits for an agent: its due time, then each retry's.")
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    work_item = models.ForeignKey(
+        WorkItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("work item"),
+        help_text=_("The work item of its present (or last) attempt."),
+    )
+    first_attempt_at = models.DateTimeField(_("first attempt at"), null=True, blank=True)
+    kept_on_time = models.BooleanField(
+        _("kept on time"),
+        null=True,
+        blank=True,
+        help_text=_("Whether the first attempt came within the on-time window of the due time (empty: none yet)."),
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CallbackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
+        indexes = [
+            # The due job's read: scheduled callbacks whose time has come.
+            models.Index(fields=["state", "next_attempt_at"], name="routing_callback_due_idx"),
+            models.Index(fields=["queue", "due_at"], name="routing_callback_queue_idx"),
+            models.Index(fields=["promised_by", "due_at"], name="routing_callback_promised_idx"),
+            models.Index(fields=["interaction_id"], name="routing_callback_contact_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} @ {self.due_at:%Y-%m-%d %H:%M} ({self.queue})"
+
+
+class CallbackAttempt(models.Model):
+    """One try of a callback and how it went."""
+
+    callback = models.ForeignKey(
+        Callback, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("callback")
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=12, choices=CallbackOutcome.choices)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    at = models.DateTimeField(_("tried at"))
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("callback attempt")
+        verbose_name_plural = _("callback attempts")
+
+    def __str__(self) -> str:
+        return f"{self.callback_id} {self.get_outcome_display()}"

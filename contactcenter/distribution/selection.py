@@ -6,7 +6,8 @@ pending, no other offer open; under capacity for the item's channel; not blocked
 open call or an assigned callback blocks every other work unless the queue allows blending); not
 an agent who declined or let this item time out within the queue's offer timeout.
 
-**Chosen**: the customer's last agent when the queue prefers them and they are eligible; else the
+**Chosen**: for a callback, the agent who promised it when they are eligible; the customer's last
+agent when the queue prefers them and they are eligible; else the
 agent idle longest. *Idle since* is the moment the agent last became ``available``: the end of
 their last contact's wrap-up, their answer to their last offer, or their return from a break or
 from offline (the presence log's current interval). Agents on a call (blending) come after every
@@ -31,6 +32,7 @@ from contactcenter.core.choices import Channel
 #: Statuses in which an agent on a call may still be offered work, when the queue allows blending.
 BLENDED_STATUSES = (Status.BUSY, Status.WRAP_UP)
 
+RULE_PROMISED = "promised"
 RULE_LAST_AGENT = "last_agent"
 RULE_LONGEST_IDLE = "longest_idle"
 RULE_SKILL = "skill_level"
@@ -73,6 +75,8 @@ class Demand:
     preferred: int | None = None
     #: Agents not to offer this item to now (they declined it or let it time out lately).
     excluded: frozenset[int] = frozenset()
+    #: The agent who promised the callback (callbacks only): first, when eligible.
+    promised: int | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class Choice:
             return _("no agent available")
         if self.rule == RULE_LAST_AGENT:
             return _("customer's last agent")
+        if self.rule == RULE_PROMISED:
+            return _("promised the callback")
         minutes = int((self.idle_seconds or 0) // 60)
         idle = _("longest idle (%(minutes)s min)") % {"minutes": minutes}
         if self.rule == RULE_SKILL:
@@ -137,6 +143,10 @@ def choose(candidates: Sequence[Candidate], demand: Demand, *, now: datetime) ->
     eligible = [candidate for candidate in candidates if refusal(candidate, demand) is None]
     if not eligible:
         return Choice(None, RULE_NONE)
+    if demand.promised is not None:
+        for candidate in eligible:
+            if candidate.user_id == demand.promised:
+                return Choice(candidate, RULE_PROMISED)
     if demand.preferred is not None:
         for candidate in eligible:
             if candidate.user_id == demand.preferred:

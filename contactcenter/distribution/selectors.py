@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Expression, OuterRef, Q, Subquery
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Expression, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -19,10 +20,14 @@ from contactcenter.agents.models import AgentProfile, Queue, Status
 from contactcenter.core.cached import cached_forget, cached_read
 from contactcenter.core.choices import Channel
 from contactcenter.distribution.models import (
+    CALLBACK_OPEN_STATES,
     DEFAULT_CAPACITY,
     KIND_CHANNEL,
     AgentRouting,
     AgentSkillLevel,
+    Callback,
+    CallbackAttempt,
+    CallbackState,
     OfferOutcome,
     QueueRouting,
     QueueSkillLevel,
@@ -413,3 +418,72 @@ def agent_work(*, user: object, limit: int = 50) -> AgentWork:
         for channel, label in WORK_CHANNELS
     ]
     return AgentWork(items=items[:limit], loads=loads)
+
+
+# --- Callbacks ------------------------------------------------------------------------------------
+
+
+def promised_agents(*, item_ids: Iterable[int]) -> dict[int, int]:
+    """callback work item id → the agent who promised the callback. One query; none without items."""
+    item_ids = list(item_ids)
+    if not item_ids:
+        return {}
+    rows = Callback.objects.filter(work_item_id__in=item_ids, promised_by__isnull=False).values_list(
+        "work_item_id", "promised_by_id"
+    )
+    return dict(rows)
+
+
+def callback_list(*, user: AbstractBaseUser) -> QuerySet[Callback]:
+    """The callbacks ``user`` may see, soonest due first, with what a list shows (one query a page)."""
+    return Callback.objects.visible_to(user).select_related("queue", "promised_by").order_by("due_at", "id")
+
+
+def callback_detail(*, user: AbstractBaseUser) -> QuerySet[Callback]:
+    """As :func:`callback_list`, with each callback's attempts (one more query)."""
+    return callback_list(user=user).prefetch_related(
+        Prefetch("attempt_log", queryset=CallbackAttempt.objects.select_related("agent"))
+    )
+
+
+def callback_counts(*, queryset: QuerySet[Callback]) -> dict[str, int]:
+    """How many of ``queryset``'s callbacks are in each state (every state named, 0 included), and
+    among those tried, how many were kept on time (``kept_on_time``) or not (``late``). One query."""
+    counts = dict.fromkeys(CallbackState.values, 0) | {"kept_on_time": 0, "late": 0}
+    for state, kept, count in queryset.order_by().values_list("state", "kept_on_time").annotate(n=Count("pk")):
+        counts[state] += count
+        if kept is not None:
+            counts["kept_on_time" if kept else "late"] += count
+    return counts
+
+
+def my_callbacks(*, user: AbstractBaseUser, now: datetime | None = None) -> list[Callback]:
+    """The desk's "my callbacks": those in ``user``'s hands (their accepted work item) first, then
+    the open ones they promised, soonest due first. One query."""
+    rows = (
+        Callback.objects.filter(
+            Q(work_item__assigned_to=user, work_item__state=WorkState.ASSIGNED, state=CallbackState.IN_PROGRESS)
+            | Q(promised_by=user, state__in=CALLBACK_OPEN_STATES)
+        )
+        .select_related("queue", "customer")
+        .order_by("due_at", "id")[:50]
+    )
+    return sorted(rows, key=lambda row: (row.state != CallbackState.IN_PROGRESS, row.due_at, row.pk))
+
+
+def callback_promised_on(*, interaction_id: int) -> Callback | None:
+    """The callback the log of contact ``interaction_id`` promised (the newest), ``None``. One query."""
+    return Callback.objects.filter(interaction_id=interaction_id).order_by("-created_at", "-id").first()
+
+
+def callback_for_desk(*, user: AbstractBaseUser, callback_id: int) -> Callback | None:
+    """Callback ``callback_id`` when ``user`` may work it on the desk: one they see (their own and
+    their queues') or one whose work item they accepted. One query."""
+    return (
+        Callback.objects.filter(
+            Q(pk__in=Callback.objects.visible_to(user).filter(pk=callback_id).values("pk"))
+            | Q(pk=callback_id, work_item__assigned_to=user)
+        )
+        .select_related("queue", "customer")
+        .first()
+    )

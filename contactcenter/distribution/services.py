@@ -15,15 +15,19 @@
   its end frees them; a timeout sends them on a ``missed`` break.
 * **After commit.** The offer reaches the agent's socket; a new item, a declined or timed-out
   offer, finished work and an agent becoming available run the dispatcher again.
+* **Callbacks** (:func:`callback_create`): due, a callback waits in its queue as a ``callback`` work
+  item, offered first to the agent who promised it; its attempts' outcomes say whether it is done,
+  tried again later or missed. Locks: a callback's work item before the callback.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -37,10 +41,17 @@ from contactcenter.agents.states import agent_state_offer, agent_try_lock
 from contactcenter.core.choices import Channel
 from contactcenter.core.db import full_clean
 from contactcenter.core.jobs import enqueue_at, job
+from contactcenter.core.roles import AGENT, role_of
 from contactcenter.distribution import events, queue_state, selectors
 from contactcenter.distribution.models import (
+    CALLBACK_OPEN_STATES,
+    CALLBACK_RETRIED_OUTCOMES,
     MAX_PRIORITY,
     OPEN_STATES,
+    Callback,
+    CallbackAttempt,
+    CallbackOutcome,
+    CallbackState,
     MoveTarget,
     OfferOutcome,
     WorkItem,
@@ -51,6 +62,7 @@ from contactcenter.distribution.models import (
 )
 from contactcenter.distribution.selection import Candidate, Demand, choose, jump_at, may_take_work, refusal
 from customers.models import Customer
+from customers.phones import normalize_phone
 from interactions.models import Priority, Ticket, TicketStatus
 from interactions.services import ticket_lock, ticket_update
 
@@ -312,6 +324,7 @@ def routing_dispatch(
             return []
         preferring = [item.customer_id for item in items if rules[item.queue_id].prefer_last_agent]
         lasts = selectors.last_agents(customer_ids=preferring)
+        promised = selectors.promised_agents(item_ids=[item.pk for item in items if item.kind == WorkKind.CALLBACK])
         refused = selectors.recently_refused(item_ids=[item.pk for item in items], now=now, rules=rules)
         offers: list[WorkOffer] = []
         for item in items:
@@ -325,6 +338,7 @@ def routing_dispatch(
                 blending=rule.blending,
                 preferred=lasts.get(item.customer_id) if rule.prefer_last_agent else None,
                 excluded=frozenset(refused.get(item.pk, ())),
+                promised=promised.get(item.pk),
             )
             while True:
                 choice = choose(pool, demand, now=now)
@@ -433,6 +447,11 @@ def offer_accept(*, offer_id: int, by: AbstractBaseUser, now: datetime | None = 
     _answer(offer, OfferOutcome.ACCEPTED, now)
     if item.ticket_id is not None:
         ticket_update(ticket=item.ticket, changes={"assignee": by}, by=None, now=now)
+    if item.kind == WorkKind.CALLBACK:
+        # The callback is in the agent's hands (the item is locked: items before callbacks).
+        Callback.objects.filter(work_item=item, state=CallbackState.WAITING).update(
+            state=CallbackState.IN_PROGRESS, updated_at=now
+        )
     return item
 
 
@@ -680,3 +699,243 @@ def work_item_move(
         target = MoveTarget.AGENT
     _log_move(locked, by=by, target=target, before=before, now=now)
     return locked
+
+
+# --- Callbacks ------------------------------------------------------------------------------------
+
+
+class CallbackClosed(Exception):
+    """The callback is over (done, missed or cancelled): nothing more is done on it (the API: 409)."""
+
+
+@transaction.atomic
+def callback_create(
+    *,
+    queue: Queue,
+    phone: str,
+    due_at: datetime,
+    by: AbstractBaseUser,
+    customer: Customer | None = None,
+    note: str = "",
+    interaction_id: int | None = None,
+    now: datetime | None = None,
+) -> Callback:
+    """Promise a call to ``phone`` (any usual format, stored in E.164) at ``due_at``, in ``queue``;
+    ``by`` promised it (the dispatcher offers it to them first). Due now or already (a few minutes
+    late at most, ``CALLBACK_PAST_MINUTES``), it waits in the queue at once; later, a job queued for
+    its due time puts it there (the ``routing_callbacks`` job every minute is the net).
+    ``interaction_id``: the contact whose log promised it (the desk's callback disposition).
+    ``ValidationError`` naming the field: not a number, due too long ago or too far ahead
+    (``CALLBACK_AHEAD_DAYS``), an erased customer, an inactive queue."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    e164 = ""
+    try:
+        e164 = normalize_phone(phone)
+    except ValidationError as exc:
+        errors["phone"] = exc.messages
+    if due_at < now - timedelta(minutes=settings.CALLBACK_PAST_MINUTES):
+        errors["due_at"] = [_("This time is past: a callback is due from now on.")]
+    elif due_at > now + timedelta(days=settings.CALLBACK_AHEAD_DAYS):
+        errors["due_at"] = [
+            _("A callback is due within %(days)s days at most.") % {"days": settings.CALLBACK_AHEAD_DAYS}
+        ]
+    if customer is not None and customer.erased_at is not None:
+        errors["customer"] = [_("This customer was erased.")]
+    if not queue.is_active:
+        errors["queue"] = [_("This queue is not active.")]
+    if errors:
+        raise ValidationError(errors)
+    callback = Callback(
+        customer=customer,
+        phone=e164,
+        due_at=due_at,
+        queue=queue,
+        note=note,
+        promised_by=by if by.is_authenticated else None,
+        interaction_id=interaction_id,
+        next_attempt_at=due_at,
+    )
+    full_clean(callback, exclude=["customer", "queue", "promised_by", "work_item"])
+    callback.save()
+    if due_at <= now:
+        _callback_enqueue(callback, now)
+    else:
+        enqueue_at(due_at, routing_callback_due, callback.pk)
+    return callback
+
+
+def _callback_enqueue(callback: Callback, now: datetime) -> None:
+    """The locked, scheduled ``callback`` waits in its queue: a ``callback`` work item, due (for the
+    queue's SLA jump) by the end of the on-time window of its attempt."""
+    item = work_item_enqueue(
+        kind=WorkKind.CALLBACK,
+        queue=callback.queue,
+        customer=callback.customer,
+        arrived_at=now,
+        sla_due_at=max(callback.next_attempt_at, now) + timedelta(minutes=settings.CALLBACK_ON_TIME_MINUTES),
+    )
+    callback.state, callback.work_item = CallbackState.WAITING, item
+    callback.save(update_fields=["state", "work_item", "updated_at"])
+
+
+def callback_make_due(*, callback_id: int, now: datetime | None = None) -> bool:
+    """Put ``callback_id`` in its queue's line if it is scheduled and its time has come; False when
+    there was nothing to do (waiting already, over, not due yet). Once, however many run it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        callback = (
+            Callback.objects.select_for_update(of=("self",))
+            .select_related("queue", "customer")
+            .filter(pk=callback_id, state=CallbackState.SCHEDULED, next_attempt_at__lte=now)
+            .first()
+        )
+        if callback is None:
+            return False
+        _callback_enqueue(callback, now)
+        return True
+
+
+@job(retries=0)
+def routing_callback_due(callback_id: int) -> dict[str, bool]:
+    """A callback's due time (or its retry's), queued when it is made or tried in vain.
+
+    Runs twice safely: a callback waits once per attempt (:func:`callback_make_due`). Not retried:
+    the periodic ``routing_callbacks`` job puts whatever this one missed in the line."""
+    return {"enqueued": callback_make_due(callback_id=callback_id)}
+
+
+def callbacks_make_due(*, now: datetime | None = None, limit: int = EXPIRE_BATCH) -> list[int]:
+    """Put every scheduled callback whose time has come in its queue's line (each in its own
+    transaction); the ids put there."""
+    now = now or timezone.now()
+    due = Callback.objects.filter(state=CallbackState.SCHEDULED, next_attempt_at__lte=now).order_by("next_attempt_at")
+    return [pk for pk in due.values_list("pk", flat=True)[:limit] if callback_make_due(callback_id=pk, now=now)]
+
+
+def _locked_callback(callback_id: int) -> tuple[Callback, WorkItem | None]:
+    """The callback and its open work item, locked in the fixed order: the item, then the callback."""
+    item_id = Callback.objects.filter(pk=callback_id).values_list("work_item_id", flat=True).order_by().first()
+    item = None
+    if item_id is not None:
+        item = WorkItem.objects.select_for_update().filter(pk=item_id, state__in=OPEN_STATES).first()
+    callback = (
+        Callback.objects.select_for_update(of=("self",)).select_related("queue", "promised_by").get(pk=callback_id)
+    )
+    if item is not None and callback.work_item_id != item.pk:  # moved on meanwhile: not this one's
+        item = None
+    return callback, item
+
+
+@transaction.atomic
+def callback_attempt_log(
+    *,
+    callback: Callback,
+    outcome: str,
+    by: AbstractBaseUser,
+    note: str = "",
+    now: datetime | None = None,
+) -> CallbackAttempt:
+    """Record one try of ``callback`` and its outcome; its work item, if open, is over (the agent's
+    capacity freed). ``reached``: done. ``wrong_number``: missed (nobody to call again). No answer,
+    busy or voicemail: tried again ``CALLBACK_RETRY_MINUTES`` later, up to ``CALLBACK_MAX_ATTEMPTS``
+    tries in all, then missed. The first try says whether it was kept on time (within
+    ``CALLBACK_ON_TIME_MINUTES`` of the due time). :class:`CallbackClosed` when it is over already;
+    ``ValidationError`` naming ``outcome`` or ``note``."""
+    now = now or timezone.now()
+    callback, item = _locked_callback(callback.pk)
+    if callback.state not in CALLBACK_OPEN_STATES:
+        raise CallbackClosed(callback.pk)
+    attempt = CallbackAttempt(
+        callback=callback, agent=by if by.is_authenticated else None, outcome=outcome, note=note, at=now
+    )
+    full_clean(attempt, exclude=["callback", "agent"])
+    attempt.save()
+    if item is not None:
+        _close(item, state=WorkState.DONE if item.state == WorkState.ASSIGNED else WorkState.CANCELLED, now=now)
+    callback.attempts += 1
+    if callback.first_attempt_at is None:
+        callback.first_attempt_at = now
+        callback.kept_on_time = now <= callback.due_at + timedelta(minutes=settings.CALLBACK_ON_TIME_MINUTES)
+    if outcome in CALLBACK_RETRIED_OUTCOMES and callback.attempts < settings.CALLBACK_MAX_ATTEMPTS:
+        callback.state = CallbackState.SCHEDULED
+        callback.next_attempt_at = now + timedelta(minutes=settings.CALLBACK_RETRY_MINUTES)
+        enqueue_at(callback.next_attempt_at, routing_callback_due, callback.pk)
+    else:
+        callback.state = CallbackState.DONE if outcome == CallbackOutcome.REACHED else CallbackState.MISSED
+        callback.closed_at = now
+    callback.save(
+        update_fields=[
+            "attempts",
+            "first_attempt_at",
+            "kept_on_time",
+            "state",
+            "next_attempt_at",
+            "closed_at",
+            "updated_at",
+        ]
+    )
+    return attempt
+
+
+@transaction.atomic
+def callback_cancel(*, callback: Callback, by: AbstractBaseUser, now: datetime | None = None) -> Callback:
+    """Call it off: the callback is ``cancelled`` and its work item, if open, leaves the line (an
+    open offer withdrawn). An agent cancels the callbacks they promised (else ``PermissionDenied``);
+    supervisors, managers and admins those they see. :class:`CallbackClosed` when it is over."""
+    now = now or timezone.now()
+    if role_of(by) == AGENT and callback.promised_by_id != by.pk:
+        raise PermissionDenied(_("You may cancel only the callbacks you promised."))
+    callback, item = _locked_callback(callback.pk)
+    if callback.state not in CALLBACK_OPEN_STATES:
+        raise CallbackClosed(callback.pk)
+    _callback_cancel_locked(callback, item, now)
+    return callback
+
+
+def _callback_cancel_locked(callback: Callback, item: WorkItem | None, now: datetime) -> None:
+    if item is not None:
+        _close(item, state=WorkState.DONE if item.state == WorkState.ASSIGNED else WorkState.CANCELLED, now=now)
+    callback.state, callback.closed_at = CallbackState.CANCELLED, now
+    callback.save(update_fields=["state", "closed_at", "updated_at"])
+
+
+def callbacks_customer_merged(*, kept: Customer, duplicate: Customer) -> None:
+    """The customer hook of a merge (:func:`customers.services.customer_hooks_register`): the
+    duplicate's callbacks are the kept customer's."""
+    Callback.objects.filter(customer=duplicate).update(customer=kept, updated_at=timezone.now())
+
+
+def callbacks_customer_erased(*, customer: Customer) -> dict[str, int]:
+    """The customer hook of an erasure: the customer's open callbacks are cancelled (nobody calls
+    them back), and every callback of theirs loses its number and note, its attempts their notes."""
+    now = timezone.now()
+    open_ids = Callback.objects.filter(customer=customer, state__in=CALLBACK_OPEN_STATES).values_list("pk", flat=True)
+    for callback_id in list(open_ids):
+        callback, item = _locked_callback(callback_id)
+        if callback.state in CALLBACK_OPEN_STATES:
+            _callback_cancel_locked(callback, item, now)
+    blanked = Callback.objects.filter(customer=customer).exclude(phone="", note="").update(phone="", note="")
+    CallbackAttempt.objects.filter(callback__customer=customer).exclude(note="").update(note="")
+    return {"callbacks": blanked}
+
+
+@dataclass(frozen=True)
+class DialResult:
+    """What asking the telephony to dial a callback gave: ``placed`` when a call was started."""
+
+    placed: bool
+    reason: str = ""
+
+
+#: :func:`callback_dial`'s reason when no telephony bridge is connected.
+NO_BRIDGE = "no_bridge"
+
+
+def callback_dial(*, callback: Callback, by: AbstractBaseUser) -> DialResult:
+    """Click-to-dial: ask the telephony bridge to call ``callback.phone`` from ``by``'s phone.
+
+    The seam where a telephony bridge plugs in. None is connected yet: this answers
+    ``DialResult(placed=False, reason=NO_BRIDGE)``, and the desk shows the number for the agent to
+    dial by hand, then to log the outcome (:func:`callback_attempt_log`)."""
+    return DialResult(placed=False, reason=NO_BRIDGE)

@@ -281,6 +281,15 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # one at a time. Each queue switches it on for itself (Queue routing, routes_tickets); this setting,
 # the way it was switched on before, stays for compatibility.
 ROUTING_TICKETS = env_bool("ROUTING_TICKETS", False)
+# Callbacks: a try that finds nobody (no answer, busy, voicemail) is made again this many minutes
+# later, up to this many tries in all; then the callback is missed. A callback is kept on time when
+# its first try comes within CALLBACK_ON_TIME_MINUTES of its due time. A new callback may be due
+# at most CALLBACK_PAST_MINUTES ago (a form filled slowly), at most CALLBACK_AHEAD_DAYS ahead.
+CALLBACK_RETRY_MINUTES = env_int("CALLBACK_RETRY_MINUTES", 15, 1)
+CALLBACK_MAX_ATTEMPTS = env_int("CALLBACK_MAX_ATTEMPTS", 3, 1)
+CALLBACK_ON_TIME_MINUTES = env_int("CALLBACK_ON_TIME_MINUTES", 15, 0)
+CALLBACK_PAST_MINUTES = env_int("CALLBACK_PAST_MINUTES", 15, 0)
+CALLBACK_AHEAD_DAYS = env_int("CALLBACK_AHEAD_DAYS", 365, 1)
 
 # --- Background jobs: django-q2 on the database (docs/operations.md) ---------------------------
 # The queue lives in the database (PostgreSQL in production): a job enqueued inside a transaction
@@ -368,6 +377,9 @@ SPECTACULAR_SETTINGS = {
         "PriorityEnum": "interactions.models.Priority",
         "ArticleStatusEnum": "contactcenter.knowledge.models.ArticleStatus",
         "WorkKindEnum": "contactcenter.distribution.models.WorkKind",
+        "WorkStateEnum": "contactcenter.distribution.models.WorkState",
+        "CallbackStateEnum": "contactcenter.distribution.models.CallbackState",
+        "CallbackOutcomeEnum": "contactcenter.distribution.models.CallbackOutcome",
     },
 }
 

@@ -36,7 +36,12 @@ from contactcenter.agents.services import agent_set_status
 from contactcenter.agents.states import agent_state_force
 from contactcenter.core.tokens import api_token_issue
 from contactcenter.distribution.models import WorkItem
-from contactcenter.distribution.services import routing_dispatch, work_item_enqueue
+from contactcenter.distribution.services import (
+    callback_attempt_log,
+    callback_create,
+    routing_dispatch,
+    work_item_enqueue,
+)
 from customers.services import customer_create
 from tests.agents.factories import PASSWORD, AgentProfileFactory
 from tests.api.matrix import unique
@@ -463,6 +468,31 @@ def _item_to_move(org, attempt: int) -> Call:
     return Call("post", route("routing-item-move", pk=item.pk), {"queue": "Queue B"})
 
 
+def many_callbacks(org, rows: int) -> None:
+    """``rows`` callbacks agent A promised in Queue A for customers, due later; ``org.callback`` the first."""
+    due = timezone.now() + timedelta(hours=2)
+    promised = [
+        callback_create(queue=org.queue_a, phone=PHONE, due_at=due, by=org.agent_a, customer=CustomerFactory())
+        for _ in range(rows)
+    ]
+    org.callback = promised[0]
+    for callback in promised:  # each with attempts: the detail lists them
+        callback_attempt_log(callback=callback, outcome="no_answer", by=org.agent_a)
+
+
+def _new_callback(org, attempt: int) -> Call:
+    due = (timezone.now() + timedelta(hours=1)).isoformat()
+    body = {"customer": org.callback.customer_id, "phone": "+33 1 70 00 00 02", "due_at": due, "queue": "Queue A"}
+    return Call("post", route("callback-list"), body | {"note": "Call back about the invoice"})
+
+
+def _callback_to_cancel(org, attempt: int) -> Call:
+    callback = callback_create(
+        queue=org.queue_a, phone=PHONE, due_at=timezone.now() + timedelta(hours=1), by=org.agent_a
+    )
+    return Call("post", route("callback-cancel", pk=callback.pk))
+
+
 ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # 9: above 6: a login. The lockout check for the username and the address (2, the login limits), the
     # user, whether they have a second factor, their profile (does their role require one?), the pair's
@@ -585,11 +615,12 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, n: Call("patch", route("customer-detail", pk=org.customer.pk), {"phones": [f"0170000{n:03d}"]}),
         _customer_with_history,
     ),
-    # 17 (15 in production): every contact point deleted one by one with its history row (three here: the
+    # 18 (16 in production): every contact point deleted one by one with its history row (three here: the
     # history needs one row each), the links from interactions, tickets and routed work items cleared, the
-    # customer and its history row. Was 16 (the work items' link).
+    # customer's callbacks deleted, the customer and its history row. Was 16 (the work items' link), then 17
+    # (the callbacks).
     ("customer-detail", "delete"): Endpoint(
-        17,
+        18,
         "admin",
         lambda org, n: Call("delete", route("customer-detail", pk=_new_customer(org))),
         many_customers,
@@ -602,20 +633,22 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("customer-timeline", "get"): Endpoint(
         6, "agent", lambda org, n: Call("get", route("customer-timeline", pk=org.customer.pk)), _customer_with_history
     ),
-    # 35: above 6: a merge moves contact points, interactions, tickets, routed work items and history between
-    # two locked customers, each change with its history row. A supervisor's rare action. Was 34 (work items).
-    ("customer-merge", "post"): Endpoint(35, "supervisor", _merge, many_customers),
+    # 37: above 6: a merge moves contact points, interactions, tickets, routed work items, callbacks and
+    # history between two locked customers, each change with its history row. A supervisor's rare action. Was
+    # 34 (work items), then 35 (callbacks: moved, and none left for the duplicate's deletion).
+    ("customer-merge", "post"): Endpoint(37, "supervisor", _merge, many_customers),
     # 12: above 6: a data-protection export reads every kind of record about the customer once (interactions,
     # surveys, tickets, comments, contact points, the history of each, erasures, the reads of the customer)
     # and records this read too. An admin's rare action; no loop over rows.
     ("customer-export", "get"): Endpoint(
         12, "admin", lambda org, n: Call("get", route("customer-export", pk=org.customer.pk)), _customer_with_history
     ),
-    # 37: above 6: an erasure blanks the customer in every table and in every history table, the stored
-    # answers of the API and the admin log, and records the erasure. An admin's rare action; no loop over rows
-    # but the contact points (one history row each).
+    # 40: above 6: an erasure blanks the customer in every table and in every history table, the stored
+    # answers of the API and the admin log, cancels their open callbacks and blanks the others (3), and records
+    # the erasure. An admin's rare action; no loop over rows but the contact points (one history row each) and
+    # the open callbacks. Was 37 (the callbacks).
     ("customer-erase", "post"): Endpoint(
-        37, "admin", lambda org, n: Call("post", route("customer-erase", pk=_new_customer(org))), many_customers
+        40, "admin", lambda org, n: Call("post", route("customer-erase", pk=_new_customer(org))), many_customers
     ),
     ("interaction-list", "get"): Endpoint(
         2, "agent", lambda org, n: Call("get", route("interaction-list")), many_contacts
@@ -886,6 +919,33 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         "agent",
         lambda org, n: Call("post", route("routing-offer-decline", pk=_offer_to_agent_a(org, n))),
         _waiting_chats,
+    ),
+    # Callbacks. 2: token; a page of the callbacks the agent sees (theirs and their queues'), queue and
+    # promiser joined.
+    ("callback-list", "get"): Endpoint(2, "agent", lambda org, n: Call("get", route("callback-list")), many_callbacks),
+    # 6 (4 in production): token; the customer, if the agent sees it (the queue comes from the cache);
+    # savepoint; insert the callback; queue its due job; release.
+    ("callback-list", "post"): Endpoint(6, "agent", _new_callback, many_callbacks, status=201),
+    # 3: token; the callback if the agent sees it (queue and promiser joined); its attempts with their agents.
+    ("callback-detail", "get"): Endpoint(
+        3, "agent", lambda org, n: Call("get", route("callback-detail", pk=org.callback.pk)), many_callbacks
+    ),
+    # 2: token; the counts by state and on-time flag of what the supervisor sees, in one aggregate.
+    ("callback-counts", "get"): Endpoint(
+        2, "supervisor", lambda org, n: Call("get", route("callback-counts")), many_callbacks
+    ),
+    # 7 (5 in production): token; the callback if the agent sees it; savepoint; its work item's id (none
+    # here: not due), the callback locked with its queue and promiser; update it; release.
+    ("callback-cancel", "post"): Endpoint(7, "agent", _callback_to_cancel, many_callbacks),
+    # 10 (8 in production): token; the callback if the agent sees it; savepoint; its work item's id, the
+    # callback locked; insert the attempt; update the callback (retried: its due job queued too, here the
+    # third try makes it missed); release; the callback read again with its attempts (2) for the answer.
+    ("callback-attempts", "post"): Endpoint(
+        10,
+        "agent",
+        lambda org, n: Call("post", route("callback-attempts", pk=org.callback.pk), {"outcome": "busy"}),
+        many_callbacks,
+        status=201,
     ),
 }
 

@@ -37,7 +37,7 @@ from django.utils import timezone
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Status
 from contactcenter.desk.simulation import simulated_call_start
 from contactcenter.distribution.models import AgentRouting, QueueRouting, WorkItem, WorkKind, WorkOffer, WorkState
-from contactcenter.distribution.services import routing_dispatch
+from contactcenter.distribution.services import callback_create, routing_dispatch
 from contactcenter.scripts.models import Script, ScriptVersion
 from contactcenter.training.models import LessonAttachment
 from customers.services import customer_create
@@ -235,6 +235,17 @@ def work_offered(org, rows: int) -> None:
     """:func:`work`, and a chat offered to agent A."""
     work(org, rows)
     fresh_offer(org)
+
+
+def callbacks_promised(org, rows: int) -> None:
+    """The center, and ``rows`` callbacks agent A promised in Queue A (each for a customer), due later."""
+    center(org, rows)
+    due = timezone.now() + timedelta(hours=2)
+    promised = [
+        callback_create(queue=org.queue_a, phone=PHONE, due_at=due, by=org.agent_a, customer=CustomerFactory())
+        for _n in range(rows)
+    ]
+    org.callback = promised[0]
 
 
 # --- The table -------------------------------------------------------------------------------------------
@@ -595,6 +606,23 @@ PAGES: dict[tuple[str, str], Page] = {
         ),
         wallboard_day,
     ),
+    # 2: the user with their profile; the callbacks in their hands or promised by them, queue and customer
+    # joined. Loaded after the desktop, and again when a log promises one or the agent's status moves.
+    ("callbacks", "get"): Page(2, "agent", lambda org, n: Request("get", url("callbacks")), callbacks_promised),
+    # 3: the user with their profile; the callback if the agent may work it; no telephony bridge; the
+    # panel drawn again.
+    ("callback_dial", "post"): Page(
+        3, "agent", lambda org, n: Request("post", url("callback_dial", org.callback.pk)), callbacks_promised
+    ),
+    # 10 (8 in production): the user with their profile; the callback if the agent may work it; the attempt
+    # logged in a savepoint (its work item's id, then the callback locked; no open work item here; the attempt
+    # written, the callback saved, the retry's job queued); the panel drawn again.
+    ("callback_attempt", "post"): Page(
+        10,
+        "agent",
+        lambda org, n: Request("post", url("callback_attempt", org.callback.pk), {"outcome": "no_answer"}),
+        callbacks_promised,
+    ),
     ("simulated_call_end", "post"): Page(
         16, "supervisor", lambda org, n: Request("post", url("simulated_call_end", simulated(org).pk)), status=204
     ),
@@ -628,7 +656,7 @@ def test_every_page_is_counted(org):
     """Each route has an entry, and a method without one is refused (405): every method a page
     answers is counted."""
     assert page_names() == {name for name, _method in PAGES}
-    center(org, 1)
+    callbacks_promised(org, 1)
     org.ticket = TicketFactory(customer=org.anne, queue=org.queue_a, assignee=org.agent_a)
     articles(org, 1)
     courses(org, 1)

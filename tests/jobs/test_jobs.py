@@ -29,6 +29,7 @@ PERIODIC = {
     "wrapup_limit": "every minute",
     "presence_sweep": "every minute",
     "routing_timeouts": "every minute",
+    "routing_callbacks": "every minute",
     "kpis_rollup": "every hour at :07",
     "partitions_ahead": "every day at 01:27",
     "retention_apply": "every day at 02:47",

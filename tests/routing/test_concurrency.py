@@ -8,8 +8,15 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from contactcenter.agents.models import AgentProfile
-from contactcenter.distribution.models import OfferOutcome, WorkItem, WorkItemMove, WorkOffer, WorkState
-from contactcenter.distribution.services import OfferGone, offer_accept, routing_dispatch, work_item_move
+from contactcenter.distribution.models import Callback, OfferOutcome, WorkItem, WorkItemMove, WorkOffer, WorkState
+from contactcenter.distribution.services import (
+    OfferGone,
+    callback_create,
+    callbacks_make_due,
+    offer_accept,
+    routing_dispatch,
+    work_item_move,
+)
 from tests.agents.factories import AgentProfileFactory
 from tests.concurrency import race, role_groups, run_concurrently  # noqa: F401  (role_groups: a fixture)
 from tests.routing.factories import chat_queue, idle_agent, waiting_item
@@ -160,3 +167,16 @@ def test_a_move_racing_the_dispatcher_leaves_one_owner():
     # nothing waiting) or took it from Anna's offer (withdrawn) to Ben.
     if isinstance(results[1], WorkItem):
         assert item.offered_to_id == ben.user_id
+
+
+@race
+def test_two_due_jobs_at_once_put_a_callback_in_the_line_once():
+    queue = chat_queue()
+    promiser = AgentProfileFactory(user__username="promiser", queues=[queue]).user
+    due = timezone.now() + timezone.timedelta(minutes=5)
+    callbacks = [callback_create(queue=queue, phone="+33612345678", due_at=due, by=promiser) for _ in range(5)]
+    later = due + timezone.timedelta(minutes=1)
+    results = run_concurrently(lambda: callbacks_make_due(now=later), lambda: callbacks_make_due(now=later))
+    assert sorted(pk for result in results for pk in result) == sorted(c.pk for c in callbacks)
+    assert WorkItem.objects.filter(kind="callback").count() == 5
+    assert set(Callback.objects.values_list("state", flat=True)) == {"waiting"}

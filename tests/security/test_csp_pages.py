@@ -99,6 +99,8 @@ def site_kwargs(name: str, pattern: URLPattern, user) -> dict[str, int | str]:
         "interaction_id": first_pk(Interaction, agent=user) if Interaction.objects.filter(agent=user).exists() else 1,
         "version_id": first_pk(ScriptVersion),
         "customer_id": first_pk(Customer),
+        # The desk's callback actions answer POST only: any id does for a GET (405).
+        "callback_id": 1,
         "lesson_pk": course.lessons.order_by("order").first().pk,
         # The wallboard's panels: a queue and an agent of supervisor1's team.
         "queue_id": first_pk(Queue, agents__user__username="agent1"),

@@ -26,10 +26,13 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from contactcenter.agents.models import AgentProfile, Queue, Team
 from contactcenter.agents.services import agent_update
+from contactcenter.distribution.models import Callback
+from contactcenter.distribution.services import callback_create
 from contactcenter.scripts.models import Script
 from contactcenter.training.models import LessonCompletion, QuizAttempt
 from customers.models import Customer
@@ -94,6 +97,16 @@ def _build() -> SimpleNamespace:
     assign(w.course, team=team_a)  # agent A, their colleague and their supervisor take it
     w.lesson = lessons_of(w.course)[0]
     w.users = {"agent": w.agent_a, "supervisor": w.supervisor_a, "manager": w.manager, "admin": w.admin}
+
+    def callback(by: Any, queue: Queue) -> Callback:
+        due = timezone.now() + timezone.timedelta(days=1)
+        return callback_create(queue=queue, phone="+33612345678", due_at=due, by=by, customer=w.customer)
+
+    w.callback_a, w.callback_a2, w.callback_b = (
+        callback(w.agent_a, queue_a),
+        callback(w.agent_a2, queue_a),
+        callback(w.agent_b, queue_b),
+    )
     return w
 
 
@@ -385,6 +398,31 @@ TARGETS: dict[str, Target] = {
         },
         CtiEvent,
     ),
+    # Callbacks: a new one; attempts and cancellation of agent A's, their colleague's, another team's.
+    "callback-create": Target(
+        "post",
+        "/callbacks/",
+        lambda w: f"{API}/callbacks/",
+        fetch(Callback),
+        lambda w: {
+            "customer": w.customer.pk,
+            "phone": "+33 1 70 00 00 02",
+            "due_at": (timezone.now() + timezone.timedelta(hours=1)).isoformat(),
+            "queue": "Queue A",
+        },
+        Callback,
+    ),
+    **{
+        f"callback-{what}-{whose}": Target(
+            "post",
+            f"/callbacks/{{id}}/{what}/",
+            lambda w, name=name, what=what: f"{API}/callbacks/{getattr(w, name).pk}/{what}/",
+            stored(Callback, name),
+            (lambda w: {"outcome": "no_answer"}) if what == "attempts" else (lambda w: {}),
+        )
+        for what in ("attempts", "cancel")
+        for whose, name in (("own", "callback_a"), ("colleague", "callback_a2"), ("other-team", "callback_b"))
+    },
 }
 
 #: Endpoints that write no field of a row: their access is tested by tests/api/test_access_matrix.py.
@@ -696,6 +734,33 @@ def _writes() -> list[Write]:
     add("my-status", "status", ("available", lambda row: row["status"], "available"), ANYONE)
     add("my-status", "reason", ("lunch", lambda row: row["reason"], "lunch"), ANYONE)
 
+    # Callbacks: every role promises them; attempts on those one sees (an agent: their own and
+    # their queues'); an agent cancels only those they promised.
+    in_a_day = lambda row: row.due_at > timezone.now() + timezone.timedelta(hours=23)  # noqa: E731
+    callback_fields = {
+        "customer": (lambda w: w.customer2.pk, attr("customer_id"), lambda w: w.customer2.pk),
+        "phone": ("06 12 34 56 78", attr("phone"), "+33612345678"),
+        "due_at": (lambda w: (timezone.now() + timezone.timedelta(days=1)).isoformat(), in_a_day, True),
+        "queue": ("Queue B", attr("queue", "name"), "Queue B"),
+        "note": ("Call after 5 pm", attr("note"), "Call after 5 pm"),
+    }
+    for name, spec in callback_fields.items():
+        add("callback-create", name, spec, CREATE)
+    last_attempt = lambda row: row.attempt_log.last()  # noqa: E731
+    attempt_fields = {
+        "outcome": ("reached", lambda row: getattr(last_attempt(row), "outcome", None), "reached"),
+        "note": ("Rang twice", lambda row: getattr(last_attempt(row), "note", None), "Rang twice"),
+    }
+    cancelled = (None, lambda row: row.state == "cancelled", True)
+    for whose, seen, cancels in (
+        ("own", CREATE, ANYONE),
+        ("colleague", CREATE, roles(200, agent=403)),
+        ("other-team", roles(201, agent=404, supervisor=404), roles(200, agent=404, supervisor=404)),
+    ):
+        for name, spec in attempt_fields.items():
+            add(f"callback-attempts-{whose}", name, spec, seen)
+        add(f"callback-cancel-{whose}", "(none)", cancelled, cancels)
+
     # Call events: the telephony system's account (a manager or admin role).
     cti = {
         "event": "call.offered",
@@ -829,6 +894,7 @@ BACK_OFFICE: dict[str, dict[str, frozenset[str]]] = {
     "routing.agentskilllevel": PROVISIONED,
     "routing.workitem": {"add": NO_ONE, "change": NO_ONE, "delete": NO_ONE},
     "routing.workitemmove": {"add": NO_ONE, "change": NO_ONE, "delete": NO_ONE},
+    "routing.callback": {"add": NO_ONE, "change": NO_ONE, "delete": NO_ONE},
 }
 
 

@@ -1,8 +1,12 @@
-"""Routes of ``routing/`` (``docs/routing.md``)."""
+"""Routes of ``routing/`` and ``callbacks/`` (``docs/routing.md``)."""
 
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from contactcenter.distribution.api import items, views
+from contactcenter.distribution.api import callbacks, items, views
+
+router = SimpleRouter()
+router.register("callbacks", callbacks.CallbackViewSet, basename="callback")
 
 urlpatterns = [
     path("routing/next-agent/", views.NextAgentView.as_view(), name="routing-next-agent"),
@@ -12,4 +16,5 @@ urlpatterns = [
     path("routing/items/", items.QueueStateItemListView.as_view(), name="routing-item-list"),
     path("routing/items/<int:pk>/", items.QueueStateItemDetailView.as_view(), name="routing-item-detail"),
     path("routing/items/<int:pk>/move/", items.QueueStateItemMoveView.as_view(), name="routing-item-move"),
+    *router.urls,
 ]

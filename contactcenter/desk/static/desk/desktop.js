@@ -60,6 +60,9 @@
     var followUp = field.form.querySelector("input[name=follow_up]");
     if (field === followUp && followUp.checked && linked) linked.value = "";
     if (field === linked && linked.value && followUp) followUp.checked = false;
+    // The callback disposition asks when and which number to call back.
+    var callback = field.form.querySelector("#log-callback");
+    if (field.name === "disposition" && callback) callback.hidden = field.value !== "callback";
   });
 
   // An end step of the script may suggest a disposition: preselect it when none is chosen yet, and
