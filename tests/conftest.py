@@ -14,6 +14,7 @@ must share one worker (a module-scoped browser or cluster) get an ``xdist_group`
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -30,6 +31,24 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 GROUPED_MODULES = ("tests/browser/", "tests/live/test_two_processes.py")
 #: A fixed working afternoon: Wednesday 4 March 2026, 14:00 in Paris (the default TIME_ZONE).
 AFTERNOON = datetime(2026, 3, 4, 14, 0, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request: pytest.FixtureRequest) -> None:
+    """On SQLite, the test database is a file (on ``/dev/shm`` where there is one), not pytest-django's
+    shared-cache memory database: in memory, SQLite answers a thread that meets another's lock with
+    "table is locked" at once, ignoring the busy timeout, so the live server's threads (a page read
+    while a CTI event is written) failed now and then with 503. A file takes the settings' WAL
+    journal and busy timeout, as a real instance does. Named after the process, so that runs and
+    workers never share one; removed at the end by Django."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3" and not db.get("TEST", {}).get("NAME"):
+        shm = "/dev/shm"  # noqa: S108 (memory-backed; the file's name is the process's own)
+        folder = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
+        db.setdefault("TEST", {})["NAME"] = os.path.join(folder, f"switchboard-test-{os.getpid()}.sqlite3")
+    request.getfixturevalue("django_db_modify_db_settings_parallel_suffix")
 
 
 @pytest.hookimpl(hookwrapper=True)
