@@ -308,6 +308,7 @@ def routing_dispatch(
     choose (:func:`~contactcenter.distribution.selection.choose`), in the items' order, one offer per
     agent; up to ``limit`` items, in one transaction. Items offered by another dispatcher at the
     same time are skipped, not waited for. Returns the offers made."""
+    clock = now is None  # each offer is timed when it is made (see _offer)
     now = now or timezone.now()
     queue_ids = None if queue_ids is None else sorted(set(queue_ids))
     with transaction.atomic():
@@ -345,16 +346,20 @@ def routing_dispatch(
                 if choice.agent is None:
                     break
                 pool = [candidate for candidate in pool if candidate.user_id != choice.agent.user_id]
-                offer = _offer(item, choice.agent, rule=choice.rule, timeout=rule.offer_timeout_seconds, now=now)
+                offer = _offer(
+                    item, choice.agent, rule=choice.rule, timeout=rule.offer_timeout_seconds, now=None if clock else now
+                )
                 if offer is not None:
                     offers.append(offer)
                     break
         return offers
 
 
-def _offer(item: WorkItem, candidate: Candidate, *, rule: str, timeout: int, now: datetime) -> WorkOffer | None:
+def _offer(item: WorkItem, candidate: Candidate, *, rule: str, timeout: int, now: datetime | None) -> WorkOffer | None:
     """Offer the locked ``item`` to ``candidate`` if their profile, locked without waiting, is as
-    the rules read it (nothing offered, status unchanged since); ``None`` otherwise."""
+    the rules read it (nothing offered, status unchanged since); ``None`` otherwise. The offer's
+    time (``now``, else the clock's) is taken once both rows are locked: after the commit of whatever
+    freed either (an offer's answer), so that neither's offers overlap in time."""
     profile = agent_try_lock(user_id=candidate.user_id)
     if (
         profile is None
@@ -363,6 +368,7 @@ def _offer(item: WorkItem, candidate: Candidate, *, rule: str, timeout: int, now
         or (profile.status, profile.status_since) != (candidate.status, candidate.since)
     ):
         return None
+    now = now or timezone.now()
     expires_at = now + timedelta(seconds=timeout)
     offer = WorkOffer(item=item, agent_id=candidate.user_id, rule=rule, offered_at=now, expires_at=expires_at)
     full_clean(offer, exclude=["item", "agent"])
