@@ -25,7 +25,7 @@ from kpis.definitions import GROUPS, KpiFilters, scope_for
 from kpis.drilldown import FIGURES, drilldown_interactions
 from kpis.exports import csv_response, xlsx_response
 from kpis.reports import PerformanceForm, Report, get_report, reports_for
-from kpis.routing_figures import OFFER_FIGURES, drilldown_offers
+from kpis.routing_figures import CALLBACK_COUNTS, OFFER_FIGURES, drilldown_callbacks, drilldown_offers
 
 DRILLDOWN_PAGE_SIZE = 100
 
@@ -163,6 +163,29 @@ def offers_drilldown_page(site: AdminSite, request: HttpRequest, name: str) -> T
     )
 
 
+def callbacks_drilldown_page(site: AdminSite, request: HttpRequest, name: str) -> TemplateResponse:
+    """The callbacks behind one callback figure of the performance report (parameters as
+    :func:`drilldown_page`, ``figure`` one of :data:`kpis.routing_figures.CALLBACK_COUNTS`)."""
+    data, filters, figure, group_by = _drilldown_query(request, name, CALLBACK_COUNTS)
+    try:
+        callbacks = drilldown_callbacks(
+            scope=scope_for(request.user),
+            start=data["start"],
+            end=data["end"] + timedelta(days=1),
+            figure=figure,
+            group_by=group_by,
+            key=request.GET.get("key"),
+            filters=filters,
+        )
+    except ValueError as error:
+        raise Http404 from error
+    label = CALLBACK_COUNTS[figure][0]
+    title = _("%(figure)s: the callbacks") % {"figure": label}
+    return _drilldown_response(
+        site, request, name, "admin/kpis/reports/drilldown_callbacks.html", title, label, callbacks, data
+    )
+
+
 def report_urls(site: AdminSite) -> list[URLPattern]:
     """The URL patterns of the reports, each through ``site.admin_view``."""
 
@@ -174,6 +197,7 @@ def report_urls(site: AdminSite) -> list[URLPattern]:
         path("reports/<slug:name>/", wrap(report_page), name="kpis-report"),
         path("reports/<slug:name>/interactions/", wrap(drilldown_page), name="kpis-report-drilldown"),
         path("reports/<slug:name>/offers/", wrap(offers_drilldown_page), name="kpis-report-offers"),
+        path("reports/<slug:name>/callbacks/", wrap(callbacks_drilldown_page), name="kpis-report-callbacks"),
     ]
 
 

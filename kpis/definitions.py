@@ -70,13 +70,14 @@ class KpiFilters:
             condition &= Q(**{f"{prefix}channel": self.channel})
         return condition
 
-    def agents_q(self) -> Q:
-        """The filters on presence intervals (``agent`` and ``team``; see :data:`NO_OCCUPANCY_GROUPS`)."""
+    def agents_q(self, field: str = "agent") -> Q:
+        """The filters on presence intervals (``agent`` and ``team``; see :data:`NO_OCCUPANCY_GROUPS`),
+        or on other rows whose agent is their foreign key ``field``."""
         condition = Q()
         if self.agent:
-            condition &= Q(agent__username=self.agent)
+            condition &= Q(**{f"{field}__username": self.agent})
         if self.team:
-            condition &= Q(agent__agent_profile__team__name=self.team)
+            condition &= Q(**{f"{field}__agent_profile__team__name": self.team})
         return condition
 
     @property
@@ -107,13 +108,14 @@ class KpiScope:
             condition |= Q(**{f"{prefix}agent__isnull": True, f"{prefix}queue_id__in": team_queues})
         return condition
 
-    def agents_q(self) -> Q:
-        """Condition on :class:`~contactcenter.agents.models.PresenceInterval` rows."""
+    def agents_q(self, field: str = "agent") -> Q:
+        """Condition on :class:`~contactcenter.agents.models.PresenceInterval` rows, or on other
+        rows whose agent is their foreign key ``field``."""
         if self.everything:
             return Q()
-        condition = Q(agent_id=self.user_id)
+        condition = Q(**{f"{field}_id": self.user_id})
         if self.team_id is not None:
-            condition |= Q(agent__agent_profile__team_id=self.team_id)
+            condition |= Q(**{f"{field}__agent_profile__team_id": self.team_id})
         return condition
 
 

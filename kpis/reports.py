@@ -50,7 +50,7 @@ from kpis.charts import bar_chart, line_chart
 from kpis.definitions import MAX_PERIOD_DAYS, KpiFilters, scope_for
 from kpis.drilldown import KPI_FIGURES
 from kpis.forecast import Forecast, ForecastError, queue_forecast
-from kpis.routing_figures import KPI_OFFER_FIGURES
+from kpis.routing_figures import KPI_CALLBACK_FIGURES, KPI_OFFER_FIGURES
 from kpis.script_versions import VersionFigures, version_figures
 from kpis.selectors import KpiRow, kpi_rows
 
@@ -150,7 +150,12 @@ KPIS = (
     Kpi("accept_rate", gettext_lazy("Accept rate"), "rate"),
     Kpi("time_to_accept", gettext_lazy("Time to accept (s)"), "seconds", True),
     Kpi("time_to_accept_p90", gettext_lazy("Time to accept, 90th percentile (s)"), "seconds", True),
-    # Callbacks kept on time come here with the callbacks (kpis.routing_figures.CALLBACK_FIGURES).
+    # Callbacks kept on time: the callbacks due in the period (kpis.routing_figures.CALLBACK_FIGURES).
+    Kpi("callbacks_due", gettext_lazy("Callbacks due"), "count"),
+    Kpi("callbacks_tried", gettext_lazy("Callbacks tried"), "count"),
+    Kpi("callbacks_kept_on_time", gettext_lazy("Callbacks kept on time"), "count"),
+    Kpi("callbacks_missed", gettext_lazy("Callbacks missed"), "count", True),
+    Kpi("callbacks_on_time_rate", gettext_lazy("Callbacks on time rate"), "rate"),
 )
 
 
@@ -408,8 +413,8 @@ class PerformanceReport(Report):
             return None
         return value <= goal if kpi.lower_is_better else value >= goal
 
-    def drill_url(self, figure: str, key: str | None, grouped: bool, *, offers: bool = False) -> str:
-        """The list of the interactions (``offers``: the offers) a figure counts."""
+    def drill_url(self, figure: str, key: str | None, grouped: bool, *, rows: str = "interactions") -> str:
+        """The list of the rows a figure counts: ``interactions``, ``offers`` or ``callbacks``."""
         start, end = self.period
         params = {"figure": figure, "start": start.isoformat(), "end": (end - timedelta(days=1)).isoformat()}
         for name in ("agent", "team", "queue", "channel"):
@@ -419,7 +424,11 @@ class PerformanceReport(Report):
             params["group_by"] = self.group_by
             if key is not None:
                 params["key"] = key
-        page = "admin:kpis-report-offers" if offers else "admin:kpis-report-drilldown"
+        page = {
+            "interactions": "admin:kpis-report-drilldown",
+            "offers": "admin:kpis-report-offers",
+            "callbacks": "admin:kpis-report-callbacks",
+        }[rows]
         return f"{reverse(page, args=[self.name])}?{urlencode(params)}"
 
     def _table(self, rows: list[KpiRow], grouped: bool, queue_goals: dict) -> list[dict[str, Any]]:
@@ -431,10 +440,13 @@ class PerformanceReport(Report):
                 goal, goal_text = self.goal_for(kpi, row.key, queue_goals)
                 figure = KPI_FIGURES.get(kpi.field)
                 offer_figure = KPI_OFFER_FIGURES.get(kpi.field)
+                callback_figure = KPI_CALLBACK_FIGURES.get(kpi.field)
                 if figure:
                     url = self.drill_url(figure, row.key, grouped)
                 elif offer_figure:
-                    url = self.drill_url(offer_figure, row.key, grouped, offers=True)
+                    url = self.drill_url(offer_figure, row.key, grouped, rows="offers")
+                elif callback_figure:
+                    url = self.drill_url(callback_figure, row.key, grouped, rows="callbacks")
                 else:
                     url = None
                 cells.append(
@@ -495,6 +507,15 @@ class PerformanceReport(Report):
                     "by the time of the offer, one line per offer: an item offered to three agents in turn "
                     "counts three times. Calls are routed by the telephone system and are not among them."
                 )
+            )
+        if total.callbacks_due:
+            notes.append(
+                _(
+                    "Callbacks count those due in the period, by their due time, under the agent who promised "
+                    "them; cancelled ones are left out. Kept on time: first tried within %(minutes)s minutes "
+                    "of the due time. A callback not tried yet counts as not kept on time."
+                )
+                % {"minutes": settings.CALLBACK_ON_TIME_MINUTES}
             )
         for group in dict.fromkeys(name for name in (self.group_by, compare) if name in NO_GROUP):
             rows_of_group = grouped if group == self.group_by else comparison

@@ -18,7 +18,11 @@ the accepted offers of each group, SQLite and PostgreSQL alike. Offers are not r
 percentile does not add up across days): the query reads the period's offers, through the index
 on their offer time.
 
-Callbacks kept on time come with the callbacks themselves (see :data:`CALLBACK_FIGURES`).
+Callbacks kept on time are counted over the callbacks themselves (:class:`Callback`), by their due
+time: the callbacks **due** in the period (``due_at``, local days), cancelled ones left out, in the
+user's scope (those promised by the agents whose figures they may read), grouped by the agent who
+promised it (``agent``, ``team``), its queue (``queue``), ``voice`` (``channel``) and the local day
+of ``due_at``; one aggregate query too (:func:`callback_family`, :data:`CALLBACK_FIGURES`).
 """
 
 from __future__ import annotations
@@ -33,7 +37,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contactcenter.core.choices import Channel
-from contactcenter.distribution.models import KIND_CHANNEL, OfferOutcome, WorkOffer
+from contactcenter.distribution.models import (
+    KIND_CHANNEL,
+    Callback,
+    CallbackState,
+    OfferOutcome,
+    WorkKind,
+    WorkOffer,
+)
 from interactions.durations import ElapsedSeconds
 from kpis.definitions import GROUPS, TIME_GROUPS, KpiFilters, KpiScope, bucket_key, local_midnight, next_bucket
 
@@ -52,11 +63,19 @@ ROUTING_COUNTS = (
     "accept_seconds",
 )
 
-#: Callbacks kept on time: the share of callbacks dialled by their due time. They come with the
-#: callbacks (a work item of kind ``callback`` made from a callback request with its due time):
-#: their counts are added here, as ``callbacks_due`` and ``callbacks_on_time``, by the callbacks'
-#: own family when that model exists. Until then no report row carries them.
-CALLBACK_FIGURES: tuple[str, ...] = ()
+#: The additive counts of the callback figures, over the callbacks due in the period, cancelled
+#: ones left out (a report row holds them, 0 when none): due, tried at least once, kept on time
+#: (first tried within ``CALLBACK_ON_TIME_MINUTES`` of the due time), missed. The rate
+#: ``callbacks_on_time_rate`` is ``callbacks_kept_on_time ÷ callbacks_due`` (``None`` when none due).
+CALLBACK_FIGURES: tuple[str, ...] = (
+    "callbacks_due",
+    "callbacks_tried",
+    "callbacks_kept_on_time",
+    "callbacks_missed",
+)
+
+#: The channel of a callback (a call).
+CALLBACK_CHANNEL = KIND_CHANNEL[WorkKind.CALLBACK]
 
 
 def _kinds_of(channel: str) -> list[str]:
@@ -202,3 +221,117 @@ def drilldown_offers(
     if group_by is not None:
         condition &= offer_group_q(group_by, key)
     return WorkOffer.objects.filter(condition).select_related("agent", "item__queue").order_by("-offered_at", "-pk")
+
+
+# --- Callbacks kept on time -----------------------------------------------------------------------
+
+
+def callbacks_q(scope: KpiScope, filters: KpiFilters, start: date, end: date) -> Q:
+    """The callbacks a report counts: due in the local days ``[start, end)``, not cancelled,
+    promised by an agent of ``scope`` (all of them, the unpromised included, for a scope of
+    everything), filtered (agent, team: the promiser's; queue: the callback's; channel: voice)."""
+    condition = scope.agents_q("promised_by") & filters.agents_q("promised_by")
+    condition &= Q(due_at__gte=local_midnight(start), due_at__lt=local_midnight(end))
+    condition &= ~Q(state=CallbackState.CANCELLED)
+    if filters.queue:
+        condition &= Q(queue__name=filters.queue)
+    if filters.channel and filters.channel != CALLBACK_CHANNEL:
+        condition &= Q(pk__in=[])
+    return condition
+
+
+def callback_group_key(group_by: str) -> Any:
+    """The SQL expression of a callback's group (see the module's docstring; not ``channel``: every
+    callback is a call)."""
+    if group_by == "agent":
+        return F("promised_by__username")
+    if group_by == "team":
+        return F("promised_by__agent_profile__team__name")
+    if group_by == "queue":
+        return F("queue__name")
+    return Trunc("due_at", group_by, output_field=DateField(), tzinfo=timezone.get_default_timezone())
+
+
+#: Count of a report row → (label, condition on the callbacks it counts, among those due).
+CALLBACK_COUNTS: dict[str, tuple[Any, Callable[[], Q]]] = {
+    "callbacks_due": (_("Callbacks due"), Q),
+    "callbacks_tried": (_("Callbacks tried"), lambda: Q(first_attempt_at__isnull=False)),
+    "callbacks_kept_on_time": (_("Callbacks kept on time"), lambda: Q(kept_on_time=True)),
+    "callbacks_missed": (_("Callbacks missed"), lambda: Q(state=CallbackState.MISSED)),
+}
+
+#: A callback figure of the report → the count whose callbacks a click on it lists.
+KPI_CALLBACK_FIGURES: dict[str, str] = {
+    "callbacks_due": "callbacks_due",
+    "callbacks_tried": "callbacks_tried",
+    "callbacks_kept_on_time": "callbacks_kept_on_time",
+    "callbacks_missed": "callbacks_missed",
+    "callbacks_on_time_rate": "callbacks_kept_on_time",
+}
+
+
+def callback_family(
+    *, scope: KpiScope, start: date, end: date, group_by: str | None, filters: KpiFilters
+) -> dict[str | None, dict]:
+    """The callback figures' counts per group: ``{key: {name: value}}``, one aggregate query over
+    the callbacks due in the period."""
+    callbacks = Callback.objects.filter(callbacks_q(scope, filters, start, end))
+    aggregates = {name: Count("pk", filter=condition()) for name, (_label, condition) in CALLBACK_COUNTS.items()}
+    if group_by is None:
+        return {None: callbacks.aggregate(**aggregates)}
+    if group_by == "channel":
+        # Every callback is a call: one group, present only when a callback is due.
+        counts = callbacks.aggregate(**aggregates)
+        return {CALLBACK_CHANNEL: counts} if counts["callbacks_due"] else {}
+    rows = callbacks.order_by().values(kpi_key=callback_group_key(group_by)).annotate(**aggregates)
+    result = {}
+    for row in rows:
+        key = row.pop("kpi_key")
+        if isinstance(key, date):
+            key = bucket_key(group_by, key)
+        result[key] = row
+    return result
+
+
+def callback_group_q(group_by: str, key: str | None) -> Q:
+    """The callbacks of one group of a report grouped by ``group_by`` (``None``: those without a
+    key). Raises ``ValueError`` for a grouping or a key that cannot be."""
+    if group_by not in GROUPS:
+        raise ValueError(f"Unknown grouping {group_by!r}.")
+    if group_by in TIME_GROUPS:
+        if key is None:
+            raise ValueError("A day, week or month always has a key.")
+        first = date.fromisoformat(f"{key}-01" if group_by == "month" else key)
+        if group_by == "week" and first.weekday() != 0:
+            raise ValueError("A week's key is its Monday.")
+        return Q(due_at__gte=local_midnight(first), due_at__lt=local_midnight(next_bucket(group_by, first)))
+    if group_by == "channel":
+        return Q() if key == CALLBACK_CHANNEL else Q(pk__in=[])
+    name = {
+        "agent": "promised_by__username",
+        "team": "promised_by__agent_profile__team__name",
+        "queue": "queue__name",
+    }
+    return Q(**{f"{name[group_by]}__isnull": True}) if key is None else Q(**{name[group_by]: key})
+
+
+def drilldown_callbacks(
+    *,
+    scope: KpiScope,
+    start: date,
+    end: date,
+    figure: str,
+    group_by: str | None = None,
+    key: str | None = None,
+    filters: KpiFilters | None = None,
+) -> QuerySet[Callback]:
+    """The callbacks counted by ``figure`` (a key of :data:`CALLBACK_COUNTS`) in the row ``key`` of
+    the report (the only row when ``group_by`` is ``None``), by due time, with the queue and the
+    promiser joined: ``.count()`` equals the figure. Raises ``ValueError`` for an unknown figure,
+    grouping or key."""
+    if figure not in CALLBACK_COUNTS:
+        raise ValueError(f"Unknown figure {figure!r}.")
+    condition = callbacks_q(scope, filters or KpiFilters(), start, end) & CALLBACK_COUNTS[figure][1]()
+    if group_by is not None:
+        condition &= callback_group_q(group_by, key)
+    return Callback.objects.filter(condition).select_related("promised_by", "queue").order_by("due_at", "pk")

@@ -119,6 +119,13 @@ class KpiRow:
     time_to_accept: float | None = None
     time_to_accept_p90: float | None = None
     accept_seconds: float | None = None
+    # Callbacks kept on time (``routing=True`` too): the callbacks due in the period, cancelled ones
+    # left out (kpis.routing_figures.callback_family), by the agent who promised them.
+    callbacks_due: int | None = None
+    callbacks_tried: int | None = None
+    callbacks_kept_on_time: int | None = None
+    callbacks_missed: int | None = None
+    callbacks_on_time_rate: float | None = None
     # Partial sums the rates are built from; not part of the API.
     _sums: dict[str, float] = field(default_factory=dict, repr=False)
 
@@ -282,6 +289,8 @@ def _finish(row: KpiRow) -> KpiRow:
     if row.offers is not None:
         row.accept_rate = _ratio(row.offers_accepted, row.offers - row.offers_withdrawn)
         row.time_to_accept = _ratio(row.accept_seconds, row.offers_accepted)
+    if row.callbacks_due is not None:
+        row.callbacks_on_time_rate = _ratio(row.callbacks_kept_on_time, row.callbacks_due)
     return row
 
 
@@ -307,7 +316,8 @@ def kpi_rows(
     presence log (each skipped when it has no day to read). ``occupancy=False`` leaves occupancy
     out (``None``), and its queries with it, for a reader that does not show it. ``routing=True``
     adds the routing figures (offers, accepts, declines, timeouts, time to accept: one query more
-    over the offers, :mod:`kpis.routing_figures`); without it they are ``None``.
+    over the offers; callbacks due, tried, kept on time, missed: one more over the callbacks,
+    :mod:`kpis.routing_figures`); without it they are ``None``.
     Validation of the arguments (``start < end``, the period's length) is the caller's job;
     a wrong ``group_by`` raises ``ValueError``.
     """
@@ -342,9 +352,9 @@ def kpi_rows(
         presence or {},
     ]
     if routing:
-        families.append(
-            routing_figures.routing_family(scope=scope, start=start, end=end, group_by=group_by, filters=report.filters)
-        )
+        routing_args = {"scope": scope, "start": start, "end": end, "group_by": group_by, "filters": report.filters}
+        families.append(routing_figures.routing_family(**routing_args))
+        families.append(routing_figures.callback_family(**routing_args))
 
     if group_by is None:
         keys: list[str | None] = [None]
@@ -361,6 +371,8 @@ def kpi_rows(
         if routing:
             for name in routing_figures.ROUTING_COUNTS:
                 setattr(row, name, 0.0 if name == "accept_seconds" else 0)
+            for name in routing_figures.CALLBACK_FIGURES:
+                setattr(row, name, 0)
         for family in families:
             for name, value in family.get(key, {}).items():
                 if name in fields:

@@ -149,6 +149,17 @@ class KpiRowSerializer(serializers.Serializer):
         help_text=_("90th percentile (nearest rank) of the seconds from the offer to its acceptance."),
     )
     accept_seconds = serializers.FloatField(help_text=_("Total seconds to accept of the accepted offers."))
+    callbacks_due = serializers.IntegerField(
+        help_text=_("Callbacks due in the period (by their due time), cancelled ones left out.")
+    )
+    callbacks_tried = serializers.IntegerField(help_text=_("Callbacks due in the period tried at least once."))
+    callbacks_kept_on_time = serializers.IntegerField(
+        help_text=_("Callbacks due in the period first tried within the on-time window of their due time.")
+    )
+    callbacks_missed = serializers.IntegerField(help_text=_("Callbacks due in the period that were missed."))
+    callbacks_on_time_rate = serializers.FloatField(
+        allow_null=True, help_text=_("Callbacks kept on time ÷ callbacks due.")
+    )
 
 
 class KpiReportSerializer(serializers.Serializer):

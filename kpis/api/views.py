@@ -32,7 +32,8 @@ class KpiView(APIView):
             "queues); agents their own. A filter naming an agent, team or queue you may not see matches "
             "nothing. Rates are fractions (null over an empty denominator), NPS −100…100, durations seconds; "
             "nothing is rounded. Each row also carries the counts behind its rates, and the routing figures: the "
-            "offers of work items made to agents in the period and how they ended. See docs/kpis.md."
+            "offers of work items made to agents in the period and how they ended, and the callbacks due in the "
+            "period and how many were kept on time. See docs/kpis.md."
         ),
         parameters=[KpiQuerySerializer],
         responses={200: KpiReportSerializer},

@@ -283,11 +283,12 @@ def test_kpis(org, api_client_for, rows, django_assert_num_queries):
         InteractionFactory(queue=org.queue_a, agent=agent, offered_at=T0 + timedelta(hours=n))
     params = {"from": "2026-01-01", "to": "2026-02-01", "group_by": "agent"}
     manager.get(f"{API}kpis/", params)
-    # 8: token (user and profile joined); the rollup plan (which days are filled); the state of
+    # 9: token (user and profile joined); the rollup plan (which days are filled); the state of
     # the FCR repeat flags (usable under these settings?); then one aggregate each, over the whole
     # period and every agent: occupancy (presence), counts and durations, first-contact
-    # resolution (a count over the flags), surveys, the routing figures (the offers).
-    with django_assert_num_queries(8, exact=True):
+    # resolution (a count over the flags), surveys, the routing figures (the offers), the
+    # callbacks due (kept on time).
+    with django_assert_num_queries(9, exact=True):
         response = manager.get(f"{API}kpis/", params)
     assert response.status_code == 200
     assert len(response.json()["results"]) == rows
@@ -774,10 +775,10 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         _customer_with_history,
         status=201,
     ),
-    # 8: as test_kpis (the period is not rolled up: the flags' state, then FCR over the flags;
-    # the routing figures).
+    # 9: as test_kpis (the period is not rolled up: the flags' state, then FCR over the flags;
+    # the routing figures: the offers, the callbacks due).
     ("kpis", "get"): Endpoint(
-        8,
+        9,
         "manager",
         lambda org, n: Call("get", route("kpis") + "?from=2026-01-01&to=2026-02-01&group_by=agent"),
         many_contacts,

@@ -168,7 +168,12 @@ def test_every_back_office_page_is_served_under_the_policy(center):
             continue  # unnamed groups: simple_history's page of one past state, reached from the history
         if name in ("admin:logout", "admin:jsi18n", "admin:view_on_site", "admin:autocomplete"):
             continue
-        if name in ("admin:kpis-report", "admin:kpis-report-drilldown", "admin:kpis-report-offers"):
+        if name in (
+            "admin:kpis-report",
+            "admin:kpis-report-drilldown",
+            "admin:kpis-report-offers",
+            "admin:kpis-report-callbacks",
+        ):
             paths = [reverse(name, kwargs={"name": report}) for report in reports]
         elif name == "admin:app_list":
             paths = [reverse(name, kwargs={"app_label": label}) for label in ("customers", "interactions")]
