@@ -12,11 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, Subquery
+from django.db.models import Count, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from contactcenter.agents.models import AgentProfile, Status
 from contactcenter.agents.states import CurrentContact, OpenContacts
+from contactcenter.core.compiled import CompiledRows
 from interactions.models import CtiCall, Interaction
 from interactions.selectors import agents_current_contacts
 from interactions.services import interaction_lock, interaction_wrapup_end
@@ -30,33 +31,41 @@ def open_calls(*, agent_id: int):
     )
 
 
+def _open_contacts_counts(agent_id: int) -> QuerySet:
+    ringing = (
+        CtiCall.objects.filter(presence_agent_id=agent_id, presence_status=Status.RINGING)
+        .order_by()
+        .values("presence_agent_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    calls = open_calls(agent_id=agent_id).order_by().values("agent_id")
+    busy = calls.annotate(n=Count("pk", filter=Q(ended_at__isnull=True))).values("n")
+    wrap_up = calls.annotate(n=Count("pk", filter=Q(ended_at__isnull=False))).values("n")
+    return (
+        AgentProfile.objects.filter(user_id=agent_id)
+        .annotate(
+            n_ringing=Coalesce(Subquery(ringing), 0),
+            n_busy=Coalesce(Subquery(busy), 0),
+            n_wrap_up=Coalesce(Subquery(wrap_up), 0),
+        )
+        .values_list("n_ringing", "n_busy", "n_wrap_up")
+    )
+
+
+#: An agent's open contacts, compiled once (:mod:`contactcenter.core.compiled`).
+_OPEN_CONTACTS = CompiledRows(_open_contacts_counts, samples=[-7_000_031])
+
+
 class CallContacts:
     """The :class:`~contactcenter.agents.states.ContactSource` of the telephony intake."""
 
     def open_contacts(self, *, agent_id: int) -> OpenContacts:
         """One query: the calls ringing for the agent, the calls they are on or wrapping up (three
-        counts, each a subquery of the agent's profile row, read in one snapshot). An agent without
-        a profile has none."""
-        ringing = (
-            CtiCall.objects.filter(presence_agent_id=agent_id, presence_status=Status.RINGING)
-            .order_by()
-            .values("presence_agent_id")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        calls = open_calls(agent_id=agent_id).order_by().values("agent_id")
-        busy = calls.annotate(n=Count("pk", filter=Q(ended_at__isnull=True))).values("n")
-        wrap_up = calls.annotate(n=Count("pk", filter=Q(ended_at__isnull=False))).values("n")
-        counts = (
-            AgentProfile.objects.filter(user_id=agent_id)
-            .annotate(
-                n_ringing=Coalesce(Subquery(ringing), 0),
-                n_busy=Coalesce(Subquery(busy), 0),
-                n_wrap_up=Coalesce(Subquery(wrap_up), 0),
-            )
-            .values_list("n_ringing", "n_busy", "n_wrap_up")
-        )
-        ringing_count, busy_count, wrap_up_count = next(iter(counts), (0, 0, 0))
+        counts, each a subquery of the agent's profile row, read in one snapshot; compiled once,
+        :data:`_OPEN_CONTACTS`: every status change reads them). An agent without a profile has
+        none."""
+        ringing_count, busy_count, wrap_up_count = next(iter(_OPEN_CONTACTS.fetch(agent_id)), (0, 0, 0))
         return OpenContacts(ringing=ringing_count, busy=busy_count, wrap_up=wrap_up_count)
 
     def end_wrapups(self, *, agent_id: int, at: datetime, by: AbstractBaseUser | None) -> int:

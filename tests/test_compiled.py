@@ -7,17 +7,19 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
 from contactcenter.agents.models import AgentProfile
-from contactcenter.core.compiled import CompiledQuery, attach_prefetched, insert_row, insert_row_if_new
+from contactcenter.agents.states import agent_lock, agent_try_lock
+from contactcenter.core.compiled import CompiledQuery, CompiledRows, attach_prefetched, insert_row, insert_row_if_new
 from contactcenter.core.tokens import api_token_find, api_token_issue
 from customers.models import ContactPoint, Customer, CustomerRead
 from customers.selectors import customer_detail, customer_queryset
 from customers.services import customer_create
+from interactions.contacts import _OPEN_CONTACTS, _open_contacts_counts
 from interactions.models import CtiCall, ReferenceCounter
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +177,44 @@ def test_on_postgresql_a_lookup_run_again_is_prepared_once_per_connection(org):
             ["%contactcenter_apitoken%", "%digest%"],
         )
         assert cursor.fetchone()[0] == 1
+
+
+def test_compiled_rows_are_the_orms_values_with_their_converters(org, django_assert_num_queries):
+    rows = CompiledRows(
+        lambda team_id: (
+            AgentProfile.objects.filter(team_id=team_id)
+            .annotate(since=F("status_since"))
+            .order_by("user__username")
+            .values_list("user__username", "since", "role")
+        ),
+        samples=[-7_900_011],
+    )
+    expected = list(
+        AgentProfile.objects.filter(team_id=org.team_a.pk)
+        .order_by("user__username")
+        .values_list("user__username", "status_since", "role")
+    )
+    with django_assert_num_queries(1):
+        assert rows.fetch(org.team_a.pk) == expected
+    assert rows.fetch(-1) == []
+    # The agent state machine's open contacts: one query, the ORM's own counts.
+    agent = org.agent_a.pk
+    orm = list(_open_contacts_counts(agent))
+    with django_assert_num_queries(1):
+        assert _OPEN_CONTACTS_FOR(agent) == orm == [(0, 0, 0)]
+    with pytest.raises(ImproperlyConfigured, match="values_list"):
+        CompiledRows(lambda pk: AgentProfile.objects.filter(pk=pk), samples=[-7_900_012]).fetch(1)
+
+
+def _OPEN_CONTACTS_FOR(agent_id: int) -> list[tuple]:
+    return _OPEN_CONTACTS.fetch(agent_id)
+
+
+def test_an_agents_lock_is_the_orms_profile_with_its_user(org, django_assert_num_queries):
+    with transaction.atomic():
+        with django_assert_num_queries(1):
+            locked = agent_lock(user_id=org.agent_a.pk)
+            assert locked.user.username == "agent_a"
+        assert locked == AgentProfile.objects.get(user=org.agent_a)
+        assert agent_try_lock(user_id=org.agent_b.pk).user_id == org.agent_b.pk
+        assert agent_lock(user_id=org.nobody.pk) is None

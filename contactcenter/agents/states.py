@@ -53,6 +53,7 @@ from contactcenter.agents.models import (
     Role,
     Status,
 )
+from contactcenter.core.compiled import CompiledQuery
 from contactcenter.core.db import full_clean
 from contactcenter.core.roles import role_of, team_id_of
 
@@ -260,19 +261,39 @@ def agent_status_check(*, profile: AgentProfile, status: str, reason: str, by: A
 # --- The service ----------------------------------------------------------------------------------
 
 
+#: The two locks of an agent's profile, compiled once (:mod:`contactcenter.core.compiled`): every
+#: status change takes one.
+_LOCK = CompiledQuery(
+    lambda user_id: (
+        AgentProfile.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(user_id=user_id)
+        .order_by("pk")[:1]
+    ),
+    samples=[-7_000_021],
+)
+_TRY_LOCK = CompiledQuery(
+    lambda user_id: (
+        AgentProfile.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("user")
+        .filter(user_id=user_id)
+        .order_by("pk")[:1]
+    ),
+    samples=[-7_000_022],
+)
+
+
 def agent_lock(*, user_id: int) -> AgentProfile | None:
     """The agent's profile, its row locked until the transaction ends, with its user (not locked);
     ``None`` without a profile. Must run inside ``transaction.atomic``."""
-    locking = AgentProfile.objects.select_for_update(of=("self",)).select_related("user")
-    return locking.filter(user_id=user_id).first()
+    return _LOCK.first(user_id)
 
 
 def agent_try_lock(*, user_id: int) -> AgentProfile | None:
     """Like :func:`agent_lock`, but ``None`` at once when another transaction holds the row
     (``SKIP LOCKED`` on PostgreSQL): for a dispatcher that would rather offer work to someone else
     than wait. Must run inside ``transaction.atomic``."""
-    locking = AgentProfile.objects.select_for_update(of=("self",), skip_locked=True).select_related("user")
-    return locking.filter(user_id=user_id).first()
+    return _TRY_LOCK.first(user_id)
 
 
 def _state_of(profile: AgentProfile) -> State:

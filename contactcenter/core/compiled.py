@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ValuesListIterable, get_related_populators
 
 M = TypeVar("M", bound=Model)
 
@@ -98,18 +98,12 @@ class CompiledQuery(Generic[M]):
             raise ImproperlyConfigured("CompiledQuery runs model querysets without prefetches or values().")
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-        positions = []
-        for param in params:
-            matches = [i for i, sample in enumerate(self._samples) if type(sample) is type(param) and sample == param]
-            positions.append((matches[0], None) if matches else (None, param))
-        missing = set(range(len(self._samples))) - {i for i, _constant in positions}
-        if missing:
-            raise ImproperlyConfigured(f"CompiledQuery: samples {sorted(missing)} are not parameters of the query.")
+        positions = _positions(params, self._samples)
         klass_info, select = compiler.klass_info, compiler.select
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         compiled = _Compiled(
             sql=sql,
-            positions=tuple(positions),
+            positions=positions,
             compiler=compiler,
             init_list=[column[0].target.attname for column in select[start:end]],
             start=start,
@@ -120,6 +114,64 @@ class CompiledQuery(Generic[M]):
         with self._lock:
             self._compiled.setdefault(alias, compiled)
         return self._compiled[alias]
+
+
+class CompiledRows:
+    """:class:`CompiledQuery` for a ``values_list()`` queryset (annotations and subqueries
+    included): :meth:`fetch` gives its rows as tuples, through the database's converters as the
+    ORM gives them. The same rules for the samples."""
+
+    def __init__(self, build: Callable[..., QuerySet], samples: Sequence[Any]) -> None:
+        if len(set(samples)) != len(samples):
+            raise ImproperlyConfigured("CompiledRows samples must be distinct.")
+        self._build = build
+        self._samples = tuple(samples)
+        self._compiled: dict[str, tuple[str, tuple[tuple[int | None, Any], ...], Any]] = {}
+        self._lock = threading.Lock()
+
+    def fetch(self, *values: Any) -> list[tuple]:
+        if len(values) != len(self._samples):
+            raise TypeError(f"expected {len(self._samples)} values, got {len(values)}")
+        queryset = None
+        alias = router.db_for_read(self._model())
+        compiled = self._compiled.get(alias)
+        if compiled is None:
+            queryset = self._build(*self._samples)
+            compiled = self._compile(queryset, alias)
+        sql, positions, compiler = compiled
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, [constant if i is None else values[i] for i, constant in positions])
+            rows = cursor.fetchall()
+        return list(compiler.results_iter(results=[rows], tuple_expected=True))
+
+    def _model(self) -> type[Model]:
+        model = getattr(self, "_model_class", None)
+        if model is None:
+            model = self._model_class = self._build(*self._samples).model
+        return model
+
+    def _compile(self, queryset: QuerySet, alias: str) -> tuple[str, tuple[tuple[int | None, Any], ...], Any]:
+        if queryset._prefetch_related_lookups or queryset._iterable_class is not ValuesListIterable:
+            raise ImproperlyConfigured("CompiledRows runs values_list() querysets without prefetches.")
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        positions = _positions(params, self._samples)
+        with self._lock:
+            self._compiled.setdefault(alias, (sql, positions, compiler))
+        return self._compiled[alias]
+
+
+def _positions(params: Sequence[Any], samples: tuple[Any, ...]) -> tuple[tuple[int | None, Any], ...]:
+    """For each parameter of a compiled query: the index of the sample it is, or ``None`` and the
+    constant itself."""
+    positions = []
+    for param in params:
+        matches = [i for i, sample in enumerate(samples) if type(sample) is type(param) and sample == param]
+        positions.append((matches[0], None) if matches else (None, param))
+    missing = set(range(len(samples))) - {i for i, _constant in positions}
+    if missing:
+        raise ImproperlyConfigured(f"Compiled query: samples {sorted(missing)} are not parameters of the query.")
+    return tuple(positions)
 
 
 def attach_prefetched(obj: Model, name: str, related: list[Model]) -> None:
