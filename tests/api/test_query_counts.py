@@ -624,12 +624,14 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, n: Call("patch", route("interaction-detail", pk=org.contact.pk), {"notes": f"Called back {n}"}),
         lambda org, rows: _one_contact(org, rows),
     ),
-    # 12 (10 in production): token; the interaction (in sight); savepoint; the row locked once; the log:
+    # 11 (9 in production): token; the interaction (in sight); savepoint; the row locked once; the log:
     # update and history row; the end of the wrap-up: update and history row; the agent's profile locked
-    # (still on a contact?); release; after commit the interaction_logged payloads (2). Two history rows: the
-    # log and the end of the wrap-up stay two changes. The disposition named in the body (the queue requires
-    # one to end the wrap-up) comes from the cache. Was 13.
-    ("interaction-wrapup", "post"): Endpoint(12, "agent", _wrapup, many_contacts),
+    # (still on a contact?); release; after commit the two interaction_logged payloads (the log's and the
+    # wrap-up end's) read the interaction once, shared (interactions/events.py). Two history rows: the log
+    # and the end of the wrap-up stay two changes. The disposition named in the body (the queue requires
+    # one to end the wrap-up) comes from the cache. Above 6: the two changes with their history rows and the
+    # agent's lock (their state follows the end of their wrap-up). Was 12, 13 before.
+    ("interaction-wrapup", "post"): Endpoint(11, "agent", _wrapup, many_contacts),
     ("ticket-list", "get"): Endpoint(2, "agent", lambda org, n: Call("get", route("ticket-list")), many_contacts),
     # 8 (6 in production): token; the assignee with their profile (serializer; the queue comes from the
     # cache); savepoint; the reference counter raised and read in one locking UPDATE … RETURNING; insert,

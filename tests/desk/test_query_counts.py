@@ -297,14 +297,15 @@ PAGES: dict[tuple[str, str], Page] = {
     # 3: the user with their profile; the interaction (its customer joined); the customer's open tickets. Asked
     # when a ticket is made or changed during a call.
     ("call_tickets", "get"): Page(3, "agent", lambda org, n: Request("get", url("call_tickets", org.call.pk))),
-    # 17 (15 in production): above 6: the user with their profile; what the log form needs (the interaction with
+    # 15 (13 in production): above 6: the user with their profile; what the log form needs (the interaction with
     # its customer, their open tickets: 2) before and after the save (4); the write (savepoint; the interaction
     # locked once; the log and the end of the wrap-up, two updates with their history rows; the agent back from
     # wrap-up: their profile locked, their ringing offers and their calls on or in wrap-up read by the state
-    # machine in one query; release: 9) and its live events (the interaction_logged payloads: 2). The
-    # disposition chosen and the script come from the cache. Was 17 (two reads of the open calls), 33 before.
+    # machine in one query; release: 9) and its live events (the two interaction_logged payloads read the
+    # interaction once, shared: 1). The disposition chosen and the script come from the cache. Was 16, 17 (two
+    # reads of the open calls), 33 before.
     ("call_log", "post"): Page(
-        16,
+        15,
         "agent",
         lambda org, n: Request(
             "post",
@@ -463,12 +464,13 @@ PAGES: dict[tuple[str, str], Page] = {
     # 8: above 6: the board's figures, read by queries reshaped elsewhere for large centers: pinned as they
     # are; plus the current calls of the agents on one (1: agent A is on a call), for their tiles' queue and clock.
     ("wallboard_board", "get"): Page(8, "supervisor", lambda org, n: Request("get", url("wallboard_board"))),
-    # 52: above 6: a simulated call goes through the real CTI intake twice (offered, then answered: see
-    # tests/api/test_query_counts.py) and the board is drawn again. A training aid, not a hot path. Was 60:
+    # 51: above 6: a simulated call goes through the real CTI intake twice (offered, then answered: see
+    # tests/api/test_query_counts.py) and the board is drawn again; the incoming and interaction_logged
+    # payloads, sent after the one commit, read the interaction once. A training aid, not a hot path. Was 52, 60:
     # the queue and the agent's team and queues now come from the cache, a new call is locked by its insert,
     # the state machine reads the agent's open calls in one query.
     ("simulate_call", "post"): Page(
-        52,
+        51,
         "supervisor",
         simulate,
     ),
