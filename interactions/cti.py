@@ -48,6 +48,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import BigIntegerField, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,6 +73,14 @@ MAX_NUMBER_LENGTH = 200
 
 #: The interaction fields that the call's events decide (and overwrite on every event).
 CALL_FIELDS = ("offered_at", "answered_at", "ended_at", "wrapup_ended_at", "hold_seconds", "queue_id", "agent_id")
+
+
+class Unread:
+    """The type of :data:`UNREAD`."""
+
+
+#: A value not looked up yet (``None`` being a value: no customer).
+UNREAD = Unread()
 
 # Events at the same instant are read in the order of the call's life.
 _LIFE_ORDER = {event: rank for rank, event in enumerate(CtiEventType.values)}
@@ -258,12 +267,35 @@ def customer_id_for_caller(raw: str | None) -> int | None:
     number = caller_number(raw)
     if number is None:
         return None
-    return (
-        ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, value=number, customer__erased_at__isnull=True)
-        .order_by("-is_primary", "-customer__updated_at", "customer_id")
-        .values_list("customer_id", flat=True)
+    return _caller_customers(number).values_list("customer_id", flat=True).first()
+
+
+def _caller_customers(number: str) -> QuerySet[ContactPoint]:
+    """The phone contact points of ``number`` (E.164), the one :func:`customer_id_for_caller` picks first."""
+    return ContactPoint.objects.filter(
+        kind=ContactPoint.Kind.PHONE, value=number, customer__erased_at__isnull=True
+    ).order_by("-is_primary", "-customer__updated_at", "customer_id")
+
+
+def _first_interaction_lookups(call: CtiCall, caller: str) -> tuple[int | None, int | None]:
+    """For a call without its interaction yet (its first event): the id of an interaction stored
+    with its call id by another route (the interactions API), and the id of the caller's customer
+    (:func:`customer_id_for_caller`). Both in one query, read from the call's row (stored and
+    locked just before): one round trip where two lookups by key would take two."""
+    stored = Interaction.objects.filter(source=CTI_SOURCE, external_id=call.call_id).order_by().values("pk")[:1]
+    number = caller_number(caller)
+    customer = _caller_customers(number).values("customer_id")[:1] if number is not None else None
+    found = (
+        CtiCall.objects.filter(pk=call.pk)
+        .values_list(
+            Subquery(stored, output_field=BigIntegerField()),
+            Subquery(customer, output_field=BigIntegerField())
+            if customer is not None
+            else Value(None, BigIntegerField()),
+        )
         .first()
     )
+    return found if found is not None else (None, None)
 
 
 @dataclass(frozen=True)
@@ -409,10 +441,12 @@ def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser |
     changed (the caller saves the call)."""
     interaction = call.interaction
     created = interaction is None
+    caller_customer_id: int | Unread | None = UNREAD
     if created:
         # An interaction stored with this call id by another route (the interactions API) is this call.
-        interaction = Interaction.objects.filter(source=CTI_SOURCE, external_id=call.call_id).first() or Interaction(
-            channel=Channel.VOICE, direction=Direction.INBOUND, source=CTI_SOURCE, external_id=call.call_id
+        stored_id, caller_customer_id = _first_interaction_lookups(call, state.caller)
+        interaction = (Interaction.objects.filter(pk=stored_id).first() if stored_id is not None else None) or (
+            Interaction(channel=Channel.VOICE, direction=Direction.INBOUND, source=CTI_SOURCE, external_id=call.call_id)
         )
     target = {field: getattr(state, field) for field in CALL_FIELDS}
     stored_wrapup = interaction.wrapup_ended_at
@@ -425,7 +459,9 @@ def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser |
         setattr(interaction, field, target[field])
     call_changed: set[str] = set()
     if state.caller != call.caller or interaction.pk is None:
-        interaction.customer_id = customer_id_for_caller(state.caller)
+        interaction.customer_id = (
+            customer_id_for_caller(state.caller) if caller_customer_id is UNREAD else caller_customer_id
+        )
         changed.append("customer_id")
         if state.caller != call.caller:
             call.caller = state.caller

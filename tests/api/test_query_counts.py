@@ -689,13 +689,15 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         many_surveys,
         status=201,
     ),
-    # 11 (9 in production), a new call offered (was 16): token (the queue comes from the cache); savepoint;
-    # the call inserted, which locks it (INSERT … ON CONFLICT DO NOTHING RETURNING: no events to read when
-    # it is new); insert the event; whether the call id is stored already (by the interactions API); the
-    # caller's customer; insert the interaction, its history row; update the call (its interaction);
-    # release; after commit the call_offered payload. Above 6: see test_cti_call_answered.
+    # 10 (8 in production), a new call offered (was 11, 16 before): token (the queue comes from the cache);
+    # savepoint; the call inserted, which locks it (INSERT … ON CONFLICT DO NOTHING RETURNING: no events to
+    # read when it is new); insert the event; in one query, whether the call id is stored already (by the
+    # interactions API) and the caller's customer; insert the interaction, its history row; update the call
+    # (its interaction and caller: the interaction's id is known only now); release; after commit the
+    # incoming payload. Above 6: the event is stored once and the interaction kept with its history, under
+    # the call's lock (see test_cti_call_answered).
     ("cti-events", "post"): Endpoint(
-        11,
+        10,
         "manager",
         lambda org, n: Call(
             "post",

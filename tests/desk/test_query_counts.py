@@ -464,13 +464,14 @@ PAGES: dict[tuple[str, str], Page] = {
     # 8: above 6: the board's figures, read by queries reshaped elsewhere for large centers: pinned as they
     # are; plus the current calls of the agents on one (1: agent A is on a call), for their tiles' queue and clock.
     ("wallboard_board", "get"): Page(8, "supervisor", lambda org, n: Request("get", url("wallboard_board"))),
-    # 51: above 6: a simulated call goes through the real CTI intake twice (offered, then answered: see
+    # 50: above 6: a simulated call goes through the real CTI intake twice (offered, then answered: see
     # tests/api/test_query_counts.py) and the board is drawn again; the incoming and interaction_logged
     # payloads, sent after the one commit, read the interaction once. A training aid, not a hot path. Was 52, 60:
-    # the queue and the agent's team and queues now come from the cache, a new call is locked by its insert,
-    # the state machine reads the agent's open calls in one query.
+    # the queue and the agent's team and queues now come from the cache, a new call is locked by its insert
+    # and looks up a stored interaction and its caller's customer in one query, the state machine reads the
+    # agent's open calls in one query.
     ("simulate_call", "post"): Page(
-        51,
+        50,
         "supervisor",
         simulate,
     ),

@@ -452,10 +452,24 @@ def test_an_interaction_stored_with_the_call_id_by_another_route_is_the_call(pbx
     existing = Interaction.objects.create(
         channel="voice", direction="inbound", source="cti", external_id="c-known", offered_at=at(0), notes="Logged"
     )
-    assert pbx("call.answered", "c-known", 10, agent="agent_a").status_code == 201
+    caller = customer_create(first_name="Anne", last_name="Martin", phones=["06 12 34 56 78"])
+    # The stored interaction and the caller's customer are looked up together (one query).
+    assert pbx("call.answered", "c-known", 10, caller="06 12 34 56 78", agent="agent_a").status_code == 201
     assert Interaction.objects.filter(external_id="c-known").count() == 1
     existing.refresh_from_db()
     assert (existing.answered_at, existing.agent, existing.notes) == (at(10), center.agent_a, "Logged")
+    assert existing.customer == caller
+
+
+@pytest.mark.django_db
+def test_a_new_call_finds_its_caller_or_nobody(pbx, center):
+    known = customer_create(first_name="Anne", last_name="Martin", phones=["06 12 34 56 78"])
+    assert pbx("call.offered", "c-new-known", 0, caller="06 12 34 56 78").status_code == 201
+    assert pbx("call.offered", "c-new-unknown", 0, caller="06 99 99 99 99").status_code == 201
+    assert pbx("call.offered", "c-new-withheld", 0, caller=None).status_code == 201
+    assert interaction_of("c-new-known").customer == known
+    assert interaction_of("c-new-unknown").customer is None
+    assert interaction_of("c-new-withheld").customer is None
 
 
 # --- Presence and live events -----------------------------------------------------------------
