@@ -297,15 +297,18 @@ PAGES: dict[tuple[str, str], Page] = {
     # 3: the user with their profile; the interaction (its customer joined); the customer's open tickets. Asked
     # when a ticket is made or changed during a call.
     ("call_tickets", "get"): Page(3, "agent", lambda org, n: Request("get", url("call_tickets", org.call.pk))),
-    # 15 (13 in production): above 6: the user with their profile; what the log form needs (the interaction with
-    # its customer, their open tickets: 2) before and after the save (4); the write (savepoint; the interaction
-    # locked once; the log and the end of the wrap-up, two updates with their history rows; the agent back from
-    # wrap-up: their profile locked, their ringing offers and their calls on or in wrap-up read by the state
-    # machine in one query; release: 9) and its live events (the two interaction_logged payloads read the
-    # interaction once, shared: 1). The disposition chosen and the script come from the cache. Was 16, 17 (two
+    # 13 (11 in production): above 6: the user with their profile; what the log form needs (the interaction with
+    # its customer, their open tickets: 2), read once: the form drawn again shows the interaction as saved (what
+    # was joined to it carried over, desk.selectors.call_contact_saved) and the open tickets as read, since a
+    # log without a follow-up ticket changes none (with one, they are read again); the write (savepoint; the
+    # interaction locked once; the log and the end of the wrap-up, two updates with their history rows; the
+    # agent back from wrap-up: their profile locked, their ringing offers and their calls on or in wrap-up read
+    # by the state machine in one query; release: 9) and its live events (the two interaction_logged payloads
+    # read the interaction once, shared: 1). The disposition chosen and the script come from the cache. Above 6:
+    # the two changes keep a history row each and the agent's state follows under their lock. Was 16, 17 (two
     # reads of the open calls), 33 before.
     ("call_log", "post"): Page(
-        15,
+        13,
         "agent",
         lambda org, n: Request(
             "post",
@@ -313,12 +316,13 @@ PAGES: dict[tuple[str, str], Page] = {
             {"notes": "Explained the invoice", "ticket": "", "disposition": "resolved"},
         ),
     ),
-    # 14 (12 in production): above 6: the user with their profile; the interaction; the customer chosen; the
+    # 13 (11 in production): above 6: the user with their profile; the interaction; the customer chosen; the
     # write (savepoint, the interaction locked, updated, its history row, release: 5); the call region drawn
-    # again (5: the interaction with its customer, their contact points, tickets, the timeline's interactions
-    # and comments); the live event. Was 27.
+    # again from the interaction as saved, with its customer and what was joined to it carried over (4: the
+    # customer's contact points, tickets, the timeline's interactions and comments); the live event. Above 6:
+    # the region shows the new customer's card and history. Was 14, 27 before.
     ("call_set_customer", "post"): Page(
-        14,
+        13,
         "agent",
         lambda org, n: Request("post", url("call_set_customer", org.call.pk), {"customer": customers(1)[0].pk}),
     ),
