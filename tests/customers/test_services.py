@@ -129,3 +129,23 @@ def test_a_write_returns_the_customer_holding_its_contact_points_as_saved_with_t
         ("a@example.test", "+"),
     ]
     assert {row.history_user for row in history} == {editor}
+
+
+def test_a_deleted_customer_leaves_a_history_row_for_each_contact_point(user_factory):
+    from customers.services import customer_delete
+
+    admin = user_factory()
+    customer = customer_create(
+        first_name="Anne", phones=["06 12 34 56 78", "01 70 00 00 00"], emails=["a@example.test"]
+    )
+    kept = customer_create(first_name="Paul", phones=["07 81 23 45 67"])
+    points = {point.pk: point.value for point in customer.contact_points.all()}
+    customer_delete(customer=Customer.objects.get(pk=customer.pk), by=admin)
+    assert not Customer.objects.filter(pk=customer.pk).exists()
+    assert not ContactPoint.objects.filter(pk__in=points).exists()
+    assert list(kept.contact_points.values_list("value", flat=True)) == ["+33781234567"]
+    deleted = ContactPoint.history.filter(history_type="-")
+    assert {(row.id, row.value, row.customer_id, row.history_user) for row in deleted} == {
+        (pk, value, customer.pk, admin) for pk, value in points.items()
+    }
+    assert customer.history.filter(history_type="-").get().history_user == admin
