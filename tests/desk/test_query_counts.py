@@ -273,9 +273,13 @@ PAGES: dict[tuple[str, str], Page] = {
     ),
     # 7: above 6: the desktop's 6 (the current call with its customer and CTI call joined, the contact points,
     # the tickets, the timeline's interactions and comments) and the read audit's row: a screen pop is a read
-    # of the customer, recorded as it is shown. Was 13.
+    # of the customer, recorded as it is shown. The row stays a statement of its own: a page read runs outside
+    # any transaction (an after-commit write would run at once, the same statement), SQLite cannot carry an
+    # INSERT inside a read (no data-modifying WITH; both databases count the same), and a row kept back to be
+    # written later in a batch could be lost with its process: a read is recorded before it is shown. Was 13.
     ("current_call", "get"): Page(7, "agent", lambda org, n: Request("get", url("current_call"))),
-    # 7: above 6: as current_call, the interaction read by its id. Was 12.
+    # 7: above 6: as current_call (the read audit's row included, for the same reasons), the interaction read
+    # by its id. Was 12.
     ("call", "get"): Page(7, "agent", lambda org, n: Request("get", url("call", org.call.pk))),
     # 2: the user with their profile; the interaction (its queue and CTI call joined): all the state line shows.
     ("call_state", "get"): Page(2, "agent", lambda org, n: Request("get", url("call_state", org.call.pk))),
@@ -352,7 +356,8 @@ PAGES: dict[tuple[str, str], Page] = {
     ("search", "get"): Page(4, "agent", lambda org, n: Request("get", url("search") + "?q=martin")),
     # 7: above 6: the user with their profile; the customer (whether the agent is on a call, to offer "Back to
     # the call", asked in the same query), their contact points, their tickets (open ones and the timeline's
-    # in one read), the timeline's interactions and comments; the read audit's row. Was 9.
+    # in one read), the timeline's interactions and comments; the read audit's row (a statement of its own: see
+    # current_call). Was 9.
     ("customer", "get"): Page(7, "agent", lambda org, n: Request("get", url("customer", org.anne.pk))),
     ("tickets_list", "get"): Page(2, "agent", lambda org, n: Request("get", url("tickets_list")), tickets),
     # 6: the user with their profile; the call the ticket starts from (read twice: once for its customer,
