@@ -56,6 +56,7 @@ from contactcenter.agents.models import Queue, Status
 from contactcenter.agents.states import agent_state_sync
 from contactcenter.core.choices import Channel, Direction
 from contactcenter.core.compiled import insert_row_if_new
+from contactcenter.core.unset import UNSET, Unset
 from customers.models import ContactPoint
 from customers.phones import caller_number
 from interactions import durations
@@ -74,13 +75,6 @@ MAX_NUMBER_LENGTH = 200
 #: The interaction fields that the call's events decide (and overwrite on every event).
 CALL_FIELDS = ("offered_at", "answered_at", "ended_at", "wrapup_ended_at", "hold_seconds", "queue_id", "agent_id")
 
-
-class Unread:
-    """The type of :data:`UNREAD`."""
-
-
-#: A value not looked up yet (``None`` being a value: no customer).
-UNREAD = Unread()
 
 # Events at the same instant are read in the order of the call's life.
 _LIFE_ORDER = {event: rank for rank, event in enumerate(CtiEventType.values)}
@@ -441,7 +435,7 @@ def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser |
     changed (the caller saves the call)."""
     interaction = call.interaction
     created = interaction is None
-    caller_customer_id: int | Unread | None = UNREAD
+    caller_customer_id: int | Unset | None = UNSET  # not looked up yet
     if created:
         # An interaction stored with this call id by another route (the interactions API) is this call.
         stored_id, caller_customer_id = _first_interaction_lookups(call, state.caller)
@@ -460,7 +454,7 @@ def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser |
     call_changed: set[str] = set()
     if state.caller != call.caller or interaction.pk is None:
         interaction.customer_id = (
-            customer_id_for_caller(state.caller) if caller_customer_id is UNREAD else caller_customer_id
+            customer_id_for_caller(state.caller) if caller_customer_id is UNSET else caller_customer_id
         )
         changed.append("customer_id")
         if state.caller != call.caller:
