@@ -53,7 +53,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import Queue, Status
-from contactcenter.agents.states import agent_state_sync
+from contactcenter.agents.states import CurrentContact, agent_state_sync
 from contactcenter.core.choices import Channel, Direction
 from contactcenter.core.compiled import insert_row_if_new
 from contactcenter.core.unset import UNSET, Unset
@@ -400,6 +400,7 @@ def cti_event_apply(
         call_changed |= offer_changed
     if call_changed:
         call.save(update_fields=sorted(call_changed | {"updated_at"}))  # once for both steps
+    contact = _shown_contact(interaction, queue)
     for move in moves:  # once the call is saved: the agents' contacts are read from it
         agent_state_sync(
             user_id=move.agent_id,
@@ -407,6 +408,7 @@ def cti_event_apply(
             missed=move.missed,
             closed_since=move.closed_since,
             unmissed_at=move.unmissed_at,
+            contact=contact if move.agent_id == interaction.agent_id else None,
         )
     if not duplicate:
         _announce(event, interaction, call)
@@ -478,6 +480,24 @@ def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser |
         call.interaction = interaction
         call_changed.add("interaction")
     return interaction, call_changed  # the call's row is written only when it changes
+
+
+def _shown_contact(interaction: Interaction, queue: Queue | None) -> CurrentContact | None:
+    """The call as the wallboard shows its answering agent's contact (as
+    :func:`interactions.selectors.agents_current_contacts` reads it: times in UTC), when the call is
+    on or in wrap-up and its queue's name is in hand (the event's queue); else ``None`` (read after
+    commit)."""
+    if interaction.answered_at is None or interaction.wrapup_ended_at is not None or interaction.agent_id is None:
+        return None
+    if interaction.queue_id is not None and (queue is None or queue.pk != interaction.queue_id):
+        return None
+    ended = interaction.ended_at is not None
+    return CurrentContact(
+        status=Status.WRAP_UP if ended else Status.BUSY,
+        queue=queue.name if interaction.queue_id is not None else "",
+        channel=interaction.channel,
+        since=(interaction.ended_at if ended else interaction.answered_at).astimezone(UTC),
+    )
 
 
 @dataclass(frozen=True)

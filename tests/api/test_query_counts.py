@@ -245,7 +245,7 @@ def test_cti_call_answered(org, api_client_for, rows, django_assert_num_queries,
         for name, seconds in (("call.offered", 0), ("call.answered", 5), ("call.ended", 60), ("call.wrapup_ended", 90)):
             event(name, "warm", seconds)
         event("call.offered", "measured", 100)
-    # 16 (14 in production), the agent available when the call is answered (was 21). More than 6:
+    # 15 (13 in production), the agent available when the call is answered (was 16, 21 before). More than 6:
     # the intake's guarantees need each of them (stored once, recomputed from every event of the
     # call under its lock, history kept, the agent's presence moved under their own lock):
     # - 2: token (user and profile joined); the serializer reads the agent (with their user); the
@@ -257,11 +257,12 @@ def test_cti_call_answered(org, api_client_for, rows, django_assert_num_queries,
     #   (ringing offers, calls on or in wrap-up: one query of three counts, read after the lock);
     #   close the open presence interval, open the next; update the profile;
     # - 1: release;
-    # - 2 after commit: the call the agent is now busy on (the wallboard tile's queue and clock), the
-    #   call_answered payload. The status event's team and queues come from the cache
-    #   (contactcenter/agents/events.py).
+    # - 1 after commit: the call_answered payload (the interaction with its names). The wallboard tile's
+    #   contact (queue and clock) is this call, the agent's only one on the phone by the counts read under
+    #   their lock, so it is not read again after commit (interactions.cti._shown_contact); the status
+    #   event's team and queues come from the cache (contactcenter/agents/events.py).
     # (The screen pop itself is built by the agent's socket, not in this request.)
-    with django_assert_num_queries(16, exact=True), django_capture_on_commit_callbacks(execute=True):
+    with django_assert_num_queries(15, exact=True), django_capture_on_commit_callbacks(execute=True):
         response = event("call.answered", "measured", 110)
     assert response.status_code == 201, response.json()
 

@@ -612,6 +612,45 @@ def test_each_event_announces_through_the_live_module(pbx, center, django_captur
 
 
 @pytest.mark.django_db
+def test_the_wallboard_gets_the_call_behind_the_agents_new_status_as_read_after_commit(
+    pbx, center, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The call that moves its agent to busy or wrap-up, their only one of that status, is the
+    wallboard's contact of the agent: known when the event is applied (not read after commit), and
+    the same as what the read after commit gives, times in UTC whatever offset the events carried."""
+    from zoneinfo import ZoneInfo
+
+    from contactcenter.agents.events import contact_payload
+    from interactions.selectors import agents_current_contacts
+
+    boards: list[dict] = []
+    monkeypatch.setattr(
+        "contactcenter.core.events._send",
+        lambda groups, event_type, payload: boards.append(payload) if event_type == "agent_status" else None,
+    )
+    paris = ZoneInfo("Europe/Paris")
+
+    def board_after(event: str, call_id: str, seconds: int, **fields) -> dict:
+        boards.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            timestamp = at(seconds).astimezone(paris).isoformat()
+            assert pbx(event, call_id, seconds, timestamp=timestamp, **fields).status_code == 201
+        [board] = boards
+        read = agents_current_contacts(statuses={center.agent_a.pk: board["status"]})
+        assert board["contact"] == contact_payload(read.get(center.agent_a.pk))
+        return board
+
+    pbx("call.offered", "c-board", 0)
+    answered = board_after("call.answered", "c-board", 10, agent="agent_a")
+    assert (answered["status"], answered["contact"]["queue"]) == ("busy", "Queue A")
+    assert answered["contact"]["since"] == at(10).isoformat()
+    assert board_after("call.ended", "c-board", 40, agent="agent_a")["status"] == "wrap_up"
+    # Back on a call during the wrap-up of the first: busy, with the new call.
+    pbx("call.offered", "c-board-2", 45)
+    assert board_after("call.answered", "c-board-2", 50, agent="agent_a")["contact"]["since"] == at(50).isoformat()
+
+
+@pytest.mark.django_db
 def test_one_event_costs_a_bounded_number_of_queries(pbx, center, django_assert_max_num_queries):
     customer_create(first_name="Anne", last_name="Martin", phones=["06 12 34 56 78"])
     for n in range(3):  # the bounds do not grow with the center's other calls and customers
