@@ -271,13 +271,15 @@ class ScreenPop:
     held_since: datetime | None = None
 
 
+#: What a screen pop shows of a contact, joined when it is read (:func:`screen_pop_contacts`).
+SCREEN_POP_RELATIONS = ("queue", "agent", "disposition", "script_version__script", "ticket", "customer", "cti_call")
+
+
 def screen_pop_contacts(*, user: AbstractBaseUser) -> QuerySet[Interaction]:
     """The contacts ``user`` may see, as a screen pop reads one: its queue, agent, disposition,
     script version (with its script), linked ticket, customer and CTI call joined, so that
     :func:`screen_pop` given one reads nothing more of it (one query)."""
-    return Interaction.objects.visible_to(user).select_related(
-        "queue", "agent", "disposition", "script_version__script", "ticket", "customer", "cti_call"
-    )
+    return Interaction.objects.visible_to(user).select_related(*SCREEN_POP_RELATIONS)
 
 
 def screen_pop(

@@ -11,15 +11,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_update_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from contactcenter.core.compiled import insert_row
+from contactcenter.core.compiled import attach_prefetched, insert_row
 from contactcenter.core.db import full_clean
 from contactcenter.core.models import IdempotencyKey
 from contactcenter.core.transactions import service_atomic
@@ -67,7 +67,8 @@ def customer_create(
     """Create a customer with its phone numbers (any format, stored E.164) and emails.
 
     ``language`` ``None`` is the model's default. Everything is validated before anything is
-    written: a bad phone stores nothing.
+    written: a bad phone stores nothing. The customer returned holds its contact points as saved
+    (``customer.contact_points.all()`` reads nothing).
     """
     customer = Customer(
         first_name=first_name,
@@ -99,12 +100,15 @@ def customer_create(
         raise ValidationError(errors)
     customer._history_user = by
     customer.save()
-    for kind, values in ((ContactPoint.Kind.PHONE, phone_values), (ContactPoint.Kind.EMAIL, email_values)):
-        for position, value in enumerate(values):
-            _contact_point_add(
-                customer=customer, new_customer=True, kind=kind, value=value, is_primary=position == 0, by=by
-            )
-    return customer
+    points = [
+        ContactPoint(customer=customer, kind=kind, value=value, is_primary=position == 0)
+        for kind, values in ((ContactPoint.Kind.PHONE, phone_values), (ContactPoint.Kind.EMAIL, email_values))
+        for position, value in enumerate(values)
+    ]
+    # A customer created in this transaction holds no contact point but these, each value once
+    # (``_normalized``): their uniqueness is not looked up.
+    _contact_points_insert(points, by=by)
+    return _holding(customer, points)
 
 
 @service_atomic(joins=True)
@@ -163,7 +167,9 @@ def customer_update(
     ``phones``/``emails`` (any format; ``None``: unchanged) become the customer's whole list of
     that kind, the first one primary: values already held are kept (same row), the others are
     deleted and the new ones added, each change leaving a contact point history row. Everything is
-    validated before anything is written: one ``ValidationError`` names every bad field.
+    validated before anything is written: one ``ValidationError`` names every bad field. The
+    customer returned holds its contact points as saved (``customer.contact_points.all()`` reads
+    nothing).
     """
     changes = given(
         {
@@ -179,8 +185,6 @@ def customer_update(
             "external_id": external_id,
         }
     )
-    # Two edits of one customer's contact points must not interleave.
-    Customer.objects.select_for_update().filter(pk=customer.pk).exists()
     for name, value in changes.items():
         setattr(customer, name, value)
     errors: dict[str, list[str]] = {}
@@ -202,39 +206,90 @@ def customer_update(
     if errors:
         raise ValidationError(errors)
     customer._history_user = by
+    # The customer's row, updated, stays locked until the transaction ends: two edits of one
+    # customer's contact points do not interleave (the second waits here, then reads the points the
+    # first left).
     customer.save()
+    points = list(ContactPoint.objects.filter(customer=customer))
     for kind, values in replacements:
-        _contact_points_replace(customer=customer, kind=kind, values=values, by=by)
+        points = _contact_points_replace(customer=customer, points=points, kind=kind, values=values, by=by)
+    return _holding(customer, points)
+
+
+def _holding(customer: Customer, points: list[ContactPoint]) -> Customer:
+    """``customer`` holding ``points`` (all its contact points, as saved) as its prefetched
+    ``contact_points``, primary first then oldest, as ``customers.selectors`` prefetches them."""
+    attach_prefetched(customer, "contact_points", sorted(points, key=lambda point: (not point.is_primary, point.pk)))
     return customer
 
 
-def _contact_points_replace(*, customer: Customer, kind: str, values: list[str], by: AbstractBaseUser | None) -> None:
-    """Make ``values`` (normalized, distinct) the customer's contact points of ``kind``."""
-    existing = {point.value: point for point in customer.contact_points.filter(kind=kind)}
-    for value, point in existing.items():
-        if value not in values:
-            point._history_user = by
-            point.delete()
+def _contact_points_insert(points: list[ContactPoint], *, by: AbstractBaseUser | None) -> None:
+    """Insert new contact points and their history rows, two queries whatever their number. The
+    caller knows their values are new to their customer (its uniqueness is not looked up)."""
+    for point in points:
+        point._history_user = by
+        full_clean(point, exclude=["customer"])
+    if points:
+        bulk_create_with_history(points, ContactPoint, default_user=by)
+
+
+def _contact_points_replace(
+    *, customer: Customer, points: list[ContactPoint], kind: str, values: list[str], by: AbstractBaseUser | None
+) -> list[ContactPoint]:
+    """Make ``values`` (normalized, distinct) the customer's contact points of ``kind``; ``points``
+    are all its contact points, read under its lock. Returns them as they are now."""
+    existing = {point.value: point for point in points if point.kind == kind}
+    _contact_points_delete([point for value, point in existing.items() if value not in values], by=by)
+    added = []
     for position, value in enumerate(values):
         primary = position == 0
         point = existing.get(value)
         if point is None:
-            _contact_point_add(customer=customer, kind=kind, value=value, is_primary=primary, by=by)
+            added.append(ContactPoint(customer=customer, kind=kind, value=value, is_primary=primary))
         elif point.is_primary != primary:
             point.is_primary = primary
             point._history_user = by
             point.save(update_fields=["is_primary", "updated_at"])
+    # Every point of this kind was read under the customer's lock: a value not among them is new.
+    _contact_points_insert(added, by=by)
+    return [point for point in points if point.kind != kind or point.value in values] + added
 
 
 @transaction.atomic
 def customer_delete(*, customer: Customer, by: AbstractBaseUser | None = None) -> None:
     """Delete a customer and its contact points; its interactions and tickets stay, without a
     customer. History keeps the past values: a data-protection request is :func:`customer_erase`."""
-    for point in customer.contact_points.all():
-        point._history_user = by
-        point.delete()
+    _contact_points_delete(list(ContactPoint.objects.filter(customer=customer)), by=by)
     customer._history_user = by
     customer.delete()
+
+
+def _contact_points_delete(points: list[ContactPoint], *, by: AbstractBaseUser | None) -> None:
+    """Delete contact points, each leaving its history row (``-``, by ``by``, as a delete of one
+    leaves it), in two queries whatever their number: the history rows in one insert, then the
+    rows in one delete. Nothing else refers to a contact point: the delete has nothing to follow."""
+    if not points:
+        return
+    historical = ContactPoint.history.model
+    now = timezone.now()
+    historical.objects.bulk_create(
+        [
+            historical(
+                history_date=now,
+                history_type="-",
+                history_user=by,
+                history_change_reason=None,
+                **{field.attname: getattr(point, field.attname) for field in historical.tracked_fields},
+            )
+            for point in points
+        ]
+    )
+    table, key = ContactPoint._meta.db_table, ContactPoint._meta.pk.column
+    quote = connection.ops.quote_name
+    # Names from the model's meta, quoted; the ids go as parameters.
+    sql = f"DELETE FROM {quote(table)} WHERE {quote(key)} IN ({', '.join(['%s'] * len(points))})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [point.pk for point in points])
 
 
 @transaction.atomic
@@ -254,15 +309,11 @@ def contact_point_add(
     )
 
 
-def _contact_point_add(
-    *, customer: Customer, new_customer: bool = False, by: AbstractBaseUser | None, **fields
-) -> ContactPoint:
-    # The body of contact_point_add, for the services that are atomic already (no savepoint of its
-    # own). A customer created in this transaction holds no contact point but those its creator
-    # adds, each value once (``_normalized``): their uniqueness is not looked up.
+def _contact_point_add(*, customer: Customer, by: AbstractBaseUser | None, **fields) -> ContactPoint:
+    # The body of contact_point_add, for the services that are atomic already (no savepoint of its own).
     point = ContactPoint(customer=customer, **fields)
     point._history_user = by
-    full_clean(point, exclude=["customer"] if new_customer else [])
+    full_clean(point)
     point.save()
     return point
 

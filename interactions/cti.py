@@ -48,13 +48,15 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import BigIntegerField, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import Queue, Status
-from contactcenter.agents.states import agent_state_sync
+from contactcenter.agents.states import CurrentContact, agent_state_sync
 from contactcenter.core.choices import Channel, Direction
 from contactcenter.core.compiled import insert_row_if_new
+from contactcenter.core.unset import UNSET, Unset
 from customers.models import ContactPoint
 from customers.phones import caller_number
 from interactions import durations
@@ -72,6 +74,7 @@ MAX_NUMBER_LENGTH = 200
 
 #: The interaction fields that the call's events decide (and overwrite on every event).
 CALL_FIELDS = ("offered_at", "answered_at", "ended_at", "wrapup_ended_at", "hold_seconds", "queue_id", "agent_id")
+
 
 # Events at the same instant are read in the order of the call's life.
 _LIFE_ORDER = {event: rank for rank, event in enumerate(CtiEventType.values)}
@@ -258,12 +261,35 @@ def customer_id_for_caller(raw: str | None) -> int | None:
     number = caller_number(raw)
     if number is None:
         return None
-    return (
-        ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, value=number, customer__erased_at__isnull=True)
-        .order_by("-is_primary", "-customer__updated_at", "customer_id")
-        .values_list("customer_id", flat=True)
+    return _caller_customers(number).values_list("customer_id", flat=True).first()
+
+
+def _caller_customers(number: str) -> QuerySet[ContactPoint]:
+    """The phone contact points of ``number`` (E.164), the one :func:`customer_id_for_caller` picks first."""
+    return ContactPoint.objects.filter(
+        kind=ContactPoint.Kind.PHONE, value=number, customer__erased_at__isnull=True
+    ).order_by("-is_primary", "-customer__updated_at", "customer_id")
+
+
+def _first_interaction_lookups(call: CtiCall, caller: str) -> tuple[int | None, int | None]:
+    """For a call without its interaction yet (its first event): the id of an interaction stored
+    with its call id by another route (the interactions API), and the id of the caller's customer
+    (:func:`customer_id_for_caller`). Both in one query, read from the call's row (stored and
+    locked just before): one round trip where two lookups by key would take two."""
+    stored = Interaction.objects.filter(source=CTI_SOURCE, external_id=call.call_id).order_by().values("pk")[:1]
+    number = caller_number(caller)
+    customer = _caller_customers(number).values("customer_id")[:1] if number is not None else None
+    found = (
+        CtiCall.objects.filter(pk=call.pk)
+        .values_list(
+            Subquery(stored, output_field=BigIntegerField()),
+            Subquery(customer, output_field=BigIntegerField())
+            if customer is not None
+            else Value(None, BigIntegerField()),
+        )
         .first()
     )
+    return found if found is not None else (None, None)
 
 
 @dataclass(frozen=True)
@@ -374,6 +400,7 @@ def cti_event_apply(
         call_changed |= offer_changed
     if call_changed:
         call.save(update_fields=sorted(call_changed | {"updated_at"}))  # once for both steps
+    contact = _shown_contact(interaction, queue)
     for move in moves:  # once the call is saved: the agents' contacts are read from it
         agent_state_sync(
             user_id=move.agent_id,
@@ -381,6 +408,7 @@ def cti_event_apply(
             missed=move.missed,
             closed_since=move.closed_since,
             unmissed_at=move.unmissed_at,
+            contact=contact if move.agent_id == interaction.agent_id else None,
         )
     if not duplicate:
         _announce(event, interaction, call)
@@ -409,10 +437,12 @@ def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser |
     changed (the caller saves the call)."""
     interaction = call.interaction
     created = interaction is None
+    caller_customer_id: int | Unset | None = UNSET  # not looked up yet
     if created:
         # An interaction stored with this call id by another route (the interactions API) is this call.
-        interaction = Interaction.objects.filter(source=CTI_SOURCE, external_id=call.call_id).first() or Interaction(
-            channel=Channel.VOICE, direction=Direction.INBOUND, source=CTI_SOURCE, external_id=call.call_id
+        stored_id, caller_customer_id = _first_interaction_lookups(call, state.caller)
+        interaction = (Interaction.objects.filter(pk=stored_id).first() if stored_id is not None else None) or (
+            Interaction(channel=Channel.VOICE, direction=Direction.INBOUND, source=CTI_SOURCE, external_id=call.call_id)
         )
     target = {field: getattr(state, field) for field in CALL_FIELDS}
     stored_wrapup = interaction.wrapup_ended_at
@@ -425,7 +455,9 @@ def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser |
         setattr(interaction, field, target[field])
     call_changed: set[str] = set()
     if state.caller != call.caller or interaction.pk is None:
-        interaction.customer_id = customer_id_for_caller(state.caller)
+        interaction.customer_id = (
+            customer_id_for_caller(state.caller) if caller_customer_id is UNSET else caller_customer_id
+        )
         changed.append("customer_id")
         if state.caller != call.caller:
             call.caller = state.caller
@@ -448,6 +480,24 @@ def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser |
         call.interaction = interaction
         call_changed.add("interaction")
     return interaction, call_changed  # the call's row is written only when it changes
+
+
+def _shown_contact(interaction: Interaction, queue: Queue | None) -> CurrentContact | None:
+    """The call as the wallboard shows its answering agent's contact (as
+    :func:`interactions.selectors.agents_current_contacts` reads it: times in UTC), when the call is
+    on or in wrap-up and its queue's name is in hand (the event's queue); else ``None`` (read after
+    commit)."""
+    if interaction.answered_at is None or interaction.wrapup_ended_at is not None or interaction.agent_id is None:
+        return None
+    if interaction.queue_id is not None and (queue is None or queue.pk != interaction.queue_id):
+        return None
+    ended = interaction.ended_at is not None
+    return CurrentContact(
+        status=Status.WRAP_UP if ended else Status.BUSY,
+        queue=queue.name if interaction.queue_id is not None else "",
+        channel=interaction.channel,
+        since=(interaction.ended_at if ended else interaction.answered_at).astimezone(UTC),
+    )
 
 
 @dataclass(frozen=True)

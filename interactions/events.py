@@ -8,6 +8,8 @@ and shape what sockets receive (``docs/live.md``).
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -100,8 +102,59 @@ def _ticket_ref(ticket: Ticket) -> Payload:
     return {"ticket": ticket.pk, "reference": ticket.reference, "status": ticket.status, "version": ticket.version}
 
 
-def _interaction_payload(ref: Payload) -> Payload:
-    return {**ref, **interaction_event_extras(interaction_id=ref["interaction"])}
+class _ExtrasAfterCommit:
+    """The extras of one interaction (:func:`interaction_event_extras`), read once after commit for
+    every event of the transaction that names it: a wrap-up logs and ends in one transaction, two
+    ``interaction_logged`` events whose payloads would read the same committed row twice.
+
+    A reader waits in its thread's ``pending`` (by interaction id) until its first use, which
+    takes it out before reading: the events registered later, in another transaction, get a new
+    one. A reader left pending (its transaction rolled back) reads nothing until an event of a
+    later transaction uses it, after that one's commit: what it reads is always committed."""
+
+    __slots__ = ("extras", "interaction_id")
+
+    def __init__(self, interaction_id: int) -> None:
+        self.interaction_id = interaction_id
+        self.extras: Payload | None = None
+
+    def __call__(self) -> Payload:
+        if self.extras is None:
+            pending = _pending_extras()
+            if pending.get(self.interaction_id) is self:
+                del pending[self.interaction_id]
+            self.extras = interaction_event_extras(interaction_id=self.interaction_id)
+        return self.extras
+
+
+_local = threading.local()
+#: Readers left pending by rolled-back transactions are dropped past this many (a later event then
+#: reads on its own: one query more, nothing else).
+_MAX_PENDING = 1000
+
+
+def _pending_extras() -> dict[int, _ExtrasAfterCommit]:
+    pending = getattr(_local, "pending", None)
+    if pending is None:
+        pending = _local.pending = {}
+    return pending
+
+
+def _extras_after_commit(interaction_id: int) -> _ExtrasAfterCommit:
+    pending = _pending_extras()
+    reader = pending.get(interaction_id)
+    if reader is None:
+        if len(pending) >= _MAX_PENDING:
+            pending.clear()
+        reader = pending[interaction_id] = _ExtrasAfterCommit(interaction_id)
+    return reader
+
+
+def _interaction_payload_on_commit(ref: Payload) -> Callable[[], Payload]:
+    """The payload of an interaction event, built after commit: ``ref`` and the extras, read once
+    for all the events of the transaction about this interaction."""
+    extras = _extras_after_commit(ref["interaction"])
+    return lambda: {**ref, **extras()}
 
 
 def _ticket_payload(ref: Payload) -> Payload:
@@ -115,7 +168,7 @@ def call_offered_on_commit(interaction: Interaction) -> None:
     """A call arrived in a queue: a hint to the queue's available agents, and the wallboard."""
     groups = [WALLBOARD_GROUP] + ([queue_group(interaction.queue_id)] if interaction.queue_id else [])
     ref = _interaction_ref(interaction)
-    publish_on_commit(event_type="incoming", groups=groups, payload=lambda: _interaction_payload(ref))
+    publish_on_commit(event_type="incoming", groups=groups, payload=_interaction_payload_on_commit(ref))
 
 
 def call_answered_on_commit(interaction: Interaction) -> None:
@@ -143,7 +196,7 @@ def interaction_logged_on_commit(interaction: Interaction) -> None:
     """An interaction was stored or changed (ended, wrapped up, logged by the agent)."""
     ref = _interaction_ref(interaction)
     publish_on_commit(
-        event_type="interaction_logged", groups=[WALLBOARD_GROUP], payload=lambda: _interaction_payload(ref)
+        event_type="interaction_logged", groups=[WALLBOARD_GROUP], payload=_interaction_payload_on_commit(ref)
     )
 
 

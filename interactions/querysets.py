@@ -52,6 +52,14 @@ class InteractionQuerySet(models.QuerySet):
         return self.select_related("customer", "agent", "queue", "disposition", "ticket", "script_version")
 
 
+def ticket_surely_visible(user: AbstractBaseUser, ticket) -> bool:
+    """Whether :meth:`TicketQuerySet.visible_to` holds ``ticket`` for ``user``, when that is known
+    without a query: managers and admins see every ticket, agents and supervisors the ones assigned
+    to them. ``False`` says nothing: ask the database."""
+    role = role_of(user)
+    return role in MANAGERS_UP or (role in (AGENT, SUPERVISOR) and ticket.assignee_id == user.pk)
+
+
 class TicketQuerySet(models.QuerySet):
     def visible_to(self, user: AbstractBaseUser) -> TicketQuerySet:
         """What ``user`` may see (SPEC §5, Access). Agents: assigned to them or in their queues.

@@ -308,6 +308,7 @@ def _move(
     set_by_id: int | None,
     pending_set_by_id: int | None = None,
     also_saved: tuple[str, ...] = (),
+    contact: CurrentContact | None = None,
 ) -> AgentProfile:
     """Put the locked ``profile`` in ``state`` at ``at`` (never before its current status began):
     the only writer of an agent's status and presence log. Publishes ``status_changed`` after commit
@@ -343,7 +344,8 @@ def _move(
         unchanged={field.name for field in AgentProfile._meta.concrete_fields} - set(saved),
     )
     profile.save(update_fields=saved)
-    events.status_changed_on_commit(profile, contact=current_contact)
+    known = contact  # the contact behind the new status, known already: not read after commit
+    events.status_changed_on_commit(profile, contact=current_contact if known is None else lambda **_kwargs: known)
     if moved and state.status == Status.AVAILABLE:
         user_id = profile.user_id
         for hook in _available_hooks:
@@ -410,6 +412,7 @@ def agent_state_sync(
     only_closing: bool = False,
     by: AbstractBaseUser | None = None,
     unmissed_at: datetime | None = None,
+    contact: CurrentContact | None = None,
 ) -> AgentProfile | None:
     """The agent's contacts changed (an offer, an answer, an end, a wrap-up over): read them again
     under the lock of the agent's profile and put the agent where they say
@@ -421,8 +424,12 @@ def agent_state_sync(
     order): that break, if it is still the agent's, is taken back; ``only_closing``: the change
     can only have closed a contact (a wrap-up over), so an agent in no contact status stays as they
     are without reading their contacts. A pending choice is applied as
-    set by whoever asked for it. Must run inside the caller's transaction, after the contact's rows
-    were written; ``None`` for a user without a profile."""
+    set by whoever asked for it. ``contact``: the agent's contact the caller has just written, as
+    the wallboard shows it (``busy`` or ``wrap_up``); when the agent comes out in its status and the
+    contacts read under the lock count it as their only one of that status, it is the contact behind
+    the status, and the wallboard's ``agent_status`` carries it without reading it again after
+    commit. Must run inside the caller's transaction, after the contact's rows were written;
+    ``None`` for a user without a profile."""
     at = at or timezone.now()
     locked = agent_lock(user_id=user_id)
     if locked is None:
@@ -441,7 +448,18 @@ def agent_state_sync(
     state = state_after_contacts(before, contacts, missed=missed, ready=ready, closed=closed)
     applying_pending = bool(before.pending) and not ready and state.status not in CONTACT_STATUSES
     set_by_id = locked.pending_set_by_id if applying_pending else getattr(by, "pk", None)
-    return _move(profile=locked, state=state, at=at, set_by_id=set_by_id, pending_set_by_id=locked.pending_set_by_id)
+    # The caller's contact is the one behind the new status when it is the agent's only one of it.
+    of_status = {Status.BUSY: contacts.busy, Status.WRAP_UP: contacts.wrap_up}
+    only_one = contact is not None and contact.status == state.status and of_status.get(state.status) == 1
+    known = contact if only_one else None
+    return _move(
+        profile=locked,
+        state=state,
+        at=at,
+        set_by_id=set_by_id,
+        pending_set_by_id=locked.pending_set_by_id,
+        contact=known,
+    )
 
 
 def agent_state_offer(

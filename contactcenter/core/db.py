@@ -16,6 +16,25 @@ from django.db.models import CheckConstraint, F, Model, Q, UniqueConstraint
 MAX_ID = 2**63 - 1
 
 
+def relations_carried(obj: Model, *, read: Model, names: Iterable[str]) -> Model:
+    """``obj`` (a row as a service saved it) given the related rows of ``read`` (the same row read
+    before, with ``names`` joined) that it does not hold yet and still points to: what a page shows
+    of it again, without reading those rows a second time. A relation whose key changed, or that
+    ``read`` does not hold, is left to be read as usual. ``names`` are forward relations or a
+    reverse one-to-one (``"cti_call"``); a nested one (``"script_version__script"``) travels with
+    its first step. Returns ``obj``."""
+    if type(obj) is not type(read) or obj.pk != read.pk:
+        raise ValueError("relations_carried: obj and read must be the same row")
+    for name in names:
+        field = obj._meta.get_field(name.split("__", 1)[0])
+        if field.is_cached(obj) or not field.is_cached(read):
+            continue
+        if field.concrete and getattr(obj, field.attname) != getattr(read, field.attname):
+            continue
+        field.set_cached_value(obj, field.get_cached_value(read))
+    return obj
+
+
 class CleanCheckedConstraintsModel(models.Model):
     """A model whose ``clean()`` checks some ``CheckConstraint``s field by field.
 

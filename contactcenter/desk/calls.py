@@ -334,9 +334,10 @@ def call_log(request: HttpRequest, interaction_id: int) -> HttpResponse:
     # The log form needs the contact, its customer's open tickets (the ticket choice) and its script.
     view = _call_or_404(request, interaction_id, history=False)
     form = LogForm(request.POST, view=view)
+    saved = None
     if form.is_valid():
         try:
-            _save_log(form=form, by=request.user)
+            saved = _save_log(form=form, by=request.user)
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, messages)
@@ -345,14 +346,17 @@ def call_log(request: HttpRequest, interaction_id: int) -> HttpResponse:
     if not form.is_valid():
         return render(request, "desk/partials/log.html", {"call": view, "log_form": form}, status=400)
     drafts.draft_forget_log(request, interaction_id)
-    view = _call_or_404(request, interaction_id, history=False)
+    follow_up = bool(form.cleaned_data.get("follow_up"))
+    view = selectors.call_log_view_saved(user=request.user, view=view, saved=saved, tickets_changed=follow_up)
+    if view is None:
+        raise Http404
     log_form = LogForm.for_call(view)
     log_form.promised = form.promised
     context = {"call": view, "log_form": log_form, "saved": True, "promised": form.promised}
     if form.promised is not None:
         context["promised_phone"] = format_phone_international(form.promised.phone)
     response = render(request, "desk/partials/log.html", context)
-    if form.cleaned_data.get("follow_up"):
+    if follow_up:
         trigger_client_event(response, "tickets-changed")
     if form.callback_due_at is not None:
         trigger_client_event(response, "callbacks-changed")
@@ -499,8 +503,13 @@ def call_set_customer(request: HttpRequest, interaction_id: int) -> HttpResponse
     )
     if found is None:
         raise Http404
-    interaction_update(interaction=view.interaction, by=request.user, customer=found)
-    return render(request, "desk/partials/call.html", call_context(request, _call_or_404(request, interaction_id)))
+    saved = interaction_update(interaction=view.interaction, by=request.user, customer=found)
+    # The call region drawn again from the contact as saved (its customer is the one found).
+    contact = selectors.call_contact_saved(user=request.user, saved=saved, read=view.interaction)
+    if contact is None:
+        raise Http404
+    updated = selectors.call_view(user=request.user, interaction=contact)
+    return render(request, "desk/partials/call.html", call_context(request, updated))
 
 
 urlpatterns = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -10,11 +10,13 @@ from django.db.models import Exists, QuerySet
 from django.utils import timezone
 
 from contactcenter.agents.models import AgentProfile, Status
+from contactcenter.core.db import relations_carried
 from contactcenter.core.roles import profile_of
 from contactcenter.scripts.models import ScriptVersion
 from contactcenter.scripts.selectors import call_script
 from customers.models import Customer
 from customers.selectors import (
+    SCREEN_POP_RELATIONS,
     TimelineEntry,
     customer_history,
     customer_list,
@@ -102,6 +104,16 @@ def call_contact(*, user: AbstractBaseUser, interaction_id: int) -> Interaction 
     return screen_pop_contacts(user=user).filter(pk=interaction_id).first()
 
 
+def call_contact_saved(*, user: AbstractBaseUser, saved: Interaction, read: Interaction) -> Interaction | None:
+    """The contact ``read`` by :func:`call_contact` as a service then saved it (``saved``), for the
+    call region drawn again after the write: what ``read`` joined of it and the write left alone
+    (the same keys) is carried over, nothing is read again. A write that changed whose or which
+    queue's contact it is (who may see it) reads it again as :func:`call_contact` does."""
+    if (saved.agent_id, saved.queue_id) != (read.agent_id, read.queue_id):
+        return call_contact(user=user, interaction_id=saved.pk)
+    return relations_carried(saved, read=read, names=SCREEN_POP_RELATIONS)
+
+
 def call_customer(*, user: AbstractBaseUser, interaction: Interaction) -> Customer | None:
     """The customer of ``interaction`` (read by :func:`call_contact`) as the call region shows it:
     ``None`` for an unknown caller, an erased customer or one ``user`` may not see. No query."""
@@ -161,6 +173,21 @@ def call_view(
         script=call_script(interaction=pop.interaction),
         held_since=pop.held_since,
     )
+
+
+def call_log_view_saved(
+    *, user: AbstractBaseUser, view: CallView, saved: Interaction, tickets_changed: bool
+) -> CallView | None:
+    """The log form's ``view`` (``history=False``) after a write on its contact: the contact as
+    saved (:func:`call_contact_saved`) and its script; the customer's open tickets read again only
+    when the write changed them (``tickets_changed``: a follow-up ticket opened) or the customer,
+    else kept as read before the write, which changed none. ``None`` when it left ``user``'s sight."""
+    contact = call_contact_saved(user=user, saved=saved, read=view.interaction)
+    if contact is None:
+        return None
+    if tickets_changed or contact.customer_id != view.interaction.customer_id:
+        return call_view(user=user, interaction=contact, history=False)
+    return replace(view, interaction=contact, script=call_script(interaction=contact))
 
 
 @dataclass(frozen=True)

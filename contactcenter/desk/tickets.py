@@ -40,6 +40,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from contactcenter.agents.models import AgentProfile, Queue
+from contactcenter.core.db import relations_carried
 from contactcenter.core.transactions import services_joined
 from contactcenter.desk.access import page_for
 from customers.models import Customer
@@ -51,6 +52,7 @@ from interactions.models import (
     TicketCategory,
     TicketStatus,
 )
+from interactions.querysets import ticket_surely_visible
 from interactions.selectors import ticket_comments
 from interactions.services import (
     TicketVersionConflict,
@@ -231,15 +233,26 @@ def ticket_status_choices(*, ticket: Ticket) -> list[tuple[str, str]]:
     return choices
 
 
-def ticket_assignee_choices(*, user: AbstractBaseUser, ticket: Ticket) -> list[AbstractBaseUser | None]:
-    """Whom ``user`` may assign ``ticket`` to (``None``: nobody): each agent ``user`` may see, run
-    through :func:`ticket_check_assignee`. Agents: themselves or nobody, when the ticket is free or
-    theirs; supervisors: their team; managers and admins: every active agent. One query."""
-    candidates = (
+def ticket_assignee_candidates(*, user: AbstractBaseUser) -> list[AbstractBaseUser]:
+    """The active agents ``user`` may see (their profiles joined), by name: whom the assignee
+    choices are picked from. One query."""
+    return list(
         User.objects.filter(is_active=True, agent_profile__in=AgentProfile.objects.visible_to(user))
         .select_related("agent_profile")
         .order_by("first_name", "last_name", "username")
     )
+
+
+def ticket_assignee_choices(
+    *, user: AbstractBaseUser, ticket: Ticket, candidates: list[AbstractBaseUser] | None = None
+) -> list[AbstractBaseUser | None]:
+    """Whom ``user`` may assign ``ticket`` to (``None``: nobody): each agent ``user`` may see, run
+    through :func:`ticket_check_assignee`. Agents: themselves or nobody, when the ticket is free or
+    theirs; supervisors: their team; managers and admins: every active agent. One query, none when
+    given the ``candidates`` (:func:`ticket_assignee_candidates`, read for another form of the same
+    request)."""
+    if candidates is None:
+        candidates = ticket_assignee_candidates(user=user)
     allowed: list[AbstractBaseUser | None] = []
     for candidate in [None, *candidates]:
         try:
@@ -343,6 +356,20 @@ class TicketCommentForm(forms.Form):
             self.fields["body"].widget.attrs["autofocus"] = True
 
 
+class AssigneeField(forms.ModelChoiceField):
+    """An active agent by id, as ``ModelChoiceField`` takes it; one the form offered (its
+    candidates, read to draw the choices) is taken as read, without reading it again."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.known: dict[str, AbstractBaseUser] = {}
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and str(value) in self.known:
+            return self.known[str(value)]
+        return super().to_python(value)
+
+
 class TicketChangeForm(forms.Form):
     """Status, priority and (when the user may change it) assignee, with the version read.
 
@@ -354,14 +381,21 @@ class TicketChangeForm(forms.Form):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     status = forms.ChoiceField(label=gettext_lazy("Status"), choices=TicketStatus.choices)
     priority = forms.ChoiceField(label=gettext_lazy("Priority"), choices=Priority.choices)
-    assignee = forms.ModelChoiceField(
+    assignee = AssigneeField(
         label=gettext_lazy("Assignee"),
         queryset=User.objects.none(),
         required=False,
         empty_label=gettext_lazy("Unassigned"),
     )
 
-    def __init__(self, *args: Any, user: AbstractBaseUser, ticket: Ticket, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        user: AbstractBaseUser,
+        ticket: Ticket,
+        candidates: list[AbstractBaseUser] | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("label_suffix", "")
         kwargs.setdefault("auto_id", "ticket-change-%s")
         kwargs.setdefault(
@@ -375,7 +409,9 @@ class TicketChangeForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.fields["status"].widget.choices = ticket_status_choices(ticket=ticket)
-        allowed = ticket_assignee_choices(user=user, ticket=ticket)
+        #: The agents the choices are picked from: another form of the request reuses them.
+        self.candidates = ticket_assignee_candidates(user=user) if candidates is None else candidates
+        allowed = ticket_assignee_choices(user=user, ticket=ticket, candidates=self.candidates)
         current = ticket.assignee
         options = [(None if a is None else a.pk, a) for a in allowed]
         if all(pk != ticket.assignee_id for pk, _a in options):
@@ -383,6 +419,8 @@ class TicketChangeForm(forms.Form):
         #: Whether to show the assignee select: only when there is something else to choose.
         self.may_assign = any(pk != ticket.assignee_id for pk, _a in options)
         self.fields["assignee"].queryset = User.objects.filter(is_active=True, agent_profile__isnull=False)
+        # Every candidate is an active agent: one of them is taken as read.
+        self.fields["assignee"].known = {str(a.pk): a for a in self.candidates}
         self.fields["assignee"].widget.choices = [
             ("" if a is None else pk, _("Unassigned") if a is None else _user_label(a)) for pk, a in options
         ]
@@ -437,13 +475,14 @@ def _detail_context(
     change_form: TicketChangeForm | None = None,
     comment_form: TicketCommentForm | None = None,
     notice: str = "",
+    candidates: list[AbstractBaseUser] | None = None,
 ) -> dict[str, Any]:
     return {
         "ticket": ticket,
         "clock": sla_clock(ticket),
         "comments": list(ticket_comments(ticket=ticket)),
         "interactions": list(ticket_interactions(user=request.user, ticket=ticket)),
-        "change_form": change_form or TicketChangeForm(user=request.user, ticket=ticket),
+        "change_form": change_form or TicketChangeForm(user=request.user, ticket=ticket, candidates=candidates),
         "comment_form": comment_form or TicketCommentForm(),
         "notice": notice,
     }
@@ -500,7 +539,8 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
         context = {"ticket": ticket, "comments": list(ticket_comments(ticket=ticket)), "comment_form": form}
         _focus_first_error(form)
         return _render(request, "desk/tickets/comments.html", context, status=400)
-    ticket = desk_ticket(user=request.user, pk=pk)
+    # ``ticket`` is as the comment left it (a first public reply brought its first response and
+    # version up to date in place): no second read. A comment changes nothing of who sees it.
     context = {
         "ticket": ticket,
         "clock": sla_clock(ticket),
@@ -520,14 +560,16 @@ def ticket_change(request: HttpRequest, pk: int) -> HttpResponse:
     form = TicketChangeForm(request.POST, user=request.user, ticket=ticket)
     if form.is_valid():
         try:
-            ticket_update(ticket=ticket, changes=form.changes(), by=request.user, version=form.cleaned_data["version"])
+            saved = ticket_update(
+                ticket=ticket, changes=form.changes(), by=request.user, version=form.cleaned_data["version"]
+            )
         except TicketVersionConflict:
             context = {"ticket": ticket, "change_form": form, "conflict": True, "attempt": _attempt(form)}
             return _render(request, "desk/tickets/change.html", context, status=409)
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
-            return _saved(request, pk, _("Changes saved."))
+            return _saved(request, pk, _("Changes saved."), saved=saved, read=ticket, candidates=form.candidates)
     _focus_first_error(form)
     return _render(request, "desk/tickets/change.html", {"ticket": ticket, "change_form": form}, status=400)
 
@@ -545,17 +587,36 @@ def _attempt(form: TicketChangeForm) -> list[tuple[str, str]]:
     return [(str(label), str(value)) for label, value in shown]
 
 
-def _saved(request: HttpRequest, pk: int, notice: str) -> HttpResponse:
+#: What the ticket's detail shows of its related rows (joined by :func:`desk_ticket`).
+DETAIL_RELATIONS = ("customer", "queue", "team", "assignee", "category", "sla_policy")
+
+
+def _saved(
+    request: HttpRequest,
+    pk: int,
+    notice: str,
+    *,
+    saved: Ticket | None = None,
+    read: Ticket | None = None,
+    candidates: list[AbstractBaseUser] | None = None,
+) -> HttpResponse:
     """After a change: the fresh detail in the editor, or (the ticket left the user's sight, e.g.
-    handed to another queue's agent) an empty editor and a note in the panel."""
+    handed to another queue's agent) an empty editor and a note in the panel. ``saved``: the
+    ticket as the service saved it (``read``: as :func:`desk_ticket` read it before), shown as it
+    is when the user surely still sees it, with the related rows of ``read`` it still names;
+    otherwise read again."""
+    ticket = None
+    if saved is not None and read is not None and ticket_surely_visible(request.user, saved):
+        ticket = relations_carried(saved, read=read, names=DETAIL_RELATIONS)
     try:
-        ticket = desk_ticket(user=request.user, pk=pk)
+        ticket = ticket or desk_ticket(user=request.user, pk=pk)
     except Http404:
         response = _render(
             request, "desk/tickets/done.html", {"notice": _("Saved. The ticket is no longer in your lists.")}
         )
     else:
-        response = _render(request, "desk/tickets/detail.html", _detail_context(request, ticket, notice=notice))
+        context = _detail_context(request, ticket, notice=notice, candidates=candidates)
+        response = _render(request, "desk/tickets/detail.html", context)
     if request.htmx:
         response = reswap(retarget(response, "#ticket-editor"), "innerHTML")
     return _changed(response)
@@ -577,7 +638,10 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
             else:
                 if not request.htmx:
                     return redirect("desk:ticket_detail", pk=ticket.pk)
-                context = {"created": ticket, "visible": Ticket.objects.visible_to(user).filter(pk=ticket.pk).exists()}
+                visible = (
+                    ticket_surely_visible(user, ticket) or Ticket.objects.visible_to(user).filter(pk=ticket.pk).exists()
+                )
+                context = {"created": ticket, "visible": visible}
                 response = render(request, "desk/tickets/done.html", context)
                 return _changed(reswap(retarget(response, "#ticket-editor"), "innerHTML"))  # empty: it closes
         _focus_first_error(form)

@@ -251,7 +251,7 @@ def test_cti_call_answered(org, api_client_for, rows, django_assert_num_queries,
         for name, seconds in (("call.offered", 0), ("call.answered", 5), ("call.ended", 60), ("call.wrapup_ended", 90)):
             event(name, "warm", seconds)
         event("call.offered", "measured", 100)
-    # 16 (14 in production), the agent available when the call is answered (was 21). More than 6:
+    # 15 (13 in production), the agent available when the call is answered (was 16, 21 before). More than 6:
     # the intake's guarantees need each of them (stored once, recomputed from every event of the
     # call under its lock, history kept, the agent's presence moved under their own lock):
     # - 2: token (user and profile joined); the serializer reads the agent (with their user); the
@@ -263,11 +263,12 @@ def test_cti_call_answered(org, api_client_for, rows, django_assert_num_queries,
     #   (ringing offers, calls on or in wrap-up: one query of three counts, read after the lock);
     #   close the open presence interval, open the next; update the profile;
     # - 1: release;
-    # - 2 after commit: the call the agent is now busy on (the wallboard tile's queue and clock), the
-    #   call_answered payload. The status event's team and queues come from the cache
-    #   (contactcenter/agents/events.py).
+    # - 1 after commit: the call_answered payload (the interaction with its names). The wallboard tile's
+    #   contact (queue and clock) is this call, the agent's only one on the phone by the counts read under
+    #   their lock, so it is not read again after commit (interactions.cti._shown_contact); the status
+    #   event's team and queues come from the cache (contactcenter/agents/events.py).
     # (The screen pop itself is built by the agent's socket, not in this request.)
-    with django_assert_num_queries(16, exact=True), django_capture_on_commit_callbacks(execute=True):
+    with django_assert_num_queries(15, exact=True), django_capture_on_commit_callbacks(execute=True):
         response = event("call.answered", "measured", 110)
     assert response.status_code == 201, response.json()
 
@@ -589,11 +590,11 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # already: nothing is written.
     ("agent-detail", "patch"): Endpoint(10, "supervisor", _new_agent_status, many_agents),
     ("customer-list", "get"): Endpoint(3, "agent", lambda org, n: Call("get", route("customer-list")), many_customers),
-    # 11 (9 in production): token; savepoint; insert, history row; per contact point (two here): insert and
-    # history row; release; the answer with its contact points (2). Above 6: every contact point is a row with
-    # its history.
+    # 7 (5 in production): token; savepoint; insert, history row; the contact points (two here) in one insert,
+    # their history rows in another (whatever their number); release. The answer is the customer as saved,
+    # holding the contact points it was given (not read again). Was 11.
     ("customer-list", "post"): Endpoint(
-        11,
+        7,
         "agent",
         lambda org, n: Call(
             "post",
@@ -607,21 +608,27 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("customer-detail", "get"): Endpoint(
         4, "agent", lambda org, n: Call("get", route("customer-detail", pk=org.customer.pk)), _customer_with_history
     ),
-    # 16 (14 in production): token; the customer and its points; savepoint; update, history; the points of the
-    # kind replaced: read, delete and history row, insert (uniqueness checked) and history row; release; the
-    # answer read again (2).
+    # 11 (9 in production): token; the customer (in sight; its points are read under the lock); savepoint;
+    # update (which locks the row: two edits of one customer's points do not interleave), history row; its
+    # contact points, read after the lock; the one replaced deleted with its history row (one each: a delete's
+    # history row is written as the row goes); the new ones in one insert, their history rows in another (their
+    # uniqueness not looked up: every point of the kind was read under the lock); release. The answer is the
+    # customer as saved, holding its contact points as they are now (not read again). Above 6: a replaced
+    # contact point is a row deleted and a row added, each with its history. Was 16.
     ("customer-detail", "patch"): Endpoint(
-        16,
+        11,
         "agent",
         lambda org, n: Call("patch", route("customer-detail", pk=org.customer.pk), {"phones": [f"0170000{n:03d}"]}),
         _customer_with_history,
     ),
-    # 18 (16 in production): every contact point deleted one by one with its history row (three here: the
-    # history needs one row each), the links from interactions, tickets and routed work items cleared, the
-    # customer's callbacks deleted, the customer and its history row. Was 16 (the work items' link), then 17
-    # (the callbacks).
+    # 14 (12 in production): above 6: token; the customer (in sight); savepoint; its contact points; their
+    # history rows in one insert, the rows in one delete (whatever their number); Django's delete of the
+    # customer: its contact points looked up again (none left), the links from tickets, interactions and
+    # routed work items cleared (3), its callbacks deleted, the customer deleted and its history row;
+    # release. Was 17 (each contact point deleted with its history row one by one), 16 before the work
+    # items' link.
     ("customer-detail", "delete"): Endpoint(
-        18,
+        14,
         "admin",
         lambda org, n: Call("delete", route("customer-detail", pk=_new_customer(org))),
         many_customers,
@@ -688,12 +695,14 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, n: Call("patch", route("interaction-detail", pk=org.contact.pk), {"notes": f"Called back {n}"}),
         lambda org, rows: _one_contact(org, rows),
     ),
-    # 12 (10 in production): token; the interaction (in sight); savepoint; the row locked once; the log:
+    # 11 (9 in production): token; the interaction (in sight); savepoint; the row locked once; the log:
     # update and history row; the end of the wrap-up: update and history row; the agent's profile locked
-    # (still on a contact?); release; after commit the interaction_logged payloads (2). Two history rows: the
-    # log and the end of the wrap-up stay two changes. The disposition named in the body (the queue requires
-    # one to end the wrap-up) comes from the cache. Was 13.
-    ("interaction-wrapup", "post"): Endpoint(12, "agent", _wrapup, many_contacts),
+    # (still on a contact?); release; after commit the two interaction_logged payloads (the log's and the
+    # wrap-up end's) read the interaction once, shared (interactions/events.py). Two history rows: the log
+    # and the end of the wrap-up stay two changes. The disposition named in the body (the queue requires
+    # one to end the wrap-up) comes from the cache. Above 6: the two changes with their history rows and the
+    # agent's lock (their state follows the end of their wrap-up). Was 12, 13 before.
+    ("interaction-wrapup", "post"): Endpoint(11, "agent", _wrapup, many_contacts),
     ("ticket-list", "get"): Endpoint(2, "agent", lambda org, n: Call("get", route("ticket-list")), many_contacts),
     # 8 (6 in production): token; the assignee with their profile (serializer; the queue comes from the
     # cache); savepoint; the reference counter raised and read in one locking UPDATE … RETURNING; insert,
@@ -751,13 +760,15 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         many_surveys,
         status=201,
     ),
-    # 11 (9 in production), a new call offered (was 16): token (the queue comes from the cache); savepoint;
-    # the call inserted, which locks it (INSERT … ON CONFLICT DO NOTHING RETURNING: no events to read when
-    # it is new); insert the event; whether the call id is stored already (by the interactions API); the
-    # caller's customer; insert the interaction, its history row; update the call (its interaction);
-    # release; after commit the call_offered payload. Above 6: see test_cti_call_answered.
+    # 10 (8 in production), a new call offered (was 11, 16 before): token (the queue comes from the cache);
+    # savepoint; the call inserted, which locks it (INSERT … ON CONFLICT DO NOTHING RETURNING: no events to
+    # read when it is new); insert the event; in one query, whether the call id is stored already (by the
+    # interactions API) and the caller's customer; insert the interaction, its history row; update the call
+    # (its interaction and caller: the interaction's id is known only now); release; after commit the
+    # incoming payload. Above 6: the event is stored once and the interaction kept with its history, under
+    # the call's lock (see test_cti_call_answered).
     ("cti-events", "post"): Endpoint(
-        11,
+        10,
         "manager",
         lambda org, n: Call(
             "post",

@@ -88,3 +88,64 @@ def test_lookup_by_phone_in_any_format():
     CustomerFactory()
     assert list(Customer.objects.with_phone("0033612345678")) == [customer]
     assert not Customer.objects.with_phone("garbage").exists()
+
+
+def test_a_write_returns_the_customer_holding_its_contact_points_as_saved_with_their_history(
+    user_factory, django_assert_num_queries
+):
+    editor = user_factory()
+
+    def stored(customer):
+        points = ContactPoint.objects.filter(customer=customer).order_by("-is_primary", "id")
+        return [(point.pk, point.kind, point.value, point.is_primary) for point in points]
+
+    def held(customer):
+        return [(point.pk, point.kind, point.value, point.is_primary) for point in customer.contact_points.all()]
+
+    customer = customer_create(
+        first_name="Anne", phones=["06 12 34 56 78", "01 70 00 00 00"], emails=["a@example.test"], by=editor
+    )
+    with django_assert_num_queries(0):
+        created = held(customer)
+    assert created == stored(customer) and len(created) == 3
+
+    customer = customer_update(
+        customer=Customer.objects.get(pk=customer.pk), phones=["01 70 00 00 00", "07 81 23 45 67"], by=editor
+    )
+    with django_assert_num_queries(0):
+        updated = held(customer)
+    assert updated == stored(customer)
+    assert [value for _pk, kind, value, _primary in updated if kind == "phone"] == ["+33170000000", "+33781234567"]
+
+    # Every change left its history row, by the editor: each point added (in one insert), the first
+    # phone deleted, the second one made primary.
+    history = ContactPoint.history.filter(customer_id=customer.pk)
+    assert sorted(history.values_list("value", "history_type")) == [
+        ("+33170000000", "+"),
+        ("+33170000000", "~"),
+        ("+33612345678", "+"),
+        ("+33612345678", "-"),
+        ("+33781234567", "+"),
+        ("a@example.test", "+"),
+    ]
+    assert {row.history_user for row in history} == {editor}
+
+
+def test_a_deleted_customer_leaves_a_history_row_for_each_contact_point(user_factory):
+    from customers.services import customer_delete
+
+    admin = user_factory()
+    customer = customer_create(
+        first_name="Anne", phones=["06 12 34 56 78", "01 70 00 00 00"], emails=["a@example.test"]
+    )
+    kept = customer_create(first_name="Paul", phones=["07 81 23 45 67"])
+    points = {point.pk: point.value for point in customer.contact_points.all()}
+    customer_delete(customer=Customer.objects.get(pk=customer.pk), by=admin)
+    assert not Customer.objects.filter(pk=customer.pk).exists()
+    assert not ContactPoint.objects.filter(pk__in=points).exists()
+    assert list(kept.contact_points.values_list("value", flat=True)) == ["+33781234567"]
+    deleted = ContactPoint.history.filter(history_type="-")
+    assert {(row.id, row.value, row.customer_id, row.history_user) for row in deleted} == {
+        (pk, value, customer.pk, admin) for pk, value in points.items()
+    }
+    assert customer.history.filter(history_type="-").get().history_user == admin

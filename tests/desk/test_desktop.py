@@ -254,8 +254,9 @@ def test_search_finds_a_customer_by_a_phone_in_another_format_and_can_name_the_c
     assert "Amélie" in client.get(reverse("desk:search"), {"q": "poulain"}, **HTMX).content.decode()
     assert "No customer matches" in client.get(reverse("desk:search"), {"q": "zzzz"}, **HTMX).content.decode()
 
-    client.post(reverse("desk:call_set_customer", args=[interaction.pk]), {"customer": amelie.pk}, **HTMX)
+    region = client.post(reverse("desk:call_set_customer", args=[interaction.pk]), {"customer": amelie.pk}, **HTMX)
     assert Interaction.objects.get(pk=interaction.pk).customer == amelie
+    assert "Amélie" in region.content.decode()  # the call region drawn again shows who the caller is now
 
 
 def test_a_search_the_search_refuses_says_why(client, center):
@@ -377,6 +378,8 @@ def test_the_log_can_open_a_follow_up_ticket_linked_to_the_contact(client, cente
         "high",
     )
     assert Interaction.objects.get(pk=interaction.pk).ticket == ticket
+    # The log form drawn again offers the new ticket, linked (the customer's open tickets read again).
+    assert f'value="{ticket.pk}" selected' in saved.content.decode()
 
 
 def test_a_follow_up_ticket_needs_a_known_caller_and_cannot_be_both_linked_and_new(client, center, amelie):

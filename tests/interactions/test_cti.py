@@ -452,10 +452,24 @@ def test_an_interaction_stored_with_the_call_id_by_another_route_is_the_call(pbx
     existing = Interaction.objects.create(
         channel="voice", direction="inbound", source="cti", external_id="c-known", offered_at=at(0), notes="Logged"
     )
-    assert pbx("call.answered", "c-known", 10, agent="agent_a").status_code == 201
+    caller = customer_create(first_name="Anne", last_name="Martin", phones=["06 12 34 56 78"])
+    # The stored interaction and the caller's customer are looked up together (one query).
+    assert pbx("call.answered", "c-known", 10, caller="06 12 34 56 78", agent="agent_a").status_code == 201
     assert Interaction.objects.filter(external_id="c-known").count() == 1
     existing.refresh_from_db()
     assert (existing.answered_at, existing.agent, existing.notes) == (at(10), center.agent_a, "Logged")
+    assert existing.customer == caller
+
+
+@pytest.mark.django_db
+def test_a_new_call_finds_its_caller_or_nobody(pbx, center):
+    known = customer_create(first_name="Anne", last_name="Martin", phones=["06 12 34 56 78"])
+    assert pbx("call.offered", "c-new-known", 0, caller="06 12 34 56 78").status_code == 201
+    assert pbx("call.offered", "c-new-unknown", 0, caller="06 99 99 99 99").status_code == 201
+    assert pbx("call.offered", "c-new-withheld", 0, caller=None).status_code == 201
+    assert interaction_of("c-new-known").customer == known
+    assert interaction_of("c-new-unknown").customer is None
+    assert interaction_of("c-new-withheld").customer is None
 
 
 # --- Presence and live events -----------------------------------------------------------------
@@ -595,6 +609,45 @@ def test_each_event_announces_through_the_live_module(pbx, center, django_captur
     assert announced("call.abandoned", 5, call_id="c-live-ab") == [("interaction_logged", wallboard)]
     assert announced("call.answered", 10, agent="agent_a") == []  # a repeat
     assert announced("call.answered", 5, call_id="c-live-2", agent="agent_a", queue="ghost") == []  # refused
+
+
+@pytest.mark.django_db
+def test_the_wallboard_gets_the_call_behind_the_agents_new_status_as_read_after_commit(
+    pbx, center, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The call that moves its agent to busy or wrap-up, their only one of that status, is the
+    wallboard's contact of the agent: known when the event is applied (not read after commit), and
+    the same as what the read after commit gives, times in UTC whatever offset the events carried."""
+    from zoneinfo import ZoneInfo
+
+    from contactcenter.agents.events import contact_payload
+    from interactions.selectors import agents_current_contacts
+
+    boards: list[dict] = []
+    monkeypatch.setattr(
+        "contactcenter.core.events._send",
+        lambda groups, event_type, payload: boards.append(payload) if event_type == "agent_status" else None,
+    )
+    paris = ZoneInfo("Europe/Paris")
+
+    def board_after(event: str, call_id: str, seconds: int, **fields) -> dict:
+        boards.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            timestamp = at(seconds).astimezone(paris).isoformat()
+            assert pbx(event, call_id, seconds, timestamp=timestamp, **fields).status_code == 201
+        [board] = boards
+        read = agents_current_contacts(statuses={center.agent_a.pk: board["status"]})
+        assert board["contact"] == contact_payload(read.get(center.agent_a.pk))
+        return board
+
+    pbx("call.offered", "c-board", 0)
+    answered = board_after("call.answered", "c-board", 10, agent="agent_a")
+    assert (answered["status"], answered["contact"]["queue"]) == ("busy", "Queue A")
+    assert answered["contact"]["since"] == at(10).isoformat()
+    assert board_after("call.ended", "c-board", 40, agent="agent_a")["status"] == "wrap_up"
+    # Back on a call during the wrap-up of the first: busy, with the new call.
+    pbx("call.offered", "c-board-2", 45)
+    assert board_after("call.answered", "c-board-2", 50, agent="agent_a")["contact"]["since"] == at(50).isoformat()
 
 
 @pytest.mark.django_db

@@ -210,3 +210,32 @@ class TestSlaPausedWhilePending:
             ticket=Ticket(subject="Waiting for documents", status="pending"), now=paris(2026, 1, 5, 10)
         )
         assert ticket.sla_paused_at == paris(2026, 1, 5, 10)
+
+
+@pytest.mark.django_db
+def test_a_ticket_surely_visible_without_a_query_is_visible(org, django_assert_num_queries):
+    """``ticket_surely_visible`` answers without a query, and never says yes to a ticket that
+    ``visible_to`` leaves out (a no asks the database)."""
+    from contactcenter.agents.models import AgentProfile
+    from interactions.querysets import ticket_surely_visible
+    from tests.interactions.factories import TicketFactory
+
+    tickets = [
+        TicketFactory(queue=queue, assignee=assignee)
+        for queue in (org.queue_a, org.queue_b, None)
+        for assignee in (org.agent_a, org.agent_b, org.supervisor_a, None)
+    ]
+    users = [org.agent_a, org.agent_b, org.supervisor_a, org.manager, org.admin]
+    for user in users:
+        user.agent_profile = AgentProfile.objects.filter(user=user).first()  # as the request has it
+    said = {}
+    with django_assert_num_queries(0):
+        for user in users:
+            for ticket in tickets:
+                said[user.pk, ticket.pk] = ticket_surely_visible(user, ticket)
+    for user in users:
+        visible = set(Ticket.objects.visible_to(user).values_list("pk", flat=True))
+        assert {pk for (who, pk), sure in said.items() if who == user.pk and sure} <= visible
+    # It does say yes: to the assignee, and to managers and admins for every ticket.
+    assert said[org.agent_a.pk, tickets[0].pk] and said[org.manager.pk, tickets[-1].pk]
+    assert not said[org.agent_a.pk, tickets[1].pk]  # agent B's ticket in queue A: the database says

@@ -118,3 +118,37 @@ def test_payloads_carry_the_change_and_what_was_committed(org, sent, django_capt
     assert (event, groups) == ("ticket_assigned", [agent_group(org.agent_a.pk)])
     assert (payload["ticket"], payload["version"]) == (ticket.pk, 1)
     assert payload["_ticket"]["reference"] == ticket.reference and payload["_ticket"]["assignee"] == "agent_a"
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_events_of_one_commit_about_an_interaction_read_it_once(
+    org, sent, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    from interactions.events import interaction_logged_on_commit
+    from interactions.models import Interaction
+    from tests.interactions.factories import InteractionFactory
+
+    interaction = InteractionFactory(queue=org.queue_a, agent=org.agent_a, notes="first")
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        interaction_logged_on_commit(interaction)
+        Interaction.objects.filter(pk=interaction.pk).update(notes="second")
+        interaction_logged_on_commit(interaction)
+    with django_assert_num_queries(1):  # both payloads, one read after the commit
+        for callback in callbacks:
+            callback()
+    assert [payload["_interaction"]["id"] for _event, _groups, payload in sent] == [interaction.pk] * 2
+    assert sent[0][2] == sent[1][2]
+
+    # A transaction rolled back leaves its reader unused: a later commit's event reads what it committed.
+    sent.clear()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        interaction_logged_on_commit(interaction)
+        raise RuntimeError("rolled back")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        Interaction.objects.filter(pk=interaction.pk).update(agent=org.agent_b)
+        interaction_logged_on_commit(Interaction.objects.get(pk=interaction.pk))
+    # And the next commit reads again.
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        Interaction.objects.filter(pk=interaction.pk).update(agent=org.agent_a)
+        interaction_logged_on_commit(interaction)
+    assert [payload["_interaction"]["agent"] for _event, _groups, payload in sent] == ["agent_b", "agent_a"]
