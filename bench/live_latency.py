@@ -15,7 +15,7 @@ a private Redis, two uvicorn processes; all stopped and dropped at the end)::
    ``call.answered`` to the screen pop on the socket (the whole path: HTTP, the CTI service and
    its commit, Redis, the other process building the pop), and from the event's publication
    (its ``at``) to the socket.
-2. **Fan-out**: ``--sockets`` wallboard sockets spread over the servers; an agent's status
+2. **Fan-out**: ``--sockets`` wallboard sockets spread over the servers; another agent's status
    changes ``--rate`` times a second for ``--seconds`` seconds (``PUT agents/me/status/`` on the
    first server), each one an ``agent_status`` on every wallboard. Latency from sending the change
    to each socket's message, and how many messages were lost.
@@ -92,12 +92,18 @@ def provision(servers: list[str], admin_token: str) -> dict[str, str]:
     team, queue = f"bench-team-{suffix}", f"bench-queue-{suffix}"
     admin.call("POST", "teams/", {"name": team})
     admin.call("POST", "queues/", {"name": queue, "channel": "voice"})
-    names = {"agent": f"bench_agent_{suffix}", "supervisor": f"bench_sup_{suffix}"}
+    names = {"agent": f"bench_agent_{suffix}", "supervisor": f"bench_sup_{suffix}", "fan": f"bench_fan_{suffix}"}
     for role, username in names.items():
         admin.call(
             "POST",
             "agents/",
-            {"username": username, "password": PASSWORD, "role": role, "team": team, "queues": [queue]},
+            {
+                "username": username,
+                "password": PASSWORD,
+                "role": "agent" if role == "fan" else role,
+                "team": team,
+                "queues": [queue],
+            },
         )
     return {
         "queue": queue,
@@ -105,6 +111,7 @@ def provision(servers: list[str], admin_token: str) -> dict[str, str]:
         "pbx": admin_token,
         "agent_token": token_for(servers[0], names["agent"], PASSWORD),
         "supervisor_token": token_for(servers[0], names["supervisor"], PASSWORD),
+        "fan_token": token_for(servers[0], names["fan"], PASSWORD),
     }
 
 
@@ -161,7 +168,8 @@ async def fan_out(servers: list[str], setup: dict[str, str], sockets: int, rate:
     from websockets.asyncio.client import connect
 
     supervisor = [Api(base, setup["supervisor_token"]) for base in servers]
-    agent = Api(servers[0], setup["agent_token"])
+    # Another agent than the screen pops': theirs is on every call the pops answered (busy).
+    agent = Api(servers[0], setup["fan_token"])
     opened = []
     started = time.monotonic()
     for n in range(sockets):
@@ -243,7 +251,7 @@ def main() -> None:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
         from tests.live.cluster import Cluster
 
-        with Cluster(os.environ["DATABASE_URL"]).start(servers=args.processes) as cluster:
+        with Cluster(os.environ["DATABASE_URL"], agents=2).start(servers=args.processes) as cluster:
             servers = [cluster.http(i) for i in range(args.processes)]
             print(f"spawned: {len(servers)} uvicorn processes, Redis on {cluster.redis_port}, database {cluster.name}")
             setup = {
@@ -252,6 +260,7 @@ def main() -> None:
                 "pbx": cluster.tokens["pbx"],
                 "agent_token": cluster.tokens["agent0"],
                 "supervisor_token": cluster.tokens["supervisor"],
+                "fan_token": cluster.tokens["agent1"],
             }
             asyncio.run(main_async(args, servers, setup))
         return
