@@ -129,6 +129,8 @@ def prepare(args: argparse.Namespace, scale: float, database: str, admin_url: st
         changed = rollups.flags_sync(force=True, at_once=True)
         print(f"FCR repeat flags recomputed: {changed:,} changed ({time.perf_counter() - began_flags:.0f} s)")
     added = api_data.top_up_today(api_data.Sizes.for_scale(scale), args.seed)
+    if api_data.agent_on_a_call():
+        print("bench_agent put on a call (the desk page is measured with its call panel)", flush=True)
     if added:
         print(f"today: {added:,} calls added so far (the wallboard's day)", flush=True)
     began_rollup = time.perf_counter()

@@ -656,5 +656,37 @@ def top_up_today(sizes: Sizes, seed: int) -> int:
     return added
 
 
+def agent_on_a_call() -> bool:
+    """Put ``bench_agent`` on a call of a known customer, answered a couple of minutes ago, unless
+    they are on one: the desk page is measured with the agent's call panel and its customer at
+    every scale (a day's random calls leave them on one, or on an unknown caller's, by chance).
+    Whether a call was added."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from contactcenter.agents.models import Queue
+    from contactcenter.desk.selectors import current_call
+    from customers.models import Customer
+    from interactions.models import Interaction
+
+    agent = get_user_model().objects.get(username="bench_agent")
+    now = timezone.now()
+    call = current_call(user=agent)  # as the desk page finds it
+    if call is not None and call.customer_id is not None:
+        return False
+    Interaction.objects.create(
+        channel="voice",
+        direction="inbound",
+        customer=Customer.objects.order_by("pk").first(),
+        agent=agent,
+        queue=Queue.objects.get(name="Queue 00"),
+        offered_at=now - timedelta(seconds=150),
+        answered_at=now - timedelta(seconds=140),
+    )
+    return True
+
+
 def describe(counts: dict[str, int]) -> str:
     return json.dumps(counts)
