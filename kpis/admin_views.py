@@ -116,13 +116,21 @@ def _drilldown_response(
     )
 
 
-def drilldown_page(site: AdminSite, request: HttpRequest, name: str) -> TemplateResponse:
-    """The interactions behind one figure of the performance report (same parameters as the
-    report, plus ``figure``, ``group_by`` and ``key``; no ``key`` with a ``group_by`` is the row of
-    interactions without one)."""
-    data, filters, figure, group_by = _drilldown_query(request, name, FIGURES)
+def _drilldown(
+    site: AdminSite,
+    request: HttpRequest,
+    name: str,
+    *,
+    figures: dict,
+    rows: Callable[..., Any],
+    template: str,
+    title: str,
+) -> TemplateResponse:
+    """The rows behind one figure of the performance report: ``rows`` (a drill-down selector)
+    called with the report's parameters; ``title`` formats the figure's label (``%(figure)s``)."""
+    data, filters, figure, group_by = _drilldown_query(request, name, figures)
     try:
-        interactions = drilldown_interactions(
+        found = rows(
             scope=scope_for(request.user),
             start=data["start"],
             end=data["end"] + timedelta(days=1),
@@ -133,56 +141,50 @@ def drilldown_page(site: AdminSite, request: HttpRequest, name: str) -> Template
         )
     except ValueError as error:
         raise Http404 from error
-    label = FIGURES[figure][0]
-    title = _("%(figure)s: the interactions") % {"figure": label}
-    return _drilldown_response(
-        site, request, name, "admin/kpis/reports/drilldown.html", title, label, interactions, data
+    label = figures[figure][0]
+    return _drilldown_response(site, request, name, template, title % {"figure": label}, label, found, data)
+
+
+def drilldown_page(site: AdminSite, request: HttpRequest, name: str) -> TemplateResponse:
+    """The interactions behind one figure of the performance report (same parameters as the
+    report, plus ``figure``, ``group_by`` and ``key``; no ``key`` with a ``group_by`` is the row of
+    interactions without one)."""
+    return _drilldown(
+        site,
+        request,
+        name,
+        figures=FIGURES,
+        rows=drilldown_interactions,
+        template="admin/kpis/reports/drilldown.html",
+        title=_("%(figure)s: the interactions"),
     )
 
 
 def offers_drilldown_page(site: AdminSite, request: HttpRequest, name: str) -> TemplateResponse:
     """The offers behind one routing figure of the performance report (parameters as
     :func:`drilldown_page`, ``figure`` one of :data:`kpis.routing_figures.OFFER_FIGURES`)."""
-    data, filters, figure, group_by = _drilldown_query(request, name, OFFER_FIGURES)
-    try:
-        offers = drilldown_offers(
-            scope=scope_for(request.user),
-            start=data["start"],
-            end=data["end"] + timedelta(days=1),
-            figure=figure,
-            group_by=group_by,
-            key=request.GET.get("key"),
-            filters=filters,
-        )
-    except ValueError as error:
-        raise Http404 from error
-    label = OFFER_FIGURES[figure][0]
-    title = _("%(figure)s: the offers") % {"figure": label}
-    return _drilldown_response(
-        site, request, name, "admin/kpis/reports/drilldown_offers.html", title, label, offers, data
+    return _drilldown(
+        site,
+        request,
+        name,
+        figures=OFFER_FIGURES,
+        rows=drilldown_offers,
+        template="admin/kpis/reports/drilldown_offers.html",
+        title=_("%(figure)s: the offers"),
     )
 
 
 def callbacks_drilldown_page(site: AdminSite, request: HttpRequest, name: str) -> TemplateResponse:
     """The callbacks behind one callback figure of the performance report (parameters as
     :func:`drilldown_page`, ``figure`` one of :data:`kpis.routing_figures.CALLBACK_COUNTS`)."""
-    data, filters, figure, group_by = _drilldown_query(request, name, CALLBACK_COUNTS)
-    try:
-        callbacks = drilldown_callbacks(
-            scope=scope_for(request.user),
-            start=data["start"],
-            end=data["end"] + timedelta(days=1),
-            figure=figure,
-            group_by=group_by,
-            key=request.GET.get("key"),
-            filters=filters,
-        )
-    except ValueError as error:
-        raise Http404 from error
-    label = CALLBACK_COUNTS[figure][0]
-    title = _("%(figure)s: the callbacks") % {"figure": label}
-    return _drilldown_response(
-        site, request, name, "admin/kpis/reports/drilldown_callbacks.html", title, label, callbacks, data
+    return _drilldown(
+        site,
+        request,
+        name,
+        figures=CALLBACK_COUNTS,
+        rows=drilldown_callbacks,
+        template="admin/kpis/reports/drilldown_callbacks.html",
+        title=_("%(figure)s: the callbacks"),
     )
 
 
