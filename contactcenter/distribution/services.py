@@ -60,7 +60,7 @@ from contactcenter.distribution.models import (
     WorkOffer,
     WorkState,
 )
-from contactcenter.distribution.selection import Candidate, Demand, choose, jump_at, may_take_work, refusal
+from contactcenter.distribution.selection import Candidate, Demand, choose, jump_at, refusal
 from customers.models import Customer
 from customers.phones import normalize_phone
 from interactions.models import Priority, Ticket, TicketStatus
@@ -317,10 +317,9 @@ def routing_dispatch(
             return []
         rules = selectors.queue_rules(queue_ids={item.queue_id for item in items})
         blending = any(rule.blending for rule in rules.values())
-        candidates = selectors.routing_candidates(queue_ids=rules, ready_only=True, blending=blending)
-        # Only the agents who could take some work now (the database chose them already): the
-        # items' loop scans them for each item.
-        pool = [candidate for candidate in candidates if may_take_work(candidate, blending=blending)]
+        # Only the agents who could take some work now, chosen by the database: the items' loop
+        # scans them for each item.
+        pool = selectors.routing_candidates(queue_ids=rules, ready_only=True, blending=blending)
         if not pool:
             return []
         preferring = [item.customer_id for item in items if rules[item.queue_id].prefer_last_agent]
