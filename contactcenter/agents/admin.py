@@ -67,7 +67,7 @@ class AgentProfileInline(admin.StackedInline):
     can_delete = False
     extra = 1
     max_num = 1
-    fields = ("role", "team", "skills", "queues", *STATE_FIELDS)
+    fields = ("role", "team", "skills", "queues", "extension", *STATE_FIELDS)
     readonly_fields = STATE_FIELDS
     autocomplete_fields = ("team", "skills", "queues")
     verbose_name = _("agent profile")
@@ -204,11 +204,11 @@ class AgentProfileAdmin(admin.ModelAdmin):
     )
     list_select_related = ("user", "team")
     list_filter = ("status", "role", "team")
-    search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "user__email", "extension")
     ordering = ("user__username",)
     actions = [set_offline]
     autocomplete_fields = ("user", "team", "skills", "queues")
-    fields = ("user", "role", "team", "skills", "queues", *STATE_FIELDS)
+    fields = ("user", "role", "team", "skills", "queues", "extension", *STATE_FIELDS)
     readonly_fields = STATE_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

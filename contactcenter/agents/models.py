@@ -193,6 +193,15 @@ class AgentProfile(models.Model):
             "answered yet: the agent rings for it."
         ),
     )
+    extension = models.CharField(
+        _("phone extension"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "The agent's phone on the telephony system (1001, PJSIP/1001, user/1001…): the phone a "
+            "click-to-dial rings first, and how the telephony bridges know the agent in the PBX's events."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -204,6 +213,12 @@ class AgentProfile(models.Model):
         verbose_name_plural = _("agents")
         indexes = [models.Index(fields=["team", "status"], name="agent_team_status_idx")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["extension"],
+                condition=~Q(extension=""),
+                name="agent_extension_unique",
+                violation_error_message=_("Another agent has this extension."),
+            ),
             models.CheckConstraint(
                 condition=Q(status="break") | Q(status_reason=""),
                 name="agent_reason_only_on_break",

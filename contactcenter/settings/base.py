@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "interactions",
     "kpis",
     "contactcenter.distribution",
+    "contactcenter.telephony",
     "contactcenter.privacy",
     "contactcenter.demo",
 ]
@@ -290,6 +291,24 @@ CALLBACK_MAX_ATTEMPTS = env_int("CALLBACK_MAX_ATTEMPTS", 3, 1)
 CALLBACK_ON_TIME_MINUTES = env_int("CALLBACK_ON_TIME_MINUTES", 15, 0)
 CALLBACK_PAST_MINUTES = env_int("CALLBACK_PAST_MINUTES", 15, 0)
 CALLBACK_AHEAD_DAYS = env_int("CALLBACK_AHEAD_DAYS", 365, 1)
+
+# --- Telephony (docs/telephony.md) -------------------------------------------------------------
+# The bridges to the phone system. `manage.py cti_bridge asterisk` logs in to the Asterisk
+# Manager Interface (a manager.conf user with read rights for the events; originate, redirect
+# and pause-recording rights for click-to-dial, transfer and PCI pause); `manage.py cti_bridge
+# freeswitch` to FreeSWITCH's event socket; Twilio posts its webhooks to /api/v1/cti/twilio/,
+# signed with the account's auth token. A command-line option wins over its variable.
+ASTERISK_AMI_HOST = env_str("ASTERISK_AMI_HOST", "127.0.0.1")
+ASTERISK_AMI_PORT = env_int("ASTERISK_AMI_PORT", 5038, 1)
+ASTERISK_AMI_USERNAME = env_str("ASTERISK_AMI_USERNAME", "switchboard")
+ASTERISK_AMI_SECRET = env_str("ASTERISK_AMI_SECRET")
+FREESWITCH_ESL_HOST = env_str("FREESWITCH_ESL_HOST", "127.0.0.1")
+FREESWITCH_ESL_PORT = env_int("FREESWITCH_ESL_PORT", 8021, 1)
+FREESWITCH_ESL_PASSWORD = env_str("FREESWITCH_ESL_PASSWORD", "ClueCon")
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+# The number Twilio shows to the called party on a click-to-dial (one of the account's numbers).
+TWILIO_CALLER_ID = env_str("TWILIO_CALLER_ID")
 
 # --- Background jobs: django-q2 on the database (docs/operations.md) ---------------------------
 # The queue lives in the database (PostgreSQL in production): a job enqueued inside a transaction
