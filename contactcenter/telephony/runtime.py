@@ -36,7 +36,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connections
 
 from contactcenter.telephony import services
-from contactcenter.telephony.models import Command
+from contactcenter.telephony.models import Command, CommandAction
 from interactions.api.cti_serializers import CtiEventSerializer
 from interactions.cti import cti_event_apply
 
@@ -78,6 +78,9 @@ class Adapter(Protocol):
         """Close the link (log off when it can)."""
         ...
 
+
+#: How many calls placed by click-to-dial a bridge process remembers (to mark their events outbound).
+DIALLED_KEPT = 1000
 
 #: Database errors that say "not now" (restart, network) rather than "never": tried again.
 RETRYABLE = (OperationalError, InterfaceError)
@@ -129,6 +132,8 @@ class BridgeRunner:
         self.applied = 0
         self.refused = 0
         self._pending: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        # The calls this process placed (click-to-dial), by call id: what their events are told.
+        self._dialled: dict[str, dict[str, Any]] = {}
         self._applied_since_heartbeat = 0
 
     def stop(self) -> None:
@@ -216,7 +221,15 @@ class BridgeRunner:
 
     async def _receive(self) -> None:
         async for event in self.adapter.events():
-            self._pending.put_nowait(event)
+            self._pending.put_nowait(self._completed(event))
+
+    def _completed(self, event: dict[str, Any]) -> dict[str, Any]:
+        """A call this bridge placed for a click-to-dial is outbound, for the customer and queue the
+        agent dialled from: its events say so unless the adapter said otherwise."""
+        dialled = self._dialled.get(str(event.get("call_id", "")))
+        if dialled is None:
+            return event
+        return {**dialled, **event}
 
     async def _apply_events(self) -> None:
         """Apply the events in order; a database error holds the queue until the database is back."""
@@ -291,10 +304,17 @@ class BridgeRunner:
                 error="the phone system did not answer in time",
             )
         else:
+            call_id = str(result.get("call_id", ""))
+            if command.action == CommandAction.DIAL and call_id:
+                self._dialled[call_id] = {"direction": "outbound"} | {
+                    key: command.arguments[key] for key in ("customer", "queue") if command.arguments.get(key)
+                }
+                while len(self._dialled) > DIALLED_KEPT:  # the oldest calls are long over
+                    del self._dialled[next(iter(self._dialled))]
             await self._db(
                 services.command_finish,
                 command_id=command.pk,
                 ok=True,
                 result=result,
-                call_id=str(result.get("call_id", "")),
+                call_id=call_id,
             )
