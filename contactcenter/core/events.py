@@ -34,7 +34,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -85,33 +87,83 @@ def wallboard_groups(*, user_id: int) -> set[str]:
 
 async def _publish(groups: list[str], message: dict[str, Any]) -> list[str]:
     """Send ``message`` to every group at once, for :data:`PUBLISH_TIMEOUT_SECONDS` at most; the
-    groups it did not reach."""
+    groups it did not reach. Raises ``TimeoutError`` when it ran out of time (the layer is away)."""
     layer = get_channel_layer()
-    try:
-        results = await asyncio.wait_for(
-            asyncio.gather(*(layer.group_send(group, message) for group in groups), return_exceptions=True),
-            timeout=PUBLISH_TIMEOUT_SECONDS,
-        )
-    except TimeoutError:
-        return list(groups)
+    results = await asyncio.wait_for(
+        asyncio.gather(*(layer.group_send(group, message) for group in groups), return_exceptions=True),
+        timeout=PUBLISH_TIMEOUT_SECONDS,
+    )
     return [group for group, result in zip(groups, results, strict=True) if isinstance(result, BaseException)]
+
+
+Outgoing = tuple[list[str], dict[str, Any]]
+
+
+async def _publish_all(outgoing: list[Outgoing]) -> list[tuple[str, list[str], str]]:
+    """Send the messages one after the other (each group gets them in order); for each message
+    not delivered everywhere, the groups it missed and why. Once one ran out of time, the layer is
+    away: the rest are not tried (they would each wait as long)."""
+    failures: list[tuple[str, list[str], str]] = []
+    for index, (groups, message) in enumerate(outgoing):
+        try:
+            failed = await _publish(groups, message)
+        except TimeoutError:
+            failures += [
+                (left["event"], left_groups, "unreachable or too slow") for left_groups, left in outgoing[index:]
+            ]
+            break
+        if failed:
+            failures.append((message["event"], failed, "unreachable"))
+    return failures
+
+
+#: The live events held by :func:`publishing_together` in this context, or ``None``: sent at once.
+_held: ContextVar[list[Outgoing] | None] = ContextVar("live_events_held", default=None)
+
+
+@contextmanager
+def publishing_together() -> Iterator[None]:
+    """Hold the live events sent inside the block and send them all, in order, at its end.
+
+    Going from a request's thread to the event loop that talks to the channel layer has a cost of
+    its own for every hop (in a process without a loop, a new loop and a new Redis connection each
+    time); a request whose transactions announce several events (an offer answered: the agent's
+    status, the work's, the wallboard's) pays it once. Events still leave only after their
+    transaction's commit, and those of a request before its answer (``LiveEventsMiddleware``)."""
+    if _held.get() is not None:  # already inside one: the outer block sends
+        yield
+        return
+    token = _held.set([])
+    try:
+        yield
+    finally:
+        outgoing = _held.get() or []
+        _held.reset(token)
+        _deliver(outgoing)
+
+
+def _deliver(outgoing: list[Outgoing]) -> None:
+    if not outgoing:
+        return
+    try:
+        # One hop to the event loop for all of them.
+        failures = async_to_sync(_publish_all)(outgoing)
+    except Exception as exc:
+        failures = [(message["event"], groups, type(exc).__name__) for groups, message in outgoing]
+    for event_type, groups, reason in failures:
+        # The write stands. No payload in the log (names, numbers): the event type and group ids.
+        logger.warning("live event %s not delivered to %s (%s): their sockets will resync", event_type, groups, reason)
 
 
 def _send(groups: list[str], event_type: str, payload: Payload) -> None:
     if get_channel_layer() is None or not groups:
         return
     message = {"type": event_type, "event": event_type, "at": timezone.now().isoformat(), "payload": payload}
-    try:
-        # One hop to the event loop for every group of the event (a management command has no loop
-        # of its own: each hop there costs a new Redis connection).
-        failed = async_to_sync(_publish)(list(groups), message)
-    except Exception as exc:
-        failed, reason = list(groups), type(exc).__name__
+    held = _held.get()
+    if held is not None:
+        held.append((list(groups), message))
     else:
-        reason = "unreachable or too slow"
-    if failed:
-        # The write stands. No payload in the log (names, numbers): the event type and group ids.
-        logger.warning("live event %s not delivered to %s (%s): their sockets will resync", event_type, failed, reason)
+        _deliver([(list(groups), message)])
 
 
 def publish_on_commit(

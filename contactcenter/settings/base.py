@@ -135,6 +135,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "contactcenter.core.middleware.DatabaseUnavailableMiddleware",
+    # The live events of a request leave together, once its transactions have committed.
+    "contactcenter.core.middleware.LiveEventsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # CSP and Permissions-Policy on every answer; oversized API bodies refused before anything reads them.
     "contactcenter.core.security.SecurityHeadersMiddleware",

@@ -5,6 +5,7 @@ subscriptions per loop. The service runs in a worker thread through database_syn
 """
 
 import asyncio
+import threading
 
 import pytest
 from channels.db import database_sync_to_async
@@ -12,7 +13,7 @@ from channels.layers import get_channel_layer
 from django.db import connections, transaction
 
 from contactcenter.agents.services import agent_set_status
-from contactcenter.core.events import WALLBOARD_GROUP, agent_group
+from contactcenter.core.events import WALLBOARD_GROUP, agent_group, publishing_together
 from tests.agents.factories import AgentProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -152,3 +153,31 @@ def test_the_events_of_one_commit_about_an_interaction_read_it_once(
         Interaction.objects.filter(pk=interaction.pk).update(agent=org.agent_a)
         interaction_logged_on_commit(interaction)
     assert [payload["_interaction"]["agent"] for _event, _groups, payload in sent] == ["agent_b", "agent_a"]
+
+
+def test_the_events_of_a_request_leave_together_at_its_end_in_order():
+    """Inside ``publishing_together`` (every request: LiveEventsMiddleware), committed events wait
+    for the block's end, then leave in the order they were announced."""
+    profile = AgentProfileFactory()
+    committed, checked = threading.Event(), threading.Event()
+
+    def two_changes_in_one_request():
+        with publishing_together():
+            agent_set_status(profile=profile, status="available")
+            agent_set_status(profile=profile, status="break", reason="lunch")
+            committed.set()
+            assert checked.wait(timeout=10)
+
+    async def scenario():
+        mine = await listen(agent_group(profile.user_id))
+        service = asyncio.ensure_future(run_service(two_changes_in_one_request))
+        assert await asyncio.to_thread(committed.wait, 10)
+        first = asyncio.ensure_future(get_channel_layer().receive(mine))
+        await asyncio.sleep(0.5)
+        assert not first.done()  # both committed, neither sent yet
+        checked.set()
+        await service
+        return [await asyncio.wait_for(first, timeout=5), await receive(mine)]
+
+    first, second = asyncio.run(scenario())
+    assert [first["payload"]["status"], second["payload"]["status"]] == ["available", "break"]
