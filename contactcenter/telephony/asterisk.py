@@ -32,7 +32,7 @@ import re
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -769,9 +769,3 @@ def asterisk_adapter(options: dict[str, Any]) -> AsteriskAdapter:
         dial_technology=settings.ASTERISK_DIAL_TECHNOLOGY,
         dial_context=settings.ASTERISK_DIAL_CONTEXT,
     )
-
-
-def events_of(messages: Iterable[Message], *, extensions: dict[str, str], received: datetime) -> list[dict[str, Any]]:
-    """Every call event a sequence of AMI events makes (a transcript read at once, for checks)."""
-    translator = AmiTranslator(ExtensionBook(extensions))
-    return [event for message in messages for event in translator.feed(message, received=received)]

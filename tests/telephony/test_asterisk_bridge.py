@@ -268,6 +268,7 @@ def test_transfer_redirects_the_customer_and_pausing_the_recording_mutes_mixmoni
         commands = [
             await sync_to_async(ask, thread_sensitive=True)("recording_pause"),
             await sync_to_async(ask, thread_sensitive=True)("transfer", target="401"),
+            await sync_to_async(ask, thread_sensitive=True)("transfer", target="1003", attended=True),
         ]
         await until(lambda: not Command.objects.filter(state__in=["pending", "sent"]).exists())
         await until(lambda: runner.applied + runner.refused >= 3)
@@ -275,7 +276,7 @@ def test_transfer_redirects_the_customer_and_pausing_the_recording_mutes_mixmoni
         await server.stop()
         return commands, runner
 
-    (pause, transfer), runner = asyncio.run(scenario())
+    (pause, transfer, attended), runner = asyncio.run(scenario())
     sent = {action["Action"]: action for action in server.actions}
     assert {key: sent["MixMonitorMute"][key] for key in ("Channel", "Direction", "State")} == {
         "Channel": "PJSIP/trunk-00000029",  # the channel MIXMONITOR_FILENAME was set on
@@ -288,6 +289,13 @@ def test_transfer_redirects_the_customer_and_pausing_the_recording_mutes_mixmoni
         "Context": "from-internal",
         "Priority": "1",
     }
+    assert {key: sent["Atxfer"][key] for key in ("Channel", "Exten", "Context")} == {
+        "Channel": "Local/1001@from-queue-00000004;1",  # the agent's side: they talk to 1003 first
+        "Exten": "1003",
+        "Context": "from-internal",
+    }
+    attended.refresh_from_db()
+    assert attended.state == CommandState.DONE
     pause.refresh_from_db()
     transfer.refresh_from_db()
     assert (pause.state, pause.result) == (CommandState.DONE, {"call_id": call_id, "paused": True})

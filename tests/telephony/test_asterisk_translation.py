@@ -10,19 +10,26 @@ import pytest
 
 from contactcenter.telephony.asterisk import (
     AmiTranslator,
+    AsteriskAdapter,
     ExtensionBook,
     device_keys,
     encode_action,
     event_time,
-    events_of,
     read_message,
 )
+from contactcenter.telephony.models import Command
 from contactcenter.telephony.runtime import CommandFailed
 from tests.telephony.ami_server import fields, transcript
 from tests.telephony.asterisk_calls import EXPECTED, EXTENSIONS, T0
 
 RECEIVED = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 KEYS = ("event", "call_id", "timestamp", "from", "queue", "agent", "recording", "transferred_to")
+
+
+def events_of(messages, *, extensions: dict[str, str], received: datetime) -> list[dict]:
+    """Every call event a sequence of AMI events makes, read by one translator."""
+    translator = AmiTranslator(ExtensionBook(extensions))
+    return [event for message in messages for event in translator.feed(message, received=received)]
 
 
 def wire(block: str) -> dict[str, str]:
@@ -186,3 +193,79 @@ def test_encode_action_refuses_a_line_break_in_a_value():
     )
     with pytest.raises(CommandFailed):
         encode_action("Originate", {"Exten": "1\r\nAction: Command"})
+
+
+def test_an_attended_transfer_ends_the_agents_part():
+    translator = AmiTranslator(ExtensionBook({"1001": "agent_a"}))
+    for block in transcript("hold.ami")[:3]:
+        translator.feed(wire(block), received=RECEIVED)
+    transfer = {
+        "event": "AttendedTransfer",
+        "timestamp": "1767604230.000000",
+        "result": "Success",
+        "origtransfererchannel": "PJSIP/1001-00000041",
+        "origtransfereruniqueid": "1767604200.61",
+        "origtransfererlinkedid": "1767604200.60",
+        "transfereechannel": "PJSIP/trunk-00000040",
+        "transfereelinkedid": "1767604200.60",
+        "transfertargetchannel": "PJSIP/1003-00000044",
+        "transfertargetcalleridnum": "1003",
+        "desttype": "Bridge",
+    }
+    failed = translator.feed({**transfer, "result": "Fail"}, received=RECEIVED)
+    made = translator.feed(transfer, received=RECEIVED)
+    assert failed == []
+    assert [(item["event"], item["timestamp"], item["transferred_to"]) for item in made] == [
+        ("call.ended", "2026-01-05T09:10:30+00:00", "1003")
+    ]
+
+
+def test_a_click_to_dial_the_agent_does_not_pick_up_ends_unanswered():
+    translator = AmiTranslator()
+    translator.expect_origination("switchboard-1", agent="agent_a", extension="1001", to="+33612345678", customer=7)
+    messages = [
+        {"event": "Newchannel", "channel": "PJSIP/1001-00000090", "uniqueid": "switchboard-1",
+         "linkedid": "switchboard-1", "timestamp": "1767603600.000000"},
+        {"event": "OriginateResponse", "response": "Failure", "uniqueid": "switchboard-1", "reason": "3",
+         "timestamp": "1767603630.000000"},
+        {"event": "Hangup", "channel": "PJSIP/1001-00000090", "uniqueid": "switchboard-1",
+         "linkedid": "switchboard-1", "timestamp": "1767603630.000100"},
+    ]  # fmt: skip
+    made = [item for message in messages for item in translator.feed(message, received=RECEIVED)]
+    assert [
+        (item["event"], item["agent"], item["from"], item["to"], item["direction"], item["customer"]) for item in made
+    ] == [
+        ("call.offered", "agent_a", "1001", "+33612345678", "outbound", 7),
+        ("call.ended", "agent_a", "1001", "+33612345678", "outbound", 7),
+    ]
+
+
+def test_the_extensions_are_read_again_when_an_unknown_device_answers():
+    loads = []
+
+    def loader():
+        loads.append(1)
+        return {} if len(loads) == 1 else {"1001": "agent_a"}
+
+    adapter = AsteriskAdapter(
+        host="127.0.0.1", port=1, username="u", secret="s", agents_ttl=60, agents_retry=0, agents_loader=loader
+    )
+    message = {"event": "AgentConnect", "interface": "PJSIP/1001"}
+
+    async def scenario():
+        for _ in range(3):
+            await adapter._agents_ready(message)
+
+    asyncio.run(scenario())
+    assert len(loads) == 2  # the first time, again for the unknown 1001, then known: no third read
+    assert adapter.translator.agents.agent_for("PJSIP/1001") == "agent_a"
+
+
+def test_a_command_on_a_call_the_bridge_never_saw_fails_clearly():
+    adapter = AsteriskAdapter(host="127.0.0.1", port=1, username="u", secret="s")
+    adapter._writer = object()  # connected, as far as the command is concerned: it fails before sending
+    command = Command(action="transfer", call_id="1.1", arguments={"call_id": "1.1", "target": "401"})
+    with pytest.raises(CommandFailed, match="does not know the customer's channel"):
+        asyncio.run(adapter.execute(command))
+    with pytest.raises(CommandFailed, match="needs its target"):
+        asyncio.run(adapter.execute(Command(action="transfer", call_id="1.1", arguments={})))
