@@ -222,7 +222,6 @@ class AmiTranslator:
         self.calls: OrderedDict[str, CallTrack] = OrderedDict()
         self.segments: dict[str, str] = {}  # "<linkedid>-2" → linkedid
         self.originated: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self.unknown_devices: set[str] = set()
         self._handlers: dict[str, Callable[[Message, str], list[dict[str, Any]]]] = {
             "queuecallerjoin": self._queue_caller_join,
             "agentcalled": self._agent_called,
@@ -243,6 +242,8 @@ class AmiTranslator:
             "originateresponse": self._originate_response,
         }
 
+    #: The events naming their channels with a prefix (Transferee…) or by Uniqueid alone.
+    _ABOUT_OTHER_CHANNELS = frozenset({"blindtransfer", "attendedtransfer", "originateresponse"})
     #: The events whose agent is looked up by extension (the adapter refreshes the book first).
     AGENT_EVENTS = frozenset({"agentcalled", "agentconnect", "agentcomplete"})
 
@@ -251,9 +252,10 @@ class AmiTranslator:
     def feed(self, message: Message, *, received: datetime) -> list[dict[str, Any]]:
         """The call events that the AMI event ``message`` makes; ``received`` is when it was read
         (the time of an event without a ``Timestamp:`` header)."""
-        handler = self._handlers.get(message.get("event", "").lower())
-        if handler is None:
-            return []
+        kind = message.get("event", "").lower()
+        handler = self._handlers.get(kind)
+        if handler is None or (not self._linkedid(message) and kind not in self._ABOUT_OTHER_CHANNELS):
+            return []  # an event of no channel (Asterisk before 12 had no Linkedid on queue events)
         return handler(message, event_time(message, received))
 
     def expect_origination(
@@ -289,7 +291,7 @@ class AmiTranslator:
         if call is None:
             call = self.calls[linkedid] = CallTrack(linkedid=linkedid)
             while len(self.calls) > self.keep:
-                gone, _track = self.calls.popitem(last=False)
+                gone, _forgotten = self.calls.popitem(last=False)
                 self.segments = {key: value for key, value in self.segments.items() if value != gone}
         else:
             self.calls.move_to_end(linkedid)
@@ -317,10 +319,7 @@ class AmiTranslator:
 
     def _agent_of(self, message: Message) -> str | None:
         names = [message.get("interface", ""), message.get("destchannel", ""), message.get("membername", "")]
-        agent = self.agents.agent_for(*names)
-        if agent is None:
-            self.unknown_devices.add(message.get("interface") or message.get("destchannel") or "")
-        return agent
+        return self.agents.agent_for(*names)
 
     def _offer_fields(self, call: CallTrack, message: Message) -> None:
         call.queue = message.get("queue", call.queue)
