@@ -604,7 +604,12 @@ class AsteriskAdapter:
                     continue
                 if message["event"].lower() in AmiTranslator.AGENT_EVENTS:
                     await self._agents_ready(message)
-                for event in self.translator.feed(message, received=timezone.now()):
+                try:
+                    events = self.translator.feed(message, received=timezone.now())
+                except Exception:  # one event the bridge cannot read must not cost the link and the ones after
+                    logger.exception("telephony asterisk: cannot read the event %s", message)
+                    continue
+                for event in events:
                     yield event
         finally:
             self._fail_waiting(ConnectionError("the connection to the phone system was lost"))

@@ -347,3 +347,30 @@ def test_the_command_line_options_win_over_the_settings(settings):
         "from-cli",
     )
     assert adapter.dial_technology == "SIP"
+
+
+def test_an_event_the_bridge_cannot_read_is_logged_and_the_next_ones_still_count(center, caplog):
+    server = AmiServer(events=transcript("abandoned.ami"), secret=SECRET)
+    adapter = adapter_for(server)
+    feed = adapter.translator.feed
+
+    def feed_failing_on_agent_called(message, *, received):
+        if message.get("event") == "AgentCalled":
+            raise ValueError("unreadable")
+        return feed(message, received=received)
+
+    adapter.translator.feed = feed_failing_on_agent_called
+
+    async def scenario():
+        adapter.port = await server.start()
+        runner = runner_for(adapter)
+        task = asyncio.create_task(runner.run())
+        await until(lambda: runner.applied >= 2)
+        await stopped(runner, task)
+        await server.stop()
+        return runner
+
+    runner = asyncio.run(scenario())
+    assert runner.connections == 1
+    assert Interaction.objects.get(external_id="1767603900.50").ended_at is not None
+    assert "cannot read the event" in caplog.text
