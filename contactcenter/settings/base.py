@@ -304,6 +304,10 @@ ASTERISK_AMI_HOST = env_str("ASTERISK_AMI_HOST", "127.0.0.1")
 ASTERISK_AMI_PORT = env_int("ASTERISK_AMI_PORT", 5038, 1)
 ASTERISK_AMI_USERNAME = env_str("ASTERISK_AMI_USERNAME", "switchboard")
 ASTERISK_AMI_SECRET = env_str("ASTERISK_AMI_SECRET")
+# Click-to-dial on Asterisk: an extension given as digits (1001) is rung as TECHNOLOGY/1001, then
+# the customer's number is dialled in CONTEXT (FreePBX: from-internal); transfers go there too.
+ASTERISK_DIAL_TECHNOLOGY = env_str("ASTERISK_DIAL_TECHNOLOGY", "PJSIP")
+ASTERISK_DIAL_CONTEXT = env_str("ASTERISK_DIAL_CONTEXT", "from-internal")
 FREESWITCH_ESL_HOST = env_str("FREESWITCH_ESL_HOST", "127.0.0.1")
 FREESWITCH_ESL_PORT = env_int("FREESWITCH_ESL_PORT", 8021, 1)
 FREESWITCH_ESL_PASSWORD = env_str("FREESWITCH_ESL_PASSWORD", "ClueCon")

@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from contactcenter.telephony.asterisk import asterisk_adapter
 from contactcenter.telephony.runtime import Adapter
 
 #: kind → function building its adapter from the options (``host``, ``port``, ``username``,
 #: ``secret``: ``None`` where the command line gave none, the settings then decide).
 ADAPTERS: dict[str, Callable[[dict[str, Any]], Adapter]] = {}
+
+ADAPTERS["asterisk"] = asterisk_adapter

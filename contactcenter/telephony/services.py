@@ -134,8 +134,10 @@ def bridge_alive(*, kind: str, events_applied: int = 0, now: datetime | None = N
 
 
 def bridge_disconnected(*, kind: str, error: str = "") -> None:
-    """The bridge lost its phone system (or stopped): nothing can be asked of it until it is back."""
-    Bridge.objects.filter(kind=kind).update(connected=False, last_error=error[:2000])
+    """The bridge lost its phone system (or stopped, or could never log in: its row is made then,
+    so that admins see why): nothing can be asked of it until it is back."""
+    if not Bridge.objects.filter(kind=kind).update(connected=False, last_error=error[:2000]):
+        Bridge.objects.get_or_create(kind=kind, defaults={"connected": False, "last_error": error[:2000]})
 
 
 def command_request(
