@@ -56,6 +56,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.checks import Tags, Warning, register
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -517,3 +518,26 @@ def twilio_command_run(*, command_id: int) -> dict[str, Any] | None:
         return {"error": str(error)}
     services.command_finish(command_id=command_id, ok=True, result=result, call_id=str(result.get("call_id", "")))
     return result
+
+
+# --- Settings check ------------------------------------------------------------------------------
+
+#: The settings the Twilio bridge needs to place and move calls, by name.
+BRIDGE_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_CALLER_ID", "TWILIO_WEBHOOK_BASE_URL")
+
+
+@register(Tags.compatibility)
+def twilio_settings_check(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """Twilio half configured is Twilio without click-to-dial, with no other sign: say which are missing."""
+    given = [name for name in BRIDGE_SETTINGS if getattr(settings, name)]
+    missing = [name for name in BRIDGE_SETTINGS if not getattr(settings, name)]
+    if not given or not missing:
+        return []
+    return [
+        Warning(
+            f"Twilio is partly configured: {', '.join(missing)} not set; Twilio cannot place, transfer or pause "
+            "calls (its webhooks need only TWILIO_AUTH_TOKEN).",
+            hint="See docs/telephony.md, Twilio.",
+            id="twilio.W001",
+        )
+    ]

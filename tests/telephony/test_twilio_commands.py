@@ -16,6 +16,7 @@ from contactcenter.agents.models import AgentProfile
 from contactcenter.telephony.models import Command, CommandAction, CommandState
 from contactcenter.telephony.services import NoBridge, bridges_online, call_dial, command_request
 from contactcenter.telephony.tasks import twilio_command
+from contactcenter.telephony.twilio_bridge import twilio_settings_check
 from tests.telephony.twilio_server import ACCOUNT_SID, REST, TwilioServer, calls_path
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +63,16 @@ def test_twilio_is_a_bridge_only_with_all_its_settings(twilio, settings, missing
     assert bridges_online() == []
     with pytest.raises(NoBridge):
         call_dial(by=twilio.agent_a, to="06 12 34 56 78")
+
+
+def test_a_half_configured_twilio_is_reported(twilio, settings):
+    assert twilio_settings_check() == []
+    settings.TWILIO_CALLER_ID = ""
+    (warning,) = twilio_settings_check()
+    assert warning.id == "twilio.W001" and "TWILIO_CALLER_ID" in warning.msg
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WEBHOOK_BASE_URL"):
+        setattr(settings, name, "")
+    assert twilio_settings_check() == []  # not configured at all: nothing to say
 
 
 # --- Click-to-dial -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from twilio.request_validator import RequestValidator
 
 from contactcenter.agents.models import AgentProfile
+from contactcenter.agents.queues import queue_named
 from contactcenter.telephony.runtime import event_apply
 from contactcenter.telephony.services import call_dial
 from contactcenter.telephony.twilio_bridge import agent_for_worker, twilio_time, webhook_events
@@ -330,3 +331,23 @@ def test_a_worker_is_known_by_contact_uri_extension_or_name(org):
 )
 def test_twilio_times(raw, expected):
     assert twilio_time(raw) == expected
+
+
+# --- Cost ----------------------------------------------------------------------------------------
+
+
+def test_a_webhook_costs_the_intakes_queries_and_one_for_the_worker(twilio, django_assert_num_queries):
+    """Every call of the center goes through here several times: the signature and the translation
+    cost nothing in the database but the worker's lookup; the rest is the intake's own work."""
+    requests = transcript("inbound_answered")
+    post(APIClient(), requests[0]["params"])  # the offer: the call exists
+    queue_named("Queue A")  # the queue names' cache, warm as in a running server
+    with django_assert_num_queries(0):
+        assert post(APIClient(), requests[3]["params"]).status_code == 204  # a rejection: nothing to do
+    # 14 (12 in production): the worker → agent_a (username or extension, one query); the intake
+    # as for POST /cti/events/: the agent's profile (serializer), savepoint, the call locked, its
+    # events, the answer stored, the interaction updated with its history row, the agent's profile
+    # locked, their open contacts counted, their presence interval closed and the new one opened,
+    # the profile saved, release.
+    with django_assert_num_queries(14):
+        assert post(APIClient(), requests[5]["params"]).status_code == 204  # the answer
