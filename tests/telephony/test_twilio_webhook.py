@@ -12,7 +12,9 @@ from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
+from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 from twilio.request_validator import RequestValidator
 
 from contactcenter.agents.models import AgentProfile
@@ -172,6 +174,17 @@ def test_the_query_string_is_signed_too(dial_command):
     forged = signed(params, {"command": str(dial_command.pk)})
     assert post(APIClient(), params, other, signature=forged).status_code == 403
     assert post(APIClient(), params, {"command": str(dial_command.pk)}).status_code == 200
+
+
+def test_the_webhook_is_rate_limited_like_the_api(twilio):
+    """Twilio's requests count against the API's limit for one client address."""
+    original = SimpleRateThrottle.THROTTLE_RATES
+    SimpleRateThrottle.THROTTLE_RATES = {**api_settings.DEFAULT_THROTTLE_RATES, "user": "3/min"}
+    try:
+        answers = [post(APIClient(), CREATED).status_code for _ in range(4)]
+    finally:
+        SimpleRateThrottle.THROTTLE_RATES = original
+    assert answers == [204, 204, 204, 429]
 
 
 # --- Webhooks → call events ------------------------------------------------------------------------
