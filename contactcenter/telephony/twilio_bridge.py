@@ -158,7 +158,10 @@ def twilio_time(value: str | None) -> datetime | None:
         return None
     if value.isdigit():
         number = int(value)
-        return datetime.fromtimestamp(number / 1000 if number >= 10**11 else number, tz=UTC)
+        try:
+            return datetime.fromtimestamp(number / 1000 if number >= 10**11 else number, tz=UTC)
+        except (OverflowError, OSError, ValueError):  # beyond the calendar
+            return None
     try:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -292,7 +295,8 @@ def _recording_event(params: Mapping[str, str]) -> dict[str, Any] | None:
     started = twilio_time(params.get("RecordingStartTime"))
     duration = params.get("RecordingDuration", "")
     # The recording stops with the call: its end is the call's (the same on every retry).
-    at = started + timedelta(seconds=int(duration)) if started and duration.isdigit() else timezone.now()
+    seconds = int(duration) if duration.isdigit() and len(duration) < 8 else None
+    at = started + timedelta(seconds=seconds) if started and seconds is not None else timezone.now()
     return {"event": CtiEventType.ENDED, "call_id": call_id, "timestamp": at.isoformat(), "recording": url}
 
 

@@ -338,6 +338,7 @@ def test_a_worker_is_known_by_contact_uri_extension_or_name(org):
         ("Tue, 06 Jan 2026 09:00:00 +0000", datetime(2026, 1, 6, 9, 0, tzinfo=UTC)),
         ("2026-01-06T10:00:00+01:00", datetime(2026, 1, 6, 9, 0, tzinfo=UTC)),
         ("2026-01-06T10:00:00", None),
+        ("99999999999999999999999", None),
         ("yesterday", None),
         ("", None),
     ],
