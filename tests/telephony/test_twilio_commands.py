@@ -11,12 +11,15 @@ import pytest
 from django.utils import timezone
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
+from rest_framework.test import APIClient
 
 from contactcenter.agents.models import AgentProfile
 from contactcenter.telephony.models import Command, CommandAction, CommandState
 from contactcenter.telephony.services import NoBridge, bridges_online, call_dial, command_request
 from contactcenter.telephony.tasks import twilio_command
 from contactcenter.telephony.twilio_bridge import twilio_settings_check
+from interactions.models import Interaction
+from tests.telephony.test_twilio_webhook import post, signed, transcript
 from tests.telephony.twilio_server import ACCOUNT_SID, REST, TwilioServer, calls_path
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +224,25 @@ def test_pausing_a_call_twilio_does_not_know_fails(twilio, api):
     twilio_command(command.pk)
     failed = state_of(command)
     assert failed.state == CommandState.FAILED and "404" in failed.error
+
+
+# --- From the click to the interaction ------------------------------------------------------------
+
+
+def test_a_click_to_dial_becomes_the_outbound_interaction_of_the_call_it_placed(twilio, api):
+    """The command placed a call (its CallSid from the API's answer); Twilio's status callbacks,
+    posted to the URL the command gave, make the interaction of that same call."""
+    api.routes[("POST", calls_path())] = (201, REST["call_created"])
+    AgentProfile.objects.update(status_since=timezone.now() - timedelta(days=400))
+    command = call_dial(by=twilio.agent_a, to="06 12 34 56 78", queue=twilio.queue_a)
+    twilio_command(command.pk)
+    callback = api.seen[0].one("StatusCallback")
+    assert callback == f"https://switchboard.example/api/v1/cti/twilio/?command={command.pk}"
+
+    for request in transcript("click_to_dial", command.pk):
+        signature = signed(request["params"], request["query"], base="https://switchboard.example")
+        assert post(APIClient(), request["params"], request["query"], signature=signature).status_code == 200
+
+    interaction = Interaction.objects.get(source="cti", external_id=state_of(command).call_id)
+    assert (interaction.agent, interaction.queue) == (twilio.agent_a, twilio.queue_a)
+    assert interaction.answered_at is not None and interaction.ended_at is not None
