@@ -315,6 +315,15 @@ TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 # The number Twilio shows to the called party on a click-to-dial (one of the account's numbers).
 TWILIO_CALLER_ID = env_str("TWILIO_CALLER_ID")
+# Switchboard's public address as Twilio reaches it (https://switchboard.example, no path): the
+# webhook URL Twilio signs is this plus the request's path, whatever the proxies in between say;
+# click-to-dial needs it to tell Twilio where to post the call's progress. Unset: the request's
+# own address (behind a proxy, set SECURE_PROXY_SSL_HEADER so that it says https).
+TWILIO_WEBHOOK_BASE_URL = env_str("TWILIO_WEBHOOK_BASE_URL").rstrip("/")
+# Where the REST API is (tests point it at a local server).
+TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL", "https://api.twilio.com").rstrip("/")
+# Record click-to-dial calls from the answer (both sides, one channel each).
+TWILIO_RECORD_OUTBOUND = env_bool("TWILIO_RECORD_OUTBOUND", False)
 
 # --- Background jobs: django-q2 on the database (docs/operations.md) ---------------------------
 # The queue lives in the database (PostgreSQL in production): a job enqueued inside a transaction

@@ -435,6 +435,29 @@ NOT_ROW_WRITES = {
     ("post", "/routing/offers/{id}/decline/"): set(),
     # A move: the routing writes the item and its log (tests/routing/test_moves.py).
     ("post", "/routing/items/{id}/move/"): {"queue", "agent"},
+    # Twilio's webhooks: no role, Twilio's signature is the credential; each becomes a call event of
+    # the CTI intake (tests/telephony/test_twilio_webhook.py).
+    ("post", "/cti/twilio/"): {
+        "CallSid",
+        "CallStatus",
+        "ParentCallSid",
+        "Direction",
+        "From",
+        "To",
+        "Timestamp",
+        "CallDuration",
+        "EventType",
+        "TimestampMs",
+        "TaskAttributes",
+        "TaskQueueName",
+        "WorkerName",
+        "WorkerAttributes",
+        "RecordingSid",
+        "RecordingUrl",
+        "RecordingStatus",
+        "RecordingStartTime",
+        "RecordingDuration",
+    },
 }
 
 # --- The matrix ----------------------------------------------------------------------------------
