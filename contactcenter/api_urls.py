@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("customers.api.urls")),
     path("", include("interactions.api.urls")),
     path("", include("interactions.api.cti_urls")),
+    path("", include("contactcenter.telephony.api.recording_urls")),
     path("", include("kpis.api.urls")),
     path("", include("contactcenter.distribution.api.urls")),
     path("", include("contactcenter.knowledge.api.urls")),

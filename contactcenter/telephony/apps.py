@@ -8,3 +8,19 @@ class TelephonyConfig(AppConfig):
     name = "contactcenter.telephony"
     label = "telephony"
     verbose_name = _("Telephony")
+
+    def ready(self) -> None:
+        # Hooks are registered once the apps are loaded (Django's AppConfig.ready).
+        from django.db.models.signals import post_delete  # noqa: PLC0415
+
+        from contactcenter.telephony import recordings, tasks  # noqa: PLC0415
+        from contactcenter.telephony.models import Recording  # noqa: PLC0415
+        from customers.services import customer_hooks_register  # noqa: PLC0415
+        from interactions.cti import cti_recording_hook_register  # noqa: PLC0415
+
+        # A call that is over and names its recording: fetch it into storage (a background job).
+        cti_recording_hook_register(tasks.recording_fetch_schedule)
+        # A recording's file goes with its row, whatever deleted it (after the commit).
+        post_delete.connect(recordings.recording_file_forget, sender=Recording, dispatch_uid="recording_file_forget")
+        # An erased customer's recordings are deleted.
+        customer_hooks_register(erased=recordings.recordings_customer_erased)
