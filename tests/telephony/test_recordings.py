@@ -121,6 +121,12 @@ class TestUpload:
         assert "2048" in str(response.data["file"])
         assert stored_files(media) == []
 
+    def test_a_recording_may_be_larger_than_the_api_s_other_bodies(self, org, contact, media, api_client_for, settings):
+        settings.API_MAX_BODY_BYTES = 1024
+        assert upload(api_client_for(org.manager), contact, wav_bytes(0.5)).status_code == 201
+        other = api_client_for(org.manager).post(reverse("cti-events"), {"event": "x" * 2000}, format="json")
+        assert other.status_code == 413
+
     def test_a_second_recording_is_a_conflict(self, org, contact, media, api_client_for):
         client = api_client_for(org.manager)
         assert upload(client, contact, wav_bytes()).status_code == 201
