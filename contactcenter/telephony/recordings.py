@@ -149,6 +149,14 @@ def _retain_until(now: datetime) -> datetime | None:
     return now + timedelta(days=days) if days > 0 else None
 
 
+def _recording_of(interaction: Interaction) -> Recording | None:
+    """The interaction's recording: as joined with it when it was (the API's views), else read."""
+    relation = Interaction._meta.get_field("telephony_recording")
+    if relation.is_cached(interaction):
+        return relation.get_cached_value(interaction)
+    return Recording.objects.filter(interaction_id=interaction.pk).first()
+
+
 def recording_store(
     *,
     interaction: Interaction,
@@ -164,7 +172,7 @@ def recording_store(
     :class:`RecordingExists` when the interaction has one already; nothing is stored then (a file
     written before the refusal is deleted)."""
     examined = _examine(file)
-    existing = Recording.objects.filter(interaction_id=interaction.pk).first()
+    existing = _recording_of(interaction)
     if existing is not None:
         raise RecordingExists(existing)
     now = now or timezone.now()
@@ -181,7 +189,8 @@ def recording_store(
     recording.file.save("recording", File(file), save=False)  # the name comes from upload_to
     try:
         with transaction.atomic():
-            recording.full_clean(exclude=["interaction", "file"])
+            # Its one constraint (not empty) holds: an empty file is not audio.
+            recording.full_clean(exclude=["interaction", "file"], validate_constraints=False)
             recording.save()
     except IntegrityError:
         # Another one was stored meanwhile (two uploads, an upload and a fetch).

@@ -435,6 +435,10 @@ NOT_ROW_WRITES = {
     ("post", "/routing/offers/{id}/decline/"): set(),
     # A move: the routing writes the item and its log (tests/routing/test_moves.py).
     ("post", "/routing/items/{id}/move/"): {"queue", "agent"},
+    # A call's recording, a file (multipart): attached by managers and admins, deleted by admins
+    # (tests/telephony/test_recordings.py; access: tests/telephony/recording_access.py).
+    ("post", "/interactions/{id}/recording/"): {"file"},
+    ("delete", "/interactions/{id}/recording/"): set(),
 }
 
 # --- The matrix ----------------------------------------------------------------------------------
@@ -770,6 +774,7 @@ def _writes() -> list[Write]:
         "to": "3000",
         "queue": "Queue A",
         "agent": "agent_a",
+        "recording": "https://pbx.example/recordings/matrix.wav",
     }
     for name, value in cti.items():
         add("cti-event", name, (value, lambda row, name=name: row.payload.get(name), value), MANAGERS_CREATE)
