@@ -564,3 +564,15 @@ class TestRetention:
         with django_capture_on_commit_callbacks(execute=True):
             contact.delete()
         assert not Recording.objects.exists() and stored_files(media) == []
+
+
+@pytest.mark.django_db
+def test_nothing_secret_is_logged_when_a_fetch_fails(contact, media, pbx_http, fetch_settings, caplog):
+    location = f"{pbx_http}/broken?X-Amz-Signature=s3cr3t#part"
+    with caplog.at_level("DEBUG", logger="contactcenter"), pytest.raises(recordings.RecordingUnavailable):
+        tasks.recording_fetch(contact.pk, location)
+    logged = caplog.text
+    assert f"{pbx_http}/broken" in logged
+    for secret in ("s3cr3t", "secret", base64.b64encode(b"twilio:secret").decode()):
+        assert secret not in logged
+    assert recordings.location_for_log("https://sid:token@api.example/RE1.wav?sig=1") == "https://api.example/RE1.wav"
