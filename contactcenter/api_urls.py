@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("interactions.api.urls")),
     path("", include("interactions.api.cti_urls")),
     path("", include("contactcenter.telephony.api.twilio_urls")),
+    path("", include("contactcenter.telephony.api.recording_urls")),
     path("", include("kpis.api.urls")),
     path("", include("contactcenter.distribution.api.urls")),
     path("", include("contactcenter.knowledge.api.urls")),

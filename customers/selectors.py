@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection
 from django.db.models import (
     Exists,
@@ -33,6 +33,7 @@ from django.db.models import (
 from django.db.models.expressions import Col
 from django.db.models.functions import Lower
 from django.db.models.lookups import Contains, StartsWith
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -489,7 +490,8 @@ def _timeline_page(
             "offered_at",
             Interaction.objects.visible_to(user)
             .filter(customer=customer)
-            .select_related("agent", "queue", "disposition"),
+            # The recording (telephony's, named: that app sits above) and its call's pauses, for the players.
+            .select_related("agent", "queue", "disposition", "telephony_recording", "cti_call"),
         ),
         (
             "comment",
@@ -591,12 +593,23 @@ def _row(obj: Model, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     }
 
 
+def _recording_url(interaction: Interaction) -> str | None:
+    """Where the interaction's recording is heard (the API's URL), ``None`` without one: an export
+    names it, never holds it."""
+    try:
+        interaction.telephony_recording  # noqa: B018 (joined: raises when there is none)
+    except ObjectDoesNotExist:
+        return None
+    return reverse("interaction-recording", kwargs={"pk": interaction.pk})
+
+
 def customer_export(*, user: AbstractBaseUser, customer: Customer) -> dict[str, Any]:
     """Everything Switchboard holds on ``customer``, as JSON-ready data (a data-protection access
     request, SPEC §5).
 
     Every stored field of the customer, its contact points (social handles included), the
-    interactions linked to it with their survey responses, its tickets with their comments, the
+    interactions linked to it with their survey responses (and the URL of their recording, never
+    the audio), its tickets with their comments, the
     field history of the customer and of its contact points, the erasures done on it, and who read
     its data (:class:`CustomerRead`: user, what, when; the reader's IP address and request id stay
     in the back office). Rows ``user`` may not see are left out (an admin, the only role allowed to
@@ -604,7 +617,8 @@ def customer_export(*, user: AbstractBaseUser, customer: Customer) -> dict[str, 
     A fixed number of queries.
     """
     visible_interactions = Interaction.objects.visible_to(user).filter(customer=customer)
-    interactions = list(visible_interactions.order_by("offered_at", "id"))
+    # With the recording telephony keeps of each (named, not imported: that app sits above).
+    interactions = list(visible_interactions.select_related("telephony_recording").order_by("offered_at", "id"))
     surveys = list(
         SurveyResponse.objects.filter(interaction__in=visible_interactions.values("pk")).order_by("created_at", "id")
     )
@@ -623,7 +637,10 @@ def customer_export(*, user: AbstractBaseUser, customer: Customer) -> dict[str, 
         "exported_at": timezone.now().isoformat(),
         "customer": _row(customer),
         "contact_points": [_row(point, exclude=("customer",)) for point in customer.contact_points.order_by("id")],
-        "interactions": [_row(interaction, exclude=("customer",)) for interaction in interactions],
+        "interactions": [
+            {**_row(interaction, exclude=("customer",)), "recording_file": _recording_url(interaction)}
+            for interaction in interactions
+        ],
         "survey_responses": [_row(survey) for survey in surveys],
         "tickets": [
             {

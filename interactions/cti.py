@@ -3,9 +3,10 @@
 The contract, for integrators, is ``docs/cti.md``. How it holds:
 
 * **Stored once.** Every accepted event is stored as a :class:`~interactions.models.CtiEvent`.
-  Its key is ``(call_id, event)``; a hold and a resume may happen several times in one call, so
-  theirs is ``(call_id, event, timestamp)``: the telephony system's timestamp tells one hold from
-  the next, and a repeated delivery carries the same one. An event whose key is already stored is
+  Its key is ``(call_id, event)``; a hold and a resume may happen several times in one call (and
+  so may a pause and a resume of the recording), so theirs is ``(call_id, event, timestamp)``:
+  the telephony system's timestamp tells one hold from the next, and a repeated delivery carries
+  the same one. An event whose key is already stored is
   a repeat: it answers as before and changes nothing (the first delivery's fields stand).
 * **Recomputed, never patched.** The interaction is rebuilt each time from *all* the stored
   events of the call by :func:`call_state`, a pure function of that set. The same set gives the
@@ -33,13 +34,18 @@ The contract, for integrators, is ``docs/cti.md``. How it holds:
   screen pop) on an answer, ``interaction_logged_on_commit`` on an end, an abandon or a wrap-up end,
   ``call_hold_on_commit`` (the agent's call bar) on a hold or a resume. Whether the call is on hold
   now, and since when, is kept on its :class:`~interactions.models.CtiCall` (``held_since``), as
-  recomputed from all its events, for the agent's desktop.
+  recomputed from all its events, for the agent's desktop; so are the pauses of its recording
+  (``recording_paused``, :func:`recording_paused_spans`), shown with the recording.
+* **Recordings.** An event may name where the telephony system keeps the call's recording
+  (``recording``: a path or an http(s) URL, kept in the event's payload). Once the call is over,
+  the hooks registered with :func:`cti_recording_hook_register` (telephony: fetch it into
+  storage) are called with it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -61,7 +67,13 @@ from customers.models import ContactPoint
 from customers.phones import caller_number
 from interactions import durations
 from interactions import events as live
-from interactions.models import CTI_REPEATABLE_EVENTS, CtiCall, CtiEvent, CtiEventType, Interaction
+from interactions.models import (
+    CTI_REPEATABLE_EVENTS,
+    CtiCall,
+    CtiEvent,
+    CtiEventType,
+    Interaction,
+)
 
 #: ``Interaction.source`` of the interactions made by the CTI intake; ``external_id`` is the call id.
 CTI_SOURCE = "cti"
@@ -71,6 +83,8 @@ MAX_CLOCK_SKEW = timedelta(minutes=5)
 MIN_TIMESTAMP = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_CALL_ID_LENGTH = 150
 MAX_NUMBER_LENGTH = 200
+#: The longest recording location (path or URL) an event may name.
+MAX_RECORDING_LOCATION_LENGTH = 2000
 
 #: The interaction fields that the call's events decide (and overwrite on every event).
 CALL_FIELDS = ("offered_at", "answered_at", "ended_at", "wrapup_ended_at", "hold_seconds", "queue_id", "agent_id")
@@ -119,6 +133,7 @@ class CallState:
     abandoned_event: bool
     ringing_agent_id: int | None
     latest_at: datetime
+    paused_spans: tuple[tuple[datetime, datetime | None], ...] = ()
     channel: str = Channel.VOICE
     direction: str = Direction.INBOUND
     sentiment: float | None = None
@@ -134,7 +149,8 @@ def call_state(events: Iterable[CallEvent]) -> CallState:
       once the end is known (the interaction may not have one before);
     - ``hold_seconds``: see :func:`hold_seconds`; ``held_since``: see :func:`held_since`;
     - ``ringing_agent_id``: the agent the offer names while the call is neither answered nor over;
-    - ``latest_at``: the newest timestamp of the set (when the call last changed).
+    - ``latest_at``: the newest timestamp of the set (when the call last changed);
+    - ``paused_spans``: see :func:`recording_paused_spans`.
 
     Two events with the same key are one event (the first in time order is kept). Raises
     ``ValueError`` for an empty set.
@@ -168,6 +184,7 @@ def call_state(events: Iterable[CallEvent]) -> CallState:
         abandoned_event=abandoned is not None,
         ringing_agent_id=offered.agent_id if offered and answered is None and end is None else None,
         latest_at=max(item.timestamp for item in ordered),
+        paused_spans=recording_paused_spans(ordered, ended_at=ended_at),
     )
 
 
@@ -177,30 +194,58 @@ def _first_given(ordered: list[CallEvent], offered: CallEvent | None, attribute:
     return next((getattr(item, attribute) for item in ordered if getattr(item, attribute)), None)
 
 
-def _holds(events: Iterable[CallEvent]) -> tuple[list[tuple[datetime, datetime]], datetime | None]:
-    """The call's holds from its ``call.held`` and ``call.resumed`` events: each closed hold as
-    ``(held, resumed)``, and the start of the hold still open after the last of them (``None`` when
-    the call is not on hold). A second ``call.held`` while on hold, or a ``call.resumed`` while
-    not, changes nothing; a hold and a resume at the same instant are read in the order that pairs
-    them (resume first when on hold, hold first otherwise)."""
+def _spans(
+    events: Iterable[CallEvent], *, start: str, stop: str
+) -> tuple[list[tuple[datetime, datetime]], datetime | None]:
+    """The spans opened by the ``start`` events and closed by the ``stop`` events of a call: each
+    closed span as ``(started, stopped)``, and the start of the span still open after the last of
+    them (``None`` when none is). A second ``start`` while open, or a ``stop`` while not, changes
+    nothing; a start and a stop at the same instant are read in the order that pairs them (stop
+    first when open, start first otherwise)."""
     kinds_at: dict[datetime, set[str]] = {}
     for item in events:
-        if item.event in CTI_REPEATABLE_EVENTS:
+        if item.event in (start, stop):
             kinds_at.setdefault(item.timestamp, set()).add(item.event)
     closed: list[tuple[datetime, datetime]] = []
     since = None
     for at in sorted(kinds_at):
-        on_hold = since is not None
-        order = (CtiEventType.RESUMED, CtiEventType.HELD) if on_hold else (CtiEventType.HELD, CtiEventType.RESUMED)
+        order = (stop, start) if since is not None else (start, stop)
         for kind in order:
             if kind not in kinds_at[at]:
                 continue
-            if kind == CtiEventType.HELD and since is None:
+            if kind == start and since is None:
                 since = at
-            elif kind == CtiEventType.RESUMED and since is not None:
+            elif kind == stop and since is not None:
                 closed.append((since, at))
                 since = None
     return closed, since
+
+
+def _holds(events: Iterable[CallEvent]) -> tuple[list[tuple[datetime, datetime]], datetime | None]:
+    """The call's holds from its ``call.held`` and ``call.resumed`` events (see :func:`_spans`)."""
+    return _spans(events, start=CtiEventType.HELD, stop=CtiEventType.RESUMED)
+
+
+def recording_paused_spans(
+    events: Iterable[CallEvent], *, ended_at: datetime | None
+) -> tuple[tuple[datetime, datetime | None], ...]:
+    """When the call's recording was paused (a card number read out, PCI DSS): each pause from a
+    ``call.recording_paused`` to the next ``call.recording_resumed`` (paired as :func:`_spans`
+    says), in time order. A pause still open when the call ends lasts until the end; one still open
+    while the call goes on has no end (``None``). A pure function of the set of events, like the
+    holds: the same spans whatever order the events came in."""
+    closed, since = _spans(events, start=CtiEventType.RECORDING_PAUSED, stop=CtiEventType.RECORDING_RESUMED)
+    spans: list[tuple[datetime, datetime | None]] = list(closed)
+    if since is not None:
+        spans.append((since, max(ended_at, since) if ended_at is not None else None))
+    return tuple(spans)
+
+
+def paused_spans_stored(spans: Iterable[tuple[datetime, datetime | None]]) -> list[list[str | None]]:
+    """The spans as :attr:`~interactions.models.CtiCall.recording_paused` keeps them (ISO 8601, UTC)."""
+    return [
+        [start.astimezone(UTC).isoformat(), stop.astimezone(UTC).isoformat() if stop else None] for start, stop in spans
+    ]
 
 
 def hold_seconds(events: Iterable[CallEvent], *, answered_at: datetime | None, ended_at: datetime | None) -> int:
@@ -365,10 +410,8 @@ def cti_event_apply(
     caller = (caller or "").strip()
     _check_input(event=event, call_id=call_id, timestamp=timestamp, caller=caller, agent=agent, now=now)
     call, created = _lock_call(call_id, event=event)
-    stored = [  # a call just stored has no events yet
-        CallEvent(item.event, item.timestamp, item.caller, item.queue_id, item.agent_id)
-        for item in ([] if created else call.events.all())
-    ]
+    stored_rows = [] if created else list(call.events.all())  # a call just stored has no events yet
+    stored = [CallEvent(item.event, item.timestamp, item.caller, item.queue_id, item.agent_id) for item in stored_rows]
     incoming = CallEvent(event, timestamp, caller, queue.pk if queue else None, agent.pk if agent else None)
     duplicate = any(item.key == incoming.key for item in stored)
     if duplicate and call.interaction is not None:
@@ -394,6 +437,10 @@ def cti_event_apply(
     if call.held_since != state.held_since:
         call.held_since = state.held_since
         call_changed.add("held_since")
+    paused = paused_spans_stored(state.paused_spans)
+    if call.recording_paused != paused:
+        call.recording_paused = paused
+        call_changed.add("recording_paused")
     moves: list[AgentMove] = []
     if not duplicate:
         offer_changed, moves = _follow_contacts(call=call, state=state, before=before)
@@ -412,7 +459,39 @@ def cti_event_apply(
         )
     if not duplicate:
         _announce(event, interaction, call)
+        location = _recording_location(stored_rows, payload)
+        if location and state.ended_at is not None:
+            for hook in _recording_hooks:
+                hook(interaction_id=interaction.pk, location=location)
     return CtiOutcome(call_id=call_id, event=event, interaction=interaction, duplicate=duplicate)
+
+
+# The layers above (telephony) fetch a call's recording from the telephony system once the call
+# is over: each registers a function called, inside the transaction, with the interaction's id and
+# the recording's location (an event's ``recording`` field), for every new event of an ended call
+# whose events named one.
+_recording_hooks: list[Callable[..., None]] = []
+
+
+def cti_recording_hook_register(hook: Callable[..., None]) -> None:
+    """Call ``hook(interaction_id=, location=)`` when a new event of an ended call (its end, or a
+    later one) leaves the call's events naming a ``recording`` (the newest named wins). Registered
+    once, from an ``AppConfig.ready`` of an app above this one; registered twice, it runs once.
+    The hook must be idempotent: a late event of the same call calls it again."""
+    if hook not in _recording_hooks:
+        _recording_hooks.append(hook)
+
+
+def _recording_location(stored: list[CtiEvent], payload: dict[str, Any] | None) -> str:
+    """The recording's location the call's events name: the incoming event's, else the newest
+    stored event's that names one."""
+    if payload and isinstance(payload.get("recording"), str) and payload["recording"]:
+        return payload["recording"]
+    for item in sorted(stored, key=lambda row: row.timestamp, reverse=True):
+        location = item.payload.get("recording") if isinstance(item.payload, dict) else None
+        if isinstance(location, str) and location:
+            return location
+    return ""
 
 
 def _lock_call(call_id: str, *, event: str) -> tuple[CtiCall, bool]:
@@ -606,6 +685,7 @@ def _announce(event: str, interaction: Interaction, call: CtiCall) -> None:
     """Tell the live layer, after commit, what the event changed: holds and resumes tell the
     answering agent whether the call is on hold now (``call_hold``)."""
     if event in CTI_REPEATABLE_EVENTS:
+        # A pause of the recording asks the agent's call bar again too (it shows the pause).
         live.call_hold_on_commit(interaction, held_since=call.held_since)
         return
     announce = _ANNOUNCEMENTS.get(event)

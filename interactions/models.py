@@ -561,10 +561,16 @@ class CtiEventType(models.TextChoices):
     ENDED = "call.ended", _("Call ended")
     WRAPUP_ENDED = "call.wrapup_ended", _("After-call work ended")
     ABANDONED = "call.abandoned", _("Call abandoned")
+    RECORDING_PAUSED = "call.recording_paused", _("Call recording paused")
+    RECORDING_RESUMED = "call.recording_resumed", _("Call recording resumed")
 
 
+#: The events of a call's holds.
+CTI_HOLD_EVENTS = (CtiEventType.HELD, CtiEventType.RESUMED)
+#: The events of the pauses of a call's recording (card payments: nothing of them is recorded).
+CTI_RECORDING_EVENTS = (CtiEventType.RECORDING_PAUSED, CtiEventType.RECORDING_RESUMED)
 #: Events that may happen several times in one call; each one is identified by its timestamp.
-CTI_REPEATABLE_EVENTS = (CtiEventType.HELD, CtiEventType.RESUMED)
+CTI_REPEATABLE_EVENTS = (*CTI_HOLD_EVENTS, *CTI_RECORDING_EVENTS)
 
 
 class CtiCall(models.Model):
@@ -608,6 +614,15 @@ class CtiCall(models.Model):
         blank=True,
         help_text=_("When the hold the call is in now began; empty when it is not on hold."),
     )
+    recording_paused = models.JSONField(
+        _("recording paused"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "The spans during which the recording was paused, as recomputed from the call's events: "
+            "[start, end] in ISO 8601, end null while the pause lasts."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -624,13 +639,14 @@ class CtiCall(models.Model):
 class CtiEvent(models.Model):
     """One call event accepted from the telephony system, stored as received.
 
-    Each ``(call, event)`` is stored once; a hold and a resume may happen several times in a call,
-    so for them the key is ``(call, event, timestamp)``: the telephony system's timestamp of a hold
-    tells it apart from the call's other holds, and a repeated delivery carries the same one.
+    Each ``(call, event)`` is stored once; a hold and a resume (and a pause or resume of the
+    recording) may happen several times in a call, so for them the key is ``(call, event,
+    timestamp)``: the telephony system's timestamp of a hold tells it apart from the call's other
+    holds, and a repeated delivery carries the same one.
     """
 
     cti_call = models.ForeignKey(CtiCall, on_delete=models.CASCADE, related_name="events", verbose_name=_("call"))
-    event = models.CharField(_("event"), max_length=20, choices=CtiEventType.choices)
+    event = models.CharField(_("event"), max_length=30, choices=CtiEventType.choices)
     timestamp = models.DateTimeField(_("timestamp"), help_text=_("When it happened, by the telephony system's clock."))
     caller = models.CharField(_("caller"), max_length=200, blank=True, help_text=_("The caller number, as received."))
     queue = models.ForeignKey(
@@ -675,7 +691,7 @@ class CtiEvent(models.Model):
                 fields=["cti_call", "event", "timestamp"],
                 condition=Q(event__in=CTI_REPEATABLE_EVENTS),
                 name="cti_repeatable_event_once_per_timestamp",
-                violation_error_message=_("This hold or resume of this call is already stored."),
+                violation_error_message=_("This event of this call is already stored at this time."),
             ),
         ]
 

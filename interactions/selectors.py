@@ -89,10 +89,11 @@ def sla_changed(**kwargs: object) -> None:
 
 def interaction_list(*, user: AbstractBaseUser) -> QuerySet:
     """The interactions ``user`` may see, newest first (``-offered_at, -id``: the cursor order),
-    with what their API shape names (agent, queue, disposition) joined in the same query."""
+    with what their API shape names (agent, queue, disposition, the recording and its call) joined
+    in the same query."""
     return (
         Interaction.objects.visible_to(user)
-        .select_related("agent", "queue", "disposition")
+        .select_related("agent", "queue", "disposition", "telephony_recording", "cti_call")
         .order_by("-offered_at", "-id")
     )
 

@@ -694,7 +694,9 @@ def interaction_create(
 
 #: The relations of an interaction the API shows by name (agent's username, queue, disposition):
 #: read with it, so that what a service returns is shown without another read.
-INTERACTION_SHOWN_RELATIONS = ("agent", "queue", "disposition")
+#: What the API shows of an interaction beside its own row: read in the same query. The recording is
+#: telephony's (named, not imported: telephony sits above this app), with the call it came from.
+INTERACTION_SHOWN_RELATIONS = ("agent", "queue", "disposition", "telephony_recording", "cti_call")
 
 
 def _stored_interaction(source: str, external_id: str) -> Interaction | None:

@@ -43,6 +43,9 @@ _SUPERVISOR = {
     # Supervisors follow their team's training (progress, overdue, before/after).
     "training.course": (VIEW,),
     "training.assignment": (VIEW,),
+    # Call recordings are listened to in the back office (their team's: the admin filters by the
+    # interactions they may see); attached through the API, deleted by admins.
+    "telephony.recording": (VIEW,),
 }
 _MANAGER = {
     **_SUPERVISOR,

@@ -66,6 +66,13 @@ ACTIONS: dict[str, frozenset[str]] = {
     # manager role (SPEC §5, "integration accounts are users with a role too"). Agents and
     # supervisors may not: a call event moves an agent's presence and makes interactions.
     "cti.post": MANAGERS_UP,
+    # Call recordings: heard by whoever may see their interaction (the object check); attached by
+    # the integration accounts, as call events are; deleted by admins. Pausing the recording of
+    # one's call (card payments) from the desk: every role.
+    "recording.read": EVERYONE,
+    "recording.write": MANAGERS_UP,
+    "recording.delete": ADMINS,
+    "recording.pause": EVERYONE,
     # Routing: who the next work of a queue would go to (supervisors: their team's queues; a
     # dialplan's integration account: manager or admin); an offer is answered by its own agent.
     "routing.next_agent": SUPERVISORS_UP,

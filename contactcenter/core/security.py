@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -65,16 +66,37 @@ class SecurityHeadersMiddleware:
         return response
 
 
+# Routes that take larger bodies than API_MAX_BODY_BYTES (uploads: a call recording), each with
+# its own limit, registered by their app (AppConfig.ready): (path pattern, function giving the limit).
+_larger_bodies: list[tuple[re.Pattern[str], Callable[[], int]]] = []
+
+
+def api_body_limit_register(pattern: str, limit: Callable[[], int]) -> None:
+    """Let the API paths matching ``pattern`` (a regular expression, matched from the start) take
+    bodies up to ``limit()`` bytes instead of ``API_MAX_BODY_BYTES``; the view checks its own."""
+    compiled = re.compile(pattern)
+    if all(known.pattern != compiled.pattern for known, _limit in _larger_bodies):
+        _larger_bodies.append((compiled, limit))
+
+
+def api_body_limit(path: str) -> int:
+    """The largest body an API request to ``path`` may send."""
+    for pattern, limit in _larger_bodies:
+        if pattern.match(path):
+            return limit()
+    return settings.API_MAX_BODY_BYTES
+
+
 class ApiBodyLimitMiddleware:
     """413 with a JSON body for an API request whose Content-Length passes
-    ``settings.API_MAX_BODY_BYTES``."""
+    ``settings.API_MAX_BODY_BYTES`` (or its route's own limit, :func:`api_body_limit_register`)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/api/") and self._too_large(request):
-            limit = settings.API_MAX_BODY_BYTES
+            limit = api_body_limit(request.path)
             return JsonResponse(
                 {"detail": _("The request body may weigh %(max)s bytes at most.") % {"max": limit}}, status=413
             )
@@ -85,6 +107,6 @@ class ApiBodyLimitMiddleware:
         # A chunked body announces no length: the API's parser then stops reading at the limit
         # (contactcenter.core.api.parsers).
         try:
-            return int(request.META.get("CONTENT_LENGTH") or 0) > settings.API_MAX_BODY_BYTES
+            return int(request.META.get("CONTENT_LENGTH") or 0) > api_body_limit(request.path)
         except ValueError:
             return False

@@ -6,6 +6,9 @@ files in their zip) and accepts it only when its content is of the type its exte
 message naming the expected type. Known types (:data:`SIGNATURES`): PDF, PNG, JPEG, GIF, WebP,
 plain text and CSV, Office Open XML (``.docx``, ``.xlsx``, ``.pptx``) and OpenDocument (``.odt``,
 ``.ods``, ``.odp``).
+
+:func:`audio_content_type` names the audio format of a file whatever its name (call recordings
+come from phone systems and integrations under any name).
 """
 
 from __future__ import annotations
@@ -80,6 +83,35 @@ SIGNATURES: dict[str, tuple[str, Callable[[bytes, IO[bytes]], bool]]] = {
     "ods": ("OpenDocument spreadsheet", _opendocument("spreadsheet")),
     "odp": ("OpenDocument presentation", _opendocument("presentation")),
 }
+
+
+def _wav(head: bytes) -> bool:
+    return head[:4] == b"RIFF" and head[8:12] == b"WAVE"
+
+
+def _mpeg_audio(head: bytes) -> bool:
+    """MP3: an ID3 tag, or an MPEG audio frame header (11 sync bits, then a layer other than the
+    reserved 00, which ADTS AAC uses)."""
+    if head.startswith(b"ID3"):
+        return True
+    return len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and (head[1] >> 1) & 0x03 != 0
+
+
+#: Audio content type → its check, in the order they are tried.
+AUDIO_SIGNATURES: dict[str, Callable[[bytes], bool]] = {
+    "audio/wav": _wav,
+    "audio/ogg": lambda head: head.startswith(b"OggS"),
+    "audio/flac": lambda head: head.startswith(b"fLaC"),
+    "audio/webm": lambda head: head.startswith(b"\x1a\x45\xdf\xa3"),
+    "audio/mp4": lambda head: head[4:8] == b"ftyp" and head[8:11] in (b"M4A", b"mp4", b"iso"),
+    "audio/mpeg": _mpeg_audio,
+}
+
+
+def audio_content_type(head: bytes) -> str | None:
+    """The content type of the audio file starting with ``head`` (its first bytes, at least 12),
+    or ``None`` when it is not one of :data:`AUDIO_SIGNATURES`."""
+    return next((kind for kind, check in AUDIO_SIGNATURES.items() if check(head)), None)
 
 
 def _raw(value: Any) -> IO[bytes]:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 from contactcenter.core.formats import format_duration, format_percent
 from contactcenter.desk import selectors
 from contactcenter.desk.access import page_for
+from contactcenter.desk.recording_controls import RecordingControls, recording_controls
 from kpis.selectors import KpiRow
 
 
@@ -39,6 +40,8 @@ class CallBarView:
     reached)."""
 
     bar: selectors.CallBar
+    #: The recording's pause buttons during a call (:mod:`contactcenter.desk.recording_controls`).
+    recording: RecordingControls | None = None
 
     @property
     def now(self) -> str:
@@ -83,7 +86,8 @@ class CallBarView:
 def callbar_context(*, user: AbstractBaseUser, view: selectors.CallView | None) -> dict:
     """What ``desk/partials/callbar.html`` needs inside the desktop page, from the call region it
     has read (no query)."""
-    return {"callbar": CallBarView(selectors.call_bar_of(user=user, view=view))}
+    bar = selectors.call_bar_of(user=user, view=view)
+    return {"callbar": CallBarView(bar, recording=recording_controls(bar))}
 
 
 @page_for("desk.open")
@@ -92,7 +96,9 @@ def callbar(request: HttpRequest) -> HttpResponse:
     """The call bar's clocks and pending state as they are now (asked again by the page when the
     socket says the status or the hold changed, and after a reconnection)."""
     bar = selectors.call_bar(user=request.user)
-    return render(request, "desk/partials/callbar.html", {"callbar": CallBarView(bar)})
+    return render(
+        request, "desk/partials/callbar.html", {"callbar": CallBarView(bar, recording=recording_controls(bar))}
+    )
 
 
 @dataclass(frozen=True)

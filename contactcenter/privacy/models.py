@@ -11,7 +11,7 @@ class RetentionKind(models.TextChoices):
     """The kinds of personal data Switchboard stores, each with its own retention period."""
 
     INTERACTION_NOTES = "interaction_notes", _("Interaction notes")
-    INTERACTION_RECORDINGS = "interaction_recordings", _("Interaction recording references")
+    INTERACTION_RECORDINGS = "interaction_recordings", _("Call recordings and their references")
     CLOSED_TICKETS = "closed_tickets", _("Closed tickets and their comments")
     SURVEY_COMMENTS = "survey_comments", _("Survey comments")
     CTI_EVENTS = "cti_events", _("Telephony call events")

@@ -4,6 +4,7 @@ Each kind of personal data has one function here, which scrubs or deletes what i
 period, in batches of ids, one transaction per batch, so that a run can stop anywhere and start
 again. **No KPI of the past changes**, whatever is removed:
 
+- the call recordings kept by Switchboard are deleted, files and all (they feed no KPI);
 - interactions, tickets, survey responses and call events keep their rows, with every timing,
   outcome, score, agent, queue and customer: only their free text (notes, recording reference,
   subject, description, comments, caller numbers, raw payloads) is blanked, in their history rows
@@ -33,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contactcenter.core.models import IdempotencyKey
 from contactcenter.privacy.models import RetentionKind, RetentionPolicy
+from contactcenter.telephony.recordings import recordings_delete, recordings_offered_before
 from customers.models import Customer, CustomerRead
 from customers.services import ERASED_TEXT, customer_erase
 from interactions.models import (
@@ -56,7 +58,8 @@ ACTIONS: dict[str, Promise] = {
         "Notes of interactions offered before the period are blanked, history included."
     ),
     RetentionKind.INTERACTION_RECORDINGS: _(
-        "Recording references of interactions offered before the period are blanked, history included."
+        "Recordings of interactions offered before the period are deleted, files included, and their "
+        "references blanked, history included."
     ),
     RetentionKind.CLOSED_TICKETS: _(
         "Tickets closed before the period lose their subject, description and comment texts, history included; "
@@ -150,6 +153,19 @@ def _interaction_text(column: str) -> Callable[..., tuple[int, dict[str, int]]]:
         return len(ids), _run(kind, ids, apply, size=size, progress=progress)
 
     return apply_kind
+
+
+def _recordings(
+    kind: str, cutoff: datetime, dry_run: bool, size: int, progress: Progress | None
+) -> tuple[int, dict[str, int]]:
+    """The recordings kept by Switchboard (files deleted from storage after each batch's commit),
+    then the telephony system's references kept on the interactions."""
+    recordings = recordings_offered_before(cutoff)
+    rows, detail = _interaction_text("recording")(kind, cutoff, dry_run, size, progress)
+    if dry_run:
+        return rows, {"recordings": recordings.count()}
+    detail["recordings"] = recordings_delete(recordings, batch_size=size)
+    return rows, detail
 
 
 def _closed_tickets(
@@ -279,7 +295,7 @@ def _inactive_customers(
 
 KINDS: dict[str, Callable[..., tuple[int, dict[str, int]]]] = {
     RetentionKind.INTERACTION_NOTES: _interaction_text("notes"),
-    RetentionKind.INTERACTION_RECORDINGS: _interaction_text("recording"),
+    RetentionKind.INTERACTION_RECORDINGS: _recordings,
     RetentionKind.CLOSED_TICKETS: _closed_tickets,
     RetentionKind.SURVEY_COMMENTS: _survey_comments,
     RetentionKind.CTI_EVENTS: _cti_events,

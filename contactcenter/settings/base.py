@@ -521,6 +521,44 @@ STORAGES = {
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
 
+# --- Call recordings (docs/telephony.md "Recordings") ---------------------------------------------
+# Kept in the media storage (MEDIA_ROOT) by default, or with RECORDINGS_STORAGE=s3 in an
+# S3-compatible bucket (AWS, MinIO, Ceph, Scaleway, OVH…) through django-storages: private objects,
+# read back through Switchboard only (it checks who may listen). Never served as they are.
+RECORDINGS_STORAGE = env_str("RECORDINGS_STORAGE", "local").lower()
+if RECORDINGS_STORAGE == "s3":
+    STORAGES["recordings"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "location": env_str("AWS_LOCATION"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif RECORDINGS_STORAGE == "local":
+    # No location: MEDIA_ROOT, read when used (tests point it at a temporary folder).
+    STORAGES["recordings"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured(f"RECORDINGS_STORAGE must be local or s3, not {RECORDINGS_STORAGE!r}.")
+#: The largest recording accepted (upload or fetch).
+RECORDING_MAX_BYTES = env_int("RECORDING_MAX_BYTES", 200 * 1024 * 1024, 1024)
+#: Recordings are deleted this many days after they are stored (0: as the retention periods say).
+RECORDING_RETENTION_DAYS = env_int("RECORDING_RETENTION_DAYS", 0)
+#: The folder the phone system writes its recordings to, as this machine sees it (a mount): an
+#: event's recording path is fetched only from under it. Empty: paths are refused.
+RECORDINGS_PBX_ROOT = env_str("RECORDINGS_PBX_ROOT")
+#: Basic credentials sent when fetching a recording URL (Twilio: the account SID and auth token).
+RECORDINGS_FETCH_USERNAME = env_str("RECORDINGS_FETCH_USERNAME")
+RECORDINGS_FETCH_PASSWORD = env_str("RECORDINGS_FETCH_PASSWORD")
+#: Seconds without an answer before a fetch gives up (and is tried again later).
+RECORDINGS_FETCH_TIMEOUT = env_int("RECORDINGS_FETCH_TIMEOUT", 30, 1)
+
 # --- Past 100M rows: interactions and CTI events partitioned by month (docs/performance.md) ---
 #: On PostgreSQL only (ignored on SQLite): ``manage.py partition_tables`` converts the tables, a
 #: new database is partitioned by ``migrate`` itself, and the daily job ``partitions_ahead``

@@ -9,8 +9,12 @@ channel layer, survives a restart of either side, and leaves a log of every comm
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contactcenter.agents.models import AgentProfile
@@ -122,3 +126,90 @@ class Command(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.get_state_display()})"
+
+
+# --- Recordings (docs/telephony.md "Recordings") ---------------------------------------------------
+
+
+class RecordingSource(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    FETCHED = "fetched", _("Fetched from the phone system")
+
+
+#: Content type → the extension of the stored file.
+RECORDING_TYPES: dict[str, str] = {
+    "audio/wav": "wav",
+    "audio/mpeg": "mp3",
+    "audio/ogg": "ogg",
+    "audio/webm": "webm",
+    "audio/flac": "flac",
+    "audio/mp4": "m4a",
+}
+
+
+def recordings_storage() -> Storage:
+    """Where recordings are kept: the ``recordings`` storage of ``STORAGES`` (media storage on
+    disk by default, an S3-compatible bucket with ``RECORDINGS_STORAGE=s3``)."""
+    return storages["recordings"]
+
+
+def recording_upload_to(instance: Recording, filename: str) -> str:
+    """``recordings/2026/03/<random>.wav``: by year and month, under a random name (never the
+    caller's number or anything else about the call); the extension is the content's."""
+    extension = RECORDING_TYPES.get(instance.content_type, "bin")
+    return f"recordings/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.{extension}"
+
+
+class Recording(models.Model):
+    """The recording of one call (at most one per interaction), kept in the recordings storage.
+
+    It is read only through the API and the pages, which check that the reader may see its
+    interaction: the storage is never served as it is. ``sha256`` is its ETag."""
+
+    # Not a database foreign key: interactions may be partitioned by month (interactions/partitions.py),
+    # where a foreign key to them would need the partition key. Django still deletes the recording
+    # with its interaction (the file goes after the commit, see services).
+    interaction = models.OneToOneField(
+        "interactions.Interaction",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="telephony_recording",
+        verbose_name=_("interaction"),
+    )
+    file = models.FileField(_("file"), upload_to=recording_upload_to, storage=recordings_storage, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=30, choices=[(key, key) for key in RECORDING_TYPES])
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    duration_seconds = models.FloatField(_("duration (seconds)"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=RecordingSource.choices)
+    location = models.CharField(
+        _("location on the phone system"),
+        max_length=2000,
+        blank=True,
+        help_text=_("The path or URL it was fetched from (empty when uploaded)."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    retain_until = models.DateTimeField(
+        _("kept until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Deleted, file and all, after this time by the retention job (empty: as the retention periods say)."
+        ),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("call recording")
+        verbose_name_plural = _("call recordings")
+        indexes = [models.Index(fields=["retain_until"], name="recording_retain_until_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(size__gt=0), name="recording_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Recording of interaction %(id)s") % {"id": self.interaction_id})
+
+    @property
+    def extension(self) -> str:
+        return RECORDING_TYPES.get(self.content_type, "bin")

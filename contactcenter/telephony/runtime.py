@@ -18,7 +18,10 @@ does the rest, the same for every phone system:
   row every ``HEARTBEAT_SECONDS``: the application offers click-to-dial, hold, transfer and the
   recording's pause only while a bridge that can do them is there.
 * **Commands.** It takes the commands meant for it every ``poll_seconds`` and has the adapter
-  carry them out, each with its own time limit, reporting what came of each.
+  carry them out, each with its own time limit, reporting what came of each. A pause or resume of
+  the recording that succeeded is also applied as the call's ``call.recording_paused`` /
+  ``call.recording_resumed`` event, timed now, so that the paused span is kept even when the
+  phone system reports nothing of it.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from asgiref.sync import sync_to_async
@@ -39,6 +43,7 @@ from contactcenter.telephony import services
 from contactcenter.telephony.models import Command, CommandAction
 from interactions.api.cti_serializers import CtiEventSerializer
 from interactions.cti import cti_event_apply
+from interactions.models import CtiEventType
 
 logger = logging.getLogger("contactcenter.telephony")
 
@@ -81,6 +86,11 @@ class Adapter(Protocol):
 
 #: How many calls placed by click-to-dial a bridge process remembers (to mark their events outbound).
 DIALLED_KEPT = 1000
+#: The call event a recording command that succeeded stands for (applied by the runner itself).
+RECORDING_COMMAND_EVENTS: dict[str, str] = {
+    CommandAction.RECORDING_PAUSE: CtiEventType.RECORDING_PAUSED,
+    CommandAction.RECORDING_RESUME: CtiEventType.RECORDING_RESUMED,
+}
 
 #: Database errors that say "not now" (restart, network) rather than "never": tried again.
 RETRYABLE = (OperationalError, InterfaceError)
@@ -318,3 +328,11 @@ class BridgeRunner:
                 result=result,
                 call_id=call_id,
             )
+            event = RECORDING_COMMAND_EVENTS.get(command.action)
+            call_id = command.call_id or str(result.get("call_id", ""))
+            if event is not None and call_id:
+                # The pause is kept even when the phone system reports nothing of it (a PCI pause
+                # must show on the recording); a report of its own, later, is another pause of the
+                # same span, read as one (interactions.cti pairs them).
+                when = datetime.now(UTC).isoformat()
+                await self._db(self._apply_one, event={"event": event, "call_id": call_id, "timestamp": when})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -18,7 +19,7 @@ from rest_framework import serializers
 
 from contactcenter.agents.models import AgentProfile, Queue
 from contactcenter.agents.queues import queue_named
-from interactions.cti import MAX_CALL_ID_LENGTH, MAX_NUMBER_LENGTH
+from interactions.cti import MAX_CALL_ID_LENGTH, MAX_NUMBER_LENGTH, MAX_RECORDING_LOCATION_LENGTH
 from interactions.models import CtiEventType
 
 
@@ -112,6 +113,18 @@ class CtiEventSerializer(serializers.Serializer):
         help_text=_("The agent's username; required with call.answered, must be a known active agent when given."),
     )
 
+    recording = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=MAX_RECORDING_LOCATION_LENGTH,
+        help_text=_(
+            "Where the telephony system keeps the call's recording: an absolute path (under the folder "
+            "Switchboard may read) or an http(s) URL. Usually sent with call.ended: once the call is over, "
+            "Switchboard fetches it into its storage."
+        ),
+    )
+
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
         return {("from" if name == "caller" else name): field for name, field in fields.items()}
@@ -132,6 +145,22 @@ class CtiEventSerializer(serializers.Serializer):
             raise serializers.ValidationError(_("No active agent has the username “%(name)s”.") % {"name": value})
         return profile
 
+    def validate_recording(self, value: str | None) -> str:
+        value = (value or "").strip()
+        if not value:
+            return ""
+        if value.startswith("/"):
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise serializers.ValidationError(_("Give an absolute path (/…) or an http(s) URL."))
+        if parts.username or parts.password:
+            # The URL is kept with the event (and shown in the back office): credentials go in the settings.
+            raise serializers.ValidationError(
+                _("Leave the credentials out of the URL: Switchboard sends those of its settings.")
+            )
+        return value
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["event"] == CtiEventType.ANSWERED and attrs.get("agent") is None:
             raise serializers.ValidationError({"agent": [_("Name the agent who answered the call.")]})
@@ -148,7 +177,10 @@ class CtiEventSerializer(serializers.Serializer):
             "caller": data.get("from") or "",
             "queue": data.get("queue"),
             "agent": profile.user if profile else None,
-            "payload": {key: raw.get(key) for key in ("event", "call_id", "timestamp", "from", "to", "queue", "agent")},
+            "payload": {
+                **{key: raw.get(key) for key in ("event", "call_id", "timestamp", "from", "to", "queue", "agent")},
+                **({"recording": data["recording"]} if data.get("recording") else {}),
+            },
         }
 
 

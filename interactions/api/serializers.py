@@ -14,9 +14,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contactcenter.agents.models import AgentProfile, Queue
@@ -108,6 +111,47 @@ def active_agents() -> QuerySet:
     return User.objects.filter(agent_profile__isnull=False, is_active=True).select_related("agent_profile")
 
 
+class RecordingFileSerializer(serializers.Serializer):
+    url = serializers.CharField(help_text=_("GET streams it (HTTP Range) to whoever may see the interaction."))
+    content_type = serializers.CharField()
+    size = serializers.IntegerField(help_text=_("Bytes."))
+    duration = serializers.FloatField(allow_null=True, help_text=_("Seconds, when known."))
+    paused_spans = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField(allow_null=True), min_length=2, max_length=2),
+        help_text=_("[start, end] of each pause of the recording, ISO 8601; end null while it lasts."),
+    )
+
+
+#: The reverse relations :func:`recording_file_of` reads: the recording that telephony keeps for
+#: an interaction (named, not imported: telephony sits above this app) and the call it came from.
+RECORDING_RELATIONS = ("telephony_recording", "cti_call")
+
+
+def _related(interaction: Interaction, name: str) -> Any:
+    """The object of a reverse one-to-one relation, or ``None``: from what was joined when it was
+    (no query), else read."""
+    try:
+        return getattr(interaction, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+def recording_file_of(interaction: Interaction, *, request: Any = None) -> dict[str, Any] | None:
+    """The interaction's recording as the API shows it (``recording_file``), or ``None``."""
+    recording = _related(interaction, RECORDING_RELATIONS[0])
+    if recording is None:
+        return None
+    call = _related(interaction, RECORDING_RELATIONS[1])
+    url = reverse("interaction-recording", kwargs={"pk": interaction.pk})
+    return {
+        "url": request.build_absolute_uri(url) if request is not None else url,
+        "content_type": recording.content_type,
+        "size": recording.size,
+        "duration": recording.duration_seconds,
+        "paused_spans": list(call.recording_paused) if call is not None else [],
+    }
+
+
 class InteractionSerializer(_CallerScopedMixin, ModelSerializer):
     customer = serializers.PrimaryKeyRelatedField(
         queryset=Customer.objects.none(), allow_null=True, required=False, help_text=_("Customer id.")
@@ -146,6 +190,13 @@ class InteractionSerializer(_CallerScopedMixin, ModelSerializer):
     abandoned = serializers.BooleanField(
         read_only=True, help_text=_("Offered, never answered, ended (short abandons left out).")
     )
+    recording_file = serializers.SerializerMethodField(
+        help_text=_(
+            "The call's recording kept by Switchboard (null: none): url streams it (GET, HTTP Range), "
+            "duration in seconds when known, paused_spans the [start, end] times its recording was paused "
+            "(end null while the pause lasts). recording (above) is the telephony system's own reference."
+        )
+    )
     created_at = AwareDateTimeField(read_only=True)
     updated_at = AwareDateTimeField(read_only=True)
 
@@ -171,6 +222,7 @@ class InteractionSerializer(_CallerScopedMixin, ModelSerializer):
             "sentiment_computed",
             "script_version",
             "recording",
+            "recording_file",
             "source",
             "external_id",
             "wait_seconds",
@@ -192,6 +244,10 @@ class InteractionSerializer(_CallerScopedMixin, ModelSerializer):
             "queue": Queue.objects.visible_to(user),
             "ticket": Ticket.objects.visible_to(user),
         }
+
+    @extend_schema_field(RecordingFileSerializer(allow_null=True))
+    def get_recording_file(self, interaction: Interaction) -> dict[str, Any] | None:
+        return recording_file_of(interaction, request=self.context.get("request"))
 
 
 class InteractionWrapupSerializer(_CallerScopedMixin, serializers.Serializer):

@@ -24,6 +24,7 @@ from contactcenter.core.api.views import PolicyViewSet
 from interactions.api.filters import InteractionFilter, TicketFilter
 from interactions.api.pagination import InteractionCursorPagination
 from interactions.api.serializers import (
+    RECORDING_RELATIONS,
     AwareDateTimeField,
     InteractionSerializer,
     InteractionWrapupSerializer,
@@ -137,6 +138,9 @@ class InteractionViewSet(PolicyViewSet):
             )
         # A new one is given back as saved (it holds its agent, queue and disposition); one stored
         # before is read with them.
+        if created:
+            for name in RECORDING_RELATIONS:  # a new interaction has no recording nor call yet
+                Interaction._meta.get_field(name).set_cached_value(interaction, None)
         return Response(
             self.get_serializer(interaction if created else self._reload(interaction)).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

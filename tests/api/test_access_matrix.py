@@ -70,10 +70,11 @@ def _merge_app_entries() -> None:
     from tests.live.access import ENTRIES as live
     from tests.routing.access import ENTRIES as routing
     from tests.scripts.access import ENTRIES as scripts
+    from tests.telephony.recording_access import ENTRIES as recordings
     from tests.telephony.twilio_access import ENTRIES as twilio
     from tests.training.access import ENTRIES as training
 
-    for entries in (customers, interactions, cti, twilio, kpis, live, knowledge, training, scripts, routing):
+    for entries in (customers, interactions, cti, twilio, kpis, live, knowledge, training, scripts, routing, recordings):
         overlap = set(entries) & set(MATRIX)
         assert not overlap, f"access-matrix entries defined twice: {sorted(overlap)}"
         MATRIX.update(entries)

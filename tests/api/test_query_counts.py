@@ -27,6 +27,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -42,7 +43,9 @@ from contactcenter.distribution.services import (
     routing_dispatch,
     work_item_enqueue,
 )
+from contactcenter.telephony.recordings import recording_store
 from customers.services import customer_create
+from interactions.models import Interaction
 from tests.agents.factories import PASSWORD, AgentProfileFactory
 from tests.api.matrix import unique
 from tests.api.test_access_matrix import api_routes
@@ -56,6 +59,7 @@ from tests.interactions.factories import (
 )
 from tests.knowledge.factories import ArticleFactory
 from tests.scripts.factories import make_published, make_script, steps
+from tests.telephony.recording_files import wav_bytes
 from tests.training.factories import all_right, assign, lessons_of, make_course
 
 pytestmark = pytest.mark.django_db
@@ -323,6 +327,7 @@ class Call:
     url: str
     body: dict[str, Any] | None = None
     headers: dict[str, str] | None = None
+    format: str = "json"  # "multipart" for an upload
 
 
 @dataclass(frozen=True)
@@ -654,12 +659,45 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # 40: above 6: an erasure blanks the customer in every table and in every history table, the stored
     # answers of the API and the admin log, cancels their open callbacks and blanks the others (3), and records
     # the erasure. An admin's rare action; no loop over rows but the contact points (one history row each) and
-    # the open callbacks. Was 37 (the callbacks).
+    # the open callbacks. Was 37 (the callbacks); 41 with the recordings of its interactions (none here).
     ("customer-erase", "post"): Endpoint(
-        40, "admin", lambda org, n: Call("post", route("customer-erase", pk=_new_customer(org))), many_customers
+        41, "admin", lambda org, n: Call("post", route("customer-erase", pk=_new_customer(org))), many_customers
     ),
     ("interaction-list", "get"): Endpoint(
         2, "agent", lambda org, n: Call("get", route("interaction-list")), many_contacts
+    ),
+    # 2: token; the interaction (in sight) with its recording joined. The file is read from the storage.
+    ("interaction-recording", "get"): Endpoint(
+        2,
+        "agent",
+        lambda org, n: Call(
+            "get", route("interaction-recording", pk=org.contact.pk), headers={"HTTP_RANGE": "bytes=0-99"}
+        ),
+        lambda org, rows: _recorded_contact(org, rows),
+        status=206,
+    ),
+    # 5 (3 in production): token; the interaction (in sight) with its recording joined (none: go on); savepoint (a
+    # concurrent upload is a 409, not a 500); insert; release. The file is written to the storage first.
+    ("interaction-recording", "post"): Endpoint(
+        5,
+        "manager",
+        lambda org, n: Call(
+            "post",
+            route("interaction-recording", pk=InteractionFactory(queue=org.queue_a).pk),
+            {"file": SimpleUploadedFile("call.wav", wav_bytes(0.1))},
+            format="multipart",
+        ),
+        many_contacts,
+        status=201,
+    ),
+    # 5 (3 in production): token; the interaction with its recording joined; savepoint; delete; release. The file
+    # goes after the commit.
+    ("interaction-recording", "delete"): Endpoint(
+        5,
+        "admin",
+        lambda org, n: Call("delete", route("interaction-recording", pk=_recorded(org).pk)),
+        many_contacts,
+        status=204,
     ),
     # 7 (5 in production): token; the customer (serializer; the queue and the disposition come from the
     # cache); savepoint; insert, history row; release; after commit the interaction_logged payload. Was 9.
@@ -962,6 +1000,23 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path) -> None:
+    """Recordings are stored in a temporary media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _recorded(org) -> Interaction:
+    contact = InteractionFactory(queue=org.queue_a, agent=org.agent_a)
+    recording_store(interaction=contact, file=SimpleUploadedFile("call.wav", wav_bytes(0.1)))
+    return contact
+
+
+def _recorded_contact(org, rows: int) -> None:
+    many_contacts(org, rows)
+    org.contact = _recorded(org)
+
+
 def _one_contact(org, rows: int) -> None:
     many_contacts(org, rows)
     org.contact = InteractionFactory(queue=org.queue_a, agent=org.agent_a, disposition=None)
@@ -1005,7 +1060,7 @@ def test_endpoint(
         measure = django_assert_num_queries(endpoint.queries, exact=True) if attempt else nullcontext()
         with measure, django_capture_on_commit_callbacks(execute=True):
             if call.body is not None:
-                response = send(call.url, call.body, format="json", **(call.headers or {}))
+                response = send(call.url, call.body, format=call.format, **(call.headers or {}))
             else:
                 response = send(call.url, **(call.headers or {}))
         assert response.status_code == endpoint.status, (attempt, getattr(response, "data", response))

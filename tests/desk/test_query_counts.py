@@ -331,7 +331,8 @@ PAGES: dict[tuple[str, str], Page] = {
     # their tickets (the open ones and the timeline's in one read), the timeline's interactions and comments.
     # The queue's published script and the log form's dispositions come from the cache. Was 12. With an offer
     # open (the profile says so), one more: the offer with its item, queue, customer and ticket, for its card.
-    ("desktop", "get"): Page(6, "agent", lambda org, n: Request("get", url("desktop"), htmx=False)),
+    # During a call, one more: the telephony bridges online (the call bar's recording pause buttons).
+    ("desktop", "get"): Page(7, "agent", lambda org, n: Request("get", url("desktop"), htmx=False)),
     ("status", "get"): Page(1, "agent", lambda org, n: Request("get", url("status"))),
     # 6 (4 in production): the user with their profile; savepoint; the profile locked with its user; update the
     # profile; release; after commit the wallboard's agent_status reads the call the agent is on (its team and
@@ -355,9 +356,13 @@ PAGES: dict[tuple[str, str], Page] = {
     ("call", "get"): Page(7, "agent", lambda org, n: Request("get", url("call", org.call.pk))),
     # 2: the user with their profile; the interaction (its queue and CTI call joined): all the state line shows.
     ("call_state", "get"): Page(2, "agent", lambda org, n: Request("get", url("call_state", org.call.pk))),
-    # 2: the user with their profile; the current call (its CTI call joined: whether it is on hold now). Asked
-    # again at each status change and hold of the agent.
-    ("callbar", "get"): Page(2, "agent", lambda org, n: Request("get", url("callbar"))),
+    # 3: the user with their profile; the current call (its CTI call joined: whether it is on hold now, and its
+    # recording paused); during a call, the telephony bridges online (may the recording be paused). Asked again
+    # at each status change and hold of the agent.
+    ("callbar", "get"): Page(3, "agent", lambda org, n: Request("get", url("callbar"))),
+    # 4: the user with their profile; the current call with its CTI call; the bridges online (none here: nothing
+    # is asked); the call bar again, with the bridges online (its buttons).
+    ("callbar_recording", "post"): Page(4, "agent", lambda org, n: Request("post", url("callbar_recording", "pause"))),
     # 6: the user with their profile; the KPI engine for the agent's day: the rollup's days, the volumes and
     # times, the repeat flags' state, FCR, the surveys (one query each, whatever the number of calls;
     # occupancy left out). Loaded after the page, and again when a call's wrap-up ends.

@@ -115,6 +115,7 @@ class TestLogging:
             "sentiment_computed": False,  # supplied, not computed by the analyser
             "script_version": version.pk,
             "recording": "rec/2026/01/05/1.wav",
+            "recording_file": None,  # no recording kept by Switchboard yet
             "source": "pbx",
             "external_id": "call-1",
             "wait_seconds": 10.0,

@@ -33,6 +33,7 @@ PERIODIC = {
     "kpis_rollup": "every hour at :07",
     "partitions_ahead": "every day at 01:27",
     "retention_apply": "every day at 02:47",
+    "recordings_expire": "every day at 02:57",
     "purge_idempotency_keys": "every day at 03:17",
     "purge_failed_jobs": "every day at 03:37",
     "purge_expired_tokens": "every day at 03:47",

@@ -107,6 +107,8 @@ def site_kwargs(name: str, pattern: URLPattern, user) -> dict[str, int | str]:
         "username": "agent1",
         # A routed work item's move (a form's target: a GET is refused, under the policy too).
         "item_id": WorkItem.objects.order_by("pk").values_list("pk", flat=True).first() or 1,
+        # The call bar's recording pause (POST only: a GET is refused).
+        "action": "pause",
     }
     by_route = {
         "desk:knowledge_article": first_pk(Article),

@@ -458,6 +458,10 @@ NOT_ROW_WRITES = {
         "RecordingStartTime",
         "RecordingDuration",
     },
+    # A call's recording, a file (multipart): attached by managers and admins, deleted by admins
+    # (tests/telephony/test_recordings.py; access: tests/telephony/recording_access.py).
+    ("post", "/interactions/{id}/recording/"): {"file"},
+    ("delete", "/interactions/{id}/recording/"): set(),
 }
 
 # --- The matrix ----------------------------------------------------------------------------------
@@ -793,6 +797,7 @@ def _writes() -> list[Write]:
         "to": "3000",
         "queue": "Queue A",
         "agent": "agent_a",
+        "recording": "https://pbx.example/recordings/matrix.wav",
     }
     for name, value in cti.items():
         add("cti-event", name, (value, lambda row, name=name: row.payload.get(name), value), MANAGERS_CREATE)
