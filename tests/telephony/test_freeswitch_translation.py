@@ -1,0 +1,110 @@
+"""The FreeSWITCH translation, pure: event-socket bodies in, CTI call events out (no database, no
+socket). Each transcript gives the call events its story means, no more (each end once), no less."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from contactcenter.telephony.freeswitch import (
+    AgentDirectory,
+    EslTranslator,
+    event_parse,
+    event_timestamp,
+    message_read,
+)
+from contactcenter.telephony.runtime import BridgeError
+from tests.telephony.esl_server import transcript
+from tests.telephony.freeswitch_expected import EXPECTED
+
+DIRECTORY = AgentDirectory(frozenset({"alice", "bob"}), {"1001": "alice"})
+
+
+def translate_all(name: str, directory: AgentDirectory = DIRECTORY) -> list[dict]:
+    translator = EslTranslator(directory)
+    return [event for body in transcript(name) for event in translator.translate(event_parse(body))]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_transcript_gives_the_call_events_of_its_story(name):
+    assert translate_all(name) == EXPECTED[name]
+
+
+def test_the_same_call_id_on_every_event_of_a_call_whatever_leg_it_came_from():
+    # hold_resume.txt: the holds come from the agent's leg, the start from the caller's.
+    assert {event["call_id"] for event in translate_all("hold_resume.txt")} == {"5c2a9d7e-3b1f-4e8a-a6c4-2d9f0e1b7a33"}
+
+
+def test_values_are_url_decoded_and_the_queue_loses_its_domain():
+    first = translate_all("answered.txt")[0]
+    assert (first["from"], first["queue"]) == ("+33612345678", "support")
+
+
+def test_the_timestamp_is_the_event_date_in_microseconds_with_its_offset():
+    assert event_timestamp({"Event-Date-Timestamp": "1772629200250000"}) == "2026-03-04T13:00:00.250000+00:00"
+
+
+def test_an_agent_known_neither_by_username_nor_by_extension_is_not_guessed():
+    events = translate_all("answered.txt", AgentDirectory(frozenset({"carol"}), {"2002": "carol"}))
+    offered_to, answered = events[1], events[2]
+    assert "agent" not in offered_to  # the offer goes without an agent rather than being refused
+    # The answer names the FreeSWITCH agent as it is: the intake refuses it with that name.
+    assert answered["event"] == "call.answered" and answered["agent"] == "1001@default"
+
+
+@pytest.mark.parametrize(
+    ("names", "username"),
+    [
+        (("alice",), "alice"),
+        (("alice@default",), "alice"),
+        (("1001@default",), "alice"),
+        (("agent-7", "user/1001@default"), "alice"),
+        (("agent-7", "1001"), "alice"),
+        (("agent-7", "sofia/internal/1001@10.0.0.21:5060"), "alice"),
+        (("agent-7", "1002"), None),
+        (("",), None),
+    ],
+)
+def test_agents_are_known_by_username_then_by_extension(names, username):
+    assert AgentDirectory(frozenset({"alice"}), {"PJSIP/1001": "alice"}).resolve(*names) == username
+
+
+def test_a_late_event_of_a_call_over_changes_nothing():
+    translator = EslTranslator(DIRECTORY)
+    bodies = transcript("answered.txt")
+    for body in bodies:
+        translator.translate(event_parse(body))
+    assert [translator.translate(event_parse(body)) for body in bodies[-3:]] == [[], [], []]
+    assert translator.calls == {} and translator.legs == {}
+
+
+def test_events_of_channels_that_are_no_call_of_a_queue_or_of_the_bridge_are_ignored():
+    translator = EslTranslator(DIRECTORY)
+    body = "Event-Name: CHANNEL_HOLD\nUnique-ID: 0000\nEvent-Date-Timestamp: 1772629200250000\n\n"
+    assert translator.translate(event_parse(body)) == []
+    other = "Event-Name: CUSTOM\nEvent-Subclass: conference%3A%3Amaintenance\n\n"
+    assert translator.translate(event_parse(other)) == []
+
+
+def read(data: bytes):
+    async def scenario():
+        reader = asyncio.StreamReader()
+        reader.feed_data(data)
+        reader.feed_eof()
+        return await message_read(reader)
+
+    return asyncio.run(scenario())
+
+
+def test_a_message_is_its_headers_then_content_length_bytes_of_body():
+    body = "Event-Name: BACKGROUND_JOB\nJob-UUID: 42\nContent-Length: 14\n\n+OK c0ffee00\n\n"
+    message = read(f"Content-Length: {len(body)}\nContent-Type: text/event-plain\n\n{body}".encode())
+    assert message.content_type == "text/event-plain"
+    event = event_parse(message.body)
+    assert event["Job-UUID"] == "42" and event["_body"] == "+OK c0ffee00\n\n"
+
+
+def test_a_lying_content_length_is_refused():
+    with pytest.raises(BridgeError):
+        read(b"Content-Length: many\nContent-Type: text/event-plain\n\n")
