@@ -77,6 +77,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: A header line may not be longer than this (a guard against a peer that is not FreeSWITCH).
 MAX_HEADER_BYTES = 1 << 20
 MAX_BODY_BYTES = 16 << 20
+#: How many calls in progress the translator follows at most.
+MAX_CALLS = 10_000
 #: How many finished calls the translator remembers (to ignore their late events).
 MAX_FINISHED = 10_000
 
@@ -262,6 +264,8 @@ class EslTranslator:
     def _call(self, call_id: str, **defaults: Any) -> CallLegs:
         call = self.calls.get(call_id)
         if call is None:
+            if len(self.calls) >= MAX_CALLS:  # calls whose end never came (a switch restarted)
+                self._forget(next(iter(self.calls.values())))
             call = self.calls[call_id] = CallLegs(call_id=call_id, **defaults)
             self.legs[call_id] = call_id
         return call
@@ -489,7 +493,9 @@ class FreeSwitchAdapter:
         except BaseException:
             await self.close()
             raise
-        self.translator = EslTranslator(await self._directory())
+        # The translator outlives the connection: the calls in progress are still FreeSWITCH's
+        # after a reconnection, and the commands on them need their legs.
+        self.translator.directory = await self._directory()
         return f"FreeSWITCH event socket {self.host}:{self.port}"
 
     async def _login(self) -> None:

@@ -2,9 +2,10 @@
 ``mod_event_socket`` (FreeSWITCH 1.10, ``src/mod/event_handlers/mod_event_socket``) as far as the
 bridge uses it, and replaying transcripts of events.
 
-* On connecting: ``Content-Type: auth/request``. ``auth <password>`` answers a ``command/reply``
-  with ``Reply-Text: +OK accepted``, or ``-ERR invalid`` and the socket is closed, as the switch
-  does.
+* On connecting: ``Content-Type: auth/request`` (or, when :attr:`EslServer.acl_denied`, the
+  ``text/rude-rejection`` of an address the ACL refuses, and the socket is closed).
+  ``auth <password>`` answers a ``command/reply`` with ``Reply-Text: +OK accepted``, or
+  ``-ERR invalid`` and the socket is closed, as the switch does.
 * ``event plain <names…>`` answers ``+OK event listener enabled plain``; from then on, the events
   of the transcript are sent, each as ``text/event-plain`` framed by its ``Content-Length``,
   **only those subscribed to** (by ``Event-Name``, or by ``Event-Subclass`` for ``CUSTOM``).
@@ -80,6 +81,8 @@ class EslServer:
         self.sent = 0
         self.connections = 0
         self.job_delay = 0.0
+        #: An ``apply-inbound-acl`` that does not list 127.0.0.1.
+        self.acl_denied = False
         self._server: asyncio.Server | None = None
         self._writers: list[asyncio.StreamWriter] = []
         self._subscribed: dict[asyncio.StreamWriter, set[str]] = {}
@@ -170,6 +173,11 @@ class EslServer:
         self.sent = 0
         self._writers.append(writer)
         try:
+            if self.acl_denied:  # the ACL refuses the address: before any password
+                message = "Access Denied, go away.\n"
+                self._write(writer, f"Content-Type: text/rude-rejection\nContent-Length: {len(message)}\n\n{message}")
+                await writer.drain()
+                return
             self._write(writer, "Content-Type: auth/request\n\n")
             authed = False
             while True:

@@ -170,6 +170,27 @@ def test_a_wrong_password_leaves_the_bridge_disconnected_with_the_reason(center)
     assert not Interaction.objects.exists()
 
 
+def test_an_address_the_acl_refuses_is_recorded_as_such(center):
+    server = EslServer([])
+    server.acl_denied = True
+
+    async def scenario():
+        await server.start()
+        runner = runner_for(adapter_for(server))
+        task = asyncio.create_task(runner.run())
+        try:
+            await until(lambda: server.connections >= 1 and Bridge.objects.filter(kind="freeswitch").exists())
+        finally:
+            runner.stop()
+            await task
+            await server.stop()
+
+    asyncio.run(scenario())
+    bridge = Bridge.objects.get(kind="freeswitch")
+    assert not bridge.connected and "Access Denied, go away." in bridge.last_error
+    assert server.commands == []  # not even the password was sent
+
+
 def test_after_freeswitch_restarts_the_bridge_reconnects_and_nothing_is_doubled(center):
     events = transcript("hold_resume.txt")
     call_id = EXPECTED["hold_resume.txt"][0]["call_id"]
@@ -366,3 +387,29 @@ def test_the_command_line_and_settings_build_the_adapter(settings):
     adapter = freeswitch_adapter({"host": None, "port": 18021, "secret": None})
     assert (adapter.host, adapter.port, adapter.password) == ("10.0.0.5", 18021, "from-settings")
     assert adapter.dial_string == "{endpoint} {digits} XML sales"
+
+
+def test_after_a_reconnection_the_calls_in_progress_can_still_be_held(center):
+    async def scenario():
+        first = await EslServer(ANSWERED).start()
+        adapter = adapter_for(first)
+        runner = runner_for(adapter)
+        task = asyncio.create_task(runner.run())
+        try:
+            await caught_up(first, adapter, runner)
+            await first.stop()
+            await until(lambda: not runner.connected.is_set())
+            second = await EslServer([], port=first.port).start()  # nothing replayed: the call goes on
+            await until(lambda: runner.connected.is_set())
+            command = await sync_to_async(Command.objects.create)(
+                bridge="freeswitch", action=CommandAction.HOLD, arguments={"call_id": CALL}, call_id=CALL
+            )
+            await until(lambda: Command.objects.get(pk=command.pk).state == CommandState.DONE)
+        finally:
+            runner.stop()
+            await task
+            await second.stop()
+        return second
+
+    second = asyncio.run(scenario())
+    assert second.command_lines("bgapi") == [f"bgapi uuid_hold {AGENT_LEG}"]
