@@ -6,12 +6,14 @@ database through the CTI intake. The runner applies events from its own thread
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connections
 
 from contactcenter.telephony.freeswitch import FreeSwitchAdapter, freeswitch_adapter
 from contactcenter.telephony.models import Bridge, Command, CommandAction, CommandState
@@ -59,6 +61,24 @@ def runner_for(adapter: FreeSwitchAdapter) -> BridgeRunner:
     )
 
 
+@contextlib.asynccontextmanager
+async def bridged(server: EslServer, **options: Any) -> AsyncIterator[tuple[FreeSwitchAdapter, BridgeRunner]]:
+    """The server started, a runner on an adapter to it; on leaving, all stopped and the database
+    thread's connection closed (PostgreSQL would not drop the test database under an open one)."""
+    if server.port == 0:
+        await server.start()
+    adapter = adapter_for(server, **options)
+    runner = runner_for(adapter)
+    task = asyncio.create_task(runner.run())
+    try:
+        yield adapter, runner
+    finally:
+        runner.stop()
+        await task
+        await server.stop()
+        await sync_to_async(connections.close_all)()
+
+
 async def until(condition: Callable[[], Any], timeout: float = 10) -> None:
     """Wait until ``condition`` (run in the database thread: it may query) holds."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -91,24 +111,16 @@ def test_a_transcript_through_the_bridge_makes_the_interaction_its_call_events_m
     server = EslServer(transcript(name))
 
     async def scenario():
-        await server.start()
-        adapter = adapter_for(server)
-        runner = runner_for(adapter)
-        task = asyncio.create_task(runner.run())
-        try:
+        async with bridged(server) as (adapter, runner):
             await caught_up(server, adapter, runner)
-        finally:
-            runner.stop()
-            await task
-            await server.stop()
         return runner
 
     runner = asyncio.run(scenario())
     assert runner.refused == 0
     call_id = EXPECTED[name][0]["call_id"]
-    bridged = interaction_of(call_id)
-    assert bridged == reference_of(EXPECTED[name], f"reference-{name}")
-    assert bridged["ended_at"] is not None  # the story was told to its end
+    through_bridge = interaction_of(call_id)
+    assert through_bridge == reference_of(EXPECTED[name], f"reference-{name}")
+    assert through_bridge["ended_at"] is not None  # the story was told to its end
     assert stored_events(call_id) == stored_events(f"reference-{name}")
 
 
@@ -121,16 +133,8 @@ def test_the_answered_call_is_the_customers_with_the_agent_and_queue(center):
     server = EslServer(transcript("answered.txt"))
 
     async def scenario():
-        await server.start()
-        adapter = adapter_for(server)
-        runner = runner_for(adapter)
-        task = asyncio.create_task(runner.run())
-        try:
+        async with bridged(server) as (adapter, runner):
             await caught_up(server, adapter, runner)
-        finally:
-            runner.stop()
-            await task
-            await server.stop()
 
     asyncio.run(scenario())
     interaction = Interaction.objects.select_related("agent", "queue", "customer").get(
@@ -149,16 +153,8 @@ def test_a_wrong_password_leaves_the_bridge_disconnected_with_the_reason(center)
     server = EslServer(transcript("answered.txt"), password="ClueCon")
 
     async def scenario():
-        await server.start()
-        adapter = adapter_for(server, password="not-the-password")
-        runner = runner_for(adapter)
-        task = asyncio.create_task(runner.run())
-        try:
+        async with bridged(server, password="not-the-password") as (_, runner):
             await until(lambda: server.connections >= 2)  # it tried, was refused, tried again
-        finally:
-            runner.stop()
-            await task
-            await server.stop()
         return runner
 
     runner = asyncio.run(scenario())
@@ -175,15 +171,8 @@ def test_an_address_the_acl_refuses_is_recorded_as_such(center):
     server.acl_denied = True
 
     async def scenario():
-        await server.start()
-        runner = runner_for(adapter_for(server))
-        task = asyncio.create_task(runner.run())
-        try:
+        async with bridged(server):
             await until(lambda: server.connections >= 1 and Bridge.objects.filter(kind="freeswitch").exists())
-        finally:
-            runner.stop()
-            await task
-            await server.stop()
 
     asyncio.run(scenario())
     bridge = Bridge.objects.get(kind="freeswitch")
@@ -196,22 +185,18 @@ def test_after_freeswitch_restarts_the_bridge_reconnects_and_nothing_is_doubled(
     call_id = EXPECTED["hold_resume.txt"][0]["call_id"]
 
     async def scenario():
-        first = await EslServer(events[:4]).start()  # the call is answered, the first hold begins
-        adapter = adapter_for(first)
-        runner = runner_for(adapter)
-        task = asyncio.create_task(runner.run())
-        try:
+        first = EslServer(events[:4])  # the call is answered, the first hold begins
+        async with bridged(first) as (adapter, runner):
             await caught_up(first, adapter, runner)
             connected_once = await sync_to_async(lambda: Bridge.objects.get(kind="freeswitch").connected)()
             await first.stop()
             await until(lambda: not runner.connected.is_set())
             # FreeSWITCH back on the same port; the event socket replays the call from its start.
             second = await EslServer(events, port=first.port).start()
-            await caught_up(second, adapter, runner)
-        finally:
-            runner.stop()
-            await task
-            await second.stop()
+            try:
+                await caught_up(second, adapter, runner)
+            finally:
+                await second.stop()
         return runner, connected_once
 
     runner, connected_once = asyncio.run(scenario())
@@ -236,11 +221,7 @@ def run_commands(server: EslServer, commands: list[dict[str, Any]]) -> list[Comm
     to be finished; answer them as stored."""
 
     async def scenario():
-        await server.start()
-        adapter = adapter_for(server)
-        runner = runner_for(adapter)
-        task = asyncio.create_task(runner.run())
-        try:
+        async with bridged(server) as (adapter, runner):
             await caught_up(server, adapter, runner)
             ids = []
             for fields in commands:
@@ -248,10 +229,6 @@ def run_commands(server: EslServer, commands: list[dict[str, Any]]) -> list[Comm
                 ids.append(command.pk)
             finished = (CommandState.DONE, CommandState.FAILED)
             await until(lambda: Command.objects.filter(pk__in=ids, state__in=finished).count() == len(ids))
-        finally:
-            runner.stop()
-            await task
-            await server.stop()
         return ids
 
     ids = asyncio.run(scenario())
@@ -341,20 +318,12 @@ def test_a_dial_still_ringing_is_done_with_its_call_id(center):
     server.job_delay = 1.0  # originate answers only when the agent picks up
 
     async def scenario():
-        await server.start()
-        adapter = adapter_for(server, dial_wait=0.2)
-        runner = runner_for(adapter)
-        task = asyncio.create_task(runner.run())
-        try:
+        async with bridged(server, dial_wait=0.2) as (_, runner):
             await until(lambda: runner.connected.is_set())
             command = await sync_to_async(Command.objects.create)(
                 bridge="freeswitch", action=CommandAction.DIAL, arguments={"to": "+33612345678", "extension": "1001"}
             )
             await until(lambda: Command.objects.get(pk=command.pk).state == CommandState.DONE)
-        finally:
-            runner.stop()
-            await task
-            await server.stop()
         return command.pk
 
     dial = Command.objects.get(pk=asyncio.run(scenario()))
@@ -391,24 +360,20 @@ def test_the_command_line_and_settings_build_the_adapter(settings):
 
 def test_after_a_reconnection_the_calls_in_progress_can_still_be_held(center):
     async def scenario():
-        first = await EslServer(ANSWERED).start()
-        adapter = adapter_for(first)
-        runner = runner_for(adapter)
-        task = asyncio.create_task(runner.run())
-        try:
+        first = EslServer(ANSWERED)
+        async with bridged(first) as (adapter, runner):
             await caught_up(first, adapter, runner)
             await first.stop()
             await until(lambda: not runner.connected.is_set())
             second = await EslServer([], port=first.port).start()  # nothing replayed: the call goes on
-            await until(lambda: runner.connected.is_set())
-            command = await sync_to_async(Command.objects.create)(
-                bridge="freeswitch", action=CommandAction.HOLD, arguments={"call_id": CALL}, call_id=CALL
-            )
-            await until(lambda: Command.objects.get(pk=command.pk).state == CommandState.DONE)
-        finally:
-            runner.stop()
-            await task
-            await second.stop()
+            try:
+                await until(lambda: runner.connected.is_set())
+                command = await sync_to_async(Command.objects.create)(
+                    bridge="freeswitch", action=CommandAction.HOLD, arguments={"call_id": CALL}, call_id=CALL
+                )
+                await until(lambda: Command.objects.get(pk=command.pk).state == CommandState.DONE)
+            finally:
+                await second.stop()
         return second
 
     second = asyncio.run(scenario())
