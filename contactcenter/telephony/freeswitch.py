@@ -50,9 +50,9 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 
-from contactcenter.agents.models import AgentProfile
 from contactcenter.telephony.models import BridgeKind, Capability, Command, CommandAction
 from contactcenter.telephony.runtime import BridgeError, CommandFailed
+from contactcenter.telephony.selectors import agent_extensions, agent_usernames
 
 logger = logging.getLogger("contactcenter.telephony")
 
@@ -154,6 +154,15 @@ def event_timestamp(headers: dict[str, str]) -> str:
     return moment.isoformat()
 
 
+def _epoch_seconds(raw: str, headers: dict[str, str]) -> str:
+    """mod_callcenter's ``CC-…-Time`` headers (seconds since the epoch) as ISO-8601; the event's own
+    time when unreadable."""
+    try:
+        return (_EPOCH + timedelta(seconds=int(raw))).isoformat()
+    except ValueError:
+        return event_timestamp(headers)
+
+
 # --- Agents ---------------------------------------------------------------------------------
 
 
@@ -195,14 +204,8 @@ class AgentDirectory:
 
 
 def agent_directory_load() -> AgentDirectory:
-    """The active agents' usernames and extensions (one query)."""
-    rows = AgentProfile.objects.filter(user__is_active=True).values_list("user__username", "extension")
-    usernames, extensions = set(), {}
-    for username, extension in rows:
-        usernames.add(username)
-        if extension:
-            extensions[extension] = username
-    return AgentDirectory(frozenset(usernames), extensions)
+    """The active agents' usernames and extensions, as the translator needs them (two queries)."""
+    return AgentDirectory(agent_usernames(), agent_extensions())
 
 
 # --- The translation ------------------------------------------------------------------------
@@ -222,6 +225,7 @@ class CallLegs:
     agent_leg: str = ""
     recording: str = ""
     recording_leg: str = ""
+    offered: bool = False
     answered: bool = False
     ended: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
@@ -372,25 +376,46 @@ class EslTranslator:
         if headers.get("Unique-ID") == call_id:
             self._recording_seen(call, headers)
         if action in ("member-queue-start", "member-queue-resume"):
-            return [self._event("call.offered", call, headers)]
+            return self._offered(call, headers)
         if action == "agent-offering":
+            # Named only when the caller's joining was not seen (the bridge came up since): the
+            # intake keeps one offer per call, the first.
             agent = self._agent(headers.get("CC-Agent", ""))
-            return [self._event("call.offered", call, headers, **({"agent": agent} if agent else {}))]
+            return self._offered(call, headers, **({"agent": agent} if agent else {}))
         if action == "bridge-agent-start":
-            call.agent_leg = headers.get("CC-Agent-UUID", "") or headers.get("Unique-ID", "")
-            self._leg(call, call.agent_leg)
-            agent = self._agent(headers.get("CC-Agent", ""), *_agent_hints(headers))
-            call.agent = agent
-            call.answered = True
-            return [self._event("call.answered", call, headers, agent=agent or headers.get("CC-Agent", ""))]
-        if action == "bridge-agent-end":
-            return self._end("call.ended", call, headers)
-        if action == "member-queue-end":
-            cause = headers.get("CC-Cause", "")
-            if cause == "Cancel":
-                return self._end("call.abandoned", call, headers)
-            return self._end("call.ended", call, headers)
+            events = self._offered(call, headers, at=headers.get("CC-Member-Joined-Time"))
+            return events + self._answered(call, headers)
+        if action in ("bridge-agent-end", "member-queue-end"):
+            events = self._offered(call, headers, at=headers.get("CC-Member-Joined-Time"))
+            if headers.get("CC-Cause") == "Cancel":
+                return events + self._end("call.abandoned", call, headers)
+            if not call.answered and headers.get("CC-Agent-Answered-Time"):
+                events += self._answered(call, headers, at=headers["CC-Agent-Answered-Time"])
+            return events + self._end("call.ended", call, headers)
         return []
+
+    def _offered(self, call: CallLegs, headers: dict[str, str], *, at: str | None = None, **fields: Any):
+        """The call's offer, once; ``at`` (epoch seconds, mod_callcenter's ``CC-…-Time``) when it
+        comes late, from an event of later in the call (the bridge came up while the call was on)."""
+        if call.offered:
+            return []
+        call.offered = True
+        if at:
+            fields["timestamp"] = _epoch_seconds(at, headers)
+        return [self._event("call.offered", call, headers, **fields)]
+
+    def _answered(self, call: CallLegs, headers: dict[str, str], *, at: str | None = None) -> list[dict[str, Any]]:
+        """The agent's answer (``bridge-agent-start``, or a later event that tells it)."""
+        if call.answered:
+            return []
+        call.agent_leg = headers.get("CC-Agent-UUID", "") or call.agent_leg
+        self._leg(call, call.agent_leg)
+        call.agent = self._agent(headers.get("CC-Agent", ""), *_agent_hints(headers))
+        call.answered = True
+        fields: dict[str, Any] = {"agent": call.agent or headers.get("CC-Agent", "")}
+        if at:
+            fields["timestamp"] = _epoch_seconds(at, headers)
+        return [self._event("call.answered", call, headers, **fields)]
 
     def _placed(self, name: str, headers: dict[str, str]) -> list[dict[str, Any]]:
         """An event of a call the bridge placed (click-to-dial): its first leg rings the agent."""
@@ -409,7 +434,7 @@ class EslTranslator:
             call.queue = variable("variable_switchboard_queue", "")
             if variable("variable_switchboard_customer"):
                 call.extras["customer"] = variable("variable_switchboard_customer")
-            events.append(self._event("call.offered", call, headers))
+            events += self._offered(call, headers)
         self._recording_seen(call, headers)
         bridged_to = headers.get("Bridge-B-Unique-ID", "") or headers.get("Other-Leg-Unique-ID", "")
         if name == "CHANNEL_BRIDGE" and bridged_to:

@@ -16,7 +16,7 @@ from contactcenter.telephony.freeswitch import (
 )
 from contactcenter.telephony.runtime import BridgeError
 from tests.telephony.esl_server import transcript
-from tests.telephony.freeswitch_expected import EXPECTED
+from tests.telephony.freeswitch_expected import EXPECTED, at
 
 DIRECTORY = AgentDirectory(frozenset({"alice", "bob"}), {"1001": "alice"})
 
@@ -46,11 +46,44 @@ def test_the_timestamp_is_the_event_date_in_microseconds_with_its_offset():
 
 
 def test_an_agent_known_neither_by_username_nor_by_extension_is_not_guessed():
-    events = translate_all("answered.txt", AgentDirectory(frozenset({"carol"}), {"2002": "carol"}))
-    offered_to, answered = events[1], events[2]
-    assert "agent" not in offered_to  # the offer goes without an agent rather than being refused
+    translator = EslTranslator(AgentDirectory(frozenset({"carol"}), {"2002": "carol"}))
+    bodies = transcript("answered.txt")
+    offered_to = translator.translate(event_parse(bodies[1]) | {"CC-Member-Session-UUID": "another-call"})
+    assert offered_to[0]["event"] == "call.offered" and "agent" not in offered_to[0]  # rather than refused
+    events = [event for body in bodies for event in translator.translate(event_parse(body))]
+    answered = events[1]
     # The answer names the FreeSWITCH agent as it is: the intake refuses it with that name.
     assert answered["event"] == "call.answered" and answered["agent"] == "1001@default"
+
+
+def from_event(name: str, first: int) -> list[dict]:
+    """What a bridge that came up in the middle of the call, at event ``first``, makes of the rest."""
+    translator = EslTranslator(DIRECTORY)
+    return [event for body in transcript(name)[first:] for event in translator.translate(event_parse(body))]
+
+
+def test_a_bridge_that_missed_the_callers_joining_names_the_agent_offered():
+    offered = from_event("answered.txt", 1)[0]
+    assert (offered["event"], offered["timestamp"], offered["agent"]) == ("call.offered", at(2), "alice")
+
+
+def test_a_bridge_that_came_up_during_the_conversation_dates_the_offer_from_the_queue():
+    events = from_event("answered.txt", 3)  # from bridge-agent-start
+    joined = "2026-03-04T13:00:00+00:00"  # CC-Member-Joined-Time, in seconds
+    assert [(e["event"], e["timestamp"]) for e in events] == [
+        ("call.offered", joined),
+        ("call.answered", at(6)),
+        ("call.ended", at(130)),
+    ]
+
+
+def test_a_bridge_that_saw_only_the_end_tells_the_whole_call_from_its_times():
+    events = from_event("hold_resume.txt", 7)  # from bridge-agent-end
+    assert [(e["event"], e["timestamp"], e.get("agent")) for e in events] == [
+        ("call.offered", "2026-03-04T13:00:00+00:00", None),
+        ("call.answered", "2026-03-04T13:00:04+00:00", "alice"),  # CC-Agent-Answered-Time
+        ("call.ended", at(100), "alice"),
+    ]
 
 
 @pytest.mark.parametrize(
