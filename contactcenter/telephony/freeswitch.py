@@ -428,8 +428,8 @@ class EslTranslator:
         if call is None:
             variable = headers.get
             call = self._call(call_id, direction="outbound", agent_leg=channel)
-            call.agent = variable("variable_switchboard_agent", "")
             call.caller = variable("variable_switchboard_extension", "")
+            call.agent = variable("variable_switchboard_agent", "") or (self._agent(call.caller) if call.caller else "")
             call.to = variable("variable_switchboard_to", "")
             call.queue = variable("variable_switchboard_queue", "")
             if variable("variable_switchboard_customer"):
@@ -672,7 +672,8 @@ class FreeSwitchAdapter:
                 raise CommandFailed(f"no recording known for the call {call_id!r}")
             leg = call.recording_leg or call.customer_leg or call_id
             verb = "mask" if command.action == CommandAction.RECORDING_PAUSE else "unmask"
-            await self._bgapi(f"uuid_record {_dial_value('channel', leg)} {verb} {call.recording}")
+            path = _dial_value("recording", call.recording)  # a path with a space would be cut there
+            await self._bgapi(f"uuid_record {_dial_value('channel', leg)} {verb} {path}")
             return {"call_id": call_id, "channel": leg, "recording": call.recording}
         raise CommandFailed(f"the FreeSWITCH bridge cannot {command.action}")
 
@@ -702,7 +703,7 @@ class FreeSwitchAdapter:
             # originate answers when the agent picks up: still ringing is not a failure.
             return {"call_id": call_id, "state": "ringing"}
         placed = output.removeprefix("+OK").strip() or call_id
-        return {"call_id": placed, "state": "answered"}
+        return {"call_id": placed, "state": "agent_answered"}
 
 
 def freeswitch_adapter(options: dict[str, Any]) -> FreeSwitchAdapter:
@@ -713,5 +714,5 @@ def freeswitch_adapter(options: dict[str, Any]) -> FreeSwitchAdapter:
         host=options.get("host") or settings.FREESWITCH_ESL_HOST,
         port=options.get("port") or settings.FREESWITCH_ESL_PORT,
         password=options.get("secret") or settings.FREESWITCH_ESL_PASSWORD,
-        dial_string=getattr(settings, "FREESWITCH_DIAL_STRING", DEFAULT_DIAL_STRING) or DEFAULT_DIAL_STRING,
+        dial_string=settings.FREESWITCH_DIAL_STRING or DEFAULT_DIAL_STRING,
     )

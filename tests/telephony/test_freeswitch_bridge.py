@@ -301,6 +301,16 @@ def test_dial_originates_from_the_agents_extension_and_answers_the_new_calls_uui
     assert variables["origination_caller_id_number"] == "+33612345678"
     assert (variables["switchboard_agent"], variables["switchboard_queue"]) == ("alice", "support")
     assert dial.call_id == variables["origination_uuid"] == dial.result["call_id"]
+    assert dial.result["state"] == "agent_answered"
+
+
+def test_a_dial_whose_values_would_break_the_originate_string_is_refused_before_sending(center):
+    server = EslServer([])
+    (dial,) = run_commands(
+        server, [{"action": CommandAction.DIAL, "arguments": {"to": "+33612345678", "extension": "1001,user/666"}}]
+    )
+    assert dial.state == CommandState.FAILED and "extension" in dial.error
+    assert server.command_lines("bgapi") == []
 
 
 def test_a_dial_freeswitch_could_not_place_fails_with_the_cause(center):
