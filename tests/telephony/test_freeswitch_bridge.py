@@ -388,3 +388,22 @@ def test_after_a_reconnection_the_calls_in_progress_can_still_be_held(center):
 
     second = asyncio.run(scenario())
     assert second.command_lines("bgapi") == [f"bgapi uuid_hold {AGENT_LEG}"]
+
+
+def test_a_command_waiting_when_the_link_drops_fails_at_once_with_the_reason(center):
+    server = EslServer(ANSWERED)
+    server.job_delay = 30  # FreeSWITCH accepted the job, then went away before answering
+
+    async def scenario():
+        async with bridged(server) as (adapter, runner):
+            await caught_up(server, adapter, runner)
+            command = await sync_to_async(Command.objects.create)(
+                bridge="freeswitch", action=CommandAction.HOLD, arguments={"call_id": CALL}, call_id=CALL
+            )
+            await until(lambda: server.command_lines("bgapi"))
+            await server.stop()
+            await until(lambda: Command.objects.get(pk=command.pk).state == CommandState.FAILED, timeout=2)
+        return command.pk
+
+    held = Command.objects.get(pk=asyncio.run(scenario()))
+    assert held.error == "the link to FreeSWITCH was lost"
