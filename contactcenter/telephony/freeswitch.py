@@ -56,7 +56,8 @@ from contactcenter.telephony.selectors import agent_extensions, agent_usernames
 
 logger = logging.getLogger("contactcenter.telephony")
 
-#: The events the bridge subscribes to (``event plain …``).
+#: The events the bridge subscribes to (``event plain …``). ``CUSTOM`` comes last: the event
+#: socket reads every word after it as a custom event's subclass.
 SUBSCRIBED_EVENTS = (
     "CHANNEL_ORIGINATE",
     "CHANNEL_ANSWER",

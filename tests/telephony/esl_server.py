@@ -51,6 +51,21 @@ def transcript(name: str) -> list[str]:
     return events
 
 
+def _subscription(words: list[str]) -> set[str]:
+    """What ``event plain <words>`` subscribes to, read as mod_event_socket reads it: event names,
+    until ``CUSTOM``, after which every word is a custom event's subclass (``CUSTOM callcenter::info``)."""
+    names: set[str] = set()
+    custom = False
+    for word in words:
+        if custom:
+            names.add(f"CUSTOM {word}")
+        elif word == "CUSTOM":
+            custom = True
+        else:
+            names.add(word)
+    return names
+
+
 def _encode(value: str) -> str:
     return quote(value, safe="!$'()*,-./_~")
 
@@ -127,7 +142,7 @@ class EslServer:
         fields = dict(line.split(": ", 1) for line in body.split("\n\n", 1)[0].splitlines() if ": " in line)
         name = fields.get("Event-Name", "")
         subclass = fields.get("Event-Subclass", "").replace("%3A", ":")
-        if "ALL" not in names and name not in names and not (name == "CUSTOM" and subclass in names):
+        if "ALL" not in names and name not in names and f"CUSTOM {subclass}" not in names:
             return
         length = len(body.encode())
         self._write(writer, f"Content-Length: {length}\nContent-Type: text/event-plain\n\n{body}")
@@ -195,7 +210,7 @@ class EslServer:
                     break
                 if line.startswith("event plain"):
                     self._reply(writer, "+OK event listener enabled plain")
-                    self._subscribed[writer] = set(line.split()[2:])
+                    self._subscribed[writer] = _subscription(line.split()[2:])
                     for body in self.events:
                         self._event(writer, body)
                 elif line.startswith("api "):
