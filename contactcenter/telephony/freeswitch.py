@@ -299,7 +299,8 @@ class EslTranslator:
             return ""
         return username
 
-    def _event(self, kind: str, call: CallLegs, headers: dict[str, str], **fields: Any) -> dict[str, Any]:
+    def event(self, kind: str, call: CallLegs, headers: dict[str, str], **fields: Any) -> dict[str, Any]:
+        """The call event ``kind`` of ``call``, at the time of the FreeSWITCH event ``headers``."""
         event: dict[str, Any] = {
             "event": kind,
             "call_id": call.call_id,
@@ -332,7 +333,7 @@ class EslTranslator:
         call.ended = True
         if kind == "call.ended" and call.recording:
             fields["recording"] = call.recording
-        return [self._event(kind, call, headers, **fields)]
+        return [self.event(kind, call, headers, **fields)]
 
     # The events.
 
@@ -351,9 +352,9 @@ class EslTranslator:
         call = self.calls[call_id]
         self._recording_seen(call, headers)
         if name == "CHANNEL_HOLD" and not call.ended:
-            return [self._event("call.held", call, headers)]
+            return [self.event("call.held", call, headers)]
         if name == "CHANNEL_UNHOLD" and not call.ended:
-            return [self._event("call.resumed", call, headers)]
+            return [self.event("call.resumed", call, headers)]
         if name == "CHANNEL_HANGUP_COMPLETE" and headers.get("Unique-ID") == call.call_id:
             events = self._end("call.ended", call, headers)
             self._forget(call)
@@ -403,7 +404,7 @@ class EslTranslator:
         call.offered = True
         if at:
             fields["timestamp"] = _epoch_seconds(at, headers)
-        return [self._event("call.offered", call, headers, **fields)]
+        return [self.event("call.offered", call, headers, **fields)]
 
     def _answered(self, call: CallLegs, headers: dict[str, str], *, at: str | None = None) -> list[dict[str, Any]]:
         """The agent's answer (``bridge-agent-start``, or a later event that tells it)."""
@@ -416,7 +417,7 @@ class EslTranslator:
         fields: dict[str, Any] = {"agent": call.agent or headers.get("CC-Agent", "")}
         if at:
             fields["timestamp"] = _epoch_seconds(at, headers)
-        return [self._event("call.answered", call, headers, **fields)]
+        return [self.event("call.answered", call, headers, **fields)]
 
     def _placed(self, name: str, headers: dict[str, str]) -> list[dict[str, Any]]:
         """An event of a call the bridge placed (click-to-dial): its first leg rings the agent."""
@@ -443,11 +444,11 @@ class EslTranslator:
             self._leg(call, bridged_to)
             if not call.answered:
                 call.answered = True
-                events.append(self._event("call.answered", call, headers))
+                events.append(self.event("call.answered", call, headers))
         elif name == "CHANNEL_HOLD" and not call.ended:
-            events.append(self._event("call.held", call, headers))
+            events.append(self.event("call.held", call, headers))
         elif name == "CHANNEL_UNHOLD" and not call.ended:
-            events.append(self._event("call.resumed", call, headers))
+            events.append(self.event("call.resumed", call, headers))
         elif name == "CHANNEL_HANGUP_COMPLETE" and channel == call.call_id:
             events += self._end("call.ended", call, headers)
             self._forget(call)
@@ -504,6 +505,8 @@ class FreeSwitchAdapter:
         self._writer: asyncio.StreamWriter | None = None
         self._replies: list[asyncio.Future[EslMessage]] = []
         self._jobs: dict[str, asyncio.Future[str]] = {}
+        # Job-UUID → the call event its success means (FreeSWITCH reports no event of its own).
+        self._job_events: dict[str, tuple[str, str]] = {}
         self._directory_loaded_at = 0.0
 
     # Connection.
@@ -567,7 +570,7 @@ class FreeSwitchAdapter:
         for future in [*self._replies, *self._jobs.values()]:
             if not future.done():
                 future.set_exception(CommandFailed(reason))
-        self._replies, self._jobs = [], {}
+        self._replies, self._jobs, self._job_events = [], {}, {}
 
     async def _directory(self) -> AgentDirectory:
         self._directory_loaded_at = time.monotonic()
@@ -608,9 +611,15 @@ class FreeSwitchAdapter:
             return []
         headers = event_parse(message.body)
         if headers.get("Event-Name") == "BACKGROUND_JOB":
-            future = self._jobs.pop(headers.get("Job-UUID", ""), None)
+            job = headers.get("Job-UUID", "")
+            future = self._jobs.pop(job, None)
             if future is not None and not future.done():
                 future.set_result(headers.get("_body", ""))
+            follows = self._job_events.pop(job, None)
+            call = self.translator.call(follows[1]) if follows else None
+            if call is not None and headers.get("_body", "").startswith("+OK"):
+                # In the socket's order, stamped with the time FreeSWITCH carried it out.
+                return [self.translator.event(follows[0], call, headers)]
             return []
         named = headers.get("CC-Agent", "")
         if (
@@ -624,9 +633,10 @@ class FreeSwitchAdapter:
 
     # Commands.
 
-    async def _bgapi(self, command: str, *, wait: float | None = None) -> str:
+    async def _bgapi(self, command: str, *, wait: float | None = None, follows: tuple[str, str] | None = None) -> str:
         """Run an API command in the background; answer its output (``+OK …``), or raise
-        :class:`CommandFailed` on ``-ERR`` (``TimeoutError`` when ``wait`` elapses first)."""
+        :class:`CommandFailed` on ``-ERR`` (``TimeoutError`` when ``wait`` elapses first).
+        ``follows``: the call event (type, call id) that its success means, sent with the events."""
         if self._writer is None:
             raise CommandFailed("not connected to FreeSWITCH")
         loop = asyncio.get_running_loop()
@@ -635,6 +645,8 @@ class FreeSwitchAdapter:
         output: asyncio.Future[str] = loop.create_future()
         self._replies.append(reply)
         self._jobs[job] = output
+        if follows:
+            self._job_events[job] = follows
         self._send(f"bgapi {command}", **{"Job-UUID": job})
         try:
             await self._writer.drain()
@@ -644,6 +656,7 @@ class FreeSwitchAdapter:
             text = (await asyncio.wait_for(output, wait) if wait else await output).strip()
         finally:
             self._jobs.pop(job, None)
+            self._job_events.pop(job, None)
         if not text.startswith("+OK"):
             raise CommandFailed(text.removeprefix("-ERR").strip() or "FreeSWITCH answered nothing")
         return text
@@ -672,9 +685,12 @@ class FreeSwitchAdapter:
             if call is None or not call.recording:
                 raise CommandFailed(f"no recording known for the call {call_id!r}")
             leg = call.recording_leg or call.customer_leg or call_id
-            verb = "mask" if command.action == CommandAction.RECORDING_PAUSE else "unmask"
+            paused = command.action == CommandAction.RECORDING_PAUSE
             path = _dial_value("recording", call.recording)  # a path with a space would be cut there
-            await self._bgapi(f"uuid_record {_dial_value('channel', leg)} {verb} {path}")
+            await self._bgapi(
+                f"uuid_record {_dial_value('channel', leg)} {'mask' if paused else 'unmask'} {path}",
+                follows=("call.recording_paused" if paused else "call.recording_resumed", call.call_id),
+            )
             return {"call_id": call_id, "channel": leg, "recording": call.recording}
         raise CommandFailed(f"the FreeSWITCH bridge cannot {command.action}")
 

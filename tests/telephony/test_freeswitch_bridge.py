@@ -17,7 +17,7 @@ from django.db import connections
 
 from contactcenter.telephony.freeswitch import FreeSwitchAdapter, freeswitch_adapter
 from contactcenter.telephony.models import Bridge, Command, CommandAction, CommandState
-from contactcenter.telephony.runtime import BridgeRunner, event_apply
+from contactcenter.telephony.runtime import BridgeRunner, CommandFailed, event_apply
 from interactions.models import CtiEvent, Interaction
 from tests.agents.factories import AgentProfileFactory, QueueFactory
 from tests.customers.factories import PhoneFactory
@@ -407,3 +407,42 @@ def test_a_command_waiting_when_the_link_drops_fails_at_once_with_the_reason(cen
 
     held = Command.objects.get(pk=asyncio.run(scenario()))
     assert held.error == "the link to FreeSWITCH was lost"
+
+
+def test_a_pause_freeswitch_carried_out_is_told_as_the_calls_recording_paused(center):
+    """FreeSWITCH sends no event when a recording is masked: the bridge tells the pause itself once
+    the job succeeded, among the call's events. The adapter alone here, its events collected."""
+    server = EslServer(transcript("answered.txt")[:5])
+    call = EXPECTED["answered.txt"][0]["call_id"]
+
+    async def scenario():
+        await server.start()
+        adapter = adapter_for(server)
+        await adapter.connect()
+        received: list[dict] = []
+
+        async def collect():
+            async for event in adapter.events():
+                received.append(event)
+
+        collector = asyncio.create_task(collect())
+        try:
+            await until(lambda: adapter.messages_handled >= server.sent)
+            for action in (CommandAction.RECORDING_PAUSE, CommandAction.RECORDING_RESUME):
+                await adapter.execute(Command(bridge="freeswitch", action=action, arguments={"call_id": call}))
+            server.responses["uuid_record"] = "-ERR Cannot mask recording session!\n"
+            with pytest.raises(CommandFailed, match="Cannot mask recording session!"):
+                await adapter.execute(Command(bridge="freeswitch", action=CommandAction.RECORDING_PAUSE, call_id=call))
+            await until(lambda: adapter.messages_handled >= server.sent)
+        finally:
+            await adapter.close()
+            collector.cancel()
+            await asyncio.gather(collector, return_exceptions=True)
+            await server.stop()
+            await sync_to_async(connections.close_all)()
+        return received
+
+    received = asyncio.run(scenario())
+    told = [(event["event"], event["call_id"], event["agent"]) for event in received[2:]]
+    assert told == [("call.recording_paused", call, "alice"), ("call.recording_resumed", call, "alice")]
+    assert received[2]["timestamp"] < received[3]["timestamp"]
