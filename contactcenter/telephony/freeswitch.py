@@ -223,6 +223,9 @@ class CallLegs:
     queue: str = ""
     agent: str = ""
     customer_leg: str = ""
+    #: the channel whose hangup is the end of the call: the caller's (a queue call), the agent's
+    #: phone (a call the bridge placed)
+    main_leg: str = ""
     agent_leg: str = ""
     recording: str = ""
     recording_leg: str = ""
@@ -260,19 +263,23 @@ class EslTranslator:
         self.legs: dict[str, str] = {}
         #: the calls over (their main leg hung up), latest last: the late events of one change nothing
         self.finished: OrderedDict[str, None] = OrderedDict()
+        #: mod_callcenter's member (one caller's stay in one queue, ``CC-Member-UUID``) → call id
+        self.members: dict[str, str] = {}
+        #: caller's channel → how many queues it went through (its calls' parts)
+        self.parts: dict[str, int] = {}
 
     # The calls' channels, as the commands need them.
 
     def call(self, call_id: str) -> CallLegs | None:
         return self.calls.get(call_id)
 
-    def _call(self, call_id: str, **defaults: Any) -> CallLegs:
+    def _call(self, call_id: str, main_leg: str, **defaults: Any) -> CallLegs:
         call = self.calls.get(call_id)
         if call is None:
             if len(self.calls) >= MAX_CALLS:  # calls whose end never came (a switch restarted)
                 self._forget(next(iter(self.calls.values())))
-            call = self.calls[call_id] = CallLegs(call_id=call_id, **defaults)
-            self.legs[call_id] = call_id
+            call = self.calls[call_id] = CallLegs(call_id=call_id, main_leg=main_leg, **defaults)
+            self.legs[main_leg] = call_id  # the latest part of the call, when it has several
         return call
 
     def _leg(self, call: CallLegs, channel: str) -> None:
@@ -280,12 +287,18 @@ class EslTranslator:
             self.legs[channel] = call.call_id
 
     def _forget(self, call: CallLegs) -> None:
-        self.calls.pop(call.call_id, None)
-        self.finished[call.call_id] = None
+        """The call is over (its main leg hung up): it, and its earlier parts, are forgotten."""
+        gone = {other.call_id for other in self.calls.values() if other.main_leg == call.main_leg} | {call.call_id}
+        for call_id in gone:
+            self.calls.pop(call_id, None)
+            self.finished[call_id] = None
         while len(self.finished) > MAX_FINISHED:
             self.finished.popitem(last=False)
-        for channel in [channel for channel, call_id in self.legs.items() if call_id == call.call_id]:
+        for channel in [channel for channel, call_id in self.legs.items() if call_id in gone]:
             del self.legs[channel]
+        for member in [member for member, call_id in self.members.items() if call_id in gone]:
+            del self.members[member]
+        self.parts.pop(call.main_leg, None)
 
     def _agent(self, name: str, *hints: str) -> str:
         username = self.directory.resolve(name, *hints)
@@ -346,16 +359,15 @@ class EslTranslator:
             return []
         if headers.get(f"variable_{COMMAND_VARIABLE}"):
             return self._placed(name, headers)
-        call_id = self.legs.get(headers.get("Unique-ID", ""))
-        if call_id is None:
+        call = self.calls.get(self.legs.get(headers.get("Unique-ID", ""), ""))
+        if call is None:
             return []
-        call = self.calls[call_id]
         self._recording_seen(call, headers)
         if name == "CHANNEL_HOLD" and not call.ended:
             return [self.event("call.held", call, headers)]
         if name == "CHANNEL_UNHOLD" and not call.ended:
             return [self.event("call.resumed", call, headers)]
-        if name == "CHANNEL_HANGUP_COMPLETE" and headers.get("Unique-ID") == call.call_id:
+        if name == "CHANNEL_HANGUP_COMPLETE" and headers.get("Unique-ID") == call.main_leg:
             events = self._end("call.ended", call, headers)
             self._forget(call)
             return events
@@ -363,19 +375,22 @@ class EslTranslator:
 
     def _callcenter(self, headers: dict[str, str]) -> list[dict[str, Any]]:
         action = headers.get("CC-Action", "")
-        call_id = headers.get("CC-Member-Session-UUID") or headers.get("Unique-ID", "")
-        if not call_id or call_id in self.finished:
+        session = headers.get("CC-Member-Session-UUID") or headers.get("Unique-ID", "")
+        if not session or session in self.finished:
             return []
         if not action.startswith(("member-queue-", "agent-offering", "bridge-agent-")):
             return []
-        call = self._call(call_id, customer_leg=call_id)
+        call_id = self._part(session, headers.get("CC-Member-UUID", ""))
+        if call_id in self.finished:
+            return []
+        call = self._call(call_id, session, customer_leg=session)
         if headers.get("CC-Member-CID-Number") and not call.caller:
             call.caller = headers["CC-Member-CID-Number"]
         if not call.queue:
             call.queue = _queue_name(headers)
-        if not call.to and headers.get("Unique-ID") == call_id:
+        if not call.to and headers.get("Unique-ID") == session:
             call.to = headers.get("Caller-Destination-Number", "")
-        if headers.get("Unique-ID") == call_id:
+        if headers.get("Unique-ID") == session:
             self._recording_seen(call, headers)
         if action in ("member-queue-start", "member-queue-resume"):
             return self._offered(call, headers)
@@ -395,6 +410,16 @@ class EslTranslator:
                 events += self._answered(call, headers, at=headers["CC-Agent-Answered-Time"])
             return events + self._end("call.ended", call, headers)
         return []
+
+    def _part(self, session: str, member: str) -> str:
+        """The call id of the caller's stay in a queue: the caller's channel UUID for the first
+        queue, ``<uuid>-2``, ``-3``… when the caller goes on to another queue (a transfer to a
+        queue), each stay being one interaction with its own queue, agent and times."""
+        member = member or session
+        if member not in self.members:
+            part = self.parts[session] = self.parts.get(session, 0) + 1
+            self.members[member] = session if part == 1 else f"{session}-{part}"
+        return self.members[member]
 
     def _offered(self, call: CallLegs, headers: dict[str, str], *, at: str | None = None, **fields: Any):
         """The call's offer, once; ``at`` (epoch seconds, mod_callcenter's ``CC-…-Time``) when it
@@ -429,7 +454,7 @@ class EslTranslator:
         call = self.calls.get(call_id)
         if call is None:
             variable = headers.get
-            call = self._call(call_id, direction="outbound", agent_leg=channel)
+            call = self._call(call_id, channel, direction="outbound", agent_leg=channel)
             call.caller = variable("variable_switchboard_extension", "")
             call.agent = variable("variable_switchboard_agent", "") or (self._agent(call.caller) if call.caller else "")
             call.to = variable("variable_switchboard_to", "")
@@ -449,7 +474,7 @@ class EslTranslator:
             events.append(self.event("call.held", call, headers))
         elif name == "CHANNEL_UNHOLD" and not call.ended:
             events.append(self.event("call.resumed", call, headers))
-        elif name == "CHANNEL_HANGUP_COMPLETE" and channel == call.call_id:
+        elif name == "CHANNEL_HANGUP_COMPLETE" and channel == call.main_leg:
             events += self._end("call.ended", call, headers)
             self._forget(call)
         return events

@@ -4,6 +4,7 @@ socket). Each transcript gives the call events its story means, no more (each en
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import quote
 
 import pytest
 
@@ -16,7 +17,7 @@ from contactcenter.telephony.freeswitch import (
 )
 from contactcenter.telephony.runtime import BridgeError
 from tests.telephony.esl_server import transcript
-from tests.telephony.freeswitch_expected import EXPECTED, at
+from tests.telephony.freeswitch_expected import EXPECTED, T0, at
 
 DIRECTORY = AgentDirectory(frozenset({"alice", "bob"}), {"1001": "alice"})
 
@@ -48,7 +49,8 @@ def test_the_timestamp_is_the_event_date_in_microseconds_with_its_offset():
 def test_an_agent_known_neither_by_username_nor_by_extension_is_not_guessed():
     translator = EslTranslator(AgentDirectory(frozenset({"carol"}), {"2002": "carol"}))
     bodies = transcript("answered.txt")
-    offered_to = translator.translate(event_parse(bodies[1]) | {"CC-Member-Session-UUID": "another-call"})
+    another_call = {"CC-Member-Session-UUID": "another-call", "CC-Member-UUID": "m-another"}
+    offered_to = translator.translate(event_parse(bodies[1]) | another_call)
     assert offered_to[0]["event"] == "call.offered" and "agent" not in offered_to[0]  # rather than refused
     events = [event for body in bodies for event in translator.translate(event_parse(body))]
     answered = events[1]
@@ -141,3 +143,40 @@ def test_a_message_is_its_headers_then_content_length_bytes_of_body():
 def test_a_lying_content_length_is_refused():
     with pytest.raises(BridgeError):
         read(b"Content-Length: many\nContent-Type: text/event-plain\n\n")
+
+
+def test_a_caller_transferred_to_another_queue_is_a_second_part_of_the_call():
+    """The caller's leg goes on to the queue ``sales`` after the blind transfer: mod_callcenter makes
+    it a new member of that queue (a new ``CC-Member-UUID``, the same caller's channel), whichever
+    comes first of the new queue's start and the end of the first queue's bridge."""
+    bodies = transcript("transfer.txt")
+    session = "9a3f1e7c-2d6b-4c8a-b9e1-7f0d2c5a8b54"
+
+    def second_queue(body: str, seconds: int) -> str:
+        fields = event_parse(body)
+        fields.update(
+            {
+                "CC-Queue": "sales@default",
+                "CC-Member-UUID": "m-second",
+                "CC-Agent": "bob@default",
+                "CC-Agent-UUID": "b0b0b0b0-0000-4000-8000-000000000001",
+                "Event-Date-Timestamp": str(int(T0.timestamp() * 1_000_000) + seconds * 1_000_000),
+            }
+        )
+        return "".join(f"{name}: {quote(value, safe='')}\n" for name, value in fields.items() if name != "_body") + "\n"
+
+    # start, offering, bridge-agent-start, then the transfer: the new queue's start comes before
+    # the first queue's bridge-agent-end and member-queue-end; then the second agent answers, and
+    # at last the caller hangs up.
+    stream = [*bodies[:4], second_queue(bodies[0], 61), *bodies[4:6], second_queue(bodies[2], 75), bodies[6]]
+    translator = EslTranslator(DIRECTORY)
+    events = [event for body in stream for event in translator.translate(event_parse(body))]
+    assert [(e["event"], e["call_id"], e.get("queue"), e.get("agent")) for e in events] == [
+        ("call.offered", session, "support", None),
+        ("call.answered", session, "support", "alice"),
+        ("call.offered", f"{session}-2", "sales", None),
+        ("call.ended", session, "support", "alice"),
+        ("call.answered", f"{session}-2", "sales", "bob"),
+        ("call.ended", f"{session}-2", "sales", "bob"),  # the caller's hangup ends the part going on
+    ]
+    assert translator.calls == {} and translator.members == {} and translator.parts == {}
