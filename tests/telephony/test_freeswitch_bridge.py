@@ -15,6 +15,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import connections
 
+from contactcenter.telephony.adapters import ADAPTERS
 from contactcenter.telephony.freeswitch import FreeSwitchAdapter, freeswitch_adapter
 from contactcenter.telephony.models import Bridge, Command, CommandAction, CommandState
 from contactcenter.telephony.runtime import BridgeRunner, CommandFailed, event_apply
@@ -363,6 +364,7 @@ def test_the_command_line_and_settings_build_the_adapter(settings):
     settings.FREESWITCH_ESL_HOST, settings.FREESWITCH_ESL_PORT = "10.0.0.5", 8021
     settings.FREESWITCH_ESL_PASSWORD = "from-settings"
     settings.FREESWITCH_DIAL_STRING = "{endpoint} {digits} XML sales"
+    assert ADAPTERS["freeswitch"] is freeswitch_adapter  # manage.py cti_bridge freeswitch
     adapter = freeswitch_adapter({"host": None, "port": 18021, "secret": None})
     assert (adapter.host, adapter.port, adapter.password) == ("10.0.0.5", 18021, "from-settings")
     assert adapter.dial_string == "{endpoint} {digits} XML sales"
