@@ -33,6 +33,8 @@ _abandoned = _call("0b6e2c1d-8f3a-4d7e-b512-9c4a1e7f3d22", "+33698765432")
 _hold = _call("5c2a9d7e-3b1f-4e8a-a6c4-2d9f0e1b7a33", "0612345678")
 _transfer = _call("9a3f1e7c-2d6b-4c8a-b9e1-7f0d2c5a8b54", "+33611223344")
 _agent_hangup = _call("2e8c4a6f-7d1b-4f3e-9c2a-5b0e8d1f6c75", "+33655443322")
+_first_queue = _call("4b9d2f6a-8c1e-4a7b-9d3f-6e2a0c8b1d17", "+33612345678")
+_second_queue = _call("4b9d2f6a-8c1e-4a7b-9d3f-6e2a0c8b1d17-2", "+33612345678", queue="sales")
 _dial = _call("c0ffee00-1d2e-4f3a-8b4c-5d6e7f8a9b96", "1001", to="+33612345678", direction="outbound")
 
 EXPECTED: dict[str, list[dict[str, Any]]] = {
@@ -63,6 +65,14 @@ EXPECTED: dict[str, list[dict[str, Any]]] = {
         _agent_hangup("call.offered", 0),
         _agent_hangup("call.answered", 9, agent="bob"),
         _agent_hangup("call.ended", 95, agent="bob"),
+    ],
+    "transfer_to_queue.txt": [
+        _first_queue("call.offered", 0),
+        _first_queue("call.answered", 5, agent="alice"),
+        _second_queue("call.offered", 61),
+        _first_queue("call.ended", 61, agent="alice"),
+        _second_queue("call.answered", 70, agent="bob"),
+        _second_queue("call.ended", 150, agent="bob"),
     ],
     "click_to_dial.txt": [
         _dial("call.offered", 0, agent="alice"),
