@@ -216,7 +216,7 @@ def test_after_freeswitch_restarts_the_bridge_reconnects_and_nothing_is_doubled(
 
 # --- Commands -------------------------------------------------------------------------------
 
-ANSWERED = transcript("transfer.txt")[:3]  # offered, offered to alice, answered by alice: a call on
+ANSWERED = transcript("transfer.txt")[:3]  # the caller joins the queue, alice is offered it and answers
 CALL = EXPECTED["transfer.txt"][0]["call_id"]
 AGENT_LEG = "3d7b9e1f-6a2c-4e8d-a1b3-9c5f7e0d2a64"
 
