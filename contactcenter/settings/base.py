@@ -311,6 +311,9 @@ ASTERISK_DIAL_CONTEXT = env_str("ASTERISK_DIAL_CONTEXT", "from-internal")
 FREESWITCH_ESL_HOST = env_str("FREESWITCH_ESL_HOST", "127.0.0.1")
 FREESWITCH_ESL_PORT = env_int("FREESWITCH_ESL_PORT", 8021, 1)
 FREESWITCH_ESL_PASSWORD = env_str("FREESWITCH_ESL_PASSWORD", "ClueCon")
+# How a click-to-dial rings the agent then the customer, after the variables the bridge sets
+# (docs/telephony.md "FreeSWITCH"): {endpoint} (user/1001), {extension}, {to} (+33…), {digits}.
+FREESWITCH_DIAL_STRING = env_str("FREESWITCH_DIAL_STRING", "{endpoint} {to} XML default")
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 # The number Twilio shows to the called party on a click-to-dial (one of the account's numbers).

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from contactcenter.telephony.asterisk import asterisk_adapter
+from contactcenter.telephony.freeswitch import freeswitch_adapter
 from contactcenter.telephony.runtime import Adapter
 
 #: kind → function building its adapter from the options (``host``, ``port``, ``username``,
@@ -14,3 +15,4 @@ from contactcenter.telephony.runtime import Adapter
 ADAPTERS: dict[str, Callable[[dict[str, Any]], Adapter]] = {}
 
 ADAPTERS["asterisk"] = asterisk_adapter
+ADAPTERS["freeswitch"] = freeswitch_adapter
