@@ -74,7 +74,19 @@ def _merge_app_entries() -> None:
     from tests.telephony.twilio_access import ENTRIES as twilio
     from tests.training.access import ENTRIES as training
 
-    for entries in (customers, interactions, cti, twilio, kpis, live, knowledge, training, scripts, routing, recordings):
+    for entries in (
+        customers,
+        interactions,
+        cti,
+        twilio,
+        kpis,
+        live,
+        knowledge,
+        training,
+        scripts,
+        routing,
+        recordings,
+    ):
         overlap = set(entries) & set(MATRIX)
         assert not overlap, f"access-matrix entries defined twice: {sorted(overlap)}"
         MATRIX.update(entries)
