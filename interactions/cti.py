@@ -415,6 +415,7 @@ def cti_event_apply(
     incoming = CallEvent(event, timestamp, caller, queue.pk if queue else None, agent.pk if agent else None)
     duplicate = any(item.key == incoming.key for item in stored)
     if duplicate and call.interaction is not None:
+        _recording_named_late(call.interaction, stored_rows, payload)
         return CtiOutcome(call_id=call_id, event=event, interaction=call.interaction, duplicate=True)
 
     state = call_state([*stored] if duplicate else [*stored, incoming])
@@ -480,6 +481,20 @@ def cti_recording_hook_register(hook: Callable[..., None]) -> None:
     The hook must be idempotent: a late event of the same call calls it again."""
     if hook not in _recording_hooks:
         _recording_hooks.append(hook)
+
+
+def _recording_named_late(interaction: Interaction, stored: list[CtiEvent], payload: dict[str, Any] | None) -> None:
+    """A repeat changes nothing of the call, but one that names the recording of an ended call
+    whose stored events named none still has it fetched: some telephony systems know the
+    recording only once it is written, after the call's end was told (Twilio's recording callback
+    repeats the end with the recording's URL)."""
+    location = payload.get("recording") if payload else None
+    if not isinstance(location, str) or not location or interaction.ended_at is None:
+        return
+    if _recording_location(stored, None):
+        return  # the call's events named one already: it is being fetched
+    for hook in _recording_hooks:
+        hook(interaction_id=interaction.pk, location=location)
 
 
 def _recording_location(stored: list[CtiEvent], payload: dict[str, Any] | None) -> str:

@@ -492,6 +492,20 @@ class TestIntake:
         assert client.post(url, body, format="json").status_code == 200
         assert OrmQ.objects.count() == 1
 
+    def test_a_repeated_end_naming_the_recording_first_has_it_fetched(self, org):
+        """Twilio's recording callback comes after the call's end was told, as a repeat of it."""
+        cti_event_apply(event="call.offered", call_id="c4", timestamp=at(0))
+        cti_event_apply(event="call.ended", call_id="c4", timestamp=at(30))
+        assert not OrmQ.objects.exists()
+        outcome = cti_event_apply(
+            event="call.ended", call_id="c4", timestamp=at(30), payload={"recording": "https://rec.example/RE4.wav"}
+        )
+        assert outcome.duplicate
+        assert OrmQ.objects.get().task["args"] == (outcome.interaction.pk, "https://rec.example/RE4.wav")
+        assert (
+            CtiCall.objects.get(call_id="c4").events.get(event="call.ended").payload == {}
+        )  # the repeat changed nothing
+
     def test_a_recording_named_before_the_end_is_fetched_at_the_end(self, org):
         cti_event_apply(event="call.offered", call_id="c2", timestamp=at(0), payload={"recording": "/spool/c2.wav"})
         assert not OrmQ.objects.exists()

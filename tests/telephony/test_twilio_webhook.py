@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
+from django_q.models import OrmQ
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
@@ -277,6 +278,22 @@ def test_the_recording_rides_on_the_end_of_its_call(twilio):
     ended = CtiEvent.objects.get(cti_call__call_id="CA0d5e6f708192a3b4c5d6e7f8091a2b05", event="call.ended")
     assert ended.timestamp == datetime(2026, 1, 6, 12, 2, 8, tzinfo=UTC)  # start + duration, on every retry
     assert requests[2]["events"][0]["recording"].endswith("/Recordings/RE1e2f30415263a7b8c9d0e1f2a3b4c5d6")
+
+
+def test_the_recording_is_fetched_whether_its_callback_comes_before_or_after_the_end(twilio):
+    """The recording's callback repeats the call's end with its URL: told first, or after the
+    TaskRouter's wrap-up told the end, the recording is queued for fetching (a later event of the
+    call may queue it again: the job leaves an interaction that has its recording alone)."""
+    requests = transcript("recording")
+    for order in (requests, [*requests[:2], *requests[3:], requests[2]]):
+        OrmQ.objects.all().delete()
+        CtiCall.objects.all().delete()
+        for request in order:
+            post(APIClient(), request["params"], request["query"])
+        jobs = [job for job in OrmQ.objects.all() if job.func().endswith("recording_fetch")]
+        assert jobs and {job.task["args"][1].rsplit("/", 1)[1] for job in jobs} == {
+            "RE1e2f30415263a7b8c9d0e1f2a3b4c5d6"
+        }
 
 
 def test_twilio_retries_change_nothing(twilio, dial_command):
