@@ -70,9 +70,10 @@ def _merge_app_entries() -> None:
     from tests.live.access import ENTRIES as live
     from tests.routing.access import ENTRIES as routing
     from tests.scripts.access import ENTRIES as scripts
+    from tests.telephony.calls_access import ENTRIES as calls
     from tests.training.access import ENTRIES as training
 
-    for entries in (customers, interactions, cti, kpis, live, knowledge, training, scripts, routing):
+    for entries in (customers, interactions, cti, kpis, live, knowledge, training, scripts, routing, calls):
         overlap = set(entries) & set(MATRIX)
         assert not overlap, f"access-matrix entries defined twice: {sorted(overlap)}"
         MATRIX.update(entries)
