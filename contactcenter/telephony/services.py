@@ -218,7 +218,6 @@ def command_finish(
     Command.objects.filter(id=command_id, state__in=[CommandState.PENDING, CommandState.SENT]).update(**changes)
 
 
-@transaction.atomic
 def call_dial(
     *,
     by: AbstractBaseUser,
@@ -229,27 +228,30 @@ def call_dial(
 ) -> Command:
     """Click-to-dial: ring the agent's extension, then ``to``, through a connected bridge.
 
-    Raises ``ValidationError`` (field → messages) when ``to`` is not a phone number or the agent has
-    no extension, :class:`AgentOnContact` when the agent is on a contact, :class:`NoBridge` when no
-    connected bridge can dial. The outbound interaction is made by the call's own events, as the
-    bridge reports them."""
+    Checked in this order, so that bad input answers the same whether a bridge is connected or not:
+    ``ValidationError`` (field → messages) when ``to`` is not a phone number or the agent has no
+    extension; :class:`AgentOnContact` when the agent is on a contact (read under the profile's
+    lock); :class:`NoBridge` when no connected bridge can dial. The outbound interaction is made by
+    the call's own events, as the bridge reports them."""
     try:
         number = normalize_phone(to)
     except ValidationError as error:
         raise ValidationError({"to": error.messages}) from error
-    profile = AgentProfile.objects.select_for_update().filter(user=by).first()
+    profile = profile_of(by)  # read with the user: no query
     if profile is None or not profile.extension:
         raise ValidationError(
             {"extension": [_("You have no phone extension: an admin sets it on your agent profile.")]}
         )
-    if profile.status in CONTACT_STATUSES:
-        raise AgentOnContact()
-    arguments: dict[str, Any] = {"to": number, "extension": profile.extension, "agent": by.get_username()}
-    if customer is not None:
-        arguments["customer"] = customer.pk
-    if queue is not None:
-        arguments["queue"] = queue.name
-    return command_request(action=CommandAction.DIAL, by=by, agent=profile, arguments=arguments, now=now)
+    with transaction.atomic():
+        profile = AgentProfile.objects.select_for_update().get(pk=profile.pk)
+        if profile.status in CONTACT_STATUSES:
+            raise AgentOnContact()
+        arguments: dict[str, Any] = {"to": number, "extension": profile.extension, "agent": by.get_username()}
+        if customer is not None:
+            arguments["customer"] = customer.pk
+        if queue is not None:
+            arguments["queue"] = queue.name
+        return command_request(action=CommandAction.DIAL, by=by, agent=profile, arguments=arguments, now=now)
 
 
 #: An extension as agents' phones have them: digits, or a PBX's own name for a phone (PJSIP/1001).

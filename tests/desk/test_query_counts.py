@@ -626,10 +626,10 @@ PAGES: dict[tuple[str, str], Page] = {
     # 2: the user with their profile; the callbacks in their hands or promised by them, queue and customer
     # joined. Loaded after the desktop, and again when a log promises one or the agent's status moves.
     ("callbacks", "get"): Page(2, "agent", lambda org, n: Request("get", url("callbacks")), callbacks_promised),
-    # 3: the user with their profile; the callback if the agent may work it; no telephony bridge; the
-    # panel drawn again.
+    # 4: the user with their profile; the callback if the agent may work it; the agent has no extension,
+    # so is a bridge able to dial connected (none: the agent dials by hand); the panel drawn again.
     ("callback_dial", "post"): Page(
-        3, "agent", lambda org, n: Request("post", url("callback_dial", org.callback.pk)), callbacks_promised
+        4, "agent", lambda org, n: Request("post", url("callback_dial", org.callback.pk)), callbacks_promised
     ),
     # 10 (8 in production): the user with their profile; the callback if the agent may work it; the attempt
     # logged in a savepoint (its work item's id, then the callback locked; no open work item here; the attempt
