@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
@@ -23,12 +24,24 @@ from django.views.decorators.http import require_GET
 from contactcenter.core.formats import format_duration, format_percent
 from contactcenter.desk import selectors
 from contactcenter.desk.access import page_for
+from contactcenter.desk.dial import CAPABILITY_MISSING
+from contactcenter.telephony.models import Capability, CommandAction
+from contactcenter.telephony.services import capabilities_online
 from kpis.selectors import KpiRow
 
 
 def _iso(value: datetime | None) -> str:
     """An instant for the page's clocks (``Date.parse`` reads it): ISO 8601 in UTC, milliseconds."""
     return value.astimezone(UTC).isoformat(timespec="milliseconds") if value is not None else ""
+
+
+@dataclass(frozen=True)
+class CallControl:
+    """One call bar button: the action, whether a connected bridge can do it, why not otherwise."""
+
+    action: str
+    enabled: bool
+    why_not: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,27 @@ class CallBarView:
     @property
     def call_id(self) -> str:
         return str(self.bar.interaction.pk) if self.bar.interaction is not None else ""
+
+    @property
+    def pbx_call_id(self) -> str:
+        """The phone system's id of the current call (what hold, resume and transfer act on)."""
+        call = getattr(self.bar.interaction, "cti_call", None) if self.bar.interaction is not None else None
+        return call.call_id if call is not None else ""
+
+    @cached_property
+    def controls(self) -> list[CallControl]:
+        """The call bar's buttons while the call is on: each enabled when a connected bridge can do
+        it, else off with the reason (read once, only while a call is on: one query)."""
+        if self.bar.phase not in ("talking", "on_hold") or not self.pbx_call_id:
+            return []
+        online = capabilities_online()
+        hold = CommandAction.RESUME if self.bar.phase == "on_hold" else CommandAction.HOLD
+        return [
+            CallControl(hold, Capability.HOLD in online, CAPABILITY_MISSING[hold]()),
+            CallControl(
+                CommandAction.TRANSFER, Capability.TRANSFER in online, CAPABILITY_MISSING[CommandAction.TRANSFER]()
+            ),
+        ]
 
     @property
     def answered_at(self) -> str:

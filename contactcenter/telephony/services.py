@@ -292,7 +292,6 @@ def _current_call(*, profile: AgentProfile, call_id: str) -> CtiCall | None:
     )
 
 
-@transaction.atomic
 def call_act(
     *,
     by: AbstractBaseUser,
@@ -307,7 +306,8 @@ def call_act(
     ``ValidationError`` for a bad target, :class:`NotOnCall` when ``by`` is not on that call now
     (answered by them and not over, as the call's events say), :class:`NoBridge` when no connected
     bridge can. The command's arguments are ``{"call_id", "target"?}``; the call's own events
-    (``call.held``, ``call.resumed``, the transferred call's) say what came of it."""
+    (``call.held``, ``call.resumed``, the transferred call's) say what came of it. Reads, then one
+    insert: no transaction of its own (a request's, when there is one, holds it)."""
     if action not in (CommandAction.HOLD, CommandAction.RESUME, CommandAction.TRANSFER):
         raise ValueError(f"not a call action: {action}")
     arguments: dict[str, Any] = {"call_id": call_id}

@@ -4,25 +4,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('interactions', '0014_interaction_waiting_idx'),
+        ("interactions", "0014_interaction_waiting_idx"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ctievent',
-            name='called',
-            field=models.CharField(blank=True, help_text='The number called (to), as received.', max_length=200, verbose_name='number called'),
+            model_name="ctievent",
+            name="called",
+            field=models.CharField(
+                blank=True,
+                help_text="The number called (to), as received.",
+                max_length=200,
+                verbose_name="number called",
+            ),
         ),
         migrations.AddField(
-            model_name='ctievent',
-            name='direction',
-            field=models.CharField(blank=True, choices=[('inbound', 'Inbound'), ('outbound', 'Outbound')], help_text='Inbound or outbound, when the event said so.', max_length=10, verbose_name='direction'),
+            model_name="ctievent",
+            name="direction",
+            field=models.CharField(
+                blank=True,
+                choices=[("inbound", "Inbound"), ("outbound", "Outbound")],
+                help_text="Inbound or outbound, when the event said so.",
+                max_length=10,
+                verbose_name="direction",
+            ),
         ),
         migrations.AddField(
-            model_name='ctievent',
-            name='named_customer',
-            field=models.PositiveBigIntegerField(blank=True, help_text='The id of the customer the event named (a click-to-dial call knows whom it calls).', null=True, verbose_name='customer named'),
+            model_name="ctievent",
+            name="named_customer",
+            field=models.PositiveBigIntegerField(
+                blank=True,
+                help_text="The id of the customer the event named (a click-to-dial call knows whom it calls).",
+                null=True,
+                verbose_name="customer named",
+            ),
         ),
     ]

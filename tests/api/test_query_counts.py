@@ -1004,12 +1004,12 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("call-detail", "get"): Endpoint(
         2, "agent", lambda org, n: Call("get", route("call-detail", pk=org.command.pk)), many_commands
     ),
-    # 6 (4 in production): token (the profile joined: the agent's own is not read again); savepoint; is the
-    # agent on that call now (the call with its interaction); the bridges online; insert the command; release.
-    # A transfer to an extension of digits reads nothing more (a number neither).
-    ("call-hold", "post"): Endpoint(6, "agent", _call_action("hold"), _on_a_call, status=202),
-    ("call-resume", "post"): Endpoint(6, "agent", _call_action("resume"), _on_a_call, status=202),
-    ("call-transfer", "post"): Endpoint(6, "agent", _call_action("transfer", {"to": "1002"}), _on_a_call, status=202),
+    # 4: token (the profile joined: the agent's own is not read again); is the agent on that call now (the call
+    # with its interaction); the bridges online; insert the command (no transaction: reads, then one insert). A
+    # transfer to an extension of digits reads nothing more (a number neither).
+    ("call-hold", "post"): Endpoint(4, "agent", _call_action("hold"), _on_a_call, status=202),
+    ("call-resume", "post"): Endpoint(4, "agent", _call_action("resume"), _on_a_call, status=202),
+    ("call-transfer", "post"): Endpoint(4, "agent", _call_action("transfer", {"to": "1002"}), _on_a_call, status=202),
 }
 
 

@@ -331,7 +331,8 @@ PAGES: dict[tuple[str, str], Page] = {
     # their tickets (the open ones and the timeline's in one read), the timeline's interactions and comments.
     # The queue's published script and the log form's dispositions come from the cache. Was 12. With an offer
     # open (the profile says so), one more: the offer with its item, queue, customer and ticket, for its card.
-    ("desktop", "get"): Page(6, "agent", lambda org, n: Request("get", url("desktop"), htmx=False)),
+    # The agent is on a call: one more, the bridges connected (which of the call bar's hold and transfer are on).
+    ("desktop", "get"): Page(7, "agent", lambda org, n: Request("get", url("desktop"), htmx=False)),
     ("status", "get"): Page(1, "agent", lambda org, n: Request("get", url("status"))),
     # 6 (4 in production): the user with their profile; savepoint; the profile locked with its user; update the
     # profile; release; after commit the wallboard's agent_status reads the call the agent is on (its team and
@@ -355,9 +356,26 @@ PAGES: dict[tuple[str, str], Page] = {
     ("call", "get"): Page(7, "agent", lambda org, n: Request("get", url("call", org.call.pk))),
     # 2: the user with their profile; the interaction (its queue and CTI call joined): all the state line shows.
     ("call_state", "get"): Page(2, "agent", lambda org, n: Request("get", url("call_state", org.call.pk))),
-    # 2: the user with their profile; the current call (its CTI call joined: whether it is on hold now). Asked
-    # again at each status change and hold of the agent.
-    ("callbar", "get"): Page(2, "agent", lambda org, n: Request("get", url("callbar"))),
+    # 3: the user with their profile; the current call (its CTI call joined: whether it is on hold now); during a
+    # call, the bridges connected (which of hold and transfer are on). Asked again at each status change and hold
+    # of the agent.
+    ("callbar", "get"): Page(3, "agent", lambda org, n: Request("get", url("callbar"))),
+    # Calling from the desk, with no bridge connected and no extension on agent A's profile. 2: the user with
+    # their profile (the extension read with it); is a bridge able to dial connected (none: dial by hand).
+    ("dial", "post"): Page(2, "agent", lambda org, n: Request("post", url("dial"), {"to": "06 12 34 56 78"})),
+    # The call bar's hold, resume and transfer, no bridge connected. 3: the user with their profile; is the agent
+    # on that call now (the call with its interaction); the bridges connected (none: the button says why).
+    ("call_hold", "post"): Page(
+        3, "agent", lambda org, n: Request("post", url("call_hold"), {"call_id": org.call.cti_call.call_id})
+    ),
+    ("call_resume", "post"): Page(
+        3, "agent", lambda org, n: Request("post", url("call_resume"), {"call_id": org.call.cti_call.call_id})
+    ),
+    ("call_transfer", "post"): Page(
+        3,
+        "agent",
+        lambda org, n: Request("post", url("call_transfer"), {"call_id": org.call.cti_call.call_id, "to": "1002"}),
+    ),
     # 6: the user with their profile; the KPI engine for the agent's day: the rollup's days, the volumes and
     # times, the repeat flags' state, FCR, the surveys (one query each, whatever the number of calls;
     # occupancy left out). Loaded after the page, and again when a call's wrap-up ends.

@@ -29,12 +29,22 @@ def test_next_agent_names_the_longest_idle_with_the_reason(org, supervisor):
     agent_in(org.queue_a, "idle2", at=now - timedelta(minutes=2))
     response = supervisor.get(f"{API}next-agent/", {"queue": "Queue A"})
     assert response.status_code == 200
-    assert response.json() == {"agent": "idle12", "reason": "longest idle (12 min)"}
+    assert response.json() == {
+        "agent": "idle12",
+        "reason": "longest idle (12 min)",
+        "rule": "longest_idle",
+        "extension": None,
+    }
 
 
 def test_next_agent_nobody_in_french(org, supervisor):
     response = supervisor.get(f"{API}next-agent/", {"queue": "Queue A"}, HTTP_ACCEPT_LANGUAGE="fr")
-    assert response.json() == {"agent": None, "reason": "aucun agent disponible"}
+    assert response.json() == {
+        "agent": None,
+        "reason": "aucun agent disponible",
+        "rule": "none_available",
+        "extension": None,
+    }
 
 
 def test_next_agent_prefers_the_callers_last_agent(org, supervisor):
@@ -45,7 +55,12 @@ def test_next_agent_prefers_the_callers_last_agent(org, supervisor):
     customer = customer_create(first_name="Anne", last_name="Martin", phones=["+33612345678"])
     InteractionFactory(customer=customer, agent=known.user, queue=org.queue_a)
     response = supervisor.get(f"{API}next-agent/", {"queue": "Queue A", "from": "06 12 34 56 78"})
-    assert response.json() == {"agent": "known", "reason": "customer's last agent"}
+    assert response.json() == {
+        "agent": "known",
+        "reason": "customer's last agent",
+        "rule": "last_agent",
+        "extension": None,
+    }
 
 
 @pytest.mark.parametrize("queue", ["Queue B", "Nope"])
@@ -105,3 +120,30 @@ def test_someone_elses_offer_is_a_404(org, api_client_for):
     response = api_client_for(org.supervisor_a).post(f"{API}offers/{offer.pk}/accept/")
     assert response.status_code == 404
     assert WorkItem.objects.get().state == WorkState.OFFERED
+
+
+def test_next_agent_for_a_dialplans_integration_account(org, api_client_for):
+    """The PBX asks with its integration account (manager role), any queue; agents may not ask."""
+    response = api_client_for(org.manager).get(f"{API}next-agent/", {"queue": "Queue B", "from": "0612345678"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "agent": None,
+        "reason": "no agent available",
+        "rule": "none_available",
+        "extension": None,
+    }
+    assert api_client_for(org.agent_a).get(f"{API}next-agent/", {"queue": "Queue A"}).status_code == 403
+    missing = api_client_for(org.manager).get(f"{API}next-agent/")
+    assert missing.status_code == 400 and "queue" in missing.json()
+
+
+def test_next_agent_gives_the_agents_extension_for_the_dialplan(org, api_client_for):
+    profile = agent_in(org.queue_a, "phoned", at=timezone.now() - timedelta(minutes=3))
+    type(profile).objects.filter(pk=profile.pk).update(extension="1007")
+    response = api_client_for(org.manager).get(f"{API}next-agent/", {"queue": "Queue A"})
+    assert response.json() == {
+        "agent": "phoned",
+        "reason": "longest idle (3 min)",
+        "rule": "longest_idle",
+        "extension": "1007",
+    }
