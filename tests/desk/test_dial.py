@@ -13,6 +13,7 @@ from django.utils import timezone
 from contactcenter.agents.models import AgentProfile, Status
 from contactcenter.telephony.models import Command
 from customers.services import customer_create
+from interactions.cti import cti_event_apply
 from tests.desk.test_desktop import HTMX, call
 from tests.telephony.helpers import bridge_online
 
@@ -165,3 +166,22 @@ def test_hold_resume_transfer_from_the_call_bar(center, agent):
     bad = agent.post(reverse("desk:call_transfer"), {"call_id": "pbx-9", "to": "my boss"}, **HTMX)
     assert bad.status_code == 400
     assert Command.objects.count() == 3
+
+
+def test_an_outbound_call_is_shown_as_one_without_a_button_to_the_agents_own_phone(center, agent, amelie):
+    """A click-to-dial call's events: from the agent's phone (1001) to Amélie, outbound."""
+    start = timezone.now() - timedelta(seconds=10)
+    for n, (event, who) in enumerate((("call.offered", None), ("call.answered", center.agent_a))):
+        cti_event_apply(
+            event=event,
+            call_id="out-1",
+            timestamp=start + timedelta(seconds=n),
+            caller="1001",
+            called="+33612345678",
+            direction="outbound",
+            queue=center.queue_a,
+            agent=who,
+        )
+    page = agent.get(reverse("desk:current_call"), **HTMX).content.decode()
+    assert "Outbound call" in page and "Amélie Poulain" in page
+    assert 'data-dial="1001"' not in page and 'data-dial="+33612345678"' in page
