@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import AgentProfile, Queue, Role, Skill, Status, Team
@@ -152,7 +152,11 @@ def agent_update(
         extension = agent_extension_check(extension=extension, profile=profile)
         if extension != profile.extension:
             profile.extension = extension
-            profile.save(update_fields=["extension", "updated_at"])
+            try:
+                with transaction.atomic():  # two admins giving the same one at once: the constraint says no
+                    profile.save(update_fields=["extension", "updated_at"])
+            except IntegrityError as error:
+                raise ValidationError({"extension": [_("Another agent has this extension.")]}) from error
     if role is not None and role != profile.role:
         agent_set_role(profile=profile, role=role)
     if team is not UNSET:
