@@ -147,3 +147,24 @@ def test_next_agent_gives_the_agents_extension_for_the_dialplan(org, api_client_
         "rule": "longest_idle",
         "extension": "1007",
     }
+
+
+@pytest.mark.parametrize("agents", [2, 6])
+def test_next_agent_with_the_caller_reads_a_fixed_number_of_rows(
+    org, api_client_for, agents, django_assert_num_queries
+):
+    """The dialplan's question, with the caller's number, on a queue preferring the last agent: the
+    same queries whatever the number of agents and of the caller's past calls."""
+    QueueRouting.objects.create(queue=org.queue_a, prefer_last_agent=True)
+    customer = customer_create(first_name="Anne", last_name="Martin", phones=["+33612345678"])
+    for n in range(agents):
+        profile = agent_in(org.queue_a, f"agent{n}", at=timezone.now() - timedelta(minutes=n + 1))
+        InteractionFactory(customer=customer, agent=profile.user, queue=org.queue_a)
+    client = api_client_for(org.manager)
+    query = {"queue": "Queue A", "from": "06 12 34 56 78"}
+    client.get(f"{API}next-agent/", query)  # warms the caches a process keeps
+    # 7: token; the queue; the customer by the caller's number; their last agent; the agents ready to take work
+    # (the queues they serve; their profiles with users, capacities, loads; their skills). None per agent or call.
+    with django_assert_num_queries(7, exact=True):
+        response = client.get(f"{API}next-agent/", query)
+    assert response.json()["rule"] == "last_agent"
