@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("contactcenter.telephony.api.recording_urls")),
     path("", include("kpis.api.urls")),
     path("", include("contactcenter.distribution.api.urls")),
+    path("", include("contactcenter.telephony.api.urls")),
     path("", include("contactcenter.knowledge.api.urls")),
     path("", include("contactcenter.scripts.api.urls")),
     path("", include("contactcenter.training.api.urls")),

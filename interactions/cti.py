@@ -63,7 +63,7 @@ from contactcenter.agents.states import CurrentContact, agent_state_sync
 from contactcenter.core.choices import Channel, Direction
 from contactcenter.core.compiled import insert_row_if_new
 from contactcenter.core.unset import UNSET, Unset
-from customers.models import ContactPoint
+from customers.models import ContactPoint, Customer
 from customers.phones import caller_number
 from interactions import durations
 from interactions import events as live
@@ -87,7 +87,16 @@ MAX_NUMBER_LENGTH = 200
 MAX_RECORDING_LOCATION_LENGTH = 2000
 
 #: The interaction fields that the call's events decide (and overwrite on every event).
-CALL_FIELDS = ("offered_at", "answered_at", "ended_at", "wrapup_ended_at", "hold_seconds", "queue_id", "agent_id")
+CALL_FIELDS = (
+    "offered_at",
+    "answered_at",
+    "ended_at",
+    "wrapup_ended_at",
+    "hold_seconds",
+    "queue_id",
+    "agent_id",
+    "direction",
+)
 
 
 # Events at the same instant are read in the order of the call's life.
@@ -96,13 +105,18 @@ _LIFE_ORDER = {event: rank for rank, event in enumerate(CtiEventType.values)}
 
 @dataclass(frozen=True)
 class CallEvent:
-    """What :func:`call_state` needs of one event: its type and time, and the names it carried."""
+    """What :func:`call_state` needs of one event: its type and time, and the names it carried
+    (``direction`` and ``called``: blank when the event did not say; ``customer_id``: the customer
+    it named, if any)."""
 
     event: str
     timestamp: datetime
     caller: str = ""
     queue_id: int | None = None
     agent_id: int | None = None
+    direction: str = ""
+    called: str = ""
+    customer_id: int | None = None
 
     @property
     def key(self) -> tuple[str, datetime | None]:
@@ -110,7 +124,16 @@ class CallEvent:
         return (self.event, self.timestamp if self.event in CTI_REPEATABLE_EVENTS else None)
 
     def _sort_key(self) -> tuple:
-        return (self.timestamp, _LIFE_ORDER[self.event], self.caller, self.queue_id or 0, self.agent_id or 0)
+        return (
+            self.timestamp,
+            _LIFE_ORDER[self.event],
+            self.caller,
+            self.queue_id or 0,
+            self.agent_id or 0,
+            self.direction,
+            self.called,
+            self.customer_id or 0,
+        )
 
 
 @dataclass(frozen=True)
@@ -137,14 +160,25 @@ class CallState:
     channel: str = Channel.VOICE
     direction: str = Direction.INBOUND
     sentiment: float | None = None
+    called: str = ""
+    customer_id: int | None = None
+
+    @property
+    def customer_match(self) -> tuple[str, Any]:
+        """What the interaction's customer is found by: the customer an event named, else the
+        customer's number (the caller's on an inbound call, the number called on an outbound one)."""
+        if self.customer_id is not None:
+            return ("customer", self.customer_id)
+        return ("number", self.called if self.direction == Direction.OUTBOUND else self.caller)
 
 
 def call_state(events: Iterable[CallEvent]) -> CallState:
     """The interaction that the set ``events`` of one call describes: a pure function of the set.
 
     - ``offered_at``: the offer's timestamp; before the offer arrives, the earliest timestamp known;
-    - ``answered_at`` and ``agent``: the answer's; ``queue`` and caller: the offer's, or else those
-      of the earliest event that names one;
+    - ``answered_at`` and ``agent``: the answer's; ``queue``, caller, number called, direction and
+      customer named: the offer's, or else those of the earliest event that names one (direction:
+      inbound when no event says);
     - ``ended_at``: the end's timestamp, or the abandon's; ``wrapup_ended_at``: the wrap-up end's,
       once the end is known (the interaction may not have one before);
     - ``hold_seconds``: see :func:`hold_seconds`; ``held_since``: see :func:`held_since`;
@@ -181,6 +215,9 @@ def call_state(events: Iterable[CallEvent]) -> CallState:
         queue_id=_first_given(ordered, offered, "queue_id"),
         agent_id=answered.agent_id if answered else None,
         caller=_first_given(ordered, offered, "caller") or "",
+        direction=_first_given(ordered, offered, "direction") or Direction.INBOUND,
+        called=_first_given(ordered, offered, "called") or "",
+        customer_id=_first_given(ordered, offered, "customer_id"),
         abandoned_event=abandoned is not None,
         ringing_agent_id=offered.agent_id if offered and answered is None and end is None else None,
         latest_at=max(item.timestamp for item in ordered),
@@ -316,14 +353,32 @@ def _caller_customers(number: str) -> QuerySet[ContactPoint]:
     ).order_by("-is_primary", "-customer__updated_at", "customer_id")
 
 
-def _first_interaction_lookups(call: CtiCall, caller: str) -> tuple[int | None, int | None]:
+def _matched_customers(state: CallState) -> QuerySet | None:
+    """The ids of the customers the call's interaction may be (the first is it): the customer an
+    event named when they still exist (not erased), else those holding the customer's number
+    (:func:`_caller_customers`); ``None`` when there is nothing to match by."""
+    kind, match = state.customer_match
+    if kind == "customer":
+        return Customer.objects.filter(pk=match, erased_at__isnull=True).order_by().values("pk")
+    number = caller_number(match)
+    return _caller_customers(number).values("customer_id") if number is not None else None
+
+
+def _matched_customer_id(state: CallState) -> int | None:
+    """The id of the call's customer (:func:`_matched_customers`), ``None`` when unknown. One query."""
+    found = _matched_customers(state)
+    row = found.first() if found is not None else None
+    return next(iter(row.values())) if row else None
+
+
+def _first_interaction_lookups(call: CtiCall, state: CallState) -> tuple[int | None, int | None]:
     """For a call without its interaction yet (its first event): the id of an interaction stored
-    with its call id by another route (the interactions API), and the id of the caller's customer
-    (:func:`customer_id_for_caller`). Both in one query, read from the call's row (stored and
-    locked just before): one round trip where two lookups by key would take two."""
+    with its call id by another route (the interactions API), and the id of the call's customer
+    (:func:`_matched_customers`). Both in one query, read from the call's row (stored and locked
+    just before): one round trip where two lookups by key would take two."""
     stored = Interaction.objects.filter(source=CTI_SOURCE, external_id=call.call_id).order_by().values("pk")[:1]
-    number = caller_number(caller)
-    customer = _caller_customers(number).values("customer_id")[:1] if number is not None else None
+    matched = _matched_customers(state)
+    customer = matched[:1] if matched is not None else None
     found = (
         CtiCall.objects.filter(pk=call.pk)
         .values_list(
@@ -353,6 +408,8 @@ def _check_input(
     call_id: str,
     timestamp: datetime,
     caller: str,
+    called: str,
+    direction: str,
     agent: AbstractBaseUser | None,
     now: datetime,
 ) -> None:
@@ -369,6 +426,10 @@ def _check_input(
         errors["timestamp"] = [_("This time is before the year 2000: check the telephony system's clock.")]
     if len(caller) > MAX_NUMBER_LENGTH:
         errors["from"] = [_("At most %(max)s characters.") % {"max": MAX_NUMBER_LENGTH}]
+    if len(called) > MAX_NUMBER_LENGTH:
+        errors["to"] = [_("At most %(max)s characters.") % {"max": MAX_NUMBER_LENGTH}]
+    if direction and direction not in Direction.values:
+        errors["direction"] = [_("Choose one of: %(values)s.") % {"values": ", ".join(Direction.values)}]
     if agent is None and event == CtiEventType.ANSWERED:
         errors["agent"] = [_("Name the agent who answered the call.")]
     elif agent is not None and getattr(agent, "agent_profile", None) is None:
@@ -386,20 +447,28 @@ def cti_event_apply(
     caller: str = "",
     queue: Queue | None = None,
     agent: AbstractBaseUser | None = None,
+    called: str = "",
+    direction: str = "",
+    customer: Customer | None = None,
     payload: dict[str, Any] | None = None,
     by: AbstractBaseUser | None = None,
     now: datetime | None = None,
 ) -> CtiOutcome:
     """Apply one call event from the telephony system (SPEC §7), exactly once.
 
-    ``caller`` is the ``from`` number as received (any format, may be blank), ``payload`` the
-    event's fields as received (kept with the event). The call's interaction (voice, inbound,
-    ``source`` ``"cti"``, ``external_id`` the call id) is created by the first event of the call,
-    whichever it is, and recomputed from all the call's events by each new one. A repeat (same key,
-    see the module docstring) returns the interaction with ``duplicate`` set and changes nothing.
+    ``caller`` is the ``from`` number as received (any format, may be blank), ``called`` the ``to``
+    number, ``direction`` ``"inbound"``/``"outbound"`` or blank when the event does not say,
+    ``customer`` the customer the event names (a click-to-dial call knows whom it calls),
+    ``payload`` the event's fields as received (kept with the event). The call's interaction (voice,
+    ``source`` ``"cti"``, ``external_id`` the call id; inbound unless an event of the call says
+    outbound) is created by the first event of the call, whichever it is, and recomputed from all
+    the call's events by each new one. A repeat (same key, see the module docstring) returns the
+    interaction with ``duplicate`` set and changes nothing.
 
-    The interaction's customer is the one matched by the caller number, looked up again only when
-    the call's caller number changes, so a customer set by hand during the call stays. The fields in
+    The interaction's customer is the one an event of the call names, else the one matched by the
+    customer's number: the caller's (``from``) on an inbound call, the number called (``to``) on an
+    outbound one. It is looked up again only when what it is matched by changes, so a customer set
+    by hand during the call stays. The fields in
     :data:`CALL_FIELDS` belong to the telephony system and are overwritten; the agent's notes,
     disposition, ticket and the like are never touched.
 
@@ -407,18 +476,49 @@ def cti_event_apply(
     make the interaction impossible; then nothing at all is stored.
     """
     now = now or timezone.now()
-    caller = (caller or "").strip()
-    _check_input(event=event, call_id=call_id, timestamp=timestamp, caller=caller, agent=agent, now=now)
+    caller, called, direction = (caller or "").strip(), (called or "").strip(), direction or ""
+    _check_input(
+        event=event,
+        call_id=call_id,
+        timestamp=timestamp,
+        caller=caller,
+        called=called,
+        direction=direction,
+        agent=agent,
+        now=now,
+    )
     call, created = _lock_call(call_id, event=event)
     stored_rows = [] if created else list(call.events.all())  # a call just stored has no events yet
-    stored = [CallEvent(item.event, item.timestamp, item.caller, item.queue_id, item.agent_id) for item in stored_rows]
-    incoming = CallEvent(event, timestamp, caller, queue.pk if queue else None, agent.pk if agent else None)
+    stored = [
+        CallEvent(
+            item.event,
+            item.timestamp,
+            item.caller,
+            item.queue_id,
+            item.agent_id,
+            item.direction,
+            item.called,
+            item.named_customer,
+        )
+        for item in stored_rows
+    ]
+    incoming = CallEvent(
+        event,
+        timestamp,
+        caller,
+        queue.pk if queue else None,
+        agent.pk if agent else None,
+        direction,
+        called,
+        customer.pk if customer else None,
+    )
     duplicate = any(item.key == incoming.key for item in stored)
     if duplicate and call.interaction is not None:
         _recording_named_late(call.interaction, stored_rows, payload)
         return CtiOutcome(call_id=call_id, event=event, interaction=call.interaction, duplicate=True)
 
     state = call_state([*stored] if duplicate else [*stored, incoming])
+    previous = call_state(stored) if stored else None
     errors = call_state_errors(state)
     if errors:
         raise ValidationError(errors)
@@ -428,13 +528,16 @@ def cti_event_apply(
             event=event,
             timestamp=timestamp,
             caller=caller,
+            called=called,
+            direction=direction,
+            named_customer=customer.pk if customer else None,
             queue=queue,
             agent=agent,
             payload=payload or {},
             received_by=by if by is not None and by.is_authenticated else None,
         )
     before = _contact_picture(call)
-    interaction, call_changed = _save_interaction(call=call, state=state, by=by)
+    interaction, call_changed = _save_interaction(call=call, state=state, previous=previous, by=by)
     if call.held_since != state.held_since:
         call.held_since = state.held_since
         call_changed.add("held_since")
@@ -526,17 +629,20 @@ def _lock_call(call_id: str, *, event: str) -> tuple[CtiCall, bool]:
     return calls.get(call_id=call_id), False
 
 
-def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser | None) -> tuple[Interaction, set[str]]:
-    """Save the call's interaction as ``state`` says; returns it and the fields of ``call`` it
-    changed (the caller saves the call)."""
+def _save_interaction(
+    *, call: CtiCall, state: CallState, previous: CallState | None, by: AbstractBaseUser | None
+) -> tuple[Interaction, set[str]]:
+    """Save the call's interaction as ``state`` says (``previous``: what the call's events said
+    before this one, ``None`` for its first); returns it and the fields of ``call`` it changed (the
+    caller saves the call)."""
     interaction = call.interaction
     created = interaction is None
     caller_customer_id: int | Unset | None = UNSET  # not looked up yet
     if created:
         # An interaction stored with this call id by another route (the interactions API) is this call.
-        stored_id, caller_customer_id = _first_interaction_lookups(call, state.caller)
+        stored_id, caller_customer_id = _first_interaction_lookups(call, state)
         interaction = (Interaction.objects.filter(pk=stored_id).first() if stored_id is not None else None) or (
-            Interaction(channel=Channel.VOICE, direction=Direction.INBOUND, source=CTI_SOURCE, external_id=call.call_id)
+            Interaction(channel=Channel.VOICE, direction=state.direction, source=CTI_SOURCE, external_id=call.call_id)
         )
     target = {field: getattr(state, field) for field in CALL_FIELDS}
     stored_wrapup = interaction.wrapup_ended_at
@@ -548,10 +654,13 @@ def _save_interaction(*, call: CtiCall, state: CallState, by: AbstractBaseUser |
     for field in CALL_FIELDS:
         setattr(interaction, field, target[field])
     call_changed: set[str] = set()
-    if state.caller != call.caller or interaction.pk is None:
-        interaction.customer_id = (
-            customer_id_for_caller(state.caller) if caller_customer_id is UNSET else caller_customer_id
-        )
+    # Matched again when the number changes, or what it is matched by (an outbound call's events say
+    # so late, the customer named arrives): a customer set by hand meanwhile stays otherwise.
+    rematch = previous is not None and previous.customer_match != state.customer_match
+    if state.caller != call.caller or interaction.pk is None or rematch:
+        if caller_customer_id is UNSET:
+            caller_customer_id = _matched_customer_id(state)
+        interaction.customer_id = caller_customer_id
         changed.append("customer_id")
         if state.caller != call.caller:
             call.caller = state.caller
@@ -717,9 +826,9 @@ def cti_call_erase_numbers(*, interaction: Interaction) -> int:
         return 0
     events = list(call.events.all())
     for item in events:
-        item.caller = ""
+        item.caller = item.called = ""
         item.payload = {key: value for key, value in item.payload.items() if key not in ("from", "to")}
-    CtiEvent.objects.bulk_update(events, ["caller", "payload"])
+    CtiEvent.objects.bulk_update(events, ["caller", "called", "payload"])
     call.caller = ""
     call.save(update_fields=["caller", "updated_at"])
     return len(events)

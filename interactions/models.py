@@ -649,6 +649,24 @@ class CtiEvent(models.Model):
     event = models.CharField(_("event"), max_length=30, choices=CtiEventType.choices)
     timestamp = models.DateTimeField(_("timestamp"), help_text=_("When it happened, by the telephony system's clock."))
     caller = models.CharField(_("caller"), max_length=200, blank=True, help_text=_("The caller number, as received."))
+    called = models.CharField(
+        _("number called"), max_length=200, blank=True, help_text=_("The number called (to), as received.")
+    )
+    direction = models.CharField(
+        _("direction"),
+        max_length=10,
+        blank=True,
+        choices=Direction.choices,
+        help_text=_("Inbound or outbound, when the event said so."),
+    )
+    # The id as received, not a relation: the event log stays as it came (deleting or merging a
+    # customer does not touch it); the interaction's customer is the relation.
+    named_customer = models.PositiveBigIntegerField(
+        _("customer named"),
+        null=True,
+        blank=True,
+        help_text=_("The id of the customer the event named (a click-to-dial call knows whom it calls)."),
+    )
     queue = models.ForeignKey(
         "agents.Queue",
         on_delete=models.PROTECT,

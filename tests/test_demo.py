@@ -61,6 +61,10 @@ def test_the_center_is_built_with_teams_queues_a_script_and_working_logins():
     assert AgentProfile.objects.get(user__username="supervisor1").team.name == "Front office"
     assert AgentProfile.objects.filter(role=Role.AGENT).count() == 12
     assert DEMO_PASSWORD in out
+    # Each agent has a phone for click-to-dial: agent1 → 1001, agent2 → 1002…
+    extensions = dict(AgentProfile.objects.values_list("user__username", "extension"))
+    assert [extensions[f"agent{n}"] for n in range(1, 13)] == [str(1000 + n) for n in range(1, 13)]
+    assert (extensions["supervisor1"], extensions["manager"]) == ("1101", "")
 
 
 def test_customers_have_stable_ids_and_valid_e164_phones_french_and_international():

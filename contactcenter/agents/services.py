@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -9,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import AgentProfile, Queue, Role, Skill, Status, Team
@@ -138,12 +139,24 @@ def agent_update(
     queues: Iterable[Queue] | None = None,
     skills: Iterable[Skill] | None = None,
     is_active: bool | None = None,
+    extension: str | None = None,
 ) -> AgentProfile:
     """Change what an admin provisions on an agent; ``None`` (``team``: not given) keeps a value.
 
     ``by`` is the person asking: an admin (:func:`agent_check_update`); ``None`` is the system.
+    ``extension``: the agent's phone on the telephony system (blank: none), see
+    :func:`agent_extension_check`.
     """
     agent_check_update(by=by, profile=profile)
+    if extension is not None:
+        extension = agent_extension_check(extension=extension, profile=profile)
+        if extension != profile.extension:
+            profile.extension = extension
+            try:
+                with transaction.atomic():  # two admins giving the same one at once: the constraint says no
+                    profile.save(update_fields=["extension", "updated_at"])
+            except IntegrityError as error:
+                raise ValidationError({"extension": [_("Another agent has this extension.")]}) from error
     if role is not None and role != profile.role:
         agent_set_role(profile=profile, role=role)
     if team is not UNSET:
@@ -206,6 +219,7 @@ def agent_provision(
     first_name: str = "",
     last_name: str = "",
     email: str = "",
+    extension: str = "",
     validate: bool = True,
 ) -> AgentProfile:
     """Provision an agent in one transaction: the user, its agent profile with ``team``, its role
@@ -233,6 +247,10 @@ def agent_provision(
             validate_password(password, user)
         except ValidationError as exc:
             errors["password"] = exc.messages
+    try:
+        extension = agent_extension_check(extension=extension)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     queue_list, unknown_queues = _queues_named(queues)
     if unknown_queues:
         errors["queues"] = [
@@ -245,7 +263,7 @@ def agent_provision(
     else:
         user.set_password(password)
     user.save()
-    profile = AgentProfile(user=user, role=role, team=team)
+    profile = AgentProfile(user=user, role=role, team=team, extension=extension)
     full_clean(profile)
     profile.save()
     profile.queues.set(queue_list)
@@ -253,6 +271,37 @@ def agent_provision(
     _apply_role(user, role)
     user.save(update_fields=["is_staff"])
     return profile
+
+
+#: What an extension may look like: a PBX's name for a phone (1001, PJSIP/1001, user/1001@pbx).
+_EXTENSION = re.compile(r"^[A-Za-z0-9*#/_.@+-]{1,40}$")
+
+
+def agent_extension_check(*, extension: str, profile: AgentProfile | None = None) -> str:
+    """``extension`` as stored (trimmed; blank: none), or ``ValidationError`` naming ``extension``
+    when it is not one or another agent has it (one query when given). The unique constraint in
+    the database stays the last line against two admins giving the same one at once."""
+    extension = extension.strip()
+    if not extension:
+        return ""
+    if not _EXTENSION.match(extension):
+        raise ValidationError(
+            {"extension": [_("An extension is up to 40 letters, digits and * # / _ . @ + - (1001, PJSIP/1001).")]}
+        )
+    others = AgentProfile.objects.filter(extension=extension)
+    if profile is not None:
+        others = others.exclude(pk=profile.pk)
+    holder = others.select_related("user").first()
+    if holder is not None:
+        raise ValidationError(
+            {
+                "extension": [
+                    _("Extension %(extension)s is already %(username)s's.")
+                    % {"extension": extension, "username": holder.user.username}
+                ]
+            }
+        )
+    return extension
 
 
 @transaction.atomic

@@ -84,6 +84,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     # agent: those they promised and their queues'); an agent cancels only those they promised.
     "callback.read": EVERYONE,
     "callback.write": EVERYONE,
+    # Click-to-dial and call control: every role with an agent profile places calls from their own
+    # phone and holds, resumes or transfers the call they are on; each follows the commands they
+    # see (an agent: their own; a supervisor: their team's; managers and admins: all).
+    "call.dial": EVERYONE,
+    "call.read": EVERYONE,
 }
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from contactcenter.desk.access import page_for
 from contactcenter.distribution import selectors
 from contactcenter.distribution.models import Callback, CallbackOutcome
-from contactcenter.distribution.services import CallbackClosed, callback_attempt_log, callback_dial
+from contactcenter.distribution.services import NO_BRIDGE, CallbackClosed, callback_attempt_log, callback_dial
 from customers.phones import format_phone_international
 
 
@@ -60,11 +60,13 @@ def callback_dial_view(request: HttpRequest, callback_id: int) -> HttpResponse:
     result = callback_dial(callback=callback, by=request.user)
     number = format_phone_international(callback.phone)
     if result.placed:
-        notice = _("Calling %(number)s…") % {"number": number}
-    else:
+        notice = _("Calling %(number)s: your phone rings first, pick it up.") % {"number": number}
+    elif result.reason == NO_BRIDGE:
         notice = _("No telephony bridge is connected: dial %(number)s yourself, then log how it went.") % {
             "number": number
         }
+    else:  # on a contact, no extension: said as the telephony says it
+        return _panel(request, error=result.message, about=callback.pk)
     return _panel(request, notice=notice, about=callback.pk)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
@@ -23,13 +24,25 @@ from django.views.decorators.http import require_GET
 from contactcenter.core.formats import format_duration, format_percent
 from contactcenter.desk import selectors
 from contactcenter.desk.access import page_for
-from contactcenter.desk.recording_controls import RecordingControls, recording_controls
+from contactcenter.desk.dial import CAPABILITY_MISSING
+from contactcenter.desk.recording_controls import RecordingControls, call_of, recording_controls
+from contactcenter.telephony.models import Capability, CommandAction
+from contactcenter.telephony.services import capabilities_online
 from kpis.selectors import KpiRow
 
 
 def _iso(value: datetime | None) -> str:
     """An instant for the page's clocks (``Date.parse`` reads it): ISO 8601 in UTC, milliseconds."""
     return value.astimezone(UTC).isoformat(timespec="milliseconds") if value is not None else ""
+
+
+@dataclass(frozen=True)
+class CallControl:
+    """One call bar button: the action, whether a connected bridge can do it, why not otherwise."""
+
+    action: str
+    enabled: bool
+    why_not: str
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,8 @@ class CallBarView:
     bar: selectors.CallBar
     #: The recording's pause buttons during a call (:mod:`contactcenter.desk.recording_controls`).
     recording: RecordingControls | None = None
+    #: What the connected bridges can do, read once for the whole bar during a call (``None``: not read).
+    online: frozenset[str] | None = None
 
     @property
     def now(self) -> str:
@@ -50,6 +65,27 @@ class CallBarView:
     @property
     def call_id(self) -> str:
         return str(self.bar.interaction.pk) if self.bar.interaction is not None else ""
+
+    @property
+    def pbx_call_id(self) -> str:
+        """The phone system's id of the current call (what hold, resume and transfer act on)."""
+        call = getattr(self.bar.interaction, "cti_call", None) if self.bar.interaction is not None else None
+        return call.call_id if call is not None else ""
+
+    @cached_property
+    def controls(self) -> list[CallControl]:
+        """The call bar's buttons while the call is on: each enabled when a connected bridge can do
+        it, else off with the reason (read once, only while a call is on: one query)."""
+        if self.bar.phase not in ("talking", "on_hold") or not self.pbx_call_id:
+            return []
+        online = self.online if self.online is not None else capabilities_online()
+        hold = CommandAction.RESUME if self.bar.phase == "on_hold" else CommandAction.HOLD
+        return [
+            CallControl(hold, Capability.HOLD in online, CAPABILITY_MISSING[hold]()),
+            CallControl(
+                CommandAction.TRANSFER, Capability.TRANSFER in online, CAPABILITY_MISSING[CommandAction.TRANSFER]()
+            ),
+        ]
 
     @property
     def answered_at(self) -> str:
@@ -86,8 +122,14 @@ class CallBarView:
 def callbar_context(*, user: AbstractBaseUser, view: selectors.CallView | None) -> dict:
     """What ``desk/partials/callbar.html`` needs inside the desktop page, from the call region it
     has read (no query)."""
-    bar = selectors.call_bar_of(user=user, view=view)
-    return {"callbar": CallBarView(bar, recording=recording_controls(bar))}
+    return {"callbar": call_bar_view(selectors.call_bar_of(user=user, view=view))}
+
+
+def call_bar_view(bar: selectors.CallBar, *, message: str = "") -> CallBarView:
+    """The bar as shown, with what the connected bridges can do read once (one query, during a
+    call only) for both its call buttons and its recording's."""
+    online = capabilities_online() if bar.phase in ("talking", "on_hold") and call_of(bar.interaction)[0] else None
+    return CallBarView(bar, recording=recording_controls(bar, message=message, online=online), online=online)
 
 
 @page_for("desk.open")
@@ -95,9 +137,8 @@ def callbar_context(*, user: AbstractBaseUser, view: selectors.CallView | None) 
 def callbar(request: HttpRequest) -> HttpResponse:
     """The call bar's clocks and pending state as they are now (asked again by the page when the
     socket says the status or the hold changed, and after a reconnection)."""
-    bar = selectors.call_bar(user=request.user)
     return render(
-        request, "desk/partials/callbar.html", {"callbar": CallBarView(bar, recording=recording_controls(bar))}
+        request, "desk/partials/callbar.html", {"callbar": call_bar_view(selectors.call_bar(user=request.user))}
     )
 
 

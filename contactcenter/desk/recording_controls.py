@@ -32,13 +32,15 @@ def call_of(interaction: Interaction | None) -> tuple[str, bool]:
     return call.call_id, bool(spans) and spans[-1][1] is None
 
 
-def recording_controls(bar: selectors.CallBar, *, message: str = "") -> RecordingControls | None:
+def recording_controls(
+    bar: selectors.CallBar, *, message: str = "", online: frozenset[str] | None = None
+) -> RecordingControls | None:
     """The controls of ``bar`` during a call (``None`` otherwise: nothing to pause). One query
-    (the bridges online), during a call only."""
+    (the bridges online), during a call only, unless ``online`` says what they can do."""
     if bar.phase not in ("talking", "on_hold"):
         return None
     call_id, paused = call_of(bar.interaction)
     if not call_id:
         return None
-    available = Capability.RECORDING_PAUSE in capabilities_online()
+    available = Capability.RECORDING_PAUSE in (online if online is not None else capabilities_online())
     return RecordingControls(call_id=call_id, paused=paused, available=available, message=message)

@@ -11,6 +11,8 @@ with the reason. Only calls that came through the CTI intake have a call id to a
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -19,24 +21,17 @@ from django.views.decorators.http import require_POST
 
 from contactcenter.desk import selectors
 from contactcenter.desk.access import page_for
-from contactcenter.desk.callbar import CallBarView
-from contactcenter.desk.recording_controls import RecordingControls, call_of, recording_controls
+from contactcenter.desk.callbar import call_bar_view
+from contactcenter.desk.recording_controls import RecordingControls, call_of
 from contactcenter.telephony.models import CommandAction
 from contactcenter.telephony.services import NoBridge, command_request
 
 
 def _render_bar(request: HttpRequest, bar: selectors.CallBar, message: str) -> HttpResponse:
-    return render(
-        request,
-        "desk/partials/callbar.html",
-        {
-            "callbar": CallBarView(
-                bar,
-                # Outside a call only the message shows (the buttons need a call).
-                recording=recording_controls(bar, message=message) or RecordingControls("", False, False, message),
-            )
-        },
-    )
+    view = call_bar_view(bar, message=message)
+    if view.recording is None:  # outside a call only the message shows (the buttons need a call)
+        view = replace(view, recording=RecordingControls("", False, False, message))
+    return render(request, "desk/partials/callbar.html", {"callbar": view})
 
 
 @page_for("recording.pause")

@@ -4,6 +4,7 @@ from contactcenter.desk import (
     callbacks,
     callbar,
     calls,
+    dial,
     knowledge,
     login,
     offers,
@@ -30,4 +31,5 @@ urlpatterns = [
     *wallboard.urlpatterns,
     *panels.urlpatterns,
     *callbacks.urlpatterns,
+    *dial.urlpatterns,
 ]

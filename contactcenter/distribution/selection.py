@@ -58,6 +58,8 @@ class Candidate:
     capacity: dict[str, int] = field(default_factory=dict)
     pending: bool = False
     offered: bool = False
+    #: Their phone on the telephony system (what a dialplan dials), blank when none.
+    extension: str = ""
 
     def skill_score(self, required: Iterable[tuple[int, int]]) -> int:
         return sum(self.levels.get(skill, 0) for skill, _level in required)

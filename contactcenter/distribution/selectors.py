@@ -145,6 +145,7 @@ def routing_candidates(
             "status_since",
             "pending_status",
             "work_offered",
+            "extension",
             "routing__voice_capacity",
             "routing__chat_capacity",
             "routing__email_capacity",
@@ -172,6 +173,7 @@ def routing_candidates(
             capacity=_capacity(profile),
             pending=bool(profile.pending_status),
             offered=profile.work_offered,
+            extension=profile.extension,
         )
         for profile in profiles
     ]

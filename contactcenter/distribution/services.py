@@ -61,6 +61,8 @@ from contactcenter.distribution.models import (
     WorkState,
 )
 from contactcenter.distribution.selection import Candidate, Demand, choose, jump_at, refusal
+from contactcenter.telephony.models import Capability, Command
+from contactcenter.telephony.services import AgentOnContact, NoBridge, call_dial, capabilities_online
 from customers.models import Customer
 from customers.phones import normalize_phone
 from interactions.models import Priority, Ticket, TicketStatus
@@ -927,20 +929,45 @@ def callbacks_customer_erased(*, customer: Customer) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class DialResult:
-    """What asking the telephony to dial a callback gave: ``placed`` when a call was started."""
+    """What asking the telephony to dial a callback gave: ``placed`` when a bridge was asked to call
+    (``command``: what it was asked), else ``reason`` (:data:`NO_BRIDGE`, :data:`NO_EXTENSION`,
+    :data:`ON_CONTACT`, :data:`NOT_A_NUMBER`) with ``message`` in words."""
 
     placed: bool
     reason: str = ""
+    message: str = ""
+    command: Command | None = None
 
 
-#: :func:`callback_dial`'s reason when no telephony bridge is connected.
+#: :func:`callback_dial`'s reason when no telephony bridge that can dial is connected.
 NO_BRIDGE = "no_bridge"
+#: … when the agent has no phone extension on their profile.
+NO_EXTENSION = "no_extension"
+#: … when the agent is on a contact (ringing, on a call, in wrap-up).
+ON_CONTACT = "on_contact"
+#: … when the callback has no number any more (its customer's data was erased).
+NOT_A_NUMBER = "not_a_number"
 
 
 def callback_dial(*, callback: Callback, by: AbstractBaseUser) -> DialResult:
-    """Click-to-dial: ask the telephony bridge to call ``callback.phone`` from ``by``'s phone.
+    """Click-to-dial a callback: ask a connected telephony bridge to ring ``by``'s phone, then
+    ``callback.phone``, for the callback's customer and queue
+    (:func:`contactcenter.telephony.services.call_dial`).
 
-    The seam where a telephony bridge plugs in. None is connected yet: this answers
-    ``DialResult(placed=False, reason=NO_BRIDGE)``, and the desk shows the number for the agent to
-    dial by hand, then to log the outcome (:func:`callback_attempt_log`)."""
-    return DialResult(placed=False, reason=NO_BRIDGE)
+    ``DialResult(placed=True, command=…)`` when a bridge was asked; otherwise ``placed=False`` with
+    the reason, and the desk shows the number for the agent to dial by hand. Either way the agent
+    then logs the outcome (:func:`callback_attempt_log`)."""
+    try:
+        command = call_dial(by=by, to=callback.phone, customer=callback.customer, queue=callback.queue)
+    except NoBridge as error:
+        return DialResult(placed=False, reason=NO_BRIDGE, message=error.message)
+    except AgentOnContact as error:
+        return DialResult(placed=False, reason=ON_CONTACT, message=error.message)
+    except ValidationError as error:
+        if "extension" not in getattr(error, "error_dict", {}):
+            return DialResult(placed=False, reason=NOT_A_NUMBER, message=" ".join(error.messages))
+        if Capability.DIAL not in capabilities_online():
+            # Without a bridge the extension does not matter: the agent dials by hand either way.
+            return DialResult(placed=False, reason=NO_BRIDGE, message=NoBridge(Capability.DIAL).message)
+        return DialResult(placed=False, reason=NO_EXTENSION, message=" ".join(error.messages))
+    return DialResult(placed=True, command=command)

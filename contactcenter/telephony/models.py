@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contactcenter.agents.models import AgentProfile
+from contactcenter.telephony.querysets import CommandQuerySet
 
 
 class BridgeKind(models.TextChoices):
@@ -117,6 +118,8 @@ class Command(models.Model):
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = CommandQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,8 +1,13 @@
-"""Telephony reads: what the bridges need to know of the center to read their phone system's events."""
+"""Telephony reads: what the bridges need to know of the center to read their phone system's events,
+and the commands a user may follow."""
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
 from contactcenter.agents.models import AgentProfile
+from contactcenter.telephony.models import Command
 
 
 def agent_extensions() -> dict[str, str]:
@@ -19,3 +24,9 @@ def agent_extensions() -> dict[str, str]:
 def agent_usernames() -> frozenset[str]:
     """The usernames of the active agents (a phone system may name its agents after them). One query."""
     return frozenset(AgentProfile.objects.filter(user__is_active=True).values_list("user__username", flat=True))
+
+
+def commands_for(*, user: AbstractBaseUser) -> QuerySet[Command]:
+    """The commands ``user`` may follow (:meth:`CommandQuerySet.visible_to`), newest first. Their
+    answer reads no related row: one query per page."""
+    return Command.objects.visible_to(user).order_by("-created_at", "-id")

@@ -14,6 +14,7 @@ dial asked a minute ago must not ring the agent's phone now.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import CONTACT_STATUSES, AgentProfile, Queue
+from contactcenter.core.roles import profile_of
 from contactcenter.telephony.models import (
     ACTION_CAPABILITY,
     Bridge,
@@ -35,7 +37,8 @@ from contactcenter.telephony.models import (
     CommandState,
 )
 from customers.models import Customer
-from customers.phones import normalize_phone
+from customers.phones import normalize_phone, try_normalize_phone
+from interactions.models import CtiCall
 
 #: A connected bridge touches its row this often.
 HEARTBEAT_SECONDS = 5
@@ -62,6 +65,14 @@ class AgentOnContact(Exception):
     def __init__(self) -> None:
         super().__init__()
         self.message = _("You are on a contact: finish it before placing a call.")
+
+
+class NotOnCall(Exception):
+    """The agent is not on the call they asked to act on (the API answers 409)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.message = _("You are not on this call (it is over, or it is someone else's).")
 
 
 @dataclass(frozen=True)
@@ -209,7 +220,6 @@ def command_finish(
     Command.objects.filter(id=command_id, state__in=[CommandState.PENDING, CommandState.SENT]).update(**changes)
 
 
-@transaction.atomic
 def call_dial(
     *,
     by: AbstractBaseUser,
@@ -220,24 +230,92 @@ def call_dial(
 ) -> Command:
     """Click-to-dial: ring the agent's extension, then ``to``, through a connected bridge.
 
-    Raises ``ValidationError`` (field → messages) when ``to`` is not a phone number or the agent has
-    no extension, :class:`AgentOnContact` when the agent is on a contact, :class:`NoBridge` when no
-    connected bridge can dial. The outbound interaction is made by the call's own events, as the
-    bridge reports them."""
+    Checked in this order, so that bad input answers the same whether a bridge is connected or not:
+    ``ValidationError`` (field → messages) when ``to`` is not a phone number or the agent has no
+    extension; :class:`AgentOnContact` when the agent is on a contact (read under the profile's
+    lock); :class:`NoBridge` when no connected bridge can dial. The outbound interaction is made by
+    the call's own events, as the bridge reports them."""
     try:
         number = normalize_phone(to)
     except ValidationError as error:
         raise ValidationError({"to": error.messages}) from error
-    profile = AgentProfile.objects.select_for_update().filter(user=by).first()
+    profile = profile_of(by)  # read with the user: no query
     if profile is None or not profile.extension:
         raise ValidationError(
             {"extension": [_("You have no phone extension: an admin sets it on your agent profile.")]}
         )
-    if profile.status in CONTACT_STATUSES:
-        raise AgentOnContact()
-    arguments: dict[str, Any] = {"to": number, "extension": profile.extension, "agent": by.get_username()}
-    if customer is not None:
-        arguments["customer"] = customer.pk
-    if queue is not None:
-        arguments["queue"] = queue.name
-    return command_request(action=CommandAction.DIAL, by=by, agent=profile, arguments=arguments, now=now)
+    with transaction.atomic():
+        profile = AgentProfile.objects.select_for_update().get(pk=profile.pk)
+        if profile.status in CONTACT_STATUSES:
+            raise AgentOnContact()
+        arguments: dict[str, Any] = {"to": number, "extension": profile.extension, "agent": by.get_username()}
+        if customer is not None:
+            arguments["customer"] = customer.pk
+        if queue is not None:
+            arguments["queue"] = queue.name
+        return command_request(action=CommandAction.DIAL, by=by, agent=profile, arguments=arguments, now=now)
+
+
+#: An extension as agents' phones have them: digits, or a PBX's own name for a phone (PJSIP/1001).
+_EXTENSION = re.compile(r"^[A-Za-z0-9*#/_.@-]{1,40}$")
+#: A short run of digits is an extension, never a national number.
+MAX_EXTENSION_DIGITS = 6
+
+
+def transfer_target(raw: str) -> str:
+    """Where a transfer goes: an extension (an agent's, or a short run of digits) as given, or a
+    phone number in any usual format, in E.164. ``ValidationError`` on ``to`` otherwise."""
+    text = (raw or "").strip()
+    if not text:
+        raise ValidationError({"to": [_("Give an extension or a phone number.")]})
+    if text.isdigit() and len(text) <= MAX_EXTENSION_DIGITS:
+        return text
+    if AgentProfile.objects.filter(extension=text).exists():
+        return text
+    number = try_normalize_phone(text)
+    if number is not None:
+        return number
+    if _EXTENSION.match(text) and any(char.isdigit() for char in text) and not text.lstrip("+").isdigit():
+        return text  # a PBX's name for a phone: PJSIP/1001, user/1001
+    raise ValidationError({"to": [_("“%(value)s” is neither an extension nor a phone number.") % {"value": text[:40]}]})
+
+
+def _current_call(*, profile: AgentProfile, call_id: str) -> CtiCall | None:
+    """The call ``call_id`` when the agent of ``profile`` is on it now (answered by them, not over)."""
+    return (
+        CtiCall.objects.select_related("interaction")
+        .filter(
+            call_id=call_id,
+            interaction__agent_id=profile.user_id,
+            interaction__answered_at__isnull=False,
+            interaction__ended_at__isnull=True,
+        )
+        .first()
+    )
+
+
+def call_act(
+    *,
+    by: AbstractBaseUser,
+    call_id: str,
+    action: str,
+    target: str = "",
+    now: datetime | None = None,
+) -> Command:
+    """Hold, resume or transfer the call ``call_id`` that ``by`` is on, through a connected bridge.
+
+    ``target`` (transfer only): an extension or a phone number (:func:`transfer_target`). Raises
+    ``ValidationError`` for a bad target, :class:`NotOnCall` when ``by`` is not on that call now
+    (answered by them and not over, as the call's events say), :class:`NoBridge` when no connected
+    bridge can. The command's arguments are ``{"call_id", "target"?}``; the call's own events
+    (``call.held``, ``call.resumed``, the transferred call's) say what came of it. Reads, then one
+    insert: no transaction of its own (a request's, when there is one, holds it)."""
+    if action not in (CommandAction.HOLD, CommandAction.RESUME, CommandAction.TRANSFER):
+        raise ValueError(f"not a call action: {action}")
+    arguments: dict[str, Any] = {"call_id": call_id}
+    if action == CommandAction.TRANSFER:
+        arguments["target"] = transfer_target(target)
+    profile = profile_of(by)  # read with the user (the request's authentication): no query
+    if profile is None or _current_call(profile=profile, call_id=call_id) is None:
+        raise NotOnCall()
+    return command_request(action=action, by=by, agent=profile, arguments=arguments, call_id=call_id, now=now)

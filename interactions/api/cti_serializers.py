@@ -19,6 +19,8 @@ from rest_framework import serializers
 
 from contactcenter.agents.models import AgentProfile, Queue
 from contactcenter.agents.queues import queue_named
+from contactcenter.core.choices import Direction
+from customers.models import Customer
 from interactions.cti import MAX_CALL_ID_LENGTH, MAX_NUMBER_LENGTH, MAX_RECORDING_LOCATION_LENGTH
 from interactions.models import CtiEventType
 
@@ -112,6 +114,25 @@ class CtiEventSerializer(serializers.Serializer):
         max_length=150,
         help_text=_("The agent's username; required with call.answered, must be a known active agent when given."),
     )
+    direction = serializers.ChoiceField(
+        choices=Direction.choices,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text=_(
+            "inbound (the default) or outbound (a call placed from the agent's phone: from is the agent's "
+            "side, to the customer's number). Any event of the call may say it."
+        ),
+    )
+    customer = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text=_(
+            "The customer's id, when the telephony system knows whom the call is with (a click-to-dial "
+            "call); must exist. Otherwise the customer is matched by number."
+        ),
+    )
 
     recording = serializers.CharField(
         required=False,
@@ -161,6 +182,14 @@ class CtiEventSerializer(serializers.Serializer):
             )
         return value
 
+    def validate_customer(self, value: int | None) -> Customer | None:
+        if value is None:
+            return None
+        customer = Customer.objects.filter(pk=value).first()
+        if customer is None:
+            raise serializers.ValidationError(_("No customer has the id %(id)s.") % {"id": value})
+        return customer
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["event"] == CtiEventType.ANSWERED and attrs.get("agent") is None:
             raise serializers.ValidationError({"agent": [_("Name the agent who answered the call.")]})
@@ -175,10 +204,14 @@ class CtiEventSerializer(serializers.Serializer):
             "call_id": data["call_id"],
             "timestamp": data["timestamp"],
             "caller": data.get("from") or "",
+            "called": data.get("to") or "",
+            "direction": data.get("direction") or "",
+            "customer": data.get("customer"),
             "queue": data.get("queue"),
             "agent": profile.user if profile else None,
             "payload": {
                 **{key: raw.get(key) for key in ("event", "call_id", "timestamp", "from", "to", "queue", "agent")},
+                **{key: raw[key] for key in ("direction", "customer") if key in raw},
                 **({"recording": data["recording"]} if data.get("recording") else {}),
             },
         }

@@ -70,6 +70,7 @@ def _merge_app_entries() -> None:
     from tests.live.access import ENTRIES as live
     from tests.routing.access import ENTRIES as routing
     from tests.scripts.access import ENTRIES as scripts
+    from tests.telephony.calls_access import ENTRIES as calls
     from tests.telephony.recording_access import ENTRIES as recordings
     from tests.telephony.twilio_access import ENTRIES as twilio
     from tests.training.access import ENTRIES as training
@@ -86,6 +87,7 @@ def _merge_app_entries() -> None:
         scripts,
         routing,
         recordings,
+        calls,
     ):
         overlap = set(entries) & set(MATRIX)
         assert not overlap, f"access-matrix entries defined twice: {sorted(overlap)}"

@@ -43,6 +43,7 @@ from contactcenter.distribution.services import (
     routing_dispatch,
     work_item_enqueue,
 )
+from contactcenter.telephony.models import Command
 from contactcenter.telephony.recordings import recording_store
 from customers.services import customer_create
 from interactions.models import Interaction
@@ -59,6 +60,7 @@ from tests.interactions.factories import (
 )
 from tests.knowledge.factories import ArticleFactory
 from tests.scripts.factories import make_published, make_script, steps
+from tests.telephony.helpers import bridge_online, call_answered_by, give_extension
 from tests.telephony.recording_files import wav_bytes
 from tests.training.factories import all_right, assign, lessons_of, make_course
 
@@ -498,6 +500,33 @@ def _callback_to_cancel(org, attempt: int) -> Call:
         queue=org.queue_a, phone=PHONE, due_at=timezone.now() + timedelta(hours=1), by=org.agent_a
     )
     return Call("post", route("callback-cancel", pk=callback.pk))
+
+
+def many_commands(org, rows: int) -> None:
+    """A bridge that can dial, hold and transfer; agent A with an extension and ``rows`` calls placed
+    (``org.command``: the first)."""
+    bridge_online("dial", "hold", "transfer")
+    profile = give_extension(org.agent_a, "1001")
+    org.command = None
+    for n in range(rows):
+        command = Command.objects.create(
+            bridge="asterisk",
+            action="dial",
+            arguments={"to": f"+3361234567{n % 10}", "extension": "1001", "agent": "agent_a"},
+            agent=profile,
+            requested_by=org.agent_a,
+        )
+        org.command = org.command or command
+
+
+def _on_a_call(org, rows: int) -> None:
+    """:func:`many_commands`, and agent A on a call of Queue A (``org.call_id``)."""
+    many_commands(org, rows)
+    org.call_id = call_answered_by(org.agent_a, queue=org.queue_a)
+
+
+def _call_action(action: str, body: dict | None = None) -> Callable[[SimpleNamespace, int], Call]:
+    return lambda org, attempt: Call("post", route(f"call-{action}", call_id=org.call_id), body)
 
 
 ENDPOINTS: dict[tuple[str, str], Endpoint] = {
@@ -997,6 +1026,28 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         many_callbacks,
         status=201,
     ),
+    # Click-to-dial and call control. 2: token (user and profile joined); the page of commands the agent may
+    # follow (no related row read).
+    ("call-list", "get"): Endpoint(2, "agent", lambda org, n: Call("get", route("call-list")), many_commands),
+    # 6 (4 in production): token; the queue from the cache; savepoint; the agent's profile locked (on a contact?
+    # their extension); the bridges online; insert the command; release.
+    ("call-list", "post"): Endpoint(
+        6,
+        "agent",
+        lambda org, n: Call("post", route("call-list"), {"to": "06 12 34 56 78", "queue": "Queue A"}),
+        many_commands,
+        status=202,
+    ),
+    # 2: token; the command if the agent may follow it.
+    ("call-detail", "get"): Endpoint(
+        2, "agent", lambda org, n: Call("get", route("call-detail", pk=org.command.pk)), many_commands
+    ),
+    # 4: token (the profile joined: the agent's own is not read again); is the agent on that call now (the call
+    # with its interaction); the bridges online; insert the command (no transaction: reads, then one insert). A
+    # transfer to an extension of digits reads nothing more (a number neither).
+    ("call-hold", "post"): Endpoint(4, "agent", _call_action("hold"), _on_a_call, status=202),
+    ("call-resume", "post"): Endpoint(4, "agent", _call_action("resume"), _on_a_call, status=202),
+    ("call-transfer", "post"): Endpoint(4, "agent", _call_action("transfer", {"to": "1002"}), _on_a_call, status=202),
 }
 
 

@@ -14,9 +14,11 @@ from django.utils import timezone
 from contactcenter.agents.models import AgentProfile, Status
 from contactcenter.distribution.models import Callback, WorkState
 from contactcenter.distribution.services import callback_create, offer_accept, routing_dispatch
+from contactcenter.telephony.models import Command
 from customers.services import customer_create
 from interactions.models import Interaction
 from tests.desk.test_desktop import HTMX, call
+from tests.telephony.helpers import bridge_online
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +142,27 @@ def test_my_callbacks_shows_the_number_dials_without_a_bridge_and_logs_the_outco
     callback.refresh_from_db()
     assert (callback.state, callback.attempts, callback.work_item.state) == ("done", 1, WorkState.DONE)
     assert client.post(url, {"outcome": "reached"}, **HTMX).status_code == 409
+
+
+def test_dial_with_a_bridge_asks_it_to_call_and_says_so(client, center):
+    callback = _in_hand(center)
+    bridge_online("dial")
+    client.force_login(center.agent_a)
+    # No extension on the agent's profile: said in the panel, nothing asked.
+    refused = client.post(reverse("desk:callback_dial", args=[callback.pk]), **HTMX).content.decode()
+    assert "You have no phone extension: an admin sets it on your agent profile." in refused
+    assert not Command.objects.exists()
+    AgentProfile.objects.filter(user=center.agent_a).update(extension="1001")
+    client.force_login(center.agent_a)
+    placed = client.post(reverse("desk:callback_dial", args=[callback.pk]), **HTMX).content.decode()
+    assert "Calling +33 1 70 00 00 02: your phone rings first, pick it up." in placed
+    command = Command.objects.get()
+    assert command.arguments == {
+        "to": "+33170000002",
+        "extension": "1001",
+        "agent": "agent_a",
+        "queue": "Queue A",
+    }
 
 
 def test_another_teams_agent_cannot_work_a_callback(client, center):

@@ -331,7 +331,7 @@ PAGES: dict[tuple[str, str], Page] = {
     # their tickets (the open ones and the timeline's in one read), the timeline's interactions and comments.
     # The queue's published script and the log form's dispositions come from the cache. Was 12. With an offer
     # open (the profile says so), one more: the offer with its item, queue, customer and ticket, for its card.
-    # During a call, one more: the telephony bridges online (the call bar's recording pause buttons).
+    # During a call, one more: the telephony bridges online (the call bar's hold, transfer and recording pause buttons).
     ("desktop", "get"): Page(7, "agent", lambda org, n: Request("get", url("desktop"), htmx=False)),
     ("status", "get"): Page(1, "agent", lambda org, n: Request("get", url("status"))),
     # 6 (4 in production): the user with their profile; savepoint; the profile locked with its user; update the
@@ -357,12 +357,28 @@ PAGES: dict[tuple[str, str], Page] = {
     # 2: the user with their profile; the interaction (its queue and CTI call joined): all the state line shows.
     ("call_state", "get"): Page(2, "agent", lambda org, n: Request("get", url("call_state", org.call.pk))),
     # 3: the user with their profile; the current call (its CTI call joined: whether it is on hold now, and its
-    # recording paused); during a call, the telephony bridges online (may the recording be paused). Asked again
-    # at each status change and hold of the agent.
+    # recording paused); during a call, the telephony bridges online (which of hold, transfer and the recording's
+    # pause are on). Asked again at each status change and hold of the agent.
     ("callbar", "get"): Page(3, "agent", lambda org, n: Request("get", url("callbar"))),
     # 4: the user with their profile; the current call with its CTI call; the bridges online (none here: nothing
     # is asked); the call bar again, with the bridges online (its buttons).
     ("callbar_recording", "post"): Page(4, "agent", lambda org, n: Request("post", url("callbar_recording", "pause"))),
+    # Calling from the desk, with no bridge connected and no extension on agent A's profile. 2: the user with
+    # their profile (the extension read with it); is a bridge able to dial connected (none: dial by hand).
+    ("dial", "post"): Page(2, "agent", lambda org, n: Request("post", url("dial"), {"to": "06 12 34 56 78"})),
+    # The call bar's hold, resume and transfer, no bridge connected. 3: the user with their profile; is the agent
+    # on that call now (the call with its interaction); the bridges connected (none: the button says why).
+    ("call_hold", "post"): Page(
+        3, "agent", lambda org, n: Request("post", url("call_hold"), {"call_id": org.call.cti_call.call_id})
+    ),
+    ("call_resume", "post"): Page(
+        3, "agent", lambda org, n: Request("post", url("call_resume"), {"call_id": org.call.cti_call.call_id})
+    ),
+    ("call_transfer", "post"): Page(
+        3,
+        "agent",
+        lambda org, n: Request("post", url("call_transfer"), {"call_id": org.call.cti_call.call_id, "to": "1002"}),
+    ),
     # 6: the user with their profile; the KPI engine for the agent's day: the rollup's days, the volumes and
     # times, the repeat flags' state, FCR, the surveys (one query each, whatever the number of calls;
     # occupancy left out). Loaded after the page, and again when a call's wrap-up ends.
@@ -631,10 +647,10 @@ PAGES: dict[tuple[str, str], Page] = {
     # 2: the user with their profile; the callbacks in their hands or promised by them, queue and customer
     # joined. Loaded after the desktop, and again when a log promises one or the agent's status moves.
     ("callbacks", "get"): Page(2, "agent", lambda org, n: Request("get", url("callbacks")), callbacks_promised),
-    # 3: the user with their profile; the callback if the agent may work it; no telephony bridge; the
-    # panel drawn again.
+    # 4: the user with their profile; the callback if the agent may work it; the agent has no extension,
+    # so is a bridge able to dial connected (none: the agent dials by hand); the panel drawn again.
     ("callback_dial", "post"): Page(
-        3, "agent", lambda org, n: Request("post", url("callback_dial", org.callback.pk)), callbacks_promised
+        4, "agent", lambda org, n: Request("post", url("callback_dial", org.callback.pk)), callbacks_promised
     ),
     # 10 (8 in production): the user with their profile; the callback if the agent may work it; the attempt
     # logged in a savepoint (its work item's id, then the callback locked; no open work item here; the attempt

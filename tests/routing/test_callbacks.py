@@ -9,11 +9,14 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from contactcenter.agents.models import AgentProfile
 from contactcenter.distribution import events, selectors
 from contactcenter.distribution.models import Callback, CallbackAttempt, WorkItem, WorkKind, WorkState
 from contactcenter.distribution.selection import RULE_PROMISED
 from contactcenter.distribution.services import (
     NO_BRIDGE,
+    NO_EXTENSION,
+    ON_CONTACT,
     CallbackClosed,
     callback_attempt_log,
     callback_cancel,
@@ -25,9 +28,11 @@ from contactcenter.distribution.services import (
     routing_dispatch,
 )
 from contactcenter.distribution.tasks import routing_callbacks
+from contactcenter.telephony.models import Command
 from customers.services import customer_erase, customer_merge
 from tests.customers.factories import CustomerFactory
 from tests.routing.factories import idle_agent
+from tests.telephony.helpers import bridge_online, give_extension
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +152,36 @@ def test_accepting_puts_it_in_progress_and_the_dial_seam_says_no_bridge(org):
     assert selectors.my_callbacks(user=agent.user) == [callback]
     result = callback_dial(callback=callback, by=agent.user)
     assert (result.placed, result.reason) == (False, NO_BRIDGE)
+    assert not Command.objects.exists()
+
+
+def test_dialling_a_callback_asks_the_bridge_for_the_callbacks_number_customer_and_queue(org):
+    agent = idle_agent(org.queue_a, "promiser", minutes=1)
+    customer = CustomerFactory()
+    callback = promise(org, by=agent.user, minutes=0, customer=customer)
+    (offer,) = routing_dispatch()
+    offer_accept(offer_id=offer.pk, by=agent.user)
+    bridge_online("dial")
+    # No extension on the agent's profile: nothing to ring first.
+    result = callback_dial(callback=fresh(callback), by=agent.user)
+    assert (result.placed, result.reason) == (False, NO_EXTENSION)
+    give_extension(agent.user, "1001")
+    user = type(agent.user).objects.get(pk=agent.user.pk)  # as a request reads it, with the extension
+    result = callback_dial(callback=fresh(callback), by=user)
+    assert result.placed and result.command == Command.objects.get()
+    assert (result.command.action, result.command.state, result.command.bridge) == ("dial", "pending", "asterisk")
+    assert result.command.arguments == {
+        "to": callback.phone,
+        "extension": "1001",
+        "agent": agent.user.username,
+        "customer": customer.pk,
+        "queue": org.queue_a.name,
+    }
+    # On a contact: not now.
+    AgentProfile.objects.filter(pk=agent.pk).update(status="busy")
+    result = callback_dial(callback=fresh(callback), by=user)
+    assert (result.placed, result.reason) == (False, ON_CONTACT)
+    assert Command.objects.count() == 1
 
 
 def test_reached_is_done_kept_on_time_and_the_work_item_is_over(org):

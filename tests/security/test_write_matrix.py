@@ -462,6 +462,12 @@ NOT_ROW_WRITES = {
     # (tests/telephony/test_recordings.py; access: tests/telephony/recording_access.py).
     ("post", "/interactions/{id}/recording/"): {"file"},
     ("delete", "/interactions/{id}/recording/"): set(),
+    # Requests to the phone system: each stores a command for a bridge, by the agent for their own phone
+    # or the call they are on (every role with a profile; tests/telephony/test_calls_api.py).
+    ("post", "/calls/"): {"to", "customer", "queue"},
+    ("post", "/calls/{call_id}/hold/"): set(),
+    ("post", "/calls/{call_id}/resume/"): set(),
+    ("post", "/calls/{call_id}/transfer/"): {"to"},
 }
 
 # --- The matrix ----------------------------------------------------------------------------------
@@ -734,6 +740,7 @@ def _writes() -> list[Write]:
         "first_name": ("Grace", lambda row: row.user.first_name, "Grace"),
         "last_name": ("Hopper", lambda row: row.user.last_name, "Hopper"),
         "email": ("grace@example.com", lambda row: row.user.email, "grace@example.com"),
+        "extension": ("1042", attr("extension"), "1042"),
     }
     for name, spec in agent_create.items():
         add("agent-create", name, spec, ADMINS_CREATE)
@@ -743,6 +750,7 @@ def _writes() -> list[Write]:
         "queues": (["Queue B"], lambda row: sorted(q.name for q in row.queues.all()), ["Queue B"]),
         "skills": (["French"], lambda row: sorted(s.name for s in row.skills.all()), ["French"]),
         "is_active": (False, lambda row: row.user.is_active, False),
+        "extension": ("1043", attr("extension"), "1043"),
     }
     for name, spec in agent_change.items():
         add("agent-colleague", name, spec, roles(403, agent=404, admin=200))
@@ -798,9 +806,16 @@ def _writes() -> list[Write]:
         "queue": "Queue A",
         "agent": "agent_a",
         "recording": "https://pbx.example/recordings/matrix.wav",
+        "direction": "outbound",
     }
     for name, value in cti.items():
         add("cti-event", name, (value, lambda row, name=name: row.payload.get(name), value), MANAGERS_CREATE)
+    add(
+        "cti-event",
+        "customer",
+        (lambda w: w.customer.pk, attr("named_customer"), lambda w: w.customer.pk),
+        MANAGERS_CREATE,
+    )
     return writes
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from contactcenter.agents.models import AgentProfile, BreakReason, PendingStatus, Queue, Role, Status, Team
@@ -84,6 +85,7 @@ class AgentSerializer(ModelSerializer):
             "status_since",
             "pending_status",
             "pending_reason",
+            "extension",
         ]
         read_only_fields = fields
 
@@ -100,6 +102,12 @@ class AgentCreateSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
+    extension = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text=_("The agent's phone on the telephony system (1001, PJSIP/1001): unique; blank for none."),
+    )
 
 
 class AgentUpdateSerializer(serializers.Serializer):
@@ -111,6 +119,12 @@ class AgentUpdateSerializer(serializers.Serializer):
     skills = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
     is_active = serializers.BooleanField(required=False)
     status = serializers.ChoiceField(choices=[(Status.OFFLINE, Status.OFFLINE.label)], required=False)
+    extension = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text=_("The agent's phone on the telephony system (1001, PJSIP/1001): unique; blank for none."),
+    )
 
 
 #: The choices of the requests, named in the schema (settings: SPECTACULAR_SETTINGS).

@@ -58,6 +58,16 @@ class StaffSpec:
     skills: tuple[str, ...] = ()
     superuser: bool = False
 
+    @property
+    def extension(self) -> str:
+        """The demo phone extension: agent1 → 1001, agent2 → 1002…, supervisor1 → 1101…; none for
+        the manager and the admin (they place no calls)."""
+        for prefix, base in (("agent", 1000), ("supervisor", 1100)):
+            number = self.username.removeprefix(prefix)
+            if number != self.username and number.isdigit():
+                return str(base + int(number))
+        return ""
+
 
 TEAMS: tuple[tuple[str, str], ...] = (
     (FRONT, "Inbound support and billing calls, web chat."),

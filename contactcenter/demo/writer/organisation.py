@@ -152,6 +152,7 @@ def _user(
             first_name=spec.first_name,
             last_name=spec.last_name,
             email=f"{spec.username}@switchboard.example",
+            extension=spec.extension,
             validate=False,
         )
         user = profile.user

@@ -19,6 +19,7 @@ from contactcenter.core.api.permissions import PolicyAllows
 from contactcenter.core.roles import team_id_of
 from contactcenter.distribution import selectors, services
 from contactcenter.distribution.models import WorkItem
+from contactcenter.distribution.selection import RULE_NONE
 
 
 class NextAgentQuerySerializer(serializers.Serializer):
@@ -49,9 +50,23 @@ class NextAgentQuerySerializer(serializers.Serializer):
         return queue
 
 
+#: ``rule`` of the next-agent answer: a code a dialplan may branch on (``reason`` is for people).
+NEXT_AGENT_RULES = {RULE_NONE: "none_available"}
+
+
 class NextAgentSerializer(serializers.Serializer):
     agent = serializers.CharField(allow_null=True, help_text=gettext_lazy("Username, null when nobody is eligible."))
     reason = serializers.CharField(help_text=gettext_lazy("Why this agent, in words."))
+    rule = serializers.CharField(
+        help_text=gettext_lazy(
+            "Why, as a code: last_agent, longest_idle (skill_level, username: longest idle, tie broken so), "
+            "none_available."
+        )
+    )
+    extension = serializers.CharField(
+        allow_null=True,
+        help_text=gettext_lazy("The agent's phone extension (what a dialplan dials), null when none or nobody."),
+    )
 
 
 class NextAgentView(APIView):
@@ -71,7 +86,12 @@ class NextAgentView(APIView):
         caller = query.validated_data.get("from") or ""
         customer_id = selectors.customer_by_phone(caller) if caller else None
         choice = selectors.next_agent(queue=query.validated_data["queue"], customer_id=customer_id)
-        body = {"agent": choice.agent.username if choice.agent else None, "reason": choice.reason()}
+        body = {
+            "agent": choice.agent.username if choice.agent else None,
+            "reason": choice.reason(),
+            "rule": NEXT_AGENT_RULES.get(choice.rule, choice.rule),
+            "extension": (choice.agent.extension or None) if choice.agent else None,
+        }
         return Response(NextAgentSerializer(body).data)
 
 
