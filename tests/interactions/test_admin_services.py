@@ -48,6 +48,11 @@ def form_of(interaction: Interaction, **changes) -> dict[str, object]:
         "survey_responses-INITIAL_FORMS": 0,
         "survey_responses-MIN_NUM_FORMS": 0,
         "survey_responses-MAX_NUM_FORMS": 1000,
+        # The recording's inline (read-only: its management form only).
+        "telephony_recording-TOTAL_FORMS": 0,
+        "telephony_recording-INITIAL_FORMS": 0,
+        "telephony_recording-MIN_NUM_FORMS": 0,
+        "telephony_recording-MAX_NUM_FORMS": 1,
     }
     for name in ("offered_at", "answered_at", "ended_at", "wrapup_ended_at"):
         moment = getattr(interaction, name)

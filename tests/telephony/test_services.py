@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -93,12 +94,13 @@ def test_click_to_dial_checks_the_number_the_extension_and_the_agent(org):
         services.call_dial(by=org.agent_a, to="06 12 34 56 78")
     assert "extension" in refused.value.message_dict
     AgentProfile.objects.filter(pk=profile.pk).update(extension="1001", status="busy")
+    agent = User.objects.select_related("agent_profile").get(pk=org.agent_a.pk)  # as a request reads them
     with pytest.raises(services.AgentOnContact):
-        services.call_dial(by=org.agent_a, to="06 12 34 56 78")
+        services.call_dial(by=agent, to="06 12 34 56 78")
     AgentProfile.objects.filter(pk=profile.pk).update(status="available")
-    command = services.call_dial(by=org.agent_a, to="06 12 34 56 78", queue=org.queue_a)
+    command = services.call_dial(by=agent, to="06 12 34 56 78", queue=org.queue_a)
     assert (command.bridge, command.action, command.agent_id) == ("asterisk", "dial", profile.pk)
     assert command.arguments == {"to": "+33612345678", "extension": "1001", "agent": "agent_a", "queue": "Queue A"}
     services.bridge_disconnected(kind="asterisk")
     with pytest.raises(services.NoBridge):
-        services.call_dial(by=org.agent_a, to="06 12 34 56 78")
+        services.call_dial(by=agent, to="06 12 34 56 78")
