@@ -1090,8 +1090,18 @@ def reverse_route_is_api_v1(name: str) -> bool:
         return True  # a route with arguments: every one of those is under /api/v1/
 
 
+#: Routes whose exact count is pinned in their own tests, where what they need is set up: Twilio's
+#: webhook needs the account's settings and a signature computed over each request.
+PINNED_ELSEWHERE = {
+    (
+        "cti-twilio",
+        "post",
+    ): "tests/telephony/test_twilio_webhook.py::test_a_webhook_costs_the_intakes_queries_and_one_for_the_worker",
+}
+
+
 def test_every_api_route_is_counted():
-    routes = api_v1_routes()
+    routes = api_v1_routes() - set(PINNED_ELSEWHERE)
     assert sorted(routes - set(ENDPOINTS)) == [], "routes without a pinned count"
     assert sorted(set(ENDPOINTS) - routes) == [], "counts of routes that no longer exist"
 

@@ -24,7 +24,7 @@ from contactcenter.telephony.models import Bridge, Capability, Command, CommandS
 from contactcenter.telephony.runtime import BridgeRunner, CommandFailed
 from customers.services import customer_create
 from interactions.cti import cti_event_apply
-from interactions.models import CtiEvent, Interaction
+from interactions.models import CtiCall, CtiEvent, Interaction
 from tests.agents.factories import AgentProfileFactory, QueueFactory
 from tests.telephony.ami_server import AmiServer, transcript
 from tests.telephony.asterisk_calls import EXPECTED, EXTENSIONS, OUTCOMES, T0
@@ -271,7 +271,7 @@ def test_transfer_redirects_the_customer_and_pausing_the_recording_mutes_mixmoni
             await sync_to_async(ask, thread_sensitive=True)("transfer", target="1003", attended=True),
         ]
         await until(lambda: not Command.objects.filter(state__in=["pending", "sent"]).exists())
-        await until(lambda: runner.applied + runner.refused >= 3)
+        await until(lambda: runner.applied + runner.refused >= 4)
         await stopped(runner, task)
         await server.stop()
         return commands, runner
@@ -300,9 +300,11 @@ def test_transfer_redirects_the_customer_and_pausing_the_recording_mutes_mixmoni
     transfer.refresh_from_db()
     assert (pause.state, pause.result) == (CommandState.DONE, {"call_id": call_id, "paused": True})
     assert (transfer.state, transfer.call_id) == (CommandState.DONE, call_id)
-    # The MixMonitorMute event Asterisk sends back became a third call event, call.recording_paused
-    # (applied where the intake takes it, refused and logged where it does not yet).
-    assert runner.applied + runner.refused == 3
+    # The MixMonitorMute event Asterisk sends back became call.recording_paused, and the runner applied
+    # its own for the pause command that succeeded: one pause of the recording, still on.
+    assert (runner.applied, runner.refused) == (4, 0)
+    spans = CtiCall.objects.get(call_id=call_id).recording_paused
+    assert len(spans) == 1 and spans[0][1] is None
 
 
 def test_hold_is_not_a_command_asterisk_can_carry_out():

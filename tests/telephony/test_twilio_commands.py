@@ -45,6 +45,7 @@ def twilio(settings, org, api):
     settings.TWILIO_WEBHOOK_BASE_URL = "https://switchboard.example"
     settings.TWILIO_API_BASE_URL = api.base_url
     AgentProfile.objects.filter(user=org.agent_a).update(extension="1001")
+    org.agent_a.agent_profile.refresh_from_db()  # the user as a request reads it, profile and all
     return org
 
 

@@ -96,6 +96,7 @@ def dial_command(twilio, settings):
     bridge is online once its settings are complete)."""
     settings.TWILIO_WEBHOOK_BASE_URL = "https://switchboard.example"
     AgentProfile.objects.filter(user=twilio.agent_a).update(extension="agent_a")
+    twilio.agent_a.agent_profile.refresh_from_db()  # the user as a request reads it, profile and all
     command = call_dial(by=twilio.agent_a, to="06 12 34 56 78", queue=twilio.queue_a)
     settings.TWILIO_WEBHOOK_BASE_URL = ""
     return command
