@@ -77,6 +77,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     # agent: those they promised and their queues'); an agent cancels only those they promised.
     "callback.read": EVERYONE,
     "callback.write": EVERYONE,
+    # Mailboxes (their addresses, queues and IMAP credentials) are the organisation's: admins.
+    "mailbox.read": ADMINS,
+    "mailbox.write": ADMINS,
 }
 
 

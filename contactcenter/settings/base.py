@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "interactions",
     "kpis",
     "contactcenter.distribution",
+    "contactcenter.mail",
     "contactcenter.telephony",
     "contactcenter.privacy",
     "contactcenter.demo",
@@ -507,6 +508,10 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
+
+# --- Email (docs/email.md) ------------------------------------------------------------------
+#: A file a received mail carries is kept up to this size; a larger one is listed, not stored.
+EMAIL_ATTACHMENT_MAX_BYTES = env_int("EMAIL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, 1)
 
 # --- Past 100M rows: interactions and CTI events partitioned by month (docs/performance.md) ---
 #: On PostgreSQL only (ignored on SQLite): ``manage.py partition_tables`` converts the tables, a

@@ -68,11 +68,12 @@ def _merge_app_entries() -> None:
     from tests.knowledge.access import ENTRIES as knowledge
     from tests.kpis.access import ENTRIES as kpis
     from tests.live.access import ENTRIES as live
+    from tests.mail.access import ENTRIES as mail
     from tests.routing.access import ENTRIES as routing
     from tests.scripts.access import ENTRIES as scripts
     from tests.training.access import ENTRIES as training
 
-    for entries in (customers, interactions, cti, kpis, live, knowledge, training, scripts, routing):
+    for entries in (customers, interactions, cti, kpis, live, knowledge, training, scripts, routing, mail):
         overlap = set(entries) & set(MATRIX)
         assert not overlap, f"access-matrix entries defined twice: {sorted(overlap)}"
         MATRIX.update(entries)

@@ -1,0 +1,82 @@
+"""Every write on mailboxes (the mail itself: :mod:`contactcenter.mail.inbound`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from contactcenter.agents.models import Queue
+from contactcenter.core.db import full_clean
+from contactcenter.mail.models import Mailbox
+
+#: What :func:`mailbox_update` may change.
+MAILBOX_EDITABLE_FIELDS = frozenset(
+    {
+        "address",
+        "queue",
+        "language",
+        "signature",
+        "acknowledgement_subject",
+        "acknowledgement_body",
+        "is_active",
+        "imap_host",
+        "imap_port",
+        "imap_use_tls",
+        "imap_username",
+        "imap_password",
+        "imap_folder",
+    }
+)
+
+
+class MailboxInUse(Exception):
+    """The mailbox has mail: it is deactivated, not deleted."""
+
+
+@transaction.atomic
+def mailbox_create(*, address: str, queue: Queue, language: str = "fr", **fields: Any) -> Mailbox:
+    """Create a mailbox receiving into ``queue`` (IMAP fields optional: none when the MTA pipes
+    the mail in). ``ValidationError`` naming each bad field."""
+    unknown = set(fields) - MAILBOX_EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"mailbox_create cannot set {sorted(unknown)}")
+    mailbox = Mailbox(address=address, queue=queue, language=language, **fields)
+    full_clean(mailbox)
+    mailbox.save()
+    return mailbox
+
+
+@transaction.atomic
+def mailbox_update(*, mailbox: Mailbox, changes: dict[str, Any]) -> Mailbox:
+    """Change the mailbox's fields in ``changes``. A blank ``imap_password`` keeps the stored one
+    (it is never shown back, so a form left blank means "unchanged"). Moving to another IMAP
+    server or folder starts its reading over (the UIDs of one folder mean nothing in another)."""
+    unknown = set(changes) - MAILBOX_EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"mailbox_update cannot change {sorted(unknown)}")
+    changes = dict(changes)
+    if not changes.get("imap_password", "x"):
+        changes.pop("imap_password")
+    locked = Mailbox.objects.select_for_update().get(pk=mailbox.pk)
+    moved = any(
+        name in changes and changes[name] != getattr(locked, name)
+        for name in ("imap_host", "imap_username", "imap_folder")
+    )
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    if moved:
+        locked.imap_uidvalidity, locked.imap_last_uid = None, 0
+    full_clean(locked)
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def mailbox_delete(*, mailbox: Mailbox) -> None:
+    """Delete a mailbox that never received nor sent mail; :class:`MailboxInUse` otherwise (its
+    messages stay on their tickets: deactivate it instead)."""
+    if mailbox.messages.exists():
+        raise MailboxInUse(_("This mailbox has mail on tickets: deactivate it instead of deleting it."))
+    mailbox.delete()
