@@ -6,11 +6,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from contactcenter.core.admin_utils import LargeTablePaginator
 from contactcenter.mail.models import EmailAttachment, EmailMessage, Mailbox
+from contactcenter.mail.sending import email_send_again
 from contactcenter.mail.services import MAILBOX_EDITABLE_FIELDS, mailbox_create, mailbox_update
 
 
@@ -82,6 +85,18 @@ class EmailAttachmentInline(admin.TabularInline):
         return False
 
 
+@admin.action(description=_("Send the failed messages again"))
+def send_again(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    count = 0
+    for message in queryset.filter(send_state="failed"):
+        email_send_again(message=message)
+        count += 1
+    model_admin.message_user(
+        request,
+        ngettext("%(count)d message queued again.", "%(count)d messages queued again.", count) % {"count": count},
+    )
+
+
 @admin.register(EmailMessage)
 class EmailMessageAdmin(admin.ModelAdmin):
     """The mail as received and sent: read-only (it is what happened)."""
@@ -103,6 +118,7 @@ class EmailMessageAdmin(admin.ModelAdmin):
     paginator = LargeTablePaginator
     date_hierarchy = None
     inlines = (EmailAttachmentInline,)
+    actions = (send_again,)
     raw_id_fields = ("ticket", "interaction")
     fields = (
         "mailbox",
@@ -139,3 +155,10 @@ class EmailMessageAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: EmailMessage | None = None) -> bool:
         return False
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        # Sending again is the mailboxes' owners' (admins'); the view permission alone shows none.
+        actions = super().get_actions(request)
+        if not request.user.has_perm("mail.change_mailbox"):
+            actions.pop("send_again", None)
+        return actions

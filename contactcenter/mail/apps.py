@@ -8,3 +8,11 @@ class MailConfig(AppConfig):
     name = "contactcenter.mail"
     label = "mail"
     verbose_name = _("Email")
+
+    def ready(self) -> None:
+        # Hooks are registered once the apps are loaded (Django's AppConfig.ready).
+        from contactcenter.mail.outbound import comment_to_email  # noqa: PLC0415
+        from interactions.services import ticket_comment_watcher_register  # noqa: PLC0415
+
+        # A public comment on an email ticket is sent to the customer.
+        ticket_comment_watcher_register(comment_to_email)

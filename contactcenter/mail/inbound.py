@@ -3,8 +3,9 @@
 :func:`email_receive` is what the MTA pipe (``manage.py email_receive``) and the IMAP reader call
 for each message. In one transaction it stores the message, its files and its raw bytes, finds or
 creates the customer, joins the ticket the mail answers or opens one in the mailbox's queue, logs
-the inbound ``email`` interaction and queues the acknowledgement; a failure leaves nothing behind
-(the files written are removed again). The same message twice (by its Message-ID) is stored once.
+the inbound ``email`` interaction and queues the acknowledgement with the job sending it; a
+failure leaves nothing behind (the files written are removed again). The same message twice (by
+its Message-ID) is stored once.
 
 Threading, in this order: an ``In-Reply-To``/``References`` id naming a message stored here; a
 ticket reference in brackets in the subject (``[T-000123]``); otherwise a new ticket. A reply to a
@@ -37,6 +38,7 @@ from contactcenter.core.choices import Channel, Direction
 from contactcenter.core.db import full_clean
 from contactcenter.mail.models import AutomaticKind, EmailAttachment, EmailMessage, Mailbox, SendState
 from contactcenter.mail.parsing import ParsedMail, parse
+from contactcenter.mail.sending import email_send_queue
 from customers.models import ContactPoint, Customer, normalize_contact_value
 from customers.selectors import customer_with_email
 from customers.services import customer_create
@@ -323,4 +325,5 @@ def _queue_acknowledgement(
     )
     full_clean(acknowledgement, exclude=["message_id"])
     acknowledgement.save()
+    email_send_queue(acknowledgement)
     return acknowledgement

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django_q.models import OrmQ
 
 from contactcenter.mail.inbound import email_receive
-from contactcenter.mail.models import Mailbox
+from contactcenter.mail.models import EmailMessage, Mailbox
 from contactcenter.mail.services import mailbox_create
 from tests.mail.conftest import corpus
 
@@ -77,3 +78,31 @@ def test_the_mail_is_listed_filtered_and_read_only(org, client):
 def test_a_supervisor_does_not_see_the_mailboxes(org, client):
     client.force_login(org.supervisor_a)
     assert client.get(reverse("admin:mail_mailbox_changelist")).status_code == 403
+
+
+def test_an_admin_queues_a_failed_message_again(org, client):
+    mailbox = mailbox_create(address="support@example.com", queue=org.queue_a)
+    ticket = email_receive(mailbox=mailbox, raw=corpus("apple_mail.eml")).message.ticket
+    failed = EmailMessage.objects.create(
+        mailbox=mailbox,
+        ticket=ticket,
+        direction="outbound",
+        message_id="sb-00000000000000000000000000000001@example.com",
+        to=["chloe.martin@icloud.test"],
+        subject="x",
+        send_state="failed",
+        send_attempts=5,
+        send_error="SMTPDataError: 451",
+    )
+    client.force_login(org.admin)
+
+    response = client.post(
+        reverse("admin:mail_emailmessage_changelist"),
+        {"action": "send_again", "_selected_action": [failed.pk]},
+        follow=True,
+    )
+
+    assert "1 message queued again." in response.content.decode()
+    failed.refresh_from_db()
+    assert (failed.send_state, failed.send_attempts) == ("queued", 0)
+    assert OrmQ.objects.filter(payload__isnull=False).count() == 1
