@@ -59,7 +59,7 @@ def mailbox_update(*, mailbox: Mailbox, changes: dict[str, Any]) -> Mailbox:
     changes = dict(changes)
     if not changes.get("imap_password", "x"):
         changes.pop("imap_password")
-    locked = Mailbox.objects.select_for_update().get(pk=mailbox.pk)
+    locked = Mailbox.objects.select_for_update(of=("self",)).select_related("queue").get(pk=mailbox.pk)
     moved = any(
         name in changes and changes[name] != getattr(locked, name)
         for name in ("imap_host", "imap_username", "imap_folder")
@@ -68,7 +68,8 @@ def mailbox_update(*, mailbox: Mailbox, changes: dict[str, Any]) -> Mailbox:
         setattr(locked, name, value)
     if moved:
         locked.imap_uidvalidity, locked.imap_last_uid = None, 0
-    full_clean(locked)
+    # What did not change is not looked up again (the address's uniqueness, the queue's existence).
+    full_clean(locked, unchanged={field.name for field in Mailbox._meta.concrete_fields} - set(changes))
     locked.save()
     return locked
 

@@ -42,6 +42,7 @@ from contactcenter.distribution.services import (
     routing_dispatch,
     work_item_enqueue,
 )
+from contactcenter.mail.services import mailbox_create
 from customers.services import customer_create
 from tests.agents.factories import PASSWORD, AgentProfileFactory
 from tests.api.matrix import unique
@@ -343,6 +344,12 @@ def many_agents(org, rows: int) -> None:
         AgentProfileFactory(team=org.team_a, queues=[org.queue_a])
 
 
+def many_mailboxes(org, rows: int) -> None:
+    for _ in range(rows):
+        mailbox_create(address=f"{unique('box')}@example.com", queue=org.queue_a)
+    org.mailbox = mailbox_create(address=f"{unique('support')}@example.com", queue=org.queue_b)
+
+
 def many_customers(org, rows: int) -> None:
     customers(rows)
 
@@ -567,6 +574,43 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         9,
         "admin",
         lambda org, n: Call("patch", route("queue-detail", name="Queue A"), {"service_level_seconds": 30 + n}),
+    ),
+    # Mailboxes (admins): the token, then the page with each mailbox's queue joined.
+    ("mailbox-list", "get"): Endpoint(2, "admin", lambda org, n: Call("get", route("mailbox-list")), many_mailboxes),
+    # 7: token; the address's uniqueness (the serializer's check); the queue by name; savepoint; the
+    # uniqueness again (the model's check, in the transaction); insert; release.
+    ("mailbox-list", "post"): Endpoint(
+        7,
+        "admin",
+        lambda org, n: Call(
+            "post",
+            route("mailbox-list"),
+            {"address": f"{unique('box')}@example.com", "queue": "Queue A", "language": "fr"},
+        ),
+        status=201,
+    ),
+    ("mailbox-detail", "get"): Endpoint(
+        2, "admin", lambda org, n: Call("get", route("mailbox-detail", pk=org.mailbox.pk)), many_mailboxes
+    ),
+    # 6: token; the mailbox with its queue; savepoint; the row locked, its queue joined; update; release
+    # (what did not change is not checked again).
+    ("mailbox-detail", "patch"): Endpoint(
+        6,
+        "admin",
+        lambda org, n: Call("patch", route("mailbox-detail", pk=org.mailbox.pk), {"signature": f"Merci {n}"}),
+        many_mailboxes,
+    ),
+    # 7: token; the mailbox; savepoint; whether it has mail; Django's delete (its protected mail looked
+    # up again, the row deleted); release.
+    ("mailbox-detail", "delete"): Endpoint(
+        7,
+        "admin",
+        lambda org, n: Call(
+            "delete",
+            route("mailbox-detail", pk=mailbox_create(address=f"{unique('gone')}@example.com", queue=org.queue_a).pk),
+        ),
+        many_mailboxes,
+        status=204,
     ),
     ("agent-list", "get"): Endpoint(4, "supervisor", lambda org, n: Call("get", route("agent-list")), many_agents),
     # 21: above 6: provisioning writes a user, a profile, its queues and skills (many-to-many: read, then
