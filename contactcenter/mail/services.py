@@ -1,15 +1,20 @@
-"""Every write on mailboxes (the mail itself: :mod:`contactcenter.mail.inbound`)."""
+"""Every write on mailboxes, and what an erasure does to the mail (the mail received:
+:mod:`contactcenter.mail.inbound`; sent: :mod:`contactcenter.mail.outbound`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from contactcenter.agents.models import Queue
 from contactcenter.core.db import full_clean
-from contactcenter.mail.models import Mailbox
+from contactcenter.mail.models import EmailAttachment, EmailMessage, Mailbox
+from customers.models import Customer
+from customers.services import ERASED_TEXT
 
 #: What :func:`mailbox_update` may change.
 MAILBOX_EDITABLE_FIELDS = frozenset(
@@ -81,3 +86,30 @@ def mailbox_delete(*, mailbox: Mailbox) -> None:
     if mailbox.messages.exists():
         raise MailboxInUse(_("This mailbox has mail on tickets: deactivate it instead of deleting it."))
     mailbox.delete()
+
+
+def email_customer_erased(*, customer: Customer) -> dict[str, int]:
+    """The customer hook of an erasure (``customers.services.customer_erase``): the mail on the
+    customer's tickets and interactions loses its addresses, subject and texts; its files (the raw
+    message, the attachments) are deleted, from the storage once the erasure commits. The
+    Message-IDs stay, so that the same mail delivered again is still known and stored once."""
+    messages = EmailMessage.objects.filter(Q(ticket__customer=customer) | Q(interaction__customer=customer))
+    ids = list(messages.values_list("pk", flat=True))
+    attachments = EmailAttachment.objects.filter(message_id__in=ids)
+    names = [name for name in attachments.values_list("file", flat=True) if name]
+    names += [name for name in EmailMessage.objects.filter(pk__in=ids).values_list("raw", flat=True) if name]
+    deleted, _by_model = attachments.delete()
+    blanked = EmailMessage.objects.filter(pk__in=ids).update(
+        from_address="",
+        from_name="",
+        to=[],
+        cc=[],
+        subject=ERASED_TEXT,
+        body_text="",
+        full_text="",
+        body_html="",
+        raw="",
+        send_error="",
+    )
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+    return {"email_messages": blanked, "email_attachments": deleted}

@@ -12,7 +12,7 @@ from contactcenter.mail.inbound import email_receive
 from contactcenter.mail.models import EmailAttachment, EmailMessage, Mailbox
 from contactcenter.mail.parsing import MailParseError
 from customers.models import Customer
-from customers.services import customer_create
+from customers.services import customer_create, customer_erase
 from interactions.models import Interaction, Ticket
 from interactions.services import ticket_create, ticket_update
 from tests.mail.conftest import corpus
@@ -256,3 +256,20 @@ def test_what_is_not_a_mail_is_refused(mailbox, raw):
     with pytest.raises(MailParseError):
         email_receive(mailbox=mailbox, raw=raw)
     assert not EmailMessage.objects.exists()
+
+
+def test_erasing_the_customer_blanks_their_mail_and_deletes_its_files(mailbox, django_capture_on_commit_callbacks):
+    message = email_receive(mailbox=mailbox, raw=corpus("outlook_html_inline.eml")).message
+    customer = message.ticket.customer
+    assert len(stored_files()) == 2  # the raw message, the inline image
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record = customer_erase(customer=customer)
+
+    message.refresh_from_db()
+    assert (message.from_address, message.from_name, message.subject) == ("", "", "[erased]")
+    assert (message.body_text, message.full_text, message.body_html, message.raw.name) == ("", "", "", "")
+    assert not message.attachments.exists() and stored_files() == []
+    assert record.counts["email_messages"] == 2 and record.counts["email_attachments"] == 1  # and the acknowledgement
+    # Still known by its id: delivered again, it is not stored a second time.
+    assert email_receive(mailbox=mailbox, raw=corpus("outlook_html_inline.eml")).duplicate
