@@ -119,7 +119,7 @@ def parse(raw: bytes) -> ParsedMail:
     parsed.automatic = automatic_kind(
         headers=headers,
         content_type=message.get_content_type(),
-        report_type=message.get_param("report-type", "") or "",
+        report_type=str(message.get_param("report-type", "") or ""),
         from_address=from_address,
     )
     return parsed
