@@ -8,10 +8,10 @@ under ``var/mail/``.
 
 A failure is recorded on the message (attempts, last error) and raised, so that the job runs again
 later, waiting longer each time (:mod:`contactcenter.core.jobs`); after the last attempt the message
-is ``failed``, shown in the back office, where an admin may queue it again. A message is taken for
-sending under its row lock and only while ``queued``: a job run twice sends it once. (A worker
-that dies after the server accepted the message but before ``sent`` is recorded leaves it queued:
-the next attempt sends it again. Mail servers see the same Message-ID; nothing better is possible
+is ``failed``, shown in the back office, where an admin may queue it again. A message is sent
+under its row lock and only while ``queued``: a job run twice, even at once, sends it once. (A
+worker that dies after the server accepted the message but before ``sent`` is committed leaves it
+queued: the next attempt sends it again, with the same Message-ID; nothing better is possible
 without a transaction spanning the SMTP server.)
 """
 
@@ -60,25 +60,30 @@ class SendFailed(Exception):
 def email_send(*, message_id: int) -> str:
     """Send the queued message ``message_id`` (see the module's docstring). Returns what became of
     it: ``sent``, or ``skipped`` when it is not queued (sent already, or gone); raises
-    :class:`SendFailed` when sending failed (recorded first)."""
+    :class:`SendFailed` when sending failed (recorded first).
+
+    The message's row stays locked while the mail server is talked to (``EMAIL_TIMEOUT`` at most):
+    two runs of its job at once send it once, the second finding it sent."""
+    failure: Exception | None = None
     with transaction.atomic():
         message = EmailMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None or message.send_state != SendState.QUEUED:
             return "skipped"
         message.send_attempts += 1
-        message.save(update_fields=["send_attempts"])
-    try:
-        with get_connection(fail_silently=False) as connection:
-            connection.send_messages([_outgoing(message)])
-    except Exception as exc:
-        failed = message.send_attempts >= SEND_ATTEMPTS
-        EmailMessage.objects.filter(pk=message.pk, send_state=SendState.QUEUED).update(
-            send_error=f"{type(exc).__name__}: {exc}"[:2000],
-            send_state=SendState.FAILED if failed else SendState.QUEUED,
-        )
-        logger.warning("mail: sending %s failed (attempt %s): %s", message.message_id, message.send_attempts, exc)
-        raise SendFailed(str(exc)) from exc
-    EmailMessage.objects.filter(pk=message.pk).update(send_state=SendState.SENT, sent_at=timezone.now(), send_error="")
+        try:
+            with get_connection(fail_silently=False) as connection:
+                connection.send_messages([_outgoing(message)])
+        except Exception as exc:
+            failure = exc
+            message.send_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if message.send_attempts >= SEND_ATTEMPTS:
+                message.send_state = SendState.FAILED
+        else:
+            message.send_state, message.sent_at, message.send_error = SendState.SENT, timezone.now(), ""
+        message.save(update_fields=["send_attempts", "send_error", "send_state", "sent_at"])
+    if failure is not None:
+        logger.warning("mail: sending %s failed (attempt %s): %s", message.message_id, message.send_attempts, failure)
+        raise SendFailed(str(failure)) from failure
     logger.info("mail: %s sent to %s", message.message_id, ", ".join(message.to))
     return "sent"
 

@@ -16,6 +16,7 @@ from contactcenter.mail.sending import SEND_ATTEMPTS, SendFailed, email_send, em
 from interactions.models import Interaction
 from interactions.services import ticket_comment_add
 from tests.agents.factories import AgentProfileFactory
+from tests.concurrency import race, role_groups, run_concurrently  # noqa: F401  (role_groups: a fixture)
 from tests.mail.conftest import corpus
 from tests.mail.smtp_server import SmtpServer
 
@@ -160,3 +161,24 @@ def test_the_embedded_default_writes_the_mail_under_var_mail(mailbox, agent, set
     assert [message["From"] for message in written] == ["support@example.com"] * 2
     assert all(f"[{ticket.reference}]" in message["Subject"] for message in written)
     assert Interaction.objects.filter(direction="outbound").count() == 1
+
+
+@race
+def test_two_runs_of_the_job_at_once_send_the_message_once(mailbox, smtp):
+    queued = EmailMessage.objects.create(
+        mailbox=mailbox,
+        direction="outbound",
+        message_id="sb-0000000000000000000000000000race@example.com",
+        from_address=mailbox.address,
+        to=["jeanne.dupont@example.com"],
+        subject="[T-000001] Re: Livraison",
+        body_text="Votre colis arrive demain.",
+        send_state="queued",
+    )
+
+    results = run_concurrently(*[lambda: email_send(message_id=queued.pk) for _ in range(3)])
+
+    assert sorted(results) == ["sent", "skipped", "skipped"]
+    assert len(smtp.received) == 1
+    queued.refresh_from_db()
+    assert (queued.send_state, queued.send_attempts) == ("sent", 1)
