@@ -92,13 +92,20 @@ def email_customer_erased(*, customer: Customer) -> dict[str, int]:
     """The customer hook of an erasure (``customers.services.customer_erase``): the mail on the
     customer's tickets and interactions loses its addresses, subject and texts; its files (the raw
     message, the attachments) are deleted, from the storage once the erasure commits. The
-    Message-IDs stay, so that the same mail delivered again is still known and stored once."""
-    messages = EmailMessage.objects.filter(Q(ticket__customer=customer) | Q(interaction__customer=customer))
-    ids = list(messages.values_list("pk", flat=True))
+    Message-IDs stay, so that the same mail delivered again is still known and stored once. One
+    query for a customer without mail; four otherwise."""
+    rows = list(
+        EmailMessage.objects.filter(Q(ticket__customer=customer) | Q(interaction__customer=customer)).values_list(
+            "pk", "raw"
+        )
+    )
+    if not rows:
+        return {"email_messages": 0, "email_attachments": 0}
+    ids = [pk for pk, _raw in rows]
     attachments = EmailAttachment.objects.filter(message_id__in=ids)
-    names = [name for name in attachments.values_list("file", flat=True) if name]
-    names += [name for name in EmailMessage.objects.filter(pk__in=ids).values_list("raw", flat=True) if name]
-    deleted, _by_model = attachments.delete()
+    names = [raw for _pk, raw in rows if raw]
+    names += [name for name in attachments.values_list("file", flat=True) if name]
+    deleted, _by_model = attachments.delete()  # nothing points at an attachment: one DELETE
     blanked = EmailMessage.objects.filter(pk__in=ids).update(
         from_address="",
         from_name="",

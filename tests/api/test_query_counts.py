@@ -698,9 +698,9 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # 40: above 6: an erasure blanks the customer in every table and in every history table, the stored
     # answers of the API and the admin log, cancels their open callbacks and blanks the others (3), and records
     # the erasure. An admin's rare action; no loop over rows but the contact points (one history row each) and
-    # the open callbacks. Was 37 (the callbacks).
+    # the open callbacks; the customer's mail (1 without any). Was 37 (the callbacks), then 40.
     ("customer-erase", "post"): Endpoint(
-        40, "admin", lambda org, n: Call("post", route("customer-erase", pk=_new_customer(org))), many_customers
+        41, "admin", lambda org, n: Call("post", route("customer-erase", pk=_new_customer(org))), many_customers
     ),
     ("interaction-list", "get"): Endpoint(
         2, "agent", lambda org, n: Call("get", route("interaction-list")), many_contacts
