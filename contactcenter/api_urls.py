@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("kpis.api.urls")),
     path("", include("contactcenter.distribution.api.urls")),
     path("", include("contactcenter.telephony.api.urls")),
+    path("", include("contactcenter.mail.api.urls")),
     path("", include("contactcenter.knowledge.api.urls")),
     path("", include("contactcenter.scripts.api.urls")),
     path("", include("contactcenter.training.api.urls")),

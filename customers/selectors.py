@@ -87,6 +87,20 @@ _SHOWN_POINTS_OF = CompiledQuery(
 )
 
 
+def customer_with_email(email: str) -> Customer | None:
+    """The customer holding the email address ``email`` (any case: emails are stored lower-case),
+    the oldest when several do; ``None`` when nobody does. Erased customers are not found."""
+    value = (email or "").strip().lower()
+    if not value:
+        return None
+    return (
+        Customer.objects.not_erased()
+        .filter(contact_points__kind=ContactPoint.Kind.EMAIL, contact_points__value=value)
+        .order_by("pk")
+        .first()
+    )
+
+
 def customer_detail(*, user: AbstractBaseUser, pk: int) -> Customer | None:
     """Customer ``pk`` with their phones and emails as :func:`customer_queryset` gives them, or
     ``None`` when there is none or ``user`` may not see it (the same rule as ``visible_to``)."""

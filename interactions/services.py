@@ -103,6 +103,20 @@ def _ticket_saved(ticket: Ticket, *, created: bool, changed: set[str]) -> None:
         watcher(ticket=ticket, created=created, changed=frozenset(changed))
 
 
+#: Who follows comments as they are added (the email channel, which sends a public comment on an
+#: email ticket to the customer): ``watcher(comment=…)``, inside the adding transaction.
+_comment_watchers: list[Callable[..., None]] = []
+
+
+def ticket_comment_watcher_register(watcher: Callable[..., None]) -> None:
+    """Call ``watcher(comment=)`` after every comment added by :func:`ticket_comment_add`, inside
+    the same transaction, so that what it writes (a message to send, its interaction) stands or
+    falls with the comment. Registered once, from an ``AppConfig.ready`` of an app above this
+    one; a watcher registered twice is called once."""
+    if watcher not in _comment_watchers:
+        _comment_watchers.append(watcher)
+
+
 class TicketVersionConflict(Exception):
     """The ticket changed since the client read it; ``current`` is its version now."""
 
@@ -510,6 +524,8 @@ def ticket_comment_add(
         responded = ticket_record_first_response(ticket=ticket, at=comment.created_at, by=author)
     if responded is None:  # ticket_save_changes has told the assignee already otherwise
         live.ticket_updated_on_commit(ticket)
+    for watcher in _comment_watchers:
+        watcher(comment=comment)
     return comment
 
 

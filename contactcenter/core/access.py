@@ -89,6 +89,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     # see (an agent: their own; a supervisor: their team's; managers and admins: all).
     "call.dial": EVERYONE,
     "call.read": EVERYONE,
+    # Mailboxes (their addresses, queues and IMAP credentials) are the organisation's: admins.
+    "mailbox.read": ADMINS,
+    "mailbox.write": ADMINS,
 }
 
 

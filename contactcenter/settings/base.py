@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "interactions",
     "kpis",
     "contactcenter.distribution",
+    "contactcenter.mail",
     "contactcenter.telephony",
     "contactcenter.privacy",
     "contactcenter.demo",
@@ -561,6 +562,23 @@ RECORDINGS_FETCH_USERNAME = env_str("RECORDINGS_FETCH_USERNAME")
 RECORDINGS_FETCH_PASSWORD = env_str("RECORDINGS_FETCH_PASSWORD")
 #: Seconds without an answer before a fetch gives up (and is tried again later).
 RECORDINGS_FETCH_TIMEOUT = env_int("RECORDINGS_FETCH_TIMEOUT", 30, 1)
+# --- Email (docs/email.md) ------------------------------------------------------------------
+#: A file a received mail carries is kept up to this size; a larger one is listed, not stored.
+EMAIL_ATTACHMENT_MAX_BYTES = env_int("EMAIL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, 1)
+#: Mail is sent by SMTP through EMAIL_HOST; without one (the embedded default), each message sent
+#: is written as a file under var/mail/, where `make run` shows what would have gone out.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, 1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, 1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "switchboard@localhost")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
 
 # --- Past 100M rows: interactions and CTI events partitioned by month (docs/performance.md) ---
 #: On PostgreSQL only (ignored on SQLite): ``manage.py partition_tables`` converts the tables, a

@@ -68,6 +68,7 @@ def _merge_app_entries() -> None:
     from tests.knowledge.access import ENTRIES as knowledge
     from tests.kpis.access import ENTRIES as kpis
     from tests.live.access import ENTRIES as live
+    from tests.mail.access import ENTRIES as mail
     from tests.routing.access import ENTRIES as routing
     from tests.scripts.access import ENTRIES as scripts
     from tests.telephony.calls_access import ENTRIES as calls
@@ -88,6 +89,7 @@ def _merge_app_entries() -> None:
         routing,
         recordings,
         calls,
+        mail,
     ):
         overlap = set(entries) & set(MATRIX)
         assert not overlap, f"access-matrix entries defined twice: {sorted(overlap)}"

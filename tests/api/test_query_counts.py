@@ -43,6 +43,7 @@ from contactcenter.distribution.services import (
     routing_dispatch,
     work_item_enqueue,
 )
+from contactcenter.mail.services import mailbox_create
 from contactcenter.telephony.models import Command
 from contactcenter.telephony.recordings import recording_store
 from customers.services import customer_create
@@ -350,6 +351,12 @@ def many_agents(org, rows: int) -> None:
         AgentProfileFactory(team=org.team_a, queues=[org.queue_a])
 
 
+def many_mailboxes(org, rows: int) -> None:
+    for _ in range(rows):
+        mailbox_create(address=f"{unique('box')}@example.com", queue=org.queue_a)
+    org.mailbox = mailbox_create(address=f"{unique('support')}@example.com", queue=org.queue_b)
+
+
 def many_customers(org, rows: int) -> None:
     customers(rows)
 
@@ -602,6 +609,43 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         "admin",
         lambda org, n: Call("patch", route("queue-detail", name="Queue A"), {"service_level_seconds": 30 + n}),
     ),
+    # Mailboxes (admins): the token, then the page with each mailbox's queue joined.
+    ("mailbox-list", "get"): Endpoint(2, "admin", lambda org, n: Call("get", route("mailbox-list")), many_mailboxes),
+    # 7: token; the address's uniqueness (the serializer's check); the queue by name; savepoint; the
+    # uniqueness again (the model's check, in the transaction); insert; release.
+    ("mailbox-list", "post"): Endpoint(
+        7,
+        "admin",
+        lambda org, n: Call(
+            "post",
+            route("mailbox-list"),
+            {"address": f"{unique('box')}@example.com", "queue": "Queue A", "language": "fr"},
+        ),
+        status=201,
+    ),
+    ("mailbox-detail", "get"): Endpoint(
+        2, "admin", lambda org, n: Call("get", route("mailbox-detail", pk=org.mailbox.pk)), many_mailboxes
+    ),
+    # 6: token; the mailbox with its queue; savepoint; the row locked, its queue joined; update; release
+    # (what did not change is not checked again).
+    ("mailbox-detail", "patch"): Endpoint(
+        6,
+        "admin",
+        lambda org, n: Call("patch", route("mailbox-detail", pk=org.mailbox.pk), {"signature": f"Merci {n}"}),
+        many_mailboxes,
+    ),
+    # 7: token; the mailbox; savepoint; whether it has mail; Django's delete (its protected mail looked
+    # up again, the row deleted); release.
+    ("mailbox-detail", "delete"): Endpoint(
+        7,
+        "admin",
+        lambda org, n: Call(
+            "delete",
+            route("mailbox-detail", pk=mailbox_create(address=f"{unique('gone')}@example.com", queue=org.queue_a).pk),
+        ),
+        many_mailboxes,
+        status=204,
+    ),
     ("agent-list", "get"): Endpoint(4, "supervisor", lambda org, n: Call("get", route("agent-list")), many_agents),
     # 21: above 6: provisioning writes a user, a profile, its queues and skills (many-to-many: read, then
     # add), the role's group and staff flag, each with Django's own reads; then the answer with its queues and
@@ -685,12 +729,13 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("customer-export", "get"): Endpoint(
         12, "admin", lambda org, n: Call("get", route("customer-export", pk=org.customer.pk)), _customer_with_history
     ),
-    # 40: above 6: an erasure blanks the customer in every table and in every history table, the stored
+    # 42: above 6: an erasure blanks the customer in every table and in every history table, the stored
     # answers of the API and the admin log, cancels their open callbacks and blanks the others (3), and records
     # the erasure. An admin's rare action; no loop over rows but the contact points (one history row each) and
-    # the open callbacks. Was 37 (the callbacks); 41 with the recordings of its interactions (none here).
+    # the open callbacks; the recordings of its interactions (none here); the customer's mail (1 without any).
+    # Was 37 (the callbacks), then 40.
     ("customer-erase", "post"): Endpoint(
-        41, "admin", lambda org, n: Call("post", route("customer-erase", pk=_new_customer(org))), many_customers
+        42, "admin", lambda org, n: Call("post", route("customer-erase", pk=_new_customer(org))), many_customers
     ),
     ("interaction-list", "get"): Endpoint(
         2, "agent", lambda org, n: Call("get", route("interaction-list")), many_contacts

@@ -33,6 +33,8 @@ from contactcenter.agents.models import AgentProfile, Queue, Team
 from contactcenter.agents.services import agent_update
 from contactcenter.distribution.models import Callback
 from contactcenter.distribution.services import callback_create
+from contactcenter.mail.models import Mailbox
+from contactcenter.mail.services import mailbox_create
 from contactcenter.scripts.models import Script
 from contactcenter.training.models import LessonCompletion, QuizAttempt
 from customers.models import Customer
@@ -102,6 +104,8 @@ def _build() -> SimpleNamespace:
         due = timezone.now() + timezone.timedelta(days=1)
         return callback_create(queue=queue, phone="+33612345678", due_at=due, by=by, customer=w.customer)
 
+    w.mailbox = mailbox_create(address="matrix@example.com", queue=queue_a, imap_username="matrix")
+    w.mailbox_spare = mailbox_create(address="spare@example.com", queue=queue_a)
     w.callback_a, w.callback_a2, w.callback_b = (
         callback(w.agent_a, queue_a),
         callback(w.agent_a2, queue_a),
@@ -348,6 +352,23 @@ TARGETS: dict[str, Target] = {
         fetch(Queue, "name", "name"),
         lambda w: {"name": "Queue M", "channel": "chat"},
         Queue,
+    ),
+    "mailbox-create": Target(
+        "post",
+        "/mailboxes/",
+        lambda w: f"{API}/mailboxes/",
+        fetch(Mailbox),
+        lambda w: {"address": "matrix-new@example.com", "queue": "Queue A", "imap_username": "matrix"},
+        Mailbox,
+    ),
+    "mailbox-patch": Target(
+        "patch", "/mailboxes/{id}/", lambda w: f"{API}/mailboxes/{w.mailbox.pk}/", stored(Mailbox, "mailbox")
+    ),
+    "mailbox-delete": Target(
+        "delete",
+        "/mailboxes/{id}/",
+        lambda w: f"{API}/mailboxes/{w.mailbox_spare.pk}/",
+        lambda w, data: Mailbox.objects.filter(pk=w.mailbox_spare.pk).first(),
     ),
     "queue-patch": Target("patch", "/queues/{name}/", lambda w: f"{API}/queues/Queue B/", stored(Queue, "queue_b")),
     "agent-create": Target(
@@ -730,6 +751,26 @@ def _writes() -> list[Write]:
         add("queue-create", name, spec, ADMINS_CREATE)
         patch_spec = ("Queue B2", attr("name"), "Queue B2") if name == "name" else spec
         add("queue-patch", name, patch_spec, ADMINS_CHANGE)
+    # Mailboxes (addresses, queues, IMAP credentials): admins. The password is write-only.
+    mailbox_fields = {
+        "address": ("matrix-other@example.com", attr("address"), "matrix-other@example.com"),
+        "queue": ("Queue B", attr("queue", "name"), "Queue B"),
+        "language": ("en", attr("language"), "en"),
+        "signature": ("Le service client", attr("signature"), "Le service client"),
+        "acknowledgement_subject": ("Reçu : {subject}", attr("acknowledgement_subject"), "Reçu : {subject}"),
+        "acknowledgement_body": ("Référence {reference}", attr("acknowledgement_body"), "Référence {reference}"),
+        "is_active": (False, attr("is_active"), False),
+        "imap_host": ("imap.example.com", attr("imap_host"), "imap.example.com"),
+        "imap_port": (143, attr("imap_port"), 143),
+        "imap_use_tls": (False, attr("imap_use_tls"), False),
+        "imap_username": ("support", attr("imap_username"), "support"),
+        "imap_password": ("Imap-secret-1", lambda row: row.imap_password == "Imap-secret-1", True),
+        "imap_folder": ("Support", attr("imap_folder"), "Support"),
+    }
+    for name, spec in mailbox_fields.items():
+        add("mailbox-create", name, spec, ADMINS_CREATE)
+        add("mailbox-patch", name, spec, ADMINS_CHANGE)
+    add("mailbox-delete", "(none)", (None, lambda row: row is None, True), roles(403, admin=204))
     agent_create = {
         "username": ("new_agent", lambda row: row.user.username, "new_agent"),
         "password": ("Another-pass-2026", lambda row: row.user.check_password("Another-pass-2026"), True),
@@ -938,6 +979,9 @@ BACK_OFFICE: dict[str, dict[str, frozenset[str]]] = {
     "routing.workitem": {"add": NO_ONE, "change": NO_ONE, "delete": NO_ONE},
     "routing.workitemmove": {"add": NO_ONE, "change": NO_ONE, "delete": NO_ONE},
     "routing.callback": {"add": NO_ONE, "change": NO_ONE, "delete": NO_ONE},
+    # Mailboxes hold the center's IMAP credentials: admins; the mail itself is what happened.
+    "mail.mailbox": PROVISIONED,
+    "mail.emailmessage": {"add": NO_ONE, "change": NO_ONE, "delete": NO_ONE},
 }
 
 

@@ -1,0 +1,97 @@
+"""Mail sent: a public comment on an email ticket goes to the customer (docs/email.md, "Replies").
+
+:func:`comment_to_email` follows every comment (``interactions.services``' comment watcher):
+a public comment on a ticket that came in by email becomes, in the comment's transaction, an
+outbound :class:`~contactcenter.mail.models.EmailMessage` queued to the sender of the ticket's
+last mail, with its outbound ``email`` interaction, and the job that sends it
+(:func:`contactcenter.mail.sending.email_send_job`) queued with it (the job exists only if the comment commits).
+
+The reply is sent from the mailbox's address, ``[T-000123]`` in the subject, its own
+``Message-ID``, ``In-Reply-To`` and ``References`` naming the mail it answers, the mailbox's
+signature below the text; :mod:`contactcenter.mail.sending` sends it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from contactcenter.core.choices import Channel, Direction
+from contactcenter.core.db import full_clean
+from contactcenter.mail.inbound import INTERACTION_SOURCE, interaction_key, new_message_id
+from contactcenter.mail.models import EmailMessage, SendState
+from contactcenter.mail.sending import email_send_queue
+from interactions.models import Ticket, TicketComment
+from interactions.services import interaction_log
+
+
+def reply_subject(ticket: Ticket, subject: str) -> str:
+    """``subject`` carrying ``[T-000123]`` once (``Re:`` added to the subject of a mail answered)."""
+    subject = " ".join((subject or ticket.subject).split())
+    if f"[{ticket.reference}]" in subject:
+        return subject
+    prefix = "" if subject.lower().startswith(("re:", "re :")) else "Re: "
+    return f"[{ticket.reference}] {prefix}{subject}".strip()
+
+
+def comment_to_email(*, comment: TicketComment) -> EmailMessage | None:
+    """The comment watcher: a public comment on an email ticket becomes a reply queued to the
+    sender of the ticket's last mail written by a person (none such: nothing is sent)."""
+    if not comment.public:
+        return None
+    last = (
+        EmailMessage.objects.filter(ticket_id=comment.ticket_id, direction=Direction.INBOUND, automatic="none")
+        .select_related("mailbox__queue")
+        .exclude(from_address="")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if last is None:
+        return None
+    return email_reply_queue(received=last, ticket=comment.ticket, body=comment.body, author=comment.author)
+
+
+def email_reply_queue(
+    *, received: EmailMessage, ticket: Ticket, body: str, author: object | None = None, now: datetime | None = None
+) -> EmailMessage:
+    """Queue ``body`` as the reply to ``received`` on ``ticket``, with its outbound interaction, and
+    the job that sends it (inside the caller's transaction: all exist if it commits)."""
+    now = now or timezone.now()
+    mailbox = received.mailbox
+    text = body.rstrip()
+    if mailbox.signature.strip():
+        text = f"{text}\n\n-- \n{mailbox.signature.strip()}"
+    message_id = new_message_id(mailbox)
+    interaction, _created = interaction_log(
+        channel=Channel.EMAIL,
+        direction=Direction.OUTBOUND,
+        offered_at=now,
+        ended_at=now,
+        wrapup_ended_at=now,
+        agent=author if getattr(author, "agent_profile", None) is not None else None,
+        customer=ticket.customer,
+        queue=mailbox.queue,
+        ticket=ticket,
+        source=INTERACTION_SOURCE,
+        external_id=interaction_key(message_id),
+    )
+    reply = EmailMessage(
+        mailbox=mailbox,
+        ticket=ticket,
+        interaction=interaction,
+        direction=Direction.OUTBOUND,
+        message_id=message_id,
+        in_reply_to=received.message_id,
+        references=" ".join([*received.references.split(), received.message_id][-20:]),
+        from_address=mailbox.address,
+        to=[received.from_address],
+        subject=reply_subject(ticket, received.subject)[:998],
+        body_text=text,
+        full_text=text,
+        send_state=SendState.QUEUED,
+    )
+    full_clean(reply, exclude=["message_id"])
+    reply.save()
+    email_send_queue(reply)
+    return reply
