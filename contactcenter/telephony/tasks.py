@@ -15,7 +15,7 @@ from contactcenter.telephony.twilio_bridge import twilio_command_run
 logger = logging.getLogger("contactcenter.telephony")
 
 
-@job(retries=0, timeout=60)
+@job(retries=0)
 def twilio_command(command_id: int) -> dict[str, Any] | None:
     """Carry out a command asked of the Twilio bridge (click-to-dial, transfer, the recording's
     pause) through Twilio's REST API, and record what Twilio answered on the command.
