@@ -20,10 +20,12 @@ import pwd
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +41,7 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -84,9 +86,12 @@ class Dovecot:
     root: Path
     user: str = USER
     password: str = PASSWORD
+    certificate: Path | None = None
 
     def client(self) -> imaplib.IMAP4:
         client = imaplib.IMAP4(self.host, self.port, timeout=10)
+        if self.certificate is not None:
+            client.starttls(ssl_context=ssl.create_default_context(cafile=str(self.certificate)))
         client.login(self.user, self.password)
         return client
 
@@ -169,37 +174,73 @@ def _wait_for(port: int, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"Dovecot did not answer on port {port}: {log.read_text() if log.exists() else ''}")
 
 
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    """A Dovecot of this module's own (see the module's docstring)."""
+def _certificate(root: Path) -> Path:
+    """A self-signed certificate for 127.0.0.1 (``cert.pem``, its key ``key.pem``)."""
+    subprocess.run(  # noqa: S603
+        [  # noqa: S607 (openssl from the PATH)
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-keyout", str(root / "key.pem"), "-out", str(root / "cert.pem"),
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return root / "cert.pem"
+
+
+@contextmanager
+def dovecot_running(*, tls: bool = False) -> Iterator[Dovecot]:
+    """Dovecot started with our configuration; with ``tls``, STARTTLS offered with a self-signed
+    certificate (the ``Dovecot.certificate``)."""
     if not os.access(DOVECOT, os.X_OK):
         pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd)")
     internal, internal_group, login, uid, gid = _users()
     # Outside pytest's private temporary folder: Dovecot's unprivileged processes must reach it.
     root = Path(tempfile.mkdtemp(prefix="sb-dovecot-"))
-    root.chmod(0o755)
-    (root / "mail").mkdir()
-    os.chown(root / "mail", uid, gid)
-    port = free_port()
-    (root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}:{uid}:{gid}::{root}/mail/{USER}\n")
-    (root / "dovecot.conf").write_text(
-        CONFIG.format(root=root, port=port, internal=internal, internal_group=internal_group, login=login)
-    )
-    process = subprocess.Popen(  # noqa: S603 (a fixed program, our own configuration)
-        [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    process = None
     try:
+        root.chmod(0o755)
+        (root / "mail").mkdir()
+        os.chown(root / "mail", uid, gid)
+        port = free_port()
+        ssl_lines = "ssl = no"
+        certificate = None
+        if tls:
+            certificate = _certificate(root)
+            ssl_lines = f"ssl = yes\nssl_cert = <{certificate}\nssl_key = <{root / 'key.pem'}"
+        (root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}:{uid}:{gid}::{root}/mail/{USER}\n")
+        (root / "dovecot.conf").write_text(
+            CONFIG.format(
+                root=root, port=port, ssl=ssl_lines, internal=internal, internal_group=internal_group, login=login
+            )
+        )
+        process = subprocess.Popen(  # noqa: S603 (a fixed program, our own configuration)
+            [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         _wait_for(port, process, root / "dovecot.log")
-        yield Dovecot(host="127.0.0.1", port=port, root=root)
+        yield Dovecot(host="127.0.0.1", port=port, root=root, certificate=certificate)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+        if process is not None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[Dovecot]:
+    """A Dovecot of this module's own, plain IMAP (see the module's docstring)."""
+    with dovecot_running() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def dovecot_tls() -> Iterator[Dovecot]:
+    """A Dovecot of this module's own offering STARTTLS with a self-signed certificate."""
+    with dovecot_running(tls=True) as server:
+        yield server

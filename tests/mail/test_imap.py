@@ -250,3 +250,19 @@ def test_folder_names_are_sent_in_imap_utf7(mailbox, dovecot):
     dovecot.deliver(corpus("apple_mail.eml"), imap_utf7(name).join('""'))
     read_over_imap(mailbox, dovecot, name)
     assert mailbox_fetch(mailbox).stored == 1
+
+
+def test_starttls_checks_the_server_certificate(mailbox, dovecot_tls, monkeypatch):
+    folder = f"Support-{uuid.uuid4().hex[:8]}"
+    dovecot_tls.create(folder)
+    dovecot_tls.deliver(corpus("apple_mail.eml"), folder)
+    read_over_imap(mailbox, dovecot_tls, folder, imap_use_tls=True)  # port not 993: STARTTLS
+
+    # A self-signed certificate nobody trusts: no login, the reason said.
+    result = mailbox_fetch(mailbox)
+    assert "CERTIFICATE_VERIFY_FAILED" in result.error
+    assert inbound() == []
+
+    # Trusted (as an internal CA would be, through the system's store or SSL_CERT_FILE): read.
+    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot_tls.certificate))
+    assert mailbox_fetch(mailbox).stored == 1
