@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from contactcenter.mail.imap import imap_utf7, mailbox_fetch
 from contactcenter.mail.models import AutomaticKind, EmailMessage, Mailbox, SendState
-from contactcenter.mail.services import mailbox_create
+from contactcenter.mail.services import mailbox_create, mailbox_update
 from contactcenter.mail.tasks import email_fetch
 from customers.models import ContactPoint
 from tests.mail.conftest import corpus
@@ -266,3 +266,18 @@ def test_starttls_checks_the_server_certificate(mailbox, dovecot_tls, monkeypatc
     # Trusted (as an internal CA would be, through the system's store or SSL_CERT_FILE): read.
     monkeypatch.setenv("SSL_CERT_FILE", str(dovecot_tls.certificate))
     assert mailbox_fetch(mailbox).stored == 1
+
+
+def test_another_folder_is_read_from_its_start(imap_mailbox, dovecot, folder):
+    dovecot.deliver(corpus("apple_mail.eml"), folder)
+    dovecot.deliver(corpus("gmail_alternative_attachment.eml"), folder)
+    mailbox_fetch(imap_mailbox)
+    other = f"Other-{uuid.uuid4().hex[:8]}"
+    dovecot.create(other)
+    dovecot.deliver(corpus("html_only.eml"), other)
+
+    imap_mailbox = mailbox_update(mailbox=imap_mailbox, changes={"imap_folder": other})
+    assert (imap_mailbox.imap_uidvalidity, imap_mailbox.imap_last_uid) == (None, 0)
+
+    assert mailbox_fetch(imap_mailbox).stored == 1
+    assert len(inbound()) == 3
