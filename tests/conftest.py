@@ -1,8 +1,8 @@
 """Shared fixtures, and the CI rule that a skipped test is a failed test.
 
 With ``SWITCHBOARD_STRICT=1`` (set by ``.ci/run``), a test that would be skipped, for want of a
-browser or PostgreSQL, fails instead: CI must run everything. The rule holds under pytest-xdist
-too: each worker turns its skips into failures before reporting them.
+browser, PostgreSQL or Dovecot (the IMAP tests), fails instead: CI must run everything. The rule
+holds under pytest-xdist too: each worker turns its skips into failures before reporting them.
 
 ``make test`` runs the suite on pytest-xdist workers (``-n auto --dist loadgroup``). Each worker
 has its own test database (pytest-django suffixes its name with the worker id) and, on a shared
@@ -27,8 +27,8 @@ STRICT = os.environ.get("SWITCHBOARD_STRICT") == "1"
 #: ``gw0``, ``gw1``… under pytest-xdist; ``main`` in a run without workers.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 #: Modules whose tests share a module-scoped fixture too costly to build once per worker (a
-#: browser, a cluster of processes): ``--dist loadgroup`` keeps each on one worker.
-GROUPED_MODULES = ("tests/browser/", "tests/live/test_two_processes.py")
+#: browser, a cluster of processes, a mail server): ``--dist loadgroup`` keeps each on one worker.
+GROUPED_MODULES = ("tests/browser/", "tests/live/test_two_processes.py", "tests/mail/test_imap.py")
 #: A fixed working afternoon: Wednesday 4 March 2026, 14:00 in Paris (the default TIME_ZONE).
 AFTERNOON = datetime(2026, 3, 4, 14, 0, tzinfo=ZoneInfo("Europe/Paris"))
 

@@ -579,6 +579,11 @@ EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.filebased.EmailBackend"
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
+#: The mailboxes with an IMAP host are read by the background job ``email_fetch`` (every minute)
+#: at most this often, in seconds; 0: never by the job (run ``manage.py email_fetch --loop``).
+EMAIL_FETCH_INTERVAL_SECONDS = env_int("EMAIL_FETCH_INTERVAL_SECONDS", 60)
+#: Seconds without an answer from an IMAP server before a reading gives up (tried again later).
+EMAIL_FETCH_TIMEOUT = env_int("EMAIL_FETCH_TIMEOUT", 30, 1)
 
 # --- Past 100M rows: interactions and CTI events partitioned by month (docs/performance.md) ---
 #: On PostgreSQL only (ignored on SQLite): ``manage.py partition_tables`` converts the tables, a

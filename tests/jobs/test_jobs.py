@@ -30,6 +30,7 @@ PERIODIC = {
     "presence_sweep": "every minute",
     "routing_timeouts": "every minute",
     "routing_callbacks": "every minute",
+    "email_fetch": "every minute",
     "kpis_rollup": "every hour at :07",
     "partitions_ahead": "every day at 01:27",
     "retention_apply": "every day at 02:47",

@@ -11,6 +11,7 @@ import pytest
 from contactcenter.mail.models import Mailbox
 from contactcenter.mail.services import mailbox_create
 from tests.agents.factories import QueueFactory
+from tests.mail.dovecot import dovecot, dovecot_tls  # noqa: F401 (fixtures, for tests/mail/test_imap.py)
 
 CORPUS = Path(__file__).parent / "corpus"
 
