@@ -126,7 +126,6 @@ def email_attachments_check(files: Sequence[UploadedFile]) -> None:
         )
 
 
-@transaction.atomic
 def email_reply_add(
     *, ticket: Ticket, author: object, body: str, public: bool, files: Sequence[UploadedFile] = ()
 ) -> TicketComment:
@@ -136,9 +135,15 @@ def email_reply_add(
     on ``attachments``): nothing is saved then, the comment neither."""
     files = list(files)
     email_attachments_check(files)
-    comment = ticket_comment_add(ticket=ticket, body=body, public=public, author=author)
-    if not files:
-        return comment
+    if not files:  # the comment alone: the service's own transaction, no savepoint around it
+        return ticket_comment_add(ticket=ticket, body=body, public=public, author=author)
+    with transaction.atomic():
+        comment = ticket_comment_add(ticket=ticket, body=body, public=public, author=author)
+        _attach(comment, files)
+    return comment
+
+
+def _attach(comment: TicketComment, files: list[UploadedFile]) -> None:
     reply = EmailMessage.objects.filter(comment=comment).first()
     if reply is None:
         raise ValidationError(
@@ -153,4 +158,3 @@ def email_reply_add(
         )
         attachment.file.save(attachment.filename, upload, save=False)
         attachment.save()
-    return comment

@@ -27,7 +27,9 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def agent(mailbox):
-    return AgentProfileFactory(user__username="agent_mail", user__first_name="Léa", user__last_name="Roux", queues=[mailbox.queue]).user
+    return AgentProfileFactory(
+        user__username="agent_mail", user__first_name="Léa", user__last_name="Roux", queues=[mailbox.queue]
+    ).user
 
 
 @pytest.fixture
@@ -52,7 +54,7 @@ def test_an_email_ticket_reads_as_a_conversation_with_its_attachments(client, ma
     assert page.index("marc.bernard@gmail.test") < page.index("Nous corrigeons la facture.")
     assert "Facture incorrecte" in page and "Queued for sending" in page
     # The quoted history is folded, not lost.
-    assert "<details class=\"email-quoted\">" in page and "Bonjour, voici votre facture." in page
+    assert '<details class="email-quoted">' in page and "Bonjour, voici votre facture." in page
     attachment = EmailAttachment.objects.get(message=received, filename="Facture-2025-09.pdf")
     link = reverse("desk:ticket_email_attachment", args=[ticket.pk, attachment.pk])
     assert link in page
@@ -183,3 +185,19 @@ def test_a_canned_reply_with_an_unknown_placeholder_is_refused():
     with pytest.raises(ValidationError) as refused:
         reply.full_clean()
     assert "{nom}" in str(refused.value)
+
+
+def test_the_conversation_costs_the_same_whatever_its_length(client, mailbox, agent, django_assert_num_queries):
+    """Mail, their attachments and the canned replies: one query each, however many there are."""
+    ticket = email_receive(mailbox=mailbox, raw=corpus("gmail_alternative_attachment.eml")).message.ticket
+    CannedReply.objects.create(queue=mailbox.queue, title="Merci", body="Merci {customer_name}")
+    client.force_login(agent)
+    detail(client, ticket)  # the session and the caches warm
+    # The user with their profile; the ticket; its mail; their attachments; the canned replies; its
+    # comments; its interactions; the assignees offered.
+    with django_assert_num_queries(8):
+        assert detail(client, ticket).status_code == 200
+    for n in range(4):
+        ticket_comment_add(ticket=ticket, body=f"Réponse {n}", public=True, author=agent)
+    with django_assert_num_queries(8):
+        assert detail(client, ticket).status_code == 200

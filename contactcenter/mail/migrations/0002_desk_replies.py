@@ -5,35 +5,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agents', '0007_agentprofile_extension'),
-        ('interactions', '0016_cti_event_direction_customer'),
-        ('mail', '0001_initial'),
+        ("agents", "0007_agentprofile_extension"),
+        ("interactions", "0016_cti_event_direction_customer"),
+        ("mail", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='emailmessage',
-            name='comment',
-            field=models.OneToOneField(blank=True, help_text='The public comment this reply sends.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='email_message', to='interactions.ticketcomment', verbose_name='comment'),
+            model_name="emailmessage",
+            name="comment",
+            field=models.OneToOneField(
+                blank=True,
+                help_text="The public comment this reply sends.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="email_message",
+                to="interactions.ticketcomment",
+                verbose_name="comment",
+            ),
         ),
         migrations.CreateModel(
-            name='CannedReply',
+            name="CannedReply",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120, verbose_name='title')),
-                ('body', models.TextField(help_text='Placeholders: {customer_first_name}, {customer_last_name}, {customer_name}, {ticket_reference}, {ticket_subject}, {agent_name}.', verbose_name='body')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('queue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='canned_replies', to='agents.queue', verbose_name='queue')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=120, verbose_name="title")),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Placeholders: {customer_first_name}, {customer_last_name}, {customer_name}, {ticket_reference}, {ticket_subject}, {agent_name}.",
+                        verbose_name="body",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "queue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="canned_replies",
+                        to="agents.queue",
+                        verbose_name="queue",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'canned reply',
-                'verbose_name_plural': 'canned replies',
-                'ordering': ['queue', 'title'],
-                'constraints': [models.UniqueConstraint(fields=('queue', 'title'), name='canned_reply_queue_title_unique')],
+                "verbose_name": "canned reply",
+                "verbose_name_plural": "canned replies",
+                "ordering": ["queue", "title"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("queue", "title"), name="canned_reply_queue_title_unique")
+                ],
             },
         ),
     ]
