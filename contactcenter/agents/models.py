@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -78,6 +79,10 @@ class Skill(models.Model):
         return self.name
 
 
+#: The longest service-level threshold a queue may have: a week (email is answered in hours).
+MAX_SERVICE_LEVEL_SECONDS = 7 * 24 * 3600
+
+
 class Queue(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.VOICE)
@@ -85,7 +90,11 @@ class Queue(models.Model):
     service_level_seconds = models.PositiveIntegerField(
         _("service level threshold (seconds)"),
         default=20,
-        help_text=_("A contact answered within this many seconds counts towards the service level."),
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SERVICE_LEVEL_SECONDS)],
+        help_text=_(
+            "A contact answered within this many seconds counts towards the service level "
+            "(up to 604800, a week: hours are usual for email, e.g. 28800 for 8 h)."
+        ),
     )
     service_level_target = models.FloatField(
         _("service level goal"),

@@ -66,6 +66,8 @@ _MANAGER = {
     "interactions.disposition": ALL,
     "interactions.ticketcategory": ALL,
     "interactions.surveyresponse": (VIEW, ADD, CHANGE),
+    # Managers keep the canned replies the email tickets' reply box offers.
+    "mail.cannedreply": ALL,
 }
 
 #: role → {"app_label.model": actions}; the admin role gets every permission.

@@ -43,6 +43,9 @@ from contactcenter.agents.models import AgentProfile, Queue
 from contactcenter.core.db import relations_carried
 from contactcenter.core.transactions import services_joined
 from contactcenter.desk.access import page_for
+from contactcenter.mail.models import EmailMessage
+from contactcenter.mail.outbound import email_reply_add
+from contactcenter.mail.selectors import CannedChoice, canned_choices, ticket_emails
 from customers.models import Customer
 from interactions.models import (
     OPEN_TICKET_STATUSES,
@@ -59,7 +62,6 @@ from interactions.services import (
     interaction_update,
     ticket_check_assignee,
     ticket_check_transition,
-    ticket_comment_add,
     ticket_create,
     ticket_update,
 )
@@ -336,7 +338,26 @@ class TicketNewForm(forms.Form):
         return data
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (``<input type=file multiple>``): a list, empty when none."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if not data:
+            return []
+        items = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in items]
+
+
 class TicketCommentForm(forms.Form):
+    """A comment; on an email ticket a public one is the reply sent to the customer, with its files
+    (``attachments``) and a canned reply to start from."""
+
     body = forms.CharField(
         label=gettext_lazy("Comment"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -348,10 +369,29 @@ class TicketCommentForm(forms.Form):
         help_text=gettext_lazy("Leave unticked for an internal note."),
     )
 
-    def __init__(self, *args: Any, autofocus: bool = False, **kwargs: Any) -> None:
+    attachments = MultipleFileField(
+        label=gettext_lazy("Attachments"),
+        required=False,
+        help_text=gettext_lazy("Sent with a public reply."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        autofocus: bool = False,
+        email: bool = False,
+        canned: list[CannedChoice] | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("label_suffix", "")
         kwargs.setdefault("auto_id", "ticket-comment-%s")
         super().__init__(*args, **kwargs)
+        #: An email ticket: the public comment is mailed, files may go with it.
+        self.email = email
+        #: The canned replies of the ticket's queue, filled (email tickets only).
+        self.canned = canned or []
+        if not email:
+            del self.fields["attachments"]
         if autofocus:
             self.fields["body"].widget.attrs["autofocus"] = True
 
@@ -468,6 +508,15 @@ def _changed(response: HttpResponse) -> HttpResponse:
     return trigger_client_event(response, CHANGED)
 
 
+def _conversation(request: HttpRequest, ticket: Ticket) -> tuple[list[EmailMessage], dict[str, Any]]:
+    """The ticket's mail and what the comment form needs to know of it (email or not, the canned
+    replies). One query for a ticket without mail; three otherwise."""
+    emails = ticket_emails(ticket=ticket)
+    email = any(message.direction == "inbound" for message in emails)
+    canned = canned_choices(ticket=ticket, agent=request.user) if email else []
+    return emails, {"email": email, "canned": canned}
+
+
 def _detail_context(
     request: HttpRequest,
     ticket: Ticket,
@@ -477,13 +526,15 @@ def _detail_context(
     notice: str = "",
     candidates: list[AbstractBaseUser] | None = None,
 ) -> dict[str, Any]:
+    emails, reply = _conversation(request, ticket)
     return {
         "ticket": ticket,
         "clock": sla_clock(ticket),
+        "emails": emails,
         "comments": list(ticket_comments(ticket=ticket)),
         "interactions": list(ticket_interactions(user=request.user, ticket=ticket)),
         "change_form": change_form or TicketChangeForm(user=request.user, ticket=ticket, candidates=candidates),
-        "comment_form": comment_form or TicketCommentForm(),
+        "comment_form": comment_form or TicketCommentForm(**reply),
         "notice": notice,
     }
 
@@ -529,14 +580,27 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a comment; answers the comments section (and the dues, which a first public reply
     stops), or the form with its errors (400)."""
     ticket = desk_ticket(user=request.user, pk=pk)
-    form = TicketCommentForm(request.POST)
+    emails, reply = _conversation(request, ticket)
+    form = TicketCommentForm(request.POST, request.FILES, **reply)
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            ticket_comment_add(ticket=ticket, author=request.user, **form.cleaned_data)
+            email_reply_add(
+                ticket=ticket,
+                author=request.user,
+                body=data["body"],
+                public=data["public"],
+                files=data.get("attachments") or [],
+            )
         except ValidationError as error:
             _add_service_errors(form, error)
     if form.errors:
-        context = {"ticket": ticket, "comments": list(ticket_comments(ticket=ticket)), "comment_form": form}
+        context = {
+            "ticket": ticket,
+            "emails": emails,
+            "comments": list(ticket_comments(ticket=ticket)),
+            "comment_form": form,
+        }
         _focus_first_error(form)
         return _render(request, "desk/tickets/comments.html", context, status=400)
     # ``ticket`` is as the comment left it (a first public reply brought its first response and
@@ -544,8 +608,9 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "ticket": ticket,
         "clock": sla_clock(ticket),
+        "emails": ticket_emails(ticket=ticket) if reply["email"] else emails,
         "comments": list(ticket_comments(ticket=ticket)),
-        "comment_form": TicketCommentForm(autofocus=True),  # ready for the next one
+        "comment_form": TicketCommentForm(autofocus=True, **reply),  # ready for the next one
         "comment_added": True,
     }
     return _changed(_render(request, "desk/tickets/comments.html", context))

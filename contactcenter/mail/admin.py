@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from contactcenter.core.admin_utils import LargeTablePaginator
-from contactcenter.mail.models import EmailAttachment, EmailMessage, Mailbox
+from contactcenter.mail.models import CannedReply, EmailAttachment, EmailMessage, Mailbox
 from contactcenter.mail.sending import email_send_again
 from contactcenter.mail.services import MAILBOX_EDITABLE_FIELDS, mailbox_create, mailbox_update
 
@@ -162,3 +162,15 @@ class EmailMessageAdmin(admin.ModelAdmin):
         if not request.user.has_perm("mail.change_mailbox"):
             actions.pop("send_again", None)
         return actions
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    """The ready-made answers of each queue (managers): offered on the reply box of its email
+    tickets, placeholders filled for the ticket and the agent."""
+
+    list_display = ("title", "queue", "is_active", "updated_at")
+    list_filter = ("is_active", "queue")
+    list_select_related = ("queue",)
+    search_fields = ("title", "body")
+    fields = ("queue", "title", "body", "is_active")

@@ -8,6 +8,8 @@ read over IMAP) opens or joins tickets in its queue. Each message received or se
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -157,6 +159,15 @@ class EmailMessage(models.Model):
     send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
     send_error = models.TextField(_("last sending error"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    comment = models.OneToOneField(
+        "interactions.TicketComment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="email_message",
+        verbose_name=_("comment"),
+        help_text=_("The public comment this reply sends."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -195,3 +206,68 @@ class EmailAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+#: The placeholders a canned reply may hold, filled on the desk for the ticket and the agent.
+CANNED_PLACEHOLDERS = (
+    "customer_first_name",
+    "customer_last_name",
+    "customer_name",
+    "ticket_reference",
+    "ticket_subject",
+    "agent_name",
+)
+#: ``{name}``: a placeholder, as in the scripts.
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def canned_fill(text: str, values: dict[str, str]) -> str:
+    """``text`` with each known ``{name}`` replaced by ``values[name]`` (blank when unknown for
+    this ticket, e.g. a ticket without customer). Any other brace is left as written: nothing
+    but the whitelist is ever looked up (no attribute access, unlike ``str.format``)."""
+    return PLACEHOLDER.sub(
+        lambda match: values.get(match.group(1), "") if match.group(1) in CANNED_PLACEHOLDERS else match.group(0),
+        text,
+    )
+
+
+class CannedReply(models.Model):
+    """A ready-made answer the agents of a queue pick on an email ticket's reply box (managers
+    keep the list in the back office)."""
+
+    queue = models.ForeignKey(
+        "agents.Queue", on_delete=models.CASCADE, related_name="canned_replies", verbose_name=_("queue")
+    )
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(
+        _("body"),
+        help_text=_(
+            "Placeholders: {customer_first_name}, {customer_last_name}, {customer_name}, "
+            "{ticket_reference}, {ticket_subject}, {agent_name}."
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["queue", "title"]
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        constraints = [models.UniqueConstraint(fields=["queue", "title"], name="canned_reply_queue_title_unique")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        unknown = sorted({name for name in PLACEHOLDER.findall(self.body or "")} - set(CANNED_PLACEHOLDERS))
+        if unknown:
+            raise ValidationError(
+                {
+                    "body": _("Unknown placeholder %(unknown)s; known: %(names)s.")
+                    % {
+                        "unknown": ", ".join(f"{{{name}}}" for name in unknown),
+                        "names": ", ".join(f"{{{name}}}" for name in CANNED_PLACEHOLDERS),
+                    }
+                }
+            )

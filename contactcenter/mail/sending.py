@@ -43,7 +43,7 @@ def _outgoing(message: EmailMessage) -> OutgoingMail:
         headers["References"] = " ".join(f"<{item}>" for item in message.references.split())
     if message.automatic == AutomaticKind.AUTO_REPLY:
         headers["Auto-Submitted"] = "auto-replied"  # RFC 3834: other robots do not answer it
-    return OutgoingMail(
+    mail = OutgoingMail(
         subject=message.subject,
         body=message.body_text,
         from_email=message.from_address or settings.DEFAULT_FROM_EMAIL,
@@ -51,6 +51,12 @@ def _outgoing(message: EmailMessage) -> OutgoingMail:
         cc=list(message.cc),
         headers=headers,
     )
+    # The files added from the desk go with the reply (read from the storage at each attempt).
+    for attachment in message.attachments.all():
+        if attachment.file:
+            with attachment.file.open("rb") as handle:
+                mail.attach(attachment.filename, handle.read(), attachment.content_type)
+    return mail
 
 
 class SendFailed(Exception):

@@ -38,6 +38,8 @@ from contactcenter.agents.models import AgentProfile, PresenceInterval, Status
 from contactcenter.desk.simulation import simulated_call_start
 from contactcenter.distribution.models import AgentRouting, QueueRouting, WorkItem, WorkKind, WorkOffer, WorkState
 from contactcenter.distribution.services import callback_create, routing_dispatch
+from contactcenter.mail.models import CannedReply, EmailAttachment, EmailMessage
+from contactcenter.mail.services import mailbox_create
 from contactcenter.scripts.models import Script, ScriptVersion
 from contactcenter.training.models import LessonAttachment
 from customers.services import customer_create
@@ -114,6 +116,38 @@ def tickets(org, rows: int) -> None:
     center(org, rows)
     org.ticket = TicketFactory(customer=org.anne, queue=org.queue_a, assignee=org.agent_a)
     TicketCommentFactory.create_batch(rows, ticket=org.ticket, author=org.agent_a)
+
+
+def email_ticket(org, rows: int) -> None:
+    """The ticket came in by email: ``rows`` mails in and ``rows`` replies that failed, each with a file,
+    and ``rows`` canned replies in its queue."""
+    tickets(org, rows)
+    org.failed_replies = []
+    mailbox = mailbox_create(address="support@example.com", queue=org.queue_a)
+    for n in range(rows):
+        for direction, state in (("inbound", ""), ("outbound", "failed")):
+            message = EmailMessage.objects.create(
+                mailbox=mailbox,
+                ticket=org.ticket,
+                direction=direction,
+                message_id=f"{direction}-{n}@example.com",
+                from_address="anne@example.com",
+                to=["support@example.com"],
+                subject="Router",
+                body_text="Hello",
+                full_text="Hello\n> before",
+                send_state=state,
+                send_error="451 try later" if state else "",
+            )
+            org.email_attachment = EmailAttachment.objects.create(
+                message=message,
+                filename="photo.jpg",
+                content_type="image/jpeg",
+                size=4,
+                file=SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0"),
+            )
+        org.failed_replies.append(message)
+        CannedReply.objects.create(queue=org.queue_a, title=f"Answer {n}", body="Hello {customer_first_name}")
 
 
 def articles(org, rows: int) -> None:
@@ -481,16 +515,18 @@ PAGES: dict[tuple[str, str], Page] = {
         ),
         tickets,
     ),
-    # 5: the user with their profile; the ticket with its names; its comments; its interactions; the
-    # assignees offered.
+    # 6: the user with their profile; the ticket with its names; its mail (none: no attachments read, no
+    # canned replies); its comments; its interactions; the assignees offered. Was 5 before the email
+    # conversation (its pin on an email ticket: tests/mail/test_desk.py).
     ("ticket_detail", "get"): Page(
-        5, "agent", lambda org, n: Request("get", url("ticket_detail", org.ticket.pk)), tickets
+        6, "agent", lambda org, n: Request("get", url("ticket_detail", org.ticket.pk)), tickets
     ),
-    # 7 (5 in production): above 6 here only by the test's savepoint: the user with their profile; the ticket;
-    # savepoint; insert the comment; release; the panel again (its comments; the ticket as the comment left it,
-    # not read again) and the ticket_updated payload. Was 8.
+    # 8 (6 in production): above 6 here only by the test's savepoint: the user with their profile; the ticket;
+    # its mail (none: not an email ticket); savepoint; insert the comment; release; the panel again (its
+    # comments; the ticket as the comment left it, not read again) and the ticket_updated payload. Was 7
+    # before the email conversation.
     ("ticket_comment", "post"): Page(
-        7,
+        8,
         "agent",
         lambda org, n: Request("post", url("ticket_comment", org.ticket.pk), {"body": f"Called back {n}"}),
         tickets,
@@ -502,8 +538,9 @@ PAGES: dict[tuple[str, str], Page] = {
     # its comments, its interactions; the assignee choices from the agents read above) and the live event's
     # payload. With ROUTING_TICKETS on, one more: the holder's routed work on a ticket now pending is done (one
     # UPDATE). Above 6: the locked version check and the history row, and the detail drawn again. Was 14.
+    # 12 since the email conversation: the detail drawn again reads the ticket's mail (none here).
     ("ticket_change", "post"): Page(
-        11,
+        12,
         "agent",
         lambda org, n: Request(
             "post",
@@ -511,6 +548,22 @@ PAGES: dict[tuple[str, str], Page] = {
             {"version": 1 + n, "status": ("open", "pending")[n], "priority": "normal", "assignee": org.agent_a.pk},
         ),
         tickets,
+    ),
+    # 3: the user with their profile; the ticket as the user may see it; the file, on one of its mails.
+    ("ticket_email_attachment", "get"): Page(
+        3,
+        "agent",
+        lambda org, n: Request("get", url("ticket_email_attachment", org.ticket.pk, org.email_attachment.pk)),
+        email_ticket,
+    ),
+    # 10 (8 in production): the user with their profile; the ticket; the reply, on it; savepoint; the reply
+    # queued again if failed (one UPDATE); its job queued; release; the reply read again; the conversation
+    # drawn again (the mail; their attachments).
+    ("ticket_email_resend", "post"): Page(
+        10,
+        "agent",
+        lambda org, n: Request("post", url("ticket_email_resend", org.ticket.pk, org.failed_replies[n].pk)),
+        email_ticket,
     ),
     # 2: the user with their profile (it says an offer is open); the open offer with its item, queue,
     # customer and ticket joined. Asked for on the socket's offer.
@@ -696,6 +749,7 @@ def test_every_page_is_counted(org):
     assert page_names() == {name for name, _method in PAGES}
     callbacks_promised(org, 1)
     org.ticket = TicketFactory(customer=org.anne, queue=org.queue_a, assignee=org.agent_a)
+    org.email_attachment, org.failed_replies = SimpleNamespace(pk=1), [SimpleNamespace(pk=1)]
     articles(org, 1)
     courses(org, 1)
     for name in page_names():

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django_q.models import OrmQ
 
 from contactcenter.mail.inbound import email_receive
-from contactcenter.mail.models import EmailMessage, Mailbox
+from contactcenter.mail.models import CannedReply, EmailMessage, Mailbox
 from contactcenter.mail.services import mailbox_create
 from tests.mail.conftest import corpus
 
@@ -106,3 +106,16 @@ def test_an_admin_queues_a_failed_message_again(org, client):
     failed.refresh_from_db()
     assert (failed.send_state, failed.send_attempts) == ("queued", 0)
     assert OrmQ.objects.filter(payload__isnull=False).count() == 1
+
+
+def test_managers_keep_the_canned_replies_and_agents_do_not(org, client):
+    client.force_login(org.manager)
+    data = {"queue": org.queue_a.pk, "title": "Merci", "body": "Bonjour {customer_first_name}", "is_active": "on"}
+    added = client.post(reverse("admin:mail_cannedreply_add"), data)
+    assert added.status_code == 302, added.context["adminform"].form.errors if added.context else added
+    refused = client.post(reverse("admin:mail_cannedreply_add"), {**data, "title": "Bad", "body": "{password}"})
+    assert refused.status_code == 200 and "Unknown placeholder {password}" in refused.content.decode()
+
+    client.force_login(org.agent_a)
+    assert client.get(reverse("admin:mail_cannedreply_changelist")).status_code in (302, 403)
+    assert list(CannedReply.objects.values_list("title", flat=True)) == ["Merci"]

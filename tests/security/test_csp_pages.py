@@ -109,6 +109,10 @@ def site_kwargs(name: str, pattern: URLPattern, user) -> dict[str, int | str]:
         "item_id": WorkItem.objects.order_by("pk").values_list("pk", flat=True).first() or 1,
         # The call bar's recording pause (POST only: a GET is refused).
         "action": "pause",
+        # An email ticket's file download and "send again" (POST only): the demo's tickets may have no
+        # mail, any id does (404, 405: under the policy too).
+        "attachment": 1,
+        "message": 1,
     }
     by_route = {
         "desk:knowledge_article": first_pk(Article),

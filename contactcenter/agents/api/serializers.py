@@ -5,12 +5,18 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from contactcenter.agents.models import AgentProfile, BreakReason, PendingStatus, Queue, Role, Status, Team
+from contactcenter.agents.models import (
+    MAX_SERVICE_LEVEL_SECONDS,
+    AgentProfile,
+    BreakReason,
+    PendingStatus,
+    Queue,
+    Role,
+    Status,
+    Team,
+)
 from contactcenter.agents.states import CHOSEN_BREAK_REASONS, SELF_SERVICE_STATUSES, SET_BY_OTHERS_STATUSES
 from contactcenter.core.api.serializers import ModelSerializer
-
-#: A queue's service-level threshold goes up to 7 days: an email queue's goal is counted in hours.
-MAX_SERVICE_LEVEL_SECONDS = 7 * 24 * 3600
 
 
 class SkillNamesField(serializers.ListField):

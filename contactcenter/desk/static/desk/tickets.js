@@ -5,6 +5,9 @@
  *    opens it (showModal: focus trapped, Escape closes), an emptied editor closes it (a ticket was
  *    created), and on closing the focus goes back to what opened it.
  * 2. SLA countdowns ([data-due]) tick every 15 s with the server's own phrases (data-sla-*).
+ * 3. Canned replies: picking one in a select[data-canned-target] puts its text (data-body,
+ *    placeholders already filled by the server) in the reply's textarea, at the caret when the
+ *    agent has written something already.
  */
 (function () {
   "use strict";
@@ -73,6 +76,22 @@
       clock.classList.toggle("sla-soon", !overdue && seconds <= 3600);
     });
   }
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.matches || !select.matches("select[data-canned-target]")) return;
+    var option = select.selectedOptions[0];
+    var area = document.getElementById(select.dataset.cannedTarget);
+    if (!option || !option.value || !area) return;
+    var text = option.dataset.body || "";
+    if (area.value.trim()) {
+      var start = area.selectionStart, end = area.selectionEnd;
+      area.value = area.value.slice(0, start) + text + area.value.slice(end);
+    } else {
+      area.value = text;
+    }
+    select.value = "";
+    area.focus();
+  });
   window.setInterval(tick, 15000);
   document.addEventListener("htmx:afterSettle", tick);
 })();
