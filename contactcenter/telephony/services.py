@@ -15,6 +15,7 @@ dial asked a minute ago must not ring the agent's phone now.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -84,10 +85,10 @@ class OnlineBridge:
 
 # Bridges with no process of their own (Twilio: its webhooks come to the API) say whether they are
 # usable from the settings; each registers a function answering an OnlineBridge or None.
-_configured: list[Any] = []
+_configured: list[Callable[[], OnlineBridge | None]] = []
 
 
-def configured_bridge_register(probe: Any) -> None:
+def configured_bridge_register(probe: Callable[[], OnlineBridge | None]) -> None:
     """Add a bridge that is online when its settings say so (a callable answering
     :class:`OnlineBridge` or ``None``), beside the processes that touch their :class:`Bridge` row."""
     if probe not in _configured:
@@ -176,10 +177,10 @@ def command_request(
 
 # What happens once a command is stored, per bridge (Twilio runs its commands itself, the others'
 # processes poll): functions taking the command, registered by the bridges that need one.
-_requested_hooks: dict[str, Any] = {}
+_requested_hooks: dict[str, Callable[[Command], None]] = {}
 
 
-def command_requested_hook_register(kind: str, hook: Any) -> None:
+def command_requested_hook_register(kind: str, hook: Callable[[Command], None]) -> None:
     _requested_hooks[kind] = hook
 
 
