@@ -31,7 +31,7 @@ class ArticleAdminForm(forms.ModelForm):
 
     class Meta:
         model = Article
-        fields = ("title", "slug", "language", "category", "status", "summary", "tags", "body")
+        fields = ("title", "slug", "language", "category", "audience", "status", "summary", "tags", "body")
         widgets = {"body": forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField"})}
 
 
@@ -73,9 +73,9 @@ def unpublish(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Quer
 @admin.register(Article)
 class ArticleAdmin(ReadOnlyHistoryAdmin):
     form = ArticleAdminForm
-    list_display = ("title", "language", "category", "status", "published_at", "updated_at", "updated_by")
+    list_display = ("title", "language", "category", "audience", "status", "published_at", "updated_at", "updated_by")
     list_select_related = ("category", "updated_by")
-    list_filter = ("status", "language", "category")
+    list_filter = ("status", "audience", "language", "category")
     search_fields = ("title", "summary", "body", "slug")
     search_help_text = _("Words of the title, summary or body.")
     ordering = ("-updated_at", "-id")
@@ -83,7 +83,10 @@ class ArticleAdmin(ReadOnlyHistoryAdmin):
     actions = [publish, unpublish]
     readonly_fields = ("published_at", "created_at", "created_by", "updated_at", "updated_by")
     fieldsets = (
-        (None, {"fields": ("title", "slug", ("language", "category"), "status", "summary", "tags", "body")}),
+        (
+            None,
+            {"fields": ("title", "slug", ("language", "category"), ("audience", "status"), "summary", "tags", "body")},
+        ),
         (
             _("Record"),
             {
@@ -112,6 +115,7 @@ class ArticleAdmin(ReadOnlyHistoryAdmin):
                 category=obj.category,
                 tags=obj.tags,
                 slug=obj.slug,
+                audience=obj.audience,
                 by=request.user,
             )
             # The admin goes on with ``obj`` (its log entry, the redirect): it is now that article.

@@ -33,6 +33,11 @@ class ArticleStatus(models.TextChoices):
     PUBLISHED = "published", _("published")
 
 
+class ArticleAudience(models.TextChoices):
+    INTERNAL = "internal", _("internal (agents only)")
+    PUBLIC = "public", _("public (chat bot and customer portal)")
+
+
 class ArticleCategory(models.Model):
     """A shelf of the knowledge base: billing, technical support, contracts…"""
 
@@ -77,6 +82,15 @@ class Article(models.Model):
     )
     tags = models.JSONField(_("tags"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT)
+    audience = models.CharField(
+        _("audience"),
+        max_length=10,
+        choices=ArticleAudience.choices,
+        default=ArticleAudience.INTERNAL,
+        help_text=_(
+            "Internal articles are read by agents only; public ones also by the chat bot and on the customer portal."
+        ),
+    )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -117,6 +131,7 @@ class Article(models.Model):
             # The newest published articles: the desktop's list before anything is typed.
             models.Index(fields=["status", "-published_at"], name="article_status_published_idx"),
             models.Index(fields=["language", "status"], name="article_language_status_idx"),
+            models.Index(fields=["audience", "language", "status"], name="article_audience_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -20,7 +20,7 @@ from django.db.models.functions import Length, StrIndex
 from contactcenter.core import access
 from contactcenter.core.search import clean_search_term as shared_clean_search_term
 from contactcenter.knowledge import search
-from contactcenter.knowledge.models import Article
+from contactcenter.knowledge.models import Article, ArticleAudience, ArticleStatus
 
 #: A search term longer than this is refused (400 naming ``search``): nobody types it.
 MAX_SEARCH_LENGTH = 200
@@ -44,6 +44,7 @@ def article_search(
     query: str = "",
     language: str | None = None,
     category: str | None = None,
+    audience: str | None = None,
     limit: int | None = None,
 ) -> QuerySet[Article]:
     """The articles ``user`` may read that match ``query``, best first, category joined, body deferred.
@@ -54,11 +55,42 @@ def article_search(
       :data:`MAX_SEARCH_RESULTS`: on PostgreSQL by full-text search in each article's own language
       (stemmed, accents optional, ``ts_rank``); on SQLite by the fallback of
       :mod:`contactcenter.knowledge.search`.
-    - ``language`` (a code of ``settings.LANGUAGES``) and ``category`` (a category name) narrow it.
+    - ``language`` (a code of ``settings.LANGUAGES``), ``category`` (a category name) and
+      ``audience`` (``internal`` or ``public``) narrow it.
     - ``limit`` caps the rows further. ``ValidationError`` naming ``search`` for an unusable term.
     """
+    queryset = Article.objects.visible_to(user)
+    if audience:
+        queryset = queryset.filter(audience=audience)
+    return _search(queryset, query=query, language=language, category=category, limit=limit)
+
+
+def public_article_search(
+    *,
+    query: str = "",
+    language: str | None = None,
+    category: str | None = None,
+    limit: int | None = None,
+) -> QuerySet[Article]:
+    """The published **public** articles matching ``query``, best first, as :func:`article_search`
+    ranks them: what the chat bot and the customer portal may show to anyone. Internal articles
+    and drafts are never among them."""
+    queryset = Article.objects.filter(status=ArticleStatus.PUBLISHED, audience=ArticleAudience.PUBLIC)
+    return _search(queryset, query=query, language=language, category=category, limit=limit)
+
+
+def public_article_detail(*, slug: str) -> Article:
+    """The published public article of this slug; ``Article.DoesNotExist`` for any other."""
+    return Article.objects.select_related("category").get(
+        slug=slug, status=ArticleStatus.PUBLISHED, audience=ArticleAudience.PUBLIC
+    )
+
+
+def _search(
+    queryset: QuerySet[Article], *, query: str, language: str | None, category: str | None, limit: int | None
+) -> QuerySet[Article]:
     term = clean_search_term(query)
-    queryset = Article.objects.visible_to(user).select_related("category").defer(*LIST_DEFERRED)
+    queryset = queryset.select_related("category").defer(*LIST_DEFERRED)
     if language:
         queryset = queryset.filter(language=language)
     if category:

@@ -22,7 +22,7 @@ from contactcenter.core.db import full_clean
 from contactcenter.core.richtext import markdown_to_text
 from contactcenter.core.unset import UNSET, Unset, given
 from contactcenter.knowledge import search
-from contactcenter.knowledge.models import Article, ArticleCategory, ArticleStatus
+from contactcenter.knowledge.models import Article, ArticleAudience, ArticleCategory, ArticleStatus
 
 
 def _saved_fields() -> list[str]:
@@ -98,6 +98,7 @@ def article_create(
     category: ArticleCategory | None = None,
     tags: Iterable[str] = (),
     slug: str = "",
+    audience: str = ArticleAudience.INTERNAL,
     publish: bool = False,
     at: datetime | None = None,
 ) -> Article:
@@ -115,6 +116,7 @@ def article_create(
         category=category,
         tags=list(tags),
         slug=slug,
+        audience=audience,
         created_by=by,
     )
     _prepare(article, by)
@@ -137,6 +139,7 @@ def article_update(
     language: str | Unset = UNSET,
     category: ArticleCategory | Unset | None = UNSET,
     tags: Iterable[str] | Unset = UNSET,
+    audience: str | Unset = UNSET,
     status: str | Unset = UNSET,
 ) -> Article:
     """Change the article's fields given (``UNSET``: unchanged; none given saves ``article`` as it
@@ -156,6 +159,7 @@ def article_update(
             "language": language,
             "category": category,
             "tags": tags if tags is UNSET else list(tags),
+            "audience": audience,
         }
     )
     _lock(article)

@@ -34,6 +34,7 @@ def form(**values: Any) -> dict[str, Any]:
         "slug": "",
         "language": "en",
         "category": "",
+        "audience": "internal",
         "status": "draft",
         "summary": "",
         "tags": "modem, Router",

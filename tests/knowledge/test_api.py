@@ -59,6 +59,7 @@ def test_an_agent_lists_published_articles_newest_first_without_their_body(api_c
         "language",
         "category",
         "tags",
+        "audience",
         "status",
         "published_at",
         "updated_at",

@@ -18,6 +18,8 @@ from contactcenter.knowledge.selectors import (
     _fallback,
     article_detail,
     article_search,
+    public_article_detail,
+    public_article_search,
 )
 from contactcenter.knowledge.services import article_publish
 from tests.knowledge.factories import ArticleCategoryFactory, ArticleFactory
@@ -132,6 +134,22 @@ def test_language_and_category_narrow_the_list(org, shelf):
     }
     assert titles(article_search(user=org.agent_a, category="Billing", language="en")) == [shelf["en_refund"].title]
     assert titles(article_search(user=org.agent_a, category="No such shelf")) == []
+
+
+def test_only_published_public_articles_are_found_outside_the_desk(org, shelf):
+    internal = shelf["en_modem"]
+    public = ArticleFactory(language="en", title="Restarting the box", body="Unplug the box.", audience="public")
+    draft = ArticleFactory(language="en", title="Restarting the box (new)", audience="public", publish=False)
+    assert titles(public_article_search(query="restarting")) == [public.title]
+    assert titles(public_article_search(language="fr")) == []
+    assert public_article_detail(slug=public.slug) == public
+    for hidden in (internal, draft):
+        with pytest.raises(Article.DoesNotExist):
+            public_article_detail(slug=hidden.slug)
+    # The desk sees both audiences, and narrows to one when asked.
+    assert {internal.title, public.title} <= set(titles(article_search(user=org.agent_a, query="restarting")))
+    assert titles(article_search(user=org.agent_a, audience="public")) == [public.title]
+    assert draft.title not in titles(article_search(user=org.manager, audience="internal"))
 
 
 # --- searching, whatever the database -----------------------------------------------------------

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from contactcenter.knowledge.models import Article
+from contactcenter.knowledge.models import Article, ArticleAudience
 from contactcenter.knowledge.services import article_category_get_or_create, article_create
 
 BILLING, SUPPORT, CONTRACTS, DATA = "Billing", "Technical support", "Contracts", "Data protection"
@@ -38,6 +38,8 @@ class ArticleSpec:
     body: str
     #: Published this many days before the demo's ``now``.
     age_days: int
+    #: ``public``: also read by the chat bot and on the customer portal.
+    audience: str = ArticleAudience.INTERNAL
 
 
 ARTICLES: tuple[ArticleSpec, ...] = (
@@ -67,6 +69,7 @@ Le matériel loué (box, décodeur) doit être rendu sous 30 jours dans un point
     ),
     ArticleSpec(
         slug="fr-comprendre-facture-electricite",
+        audience=ArticleAudience.PUBLIC,
         language="fr",
         category=BILLING,
         title="Comprendre une facture d'électricité estimée",
@@ -112,6 +115,7 @@ une facture de régularisation ou une double mensualité.
     ),
     ArticleSpec(
         slug="fr-redemarrer-box-internet",
+        audience=ArticleAudience.PUBLIC,
         language="fr",
         category=SUPPORT,
         title="Redémarrer la box internet",
@@ -138,6 +142,7 @@ Ne faites jamais réinitialiser la box (bouton Reset) sans prévenir : le client
     ),
     ArticleSpec(
         slug="fr-demenagement-transfert-contrat",
+        audience=ArticleAudience.PUBLIC,
         language="fr",
         category=CONTRACTS,
         title="Déménagement : transférer le contrat à la nouvelle adresse",
@@ -207,6 +212,7 @@ Rented equipment (router, set-top box) must be returned within 30 days.""",
     ),
     ArticleSpec(
         slug="en-estimated-bill",
+        audience=ArticleAudience.PUBLIC,
         language="en",
         category=BILLING,
         title="Explaining an estimated bill",
@@ -250,6 +256,7 @@ bill or a duplicate direct debit.
     ),
     ArticleSpec(
         slug="en-restarting-the-router",
+        audience=ArticleAudience.PUBLIC,
         language="en",
         category=SUPPORT,
         title="Restarting the modem and router",
@@ -273,6 +280,7 @@ Never have the customer press Reset without warning them: their wifi settings wo
     ),
     ArticleSpec(
         slug="en-moving-house",
+        audience=ArticleAudience.PUBLIC,
         language="en",
         category=CONTRACTS,
         title="Moving house: transferring the service",
@@ -341,6 +349,7 @@ def load_knowledge_demo(
             summary=spec.summary,
             tags=spec.tags,
             body=spec.body,
+            audience=spec.audience,
             by=by,
             publish=True,
             at=now - timedelta(days=spec.age_days),

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from contactcenter.core.api.serializers import ModelSerializer
 from contactcenter.core.richtext import render_markdown
-from contactcenter.knowledge.models import Article
+from contactcenter.knowledge.models import Article, ArticleAudience
 from contactcenter.knowledge.selectors import MAX_SEARCH_LENGTH
 
 LIST_FIELDS = [
@@ -19,6 +19,7 @@ LIST_FIELDS = [
     "language",
     "category",
     "tags",
+    "audience",
     "status",
     "published_at",
     "updated_at",
@@ -69,6 +70,11 @@ class ArticleListParamsSerializer(serializers.Serializer):
     )
     category = serializers.CharField(
         required=False, max_length=100, help_text=_("Only articles of the category of this name.")
+    )
+    audience = serializers.ChoiceField(
+        choices=ArticleAudience.choices,
+        required=False,
+        help_text=_("Only internal articles (agents only) or public ones (chat bot and customer portal)."),
     )
 
     def validate_search(self, value: str) -> str:

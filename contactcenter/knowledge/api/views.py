@@ -41,7 +41,8 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
             f"{MAX_SEARCH_LENGTH} characters). Articles matching any of them come best first, at most "
             f"{MAX_SEARCH_RESULTS}: on PostgreSQL by full-text search in each article's own language (French or "
             "English stemming, accents optional, the last word a prefix), elsewhere by a simpler word match. "
-            "Without `search`: the most recently published first. `language` and `category` (a name) narrow the "
+            "Without `search`: the most recently published first. `language`, `category` (a name) and `audience` "
+            "(`internal` or `public`) narrow the "
             "list. Agents and supervisors read published articles; managers and admins drafts too."
         ),
         tags=TAGS,
@@ -74,7 +75,11 @@ class ArticleViewSet(PolicyViewSet):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         queryset = article_search(
-            user=request.user, query=data["search"], language=data.get("language"), category=data.get("category")
+            user=request.user,
+            query=data["search"],
+            language=data.get("language"),
+            category=data.get("category"),
+            audience=data.get("audience"),
         )
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(ArticleListSerializer(page, many=True).data)
