@@ -1,0 +1,1 @@
+"""Web chat: the widget, the visitor's socket, the knowledge-base bot, hand-over to agents."""

@@ -1,0 +1,1 @@
+"""The customer portal: sign-in by emailed link, tickets and replies, public articles, surveys."""

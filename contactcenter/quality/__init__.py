@@ -1,0 +1,1 @@
+"""Quality management: scorecards, evaluations, disputes, calibration, sampling, training rules."""
