@@ -11,6 +11,8 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
     SOCIAL = "social", _("Social")
     IVR = "ivr", _("IVR (self-service)")
+    #: A message written on the customer portal (a reply to a ticket).
+    WEB = "web", _("Web (customer portal)")
 
 
 class Direction(models.TextChoices):
