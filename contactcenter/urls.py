@@ -8,6 +8,7 @@ from contactcenter.desk import pages
 urlpatterns = [
     path("", pages.home, name="home"),
     path("", include("contactcenter.desk.urls")),
+    path("portal/", include("contactcenter.portal.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "contactcenter.training",
     "contactcenter.desk",
     "contactcenter.live",
+    "contactcenter.portal",
     "customers",
     "interactions",
     "kpis",
@@ -584,6 +585,19 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_FETCH_INTERVAL_SECONDS = env_int("EMAIL_FETCH_INTERVAL_SECONDS", 60)
 #: Seconds without an answer from an IMAP server before a reading gives up (tried again later).
 EMAIL_FETCH_TIMEOUT = env_int("EMAIL_FETCH_TIMEOUT", 30, 1)
+
+# --- Customer portal (docs/portal.md) ---------------------------------------------------------
+#: A sign-in link emailed to a customer works once, for this many minutes.
+PORTAL_LINK_MINUTES = env_int("PORTAL_LINK_MINUTES", 15, 1)
+#: At most this many links are sent to one customer within PORTAL_LINK_MINUTES (more asked: none sent).
+PORTAL_LINKS_PER_CUSTOMER = env_int("PORTAL_LINKS_PER_CUSTOMER", 3, 1)
+#: A portal session ends this many hours after the link was used (or at sign-out).
+PORTAL_SESSION_HOURS = env_int("PORTAL_SESSION_HOURS", 12, 1)
+#: The portal's address in the links mailed (https://support.example.com); unset: the address the
+#: customer asked from (a host of ALLOWED_HOSTS).
+PORTAL_URL = env_str("PORTAL_URL").rstrip("/")
+#: Surveys are asked in the portal about the contacts handled within this many days.
+PORTAL_SURVEY_DAYS = env_int("PORTAL_SURVEY_DAYS", 30, 1)
 
 # --- Past 100M rows: interactions and CTI events partitioned by month (docs/performance.md) ---
 #: On PostgreSQL only (ignored on SQLite): ``manage.py partition_tables`` converts the tables, a

@@ -38,6 +38,7 @@ PERIODIC = {
     "purge_idempotency_keys": "every day at 03:17",
     "purge_failed_jobs": "every day at 03:37",
     "purge_expired_tokens": "every day at 03:47",
+    "purge_portal_links": "every day at 03:57",
     "sentiment_backfill": "every day at 04:07",
 }
 #: Wednesday 4 March 2026, 14:30 in Paris (13:30 UTC).
