@@ -29,7 +29,7 @@ from kpis.reports import _registry as reports
 pytestmark = pytest.mark.django_db
 
 #: Routes that never answer a page: JSON, files, redirects after a POST.
-NOT_PAGES = {"healthz", "api-schema", "set_language", "desk:logout", "desk:training_attachment"}
+NOT_PAGES = {"healthz", "api-schema", "set_language", "desk:logout", "desk:training_attachment", "portal:sign_out"}
 
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>", re.I)
 HANDLER = re.compile(r"<[a-z][^>]*\s(on[a-z]+|hx-on[:\w-]*)\s*=", re.I)
@@ -113,6 +113,10 @@ def site_kwargs(name: str, pattern: URLPattern, user) -> dict[str, int | str]:
         # mail, any id does (404, 405: under the policy too).
         "attachment": 1,
         "message": 1,
+        # The customer portal: an article's slug (the demo's may be internal: 404, under the policy
+        # too) and a sign-in link's token (an unknown one: the page saying so).
+        "slug": Article.objects.order_by("pk").values_list("slug", flat=True).first() or "none",
+        "token": "unknown-token",
     }
     by_route = {
         "desk:knowledge_article": first_pk(Article),
@@ -150,6 +154,8 @@ def test_every_page_of_the_site_is_served_under_the_policy(center):
     assert {"desk:wallboard_queue", "desk:wallboard_agent"} <= ok
     failures += problems("/login/", Client().get(reverse("desk:login")))
     failures += problems("/admin/login/", Client().get("/admin/login/"))
+    for path in ("/portal/", "/portal/sign-in/", "/portal/articles/"):
+        failures += problems(path, Client().get(path))
     assert not failures, "\n".join(failures)
 
 
