@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -39,6 +40,7 @@ from contactcenter.portal.models import PortalLink, PortalMessage
 from contactcenter.portal.selectors import portal_pending_kinds
 from customers.models import ContactPoint, Customer, normalize_contact_value
 from customers.selectors import customer_with_email
+from customers.services import ERASED_TEXT
 from interactions.models import SCALES, Interaction, SurveyResponse, Ticket, TicketStatus
 from interactions.services import interaction_log, ticket_update
 from interactions.surveys import survey_response_create
@@ -240,3 +242,18 @@ def portal_survey_answer(
             )
         )
     return answers
+
+
+def portal_customer_merged(*, kept: Customer, duplicate: Customer) -> None:
+    """The customer hook of a merge: the duplicate's links (a sign-in under way still works) and
+    portal messages move to the customer kept."""
+    PortalLink.objects.filter(customer=duplicate).update(customer=kept)
+    PortalMessage.objects.filter(customer=duplicate).update(customer=kept)
+
+
+def portal_customer_erased(*, customer: Customer) -> dict[str, int]:
+    """The customer hook of an erasure: their sign-in links are deleted (they hold an address),
+    and what they wrote on the portal is blanked (the rows stay with their tickets)."""
+    links, _rows = PortalLink.objects.filter(customer=customer).delete()
+    blanked = PortalMessage.objects.filter(Q(customer=customer) | Q(ticket__customer=customer)).update(body=ERASED_TEXT)
+    return {"portal_links": links, "portal_messages": blanked}
