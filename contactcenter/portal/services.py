@@ -51,7 +51,7 @@ logger = logging.getLogger(__name__)
 INTERACTION_SOURCE = "portal"
 #: The longest reply accepted, in characters.
 REPLY_MAX = 10_000
-#: Expired and used links are kept this long (for the admin's view of recent sign-ins), then purged.
+#: Links are kept this long past their expiry (what was sent, when, whether it was used), then purged.
 LINK_KEPT = timedelta(days=7)
 
 

@@ -109,3 +109,17 @@ def test_the_ticket_list_reads_a_fixed_number_of_queries(signed_in, customer, ag
     # The session (cached: none), the customer, the tickets, the contacts surveyed and their answers.
     with django_assert_num_queries(4):
         assert signed_in.get("/portal/").status_code == 200
+
+
+def test_the_agents_read_the_reply_on_the_ticket_in_the_desk(signed_in, customer):
+    queue = QueueFactory(name="Support", channel="email")
+    agent = AgentProfileFactory(user__username="agent_desk", queues=[queue]).user
+    ticket = TicketFactory(customer=customer, queue=queue, status="resolved")
+    signed_in.post(f"/portal/tickets/{ticket.pk}/reply/", {"body": "Toujours en panne <b>ce matin</b>."})
+
+    desk = Client()
+    desk.force_login(agent)
+    page = desk.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+
+    assert "Toujours en panne &lt;b&gt;ce matin&lt;/b&gt;." in page
+    assert "Web (customer portal)" in page
