@@ -58,6 +58,7 @@ def _too_many(request: HttpRequest, template: str, wait: int, context: dict[str,
     return response
 
 
+@never_cache
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Signed in: the customer's tickets and how many surveys wait; otherwise the sign-in form.
@@ -129,6 +130,7 @@ def _ticket_page(
     return _page(request, "portal/ticket.html", context, status=status)
 
 
+@never_cache
 @customer_required
 @require_GET
 def ticket(request: HttpRequest, pk: int) -> HttpResponse:
@@ -201,6 +203,7 @@ def _survey_page(request: HttpRequest, *, errors: dict | None = None, status: in
     return _page(request, "portal/surveys.html", context, status=status)
 
 
+@never_cache
 @customer_required
 @require_GET
 def surveys(request: HttpRequest) -> HttpResponse:

@@ -123,3 +123,9 @@ def test_the_agents_read_the_reply_on_the_ticket_in_the_desk(signed_in, customer
 
     assert "Toujours en panne &lt;b&gt;ce matin&lt;/b&gt;." in page
     assert "Web (customer portal)" in page
+
+
+def test_a_customers_pages_are_never_cached(signed_in, customer):
+    ticket = TicketFactory(customer=customer)
+    for path in ("/portal/", f"/portal/tickets/{ticket.pk}/", "/portal/surveys/"):
+        assert "no-store" in signed_in.get(path)["Cache-Control"]
