@@ -170,6 +170,15 @@ def portal_link_use(*, token: str, now: datetime | None = None) -> Customer | No
     return link.customer
 
 
+def portal_messages_follow_retention() -> int:
+    """Blank the portal messages whose contact's notes were blanked (the retention of interaction
+    notes, ``retention_apply``, or an erasure): the portal keeps no longer than the contact what
+    the customer wrote. Returns how many were blanked; running it again blanks nothing."""
+    return (
+        PortalMessage.objects.filter(interaction__notes="").exclude(body__in=("", ERASED_TEXT)).update(body=ERASED_TEXT)
+    )
+
+
 def portal_links_purge(*, now: datetime | None = None) -> int:
     """Delete the links expired more than :data:`LINK_KEPT` ago; returns how many."""
     now = now or timezone.now()

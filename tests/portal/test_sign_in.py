@@ -186,4 +186,4 @@ def test_old_links_are_purged(customer):
     link = portal_link_request(email="chloe.martin@example.test", base_url="http://testserver/")
     assert portal_links_purge() == 0
     PortalLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(days=8))
-    assert purge_portal_links() == {"deleted": 1}
+    assert purge_portal_links() == {"deleted": 1, "messages_blanked": 0}
