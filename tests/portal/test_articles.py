@@ -46,3 +46,11 @@ def test_a_search_refused_answers_its_message(shelf):
     response = Client().get("/portal/articles/", {"q": " ".join(["mot"] * 40)})
     assert response.status_code == 200
     assert 'role="alert"' in response.content.decode()
+
+
+def test_the_article_pages_read_one_query(shelf, django_assert_num_queries):
+    client = Client()
+    with django_assert_num_queries(1):
+        assert client.get("/portal/articles/", {"q": "restarting"}).status_code == 200
+    with django_assert_num_queries(1):
+        assert client.get(f"/portal/articles/{shelf['public'].slug}/").status_code == 200

@@ -129,3 +129,14 @@ def test_a_customers_pages_are_never_cached(signed_in, customer):
     ticket = TicketFactory(customer=customer)
     for path in ("/portal/", f"/portal/tickets/{ticket.pk}/", "/portal/surveys/"):
         assert "no-store" in signed_in.get(path)["Cache-Control"]
+
+
+def test_a_ticket_page_reads_a_fixed_number_of_queries(signed_in, customer, agent, django_assert_num_queries):
+    ticket = TicketFactory(customer=customer)
+    for n in range(3):
+        ticket_comment_add(ticket=ticket, body=f"Réponse {n}", public=True, author=agent)
+        ticket_comment_add(ticket=ticket, body=f"Note {n}", public=False, author=agent)
+        signed_in.post(f"/portal/tickets/{ticket.pk}/reply/", {"body": f"Message {n}"})
+    # The customer, the ticket, its public comments, the portal messages, the customer's mail.
+    with django_assert_num_queries(5):
+        assert signed_in.get(f"/portal/tickets/{ticket.pk}/").status_code == 200
