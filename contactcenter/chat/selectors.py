@@ -1,0 +1,89 @@
+"""Every read of web chat, with its joins (``docs/chat.md``)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Prefetch, Q, QuerySet
+
+from contactcenter.agents.models import AgentProfile
+from contactcenter.chat.models import ChatConversation, ChatMessage, ChatWidget, ConversationState
+from contactcenter.chat.services import token_hash
+from contactcenter.core.roles import ADMIN, MANAGER, SUPERVISOR, role_of
+
+
+def active_widget(*, key: str) -> ChatWidget | None:
+    """The active widget of this public key, with its queue; ``None`` for any other."""
+    if not isinstance(key, str) or not key or len(key) > 40:
+        return None
+    return ChatWidget.objects.select_related("queue").filter(key=key, is_active=True).first()
+
+
+def conversation_for_visitor(*, widget: ChatWidget, token: str) -> ChatConversation | None:
+    """The visitor's conversation on ``widget`` for their token, ``None`` for an unknown token."""
+    if not isinstance(token, str) or not token or len(token) > 100:
+        return None
+    return (
+        ChatConversation.objects.select_related("widget__queue", "agent")
+        .filter(widget=widget, token_hash=token_hash(token))
+        .first()
+    )
+
+
+def chat_messages(*, conversation: ChatConversation, after_id: int | None = None) -> QuerySet[ChatMessage]:
+    """The conversation's messages in order (after ``after_id``), with the quoted article and the agent."""
+    messages = ChatMessage.objects.filter(conversation=conversation).select_related("article", "agent")
+    if after_id is not None:
+        messages = messages.filter(pk__gt=after_id)
+    return messages.order_by("pk")
+
+
+def agent_open_chats(*, user: AbstractBaseUser) -> QuerySet[ChatConversation]:
+    """The chats ``user`` has now (active, theirs), oldest first; the customer, widget, queue and
+    interaction joined, and each one's last message in ``last_messages`` (a list of at most one):
+    two queries in all, whatever the number of chats."""
+    last = ChatMessage.objects.select_related("article").order_by("-pk")[:1]
+    return (
+        ChatConversation.objects.filter(agent_id=user.pk, state=ConversationState.ACTIVE)
+        .select_related("customer", "widget__queue", "interaction")
+        .prefetch_related(Prefetch("messages", queryset=last, to_attr="last_messages"))
+        .order_by("started_at", "pk")
+    )
+
+
+def conversation_for_agent(*, user: AbstractBaseUser, pk: int) -> ChatConversation:
+    """The conversation ``pk`` if ``user`` may see it: an agent, the chats they have or had; a
+    supervisor, theirs and those of their team's agents; managers and admins, every one.
+    ``ChatConversation.DoesNotExist`` otherwise."""
+    conversations = ChatConversation.objects.select_related("customer", "widget__queue", "interaction", "agent")
+    role = role_of(user)
+    if role in (MANAGER, ADMIN):
+        return conversations.get(pk=pk)
+    if role == SUPERVISOR:
+        team = AgentProfile.objects.filter(
+            team_id__in=AgentProfile.objects.filter(user_id=user.pk).values("team_id")
+        ).values("user_id")
+        return conversations.filter(Q(agent_id=user.pk) | Q(agent_id__in=team)).get(pk=pk)
+    return conversations.get(pk=pk, agent_id=user.pk)
+
+
+def customer_chats(*, customer_id: int) -> QuerySet[ChatConversation]:
+    """A customer's chats with their messages (the data-protection export)."""
+    return (
+        ChatConversation.objects.filter(customer_id=customer_id)
+        .select_related("widget")
+        .prefetch_related(Prefetch("messages", queryset=ChatMessage.objects.order_by("pk")))
+        .order_by("started_at", "pk")
+    )
+
+
+def transcript_search(*, query: str, limit: int = 50) -> QuerySet[ChatConversation]:
+    """Conversations whose transcript holds ``query`` (any case), newest first."""
+    term = (query or "").strip()[:200]
+    if not term:
+        return ChatConversation.objects.none()
+    ids = ChatMessage.objects.filter(text__icontains=term).values("conversation_id")
+    return (
+        ChatConversation.objects.filter(pk__in=ids)
+        .select_related("customer", "widget", "agent")
+        .order_by("-started_at", "-pk")[:limit]
+    )
