@@ -131,3 +131,11 @@ def visitor_snapshot(*, conversation: ChatConversation) -> dict[str, Any]:
     if conversation.state == ConversationState.WAITING:
         snapshot.update(place_payload(conversation.work_item_id))
     return snapshot
+
+
+def widget_for_origin(*, origin: str) -> ChatWidget | None:
+    """The first active widget (by name) that allows ``origin``; ``None`` when none does."""
+    for widget in ChatWidget.objects.filter(is_active=True).order_by("name"):
+        if widget.allows_origin(origin):
+            return widget
+    return None
