@@ -9,6 +9,8 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("", include("contactcenter.desk.urls")),
     path("healthz", views.healthz, name="healthz"),
+    # The web chat widget's script (embedded by the company's site) and its demo page.
+    path("chat/", include("contactcenter.chat.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("contactcenter.api_urls")),

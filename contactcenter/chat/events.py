@@ -40,8 +40,15 @@ def message_payload(message: ChatMessage, *, article: Article | None = None, age
     }
 
 
+#: The visitor's events travel on the layer as ``visitor.<type>`` (the consumer's handlers
+#: ``visitor_<type>``) and reach the socket as ``<type>``.
+VISITOR_PREFIX = "visitor."
+
+
 def _to_visitor(conversation_id: int, event_type: str, payload: Payload | Callable[[], Payload]) -> None:
-    publish_on_commit(event_type=event_type, groups=[visitor_chat_group(conversation_id)], payload=payload)
+    publish_on_commit(
+        event_type=VISITOR_PREFIX + event_type, groups=[visitor_chat_group(conversation_id)], payload=payload
+    )
 
 
 def _to_agent(agent_id: int | None, event_type: str, payload: Payload | Callable[[], Payload]) -> None:

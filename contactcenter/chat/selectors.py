@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, Q, QuerySet
 
 from contactcenter.agents.models import AgentProfile
-from contactcenter.chat.models import ChatConversation, ChatMessage, ChatWidget, ConversationState
-from contactcenter.chat.services import token_hash
+from contactcenter.chat.events import message_payload
+from contactcenter.chat.models import BotAnswer, ChatConversation, ChatMessage, ChatWidget, ConversationState
+from contactcenter.chat.services import place_payload, token_hash
 from contactcenter.core.roles import ADMIN, MANAGER, SUPERVISOR, role_of
 
 
@@ -87,3 +90,52 @@ def transcript_search(*, query: str, limit: int = 50) -> QuerySet[ChatConversati
         .select_related("customer", "widget", "agent")
         .order_by("-started_at", "-pk")[:limit]
     )
+
+
+#: The messages a visitor's widget shows again when it reconnects (the newest ones).
+SNAPSHOT_MESSAGES = 200
+
+
+def visitor_snapshot(*, conversation: ChatConversation) -> dict[str, Any]:
+    """What the visitor's widget shows when it (re)connects: the state, the transcript so far, the
+    bot answer waiting for a rating, the agent's name, the place in line while waiting."""
+    messages = list(
+        ChatMessage.objects.filter(conversation=conversation)
+        .select_related("article", "agent")
+        .order_by("-pk")[:SNAPSHOT_MESSAGES]
+    )
+    messages.reverse()
+    pending = (
+        BotAnswer.objects.filter(conversation=conversation, helped__isnull=True, article__isnull=False)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    agent = conversation.agent
+    snapshot = {
+        "conversation": conversation.pk,
+        "state": conversation.state,
+        "language": conversation.language,
+        "colour": conversation.widget.colour,
+        "agent_name": (agent.get_full_name() or agent.get_username()) if agent is not None else "",
+        "csat": conversation.csat,
+        "feedback": pending if conversation.state == ConversationState.BOT else None,
+        "messages": [
+            message_payload(
+                message,
+                agent_name=(message.agent.get_full_name() or message.agent.get_username()) if message.agent else "",
+            )
+            for message in messages
+        ],
+    }
+    if conversation.state == ConversationState.WAITING:
+        snapshot.update(place_payload(conversation.work_item_id))
+    return snapshot
+
+
+def widget_for_origin(*, origin: str) -> ChatWidget | None:
+    """The first active widget (by name) that allows ``origin``; ``None`` when none does."""
+    for widget in ChatWidget.objects.filter(is_active=True).order_by("name"):
+        if widget.allows_origin(origin):
+            return widget
+    return None

@@ -488,7 +488,7 @@ class AgentConsumer(LiveConsumer):
     async def offer_closed(self, message: dict[str, Any]) -> None:
         await self.relay(message)
 
-    # Web chat (docs/desktop.md, "Web chat"): the agent's chats, as contactcenter.chat.events sends them.
+    # Web chat (docs/chat.md): the agent's chats started, their messages, the visitor typing, ends.
     async def chat_started(self, message: dict[str, Any]) -> None:
         await self.relay(message)
 
