@@ -12,6 +12,7 @@ from contactcenter.chat.events import message_payload
 from contactcenter.chat.models import BotAnswer, ChatConversation, ChatMessage, ChatWidget, ConversationState
 from contactcenter.chat.services import place_payload, token_hash
 from contactcenter.core.roles import ADMIN, MANAGER, SUPERVISOR, role_of
+from customers.models import Customer
 
 
 def active_widget(*, key: str) -> ChatWidget | None:
@@ -139,3 +140,34 @@ def widget_for_origin(*, origin: str) -> ChatWidget | None:
         if widget.allows_origin(origin):
             return widget
     return None
+
+
+def customer_chats_export(*, user: AbstractBaseUser, customer: Customer) -> list[dict[str, Any]]:
+    """The customer's export hook (``customers.selectors.customer_export``): each of their chats,
+    its messages (who wrote what, when, the article quoted) and its CSAT. Two queries at most."""
+    return [
+        {
+            "id": conversation.pk,
+            "widget": conversation.widget.name,
+            "state": conversation.state,
+            "language": conversation.language,
+            "visitor_name": conversation.visitor_name,
+            "visitor_email": conversation.visitor_email,
+            "interaction": conversation.interaction_id,
+            "ticket": conversation.ticket_id,
+            "started_at": conversation.started_at.isoformat(),
+            "ended_at": conversation.ended_at.isoformat() if conversation.ended_at else None,
+            "csat": conversation.csat,
+            "messages": [
+                {
+                    "author": message.author,
+                    "agent": message.agent_id,
+                    "text": message.text,
+                    "article": message.article_id,
+                    "at": message.created_at.isoformat(),
+                }
+                for message in conversation.messages.all()
+            ],
+        }
+        for conversation in customer_chats(customer_id=customer.pk)
+    ]

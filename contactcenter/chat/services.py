@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -610,3 +611,19 @@ def chat_widget_create(*, name: str, queue: Queue, **fields: object) -> ChatWidg
     full_clean(widget)
     widget.save()
     return widget
+
+
+def chats_close_idle(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """End the chats left with the bot for ``CHAT_IDLE_MINUTES`` (the visitor went away without
+    ending them), as the system; each in its own transaction. The ids ended."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.CHAT_IDLE_MINUTES)
+    idle = ChatConversation.objects.filter(state=ConversationState.BOT, last_activity_at__lt=cutoff)
+    ended = []
+    for pk in list(idle.order_by("last_activity_at").values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            conversation = _lock(ChatConversation(pk=pk))
+            if conversation.state == ConversationState.BOT and conversation.last_activity_at < cutoff:
+                _end(conversation, by=EndedBy.SYSTEM, now=now)
+                ended.append(pk)
+    return ended
