@@ -325,7 +325,7 @@
         if (response.ok) {
           if (text.value === value) text.value = "";
           error.hidden = true;
-          stopTyping(pk, form.dataset.typingUrl, false);
+          stopTyping(pk, form.dataset.typingUrl, true); // the visitor's "typing…" goes with the message
           refresh(pk);
           return null;
         }
