@@ -41,7 +41,7 @@ def chat(django_capture_on_commit_callbacks):
     alice = agent(queue, "alice")
     team_b = TeamFactory(name="Team B")
     bob = AgentProfileFactory(user__username="bob", team=team_b, queues=[queue]).user
-    AgentProfileFactory(user__username="carol", team=alice.team, queues=[queue])
+    AgentProfileFactory(user__username="carol", team=alice.team, queues=[queue], status="available")
     boss = AgentProfileFactory(user__username="boss", role="supervisor", team=alice.team).user
     other_boss = AgentProfileFactory(user__username="other_boss", role="supervisor", team=team_b).user
     conversation, _token = start(widget(queue))
@@ -155,7 +155,7 @@ def test_the_agent_links_the_visitor_to_a_customer(chat):
     linked = client.post(url("chat_identify", chat.conversation.pk), {"customer": customer.pk}, **HTMX)
     assert linked.status_code == 200
     assert "chats-changed" in linked.headers["HX-Trigger"]
-    assert 'data-customer="%d"' % customer.pk in linked.content.decode()  # the card beside the chat
+    assert f'data-customer="{customer.pk}"' in linked.content.decode()  # the card beside the chat
     chat.conversation.refresh_from_db()
     assert chat.conversation.customer_id == customer.pk
     assert Interaction.objects.get(pk=chat.conversation.interaction_id).customer_id == customer.pk
@@ -184,18 +184,38 @@ def test_closing_the_chat_puts_its_transcript_on_the_customers_history(chat):
     assert "Hello, is my order shipped?" in transcript and "Anything else?" in transcript
 
 
-def test_transfer_to_another_queue_takes_the_chat_away(chat):
-    other = chat_queue("Chat EN")
+def test_the_transfer_form_offers_the_chat_queues_and_the_colleagues_in_sight(chat):
+    chat_queue("Chat EN")
     client = signed_in("alice")
     form = client.get(url("chat_transfer_form", chat.conversation.pk), **HTMX).content.decode()
-    assert "Chat EN" in form and 'value="carol"' in form and 'value="bob"' not in form  # bob: another team
+    assert "Chat EN" in form and "Chat FR" in form
+    assert 'value="bob"' not in form  # another team's agent
     refused = client.post(url("chat_transfer", chat.conversation.pk), {}, **HTMX)
+    assert refused.status_code == 400 and "Choose a queue or a colleague" in refused.content.decode()
+
+
+def test_a_transfer_the_routing_refuses_says_why_and_changes_nothing(chat):
+    # The routing lets supervisors and up move work (contactcenter.distribution.services.work_item_move):
+    # an agent's transfer is refused, with the reason on the form.
+    other = chat_queue("Chat EN")
+    refused = signed_in("alice").post(url("chat_transfer", chat.conversation.pk), {"queue": other.pk}, **HTMX)
     assert refused.status_code == 400
-    moved = client.post(url("chat_transfer", chat.conversation.pk), {"queue": other.pk}, **HTMX)
-    assert moved.status_code == 200 and "transferred to Chat EN" in moved.content.decode()
+    assert "ask a supervisor" in refused.content.decode()
     chat.conversation.refresh_from_db()
-    assert chat.conversation.state == ConversationState.WAITING and chat.conversation.agent_id is None
-    assert b"data-chat=" not in client.get(url("chat_tabs"), **HTMX).content
+    assert chat.conversation.state == ConversationState.ACTIVE and chat.conversation.agent_id == chat.alice.pk
+
+
+def test_a_chat_transferred_away_leaves_the_tabs(chat, django_capture_on_commit_callbacks):
+    carol = AgentProfileFactory._meta.model.objects.get(user__username="carol")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.chat_transfer(conversation=chat.conversation, by=chat.boss, agent=carol.user)
+    chat.conversation.refresh_from_db()
+    assert chat.conversation.agent_id == carol.user_id
+    assert (
+        f'data-chat="{chat.conversation.pk}"'.encode() not in signed_in("alice").get(url("chat_tabs"), **HTMX).content
+    )
+    assert f'data-chat="{chat.conversation.pk}"'.encode() in signed_in("carol").get(url("chat_tabs"), **HTMX).content
+    assert signed_in("alice").get(url("chat_detail", chat.conversation.pk), **HTMX).status_code == 404
 
 
 WRITES = [
