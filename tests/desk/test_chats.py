@@ -256,3 +256,11 @@ def test_the_supervisor_of_the_team_reads_the_chat_without_writing(chat):
     # Another team's supervisor sees none of it; an agent may not open the list.
     assert url("chat_detail", pk) not in signed_in("other_boss").get(url("team_chats")).content.decode()
     assert signed_in("alice").get(url("team_chats")).status_code == 403
+
+
+def test_the_chat_panel_speaks_french(chat):
+    client = signed_in("alice")
+    client.cookies["django_language"] = "fr"
+    panel = client.get(url("chat_detail", chat.conversation.pk), **HTMX).content.decode()
+    assert "Clore le chat" in panel and "Qui est le visiteur ?" in panel and "Transférer" in panel
+    assert "Close the chat" not in panel

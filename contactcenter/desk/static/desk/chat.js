@@ -231,6 +231,13 @@
       } else if (ids.length) {
         activate(ids[0]);
       }
+      // A chat still drawn as on that left the tabs meanwhile (ended or moved while the socket was
+      // away): drawn again as it is now.
+      Array.prototype.forEach.call(views.children, function (box) {
+        var shown = box.id.replace("chat-view-", "");
+        var chat = chatOf(shown);
+        if (chat && chat.hasAttribute("data-writable") && ids.indexOf(shown) < 0) load(shown);
+      });
       refreshShown();
     } else if (target.id && target.id.indexOf("chat-view-") === 0) {
       var shown = target.id.replace("chat-view-", "");
