@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -16,8 +18,9 @@ from contactcenter.chat.models import (
 from contactcenter.distribution.models import WorkItem, WorkState
 from contactcenter.distribution.services import offer_accept
 from interactions.models import SurveyResponse, Ticket
-from tests.agents.factories import AgentProfileFactory
+from tests.agents.factories import AgentProfileFactory, QueueFactory
 from tests.chat.factories import agent, internal_article, public_article, start, widget
+from tests.conftest import AFTERNOON
 from tests.customers.factories import CustomerFactory, EmailFactory
 from tests.routing.factories import chat_queue
 
@@ -148,8 +151,23 @@ def test_nobody_logged_in_asks_to_leave_a_message():
 def test_outside_opening_hours_is_closed():
     queue = chat_queue()
     agent(queue)
-    chat_widget = widget(queue, opening_hours=[{"weekday": 0, "opens": "00:00", "closes": "00:01"}])
-    assert services.nobody_reason(chat_widget) == services.CLOSED or chat_widget.is_open()
+    chat_widget = widget(queue, opening_hours=[{"weekday": 2, "opens": "09:00", "closes": "18:00"}])
+    # AFTERNOON: Wednesday 4 March 2026, 14:00 in Paris (the center's time zone).
+    assert services.nobody_reason(chat_widget, AFTERNOON) is None
+    assert services.nobody_reason(chat_widget, AFTERNOON + timedelta(hours=5)) == services.CLOSED
+    assert services.nobody_reason(chat_widget, AFTERNOON + timedelta(days=1)) == services.CLOSED
+
+
+def test_widget_settings_are_checked():
+    with pytest.raises(ValidationError) as error:
+        widget(
+            languages=["xx"],
+            allowed_origins=["https://shop.example.com/path"],
+            colour="red",
+            opening_hours=[{"weekday": 9, "opens": "18:00", "closes": "09:00"}],
+            queue=QueueFactory(name="Phones", channel="voice"),
+        )
+    assert set(error.value.message_dict) == {"languages", "allowed_origins", "colour", "opening_hours", "queue"}
 
 
 def test_accepting_the_offer_makes_the_chat_the_agents(django_capture_on_commit_callbacks):

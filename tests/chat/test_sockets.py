@@ -259,3 +259,22 @@ def test_messages_need_a_start_first():
         return error
 
     assert asyncio.run(scenario())["type"] == "error"
+
+
+def test_the_widget_speaks_the_visitors_language():
+    chat_widget = widget(languages=["fr", "en"])
+
+    async def scenario():
+        communicator = visitor(chat_widget.key, lang="fr-FR")
+        await communicator.connect(timeout=5)
+        await say(communicator, type="start", token=None)
+        welcome = await receive_type(communicator, "welcome")
+        await say(communicator, type="message", text="")
+        error = await receive_type(communicator, "error")
+        await communicator.disconnect()
+        return welcome, error
+
+    welcome, error = asyncio.run(scenario())
+    assert welcome["language"] == "fr" and welcome["strings"]["send"] == "Envoyer"
+    assert welcome["messages"][0]["text"].startswith("Bonjour")
+    assert error["errors"]["text"] == ["Écrivez un message."]
