@@ -236,9 +236,9 @@ def chat_identify_candidates(*, user: AbstractBaseUser, pk: int) -> Customer | N
 
 def chat_transcript(*, user: AbstractBaseUser, interaction_id: int) -> list[ChatMessage] | None:
     """The messages of the chat behind the ``chat`` interaction ``interaction_id``, oldest first: a
-    past chat on a customer's timeline. ``None`` when ``user`` may not see that interaction, when no
-    chat is behind it, or while the chat is on and is not theirs (another agent's chat is read on
-    their desk only). One query."""
+    past chat on a customer's timeline. ``None`` when ``user`` may not see that interaction or no
+    chat is behind it; an empty list while the chat is on and is not theirs (another agent's chat is
+    read on their desk only). One query (two for an empty answer)."""
     visible = Interaction.objects.visible_to(user).filter(pk=interaction_id, channel=Channel.CHAT)
     messages = list(
         ChatMessage.objects.filter(conversation__interaction__in=visible)
@@ -246,4 +246,8 @@ def chat_transcript(*, user: AbstractBaseUser, interaction_id: int) -> list[Chat
         .select_related("agent", "article")
         .order_by("id")
     )
-    return messages or None
+    if messages:
+        return messages
+    # Nothing to show: a chat still on (another agent's: read on their desk) has an empty transcript here.
+    on = ChatConversation.objects.filter(interaction__in=visible, state=ACTIVE).exists()
+    return [] if on else None
