@@ -232,3 +232,86 @@ def test_a_visitor_and_an_agent_chat_from_bot_to_transcript(chromium, asgi_live_
     expect(transcript).to_contain_text("Not quite")
     agent.close()
     visitor.close()
+
+
+def visitor_asks_for_a_person(chromium, url: str, question: str):
+    """A visitor opens the chat, asks the bot (who answers from the public article), then asks for a person."""
+    visitor = chromium.new_page()
+    visitor.goto(url)
+    visitor.locator(".sb-launcher").click()
+    box = visitor.locator(".sb-panel")
+    expect(box.locator(".sb-bot").first).to_be_visible(timeout=TIMEOUT_MS)
+    visitor.locator(".sb-input").fill(question)
+    visitor.locator(".sb-input").press("Enter")
+    expect(box.locator(".sb-bot .sb-link")).to_contain_text(PUBLIC_TITLE, timeout=TIMEOUT_MS)
+    box.get_by_role("button", name="Talk to an agent").click()
+    return visitor
+
+
+def accept_the_offer(agent) -> None:
+    expect(agent.locator("#offer-card[data-expires]")).to_be_visible(timeout=TIMEOUT_MS)
+    agent.locator("#offer-accept").click()
+    expect(agent.locator("#offer-slot")).to_contain_text("Accepted", timeout=TIMEOUT_MS)
+
+
+def test_two_chats_at_once_in_tabs_with_unread_counts(chromium, asgi_live_server, center, site):
+    server = asgi_live_server
+    directory, origin = site
+    # Two widgets of the same queue (each keeps its visitor's token under its own key).
+    first = chat_widget_create(name="Shop", queue=center["queue"], languages=["en"], allowed_origins=[origin])
+    second = chat_widget_create(name="Support", queue=center["queue"], languages=["en"], allowed_origins=[origin])
+    embed(directory, server.url, first.key)
+    (directory / "index.html").rename(directory / "shop.html")
+    embed(directory, server.url, second.key)
+
+    agent = chromium.new_page()
+    agent_logs_in(agent, server)
+
+    anna = visitor_asks_for_a_person(chromium, f"{origin}/shop.html", "How do I reset my password?")
+    accept_the_offer(agent)
+    chat_a = ChatConversation.objects.get(widget=first)
+    expect(agent.locator(f"#chat-tab-{chat_a.pk}")).to_have_attribute("aria-selected", "true", timeout=TIMEOUT_MS)
+
+    ben = visitor_asks_for_a_person(chromium, f"{origin}/index.html", "Can I reset my password?")
+    accept_the_offer(agent)
+    chat_b = ChatConversation.objects.get(widget=second)
+    # The new chat opens in its own tab; the first one stays, with its conversation.
+    tab_a, tab_b = agent.locator(f"#chat-tab-{chat_a.pk}"), agent.locator(f"#chat-tab-{chat_b.pk}")
+    expect(tab_b).to_have_attribute("aria-selected", "true", timeout=TIMEOUT_MS)
+    expect(tab_a).to_have_attribute("aria-selected", "false")
+    expect(agent.locator(f"#chat-view-{chat_b.pk} [data-chat-log]")).to_contain_text("Can I reset my password?")
+    expect(agent.locator(f"#chat-view-{chat_a.pk}")).to_be_hidden()
+    expect(agent.locator("#work-list")).to_contain_text("Chat 2/3", timeout=TIMEOUT_MS)
+
+    # Anna writes while Ben's chat is in view: her tab counts it.
+    anna.locator(".sb-input").fill("Hello? Anyone there?")
+    anna.locator(".sb-input").press("Enter")
+    expect(tab_a.locator(".chat-unread")).to_have_text(re.compile(r"^\s*1\b"), timeout=TIMEOUT_MS)
+    expect(tab_b.locator(".chat-unread")).to_be_hidden()
+
+    # Answering Ben does not mix the chats up.
+    text_b = agent.locator(f"#chat-view-{chat_b.pk} [data-chat-text]")
+    text_b.fill("Please unplug it for ten seconds.")
+    text_b.press("Enter")
+    expect(ben.locator(".sb-agent")).to_contain_text("unplug it", timeout=TIMEOUT_MS)
+    expect(anna.locator(".sb-agent")).to_have_count(0)
+
+    # Back to Anna: the count goes, her message is there.
+    tab_a.click()
+    expect(tab_a.locator(".chat-unread")).to_be_hidden()
+    expect(agent.locator(f"#chat-view-{chat_a.pk} [data-chat-log]")).to_contain_text(
+        "Anyone there?", timeout=TIMEOUT_MS
+    )
+    text_a = agent.locator(f"#chat-view-{chat_a.pk} [data-chat-text]")
+    expect(text_a).to_be_focused()
+    text_a.fill("Yes, Camille here.")
+    text_a.press("Enter")
+    expect(anna.locator(".sb-agent")).to_contain_text("Camille here", timeout=TIMEOUT_MS)
+    expect(ben.locator(".sb-agent")).to_have_count(1)
+
+    # The visitor leaves: the agent's tab goes, the chat says it is over.
+    ben.get_by_role("button", name="End the chat").click()
+    expect(tab_b).to_have_count(0, timeout=TIMEOUT_MS)
+    expect(agent.locator(f"#chat-view-{chat_b.pk}")).to_contain_text("This chat is over", timeout=TIMEOUT_MS)
+    for page in (agent, anna, ben):
+        page.close()
