@@ -648,8 +648,8 @@ PAGES: dict[tuple[str, str], Page] = {
     # 12 (10 in production): the user with their profile; the service offer_accept, as the API's (savepoint;
     # the offer; the item locked; the offer read again under the item's lock; the item assigned; the offer
     # closed; the state machine: the profile locked, updated, the agent's open contacts read in one query;
-    # release; and web chat's hook: the conversation of a chat item, none here). The answer draws the message
-    # from what the service gave back: nothing more is read. Was 11 before web chat.
+    # the web chat's hook: the chat of a chat item, none here; release). The answer draws the message from
+    # what the service gave back: nothing more is read. Was 11 before the web chat's hook.
     ("offer_accept", "post"): Page(
         12, "agent", lambda org, n: Request("post", url("offer_accept", fresh_offer(org))), work
     ),
