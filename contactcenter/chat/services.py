@@ -431,7 +431,9 @@ def _end(conversation: ChatConversation, *, by: str, now: datetime, state: str =
     conversation.save()
     with translation.override(conversation.language):
         _say(conversation, Author.SYSTEM, _("The chat is over."), now=now)
-    events.ended_on_commit(conversation, by=by, agent_id=agent_id, ask_csat=conversation.csat is None)
+    # A message left is answered later, by email: no CSAT for the chat itself.
+    ask_csat = conversation.csat is None and state == ConversationState.CLOSED
+    events.ended_on_commit(conversation, by=by, agent_id=agent_id, ask_csat=ask_csat)
 
 
 # --- Routing's hook ------------------------------------------------------------------------------

@@ -243,7 +243,7 @@ def test_nobody_available_then_leave_a_message():
 
     asked, ended = asyncio.run(scenario())
     conversation = ChatConversation.objects.get()
-    assert asked["reason"] == "nobody" and ended["by"] == "visitor"
+    assert asked["reason"] == "nobody" and ended["by"] == "visitor" and ended["csat"] is False
     assert conversation.ticket.description == "Call me" and conversation.ticket.customer.first_name == "Ann"
 
 
