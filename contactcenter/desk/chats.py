@@ -84,8 +84,8 @@ def _messages_of(exc: ValidationError) -> str:
 @page_for("desk.open")
 @require_GET
 def chat_tabs(request: HttpRequest) -> HttpResponse:
-    """The agent's open chats as tabs, each with its unread count, and their load against their
-    chat capacity (asked for on the socket's ``chat.started`` and ``chat.ended``)."""
+    """The agent's open chats as tabs, each with its unread count (asked for with the desktop, and
+    again on the socket's ``chat.started`` and ``chat.ended``)."""
     return render(request, "desk/chats/tabs.html", {"tabs": chat_selectors.chat_tabs(user=request.user)})
 
 
