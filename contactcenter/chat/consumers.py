@@ -226,9 +226,7 @@ class VisitorChatConsumer(AsyncWebsocketConsumer):
         await self.emit("csat_recorded", {"score": data.get("score")})
 
     async def fresh(self) -> ChatConversation:
-        self.conversation = await database_sync_to_async(
-            ChatConversation.objects.select_related("widget__queue", "agent").get
-        )(pk=self.conversation.pk)
+        self.conversation = await database_sync_to_async(selectors.conversation_by_pk)(pk=self.conversation.pk)
         return self.conversation
 
     # --- The place in line ------------------------------------------------------------------

@@ -33,6 +33,12 @@ def conversation_for_visitor(*, widget: ChatWidget, token: str) -> ChatConversat
     )
 
 
+def conversation_by_pk(*, pk: int) -> ChatConversation:
+    """The conversation ``pk`` as it is now, its widget, queue and agent joined (the visitor's socket
+    reads its own conversation again: no access check)."""
+    return ChatConversation.objects.select_related("widget__queue", "agent").get(pk=pk)
+
+
 def chat_messages(*, conversation: ChatConversation, after_id: int | None = None) -> QuerySet[ChatMessage]:
     """The conversation's messages in order (after ``after_id``), with the quoted article and the agent."""
     messages = ChatMessage.objects.filter(conversation=conversation).select_related("article", "agent")
