@@ -16,15 +16,17 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from contactcenter.live.auth import BrowserOriginValidator, TicketAuthMiddleware  # noqa: E402
-from contactcenter.routing import websocket_urlpatterns  # noqa: E402
+from contactcenter.routing import SocketsByPath, visitor_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 
 # A browser's Origin must be one of ALLOWED_HOSTS; the user comes from the session cookie, or from a
-# single-use ``?ticket=`` (contactcenter/live/auth.py, docs/live.md).
+# single-use ``?ticket=`` (contactcenter/live/auth.py, docs/live.md). The chat widget's socket is
+# opened from the company's site: no session, the widget's own allowed origins (docs/chat.md).
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": BrowserOriginValidator(
-            AuthMiddlewareStack(TicketAuthMiddleware(URLRouter(websocket_urlpatterns)))
+        "websocket": SocketsByPath(
+            visitors=URLRouter(visitor_websocket_urlpatterns),
+            staff=BrowserOriginValidator(AuthMiddlewareStack(TicketAuthMiddleware(URLRouter(websocket_urlpatterns)))),
         ),
     }
 )

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("contactcenter.desk.urls")),
     path("portal/", include("contactcenter.portal.urls")),
     path("healthz", views.healthz, name="healthz"),
+    # The web chat widget's script (embedded by the company's site) and its demo page.
+    path("chat/", include("contactcenter.chat.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("contactcenter.api_urls")),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -617,6 +618,17 @@ def _recording_url(interaction: Interaction) -> str | None:
     return reverse("interaction-recording", kwargs={"pk": interaction.pk})
 
 
+#: ``name → hook(user=, customer=)``: what apps above this one add to a customer's export, each
+#: under its own key (web chat: ``chats``); registered from an ``AppConfig.ready``.
+_export_hooks: dict[str, Callable[..., Any]] = {}
+
+
+def customer_export_hook_register(name: str, hook: Callable[..., Any]) -> None:
+    """Add ``hook(user=, customer=)``'s JSON-ready answer to every :func:`customer_export` under
+    ``name`` (once, from an ``AppConfig.ready`` of an app above this one)."""
+    _export_hooks[name] = hook
+
+
 def customer_export(*, user: AbstractBaseUser, customer: Customer) -> dict[str, Any]:
     """Everything Switchboard holds on ``customer``, as JSON-ready data (a data-protection access
     request, SPEC §5).
@@ -626,7 +638,8 @@ def customer_export(*, user: AbstractBaseUser, customer: Customer) -> dict[str, 
     the audio), its tickets with their comments, the
     field history of the customer and of its contact points, the erasures done on it, and who read
     its data (:class:`CustomerRead`: user, what, when; the reader's IP address and request id stay
-    in the back office). Rows ``user`` may not see are left out (an admin, the only role allowed to
+    in the back office), and what the apps above add (:func:`customer_export_hook_register`: the
+    web chats and their messages). Rows ``user`` may not see are left out (an admin, the only role allowed to
     export, sees all).
     A fixed number of queries.
     """
@@ -672,4 +685,5 @@ def customer_export(*, user: AbstractBaseUser, customer: Customer) -> dict[str, 
             _row(read, exclude=("customer_id", "ip", "request_id"))
             for read in CustomerRead.objects.filter(customer_id=customer.pk).order_by("read_at", "id")
         ],
+        **{name: hook(user=user, customer=customer) for name, hook in _export_hooks.items()},
     }

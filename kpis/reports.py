@@ -156,6 +156,9 @@ KPIS = (
     Kpi("callbacks_kept_on_time", gettext_lazy("Callbacks kept on time"), "count"),
     Kpi("callbacks_missed", gettext_lazy("Callbacks missed"), "count", True),
     Kpi("callbacks_on_time_rate", gettext_lazy("Callbacks on time rate"), "rate"),
+    # Web chat: the chats the bot closed by itself (kpis.chat_figures).
+    Kpi("chats_started", gettext_lazy("Chats started"), "count"),
+    Kpi("bot_containment", gettext_lazy("Bot containment"), "rate"),
 )
 
 

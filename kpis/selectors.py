@@ -41,7 +41,7 @@ from django.utils import timezone
 from contactcenter.agents.models import PresenceInterval
 from interactions import durations
 from interactions.models import Interaction, SurveyResponse
-from kpis import rollups, routing_figures
+from kpis import chat_figures, rollups, routing_figures
 from kpis.definitions import (
     GROUPS,
     NO_OCCUPANCY_GROUPS,
@@ -126,6 +126,11 @@ class KpiRow:
     callbacks_kept_on_time: int | None = None
     callbacks_missed: int | None = None
     callbacks_on_time_rate: float | None = None
+    # Web chat (``routing=True`` too): the chats started in the period and those the bot closed by
+    # itself, never handed over (kpis.chat_figures); their ratio is the bot containment rate.
+    chats_started: int | None = None
+    chats_bot_contained: int | None = None
+    bot_containment: float | None = None
     # Partial sums the rates are built from; not part of the API.
     _sums: dict[str, float] = field(default_factory=dict, repr=False)
 
@@ -291,6 +296,8 @@ def _finish(row: KpiRow) -> KpiRow:
         row.time_to_accept = _ratio(row.accept_seconds, row.offers_accepted)
     if row.callbacks_due is not None:
         row.callbacks_on_time_rate = _ratio(row.callbacks_kept_on_time, row.callbacks_due)
+    if row.chats_started is not None:
+        row.bot_containment = _ratio(row.chats_bot_contained, row.chats_started)
     return row
 
 
@@ -317,7 +324,8 @@ def kpi_rows(
     out (``None``), and its queries with it, for a reader that does not show it. ``routing=True``
     adds the routing figures (offers, accepts, declines, timeouts, time to accept: one query more
     over the offers; callbacks due, tried, kept on time, missed: one more over the callbacks,
-    :mod:`kpis.routing_figures`); without it they are ``None``.
+    :mod:`kpis.routing_figures`; chats started and contained by the bot: one more over the chats,
+    :mod:`kpis.chat_figures`); without it they are ``None``.
     Validation of the arguments (``start < end``, the period's length) is the caller's job;
     a wrong ``group_by`` raises ``ValueError``.
     """
@@ -355,6 +363,7 @@ def kpi_rows(
         routing_args = {"scope": scope, "start": start, "end": end, "group_by": group_by, "filters": report.filters}
         families.append(routing_figures.routing_family(**routing_args))
         families.append(routing_figures.callback_family(**routing_args))
+        families.append(chat_figures.chat_family(**routing_args))
 
     if group_by is None:
         keys: list[str | None] = [None]
@@ -372,6 +381,8 @@ def kpi_rows(
             for name in routing_figures.ROUTING_COUNTS:
                 setattr(row, name, 0.0 if name == "accept_seconds" else 0)
             for name in routing_figures.CALLBACK_FIGURES:
+                setattr(row, name, 0)
+            for name in chat_figures.CHAT_FIGURES:
                 setattr(row, name, 0)
         for family in families:
             for name, value in family.get(key, {}).items():

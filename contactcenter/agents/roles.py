@@ -68,6 +68,10 @@ _MANAGER = {
     "interactions.surveyresponse": (VIEW, ADD, CHANGE),
     # Managers keep the canned replies the email tickets' reply box offers.
     "mail.cannedreply": ALL,
+    # Managers read the web chat's conversations and what the bot answered (widgets: admins).
+    "chat.chatwidget": (VIEW,),
+    "chat.chatconversation": (VIEW,),
+    "chat.botanswer": (VIEW,),
 }
 
 #: role → {"app_label.model": actions}; the admin role gets every permission.

@@ -24,6 +24,7 @@ Who gets what:
   ``ticket_updated``, ``status_changed``, ``scope_changed``);
 - ``queue.<queue id>``: the agent sockets of the queue's members (``incoming``; each consumer
   relays it only while its agent is available);
+- ``chat.<conversation id>``: the visitor's sockets of one web chat (``docs/chat.md``);
 - ``wallboard``: every wallboard socket (``agent_status``, ``interaction_logged``, ``incoming``,
   ``scope_changed``); each consumer relays what its user may see (a supervisor: their team) and
   derives ``queue_stats`` from these events.
@@ -69,6 +70,11 @@ def agent_group(user_id: int) -> str:
 def queue_group(queue_id: int) -> str:
     """Everyone who watches one queue."""
     return f"queue.{int(queue_id)}"
+
+
+def visitor_chat_group(conversation_id: int) -> str:
+    """The visitor's side of one web chat (every ``ws/chat/`` socket of that conversation)."""
+    return f"chat.{int(conversation_id)}"
 
 
 def agent_stream_groups(*, user_id: int, queue_ids: Iterable[int]) -> set[str]:

@@ -25,6 +25,7 @@ from contactcenter.demo.errors import DemoError
 from contactcenter.demo.result import DemoResult
 from contactcenter.demo.simulator.center import CUSTOMER_PREFIX, DEMO_SOURCE
 from contactcenter.demo.writer.bulk import keep_given_timestamps
+from contactcenter.demo.writer.chat import ensure_chat_widget
 from contactcenter.demo.writer.customers import draw_customers, save_customers
 from contactcenter.demo.writer.interactions import run_simulation, save_interactions
 from contactcenter.demo.writer.organisation import Center, ensure_center
@@ -78,6 +79,7 @@ def load_demo(
             )
             result.loaded = True
         ensure_ticket_routing(center, created=result.created)
+        ensure_chat_widget(center, created=result.created)
     return result
 
 

@@ -54,4 +54,5 @@ def count_labels() -> dict[str, str]:
         "training courses": _("training courses"),
         "training completions": _("training course completions"),
         "queue routings": _("queue routings offering tickets"),
+        "chat widgets": _("web chat widgets"),
     }

@@ -13,13 +13,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from contactcenter.core.richtext import render_markdown
 from contactcenter.desk.access import page_for
-from contactcenter.knowledge.models import Article
+from contactcenter.knowledge.models import Article, ArticleAudience
 from contactcenter.knowledge.selectors import (
     MAX_SEARCH_LENGTH,
     article_detail,
@@ -40,6 +40,18 @@ def _language(request: HttpRequest) -> str:
 def _back_query(query: str, language: str) -> str:
     """The query string that brings the panel back to these results."""
     return urlencode({key: value for key, value in (("q", query), ("language", language)) if value})
+
+
+def public_article_url(request: HttpRequest, article: Article) -> str:
+    """The customer portal's address of ``article`` when visitors may read it (public and
+    published), for the link an agent puts in a chat; the empty string otherwise."""
+    if article.audience != ArticleAudience.PUBLIC or not article.is_published:
+        return ""
+    try:
+        address = reverse("portal:article", args=[article.slug])
+    except NoReverseMatch:  # the portal's pages are not installed
+        address = f"/portal/articles/{article.slug}/"
+    return request.build_absolute_uri(address)
 
 
 def _fragment(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
@@ -93,6 +105,7 @@ def knowledge_article(request: HttpRequest, pk: int) -> HttpResponse:
         "language": language,
         "back_query": _back_query(query, language),
         "show_status": is_draft_visible(request.user),
+        "public_url": public_article_url(request, article),
     }
     return _fragment(request, "desk/knowledge/article.html", context)
 

@@ -10,6 +10,7 @@ from django.db.models import Exists, QuerySet
 from django.utils import timezone
 
 from contactcenter.agents.models import AgentProfile, Status
+from contactcenter.core.choices import Channel
 from contactcenter.core.db import relations_carried
 from contactcenter.core.roles import profile_of
 from contactcenter.scripts.models import ScriptVersion
@@ -45,7 +46,8 @@ def desk_profile(*, user: AbstractBaseUser) -> AgentProfile | None:
 
 
 def current_call(*, user: AbstractBaseUser) -> Interaction | None:
-    """The interaction the agent is on or wrapping up: answered by them, after-call work not over.
+    """The interaction the agent is on or wrapping up: answered by them, after-call work not over, not
+    a chat.
 
     The newest one when several are (a lost end event), read as the screen pop reads a contact
     (:func:`customers.selectors.screen_pop_contacts`: what the call region shows of it joined), so
@@ -57,9 +59,12 @@ def current_call(*, user: AbstractBaseUser) -> Interaction | None:
 def _current_calls(*, user: AbstractBaseUser, contacts: QuerySet[Interaction]) -> QuerySet[Interaction]:
     """Of ``contacts``, the agent's current calls, newest first (see :func:`current_call`)."""
     since = timezone.now() - timedelta(hours=CURRENT_CALL_HOURS)
-    return contacts.filter(
-        agent=user, answered_at__isnull=False, wrapup_ended_at__isnull=True, answered_at__gte=since
-    ).order_by("-answered_at", "-pk")
+    # A chat is not a call: it has its own panel (contactcenter/desk/chats.py), several at once.
+    return (
+        contacts.filter(agent=user, answered_at__isnull=False, wrapup_ended_at__isnull=True, answered_at__gte=since)
+        .exclude(channel=Channel.CHAT)
+        .order_by("-answered_at", "-pk")
+    )
 
 
 @dataclass(frozen=True)

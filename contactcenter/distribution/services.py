@@ -23,7 +23,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -78,6 +78,18 @@ EXPIRE_BATCH = 500
 TICKET_PRIORITY_STEP = {Priority.LOW: -10, Priority.NORMAL: 0, Priority.HIGH: 10, Priority.URGENT: 20}
 #: The ticket statuses whose tickets wait for an agent when nobody holds them.
 ROUTABLE_TICKET_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN)
+
+
+#: Called inside :func:`offer_accept`'s transaction, ``hook(item=, by=, now=)``: what an app above
+#: this one does when its work is accepted (a chat becomes the agent's), without this app importing it.
+_accepted_hooks: list[Callable[..., None]] = []
+
+
+def offer_accepted_hook_register(hook: Callable[..., None]) -> None:
+    """Call ``hook(item=, by=, now=)`` in every :func:`offer_accept`, once the item is the agent's
+    and inside its transaction (once, from an ``AppConfig.ready``; registered twice, called once)."""
+    if hook not in _accepted_hooks:
+        _accepted_hooks.append(hook)
 
 
 class OfferGone(Exception):
@@ -285,6 +297,19 @@ def work_item_finish(*, item: WorkItem, now: datetime | None = None) -> WorkItem
     return locked
 
 
+@transaction.atomic
+def work_item_cancel(*, item: WorkItem, now: datetime | None = None) -> WorkItem:
+    """Nobody needs to take ``item`` any more (the visitor left the chat before an agent took it):
+    a waiting or offered item is ``cancelled`` (an open offer withdrawn); one an agent holds is
+    ``done`` (their capacity freed)."""
+    now = now or timezone.now()
+    locked = WorkItem.objects.select_for_update().get(pk=item.pk)
+    if locked.state in OPEN_STATES:
+        state = WorkState.DONE if locked.state == WorkState.ASSIGNED else WorkState.CANCELLED
+        _close(locked, state=state, now=now)
+    return locked
+
+
 # --- Offers out ---------------------------------------------------------------------------------------
 
 
@@ -459,6 +484,8 @@ def offer_accept(*, offer_id: int, by: AbstractBaseUser, now: datetime | None = 
         Callback.objects.filter(work_item=item, state=CallbackState.WAITING).update(
             state=CallbackState.IN_PROGRESS, updated_at=now
         )
+    for hook in _accepted_hooks:
+        hook(item=item, by=by, now=now)
     return item
 
 

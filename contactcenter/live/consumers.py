@@ -488,6 +488,19 @@ class AgentConsumer(LiveConsumer):
     async def offer_closed(self, message: dict[str, Any]) -> None:
         await self.relay(message)
 
+    # Web chat (docs/chat.md): the agent's chats started, their messages, the visitor typing, ends.
+    async def chat_started(self, message: dict[str, Any]) -> None:
+        await self.relay(message)
+
+    async def chat_message(self, message: dict[str, Any]) -> None:
+        await self.relay(message)
+
+    async def chat_typing(self, message: dict[str, Any]) -> None:
+        await self.relay(message)
+
+    async def chat_ended(self, message: dict[str, Any]) -> None:
+        await self.relay(message)
+
     async def relay(self, message: dict[str, Any]) -> None:
         if await self.current_audience() is not None:
             await self.emit(message["type"], selectors.public(message["payload"]), at=message["at"])

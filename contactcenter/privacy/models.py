@@ -15,6 +15,7 @@ class RetentionKind(models.TextChoices):
     CLOSED_TICKETS = "closed_tickets", _("Closed tickets and their comments")
     SURVEY_COMMENTS = "survey_comments", _("Survey comments")
     CTI_EVENTS = "cti_events", _("Telephony call events")
+    CHAT_TRANSCRIPTS = "chat_transcripts", _("Web chat transcripts")
     IDEMPOTENCY_KEYS = "idempotency_keys", _("Stored Idempotency-Key answers")
     PRESENCE_INTERVALS = "presence_intervals", _("Agents' presence log")
     CUSTOMER_READS = "customer_reads", _("Read audit of customers")

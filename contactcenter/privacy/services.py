@@ -14,6 +14,8 @@ again. **No KPI of the past changes**, whatever is removed:
   those days are sealed first (:func:`kpis.rollups.rollup_presence_purge`);
 - inactive customers are erased (:func:`customers.services.customer_erase`): their interactions
   stay linked to the anonymous customer, so first-contact resolution keeps its repeats;
+- web chats keep their rows (states, times, CSAT, the bot's outcomes): their messages' texts, the
+  questions put to the bot and the visitor's name and email are blanked;
 - Idempotency-Key answers, the read audit and the back-office change log feed no KPI.
 
 Running it twice is harmless: each function picks only what still holds personal data.
@@ -32,6 +34,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from contactcenter.chat.models import ChatConversation, ChatMessage
+from contactcenter.chat.services import chat_transcripts_erase
 from contactcenter.core.models import IdempotencyKey
 from contactcenter.privacy.models import RetentionKind, RetentionPolicy
 from contactcenter.telephony.recordings import recordings_delete, recordings_offered_before
@@ -70,6 +74,10 @@ ACTIONS: dict[str, Promise] = {
     ),
     RetentionKind.CTI_EVENTS: _(
         "Caller numbers and raw payloads of call events older than the period are blanked; the events stay."
+    ),
+    RetentionKind.CHAT_TRANSCRIPTS: _(
+        "Web chats ended before the period lose their messages' texts, the questions put to the bot and the "
+        "visitor's name and email; the chats, their times, states and CSAT stay."
     ),
     RetentionKind.IDEMPOTENCY_KEYS: _("Stored answers older than the period are deleted."),
     RetentionKind.PRESENCE_INTERVALS: _(
@@ -239,6 +247,22 @@ def _cti_events(
     return len(ids), detail
 
 
+def _chat_transcripts(
+    kind: str, cutoff: datetime, dry_run: bool, size: int, progress: Progress | None
+) -> tuple[int, dict[str, int]]:
+    # The conversations stay (bot containment, CSAT and the chat interactions' KPIs count them):
+    # only what was said, and by whom, goes.
+    said = ChatMessage.objects.filter(conversation=OuterRef("pk")).exclude(text=ERASED_TEXT)
+    ids = _ids(
+        ChatConversation.objects.filter(ended_at__lt=cutoff).filter(
+            Exists(said) | ~Q(visitor_name="") | ~Q(visitor_email="")
+        )
+    )
+    if dry_run:
+        return len(ids), {}
+    return len(ids), _run(kind, ids, chat_transcripts_erase, size=size, progress=progress)
+
+
 def _deletion(queryset_before: Callable[[datetime], QuerySet], name: str) -> Callable[..., tuple[int, dict[str, int]]]:
     """Delete the rows of ``queryset_before(cutoff)``."""
 
@@ -299,6 +323,7 @@ KINDS: dict[str, Callable[..., tuple[int, dict[str, int]]]] = {
     RetentionKind.CLOSED_TICKETS: _closed_tickets,
     RetentionKind.SURVEY_COMMENTS: _survey_comments,
     RetentionKind.CTI_EVENTS: _cti_events,
+    RetentionKind.CHAT_TRANSCRIPTS: _chat_transcripts,
     RetentionKind.IDEMPOTENCY_KEYS: _deletion(
         lambda cutoff: IdempotencyKey.objects.filter(created_at__lt=cutoff), "idempotency_keys"
     ),

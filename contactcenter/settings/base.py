@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "contactcenter.scripts",
     "contactcenter.knowledge",
     "contactcenter.training",
+    "contactcenter.chat",
     "contactcenter.desk",
     "contactcenter.live",
     "contactcenter.portal",
@@ -664,6 +665,13 @@ FCR_WINDOW_DAYS = env_int("FCR_WINDOW_DAYS", 7, 1)
 PRESENCE_GRACE_SECONDS = env_int("PRESENCE_GRACE_SECONDS", 60, 1)
 #: Scores interactions' notes in [-1, 1] (interactions/sentiment, docs/kpis.md "Sentiment"): a dotted path.
 SENTIMENT_ANALYSER = env_str("SENTIMENT_ANALYSER", "interactions.sentiment.LexiconAnalyser")
+#: Web chat (docs/chat.md): the class that finds the public articles the bot answers with (a dotted
+#: path: a local embedding model may replace the knowledge base's search), and the score (0 to 1)
+#: (CHAT_BOT_MIN_SCORE_PERCENT, 0 to 100) under which the bot hands the chat over instead of answering.
+CHAT_BOT_RETRIEVER = env_str("CHAT_BOT_RETRIEVER", "contactcenter.chat.bot.KnowledgeRetriever")
+CHAT_BOT_MIN_SCORE = env_int("CHAT_BOT_MIN_SCORE_PERCENT", 50) / 100
+#: A chat left with the bot this many minutes without a word is ended (the ``chat_close_idle`` job).
+CHAT_IDLE_MINUTES = env_int("CHAT_IDLE_MINUTES", 30, 1)
 #: Goals the admin's performance report shows beside each KPI (kpis/reports.py, docs/kpis.md):
 #: rates as fractions, ASA and AHT in seconds; at most for abandonment, ASA, AHT and negative
 #: sentiment, at least for the others. A queue's own service-level goal wins for that queue.

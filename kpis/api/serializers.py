@@ -160,6 +160,13 @@ class KpiRowSerializer(serializers.Serializer):
     callbacks_on_time_rate = serializers.FloatField(
         allow_null=True, help_text=_("Callbacks kept on time ÷ callbacks due.")
     )
+    chats_started = serializers.IntegerField(help_text=_("Web chats started in the period."))
+    chats_bot_contained = serializers.IntegerField(
+        help_text=_("Web chats started in the period that the bot closed without handing them over.")
+    )
+    bot_containment = serializers.FloatField(
+        allow_null=True, help_text=_("Chats closed by the bot without hand-over ÷ chats started.")
+    )
 
 
 class KpiReportSerializer(serializers.Serializer):

@@ -295,8 +295,8 @@ def test_kpis(org, api_client_for, rows, django_assert_num_queries):
     # the FCR repeat flags (usable under these settings?); then one aggregate each, over the whole
     # period and every agent: occupancy (presence), counts and durations, first-contact
     # resolution (a count over the flags), surveys, the routing figures (the offers), the
-    # callbacks due (kept on time).
-    with django_assert_num_queries(9, exact=True):
+    # callbacks due (kept on time), the web chats (bot containment). Was 9 before the chats.
+    with django_assert_num_queries(10, exact=True):
         response = manager.get(f"{API}kpis/", params)
     assert response.status_code == 200
     assert len(response.json()["results"]) == rows
@@ -699,14 +699,14 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, n: Call("patch", route("customer-detail", pk=org.customer.pk), {"phones": [f"0170000{n:03d}"]}),
         _customer_with_history,
     ),
-    # 14 (12 in production): above 6: token; the customer (in sight); savepoint; its contact points; their
+    # 15 (13 in production): above 6: token; the customer (in sight); savepoint; its contact points; their
     # history rows in one insert, the rows in one delete (whatever their number); Django's delete of the
     # customer: its contact points looked up again (none left), the links from tickets, interactions and
     # routed work items cleared (3), its callbacks deleted, the customer deleted and its history row;
     # release. Was 17 (each contact point deleted with its history row one by one), 16 before the work
-    # items' link.
+    # items' link; then 14 before the web chats' link (cleared too).
     ("customer-detail", "delete"): Endpoint(
-        14,
+        15,
         "admin",
         lambda org, n: Call("delete", route("customer-detail", pk=_new_customer(org))),
         many_customers,
@@ -719,23 +719,25 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("customer-timeline", "get"): Endpoint(
         6, "agent", lambda org, n: Call("get", route("customer-timeline", pk=org.customer.pk)), _customer_with_history
     ),
-    # 37: above 6: a merge moves contact points, interactions, tickets, routed work items, callbacks and
-    # history between two locked customers, each change with its history row. A supervisor's rare action. Was
-    # 34 (work items), then 35 (callbacks: moved, and none left for the duplicate's deletion).
-    ("customer-merge", "post"): Endpoint(37, "supervisor", _merge, many_customers),
+    # 39: above 6: a merge moves contact points, interactions, tickets, routed work items, callbacks, web
+    # chats and history between two locked customers, each change with its history row. A supervisor's rare
+    # action. Was 34 (work items), then 35 (callbacks: moved, and none left for the duplicate's deletion), then
+    # 37 (web chats: moved, and none left for the duplicate's deletion).
+    ("customer-merge", "post"): Endpoint(39, "supervisor", _merge, many_customers),
     # 12: above 6: a data-protection export reads every kind of record about the customer once (interactions,
     # surveys, tickets, comments, contact points, the history of each, erasures, the reads of the customer)
-    # and records this read too. An admin's rare action; no loop over rows.
+    # and records this read too; the customer's web chats (their messages: one more when there are chats).
+    # An admin's rare action; no loop over rows. Was 12 before the chats.
     ("customer-export", "get"): Endpoint(
-        12, "admin", lambda org, n: Call("get", route("customer-export", pk=org.customer.pk)), _customer_with_history
+        13, "admin", lambda org, n: Call("get", route("customer-export", pk=org.customer.pk)), _customer_with_history
     ),
     # 42: above 6: an erasure blanks the customer in every table and in every history table, the stored
     # answers of the API and the admin log, cancels their open callbacks and blanks the others (3), and records
     # the erasure. An admin's rare action; no loop over rows but the contact points (one history row each) and
     # the open callbacks; the recordings of its interactions (none here); the customer's mail (1 without any).
-    # Was 37 (the callbacks), then 40.
+    # the customer's web chats (1 without any). Was 37 (the callbacks), then 40, then 42.
     ("customer-erase", "post"): Endpoint(
-        42, "admin", lambda org, n: Call("post", route("customer-erase", pk=_new_customer(org))), many_customers
+        43, "admin", lambda org, n: Call("post", route("customer-erase", pk=_new_customer(org))), many_customers
     ),
     ("interaction-list", "get"): Endpoint(
         2, "agent", lambda org, n: Call("get", route("interaction-list")), many_contacts
@@ -898,10 +900,10 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         _customer_with_history,
         status=201,
     ),
-    # 9: as test_kpis (the period is not rolled up: the flags' state, then FCR over the flags;
-    # the routing figures: the offers, the callbacks due).
+    # 10: as test_kpis (the period is not rolled up: the flags' state, then FCR over the flags;
+    # the routing figures: the offers, the callbacks due; the web chats). Was 9 before the chats.
     ("kpis", "get"): Endpoint(
-        9,
+        10,
         "manager",
         lambda org, n: Call("get", route("kpis") + "?from=2026-01-01&to=2026-02-01&group_by=agent"),
         many_contacts,
@@ -999,15 +1001,16 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, n: Call("get", route("routing-next-agent") + "?queue=Queue%20A"),
         _waiting_chats,
     ),
-    # 15 (13 in production): token; savepoint; the offer with its item; the item locked; the offer again (as
+    # 16 (14 in production): token; savepoint; the offer with its item; the item locked; the offer again (as
     # committed); update the item; close the offer; the agent's state (the profile locked with its open
     # contacts, its presence intervals closed and opened, the profile with its offer flag in one update; was
     # two); release; after commit the offer_closed
     # event, the wallboard's agent_status (team and queues from the cache), and the agent back to available
     # runs the dispatcher: the queues where work waits, the waiting items locked (none left). Above 6: an answer
-    # moves the item, the offer and the agent's state.
+    # moves the item, the offer and the agent's state. Then the web chat's hook: the chat of a chat item
+    # (none here; was 15 before it).
     ("routing-offer-accept", "post"): Endpoint(
-        15,
+        16,
         "agent",
         lambda org, n: Call("post", route("routing-offer-accept", pk=_offer_to_agent_a(org, n))),
         _waiting_chats,

@@ -35,6 +35,8 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from contactcenter.agents.models import AgentProfile, PresenceInterval, Status
+from contactcenter.chat.models import ChatConversation, ChatMessage
+from contactcenter.chat.services import chat_widget_create
 from contactcenter.desk.simulation import simulated_call_start
 from contactcenter.distribution.models import AgentRouting, QueueRouting, WorkItem, WorkKind, WorkOffer, WorkState
 from contactcenter.distribution.services import callback_create, routing_dispatch
@@ -234,6 +236,81 @@ def chat_to_move(org, attempt: int) -> Request:
         org.queue_a2 = QueueFactory(name="Queue A2", channel="chat")
     item = WorkItem.objects.create(kind="chat", queue=org.queue_a, arrived_at=timezone.now())
     return Request("post", url("wallboard_work_move", item.pk), {"to": f"queue:{org.queue_a2.pk}", "panel": "queue"})
+
+
+def chat_of(org, *, state: str = "active", customer=None) -> ChatConversation:
+    """A chat of agent A's (its interaction answered by them) on the chat widget, with a visitor's, the
+    bot's and agent A's messages."""
+    now = timezone.now()
+    interaction = InteractionFactory(
+        channel="chat",
+        queue=org.chat_queue,
+        agent=org.agent_a,
+        customer=customer,
+        offered_at=now,
+        answered_at=now,
+        ended_at=None if state == "active" else now,
+        wrapup_ended_at=None if state == "active" else now,
+    )
+    item = WorkItem.objects.create(
+        kind=WorkKind.CHAT,
+        queue=org.chat_queue,
+        customer=customer,
+        arrived_at=now,
+        state=WorkState.ASSIGNED if state == "active" else WorkState.DONE,
+        assigned_to=org.agent_a,
+        assigned_at=now,
+    )
+    conversation = ChatConversation.objects.create(
+        widget=org.chat_widget,
+        token_hash=f"{next(_calls):064d}",
+        visitor_name="Zoé",
+        language="en",
+        customer=customer,
+        state=state,
+        interaction=interaction,
+        work_item=item,
+        agent=org.agent_a,
+        handed_over_at=now,
+        ended_at=None if state == "active" else now,
+    )
+    for author, text in (("visitor", "Hello?"), ("bot", "Ask me."), ("agent", "I am here.")):
+        ChatMessage.objects.create(
+            conversation=conversation, author=author, text=text, agent=org.agent_a if author == "agent" else None
+        )
+    return conversation
+
+
+def chats(org, rows: int) -> None:
+    """The center; a chat queue of agent A's with its widget and ``rows`` canned replies; agent A holds
+    ``rows`` chats (the first one Anne's, her history beside it), each with ``rows`` more messages of the
+    visitor; a chat of Anne's that is over."""
+    center(org, rows)
+    org.chat_queue = QueueFactory(name="Chat A", channel="chat")
+    AgentProfile.objects.get(user=org.agent_a).queues.add(org.chat_queue)
+    org.chat_widget = chat_widget_create(name="Site", queue=org.chat_queue, allowed_origins=["https://shop.test"])
+    for n in range(rows):
+        CannedReply.objects.create(queue=org.chat_queue, title=f"Answer {n}", body="Hello {customer_first_name}")
+        conversation = chat_of(org, customer=org.anne if n == 0 else None)
+        if n == 0:
+            org.chat = conversation
+        for m in range(rows):
+            ChatMessage.objects.create(conversation=conversation, author="visitor", text=f"Message {m}")
+    org.past_chat = chat_of(org, state="closed", customer=org.anne)
+
+
+def chat_request(name: str, data: dict | None = None, *, fresh: bool = False) -> Callable[[Any, int], Request]:
+    """A request on agent A's first chat (``fresh``: on a new chat of theirs each time)."""
+
+    def request(org, attempt: int) -> Request:
+        method = "post" if data is not None else "get"
+        if not hasattr(org, "chat"):  # test_every_page_is_counted: the route alone
+            return Request(method, url(name, 1), data or {})
+        conversation = chat_of(org) if fresh else org.chat
+        values = {key: value(org) if callable(value) else value for key, value in (data or {}).items()}
+        return Request(method, url(name, conversation.pk), values)
+
+    return request
 
 
 def fresh_offer(org) -> int:
@@ -568,12 +645,13 @@ PAGES: dict[tuple[str, str], Page] = {
     # 2: the user with their profile (it says an offer is open); the open offer with its item, queue,
     # customer and ticket joined. Asked for on the socket's offer.
     ("offer_current", "get"): Page(2, "agent", lambda org, n: Request("get", url("offer_current")), work_offered),
-    # 11 (9 in production): the user with their profile; the service offer_accept, as the API's (savepoint;
+    # 12 (10 in production): the user with their profile; the service offer_accept, as the API's (savepoint;
     # the offer; the item locked; the offer read again under the item's lock; the item assigned; the offer
     # closed; the state machine: the profile locked, updated, the agent's open contacts read in one query;
-    # release). The answer draws the message from what the service gave back: nothing more is read.
+    # the web chat's hook: the chat of a chat item, none here; release). The answer draws the message from
+    # what the service gave back: nothing more is read. Was 11 before the web chat's hook.
     ("offer_accept", "post"): Page(
-        11, "agent", lambda org, n: Request("post", url("offer_accept", fresh_offer(org))), work
+        12, "agent", lambda org, n: Request("post", url("offer_accept", fresh_offer(org))), work
     ),
     # 18 (16 in production): the user with their profile; the service offer_decline (10, as offer_accept's,
     # the item put back in the line), then after commit the dispatcher offers the item again (savepoint; the
@@ -714,6 +792,61 @@ PAGES: dict[tuple[str, str], Page] = {
         lambda org, n: Request("post", url("callback_attempt", org.callback.pk), {"outcome": "no_answer"}),
         callbacks_promised,
     ),
+    # Web chat (contactcenter/desk/chats.py, docs/desktop.md): agent A's chats (chats()).
+    # 3: the user with their profile; the agent's open chats (customer, widget and queue, interaction joined;
+    # each one's unread count in the same query); their last messages (one prefetch). Loaded with the desktop
+    # and on chat.started, chat.ended.
+    ("chat_tabs", "get"): Page(3, "agent", lambda org, n: Request("get", url("chat_tabs")), chats),
+    # 10: the user with their profile; the chat if the user may read it (customer, widget, queue, interaction,
+    # agent joined); its messages (agent and article joined); the customer and their contact points; their
+    # tickets, the timeline's interactions and comments (3); the queue's canned replies; the read audit's row.
+    ("chat_detail", "get"): Page(10, "agent", chat_request("chat_detail"), chats),
+    # 3: the user with their profile; the chat; its messages after the last one shown. On every chat.message.
+    ("chat_messages", "get"): Page(3, "agent", chat_request("chat_messages"), chats),
+    # 4: the user with their profile; the chat; the chat queues; the agents the user may see who serve one.
+    ("chat_transfer_form", "get"): Page(4, "agent", chat_request("chat_transfer_form"), chats),
+    # 4: the user with their profile; the chat; the customers found and their contact points (one each).
+    ("chat_identify_search", "get"): Page(
+        4,
+        "agent",
+        lambda org, n: Request("get", url("chat_identify_search", getattr(org, "chat", org.anne).pk) + "?q=martin"),
+        chats,
+    ),
+    # 2: the user with their profile; the team's open chats with their agent, customer and queue joined.
+    ("team_chats", "get"): Page(2, "supervisor", lambda org, n: Request("get", url("team_chats"), htmx=False), chats),
+    # 2: the user with their profile; the messages of the chat behind an interaction the user may see.
+    ("chat_transcript", "get"): Page(
+        2,
+        "agent",
+        lambda org, n: Request(
+            "get",
+            url(
+                "chat_transcript",
+                getattr(org, "past_chat", org.call).interaction_id if hasattr(org, "past_chat") else org.call.pk,
+            ),
+        ),
+        chats,
+    ),
+    # 7 (5 in production): the user with their profile; the chat; chat_agent_send (savepoint, the chat locked,
+    # its last activity, the message written, release); after commit, the events carry what was read.
+    ("chat_send", "post"): Page(7, "agent", chat_request("chat_send", {"text": "Anything else?"}), chats, status=204),
+    # 4 (2 in production): the user with their profile; the chat; chat_agent_typing (savepoint, release).
+    ("chat_typing", "post"): Page(4, "agent", chat_request("chat_typing", {"typing": "1"}), chats, status=204),
+    # 5: the user with their profile; the chat; where it may go (2); no queue or agent chosen: refused.
+    ("chat_transfer", "post"): Page(5, "agent", chat_request("chat_transfer", {"queue": "0"}), chats, status=400),
+    # 23: the user with their profile; the chat; the customer; chat_identify (the chat locked and saved, its
+    # interaction updated with its history: savepoints included); the chat read again and its panel drawn (as
+    # chat_detail, the customer's card and history now beside it). A rare action.
+    ("chat_identify", "post"): Page(
+        23,
+        "agent",
+        chat_request("chat_identify", {"customer": lambda org: org.anne.pk}, fresh=True),
+        chats,
+    ),
+    # 25: the user with their profile; the chat; chat_close (the chat locked, its interaction ended and wrapped
+    # up with its history, its work item done and the agent's capacity freed, the system's message); the panel
+    # drawn again (over: no canned replies). A rare action.
+    ("chat_close", "post"): Page(25, "agent", chat_request("chat_close", {}, fresh=True), chats),
     ("simulated_call_end", "post"): Page(
         16, "supervisor", lambda org, n: Request("post", url("simulated_call_end", simulated(org).pk)), status=204
     ),

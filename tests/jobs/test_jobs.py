@@ -31,6 +31,7 @@ PERIODIC = {
     "routing_timeouts": "every minute",
     "routing_callbacks": "every minute",
     "email_fetch": "every minute",
+    "chat_close_idle": "every 5 minutes",
     "kpis_rollup": "every hour at :07",
     "partitions_ahead": "every day at 01:27",
     "retention_apply": "every day at 02:47",

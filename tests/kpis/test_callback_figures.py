@@ -195,8 +195,8 @@ def test_one_query_more_whatever_the_callbacks(org):
                 kpi_rows(scope=scope, start=JANUARY[0], end=JANUARY[1], group_by=group_by)
             with CaptureQueriesContext(connection) as with_routing:
                 kpi_rows(scope=scope, start=JANUARY[0], end=JANUARY[1], group_by=group_by, routing=True)
-            # The offers, then the callbacks: one aggregate query each.
-            assert len(with_routing.captured_queries) == len(without.captured_queries) + 2
+            # The offers, then the callbacks, then the web chats: one aggregate query each.
+            assert len(with_routing.captured_queries) == len(without.captured_queries) + 3
             on_callbacks = [q["sql"] for q in with_routing.captured_queries if '"routing_callback"' in q["sql"]]
             assert len(on_callbacks) == 1, on_callbacks
             counts.append(len(with_routing.captured_queries))

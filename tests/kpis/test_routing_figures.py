@@ -252,8 +252,9 @@ def test_two_queries_more_whatever_the_offers(org, django_assert_num_queries):
         for group_by in (None, "agent", "channel", "day"):
             with CaptureQueriesContext(connection) as without:
                 kpi_rows(scope=scope, start=JANUARY[0], end=JANUARY[1], group_by=group_by)
-            # The offers, and the callbacks due (kept on time: tests/kpis/test_callback_figures.py).
-            with django_assert_num_queries(len(without.captured_queries) + 2):
+            # The offers, the callbacks due (kept on time: tests/kpis/test_callback_figures.py), the web
+            # chats (bot containment: tests/chat/test_records.py).
+            with django_assert_num_queries(len(without.captured_queries) + 3):
                 kpi_rows(scope=scope, start=JANUARY[0], end=JANUARY[1], group_by=group_by, routing=True)
 
 

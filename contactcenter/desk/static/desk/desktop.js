@@ -45,6 +45,8 @@
     message: function (message) {
       var handler = handlers[message.type];
       if (handler) handler(message);
+      // Web chat (chat.started, chat.message, chat.typing, chat.ended): chat.js (docs/desktop.md).
+      else if (String(message.type).indexOf("chat.") === 0) htmx.trigger(body, "live-chat", message);
     },
     resync: function () {
       fire("resync");
