@@ -623,15 +623,26 @@ def _withdraw(item: WorkItem, now: datetime) -> None:
         _answer(offer, OfferOutcome.WITHDRAWN, now)
 
 
-def _move_to_queue(item: WorkItem, queue: Queue, *, by: AbstractBaseUser, now: datetime) -> None:
-    if item.state == WorkState.ASSIGNED:
+def _move_to_queue(item: WorkItem, queue: Queue, *, by: AbstractBaseUser, holder: bool, now: datetime) -> None:
+    held = item.state == WorkState.ASSIGNED
+    if held and item.ticket_id is not None:
         raise ValidationError({"queue": _("Work an agent holds moves to another agent, not to a queue.")})
-    if queue.pk == item.queue_id:
+    if queue.pk == item.queue_id and not held:
         raise ValidationError({"queue": _("The item is in %(queue)s already.") % {"queue": queue.name}})
-    if not queue.is_active or not _may_move_in(by, queue.pk):
+    if holder:
+        # Its own agent hands it back: to any active queue of its channel.
+        if not queue.is_active or queue.channel != item.channel:
+            raise ValidationError({"queue": _("%(name)s does not take this kind of work.") % {"name": queue.name}})
+    elif not queue.is_active or not _may_move_in(by, queue.pk):
         raise ValidationError({"queue": _("%(name)s is not a queue your team serves.") % {"name": queue.name}})
     if item.state == WorkState.OFFERED:
         _withdraw(item, now)
+    elif held:
+        # Waiting again (its arrival time kept), its agent's room freed.
+        previous_queue_id = item.queue_id
+        item.state, item.assigned_to, item.assigned_at = WorkState.WAITING, None, None
+        item.save(update_fields=["state", "assigned_to", "assigned_at", "updated_at"])
+        dispatch_on_commit([previous_queue_id])
     rules = selectors.queue_rules(queue_ids=[queue.pk])[queue.pk]
     item.queue = queue
     item.required_skills = [list(pair) for pair in rules.required]
@@ -705,6 +716,10 @@ def work_item_move(
       the channel); an open offer to someone else is withdrawn first. Assigned: reassigned to them
       at once when they have room for the channel (a ticket's assignee becomes them).
 
+    - A chat or callback an agent holds (assigned, no ticket) moves to a queue too: it waits there
+      again, its arrival time kept, its agent's room freed. Its own agent may move it (a transfer):
+      to any active queue of its channel, or to any active agent.
+
     Refusals: ``ValidationError`` naming ``queue`` or ``agent`` (or neither: both or none given),
     :class:`WorkItemGone` for an item done or cancelled, ``PermissionDenied`` for an item ``by``
     may not move. Locks the ticket, then the item, then the agents' profiles; nothing is written
@@ -712,21 +727,26 @@ def work_item_move(
     now = now or timezone.now()
     if (queue is None) == (agent is None):
         raise ValidationError(_("Name either a queue or an agent to move the item to."))
-    if not queue_state.work_items_visible_to(by).filter(pk=item.pk).exists():
+    # The agent who holds a chat or a callback may hand it on themselves (a transfer).
+    holder = (
+        item.ticket_id is None
+        and WorkItem.objects.filter(pk=item.pk, state=WorkState.ASSIGNED, assigned_to=by.pk).exists()
+    )
+    if not holder and not queue_state.work_items_visible_to(by).filter(pk=item.pk).exists():
         raise PermissionDenied
-    if (
-        agent is not None
-        and not AgentProfile.objects.visible_to(by).filter(user_id=agent.pk, user__is_active=True).exists()
-    ):
+    colleagues = AgentProfile.objects.all() if holder else AgentProfile.objects.visible_to(by)
+    if agent is not None and not colleagues.filter(user_id=agent.pk, user__is_active=True).exists():
         raise ValidationError({"agent": _("No agent of yours is named %(name)s.") % {"name": agent.get_username()}})
     if item.ticket_id is not None:
         ticket_lock(item.ticket_id)  # a ticket before its items (module docstring, "Locks")
     locked = WorkItem.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=item.pk)
     if locked.state not in OPEN_STATES:
         raise WorkItemGone(item.pk)
+    if holder and (locked.state != WorkState.ASSIGNED or locked.assigned_to_id != by.pk):
+        raise PermissionDenied  # moved or finished since: no longer theirs
     before = (locked.state, locked.queue_id, locked.offered_to_id or locked.assigned_to_id)
     if queue is not None:
-        _move_to_queue(locked, queue, by=by, now=now)
+        _move_to_queue(locked, queue, by=by, holder=holder, now=now)
         target = MoveTarget.QUEUE
     else:
         _give_to_agent(locked, agent, by=by, now=now)

@@ -27,7 +27,7 @@ from contactcenter.distribution.services import (
     work_item_enqueue_ticket,
     work_item_move,
 )
-from tests.agents.factories import AgentProfileFactory
+from tests.agents.factories import AgentProfileFactory, QueueFactory
 from tests.interactions.factories import TicketFactory
 from tests.routing.factories import chat_queue, idle_agent, waiting_item
 
@@ -93,16 +93,52 @@ def test_an_offered_item_moved_withdraws_the_offer_and_frees_the_agent(manager):
     assert WorkItemMove.objects.get().from_agent == anna.user
 
 
-def test_an_assigned_item_does_not_move_to_a_queue_and_nothing_is_written(manager):
+def test_an_assigned_ticket_does_not_move_to_a_queue_and_nothing_is_written(manager):
     source, target = chat_queue(), chat_queue("Chat EN")
     anna = idle_agent(source, "anna", minutes=5)
-    item = _assigned(source, anna.user)
+    ticket = TicketFactory(queue=source, assignee=anna.user, status="open")
+    item = _assigned(source, anna.user, kind=WorkKind.TICKET, ticket=ticket)
     with pytest.raises(ValidationError) as refused:
         work_item_move(item=item, queue=target, by=manager)
     assert "queue" in refused.value.message_dict
     item.refresh_from_db()
     assert (item.queue, item.state) == (source, WorkState.ASSIGNED)
     assert not WorkItemMove.objects.exists()
+
+
+def test_an_assigned_chat_moved_to_a_queue_waits_there_again_and_frees_its_agent(manager):
+    source, target = chat_queue(), chat_queue("Chat EN")
+    anna = idle_agent(source, "anna", minutes=5)
+    item = _assigned(source, anna.user)
+    arrived = item.arrived_at
+    work_item_move(item=item, queue=target, by=manager)
+    item.refresh_from_db()
+    assert (item.queue, item.state, item.assigned_to, item.arrived_at) == (target, WorkState.WAITING, None, arrived)
+    assert WorkItemMove.objects.get().target == "queue"
+
+
+def test_its_own_agent_transfers_a_chat_to_a_queue_of_its_channel_or_to_a_colleague(org):
+    source, target = chat_queue(), chat_queue("Chat EN")
+    anna = idle_agent(source, "anna", minutes=5)
+    bob = idle_agent(target, "bob", minutes=1)
+    item = _assigned(source, anna.user)
+    # Not a voice queue, and never someone else's chat.
+    voice = QueueFactory(name="Voice", channel="voice")
+    with pytest.raises(ValidationError) as refused:
+        work_item_move(item=item, queue=voice, by=anna.user)
+    assert "queue" in refused.value.message_dict
+    with pytest.raises(PermissionDenied):
+        work_item_move(item=item, queue=target, by=bob.user)
+    # To a colleague: theirs at once (they have room for a chat).
+    work_item_move(item=item, agent=bob.user, by=anna.user)
+    item.refresh_from_db()
+    assert (item.state, item.assigned_to) == (WorkState.ASSIGNED, bob.user)
+    # Anna no longer holds it: she may not move it again; Bob hands it back to the line.
+    with pytest.raises(PermissionDenied):
+        work_item_move(item=item, queue=source, by=anna.user)
+    work_item_move(item=item, queue=target, by=bob.user)
+    item.refresh_from_db()
+    assert (item.queue, item.state, item.assigned_to) == (target, WorkState.WAITING, None)
 
 
 def test_a_ticket_moves_with_its_work(manager):
