@@ -202,12 +202,13 @@ class TransferTargets:
 
 
 def chat_transfer_targets(*, user: AbstractBaseUser, conversation: ChatConversation) -> TransferTargets:
-    """The chat queues, by name, and the active agents ``user`` may see who serve a chat queue,
-    ``user`` left out, by username. Two queries."""
-    queues = list(Queue.objects.filter(channel=Channel.CHAT).order_by("name"))
+    """The active chat queues, by name, and the active agents who serve a chat queue, ``user``
+    left out, by username: every one for the chat's own agent (the routing lets them hand their
+    chat to anyone), the ones ``user`` may see for a supervisor. Two queries."""
+    queues = list(Queue.objects.filter(channel=Channel.CHAT, is_active=True).order_by("name"))
+    profiles = AgentProfile.objects.all() if conversation.agent_id == user.pk else AgentProfile.objects.visible_to(user)
     agents = list(
-        AgentProfile.objects.visible_to(user)
-        .filter(user__is_active=True, queues__channel=Channel.CHAT)
+        profiles.filter(user__is_active=True, queues__channel=Channel.CHAT)
         .exclude(user_id=user.pk)
         .select_related("user")
         .distinct()

@@ -209,9 +209,9 @@ def chat_transfer(request: HttpRequest, pk: int) -> HttpResponse:
         context["error"] = _("This chat is over: nothing more can be said or done in it.")
         return render(request, "desk/chats/transfer.html", context, status=409)
     except PermissionDenied:
-        # The chat is the user's (checked above): it is the routing that refuses their role the move.
-        context["error"] = _("Your role may not move work to another queue or agent: ask a supervisor.")
-        return render(request, "desk/chats/transfer.html", context, status=400)
+        # Read as theirs above, moved away since (a supervisor gave it to someone else).
+        context["error"] = _("This chat is no longer yours to transfer.")
+        return render(request, "desk/chats/transfer.html", context, status=409)
     target = queue.name if queue is not None else (agent.get_full_name() or agent.get_username())
     response = render(request, "desk/chats/gone.html", {"conversation": conversation, "transferred_to": target})
     return trigger_client_event(response, CHATS_CHANGED)

@@ -17,7 +17,7 @@ from contactcenter.distribution.models import WorkItem
 from contactcenter.distribution.services import offer_accept
 from contactcenter.mail.models import CannedReply
 from interactions.models import Interaction
-from tests.agents.factories import PASSWORD, AgentProfileFactory, TeamFactory
+from tests.agents.factories import PASSWORD, AgentProfileFactory, QueueFactory, TeamFactory
 from tests.chat.factories import agent, internal_article, public_article, start, widget
 from tests.customers.factories import CustomerFactory, EmailFactory
 from tests.routing.factories import chat_queue
@@ -189,20 +189,42 @@ def test_the_transfer_form_offers_the_chat_queues_and_the_colleagues_in_sight(ch
     client = signed_in("alice")
     form = client.get(url("chat_transfer_form", chat.conversation.pk), **HTMX).content.decode()
     assert "Chat EN" in form and "Chat FR" in form
-    assert 'value="bob"' not in form  # another team's agent
+    assert 'value="bob"' in form and 'value="carol"' in form  # any colleague serving a chat queue
+    assert 'value="alice"' not in form
     refused = client.post(url("chat_transfer", chat.conversation.pk), {}, **HTMX)
     assert refused.status_code == 400 and "Choose a queue or a colleague" in refused.content.decode()
 
 
 def test_a_transfer_the_routing_refuses_says_why_and_changes_nothing(chat):
-    # The routing lets supervisors and up move work (contactcenter.distribution.services.work_item_move):
-    # an agent's transfer is refused, with the reason on the form.
-    other = chat_queue("Chat EN")
-    refused = signed_in("alice").post(url("chat_transfer", chat.conversation.pk), {"queue": other.pk}, **HTMX)
-    assert refused.status_code == 400
-    assert "ask a supervisor" in refused.content.decode()
+    voice = QueueFactory(name="Voice", channel="voice")
+    refused = signed_in("alice").post(url("chat_transfer", chat.conversation.pk), {"agent": "ghost"}, **HTMX)
+    assert refused.status_code == 400 and "Choose a queue or a colleague" in refused.content.decode()
+    refused = signed_in("alice").post(url("chat_transfer", chat.conversation.pk), {"queue": voice.pk}, **HTMX)
+    assert refused.status_code == 400  # not a chat queue: not a target at all
     chat.conversation.refresh_from_db()
     assert chat.conversation.state == ConversationState.ACTIVE and chat.conversation.agent_id == chat.alice.pk
+
+
+def test_the_agent_transfers_their_chat_to_another_queue(chat, django_capture_on_commit_callbacks):
+    other = chat_queue("Chat EN")
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = signed_in("alice").post(url("chat_transfer", chat.conversation.pk), {"queue": other.pk}, **HTMX)
+    assert moved.status_code == 200 and "Chat EN" in moved.content.decode()
+    chat.conversation.refresh_from_db()
+    item = WorkItem.objects.get(pk=chat.conversation.work_item_id)
+    assert chat.conversation.agent_id is None and item.queue == other
+    assert item.state in ("waiting", "offered") and item.assigned_to_id is None
+
+
+def test_the_agent_transfers_their_chat_to_a_colleague_of_another_team(chat, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = signed_in("alice").post(url("chat_transfer", chat.conversation.pk), {"agent": "bob"}, **HTMX)
+    assert moved.status_code == 200
+    chat.conversation.refresh_from_db()
+    item = WorkItem.objects.get(pk=chat.conversation.work_item_id)
+    # Bob is offline: offered to him is refused by the routing rules; held work is his at once
+    # when he has room for a chat.
+    assert (item.state, item.assigned_to_id, chat.conversation.agent_id) == ("assigned", chat.bob.pk, chat.bob.pk)
 
 
 def test_a_chat_transferred_away_leaves_the_tabs(chat, django_capture_on_commit_callbacks):
