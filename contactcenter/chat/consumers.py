@@ -31,6 +31,7 @@ from contactcenter.chat import selectors, services
 from contactcenter.chat.models import MAX_MESSAGE_CHARS, ChatConversation, ChatWidget, ConversationState
 from contactcenter.chat.texts import widget_strings
 from contactcenter.core.events import visitor_chat_group
+from contactcenter.core.logins import scope_client_address
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ class VisitorChatConsumer(AsyncWebsocketConsumer):
             )
         new_token = None
         if conversation is None:
-            address = (self.scope.get("client") or ["unknown"])[0]
+            address = scope_client_address(self.scope) or "unknown"
             if not await database_sync_to_async(_may_start)(address):
                 await self.error("start", {"type": [_("Too many chats started from here: try again later.")]})
                 await self.close(code=CLOSE_TOO_MANY)

@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from contactcenter.agents.models import Queue
+from contactcenter.agents.models import AgentProfile, Queue
 from contactcenter.chat import bot, events
 from contactcenter.chat.models import (
     MAX_MESSAGE_CHARS,
@@ -42,7 +42,7 @@ from contactcenter.chat.models import (
 )
 from contactcenter.core.choices import Channel
 from contactcenter.core.db import full_clean
-from contactcenter.core.roles import AGENT, role_of
+from contactcenter.core.roles import AGENT, MANAGERS_UP, SUPERVISORS_UP, role_of, team_id_of
 from contactcenter.distribution import queue_state
 from contactcenter.distribution.models import WorkItem, WorkKind
 from contactcenter.distribution.services import (
@@ -495,6 +495,18 @@ def chat_agent_typing(*, conversation: ChatConversation, by: AbstractBaseUser, t
     events.agent_typing_on_commit(conversation, bool(typing))
 
 
+def _oversees(user: AbstractBaseUser, agent_id: int | None) -> bool:
+    """Whether ``user`` oversees the agent ``agent_id``: a manager or admin any agent, a
+    supervisor the agents of their team."""
+    role = role_of(user)
+    if agent_id is None or role not in SUPERVISORS_UP:
+        return False
+    if role in MANAGERS_UP:
+        return True
+    team_id = team_id_of(user)
+    return team_id is not None and AgentProfile.objects.filter(user_id=agent_id, team_id=team_id).exists()
+
+
 @transaction.atomic
 def chat_close(*, conversation: ChatConversation, by: AbstractBaseUser) -> ChatConversation:
     """The agent who has the chat (or a supervisor who sees it) ends it: the interaction ends, the
@@ -504,7 +516,7 @@ def chat_close(*, conversation: ChatConversation, by: AbstractBaseUser) -> ChatC
     locked = _lock(conversation)
     if locked.is_ended:
         return locked
-    if locked.agent_id != by.pk and (role_of(by) == AGENT or locked.agent_id is None):
+    if locked.agent_id != by.pk and not _oversees(by, locked.agent_id):
         raise PermissionDenied(_("This chat is not yours."))
     _end(locked, by=EndedBy.AGENT, now=now)
     return locked

@@ -74,6 +74,23 @@ def client_address(request: Any) -> str:
     return peer
 
 
+class _ScopeRequest:
+    """What :func:`client_address` reads of a request, from an ASGI scope."""
+
+    def __init__(self, scope: dict[str, Any]) -> None:
+        headers = dict(scope.get("headers") or [])
+        self.META = {
+            "REMOTE_ADDR": (scope.get("client") or [""])[0] or "",
+            "HTTP_X_FORWARDED_FOR": headers.get(b"x-forwarded-for", b"").decode("latin-1"),
+        }
+
+
+def scope_client_address(scope: dict[str, Any]) -> str:
+    """The client's address for an ASGI ``scope`` (a WebSocket's), as :func:`client_address`
+    reads it for a request: the socket's peer, or past the ``TRUSTED_PROXIES``."""
+    return client_address(_ScopeRequest(scope))
+
+
 class LoginLimitBackend(AxesStandaloneBackend):
     """axes' gate, for logins that come through a request (every login page and the token
     endpoint). A call to ``authenticate`` without a request (a management command, a test) has no

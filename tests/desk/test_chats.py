@@ -292,3 +292,16 @@ def test_the_chat_panel_speaks_french(chat):
     panel = client.get(url("chat_detail", chat.conversation.pk), **HTMX).content.decode()
     assert "Clore le chat" in panel and "Qui est le visiteur ?" in panel and "Transférer" in panel
     assert "Close the chat" not in panel
+
+
+def test_only_the_chats_agent_or_those_overseeing_them_close_it(chat):
+    from django.core.exceptions import PermissionDenied
+
+    for outsider in (chat.bob, chat.other_boss):
+        with pytest.raises(PermissionDenied):
+            services.chat_close(conversation=chat.conversation, by=outsider)
+    chat.conversation.refresh_from_db()
+    assert not chat.conversation.is_ended
+    services.chat_close(conversation=chat.conversation, by=chat.boss)  # alice's supervisor
+    chat.conversation.refresh_from_db()
+    assert chat.conversation.is_ended

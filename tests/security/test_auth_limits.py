@@ -10,7 +10,7 @@ from axes.models import AccessAttempt
 from django.test import Client
 from rest_framework.test import APIClient
 
-from contactcenter.core.logins import client_address
+from contactcenter.core.logins import client_address, scope_client_address
 from tests.agents.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +59,17 @@ def test_addresses_with_ports_and_ipv6(settings):
     settings.TRUSTED_PROXIES = ["::1", "127.0.0.1"]
     assert client_address(meta("::1", "[2001:db8::1]:4711")) == "2001:db8::1"
     assert client_address(meta("127.0.0.1", "203.0.113.9:5555")) == "203.0.113.9"
+
+
+def test_a_sockets_address_is_read_the_same_way(settings):
+    """The chat widget's socket counts new chats per client address: behind a trusted proxy, the
+    visitor's, never the proxy's."""
+    scope = {"client": ["10.0.0.5", 51000], "headers": [(b"x-forwarded-for", b"1.2.3.4, 203.0.113.9")]}
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    assert scope_client_address(scope) == "203.0.113.9"
+    settings.TRUSTED_PROXIES = []
+    assert scope_client_address(scope) == "10.0.0.5"
+    assert scope_client_address({"headers": []}) == ""
 
 
 # --- the token endpoint --------------------------------------------------------------------
