@@ -55,4 +55,6 @@ def count_labels() -> dict[str, str]:
         "training completions": _("training course completions"),
         "queue routings": _("queue routings offering tickets"),
         "chat widgets": _("web chat widgets"),
+        "scorecards": _("quality scorecards"),
+        "evaluations": _("quality evaluations"),
     }

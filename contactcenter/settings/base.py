@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "contactcenter.knowledge",
     "contactcenter.training",
     "contactcenter.chat",
+    "contactcenter.quality",
     "contactcenter.desk",
     "contactcenter.live",
     "contactcenter.portal",
@@ -420,6 +421,10 @@ SPECTACULAR_SETTINGS = {
         "WorkStateEnum": "contactcenter.distribution.models.WorkState",
         "CallbackStateEnum": "contactcenter.distribution.models.CallbackState",
         "CallbackOutcomeEnum": "contactcenter.distribution.models.CallbackOutcome",
+        "ScorecardVersionStateEnum": "contactcenter.quality.models.VersionState",
+        "EvaluationStateEnum": "contactcenter.quality.models.EvaluationState",
+        "EvaluationKindEnum": "contactcenter.quality.models.EvaluationKind",
+        "CalibrationStateEnum": "contactcenter.quality.models.CalibrationState",
     },
 }
 
@@ -460,10 +465,11 @@ AXES_VERBOSE = False
 #: API tokens expire this many days after they are issued (an admin may issue non-expiring ones).
 TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30, 1)
 #: Roles that must log in with a second factor, comma-separated; set and empty: none. Unset: none
-#: under DEBUG (the demo's logins work with their password alone), supervisors and up otherwise.
+#: under DEBUG (the demo's logins work with their password alone); otherwise supervisors, QA
+#: evaluators (who hear many teams' calls), managers and admins.
 _REQUIRE_2FA_ROLES = os.environ.get("REQUIRE_2FA_ROLES")
 REQUIRE_2FA_ROLES = (
-    ([] if DEBUG else ["supervisor", "manager", "admin"])
+    ([] if DEBUG else ["supervisor", "quality", "manager", "admin"])
     if _REQUIRE_2FA_ROLES is None
     else [role.strip() for role in _REQUIRE_2FA_ROLES.split(",") if role.strip()]
 )
