@@ -34,7 +34,6 @@ from contactcenter.quality.models import (
     DisputeDecision,
     Evaluation,
     EvaluationState,
-    Scale,
     ScorecardVersion,
 )
 from contactcenter.quality.selectors import (
@@ -107,7 +106,7 @@ def quality_queue(request: HttpRequest) -> HttpResponse:
         "items": items,
         "drafts": list(selectors.my_drafts(user=request.user)),
         "calibrations": list(selectors.open_calibrations(user=request.user)),
-        "disputes": list(selectors.disputes_to_decide(user=request.user)[:20]),
+        "disputes": list(selectors.disputes_waiting(user=request.user)[:20]),
     }
     return _render(request, "desk/quality/queue.html", context)
 
@@ -205,8 +204,7 @@ def answers_from(data: QueryDict, rows: list[selectors.SectionRow]) -> list[dict
         for row in section.criteria:
             criterion = row.criterion
             raw = data.get(f"criterion-{criterion.pk}", "")
-            top = 1 if criterion.scale == Scale.YES_NO else criterion.max_points or 1
-            value = int(raw) if raw.isdigit() and int(raw) <= top else None
+            value = int(raw) if raw.isdigit() and int(raw) <= criterion.maximum else None
             answers.append(
                 {
                     "criterion": criterion.pk,
@@ -362,7 +360,7 @@ def quality_trend(request: HttpRequest) -> HttpResponse:
 def quality_disputes(request: HttpRequest) -> HttpResponse:
     """The disputes waiting for a decision, other evaluators' evaluations only."""
     return _render(
-        request, "desk/quality/disputes.html", {"disputes": list(selectors.disputes_to_decide(user=request.user))}
+        request, "desk/quality/disputes.html", {"disputes": list(selectors.disputes_waiting(user=request.user))}
     )
 
 

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, Q, QuerySet
 
 from contactcenter.agents.models import AgentProfile
-from contactcenter.core.roles import MANAGERS_UP, SUPERVISOR, role_of, team_id_of
 from contactcenter.quality.models import (
     CalibrationSession,
     CalibrationState,
@@ -25,14 +23,18 @@ from contactcenter.quality.models import (
     EvaluationAnswer,
     EvaluationKind,
     EvaluationState,
-    EvaluatorTeam,
     SampleItem,
     SampleState,
     ScorecardSection,
     ScorecardVersion,
     VersionState,
 )
-from contactcenter.quality.selectors import evaluations_visible_to
+from contactcenter.quality.selectors import (
+    calibrations_visible_to,
+    disputes_to_decide,
+    evaluations_visible_to,
+    interactions_evaluable_by,
+)
 from interactions.models import Interaction
 
 #: The most interactions a search lists (the newest first): narrow it down rather than page through.
@@ -81,28 +83,10 @@ class SectionRow:
 
 
 def evaluation_for_page(*, user: AbstractBaseUser, pk: int) -> Evaluation | None:
-    """The evaluation ``pk`` if ``user`` may open it, with what the page shows of it (one query).
-
-    Those the user may see (:func:`evaluations_visible_to`), and their own drafts. A calibration
-    evaluation is blind: while its session is open, only its evaluator and the session's creator
-    open it."""
-    visible = evaluations_visible_to(user).values("pk")
-    evaluation = (
-        Evaluation.objects.filter(Q(pk__in=visible) | Q(evaluator=user), pk=pk)
-        .select_related(*EVALUATION_RELATIONS)
-        .first()
-    )
-    if evaluation is None:
-        return None
-    session = evaluation.calibration
-    if (
-        session is not None
-        and evaluation.evaluator_id != user.pk
-        and session.state == CalibrationState.OPEN
-        and session.created_by_id != user.pk
-    ):
-        return None
-    return evaluation
+    """The evaluation ``pk`` if ``user`` may open it (:func:`evaluations_visible_to`: their own
+    drafts, never another evaluator's blind calibration scoring), with what the page shows of it
+    (one query)."""
+    return evaluations_visible_to(user).filter(pk=pk).select_related(*EVALUATION_RELATIONS).first()
 
 
 def scorecard_rows(*, version: ScorecardVersion, evaluation: Evaluation | None = None) -> list[SectionRow]:
@@ -144,23 +128,16 @@ def my_drafts(*, user: AbstractBaseUser) -> QuerySet[Evaluation]:
 
 
 def open_calibrations(*, user: AbstractBaseUser) -> QuerySet[CalibrationSession]:
-    """The open calibration sessions ``user`` scores in or created, with their interaction."""
-    return (
-        CalibrationSession.objects.filter(Q(evaluators=user) | Q(created_by=user), state=CalibrationState.OPEN)
-        .distinct()
-        .select_related("interaction", "interaction__agent", "version__scorecard", "created_by")
-        .order_by("-created_at", "-pk")
-    )
+    """The open calibration sessions ``user`` scores in or set up, with their interaction."""
+    return calibrations_for(user=user).filter(state=CalibrationState.OPEN)
 
 
 def calibrations_for(*, user: AbstractBaseUser) -> QuerySet[CalibrationSession]:
-    """The calibration sessions ``user`` may list: those they score in or created; managers and
-    admins: all."""
-    sessions = CalibrationSession.objects.all()
-    if role_of(user) not in MANAGERS_UP:
-        sessions = sessions.filter(Q(evaluators=user) | Q(created_by=user)).distinct()
-    return sessions.select_related("interaction", "interaction__agent", "version__scorecard", "created_by").order_by(
-        "-created_at", "-pk"
+    """The calibration sessions ``user`` sees (:func:`calibrations_visible_to`), newest first."""
+    return (
+        calibrations_visible_to(user)
+        .select_related("interaction", "interaction__agent", "version__scorecard", "created_by")
+        .order_by("-created_at", "-pk")
     )
 
 
@@ -172,17 +149,10 @@ def my_calibration_evaluation(*, session: CalibrationSession, user: AbstractBase
     return Evaluation.objects.filter(calibration=session, evaluator=user).first()
 
 
-def disputes_to_decide(*, user: AbstractBaseUser) -> QuerySet[Dispute]:
-    """The disputes waiting for a decision on evaluations ``user`` may see, other than their own
-    (a dispute is reviewed by another evaluator), oldest first."""
-    return (
-        Dispute.objects.filter(decision="", evaluation__in=evaluations_visible_to(user).values("pk"))
-        .exclude(evaluation__evaluator=user)
-        .select_related(
-            "evaluation", "evaluation__agent", "evaluation__evaluator", "evaluation__interaction", "raised_by"
-        )
-        .order_by("raised_at", "pk")
-    )
+def disputes_waiting(*, user: AbstractBaseUser) -> QuerySet[Dispute]:
+    """The disputes ``user`` may decide (:func:`disputes_to_decide`), oldest first, with what the
+    list shows."""
+    return disputes_to_decide(user=user).select_related("evaluation__interaction").order_by("raised_at", "pk")
 
 
 def dispute_for_page(*, user: AbstractBaseUser, pk: int) -> Dispute | None:
@@ -201,17 +171,9 @@ def disputes_of(*, evaluation: Evaluation) -> list[Dispute]:
 
 
 def evaluable_interactions(*, user: AbstractBaseUser) -> QuerySet[Interaction]:
-    """The contacts ``user`` may evaluate: handled by an agent (answered), of the teams they
-    evaluate (a ``quality`` user: their assigned teams; a supervisor: their team; managers and
-    admins: every team)."""
-    contacts = Interaction.objects.filter(agent__isnull=False, answered_at__isnull=False)
-    role = role_of(user)
-    if role in MANAGERS_UP:
-        return contacts
-    if role == SUPERVISOR:
-        return contacts.filter(agent__agent_profile__team_id=team_id_of(user))
-    teams = EvaluatorTeam.objects.filter(user=user).values("team_id")
-    return contacts.filter(agent__agent_profile__team_id__in=teams)
+    """The contacts ``user`` may evaluate (:func:`interactions_evaluable_by`: a QA evaluator their
+    assigned teams', a supervisor their team's, managers and admins every team's, nobody their own)."""
+    return interactions_evaluable_by(user)
 
 
 def interaction_search(
@@ -263,11 +225,10 @@ def evaluable_interaction(*, user: AbstractBaseUser, pk: int) -> Interaction | N
 
 
 def evaluations_of_interaction(*, user: AbstractBaseUser, interaction: Interaction) -> list[Evaluation]:
-    """The regular evaluations of ``interaction`` ``user`` may open (their drafts included)."""
-    visible = evaluations_visible_to(user).values("pk")
+    """The regular evaluations of ``interaction`` ``user`` may open (their own drafts included)."""
     return list(
-        Evaluation.objects.filter(Q(pk__in=visible) | Q(evaluator=user), interaction=interaction)
-        .filter(kind=EvaluationKind.REGULAR)
+        evaluations_visible_to(user)
+        .filter(interaction=interaction, kind=EvaluationKind.REGULAR)
         .select_related("evaluator", "version__scorecard")
         .order_by("-created_at", "-pk")
     )
@@ -304,8 +265,3 @@ def open_sample_of(*, user: AbstractBaseUser, interaction: Interaction) -> Sampl
         .filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
         .first()
     )
-
-
-def average(values: list[Decimal | None]) -> Decimal | None:
-    known = [value for value in values if value is not None]
-    return sum(known, Decimal(0)) / len(known) if known else None
