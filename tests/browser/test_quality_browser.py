@@ -58,6 +58,7 @@ def test_an_evaluator_scores_a_recorded_call_the_agent_disputes_another_evaluato
     # The evaluator, in another tab (the agent's socket stays open), finds the call and evaluates it.
     evaluator = chromium.new_page()
     evaluator.set_viewport_size({"width": 1600, "height": 1100})
+    chromium.clear_cookies()  # the tabs share their cookies: the agent's socket is open already
     log_in(evaluator, server, "qa1")
     evaluator.wait_for_url(f"{server.url}/desk/quality/")
     evaluator.goto(f"{server.url}/desk/quality/search/?agent=agent1")
@@ -104,6 +105,7 @@ def test_an_evaluator_scores_a_recorded_call_the_agent_disputes_another_evaluato
     assert href == f"/desk/quality/evaluations/{evaluation.pk}/"
 
     # The agent (signed in again: the tabs share their cookies) reads it and disputes it.
+    chromium.clear_cookies()
     log_in(page, server, "agent1")
     page.wait_for_url(f"{server.url}/desk/")
     page.goto(f"{server.url}{href}")
@@ -114,6 +116,7 @@ def test_an_evaluator_scores_a_recorded_call_the_agent_disputes_another_evaluato
     expect(page.locator("#evaluation")).to_contain_text("Waiting for another evaluator's decision.")
 
     # Another evaluator (the team's supervisor) overturns it with a new scoring.
+    chromium.clear_cookies()
     log_in(page, server, "super1")
     page.goto(f"{server.url}/desk/quality/disputes/")
     page.locator("#quality-disputes a").first.click()

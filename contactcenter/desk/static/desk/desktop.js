@@ -22,7 +22,7 @@
     fire("quality-changed");
     if (!notice || message.evaluation === undefined || message.evaluation === null) return;
     var id = typeof message.evaluation === "object" ? message.evaluation.id : message.evaluation;
-    var text = notice.dataset.textPublished;
+    var text = message.state === "final" ? notice.dataset.textDecided : notice.dataset.textPublished;
     if (message.score !== null && message.score !== undefined) text += " " + Math.round(parseFloat(message.score)) + " %";
     if (message.critical_failed) text += " (" + notice.dataset.textCritical + ")";
     notice.textContent = "";
