@@ -11,6 +11,7 @@ from contactcenter.desk import (
     offers,
     pages,
     panels,
+    quality,
     recordings,
     tickets,
     training,
@@ -34,4 +35,5 @@ urlpatterns = [
     *panels.urlpatterns,
     *callbacks.urlpatterns,
     *dial.urlpatterns,
+    *quality.urlpatterns,
 ]
