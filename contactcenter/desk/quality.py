@@ -40,7 +40,6 @@ from contactcenter.quality.selectors import (
     agent_qm_trend,
     calibration_report,
     evaluator_queue,
-    interaction_review_context,
 )
 from contactcenter.quality.services import (
     calibration_close,
@@ -149,8 +148,8 @@ def quality_search(request: HttpRequest) -> HttpResponse:
 
 def _review(interaction: Any) -> dict[str, Any]:
     """What the evaluation page shows of the contact: its recording with the paused spans, its
-    transcript, the script path followed (:func:`interaction_review_context`)."""
-    return interaction_review_context(interaction=interaction)
+    mail, the script the agent had (:func:`selectors.review_context`)."""
+    return selectors.review_context(interaction=interaction)
 
 
 @page_for(EVALUATE)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, Q, QuerySet
 
 from contactcenter.agents.models import AgentProfile
+from contactcenter.mail.selectors import ticket_emails
 from contactcenter.quality.models import (
     CalibrationSession,
     CalibrationState,
@@ -35,7 +37,7 @@ from contactcenter.quality.selectors import (
     evaluations_visible_to,
     interactions_evaluable_by,
 )
-from interactions.models import Interaction
+from interactions.models import Channel, Interaction
 
 #: The most interactions a search lists (the newest first): narrow it down rather than page through.
 SEARCH_LIMIT = 50
@@ -45,11 +47,30 @@ EVALUATION_RELATIONS = (
     "interaction",
     "interaction__customer",
     "interaction__queue",
+    "interaction__agent",
+    "interaction__disposition",
+    "interaction__script_version__script",
+    "interaction__telephony_recording",
+    "interaction__cti_call",
+    "interaction__ticket",
     "agent",
     "evaluator",
     "version",
     "version__scorecard",
     "calibration",
+)
+
+
+#: What the review of a contact shows of it, joined with it (:func:`review_context`).
+REVIEW_RELATIONS = (
+    "customer",
+    "agent",
+    "queue",
+    "disposition",
+    "script_version__script",
+    "telephony_recording",
+    "cti_call",
+    "ticket",
 )
 
 
@@ -216,12 +237,7 @@ def interaction_search(
 
 def evaluable_interaction(*, user: AbstractBaseUser, pk: int) -> Interaction | None:
     """Contact ``pk`` if ``user`` may evaluate it, with what its page shows joined (one query)."""
-    return (
-        evaluable_interactions(user=user)
-        .filter(pk=pk)
-        .select_related("customer", "agent", "queue", "disposition", "telephony_recording", "cti_call")
-        .first()
-    )
+    return evaluable_interactions(user=user).filter(pk=pk).select_related(*REVIEW_RELATIONS).first()
 
 
 def evaluations_of_interaction(*, user: AbstractBaseUser, interaction: Interaction) -> list[Evaluation]:
@@ -265,3 +281,22 @@ def open_sample_of(*, user: AbstractBaseUser, interaction: Interaction) -> Sampl
         .filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
         .first()
     )
+
+
+def review_context(*, interaction: Interaction) -> dict[str, Any]:
+    """What the evaluation page shows of ``interaction`` beside the scorecard: its recording (with
+    the spans it was paused, on its CTI call), the mail of an email contact's ticket, the script
+    version the agent had. ``interaction`` comes with :data:`REVIEW_RELATIONS` joined: no query for
+    a call, two for an email contact's mail."""
+    emails = (
+        ticket_emails(ticket=interaction.ticket)
+        if interaction.channel == Channel.EMAIL and interaction.ticket_id is not None
+        else []
+    )
+    return {
+        "recording": getattr(interaction, "telephony_recording", None),
+        "emails": emails,
+        "transcript": [],
+        "script_version": interaction.script_version,
+        "script_path": [],
+    }

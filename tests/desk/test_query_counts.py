@@ -812,7 +812,7 @@ PAGES: dict[tuple[str, str], Page] = {
         status=302,
     ),
     ("quality_evaluation", "get"): Page(
-        8,
+        6,
         "supervisor",
         lambda org, n: Request("get", url("quality_evaluation", _qm(org, "qm_drafts").pk), htmx=False),
         quality,
@@ -851,7 +851,7 @@ PAGES: dict[tuple[str, str], Page] = {
         2, "supervisor", lambda org, n: Request("get", url("quality_disputes"), htmx=False), quality
     ),
     ("quality_dispute_review", "get"): Page(
-        7,
+        5,
         "supervisor",
         lambda org, n: Request("get", url("quality_dispute_review", _qm(org, "qm_disputes").pk), htmx=False),
         quality,
