@@ -75,6 +75,7 @@ def test_an_evaluator_scores_a_recorded_call_the_agent_disputes_another_evaluato
     audio.evaluate("element => { element.muted = true; return element.play(); }")
     evaluator.wait_for_function("document.querySelector('.quality-review audio').currentTime > 0.5", timeout=10_000)
     assert audio.evaluate("element => element.error") is None
+    audio.evaluate("element => element.pause()")
 
     # Scored: identity (critical) not checked, empathy not applicable; the preview says 0 %.
     form = evaluator.locator("#scorecard-form")
