@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, Q, QuerySet
 
 from contactcenter.agents.models import AgentProfile
-from contactcenter.mail.selectors import ticket_emails
+from contactcenter.mail.models import EmailMessage
 from contactcenter.quality.models import (
     CalibrationSession,
     CalibrationState,
@@ -52,7 +52,6 @@ EVALUATION_RELATIONS = (
     "interaction__script_version__script",
     "interaction__telephony_recording",
     "interaction__cti_call",
-    "interaction__ticket",
     "agent",
     "evaluator",
     "version",
@@ -60,6 +59,9 @@ EVALUATION_RELATIONS = (
     "calibration",
 )
 
+
+#: The most mail an email contact's review shows (oldest first).
+EMAILS_SHOWN = 50
 
 #: What the review of a contact shows of it, joined with it (:func:`review_context`).
 REVIEW_RELATIONS = (
@@ -70,7 +72,6 @@ REVIEW_RELATIONS = (
     "script_version__script",
     "telephony_recording",
     "cti_call",
-    "ticket",
 )
 
 
@@ -285,14 +286,15 @@ def open_sample_of(*, user: AbstractBaseUser, interaction: Interaction) -> Sampl
 
 def review_context(*, interaction: Interaction) -> dict[str, Any]:
     """What the evaluation page shows of ``interaction`` beside the scorecard: its recording (with
-    the spans it was paused, on its CTI call), the mail of an email contact's ticket, the script
-    version the agent had. ``interaction`` comes with :data:`REVIEW_RELATIONS` joined: no query for
-    a call, two for an email contact's mail."""
-    emails = (
-        ticket_emails(ticket=interaction.ticket)
-        if interaction.channel == Channel.EMAIL and interaction.ticket_id is not None
-        else []
-    )
+    the spans it was paused, on its CTI call), the mail of an email contact (its own and its
+    ticket's), the script version the agent had. ``interaction`` comes with :data:`REVIEW_RELATIONS`
+    joined: no query for a call, one for an email contact's mail."""
+    emails: list[EmailMessage] = []
+    if interaction.channel == Channel.EMAIL:
+        mail = Q(interaction=interaction)
+        if interaction.ticket_id is not None:
+            mail |= Q(ticket_id=interaction.ticket_id)
+        emails = list(EmailMessage.objects.filter(mail).order_by("created_at", "pk")[:EMAILS_SHOWN])
     return {
         "recording": getattr(interaction, "telephony_recording", None),
         "emails": emails,
