@@ -276,14 +276,12 @@ def quality_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
         "editing": editing,
         "errors": errors,
         "comment": comment,
-        "review": _review(evaluation.interaction) if editing or request.user.pk != evaluation.agent_id else None,
+        # Whoever opens it hears the call (the agent their own) beside the scores.
+        "review": _review(evaluation.interaction),
         "disputes": selectors.disputes_of(evaluation=evaluation),
         "is_agent": evaluation.agent_id == request.user.pk,
         "may_answer": evaluation.agent_id == request.user.pk and evaluation.state == EvaluationState.PUBLISHED,
     }
-    if context["is_agent"] and not editing:
-        # The agent hears their own call too: the recording (which they may open) and the script path.
-        context["review"] = _review(evaluation.interaction)
     return _render(request, "desk/quality/evaluation.html", context, status=400 if errors else 200)
 
 
