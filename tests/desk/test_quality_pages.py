@@ -223,9 +223,12 @@ def test_the_queue_lists_my_sampled_contacts_and_open_calibrations(qm):
     page = client(qm.qa).get(url("quality_queue")).content.decode()
     assert url("quality_interaction", qm.call.pk) in page
     assert url("quality_interaction", qm.call.pk) not in client(qm.qa_b).get(url("quality_queue")).content.decode()
-    # Evaluating the contact takes it out of the queue.
+    # Evaluating the contact does the sample: published, it leaves the queue.
     evaluation = start(qm)
     assert evaluation.sample is not None
+    data = {**form(qm, identity="1", greeting="1", empathy="4", upsell="1"), "action": "publish"}
+    assert client(qm.qa).post(url("quality_evaluation", evaluation.pk), data).status_code == 302
+    assert url("quality_interaction", qm.call.pk) not in client(qm.qa).get(url("quality_queue")).content.decode()
 
 
 def test_evaluator_pages_are_refused_to_agents(qm):
