@@ -510,7 +510,7 @@ TARGETS.update(
             "/quality/evaluator-teams/",
             lambda w: f"{API}/quality/evaluator-teams/",
             fetch(EvaluatorTeam),
-            lambda w: {"user": "qa_matrix", "team": "Team A"},
+            lambda w: {"user": "qa_matrix", "team": "Team B"},  # Team A is theirs already
             EvaluatorTeam,
         ),
     }
