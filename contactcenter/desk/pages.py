@@ -24,16 +24,17 @@ from contactcenter.desk.offers import offer_card_context
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Agents and QA evaluators land on the desktop, supervisors on the wallboard; managers and
-    admins choose."""
+    """Agents land on the desktop, supervisors on the wallboard, QA evaluators on their queue of
+    contacts to evaluate; managers and admins choose."""
     if not request.user.is_authenticated:
         return redirect("desk:login")
     role = role_of(request.user)
-    if role in (Role.AGENT, Role.QUALITY):
-        # QA evaluators read the desktop (the interactions of the teams they cover) and take no call.
+    if role == Role.AGENT:
         return redirect("desk:desktop")
     if role == Role.SUPERVISOR:
         return redirect("desk:wallboard")
+    if role == Role.QUALITY:
+        return redirect("desk:quality_queue")
     if role in (Role.MANAGER, Role.ADMIN):
         return render(request, "desk/home.html", {"role": role})
     if request.user.is_staff:

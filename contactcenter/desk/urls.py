@@ -12,6 +12,7 @@ from contactcenter.desk import (
     offers,
     pages,
     panels,
+    quality,
     recordings,
     tickets,
     training,
@@ -36,4 +37,5 @@ urlpatterns = [
     *panels.urlpatterns,
     *callbacks.urlpatterns,
     *dial.urlpatterns,
+    *quality.urlpatterns,
 ]

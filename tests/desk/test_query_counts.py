@@ -42,6 +42,14 @@ from contactcenter.distribution.models import AgentRouting, QueueRouting, WorkIt
 from contactcenter.distribution.services import callback_create, routing_dispatch
 from contactcenter.mail.models import CannedReply, EmailAttachment, EmailMessage
 from contactcenter.mail.services import mailbox_create
+from contactcenter.quality.models import SampleItem, SamplingRule
+from contactcenter.quality.services import (
+    calibration_create,
+    evaluation_dispute,
+    evaluation_publish,
+    evaluation_save,
+    evaluation_start,
+)
 from contactcenter.scripts.models import Script, ScriptVersion
 from contactcenter.training.models import LessonAttachment
 from customers.services import customer_create
@@ -49,6 +57,7 @@ from interactions.cti import cti_event_apply
 from tests.agents.factories import PASSWORD, QueueFactory
 from tests.api.test_query_counts import customers, history
 from tests.customers.factories import CustomerFactory
+from tests.desk.quality_fixtures import criteria_of, published_scorecard, quality_user
 from tests.interactions.factories import InteractionFactory, TicketCommentFactory, TicketFactory
 from tests.knowledge.factories import ArticleFactory
 from tests.training.factories import all_right, assign, lessons_of, make_course
@@ -357,6 +366,66 @@ def callbacks_promised(org, rows: int) -> None:
         for _n in range(rows)
     ]
     org.callback = promised[0]
+
+
+def _answers(org, identity: int = 1) -> list[dict[str, Any]]:
+    values = {"identity": identity, "greeting": 1, "empathy": 3, "upsell": None}
+    return [
+        {"criterion": c.pk, "value": values[key], "not_applicable": values[key] is None, "comment": key}
+        for key, c in org.qm_criteria.items()
+    ]
+
+
+def _published(org, interaction):
+    evaluation = evaluation_start(interaction=interaction, by=org.manager, version=org.qm_version)
+    evaluation_save(evaluation=evaluation, by=org.manager, answers=_answers(org), comment="Well done.")
+    return evaluation_publish(evaluation=evaluation, by=org.manager)
+
+
+def quality(org, rows: int) -> None:
+    """Quality management: a published scorecard; ``rows`` calls of agent A sampled for supervisor A,
+    each evaluated by the manager, published and disputed by the agent (the disputes supervisor A
+    decides); ``rows`` drafts of supervisor A; ``rows`` open calibration sessions supervisor A sits
+    in; and, for the writes, two of each kind more (one per attempt)."""
+    org.qm_version = published_scorecard(by=org.manager, queue=org.queue_a)
+    org.qm_criteria = criteria_of(org.qm_version)
+    org.qm_qa = quality_user("qa_a", org.team_a)
+    rule = SamplingRule.objects.create(name="Weekly", scorecard=org.qm_version.scorecard, per_agent_per_week=rows)
+    calls = [InteractionFactory(queue=org.queue_a, agent=org.agent_a) for _n in range(rows + 2)]
+    week = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    org.qm_disputes, org.qm_sessions, org.qm_drafts = [], [], []
+    for call_ in calls[:rows]:
+        SampleItem.objects.create(
+            rule=rule, interaction=call_, agent=org.agent_a, week=week, assigned_to=org.supervisor_a
+        )
+        evaluation = _published(org, call_)
+        org.qm_disputes.append(evaluation_dispute(evaluation=evaluation, by=org.agent_a, reason="I did."))
+        org.qm_drafts.append(evaluation_start(interaction=call_, by=org.supervisor_a, version=org.qm_version))
+    for n in range(rows + 2):
+        org.qm_sessions.append(
+            calibration_create(
+                title=f"Session {n}",
+                interaction=calls[0],
+                version=org.qm_version,
+                evaluators=[org.supervisor_a, org.qm_qa],
+                by=org.manager,
+            )
+        )
+    org.qm_fresh = calls[rows:]  # not evaluated by supervisor A yet
+    org.qm_to_answer = [_published(org, calls[0]) for _n in range(4)]  # acknowledged (0, 1), disputed (2, 3)
+    org.qm_call = calls[0]
+
+
+def _qm(org, name: str, index: int = 0):
+    """``org``'s quality object (any id when the table is only checked: test_every_page_is_counted)."""
+    objects = getattr(org, name, None)
+    if objects is None:
+        return SimpleNamespace(pk=1)
+    return objects[index] if isinstance(objects, list) else objects
+
+
+def _scorecard_form(org) -> dict[str, str]:
+    return {f"criterion-{c.pk}": "1" if c.scale == "yes_no" else "2" for c in org.qm_criteria.values()}
 
 
 # --- The table -------------------------------------------------------------------------------------------
@@ -850,6 +919,126 @@ PAGES: dict[tuple[str, str], Page] = {
     ("simulated_call_end", "post"): Page(
         16, "supervisor", lambda org, n: Request("post", url("simulated_call_end", simulated(org).pk)), status=204
     ),
+    # Quality management (docs/quality.md "On the desk"), each page with the user and their profile first.
+    # Lists (queue: samples, drafts, calibrations, disputes; search; mine; disputes; calibrations) read each
+    # kind once, whatever their length; the evaluation page reads the evaluation with its contact, the
+    # scorecard's sections and criteria, the answers, the disputes and what the contact shows (recording,
+    # transcript, script path). Writes go through contactcenter.quality.services (savepoints counted) and
+    # answer with a redirect.
+    ("quality_queue", "get"): Page(
+        5, "supervisor", lambda org, n: Request("get", url("quality_queue"), htmx=False), quality
+    ),
+    ("quality_search", "get"): Page(
+        2, "supervisor", lambda org, n: Request("get", url("quality_search") + "?agent=agent_a", htmx=False), quality
+    ),
+    ("quality_interaction", "get"): Page(
+        4,
+        "supervisor",
+        lambda org, n: Request("get", url("quality_interaction", _qm(org, "qm_call").pk), htmx=False),
+        quality,
+    ),
+    ("quality_evaluate", "post"): Page(
+        9,
+        "supervisor",
+        lambda org, n: Request("post", url("quality_evaluate", _qm(org, "qm_fresh", n).pk), htmx=False),
+        quality,
+        status=302,
+    ),
+    ("quality_evaluation", "get"): Page(
+        6,
+        "supervisor",
+        lambda org, n: Request("get", url("quality_evaluation", _qm(org, "qm_drafts").pk), htmx=False),
+        quality,
+    ),
+    ("quality_evaluation", "post"): Page(
+        11,
+        "supervisor",
+        lambda org, n: Request(
+            "post",
+            url("quality_evaluation", _qm(org, "qm_drafts").pk),
+            {**_scorecard_form(org), "comment": "Fine.", "action": "save"},
+            htmx=False,
+        ),
+        quality,
+        status=302,
+    ),
+    ("quality_acknowledge", "post"): Page(
+        7,
+        "agent",
+        lambda org, n: Request("post", url("quality_acknowledge", _qm(org, "qm_to_answer", n).pk), htmx=False),
+        quality,
+        status=302,
+    ),
+    ("quality_dispute", "post"): Page(
+        9,
+        "agent",
+        lambda org, n: Request(
+            "post", url("quality_dispute", _qm(org, "qm_to_answer", 2 + n).pk), {"reason": "I did."}, htmx=False
+        ),
+        quality,
+        status=302,
+    ),
+    ("quality_mine", "get"): Page(2, "agent", lambda org, n: Request("get", url("quality_mine"), htmx=False), quality),
+    ("quality_trend", "get"): Page(2, "agent", lambda org, n: Request("get", url("quality_trend")), quality),
+    ("quality_disputes", "get"): Page(
+        2, "supervisor", lambda org, n: Request("get", url("quality_disputes"), htmx=False), quality
+    ),
+    ("quality_dispute_review", "get"): Page(
+        5,
+        "supervisor",
+        lambda org, n: Request("get", url("quality_dispute_review", _qm(org, "qm_disputes").pk), htmx=False),
+        quality,
+    ),
+    ("quality_dispute_review", "post"): Page(
+        14,
+        "supervisor",
+        lambda org, n: Request(
+            "post",
+            url("quality_dispute_review", _qm(org, "qm_disputes", n).pk),
+            {"decision": "upheld", "comment": "It stands."},
+            htmx=False,
+        ),
+        quality,
+        status=302,
+    ),
+    ("quality_calibrations", "get"): Page(
+        2, "supervisor", lambda org, n: Request("get", url("quality_calibrations"), htmx=False), quality
+    ),
+    ("quality_calibration_new", "get"): Page(
+        3, "manager", lambda org, n: Request("get", url("quality_calibration_new"), htmx=False), quality
+    ),
+    ("quality_calibration_new", "post"): Page(
+        9,
+        "manager",
+        lambda org, n: Request(
+            "post",
+            url("quality_calibration_new"),
+            {
+                "title": f"Calibration {n}",
+                "interaction": _qm(org, "qm_call").pk,
+                "version": _qm(org, "qm_version").pk,
+                "evaluators": [org.supervisor_a.pk, _qm(org, "qm_qa").pk],
+            },
+            htmx=False,
+        ),
+        quality,
+        status=302,
+    ),
+    ("quality_calibration", "get"): Page(
+        4,
+        "supervisor",
+        lambda org, n: Request("get", url("quality_calibration", _qm(org, "qm_sessions").pk), htmx=False),
+        quality,
+    ),
+    ("quality_calibration", "post"): Page(
+        16,
+        "supervisor",
+        lambda org, n: Request(
+            "post", url("quality_calibration", _qm(org, "qm_sessions", n).pk), {"action": "score"}, htmx=False
+        ),
+        quality,
+        status=302,
+    ),
 }
 
 
@@ -870,7 +1059,7 @@ def page_names() -> set[str]:
 
 def client_for(org, role: str) -> Client:
     client = Client()
-    users = {"agent": org.agent_a, "supervisor": org.supervisor_a}
+    users = {"agent": org.agent_a, "supervisor": org.supervisor_a, "manager": org.manager}
     if role != "anonymous":
         client.force_login(users[role])
     return client

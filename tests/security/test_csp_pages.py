@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from contactcenter.agents.models import Queue
 from contactcenter.distribution.models import WorkItem
 from contactcenter.knowledge.models import Article
+from contactcenter.quality.models import CalibrationSession, Dispute, Evaluation
 from contactcenter.scripts.models import ScriptVersion
 from contactcenter.training.models import Course, LessonAttachment
 from customers.models import Customer
@@ -124,6 +125,16 @@ def site_kwargs(name: str, pattern: URLPattern, user) -> dict[str, int | str]:
         "desk:training_lesson": course.pk,
         "desk:training_quiz": first_pk(Course, quiz__isnull=False),
         "desk:training_attachment": first_pk(LessonAttachment) if LessonAttachment.objects.exists() else 1,
+        # The quality pages: the demo's evaluations when it made some (any id otherwise: 404, under the policy).
+        "desk:quality_interaction": Evaluation.objects.order_by("pk").values_list("interaction_id", flat=True).first()
+        or 1,
+        "desk:quality_evaluation": Evaluation.objects.exclude(state="draft")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+        or 1,
+        "desk:quality_dispute_review": Dispute.objects.order_by("pk").values_list("pk", flat=True).first() or 1,
+        "desk:quality_calibration": CalibrationSession.objects.order_by("pk").values_list("pk", flat=True).first() or 1,
     }
     kwargs = {}
     for argument in pattern.pattern.converters:

@@ -15,7 +15,37 @@
     htmx.ajax("GET", "/desk/calls/" + encodeURIComponent(id) + "/", { target: "#call", swap: "innerHTML" });
   }
 
+  // An evaluation of the agent's work was published (docs/quality.md): a notice with its score and a
+  // link to read it; the quality panel draws its trend again.
+  function qualityEvaluation(message) {
+    var notice = document.getElementById("quality-notice");
+    fire("quality-changed");
+    if (!notice || message.evaluation === undefined || message.evaluation === null) return;
+    var id = typeof message.evaluation === "object" ? message.evaluation.id : message.evaluation;
+    var text = message.state === "final" ? notice.dataset.textDecided : notice.dataset.textPublished;
+    if (message.score !== null && message.score !== undefined) text += " " + Math.round(parseFloat(message.score)) + " %";
+    if (message.critical_failed) text += " (" + notice.dataset.textCritical + ")";
+    notice.textContent = "";
+    var span = document.createElement("span");
+    span.textContent = text;
+    var link = document.createElement("a");
+    link.href = notice.dataset.url.replace(/\/0\/$/, "/" + encodeURIComponent(id) + "/");
+    link.textContent = notice.dataset.textOpen;
+    link.setAttribute("data-quality-evaluation", id);
+    var dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "link-button";
+    dismiss.textContent = notice.dataset.textDismiss;
+    dismiss.addEventListener("click", function () {
+      notice.hidden = true;
+    });
+    notice.append(span, link, dismiss);
+    notice.hidden = false;
+  }
+
   var handlers = {
+    "quality.evaluation": qualityEvaluation,
+    quality_evaluation: qualityEvaluation,
     screen_pop: function (message) {
       if (message.interaction && message.interaction.id) showCall(message.interaction.id);
     },
