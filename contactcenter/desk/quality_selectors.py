@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, Q, QuerySet
 
 from contactcenter.agents.models import AgentProfile
+from contactcenter.chat.models import ChatMessage
 from contactcenter.mail.models import EmailMessage
 from contactcenter.quality.models import (
     CalibrationSession,
@@ -62,6 +63,8 @@ EVALUATION_RELATIONS = (
 
 #: The most mail an email contact's review shows (oldest first).
 EMAILS_SHOWN = 50
+#: A chat's messages shown at most (a chat of more is cut, oldest first).
+CHAT_LINES_SHOWN = 500
 
 #: What the review of a contact shows of it, joined with it (:func:`review_context`).
 REVIEW_RELATIONS = (
@@ -287,18 +290,37 @@ def open_sample_of(*, user: AbstractBaseUser, interaction: Interaction) -> Sampl
 def review_context(*, interaction: Interaction) -> dict[str, Any]:
     """What the evaluation page shows of ``interaction`` beside the scorecard: its recording (with
     the spans it was paused, on its CTI call), the mail of an email contact (its own and its
-    ticket's), the script version the agent had. ``interaction`` comes with :data:`REVIEW_RELATIONS`
-    joined: no query for a call, one for an email contact's mail."""
+    ticket's), a chat's transcript, the script version the agent had. ``interaction`` comes with
+    :data:`REVIEW_RELATIONS` joined: no query for a call, one for an email contact's mail or a chat's
+    messages."""
     emails: list[EmailMessage] = []
     if interaction.channel == Channel.EMAIL:
         mail = Q(interaction=interaction)
         if interaction.ticket_id is not None:
             mail |= Q(ticket_id=interaction.ticket_id)
         emails = list(EmailMessage.objects.filter(mail).order_by("created_at", "pk")[:EMAILS_SHOWN])
+    transcript: list[dict[str, Any]] = []
+    if interaction.channel == Channel.CHAT:
+        messages = (
+            ChatMessage.objects.filter(conversation__interaction=interaction)
+            .select_related("agent")
+            .order_by("created_at", "pk")[:CHAT_LINES_SHOWN]
+        )
+        transcript = [
+            {
+                "side": message.author,
+                "author": (message.agent.get_full_name() or message.agent.get_username())
+                if message.agent is not None
+                else message.get_author_display(),
+                "at": message.created_at,
+                "text": message.text,
+            }
+            for message in messages
+        ]
     return {
         "recording": getattr(interaction, "telephony_recording", None),
         "emails": emails,
-        "transcript": [],
+        "transcript": transcript,
         "script_version": interaction.script_version,
         "script_path": [],
     }

@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from contactcenter.chat.models import Author, ChatConversation, ChatMessage
 from contactcenter.quality.models import (
     CalibrationSession,
     CalibrationState,
@@ -22,7 +23,11 @@ from contactcenter.quality.models import (
     SampleItem,
     SamplingRule,
 )
+from tests.chat.factories import start as chat_start
+from tests.chat.factories import widget
 from tests.desk.quality_fixtures import criteria_of, published_scorecard, quality_user, recorded_call
+from tests.interactions.factories import InteractionFactory
+from tests.routing.factories import chat_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -313,3 +318,14 @@ def test_the_evaluation_page_in_french(qm):
     text = client(qm.qa).get(url("quality_evaluation", evaluation.pk), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Enregistrer le brouillon" in text
     assert "Publier" in text
+
+
+def test_a_chat_is_reviewed_with_its_transcript(qm):
+    chat = InteractionFactory(channel="chat", agent=qm.agent_a, queue=qm.queue_a)
+    conversation, _token = chat_start(widget(chat_queue("Chat QA")))
+    ChatConversation.objects.filter(pk=conversation.pk).update(interaction=chat, agent=qm.agent_a)
+    ChatMessage.objects.create(conversation=conversation, author=Author.VISITOR, text="Where is my parcel?")
+    ChatMessage.objects.create(conversation=conversation, author=Author.AGENT, agent=qm.agent_a, text="On its way.")
+    page = client(qm.qa).get(url("quality_interaction", chat.pk)).content.decode()
+    assert 'id="quality-transcript"' in page
+    assert page.index("Where is my parcel?") < page.index("On its way.")
