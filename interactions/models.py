@@ -432,6 +432,12 @@ class Interaction(CleanCheckedConstraintsModel):
         related_name="interactions",
         verbose_name=_("script version"),
     )
+    script_path = models.JSONField(
+        _("script path"),
+        default=list,
+        blank=True,
+        help_text=_("The keys of the script's steps the agent went through, in order: the last is where they ended."),
+    )
     recording = models.CharField(_("recording reference"), max_length=500, blank=True)
     source = models.CharField(
         _("source"), max_length=50, blank=True, help_text=_("The system the interaction came from (pbx, crm, …).")

@@ -1090,6 +1090,11 @@ def _follow_up_errors(interaction: Interaction, *, subject: str, ticket: Ticket 
     return {"follow_up_subject": errors} if errors else {}
 
 
+#: The steps of a script path kept at most, and the length of a step's key.
+MAX_SCRIPT_PATH = 51
+MAX_SCRIPT_KEY = 100
+
+
 @transaction.atomic
 def interaction_wrapup_log(
     *,
@@ -1100,6 +1105,7 @@ def interaction_wrapup_log(
     notes: str | Unset = UNSET,
     ticket: Ticket | Unset | None = UNSET,
     script_version: Model | Unset | None = UNSET,
+    script_path: list[str] | Unset = UNSET,
     follow_up_subject: str | None = None,
     follow_up_priority: str = Priority.NORMAL,
     end_wrapup: bool = True,
@@ -1111,6 +1117,8 @@ def interaction_wrapup_log(
     - ``disposition``, ``resolved``, ``notes``, ``ticket`` and ``script_version`` (a
       :class:`contactcenter.scripts.models.ScriptVersion`) change as in :func:`interaction_update`
       (``UNSET``: kept as stored); a disposition that resolves the contact marks it resolved.
+    - ``script_path``: the keys of the script's steps the agent went through (the desktop's trail
+      and the step reached), at most :data:`MAX_SCRIPT_PATH`; ``ValidationError`` naming it otherwise.
     - ``follow_up_subject`` (``None``: no follow-up) opens a ticket of ``follow_up_priority`` for
       the contact's customer in its queue, described by the notes, and links it to the contact.
       It needs a non-blank subject, a known (not erased) customer and no ``ticket`` given: else
@@ -1123,6 +1131,12 @@ def interaction_wrapup_log(
     The contact's row is locked first; nothing is written when anything is refused. Live events
     (``interaction_logged``, ``ticket_assigned``, ``status_changed``) leave after commit.
     """
+    if script_path is not UNSET and (
+        not isinstance(script_path, list)
+        or len(script_path) > MAX_SCRIPT_PATH
+        or not all(isinstance(key, str) and 0 < len(key) <= MAX_SCRIPT_KEY for key in script_path)
+    ):
+        raise ValidationError({"script_path": [_("A script path is a list of step keys.")]})
     locked = interaction_lock(interaction.pk, "customer")
     interaction_check_write(by=by, interaction=locked, changes={})
     if end_wrapup and locked.wrapup_ended_at is not None:
@@ -1147,6 +1161,7 @@ def interaction_wrapup_log(
             "notes": notes,
             "ticket": ticket,
             "script_version": script_version,
+            "script_path": script_path,
         }
     )
     updated = _interaction_apply(locked=locked, changes=changes, by=by)

@@ -196,6 +196,8 @@ class LogForm(forms.Form):
         self.callback_due_at: datetime | None = None
         #: The callback the contact's log promised already, if the form looked.
         self.promised: Callback | None = None
+        #: The script steps the agent went through on the call (the desktop's draft keeps them).
+        self.script_path: list[str] = []
         self.fields["ticket"].choices = [("", "—")] + [
             (ticket.pk, f"{ticket.reference} · {ticket.subject}") for ticket in view.open_tickets
         ]
@@ -320,6 +322,7 @@ def _log(*, form: LogForm, by: AbstractBaseUser) -> Interaction:
         # log form was drawn (the tickets panel links it) must not be undone by saving the log.
         ticket=ticket if ticket is not None else UNSET,
         script_version=data.get("script_version") or UNSET,
+        script_path=form.script_path if data.get("script_version") and form.script_path else UNSET,
         follow_up_subject=data.get("follow_up_subject", "") if data.get("follow_up") else None,
         follow_up_priority=data.get("follow_up_priority") or Priority.NORMAL,
         # A log saved on a contact whose wrap-up is over is a correction of it.
@@ -334,6 +337,7 @@ def call_log(request: HttpRequest, interaction_id: int) -> HttpResponse:
     # The log form needs the contact, its customer's open tickets (the ticket choice) and its script.
     view = _call_or_404(request, interaction_id, history=False)
     form = LogForm(request.POST, view=view)
+    form.script_path = drafts.draft_script_path(request, interaction_id)
     saved = None
     if form.is_valid():
         try:

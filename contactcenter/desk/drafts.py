@@ -69,3 +69,12 @@ def draft_forget_log(request: HttpRequest, interaction_id: int) -> None:
     if "log" in draft:
         draft.pop("log")
         _store(request, interaction_id, draft)
+
+
+def draft_script_path(request: HttpRequest, interaction_id: int) -> list[str]:
+    """The keys of the script steps the agent went through on the call, the step reached last
+    (``[]`` when they never moved in the script)."""
+    draft = draft_of(request, interaction_id)
+    trail = [key for key in draft.get("trail") or [] if isinstance(key, str) and key]
+    step = draft.get("step")
+    return [*trail, step] if isinstance(step, str) and step else trail

@@ -287,6 +287,25 @@ def open_sample_of(*, user: AbstractBaseUser, interaction: Interaction) -> Sampl
     )
 
 
+def _script_path(interaction: Interaction) -> list[dict[str, str]]:
+    """The steps the agent went through in the contact's script version, in order: each step's
+    key, its text and the answer that led on to the next one (blank for the last, or a jump)."""
+    version = interaction.script_version
+    if version is None or not interaction.script_path:
+        return []
+    steps = {step.get("key"): step for step in version.steps or [] if isinstance(step, dict)}
+    path = []
+    keys = list(interaction.script_path)
+    for index, key in enumerate(keys):
+        step = steps.get(key) or {}
+        following = keys[index + 1] if index + 1 < len(keys) else None
+        answer = next(
+            (a.get("label", "") for a in step.get("answers") or [] if following and a.get("next") == following), ""
+        )
+        path.append({"key": key, "text": step.get("text", ""), "answer": answer})
+    return path
+
+
 def review_context(*, interaction: Interaction) -> dict[str, Any]:
     """What the evaluation page shows of ``interaction`` beside the scorecard: its recording (with
     the spans it was paused, on its CTI call), the mail of an email contact (its own and its
@@ -322,5 +341,5 @@ def review_context(*, interaction: Interaction) -> dict[str, Any]:
         "emails": emails,
         "transcript": transcript,
         "script_version": interaction.script_version,
-        "script_path": [],
+        "script_path": _script_path(interaction),
     }

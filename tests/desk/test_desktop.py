@@ -477,6 +477,24 @@ def test_a_reload_draws_the_log_as_typed_and_the_script_where_it_was(client, cen
     assert "Refund promised</textarea>" in again and "Wants a refund" not in again
 
 
+def test_the_log_records_the_script_path_the_agent_went_through(client, center, amelie):
+    interaction = call(center, "call.offered", "call.answered", call_id="call-path")
+    client.force_login(center.agent_a)
+    step_url = reverse("desk:script_step", args=[center.script.pk])
+    client.get(step_url, {"step": "billing", "interaction": interaction.pk, "trail": "greeting"}, **HTMX)
+    client.get(step_url, {"step": "end", "interaction": interaction.pk, "trail": "greeting,billing"}, **HTMX)
+    saved = client.post(
+        reverse("desk:call_log", args=[interaction.pk]),
+        {"notes": "Explained", "disposition": "resolved", "script_version": center.script.pk},
+        **HTMX,
+    )
+    assert saved.status_code == 200
+    assert Interaction.objects.get(pk=interaction.pk).script_path == ["greeting", "billing", "end"]
+    # A log saved without the script (no version in the form) leaves the path as recorded.
+    client.post(reverse("desk:call_log", args=[interaction.pk]), {"notes": "Again", "disposition": "resolved"}, **HTMX)
+    assert Interaction.objects.get(pk=interaction.pk).script_path == ["greeting", "billing", "end"]
+
+
 def test_a_draft_needs_a_call_the_agent_may_log(client, center, amelie):
     interaction = call(center, "call.offered", "call.answered")
     client.force_login(center.agent_b)

@@ -23,11 +23,13 @@ from contactcenter.quality.models import (
     SampleItem,
     SamplingRule,
 )
+from interactions.models import Interaction
 from tests.chat.factories import start as chat_start
 from tests.chat.factories import widget
 from tests.desk.quality_fixtures import criteria_of, published_scorecard, quality_user, recorded_call
 from tests.interactions.factories import InteractionFactory
 from tests.routing.factories import chat_queue
+from tests.scripts.factories import make_published
 
 pytestmark = pytest.mark.django_db
 
@@ -329,3 +331,14 @@ def test_a_chat_is_reviewed_with_its_transcript(qm):
     page = client(qm.qa).get(url("quality_interaction", chat.pk)).content.decode()
     assert 'id="quality-transcript"' in page
     assert page.index("Where is my parcel?") < page.index("On its way.")
+
+
+def test_the_script_path_the_agent_followed_is_beside_the_scorecard(qm):
+    _script, version = make_published(by=qm.manager)
+    Interaction.objects.filter(pk=qm.call.pk).update(
+        script_version=version, script_path=["greeting", "billing", "closing"]
+    )
+    page = client(qm.qa).get(url("quality_interaction", qm.call.pk)).content.decode()
+    path = page[page.index('id="quality-script-path"') :]
+    assert path.index("Hello") < path.index("Let me open your last invoice.") < path.index("Thank you for calling.")
+    assert "<strong>Invoice</strong>" in path and "<strong>Done</strong>" in path  # the answers given
