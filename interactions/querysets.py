@@ -9,8 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from contactcenter.agents.models import Queue
-from contactcenter.core.roles import AGENT, MANAGERS_UP, SUPERVISOR, role_of, team_id_of
+from contactcenter.agents.models import Queue, Team
+from contactcenter.core.roles import AGENT, EVALUATORS_RELATION, MANAGERS_UP, QUALITY, SUPERVISOR, role_of, team_id_of
 
 #: Tickets whose SLA clocks run: a pending ticket waits on the customer, its clocks are paused.
 SLA_RUNNING_STATUSES = ("new", "open")
@@ -23,10 +23,16 @@ def overdue_q(now: datetime) -> Q:
     return Q(status__in=SLA_RUNNING_STATUSES) & late
 
 
+def _evaluated_team_ids(user: AbstractBaseUser) -> models.QuerySet:
+    """The ids of the teams assigned to the QA evaluator ``user``, as a subquery."""
+    return Team.objects.filter(**{f"{EVALUATORS_RELATION}__user": user}).values("pk")
+
+
 class InteractionQuerySet(models.QuerySet):
     def visible_to(self, user: AbstractBaseUser) -> InteractionQuerySet:
         """What ``user`` may see (SPEC §5, Access). Agents: their own and their queues'.
-        Supervisors: their team's agents' and queues', and their own. Managers and admins: all."""
+        Supervisors: their team's agents' and queues', and their own. QA evaluators: those of the
+        agents of the teams assigned to them (``quality.EvaluatorTeam``). Managers and admins: all."""
         role = role_of(user)
         if role in MANAGERS_UP:
             return self
@@ -39,6 +45,8 @@ class InteractionQuerySet(models.QuerySet):
             )
         if role == AGENT:
             return self.filter(Q(agent=user) | Q(queue_id__in=Queue.objects.served_by(user).values("pk")))
+        if role == QUALITY:
+            return self.filter(agent__agent_profile__team_id__in=_evaluated_team_ids(user))
         return self.none()
 
     def offered_between(self, start: datetime, end: datetime) -> InteractionQuerySet:
@@ -63,8 +71,8 @@ def ticket_surely_visible(user: AbstractBaseUser, ticket) -> bool:
 class TicketQuerySet(models.QuerySet):
     def visible_to(self, user: AbstractBaseUser) -> TicketQuerySet:
         """What ``user`` may see (SPEC §5, Access). Agents: assigned to them or in their queues.
-        Supervisors: their team's (by team, assignee or queue) and their own. Managers and admins:
-        all."""
+        Supervisors: their team's (by team, assignee or queue) and their own. QA evaluators (who
+        read, never write them): those of the teams assigned to them. Managers and admins: all."""
         role = role_of(user)
         if role in MANAGERS_UP:
             return self
@@ -78,6 +86,9 @@ class TicketQuerySet(models.QuerySet):
             )
         if role == AGENT:
             return self.filter(Q(assignee=user) | Q(queue_id__in=Queue.objects.served_by(user).values("pk")))
+        if role == QUALITY:
+            teams = _evaluated_team_ids(user)
+            return self.filter(Q(team_id__in=teams) | Q(assignee__agent_profile__team_id__in=teams))
         return self.none()
 
     def open(self) -> TicketQuerySet:

@@ -46,6 +46,9 @@ _SUPERVISOR = {
     # Call recordings are listened to in the back office (their team's: the admin filters by the
     # interactions they may see); attached through the API, deleted by admins.
     "telephony.recording": (VIEW,),
+    # Supervisors evaluate their team and read its evaluations.
+    "quality.evaluation": (VIEW,),
+    "quality.dispute": (VIEW,),
 }
 _MANAGER = {
     **_SUPERVISOR,
@@ -68,6 +71,49 @@ _MANAGER = {
     "interactions.surveyresponse": (VIEW, ADD, CHANGE),
     # Managers keep the canned replies the email tickets' reply box offers.
     "mail.cannedreply": ALL,
+    # Managers write the quality scorecards and follow evaluations, disputes and calibration.
+    "quality.scorecard": ALL,
+    "quality.scorecardversion": ALL,
+    "quality.scorecardsection": ALL,
+    "quality.criterion": ALL,
+    "quality.evaluation": (VIEW,),
+    "quality.evaluationanswer": (VIEW,),
+    "quality.dispute": (VIEW, CHANGE),
+    "quality.calibrationsession": ALL,
+    "quality.evaluatorteam": (VIEW,),
+    "quality.samplingrule": ALL,
+    "quality.sampleitem": (VIEW, CHANGE),
+    "quality.trainingrule": ALL,
+    "quality.trainingrulehit": (VIEW,),
+}
+
+# QA evaluators read what an evaluation needs (the interaction, its customer and ticket, the
+# scripts and knowledge) and change none of it; they score in the quality app.
+_QUALITY = {
+    "customers.customer": (VIEW,),
+    "customers.contactpoint": (VIEW,),
+    "interactions.interaction": (VIEW,),
+    "interactions.ticket": (VIEW,),
+    "interactions.ticketcomment": (VIEW,),
+    "interactions.disposition": (VIEW,),
+    "interactions.ticketcategory": (VIEW,),
+    "scripts.script": (VIEW,),
+    "scripts.scriptversion": (VIEW,),
+    "knowledge.article": (VIEW,),
+    "knowledge.articlecategory": (VIEW,),
+    "agents.queue": (VIEW,),
+    "agents.team": (VIEW,),
+    "agents.skill": (VIEW,),
+    "telephony.recording": (VIEW,),
+    "quality.scorecard": (VIEW,),
+    "quality.scorecardversion": (VIEW,),
+    "quality.scorecardsection": (VIEW,),
+    "quality.criterion": (VIEW,),
+    "quality.evaluation": (VIEW, ADD, CHANGE),
+    "quality.evaluationanswer": (VIEW, ADD, CHANGE),
+    "quality.dispute": (VIEW, CHANGE),
+    "quality.calibrationsession": (VIEW, ADD, CHANGE),
+    "quality.evaluatorteam": (VIEW,),
 }
 
 #: role → {"app_label.model": actions}; the admin role gets every permission.
@@ -76,6 +122,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]] | None] = {
     Role.SUPERVISOR: _SUPERVISOR,
     Role.MANAGER: _MANAGER,
     Role.ADMIN: None,
+    Role.QUALITY: _QUALITY,
 }
 
 #: Roles that open the Django admin (back office, reports, scripts).

@@ -17,10 +17,17 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     MANAGER = "manager", _("Manager")
     ADMIN = "admin", _("Admin")
+    # QA evaluators: they score the interactions of the teams assigned to them, and read what
+    # that needs; they take no contacts and change no customer, ticket or interaction.
+    QUALITY = "quality", _("Quality evaluator")
 
 
-AGENT, SUPERVISOR, MANAGER, ADMIN = Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN
-EVERYONE = frozenset({AGENT, SUPERVISOR, MANAGER, ADMIN})
+AGENT, SUPERVISOR, MANAGER, ADMIN, QUALITY = Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN, Role.QUALITY
+EVERYONE = frozenset({AGENT, SUPERVISOR, MANAGER, ADMIN, QUALITY})
+#: The roles that work contacts: they write customers, tickets and interactions (all but quality).
+FRONT_LINE_UP = frozenset({AGENT, SUPERVISOR, MANAGER, ADMIN})
+#: The roles that evaluate interactions (supervisors their team's, QA evaluators their teams').
+EVALUATORS = frozenset({SUPERVISOR, MANAGER, ADMIN, QUALITY})
 SUPERVISORS_UP = frozenset({SUPERVISOR, MANAGER, ADMIN})
 MANAGERS_UP = frozenset({MANAGER, ADMIN})
 ADMINS = frozenset({ADMIN})
@@ -56,6 +63,11 @@ def role_of(user: AbstractBaseUser) -> str | None:
         return Role.ADMIN
     profile = profile_of(user)
     return profile.role if profile else None
+
+
+#: The relation from a team to its QA evaluators' assignments (``quality.EvaluatorTeam.team``'s
+#: ``related_name``): ``Team.objects.filter(**{f"{EVALUATORS_RELATION}__user": user})``.
+EVALUATORS_RELATION = "quality_evaluators"
 
 
 def team_id_of(user: AbstractBaseUser) -> int | None:

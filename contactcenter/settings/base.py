@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "contactcenter.scripts",
     "contactcenter.knowledge",
     "contactcenter.training",
+    "contactcenter.quality",
     "contactcenter.desk",
     "contactcenter.live",
     "customers",
@@ -458,10 +459,11 @@ AXES_VERBOSE = False
 #: API tokens expire this many days after they are issued (an admin may issue non-expiring ones).
 TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30, 1)
 #: Roles that must log in with a second factor, comma-separated; set and empty: none. Unset: none
-#: under DEBUG (the demo's logins work with their password alone), supervisors and up otherwise.
+#: under DEBUG (the demo's logins work with their password alone); otherwise supervisors, QA
+#: evaluators (who hear many teams' calls), managers and admins.
 _REQUIRE_2FA_ROLES = os.environ.get("REQUIRE_2FA_ROLES")
 REQUIRE_2FA_ROLES = (
-    ([] if DEBUG else ["supervisor", "manager", "admin"])
+    ([] if DEBUG else ["supervisor", "quality", "manager", "admin"])
     if _REQUIRE_2FA_ROLES is None
     else [role.strip() for role in _REQUIRE_2FA_ROLES.split(",") if role.strip()]
 )
