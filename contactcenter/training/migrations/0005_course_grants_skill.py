@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("agents", "0008_queue_service_level_week"),
-        ("training", "0003_attachment_content_checked"),
+        ("training", "0004_role_quality"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
