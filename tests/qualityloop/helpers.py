@@ -76,10 +76,11 @@ def evaluation(
         total += criterion.weight * value / criterion.maximum
         weights += criterion.weight
         critical_failed |= criterion.critical and value == 0
+    score = None
     if critical_failed:
         score = Decimal("0")
-    else:
-        score = Decimal(str(round(100 * total / weights, 2))) if weights else None
+    elif weights:
+        score = Decimal(str(round(100 * total / weights, 2)))
     item = Evaluation.objects.create(
         interaction=interaction,
         version=version,
