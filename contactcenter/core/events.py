@@ -21,7 +21,7 @@ committed state and the transaction does not pay for it), under keys starting wi
 Who gets what:
 
 - ``agent.<user id>``: the agent's own stream (``screen_pop``, ``call_hold``, ``ticket_assigned``,
-  ``ticket_updated``, ``status_changed``, ``scope_changed``);
+  ``ticket_updated``, ``status_changed``, ``scope_changed``, ``quality.evaluation``);
 - ``queue.<queue id>``: the agent sockets of the queue's members (``incoming``; each consumer
   relays it only while its agent is available);
 - ``wallboard``: every wallboard socket (``agent_status``, ``interaction_logged``, ``incoming``,

@@ -488,6 +488,11 @@ class AgentConsumer(LiveConsumer):
     async def offer_closed(self, message: dict[str, Any]) -> None:
         await self.relay(message)
 
+    async def quality_evaluation(self, message: dict[str, Any]) -> None:
+        # ``quality.evaluation``: an evaluation of the agent's was published to them or decided
+        # (docs/quality.md); Channels names its handler with the dot as an underscore.
+        await self.relay(message)
+
     async def relay(self, message: dict[str, Any]) -> None:
         if await self.current_audience() is not None:
             await self.emit(message["type"], selectors.public(message["payload"]), at=message["at"])
