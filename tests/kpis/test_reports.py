@@ -173,8 +173,9 @@ def test_page_queries_do_not_grow_with_the_data(client, week):
             contact(at(day, hour, 30), queue=QueueFactory(name=f"Q{day}{hour}"), ended_after=60)
     with CaptureQueriesContext(connection) as many:
         assert client.get(PERFORMANCE, params).status_code == 200
-    # 30, and the routing figures of the total and of the groups: the offers and the callbacks due.
-    assert len(many) == len(few) <= 34
+    # 30, and the routing figures of the total and of the groups: the offers and the callbacks due;
+    # and their quality figures: evaluations, samples, disputes, score per criterion.
+    assert len(many) == len(few) <= 42
 
 
 # --- Drill-down ------------------------------------------------------------------------------------
