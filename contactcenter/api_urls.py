@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("contactcenter.knowledge.api.urls")),
     path("", include("contactcenter.scripts.api.urls")),
     path("", include("contactcenter.training.api.urls")),
+    path("", include("contactcenter.quality.api.urls")),
 ]

@@ -1,12 +1,12 @@
 """The entry point of ``manage.py demo``: :func:`load_demo` loads the demo center in one
 transaction, phase by phase, and only once.
 
-Staff, teams, queues, the call script and the knowledge and training content are looked up and
-created when missing on every run; the activity (customers, interactions, tickets, surveys,
-presence log) only when no demo data is there, ``--reset`` deleting it first. The activity is
-drawn by the pure simulator (``contactcenter.demo.simulator``) from one ``random.Random(seed)``,
-in a fixed order, and written by the phases of ``contactcenter.demo.writer``: the same seed and
-``now`` give the same data.
+Staff, teams, queues, the call script, the knowledge and training content and the quality
+scorecard are looked up and created when missing on every run (the demo evaluations once); the
+activity (customers, interactions, tickets, surveys, presence log) only when no demo data is
+there, ``--reset`` deleting it first. The activity is drawn by the pure simulator
+(``contactcenter.demo.simulator``) from one ``random.Random(seed)``, in a fixed order, and written
+by the phases of ``contactcenter.demo.writer``: the same seed and ``now`` give the same data.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter.demo.content.knowledge import load_knowledge_demo
+from contactcenter.demo.content.quality import load_quality_demo
 from contactcenter.demo.content.training import load_training_demo
 from contactcenter.demo.errors import DemoError
 from contactcenter.demo.result import DemoResult
@@ -78,6 +79,7 @@ def load_demo(
             )
             result.loaded = True
         ensure_ticket_routing(center, created=result.created)
+        load_quality_demo(users=center.users, created=result.created)
     return result
 
 

@@ -54,4 +54,6 @@ def count_labels() -> dict[str, str]:
         "training courses": _("training courses"),
         "training completions": _("training course completions"),
         "queue routings": _("queue routings offering tickets"),
+        "scorecards": _("quality scorecards"),
+        "evaluations": _("quality evaluations"),
     }

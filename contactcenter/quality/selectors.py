@@ -108,8 +108,8 @@ def scorecards_visible_to(user: AbstractBaseUser) -> QuerySet[Scorecard]:
 
 
 def scorecard_list(*, user: AbstractBaseUser) -> QuerySet[Scorecard]:
-    """The scorecards ``user`` sees with their queue, the latest published number and whether a
-    draft is open, in one query."""
+    """The scorecards ``user`` sees with their queue, creator, the latest published number and
+    whether a draft is open, in one query."""
     latest = (
         ScorecardVersion.objects.filter(scorecard=OuterRef("pk"), state=VersionState.PUBLISHED)
         .order_by("-number")
@@ -118,7 +118,7 @@ def scorecard_list(*, user: AbstractBaseUser) -> QuerySet[Scorecard]:
     drafts = ScorecardVersion.objects.filter(scorecard=OuterRef("pk"), state=VersionState.DRAFT)
     return (
         scorecards_visible_to(user)
-        .select_related("queue")
+        .select_related("queue", "created_by")
         .annotate(published_number=Subquery(latest), has_draft=Exists(drafts))
         .order_by("name")
     )

@@ -196,12 +196,14 @@ def scorecard_version_set_content(
         built.append((section, criteria))
     if errors:
         raise ValidationError({"sections": errors})
+    # The version is a draft, locked: its parts are written in bulk (their save() would ask the
+    # version's state once per row).
     ScorecardSection.objects.filter(version=version).delete()
-    for section, criteria in built:
-        section.save()
+    sections_made = ScorecardSection.objects.bulk_create([section for section, _criteria in built])
+    for section, (_unsaved, criteria) in zip(sections_made, built, strict=True):
         for criterion in criteria:
             criterion.section = section
-            criterion.save()
+    Criterion.objects.bulk_create([criterion for _section, criteria in built for criterion in criteria])
     return version
 
 
@@ -227,8 +229,13 @@ def scorecard_version_publish(*, version: ScorecardVersion, by: AbstractBaseUser
     version = ScorecardVersion.objects.select_for_update().get(pk=version.pk)
     if version.state != VersionState.DRAFT:
         raise ValidationError(_("This version is already published."))
-    if not Criterion.objects.filter(section__version=version).exists():
+    keys = list(Criterion.objects.filter(section__version=version).values_list("key", flat=True))
+    if not keys:
         raise ValidationError({"sections": [_("A scorecard needs at least one criterion to be published.")]})
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        message = _("Each criterion's key is used once in a version: %(keys)s.") % {"keys": ", ".join(twice)}
+        raise ValidationError({"sections": [message]})
     version.state = VersionState.PUBLISHED
     version.published_at = timezone.now()
     version.published_by = by
@@ -251,21 +258,28 @@ def scorecard_version_new_draft(*, scorecard: Scorecard, by: AbstractBaseUser | 
     draft = ScorecardVersion.objects.create(scorecard=scorecard, number=last_number + 1, state=VersionState.DRAFT)
     if source is not None:
         criteria = criteria_of(source)
-        for section in source.sections.order_by("position", "id"):
-            copy = ScorecardSection.objects.create(version=draft, title=section.title, position=section.position)
+        originals = list(source.sections.order_by("position", "id"))
+        copies = ScorecardSection.objects.bulk_create(
+            [ScorecardSection(version=draft, title=section.title, position=section.position) for section in originals]
+        )
+        copied = []
+        for section, copy in zip(originals, copies, strict=True):
             for criterion in (c for c in criteria if c.section_id == section.pk):
-                Criterion.objects.create(
-                    section=copy,
-                    key=criterion.key,
-                    title=criterion.title,
-                    guidance=criterion.guidance,
-                    weight=criterion.weight,
-                    scale=criterion.scale,
-                    max_points=criterion.max_points,
-                    allow_na=criterion.allow_na,
-                    critical=criterion.critical,
-                    position=criterion.position,
+                copied.append(
+                    Criterion(
+                        section=copy,
+                        key=criterion.key,
+                        title=criterion.title,
+                        guidance=criterion.guidance,
+                        weight=criterion.weight,
+                        scale=criterion.scale,
+                        max_points=criterion.max_points,
+                        allow_na=criterion.allow_na,
+                        critical=criterion.critical,
+                        position=criterion.position,
+                    )
                 )
+        Criterion.objects.bulk_create(copied)
     return draft
 
 

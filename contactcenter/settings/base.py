@@ -419,6 +419,10 @@ SPECTACULAR_SETTINGS = {
         "WorkStateEnum": "contactcenter.distribution.models.WorkState",
         "CallbackStateEnum": "contactcenter.distribution.models.CallbackState",
         "CallbackOutcomeEnum": "contactcenter.distribution.models.CallbackOutcome",
+        "ScorecardVersionStateEnum": "contactcenter.quality.models.VersionState",
+        "EvaluationStateEnum": "contactcenter.quality.models.EvaluationState",
+        "EvaluationKindEnum": "contactcenter.quality.models.EvaluationKind",
+        "CalibrationStateEnum": "contactcenter.quality.models.CalibrationState",
     },
 }
 

@@ -69,6 +69,7 @@ def _merge_app_entries() -> None:
     from tests.kpis.access import ENTRIES as kpis
     from tests.live.access import ENTRIES as live
     from tests.mail.access import ENTRIES as mail
+    from tests.quality.access import ENTRIES as quality
     from tests.routing.access import ENTRIES as routing
     from tests.scripts.access import ENTRIES as scripts
     from tests.telephony.calls_access import ENTRIES as calls
@@ -90,6 +91,7 @@ def _merge_app_entries() -> None:
         recordings,
         calls,
         mail,
+        quality,
     ):
         overlap = set(entries) & set(MATRIX)
         assert not overlap, f"access-matrix entries defined twice: {sorted(overlap)}"

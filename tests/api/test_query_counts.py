@@ -60,6 +60,7 @@ from tests.interactions.factories import (
     TicketFactory,
 )
 from tests.knowledge.factories import ArticleFactory
+from tests.quality.query_counts import endpoints as quality_endpoints
 from tests.scripts.factories import make_published, make_script, steps
 from tests.telephony.helpers import bridge_online, call_answered_by, give_extension
 from tests.telephony.recording_files import wav_bytes
@@ -1096,6 +1097,9 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("call-resume", "post"): Endpoint(4, "agent", _call_action("resume"), _on_a_call, status=202),
     ("call-transfer", "post"): Endpoint(4, "agent", _call_action("transfer", {"to": "1002"}), _on_a_call, status=202),
 }
+
+
+ENDPOINTS.update(quality_endpoints(Endpoint, Call, route))
 
 
 @pytest.fixture(autouse=True)

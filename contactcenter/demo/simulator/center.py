@@ -105,6 +105,8 @@ _BACK_QUEUES = (EMAIL, SMS, SOCIAL, BILLING)
 STAFF: tuple[StaffSpec, ...] = (
     StaffSpec("admin", Role.ADMIN, "Claire", "Fontaine", superuser=True),
     StaffSpec("manager", Role.MANAGER, "Julien", "Moreau"),
+    # The QA evaluator: covers the Front office and Premium teams (contactcenter/demo/content/quality.py).
+    StaffSpec("quality", Role.QUALITY, "Nadia", "Benali"),
     StaffSpec("supervisor1", Role.SUPERVISOR, "Sophie", "Laurent", FRONT, _FRONT_QUEUES, ("French", "English")),
     StaffSpec("supervisor2", Role.SUPERVISOR, "Karim", "Haddad", PREMIUM, _PREMIUM_QUEUES, ("French", "Sales")),
     StaffSpec("agent1", Role.AGENT, "Camille", "Martin", FRONT, _FRONT_QUEUES, ("French", "Technical support")),

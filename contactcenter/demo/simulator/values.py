@@ -27,6 +27,7 @@ class Role:
     SUPERVISOR = "supervisor"
     MANAGER = "manager"
     ADMIN = "admin"
+    QUALITY = "quality"
 
 
 class Status:
