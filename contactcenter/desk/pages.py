@@ -24,11 +24,13 @@ from contactcenter.desk.offers import offer_card_context
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Agents land on the desktop, supervisors on the wallboard; managers and admins choose."""
+    """Agents and QA evaluators land on the desktop, supervisors on the wallboard; managers and
+    admins choose."""
     if not request.user.is_authenticated:
         return redirect("desk:login")
     role = role_of(request.user)
-    if role == Role.AGENT:
+    if role in (Role.AGENT, Role.QUALITY):
+        # QA evaluators read the desktop (the interactions of the teams they cover) and take no call.
         return redirect("desk:desktop")
     if role == Role.SUPERVISOR:
         return redirect("desk:wallboard")

@@ -35,6 +35,8 @@ from contactcenter.distribution.models import Callback
 from contactcenter.distribution.services import callback_create
 from contactcenter.mail.models import Mailbox
 from contactcenter.mail.services import mailbox_create
+from contactcenter.quality import services as quality
+from contactcenter.quality.models import Dispute, Evaluation, EvaluatorTeam, Scorecard
 from contactcenter.scripts.models import Script
 from contactcenter.training.models import LessonCompletion, QuizAttempt
 from customers.models import Customer
@@ -51,6 +53,7 @@ from interactions.services import interaction_log, interaction_update
 from tests.agents.factories import AgentProfileFactory, QueueFactory, TeamFactory
 from tests.customers.factories import CustomerFactory
 from tests.interactions.factories import InteractionFactory, TicketFactory
+from tests.quality.factories import DEMO_SECTIONS, FULL_MARKS, answers, published_scorecard
 from tests.scripts.factories import make_published, steps
 from tests.training.factories import all_right, assign, lessons_of, make_course
 
@@ -104,6 +107,17 @@ def _build() -> SimpleNamespace:
         due = timezone.now() + timezone.timedelta(days=1)
         return callback_create(queue=queue, phone="+33612345678", due_at=due, by=by, customer=w.customer)
 
+    # Quality: a published scorecard and a draft one; agent A's call evaluated (published) by the
+    # manager, and the manager's draft of another; a QA evaluator to give a team.
+    w.scorecard_version = published_scorecard(by=w.manager, name="Matrix calls")
+    w.scorecard = w.scorecard_version.scorecard
+    w.draft_card = quality.scorecard_create(name="Matrix draft", by=w.manager)
+    w.draft_version = w.draft_card.versions.get()
+    w.evaluation = quality.evaluation_start(interaction=w.contact_a, by=w.manager, version=w.scorecard_version)
+    quality.evaluation_save(evaluation=w.evaluation, by=w.manager, answers=answers(w.scorecard_version, **FULL_MARKS))
+    quality.evaluation_publish(evaluation=w.evaluation, by=w.manager)
+    w.evaluation_draft = quality.evaluation_start(interaction=w.contact_a2, by=w.manager, version=w.scorecard_version)
+    w.qa = person("qa_matrix", "quality", None, [])
     w.mailbox = mailbox_create(address="matrix@example.com", queue=queue_a, imap_username="matrix")
     w.mailbox_spare = mailbox_create(address="spare@example.com", queue=queue_a)
     w.callback_a, w.callback_a2, w.callback_b = (
@@ -446,6 +460,61 @@ TARGETS: dict[str, Target] = {
     },
 }
 
+TARGETS.update(
+    {
+        "scorecard-create": Target(
+            "post",
+            "/quality/scorecards/",
+            lambda w: f"{API}/quality/scorecards/",
+            fetch(Scorecard),
+            lambda w: {"name": "Matrix new card"},
+            Scorecard,
+        ),
+        "scorecard-patch": Target(
+            "patch",
+            "/quality/scorecards/{id}/",
+            lambda w: f"{API}/quality/scorecards/{w.scorecard.pk}/",
+            stored(Scorecard, "scorecard"),
+        ),
+        "scorecard-draft": Target(
+            "patch",
+            "/quality/scorecards/{scorecard_pk}/versions/{number}/",
+            lambda w: f"{API}/quality/scorecards/{w.draft_card.pk}/versions/{w.draft_version.number}/",
+            lambda w, data: w.draft_version,
+        ),
+        "evaluation-create": Target(
+            "post",
+            "/quality/evaluations/",
+            lambda w: f"{API}/quality/evaluations/",
+            fetch(Evaluation),
+            lambda w: {"interaction": w.contact_a.pk, "version": w.scorecard_version.pk},
+            Evaluation,
+        ),
+        "evaluation-answers": Target(
+            "post",
+            "/quality/evaluations/{id}/answers/",
+            lambda w: f"{API}/quality/evaluations/{w.evaluation_draft.pk}/answers/",
+            stored(Evaluation, "evaluation_draft"),
+            lambda w: {"answers": []},
+        ),
+        "evaluation-dispute": Target(
+            "post",
+            "/quality/evaluations/{id}/dispute/",
+            lambda w: f"{API}/quality/evaluations/{w.evaluation.pk}/dispute/",
+            fetch(Dispute),
+            creates=Dispute,
+        ),
+        "evaluator-team-create": Target(
+            "post",
+            "/quality/evaluator-teams/",
+            lambda w: f"{API}/quality/evaluator-teams/",
+            fetch(EvaluatorTeam),
+            lambda w: {"user": "qa_matrix", "team": "Team A"},
+            EvaluatorTeam,
+        ),
+    }
+)
+
 #: Endpoints that write no field of a row: their access is tested by tests/api/test_access_matrix.py.
 NOT_ROW_WRITES = {
     ("post", "/auth/token/"): {"username", "password", "otp"},  # a sign-in
@@ -489,6 +558,18 @@ NOT_ROW_WRITES = {
     ("post", "/calls/{call_id}/hold/"): set(),
     ("post", "/calls/{call_id}/resume/"): set(),
     ("post", "/calls/{call_id}/transfer/"): {"to"},
+    # Quality: steps of a scorecard's or an evaluation's life, each by the one role the rules name
+    # (tests/quality/test_services.py, test_api.py; access: tests/quality/access.py).
+    ("post", "/quality/scorecards/{scorecard_pk}/versions/"): set(),  # a new draft (managers)
+    ("post", "/quality/scorecards/{scorecard_pk}/versions/{number}/publish/"): set(),
+    ("post", "/quality/evaluations/"): {"sample", "calibration"},  # where an evaluation comes from
+    ("post", "/quality/evaluations/{id}/answers/"): {"answers"},  # its evaluator's, checked per criterion
+    ("post", "/quality/evaluations/{id}/publish/"): set(),
+    ("post", "/quality/evaluations/{id}/acknowledge/"): set(),
+    ("post", "/quality/disputes/{id}/decide/"): {"decision", "comment", "answers"},  # another evaluator
+    ("post", "/quality/calibrations/"): {"title", "interaction", "evaluators"},
+    ("post", "/quality/calibrations/{id}/close/"): {"reference"},
+    ("delete", "/quality/evaluator-teams/{id}/"): set(),
 }
 
 # --- The matrix ----------------------------------------------------------------------------------
@@ -857,6 +938,46 @@ def _writes() -> list[Write]:
         (lambda w: w.customer.pk, attr("named_customer"), lambda w: w.customer.pk),
         MANAGERS_CREATE,
     )
+    # Quality: managers and admins write scorecards (a supervisor evaluates but writes none);
+    # supervisors (their team's), managers and admins start evaluations; only its evaluator
+    # changes a draft (the admin sees the manager's, the supervisor does not); the agent evaluated
+    # disputes; admins say which teams a QA evaluator covers.
+    scorecard_fields = {
+        "name": ("Matrix card renamed", attr("name"), "Matrix card renamed"),
+        "description": ("Inbound calls", attr("description"), "Inbound calls"),
+        "queue": ("Queue B", attr("queue", "name"), "Queue B"),
+        "channel": ("voice", attr("channel"), "voice"),
+        "is_active": (False, attr("is_active"), False),
+    }
+    for name, spec in scorecard_fields.items():
+        add("scorecard-create", name, spec, MANAGERS_CREATE)
+        add("scorecard-patch", name, spec, MANAGERS_CHANGE)
+    add(
+        "scorecard-draft",
+        "sections",
+        (DEMO_SECTIONS, lambda row: row.sections.count(), 2),
+        MANAGERS_CHANGE,
+    )
+    add(
+        "evaluation-create",
+        "interaction",
+        (lambda w: w.contact_a.pk, attr("interaction_id"), lambda w: w.contact_a.pk),
+        roles(201, agent=403),
+    )
+    add(
+        "evaluation-answers",
+        "comment",
+        ("Clear and polite", attr("comment"), "Clear and polite"),
+        roles(403, supervisor=404, manager=200),
+    )
+    add(
+        "evaluation-dispute",
+        "reason",
+        ("I did identify the caller", attr("reason"), "I did identify the caller"),
+        roles(403, agent=201),
+    )
+    add("evaluator-team-create", "user", ("qa_matrix", attr("user", "username"), "qa_matrix"), ADMINS_CREATE)
+    add("evaluator-team-create", "team", ("Team B", attr("team", "name"), "Team B"), ADMINS_CREATE)
     return writes
 
 

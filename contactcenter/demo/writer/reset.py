@@ -1,5 +1,6 @@
 """``--reset``: delete what the phases wrote (customers, contact points, interactions, tickets,
-comments, survey answers, the demo agents' presence log, and the history rows of all of them);
+comments, survey answers, the demo agents' presence log, the quality evaluations of demo calls,
+and the history rows of all of them);
 staff, teams, queues, the script and the knowledge and training content stay.
 """
 
@@ -15,10 +16,12 @@ from contactcenter.agents.models import PresenceInterval
 from contactcenter.demo.result import count
 from contactcenter.demo.simulator.center import AGENTS, CUSTOMER_PREFIX, DEMO_SOURCE
 from contactcenter.demo.writer.bulk import progress_bar
+from contactcenter.quality.models import Dispute, Evaluation, EvaluationAnswer
 from customers.models import ContactPoint, Customer
 from interactions.models import Interaction, SurveyResponse, Ticket, TicketComment
 
 _MODEL_OF_LABEL: dict[str, type[models.Model]] = {
+    "evaluations": Evaluation,
     "surveys": SurveyResponse,
     "interactions": Interaction,
     "comments": TicketComment,
@@ -57,7 +60,19 @@ def _steps() -> list[tuple[str, Callable[[], tuple[int, dict[str, int]]]]]:
     demo_interactions = Interaction.objects.filter(source=DEMO_SOURCE)
     historical_customer_ids = history[Customer].objects.filter(external_id__startswith=CUSTOMER_PREFIX).values("id")
     agents = [spec.username for spec in AGENTS]
+    # The quality evaluations of demo calls, with their answers, disputes and the history of all
+    # three (the demo loads them again).
+    demo_evaluations = Evaluation.objects.filter(interaction__in=demo_interactions)
+    evaluation_history = Evaluation.history.model.objects.filter(  # type: ignore[attr-defined]
+        interaction_id__in=demo_interactions.values("pk")
+    )
+    answer_history = EvaluationAnswer.history.model  # type: ignore[attr-defined]
+    dispute_history = Dispute.history.model  # type: ignore[attr-defined]
     return [
+        ("evaluations", lambda: demo_evaluations.delete()),
+        ("history", lambda: answer_history.objects.filter(evaluation_id__in=evaluation_history.values("id")).delete()),
+        ("history", lambda: dispute_history.objects.filter(evaluation_id__in=evaluation_history.values("id")).delete()),
+        ("history", lambda: evaluation_history.delete()),
         ("surveys", lambda: SurveyResponse.objects.filter(interaction__in=demo_interactions).delete()),
         ("interactions", lambda: demo_interactions.delete()),
         ("comments", lambda: TicketComment.objects.filter(ticket__customer__in=demo_customers).delete()),
