@@ -5,6 +5,7 @@ offered to them."""
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from contactcenter.distribution.models import AgentSkillLevel, QueueSkillLevel, WorkItem, WorkState
 from contactcenter.distribution.selectors import routing_candidates
@@ -121,3 +122,23 @@ def test_the_grant_shows_in_the_agents_list_and_the_progress(org, french):
         2,
         "Greeting under 60 % over the last 5 evaluations",
     )
+
+
+def test_the_desk_and_the_api_show_the_reason_and_the_grant(org, french, client, api_client_for):
+    course = make_course(title="French for support", quiz=False, lessons=1, grants_skill=french, grants_level=3)
+    assign(course, agent=org.agent_a, reason="“Greeting” averaged 0 % over your last 3 evaluations")
+    client.force_login(org.agent_a)
+    page = client.get(reverse("desk:training")).content.decode()
+    assert "Why: “Greeting” averaged 0 % over your last 3 evaluations" in page
+    assert "Grants the skill french, level 3" in page
+    detail = client.get(reverse("desk:training_course", args=[course.pk])).content.decode()
+    assert "Completing this course grants the skill french, level 3." in detail
+    (row,) = api_client_for(org.agent_a).get("/api/v1/training/").json()["results"]
+    assert row["reason"].startswith("“Greeting” averaged 0 %")
+    assert (row["grants"], row["progress"]["skill_granted"]) == ({"skill": "french", "level": 3}, None)
+    lesson_complete(agent=org.agent_a, lesson=course.lessons.get())
+    assert "Skill granted: french, level 3" in client.get(reverse("desk:training")).content.decode()
+    (row,) = api_client_for(org.agent_a).get("/api/v1/training/").json()["results"]
+    assert (row["progress"]["skill_granted"], row["progress"]["level_after"]) == ("french", 3)
+    body = api_client_for(org.agent_a).get(f"/api/v1/training/{course.pk}/").json()
+    assert body["grants"] == {"skill": "french", "level": 3}
