@@ -189,10 +189,11 @@ def endpoints(Endpoint: Any, Call: Any, route: Any) -> dict[tuple[str, str], Any
             ),
             _rows,
         ),
-        # 14 (12 in production): token; the evaluation; savepoint; it locked; the criteria; the answers (scored);
-        # full_clean's reads; update and history row; release; the answer (3). The live event costs no query.
+        # 15 (13 in production): token; the evaluation; savepoint; it locked; the criteria; the answers (scored);
+        # full_clean's reads; update and history row; the training rules pending for the agent (the scored
+        # hook, quality.rules); release; the answer (3). The live event costs no query.
         ("quality-evaluation-publish", "post"): Endpoint(
-            14,
+            15,
             "manager",
             lambda org, n: Call("post", route("quality-evaluation-publish", pk=_draft(org, complete=True).pk)),
             _rows,
