@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from contactcenter.core.admin_utils import ReadOnlyHistoryAdmin, admin_change_link, visible
+from contactcenter.core.roles import Role
 from contactcenter.quality import selectors, services
 from contactcenter.quality.models import (
     CalibrationSession,
@@ -411,6 +412,14 @@ class EvaluatorTeamAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("user", "team")
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "user":
+            # Teams are given to QA evaluators only (the service says so too).
+            kwargs["queryset"] = db_field.related_model._default_manager.filter(
+                agent_profile__role=Role.QUALITY
+            ).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request: HttpRequest, obj: EvaluatorTeam | None = None) -> bool:
         return False if obj is not None else super().has_change_permission(request, obj)

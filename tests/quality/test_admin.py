@@ -90,3 +90,14 @@ def test_a_qa_evaluator_reads_only_their_teams_evaluations(client, filled):
     page = client.get(url(Evaluation, "changelist"))
     assert page.status_code == 200
     assert "0 evaluations" in page.content.decode()
+
+
+def test_an_admin_gives_a_team_to_qa_evaluators_only(admin_client, qm):
+    page = admin_client.get(url(EvaluatorTeam, "add")).content.decode()
+    assert ">qa2<" in page and ">agent_a<" not in page
+    refused = admin_client.post(url(EvaluatorTeam, "add"), {"user": qm.agent_a.pk, "team": qm.team_b.pk})
+    assert refused.status_code == 200  # the form says why
+    assert not EvaluatorTeam.objects.filter(user=qm.agent_a).exists()
+    done = admin_client.post(url(EvaluatorTeam, "add"), {"user": qm.qa.pk, "team": qm.team_b.pk})
+    assert done.status_code == 302
+    assert EvaluatorTeam.objects.filter(user=qm.qa, team=qm.team_b).exists()

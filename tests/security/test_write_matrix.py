@@ -118,6 +118,7 @@ def _build() -> SimpleNamespace:
     quality.evaluation_publish(evaluation=w.evaluation, by=w.manager)
     w.evaluation_draft = quality.evaluation_start(interaction=w.contact_a2, by=w.manager, version=w.scorecard_version)
     w.qa = person("qa_matrix", "quality", None, [])
+    EvaluatorTeam.objects.create(user=w.qa, team=team_a)  # covers team A: reads its contacts
     w.mailbox = mailbox_create(address="matrix@example.com", queue=queue_a, imap_username="matrix")
     w.mailbox_spare = mailbox_create(address="spare@example.com", queue=queue_a)
     w.callback_a, w.callback_a2, w.callback_b = (
@@ -509,7 +510,7 @@ TARGETS.update(
             "/quality/evaluator-teams/",
             lambda w: f"{API}/quality/evaluator-teams/",
             fetch(EvaluatorTeam),
-            lambda w: {"user": "qa_matrix", "team": "Team A"},
+            lambda w: {"user": "qa_matrix", "team": "Team B"},  # Team A is theirs already
             EvaluatorTeam,
         ),
     }
@@ -1064,6 +1065,32 @@ def test_write(world, api_client_for, test_id, role):
             assert target.creates.objects.count() == before, "a refused create created something"
         else:
             assert write.read(target.row(world, None)) == before_value, "a refused write changed the row"
+
+
+#: The matrix's lines a QA evaluator may write: their own presence, and quality's own routes (the
+#: evaluator-team line is an admin's: refused to them too).
+QUALITY_ALLOWED_TARGETS = {"my-status", "evaluation-create", "evaluation-answers", "evaluation-dispute"}
+
+
+@pytest.mark.parametrize(
+    "test_id", sorted(test_id for test_id, write in BY_ID.items() if write.target not in QUALITY_ALLOWED_TARGETS)
+)
+def test_a_qa_evaluator_writes_nothing_else(world, api_client_for, test_id):
+    """The quality role reads the contacts of the teams it covers (team A here) and changes none:
+    every other write of the matrix is refused to it, and leaves the row as it was."""
+    write = BY_ID[test_id]
+    target = TARGETS[write.target]
+    before = target.before(world)
+    before_value = None if target.creates else write.read(before)
+    body = target.base(world)
+    if write.name != "(none)":
+        body[write.name] = resolve(write.value, world)
+    response = getattr(api_client_for(world.qa), target.method)(target.url(world), body, format="json")
+    assert response.status_code in (403, 404), (test_id, response.status_code, getattr(response, "data", None))
+    if target.creates is not None:
+        assert target.creates.objects.count() == before, "a refused create created something"
+    else:
+        assert write.read(target.row(world, None)) == before_value, "a refused write changed the row"
 
 
 # --- The back office (Django admin): what each role may add, change, delete -----------------------
