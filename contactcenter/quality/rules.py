@@ -30,7 +30,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from contactcenter.quality.models import (
     SHOWN_TO_AGENT,
@@ -82,9 +82,11 @@ def criterion_average(*, agent: AbstractBaseUser, rule: TrainingRule) -> Criteri
 
 def hit_reason(*, rule: TrainingRule, found: CriterionAverage) -> str:
     """The sentence the agent and their supervisor read: which criterion, its average, over how many."""
-    return _(
+    return ngettext(
+        "“%(criterion)s” scored %(average)s %% in your last evaluation (under %(threshold)s %%): rule “%(rule)s”.",
         "“%(criterion)s” averaged %(average)s %% over your last %(n)s evaluations (under %(threshold)s %%): "
-        "rule “%(rule)s”."
+        "rule “%(rule)s”.",
+        found.count,
     ) % {
         "criterion": found.title,
         "average": found.average.normalize() if found.average == found.average.to_integral() else found.average,

@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from contactcenter.quality.models import TrainingRule, TrainingRuleHit
 from contactcenter.quality.rules import criterion_average, rule_hits_visible_to, training_rules_apply
-from contactcenter.quality.services import evaluation_publish, evaluation_save, evaluation_start
+from contactcenter.quality.services import (
+    dispute_decide,
+    evaluation_dispute,
+    evaluation_publish,
+    evaluation_save,
+    evaluation_start,
+)
 from contactcenter.training.models import Assignment
 from contactcenter.training.selectors import assigned_courses, course_agent_progress
 from tests.qualityloop.helpers import contact, evaluation, scorecard
@@ -126,3 +132,16 @@ def test_drafts_calibrations_and_inactive_rules_do_not_count(org, card, rule):
     assert training_rules_apply(evaluation=item) == []
     TrainingRule.objects.update(is_active=True)
     assert len(training_rules_apply(evaluation=item)) == 1
+
+
+def test_an_overturned_dispute_counts_its_corrected_score(org, card, rule):
+    _card, _version, criteria = card
+    TrainingRule.objects.filter(pk=rule.pk).update(last_n=1)
+    published = _publish_through_the_services(org, card, {"greeting": 1, "solution": 3, "identity": 1})
+    assert not TrainingRuleHit.objects.exists()  # 100 %: nothing
+    dispute = evaluation_dispute(evaluation=published, by=org.agent_a, reason="Too kind?")
+    corrected = [{"criterion": criteria["greeting"].pk, "value": 0, "not_applicable": False, "comment": "No greeting"}]
+    dispute_decide(dispute=dispute, by=org.manager, decision="overturned", comment="Listened again", answers=corrected)
+    hit = TrainingRuleHit.objects.get()
+    assert (hit.agent, hit.assignment.course) == (org.agent_a, rule.course)
+    assert "“Greeting” scored 0 % in your last evaluation (under 60 %)" in hit.reason
