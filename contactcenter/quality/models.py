@@ -257,9 +257,12 @@ SHOWN_TO_AGENT = (
 
 
 class Evaluation(models.Model):
+    # No database constraint: the interactions table may be partitioned by month, and a foreign
+    # key to it would need the month too (interactions/partitions.py). Django keeps on_delete.
     interaction = models.ForeignKey(
         "interactions.Interaction",
         on_delete=models.CASCADE,
+        db_constraint=False,
         related_name="evaluations",
         verbose_name=_("interaction"),
     )
@@ -439,9 +442,12 @@ class CalibrationState(models.TextChoices):
 
 class CalibrationSession(models.Model):
     title = models.CharField(_("title"), max_length=200)
+    # No database constraint: the interactions table may be partitioned by month, and a foreign
+    # key to it would need the month too (interactions/partitions.py). Django keeps on_delete.
     interaction = models.ForeignKey(
         "interactions.Interaction",
         on_delete=models.CASCADE,
+        db_constraint=False,
         related_name="calibration_sessions",
         verbose_name=_("interaction"),
     )
@@ -551,9 +557,12 @@ class SampleState(models.TextChoices):
 
 class SampleItem(models.Model):
     rule = models.ForeignKey(SamplingRule, on_delete=models.CASCADE, related_name="items", verbose_name=_("rule"))
+    # No database constraint: the interactions table may be partitioned by month, and a foreign
+    # key to it would need the month too (interactions/partitions.py). Django keeps on_delete.
     interaction = models.OneToOneField(
         "interactions.Interaction",
         on_delete=models.CASCADE,
+        db_constraint=False,
         related_name="quality_sample",
         verbose_name=_("interaction"),
     )

@@ -146,10 +146,12 @@ def version_with_content(queryset: QuerySet[ScorecardVersion]) -> QuerySet[Score
     )
 
 
-def criteria_of(version: ScorecardVersion) -> list[Criterion]:
-    """The version's criteria in order (section by section), with their section; one query."""
+def criteria_of(version: ScorecardVersion | int) -> list[Criterion]:
+    """The criteria of the version (or version id) in order (section by section), with their
+    section; one query."""
+    version_id = version if isinstance(version, int) else version.pk
     return list(
-        Criterion.objects.filter(section__version=version)
+        Criterion.objects.filter(section__version_id=version_id)
         .select_related("section")
         .order_by("section__position", "section_id", "position", "id")
     )
@@ -227,7 +229,7 @@ def evaluation_detail(*, user: AbstractBaseUser, pk: int) -> Evaluation | None:
 
 def scoring_items(evaluation: Evaluation, criteria: list[Criterion] | None = None) -> list[Item]:
     """The evaluation's answers as the score's items (criteria without an answer are left out)."""
-    criteria = criteria if criteria is not None else criteria_of(evaluation.version)
+    criteria = criteria if criteria is not None else criteria_of(evaluation.version_id)
     answers = {answer.criterion_id: answer for answer in evaluation.answers.all()}
     items = []
     for criterion in criteria:
@@ -299,7 +301,7 @@ def calibration_report(*, session: CalibrationSession) -> dict[str, Any]:
     ``deviation`` is the evaluator's minus the reference's (``None`` without a reference or when
     either was not applicable). Only published evaluations count. Four queries.
     """
-    criteria = criteria_of(session.version)
+    criteria = criteria_of(session.version_id)
     evaluations = list(
         session.evaluations.exclude(state=EvaluationState.DRAFT)
         .select_related("evaluator")

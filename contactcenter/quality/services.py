@@ -433,7 +433,7 @@ def evaluation_save(
     "not_applicable": bool, "comment": str}``; a criterion not given keeps its answer) and the
     overall comment. Only its evaluator, only while a draft; every bad answer is named at once."""
     evaluation = _require_own_draft(evaluation, by)
-    _write_answers(evaluation=evaluation, by=by, answers=answers, criteria=criteria_of(evaluation.version))
+    _write_answers(evaluation=evaluation, by=by, answers=answers, criteria=criteria_of(evaluation.version_id))
     if comment is not UNSET and comment != evaluation.comment:
         evaluation.comment = comment
         evaluation._history_user = by  # type: ignore[attr-defined]
@@ -485,7 +485,7 @@ def evaluation_publish(*, evaluation: Evaluation, by: AbstractBaseUser) -> Evalu
     sample is done and the ``scored`` hooks run. A calibration evaluation is scored and published
     to the session only: the agent is neither shown nor told."""
     evaluation = _require_own_draft(evaluation, by)
-    _score(evaluation, criteria_of(evaluation.version))
+    _score(evaluation, criteria_of(evaluation.version_id))
     evaluation.state = EvaluationState.PUBLISHED
     evaluation.published_at = timezone.now()
     evaluation._history_user = by  # type: ignore[attr-defined]
@@ -600,7 +600,7 @@ def dispute_decide(
     if decision == DisputeDecision.OVERTURNED:
         if not answers:
             raise ValidationError({"answers": [_("Give the corrected answers of an overturned evaluation.")]})
-        criteria = criteria_of(evaluation.version)
+        criteria = criteria_of(evaluation.version_id)
         _write_answers(evaluation=evaluation, by=by, answers=answers, criteria=criteria)
         _score(evaluation, criteria)
     elif answers:

@@ -176,11 +176,12 @@ def endpoints(Endpoint: Any, Call: Any, route: Any) -> dict[tuple[str, str], Any
         ("quality-evaluation-detail", "get"): Endpoint(
             4, "agent", lambda org, n: Call("get", route("quality-evaluation-detail", pk=org.evaluation.pk)), _rows
         ),
-        # 21 (19 in production): token; the evaluation if visible; savepoint; it locked; the version's criteria; the
-        # answers stored; each of the 4 answers inserted with its history row (8); the comment: full_clean, update,
-        # history; release; the answer (3). Grows with the criteria sent, not with the rows.
+        # 20 (18 in production): token; the evaluation if visible; savepoint; it locked; the version's
+        # criteria; the answers stored; each of the 4 answers inserted with its history row (8); the
+        # comment's update and history row; release; the answer (evaluation, answers, dispute). Grows
+        # with the criteria sent, not with the rows.
         ("quality-evaluation-answers", "post"): Endpoint(
-            21,
+            20,
             "manager",
             lambda org, n: Call(
                 "post",
@@ -189,11 +190,11 @@ def endpoints(Endpoint: Any, Call: Any, route: Any) -> dict[tuple[str, str], Any
             ),
             _rows,
         ),
-        # 15 (13 in production): token; the evaluation; savepoint; it locked; the criteria; the answers (scored);
-        # full_clean's reads; update and history row; the training rules pending for the agent (the scored
-        # hook, quality.rules); release; the answer (3). The live event costs no query.
+        # 14 (12 in production): token; the evaluation if visible; savepoint; it locked; the criteria; the
+        # evaluation with its answers (scored); update and history row; the training rules pending for the
+        # agent (the scored hook, quality.rules); release; the answer (3). The live event costs no query.
         ("quality-evaluation-publish", "post"): Endpoint(
-            15,
+            14,
             "manager",
             lambda org, n: Call("post", route("quality-evaluation-publish", pk=_draft(org, complete=True).pk)),
             _rows,

@@ -31,6 +31,8 @@ from contactcenter.quality.models import (
 
 User = get_user_model()
 
+#: The largest id a row may have.
+MAX_ID = 2**63 - 1
 #: The most sections and criteria per section one version holds (a body is bounded).
 MAX_SECTIONS = 30
 MAX_CRITERIA = 50
@@ -135,7 +137,9 @@ class AnswerSerializer(ModelSerializer):
 
 
 class AnswerInputSerializer(serializers.Serializer):
-    criterion = serializers.IntegerField(help_text=_("The criterion's id in the evaluation's version."))
+    criterion = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text=_("The criterion's id in the evaluation's version.")
+    )
     value = serializers.IntegerField(
         min_value=0, required=False, allow_null=True, help_text=_("Yes = 1, no = 0, or the points given.")
     )
@@ -209,13 +213,23 @@ class EvaluationDetailSerializer(EvaluationSerializer):
 
 
 class EvaluationStartSerializer(serializers.Serializer):
-    interaction = serializers.IntegerField(help_text=_("The interaction to evaluate."))
+    interaction = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=_("The interaction to evaluate."))
     version = serializers.IntegerField(
-        required=False, allow_null=True, help_text=_("A published scorecard version; default: the one that fits.")
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        help_text=_("A published scorecard version; default: the one that fits."),
     )
-    sample = serializers.IntegerField(required=False, allow_null=True, help_text=_("The sampled item it answers."))
+    sample = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True, help_text=_("The sampled item it answers.")
+    )
     calibration = serializers.IntegerField(
-        required=False, allow_null=True, help_text=_("The calibration session it belongs to.")
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        help_text=_("The calibration session it belongs to."),
     )
 
 
@@ -264,8 +278,8 @@ class CalibrationSerializer(ModelSerializer):
 
 class CalibrationCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    interaction = serializers.IntegerField()
-    version = serializers.IntegerField(help_text=_("A published scorecard version."))
+    interaction = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    version = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=_("A published scorecard version."))
     evaluators = serializers.ListField(
         child=serializers.CharField(max_length=150), min_length=2, max_length=50, help_text=_("Usernames.")
     )
@@ -273,7 +287,11 @@ class CalibrationCreateSerializer(serializers.Serializer):
 
 class CalibrationCloseSerializer(serializers.Serializer):
     reference = serializers.IntegerField(
-        required=False, allow_null=True, help_text=_("The evaluation the others are compared with.")
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        help_text=_("The evaluation the others are compared with."),
     )
 
 

@@ -61,11 +61,20 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: ERRORS[code] for code in codes}
 
 
+#: The largest id a row may have (a bigger number in a path or a body is no row's).
+MAX_ID = 2**63 - 1
+
+
 class QualityViewSet(PolicyViewSet):
     """A policy viewset whose services' refusals keep their reason."""
 
     filter_backends: list = []
     lookup_value_regex = "[0-9]+"
+
+    def initial(self, request: Request, *args: object, **kwargs: object) -> None:
+        super().initial(request, *args, **kwargs)
+        if any(str(value).isdigit() and int(str(value)) > MAX_ID for value in self.kwargs.values()):
+            raise exceptions.NotFound()
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, DjangoPermissionDenied) and exc.args:
@@ -339,7 +348,7 @@ class EvaluationViewSet(QualityViewSet):
                 raise _bad("kind", _("Choose one of: %(values)s.") % {"values": ", ".join(EvaluationKind.values)})
             queryset = queryset.filter(kind=params["kind"])
         if params.get("interaction"):
-            if not params["interaction"].isdigit():
+            if not params["interaction"].isdigit() or int(params["interaction"]) > MAX_ID:
                 raise _bad("interaction", _("A whole number is expected."))
             queryset = queryset.filter(interaction_id=int(params["interaction"]))
         return self._paginated(queryset, EvaluationSerializer)

@@ -134,6 +134,7 @@ class Migration(migrations.Migration):
                 (
                     "interaction",
                     models.ForeignKey(
+                        db_constraint=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="calibration_sessions",
                         to="interactions.interaction",
@@ -224,6 +225,7 @@ class Migration(migrations.Migration):
                 (
                     "interaction",
                     models.ForeignKey(
+                        db_constraint=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="evaluations",
                         to="interactions.interaction",
@@ -445,6 +447,7 @@ class Migration(migrations.Migration):
                 (
                     "interaction",
                     models.OneToOneField(
+                        db_constraint=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="quality_sample",
                         to="interactions.interaction",
