@@ -96,12 +96,12 @@ def hit_reason(*, rule: TrainingRule, found: CriterionAverage) -> str:
     }
 
 
-def rules_pending_for(*, agent_id: int, scorecard_id: int) -> QuerySet[TrainingRule]:
-    """The active rules of the scorecard that have not fired for the agent ``agent_id`` yet, with
-    their course."""
+def rules_pending_for(*, agent_id: int, version_id: int) -> QuerySet[TrainingRule]:
+    """The active rules of the scorecard of version ``version_id`` that have not fired for the
+    agent ``agent_id`` yet, with their course."""
     fired = TrainingRuleHit.objects.filter(rule_id=OuterRef("pk"), agent_id=agent_id)
     return (
-        TrainingRule.objects.filter(scorecard_id=scorecard_id, is_active=True)
+        TrainingRule.objects.filter(scorecard__versions=version_id, is_active=True)
         .exclude(Exists(fired))
         .select_related("course")
         .order_by("name", "pk")
@@ -111,14 +111,13 @@ def rules_pending_for(*, agent_id: int, scorecard_id: int) -> QuerySet[TrainingR
 def training_rules_apply(*, evaluation: Evaluation) -> list[TrainingRuleHit]:
     """The ``scored`` hook: fire the rules of ``evaluation``'s scorecard that its agent now meets
     (see the module's docstring); the hits written. Nothing for a calibration or an evaluation not
-    shown to the agent. One query while no rule fires (the pending rules of the scorecard, with the
-    version already loaded); each hit is written in a savepoint: a rule fired by another
+    shown to the agent. One query while no rule fires (the pending rules of the evaluation's
+    scorecard); each hit is written in a savepoint: a rule fired by another
     transaction at the same moment is skipped, not an error."""
     if evaluation.kind != EvaluationKind.REGULAR or evaluation.state not in SHOWN_TO_AGENT:
         return []
-    scorecard_id = evaluation.version.scorecard_id
     hits: list[TrainingRuleHit] = []
-    for rule in rules_pending_for(agent_id=evaluation.agent_id, scorecard_id=scorecard_id):
+    for rule in rules_pending_for(agent_id=evaluation.agent_id, version_id=evaluation.version_id):
         agent = evaluation.agent  # loaded only when a rule may fire
         found = criterion_average(agent=agent, rule=rule)
         if found is None or found.average >= rule.threshold:
