@@ -20,8 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import TruncWeek
+from django.db.models import Avg, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
 from contactcenter.agents.models import Team
@@ -284,12 +284,21 @@ def calibrations_visible_to(user: AbstractBaseUser) -> QuerySet[CalibrationSessi
 def calibration_list(*, user: AbstractBaseUser) -> QuerySet[CalibrationSession]:
     """The sessions ``user`` sees with their interaction and version, the evaluators (prefetched)
     and how many have published (two queries)."""
-    published = Count("evaluations", filter=~Q(evaluations__state=EvaluationState.DRAFT), distinct=True)
+    # A subquery, not a Count over a join: grouping by the joined interaction would need its whole
+    # key, which a partitioned interactions table does not give (no functional dependency on id).
+    published = (
+        Evaluation.objects.filter(calibration=OuterRef("pk"))
+        .exclude(state=EvaluationState.DRAFT)
+        .order_by()
+        .values("calibration")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         calibrations_visible_to(user)
         .select_related("interaction", "version__scorecard", "created_by")
         .prefetch_related("evaluators")
-        .annotate(published_count=published)
+        .annotate(published_count=Coalesce(Subquery(published, output_field=IntegerField()), 0))
     )
 
 
