@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from kpis.definitions import GROUPS, KpiFilters, scope_for
 from kpis.drilldown import FIGURES, drilldown_interactions
 from kpis.exports import csv_response, xlsx_response
+from kpis.quality_figures import EVALUATION_FIGURES, drilldown_evaluations
 from kpis.reports import PerformanceForm, Report, get_report, reports_for
 from kpis.routing_figures import CALLBACK_COUNTS, OFFER_FIGURES, drilldown_callbacks, drilldown_offers
 
@@ -188,6 +189,20 @@ def callbacks_drilldown_page(site: AdminSite, request: HttpRequest, name: str) -
     )
 
 
+def evaluations_drilldown_page(site: AdminSite, request: HttpRequest, name: str) -> TemplateResponse:
+    """The evaluations behind one quality figure of the performance report (parameters as
+    :func:`drilldown_page`, ``figure`` one of :data:`kpis.quality_figures.EVALUATION_FIGURES`)."""
+    return _drilldown(
+        site,
+        request,
+        name,
+        figures=EVALUATION_FIGURES,
+        rows=drilldown_evaluations,
+        template="admin/kpis/reports/drilldown_evaluations.html",
+        title=_("%(figure)s: the evaluations"),
+    )
+
+
 def report_urls(site: AdminSite) -> list[URLPattern]:
     """The URL patterns of the reports, each through ``site.admin_view``."""
 
@@ -200,6 +215,7 @@ def report_urls(site: AdminSite) -> list[URLPattern]:
         path("reports/<slug:name>/interactions/", wrap(drilldown_page), name="kpis-report-drilldown"),
         path("reports/<slug:name>/offers/", wrap(offers_drilldown_page), name="kpis-report-offers"),
         path("reports/<slug:name>/callbacks/", wrap(callbacks_drilldown_page), name="kpis-report-callbacks"),
+        path("reports/<slug:name>/evaluations/", wrap(evaluations_drilldown_page), name="kpis-report-evaluations"),
     ]
 
 

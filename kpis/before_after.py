@@ -23,13 +23,14 @@ from kpis.selectors import KpiRow, kpi_rows
 
 #: The before/after view compares this many local days before and after a completion.
 BEFORE_AFTER_DAYS = 30
-BEFORE_AFTER_KPIS = ("aht", "fcr", "csat", "handled")
+BEFORE_AFTER_KPIS = ("aht", "fcr", "csat", "qm_score", "handled")
 
 
 @dataclass
 class BeforeAfter:
-    """An agent's AHT (seconds), FCR and CSAT (ratios 0–1, ``None`` without data) over the
-    :data:`BEFORE_AFTER_DAYS` local days before and after the day they completed a course."""
+    """An agent's AHT (seconds), FCR and CSAT (ratios 0–1) and QM score (mean evaluation score,
+    percent 0–100), ``None`` without data, over the :data:`BEFORE_AFTER_DAYS` local days before
+    and after the day they completed a course."""
 
     profile: AgentProfile
     completed_at: datetime
@@ -43,10 +44,10 @@ class BeforeAfter:
 
     @property
     def cells(self) -> list[tuple[str, str]]:
-        """``(name, text)`` for a table: AHT in whole seconds, FCR and CSAT in whole percent, each
-        before, after and the change (signed); ``—`` without data."""
+        """``(name, text)`` for a table: AHT in whole seconds, FCR, CSAT and the QM score in whole
+        percent, each before, after and the change (signed); ``—`` without data."""
         cells = []
-        for name, factor in (("aht", 1), ("fcr", 100), ("csat", 100)):
+        for name, factor in (("aht", 1), ("fcr", 100), ("csat", 100), ("qm_score", 1)):
             for period, value in (("before", self.before[name]), ("after", self.after[name])):
                 cells.append((f"{name}-{period}", "—" if value is None else f"{value * factor:.0f}"))
             change = self.delta(name)
@@ -56,7 +57,7 @@ class BeforeAfter:
 
 def before_after(*, course: Course, user: AbstractBaseUser, today: date | None = None) -> list[BeforeAfter]:
     """For each agent ``user`` may follow who completed ``course`` on local day D: their KPIs
-    (SPEC §4, through :func:`kpis.selectors.kpi_rows`, by agent) over ``[D − 30, D)`` and over
+    (SPEC §4, through :func:`kpis.selectors.kpi_rows`, by agent, the QM score included) over ``[D − 30, D)`` and over
     ``[D + 1, D + 31)``; the day of completion itself, half before and half after, is left out.
     ``after_complete`` is false while the second period has not ended.
 
@@ -72,10 +73,15 @@ def before_after(*, course: Course, user: AbstractBaseUser, today: date | None =
     span = timedelta(days=BEFORE_AFTER_DAYS)
     everything = KpiScope(everything=True)
     for day, day_completions in sorted(by_day.items()):
-        before = {r.key: r for r in kpi_rows(scope=everything, start=day - span, end=day, group_by="agent")}
+        before = {
+            r.key: r for r in kpi_rows(scope=everything, start=day - span, end=day, group_by="agent", quality=True)
+        }
         after_start = day + timedelta(days=1)
         after = {
-            r.key: r for r in kpi_rows(scope=everything, start=after_start, end=after_start + span, group_by="agent")
+            r.key: r
+            for r in kpi_rows(
+                scope=everything, start=after_start, end=after_start + span, group_by="agent", quality=True
+            )
         }
         for completion in day_completions:
             profile = completion.profile
@@ -94,5 +100,5 @@ def before_after(*, course: Course, user: AbstractBaseUser, today: date | None =
 
 def _kpis(row: KpiRow | None) -> dict[str, float | None]:
     if row is None:
-        return {"aht": None, "fcr": None, "csat": None, "handled": 0}
+        return {"aht": None, "fcr": None, "csat": None, "qm_score": None, "handled": 0}
     return {name: getattr(row, name) for name in BEFORE_AFTER_KPIS}

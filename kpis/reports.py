@@ -50,6 +50,7 @@ from kpis.charts import bar_chart, line_chart
 from kpis.definitions import MAX_PERIOD_DAYS, KpiFilters, scope_for
 from kpis.drilldown import KPI_FIGURES
 from kpis.forecast import Forecast, ForecastError, queue_forecast
+from kpis.quality_figures import KPI_EVALUATION_FIGURES
 from kpis.routing_figures import KPI_CALLBACK_FIGURES, KPI_OFFER_FIGURES
 from kpis.script_versions import VersionFigures, version_figures
 from kpis.selectors import KpiRow, kpi_rows
@@ -159,6 +160,17 @@ KPIS = (
     # Web chat: the chats the bot closed by itself (kpis.chat_figures).
     Kpi("chats_started", gettext_lazy("Chats started"), "count"),
     Kpi("bot_containment", gettext_lazy("Bot containment"), "rate"),
+    # Quality figures: evaluations published, sampled interactions, disputes (kpis.quality_figures).
+    Kpi("qm_evaluations", gettext_lazy("Evaluations"), "count"),
+    Kpi("qm_score", gettext_lazy("QM score (%)"), "score"),
+    Kpi("qm_critical_fails", gettext_lazy("Critical fails"), "count", True),
+    Kpi("qm_critical_fail_rate", gettext_lazy("Critical-fail rate"), "rate", True),
+    Kpi("qm_planned", gettext_lazy("Evaluations planned"), "count"),
+    Kpi("qm_done", gettext_lazy("Evaluations done"), "count"),
+    Kpi("qm_done_rate", gettext_lazy("Evaluations done vs planned"), "rate"),
+    Kpi("qm_disputes_decided", gettext_lazy("Disputes decided"), "count"),
+    Kpi("qm_disputes_overturned", gettext_lazy("Disputes overturned"), "count", True),
+    Kpi("qm_overturn_rate", gettext_lazy("Disputes overturned rate"), "rate", True),
 )
 
 
@@ -340,7 +352,13 @@ class PerformanceReport(Report):
     def _kpi_rows(self, group_by: str | None, *, routing: bool = True) -> list[KpiRow]:
         start, end = self.period
         return kpi_rows(
-            scope=self.scope, start=start, end=end, group_by=group_by, filters=self.filters, routing=routing
+            scope=self.scope,
+            start=start,
+            end=end,
+            group_by=group_by,
+            filters=self.filters,
+            routing=routing,
+            quality=routing,
         )
 
     def grouped_rows(self) -> list[KpiRow]:
@@ -431,6 +449,7 @@ class PerformanceReport(Report):
             "interactions": "admin:kpis-report-drilldown",
             "offers": "admin:kpis-report-offers",
             "callbacks": "admin:kpis-report-callbacks",
+            "evaluations": "admin:kpis-report-evaluations",
         }[rows]
         return f"{reverse(page, args=[self.name])}?{urlencode(params)}"
 
@@ -444,12 +463,15 @@ class PerformanceReport(Report):
                 figure = KPI_FIGURES.get(kpi.field)
                 offer_figure = KPI_OFFER_FIGURES.get(kpi.field)
                 callback_figure = KPI_CALLBACK_FIGURES.get(kpi.field)
+                evaluation_figure = KPI_EVALUATION_FIGURES.get(kpi.field)
                 if figure:
                     url = self.drill_url(figure, row.key, grouped)
                 elif offer_figure:
                     url = self.drill_url(offer_figure, row.key, grouped, rows="offers")
                 elif callback_figure:
                     url = self.drill_url(callback_figure, row.key, grouped, rows="callbacks")
+                elif evaluation_figure:
+                    url = self.drill_url(evaluation_figure, row.key, grouped, rows="evaluations")
                 else:
                     url = None
                 cells.append(
@@ -893,7 +915,7 @@ class BeforeAfterReport(Report):
     name = "training-before-after"
     title = gettext_lazy("Training before/after")
     description = gettext_lazy(
-        "Each agent's AHT, FCR and CSAT over the 30 days before and the 30 days after completing a course."
+        "Each agent's AHT, FCR, CSAT and QM score over the 30 days before and the 30 days after completing a course."
     )
     template_name = "admin/kpis/reports/before_after.html"
 
@@ -922,7 +944,7 @@ class BeforeAfterReport(Report):
 
     def headers(self) -> list[str]:
         headers = [_("Agent"), _("Team"), _("Completed")]
-        for label in (_("AHT (s)"), _("FCR"), _("CSAT")):
+        for label in (_("AHT (s)"), _("FCR"), _("CSAT"), _("QM score (%)")):
             headers += [
                 _("%(kpi)s before") % {"kpi": label},
                 _("%(kpi)s after") % {"kpi": label},
@@ -939,7 +961,7 @@ class BeforeAfterReport(Report):
                 row.profile.team.name if row.profile.team else "",
                 timezone.localtime(row.completed_at),
             ]
-            for name in ("aht", "fcr", "csat"):
+            for name in ("aht", "fcr", "csat", "qm_score"):
                 cells += [row.before[name], row.after[name], row.delta(name)]
             rows.append(
                 [*cells, row.before["handled"], row.after["handled"], _("yes") if row.after_complete else _("no")]

@@ -41,7 +41,7 @@ from django.utils import timezone
 from contactcenter.agents.models import PresenceInterval
 from interactions import durations
 from interactions.models import Interaction, SurveyResponse
-from kpis import chat_figures, rollups, routing_figures
+from kpis import chat_figures, quality_figures, rollups, routing_figures
 from kpis.definitions import (
     GROUPS,
     NO_OCCUPANCY_GROUPS,
@@ -131,6 +131,21 @@ class KpiRow:
     chats_started: int | None = None
     chats_bot_contained: int | None = None
     bot_containment: float | None = None
+    # Quality figures (``kpi_rows(..., quality=True)``; ``None`` when left out): the evaluations
+    # published in the period, their mean score, critical fails, score per criterion, the sampled
+    # interactions planned and done, the disputes decided and overturned (kpis.quality_figures).
+    qm_evaluations: int | None = None
+    qm_score: float | None = None
+    qm_critical_fails: int | None = None
+    qm_critical_fail_rate: float | None = None
+    qm_criteria: dict[str, float] | None = None
+    qm_planned: int | None = None
+    qm_done: int | None = None
+    qm_done_rate: float | None = None
+    qm_disputes_decided: int | None = None
+    qm_disputes_overturned: int | None = None
+    qm_overturn_rate: float | None = None
+    qm_score_sum: float | None = None
     # Partial sums the rates are built from; not part of the API.
     _sums: dict[str, float] = field(default_factory=dict, repr=False)
 
@@ -298,6 +313,11 @@ def _finish(row: KpiRow) -> KpiRow:
         row.callbacks_on_time_rate = _ratio(row.callbacks_kept_on_time, row.callbacks_due)
     if row.chats_started is not None:
         row.bot_containment = _ratio(row.chats_bot_contained, row.chats_started)
+    if row.qm_evaluations is not None:
+        row.qm_score = _ratio(row.qm_score_sum, row.qm_evaluations)
+        row.qm_critical_fail_rate = _ratio(row.qm_critical_fails, row.qm_evaluations)
+        row.qm_done_rate = _ratio(row.qm_done, row.qm_planned)
+        row.qm_overturn_rate = _ratio(row.qm_disputes_overturned, row.qm_disputes_decided)
     return row
 
 
@@ -311,6 +331,7 @@ def kpi_rows(
     now: datetime | None = None,
     occupancy: bool = True,
     routing: bool = False,
+    quality: bool = False,
 ) -> list[KpiRow]:
     """The KPIs of the interactions in ``scope`` offered in the local days ``[start, end)``.
 
@@ -325,7 +346,9 @@ def kpi_rows(
     adds the routing figures (offers, accepts, declines, timeouts, time to accept: one query more
     over the offers; callbacks due, tried, kept on time, missed: one more over the callbacks,
     :mod:`kpis.routing_figures`; chats started and contained by the bot: one more over the chats,
-    :mod:`kpis.chat_figures`); without it they are ``None``.
+    :mod:`kpis.chat_figures`); without it they are ``None``. ``quality=True`` adds the quality
+    figures (four queries more: evaluations, score per criterion, samples, disputes;
+    :mod:`kpis.quality_figures`); without it they are ``None``.
     Validation of the arguments (``start < end``, the period's length) is the caller's job;
     a wrong ``group_by`` raises ``ValueError``.
     """
@@ -364,6 +387,11 @@ def kpi_rows(
         families.append(routing_figures.routing_family(**routing_args))
         families.append(routing_figures.callback_family(**routing_args))
         families.append(chat_figures.chat_family(**routing_args))
+    criteria: dict[str | None, dict[str, float]] = {}
+    if quality:
+        quality_args = {"scope": scope, "start": start, "end": end, "group_by": group_by, "filters": report.filters}
+        families.extend(quality_figures.quality_family(**quality_args))
+        criteria = quality_figures.criterion_scores(**quality_args)
 
     if group_by is None:
         keys: list[str | None] = [None]
@@ -384,6 +412,10 @@ def kpi_rows(
                 setattr(row, name, 0)
             for name in chat_figures.CHAT_FIGURES:
                 setattr(row, name, 0)
+        if quality:
+            for name in quality_figures.QUALITY_COUNTS:
+                setattr(row, name, 0.0 if name == "qm_score_sum" else 0)
+            row.qm_criteria = criteria.get(key, {})
         for family in families:
             for name, value in family.get(key, {}).items():
                 if name in fields:
@@ -408,6 +440,7 @@ def kpi_report(
     channel: str | None = None,
     now: datetime | None = None,
     routing: bool = False,
+    quality: bool = False,
 ) -> list[KpiRow]:
     """:func:`kpi_rows` as ``user`` may see them (:func:`scope_for`): managers and admins all
     interactions, supervisors their team's, agents their own. Filters name an agent (username), a
@@ -421,4 +454,5 @@ def kpi_report(
         filters=KpiFilters(agent=agent or None, team=team or None, queue=queue or None, channel=channel or None),
         now=now,
         routing=routing,
+        quality=quality,
     )

@@ -57,15 +57,20 @@ MAX_BACKOFF = timedelta(hours=1)
 
 # --- Cadences -----------------------------------------------------------------------------------
 
+#: The days a weekly job may run on, Monday first (``Every.weekday``).
+WEEKDAYS = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday"))
+
 
 @dataclass(frozen=True)
 class Every:
     """How often a periodic job runs: every ``minutes``; or every hour at ``minute``; or every
-    day at ``at`` (the center's local time, ``TIME_ZONE``). Exactly one of the three."""
+    day at ``at`` (the center's local time, ``TIME_ZONE``), or, with ``weekday`` (0 Monday … 6
+    Sunday), every week on that day at ``at``. Exactly one of the first three."""
 
     minutes: int | None = None
     minute: int | None = None
     at: time | None = None
+    weekday: int | None = None
 
     def __post_init__(self) -> None:
         given = [value is not None for value in (self.minutes, self.minute, self.at)]
@@ -75,6 +80,8 @@ class Every:
             raise ImproperlyConfigured("Every(minutes=...) must be at least 1.")
         if self.minute is not None and not 0 <= self.minute < 60:
             raise ImproperlyConfigured("Every(minute=...) must be between 0 and 59.")
+        if self.weekday is not None and (self.at is None or not 0 <= self.weekday <= 6):
+            raise ImproperlyConfigured("Every(weekday=...) goes with at= and is between 0 (Monday) and 6.")
 
     @property
     def schedule_fields(self) -> dict[str, Any]:
@@ -83,6 +90,8 @@ class Every:
             return {"schedule_type": Schedule.MINUTES, "minutes": self.minutes}
         if self.minute is not None:
             return {"schedule_type": Schedule.HOURLY, "minutes": None}
+        if self.weekday is not None:
+            return {"schedule_type": Schedule.WEEKLY, "minutes": None}
         return {"schedule_type": Schedule.DAILY, "minutes": None}
 
     def first_run(self, now: datetime) -> datetime:
@@ -94,6 +103,10 @@ class Every:
         if self.minute is not None:
             run = local.replace(minute=self.minute, second=0, microsecond=0)
             return run if run > local else run + timedelta(hours=1)
+        if self.weekday is not None:
+            day = local.date() + timedelta(days=(self.weekday - local.weekday()) % 7)
+            run = timezone.make_aware(datetime.combine(day, self.at))
+            return run if run > local else timezone.make_aware(datetime.combine(day + timedelta(days=7), self.at))
         run = timezone.make_aware(datetime.combine(local.date(), self.at))
         return run if run > local else timezone.make_aware(datetime.combine(local.date() + timedelta(days=1), self.at))
 
@@ -102,6 +115,10 @@ class Every:
             return ngettext("every minute", "every %(n)s minutes", self.minutes) % {"n": self.minutes}
         if self.minute is not None:
             return str(_("every hour at :%(minute)02d") % {"minute": self.minute})
+        if self.weekday is not None:
+            return str(
+                _("every %(day)s at %(time)s") % {"day": WEEKDAYS[self.weekday], "time": self.at.strftime("%H:%M")}
+            )
         return str(_("every day at %(time)s") % {"time": self.at.strftime("%H:%M")})
 
 

@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contactcenter.agents.models import AgentProfile, Queue, Status
+from contactcenter.agents.models import AgentProfile, Queue, Skill, Status
 from contactcenter.agents.states import agent_state_offer, agent_try_lock
 from contactcenter.core.choices import Channel
 from contactcenter.core.db import full_clean
@@ -46,8 +46,11 @@ from contactcenter.distribution import events, queue_state, selectors
 from contactcenter.distribution.models import (
     CALLBACK_OPEN_STATES,
     CALLBACK_RETRIED_OUTCOMES,
+    MAX_LEVEL,
     MAX_PRIORITY,
+    MIN_LEVEL,
     OPEN_STATES,
+    AgentSkillLevel,
     Callback,
     CallbackAttempt,
     CallbackOutcome,
@@ -433,6 +436,44 @@ def routing_agent_available(user_id: int) -> None:
             routing_dispatch(queue_ids=queue_ids)
     except Exception:
         logger.exception("routing dispatch for an available agent failed")
+
+
+@dataclass(frozen=True)
+class SkillRaise:
+    """What :func:`agent_skill_raise` did: the level held before (0: not held) and after."""
+
+    skill_id: int
+    before: int
+    after: int
+
+
+@transaction.atomic
+def agent_skill_raise(*, agent: AbstractBaseUser, skill: Skill, level: int) -> SkillRaise | None:
+    """Make ``agent`` hold ``skill`` at ``level`` at least, as routing reads it (the profile's
+    skills, their :class:`AgentSkillLevel`): a skill not held is added at ``level``; one held
+    lower is raised; one held at ``level`` or higher is never lowered. ``None`` for a user with no
+    agent profile. Once committed, the agent's queues are dispatched again: work waiting for that
+    skill may now be offered to them."""
+    if not MIN_LEVEL <= level <= MAX_LEVEL:
+        raise ValidationError({"level": [_("A skill level is from 1 to 5.")]})
+    profile = AgentProfile.objects.select_for_update().filter(user_id=agent.pk).first()
+    if profile is None:
+        return None
+    held = profile.skills.filter(pk=skill.pk).exists()
+    row = AgentSkillLevel.objects.filter(profile=profile, skill=skill).first()
+    before = (row.level if row is not None else MIN_LEVEL) if held else 0
+    after = max(before, level)
+    if not held:
+        profile.skills.add(skill)
+    if row is None and after > MIN_LEVEL:
+        AgentSkillLevel.objects.create(profile=profile, skill=skill, level=after)
+    elif row is not None and row.level != after:
+        row.level = after
+        full_clean(row)
+        row.save(update_fields=["level"])
+    if after != before:
+        dispatch_on_commit(list(profile.queues.values_list("pk", flat=True)))
+    return SkillRaise(skill_id=skill.pk, before=before, after=after)
 
 
 # --- Answers back -----------------------------------------------------------------------------------

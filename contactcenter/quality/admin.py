@@ -29,11 +29,16 @@ from contactcenter.quality.models import (
     Evaluation,
     EvaluationAnswer,
     EvaluatorTeam,
+    SampleItem,
+    SamplingRule,
     Scorecard,
     ScorecardSection,
     ScorecardVersion,
+    TrainingRule,
+    TrainingRuleHit,
     VersionState,
 )
+from contactcenter.quality.rules import rule_hits_visible_to
 
 
 def _message_of(error: Exception) -> str:
@@ -425,3 +430,74 @@ class EvaluatorTeamAdmin(admin.ModelAdmin):
 
     def delete_model(self, request: HttpRequest, obj: EvaluatorTeam) -> None:
         services.evaluator_team_remove(link=obj, by=request.user)
+
+
+# --- Sampling and training rules (the quality loop: sampling.py, rules.py) ------------------------
+
+
+@admin.register(SamplingRule)
+class SamplingRuleAdmin(admin.ModelAdmin):
+    """What is sampled each week (``manage.py quality_sample``, the weekly job ``quality_sample``)."""
+
+    list_display = ("name", "queue", "scorecard", "per_agent_per_week", "channels", "min_duration_seconds", "is_active")
+    list_filter = ("is_active",)
+    list_select_related = ("queue", "scorecard")
+    search_fields = ("name",)
+    fields = ("name", "queue", "scorecard", "per_agent_per_week", "channels", "min_duration_seconds", "is_active")
+
+    def save_model(self, request: HttpRequest, obj: SamplingRule, form: forms.ModelForm, change: bool) -> None:
+        obj.full_clean()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SampleItem)
+class SampleItemAdmin(admin.ModelAdmin):
+    """The sampled interactions in the evaluators' queues: who has which, and done or not."""
+
+    list_display = ("week", "rule", "interaction", "agent", "assigned_to", "state")
+    list_filter = ("state", "week", "rule")
+    list_select_related = ("rule", "interaction", "agent", "assigned_to")
+    search_fields = ("agent__username", "assigned_to__username")
+    fields = ("rule", "interaction", "agent", "week", "assigned_to", "state", "created_at")
+    readonly_fields = ("rule", "interaction", "agent", "week", "created_at")
+    raw_id_fields = ("assigned_to",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(TrainingRule)
+class TrainingRuleAdmin(admin.ModelAdmin):
+    """ "Criterion under S % over the last N evaluations → course": the closed loop (rules.py)."""
+
+    list_display = ("name", "scorecard", "criterion_key", "threshold", "last_n", "course", "due_days", "is_active")
+    list_filter = ("is_active", "scorecard")
+    list_select_related = ("scorecard", "course")
+    search_fields = ("name", "criterion_key")
+    fields = ("name", "scorecard", "criterion_key", "threshold", "last_n", "course", "due_days", "is_active")
+
+    def save_model(self, request: HttpRequest, obj: TrainingRule, form: forms.ModelForm, change: bool) -> None:
+        obj.full_clean()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(TrainingRuleHit)
+class TrainingRuleHitAdmin(admin.ModelAdmin):
+    """Each time a training rule assigned its course, with the reason (read-only)."""
+
+    list_display = ("created_at", "rule", "agent", "assignment", "reason")
+    list_filter = ("rule",)
+    list_select_related = ("rule", "agent", "assignment__course")
+    search_fields = ("agent__username", "rule__name")
+    fields = ("rule", "agent", "assignment", "reason", "created_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # A supervisor follows their team's agents (the training rules' reasons), a manager everyone.
+        return rule_hits_visible_to(request.user).select_related("assignment__course")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: TrainingRuleHit | None = None) -> bool:
+        return False

@@ -120,7 +120,7 @@ class QuizInline(admin.StackedInline):
 
 class AssignmentInline(admin.TabularInline):
     model = Assignment
-    fields = ("agent", "team", "role", "due_on", "assigned_by", "created_at")
+    fields = ("agent", "team", "role", "due_on", "reason", "assigned_by", "created_at")
     readonly_fields = ("assigned_by", "created_at")
     autocomplete_fields = ("agent",)
     extra = 0
@@ -128,17 +128,27 @@ class AssignmentInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(MaterialAdmin):
-    list_display = ("title", "is_active", "lesson_count", "has_quiz", "updated_at", "screens")
+    list_display = ("title", "is_active", "lesson_count", "has_quiz", "grants", "updated_at", "screens")
     list_filter = ("is_active",)
     search_fields = ("title", "description")
     ordering = ("title", "pk")
     readonly_fields = ("created_by", "created_at", "updated_at", "screens")
-    fields = ("title", "description", "is_active", "screens", ("created_by", "created_at", "updated_at"))
+    fields = (
+        "title",
+        "description",
+        "is_active",
+        ("grants_skill", "grants_level"),
+        "screens",
+        ("created_by", "created_at", "updated_at"),
+    )
     inlines = [LessonInline, QuizInline, AssignmentInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
-            super().get_queryset(request).select_related("quiz", "created_by").annotate(lesson_total=Count("lessons"))
+            super()
+            .get_queryset(request)
+            .select_related("quiz", "created_by", "grants_skill")
+            .annotate(lesson_total=Count("lessons"))
         )
 
     @admin.display(description=_("lessons"), ordering="lesson_total")
@@ -148,6 +158,12 @@ class CourseAdmin(MaterialAdmin):
     @admin.display(description=_("quiz"), boolean=True)
     def has_quiz(self, obj: Course) -> bool:
         return hasattr(obj, "quiz")
+
+    @admin.display(description=_("grants skill"), ordering="grants_skill__name")
+    def grants(self, obj: Course) -> str:
+        if obj.grants_skill is None:
+            return "—"
+        return gettext("%(skill)s, level %(level)s") % {"skill": obj.grants_skill, "level": obj.grants_level}
 
     @admin.display(description=_("follow-up"))
     def screens(self, obj: Course) -> str:
@@ -164,10 +180,23 @@ class CourseAdmin(MaterialAdmin):
     def save_model(self, request: HttpRequest, obj: Course, form: forms.ModelForm, change: bool) -> None:
         if change:
             course_update(
-                course=obj, by=request.user, title=obj.title, description=obj.description, is_active=obj.is_active
+                course=obj,
+                by=request.user,
+                title=obj.title,
+                description=obj.description,
+                is_active=obj.is_active,
+                grants_skill=obj.grants_skill,
+                grants_level=obj.grants_level,
             )
             return
-        course = course_create(title=obj.title, description=obj.description, is_active=obj.is_active, by=request.user)
+        course = course_create(
+            title=obj.title,
+            description=obj.description,
+            is_active=obj.is_active,
+            grants_skill=obj.grants_skill,
+            grants_level=obj.grants_level,
+            by=request.user,
+        )
         # The admin goes on with ``obj`` (its inlines, log entry, redirect): it is now that course.
         obj.pk, obj.created_by, obj._state.adding = course.pk, course.created_by, False
 

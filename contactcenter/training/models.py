@@ -9,6 +9,8 @@ assigned to agents, teams or roles, and what each agent has done of them.
 - An agent's **lesson completions** and **quiz attempts** are recorded by
   :mod:`contactcenter.training.services`, which also writes the **course completion** the moment
   the last requirement is met (every lesson done, the quiz passed if there is one).
+- A course may **grant a skill** at a level: on completion the agent holds it at that level at
+  least (routing reads it), and the completion records what was granted.
 
 The material (courses, lessons, attachments, quizzes, questions, choices, assignments) keeps a
 history of every edit with who and when; what agents do is a record of its own, not edited.
@@ -24,9 +26,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from contactcenter.agents.models import Role, Team
+from contactcenter.agents.models import Role, Skill, Team
 from contactcenter.core import richtext
 from contactcenter.core.uploads import FileContentValidator
+from contactcenter.distribution.models import MAX_LEVEL, MIN_LEVEL
 
 #: Attachments: the formats agents open without surprises, and a size a browser fetches quickly.
 ATTACHMENT_EXTENSIONS = (
@@ -54,6 +57,21 @@ class Course(models.Model):
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Inactive courses are hidden from agents; their records stay.")
     )
+    grants_skill = models.ForeignKey(
+        Skill,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="granting_courses",
+        verbose_name=_("grants skill"),
+        help_text=_("Completing the course gives the agent this skill, which routing uses."),
+    )
+    grants_level = models.PositiveSmallIntegerField(
+        _("granted level"),
+        default=MIN_LEVEL,
+        validators=[MinValueValidator(MIN_LEVEL), MaxValueValidator(MAX_LEVEL)],
+        help_text=_("The skill level (1 to 5) the agent holds at least once the course is completed."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -75,6 +93,11 @@ class Course(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(title=""), name="course_title_not_blank", violation_error_message=_("Give a title.")
+            ),
+            models.CheckConstraint(
+                condition=Q(grants_level__gte=MIN_LEVEL, grants_level__lte=MAX_LEVEL),
+                name="course_grants_level_1_5",
+                violation_error_message=_("A skill level is from 1 to 5."),
             ),
         ]
 
@@ -254,6 +277,11 @@ class Assignment(models.Model):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     due_on = models.DateField(_("due date"), null=True, blank=True)
+    reason = models.TextField(
+        _("reason"),
+        blank=True,
+        help_text=_("Why the course was assigned, shown to the agent (written by the quality rules)."),
+    )
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -347,13 +375,26 @@ class QuizAttempt(models.Model):
 
 class CourseCompletion(models.Model):
     """Written once, when an agent meets the course's last requirement; its date anchors the
-    before/after view of their KPIs."""
+    before/after view of their KPIs. When the course grants a skill, what was granted: the skill,
+    the level held before (0: not held) and after (never lower than before)."""
 
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_completions", verbose_name=_("agent")
     )
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="completions", verbose_name=_("course"))
     completed_at = models.DateTimeField(_("completed at"))
+    skill_granted = models.ForeignKey(
+        Skill,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("skill granted"),
+    )
+    level_before = models.PositiveSmallIntegerField(
+        _("level before"), null=True, blank=True, help_text=_("0: the agent did not hold the skill.")
+    )
+    level_after = models.PositiveSmallIntegerField(_("level after"), null=True, blank=True)
 
     class Meta:
         ordering = ["-completed_at", "-pk"]

@@ -62,11 +62,14 @@ def courses_assigned_to(user: AbstractBaseUser) -> QuerySet[Course]:
         return Course.objects.none()
     reaching = Assignment.objects.filter(_assigned_q(user), course=OuterRef("pk"))
     earliest = reaching.order_by(F("due_on").asc(nulls_last=True)).values("due_on")[:1]
+    reason = reaching.exclude(reason="").order_by("-created_at", "-pk").values("reason")[:1]
     lessons = Lesson.objects.filter(course=OuterRef("pk")).order_by().values("course").annotate(n=Count("pk"))
     return (
         Course.objects.filter(Exists(reaching), is_active=True)
+        .select_related("grants_skill")
         .annotate(
             due_on=Subquery(earliest),
+            reason=Subquery(reason),
             lesson_total=Coalesce(Subquery(lessons.values("n"), output_field=IntegerField()), 0),
         )
         .order_by(F("due_on").asc(nulls_last=True), "title", "pk")
@@ -94,6 +97,11 @@ class CourseProgress:
     best_score: float | None = None
     quiz_passed: bool = False
     completed_at: datetime | None = None
+    #: Why the course was assigned (the latest reason given, e.g. by a quality rule), or "".
+    reason: str = ""
+    #: The skill the completion granted and the level the agent then held (None: none granted).
+    skill_granted: str | None = None
+    level_after: int | None = None
     today: date = field(default_factory=_today, repr=False)
 
     @property
@@ -140,9 +148,12 @@ def course_progress(
             passes=Count("attempts", filter=Q(attempts__agent=user, attempts__passed=True)),
         )
     }
-    completed = dict(
-        CourseCompletion.objects.filter(agent=user, course_id__in=ids).values_list("course_id", "completed_at")
-    )
+    completed = {
+        row[0]: row[1:]
+        for row in CourseCompletion.objects.filter(agent=user, course_id__in=ids).values_list(
+            "course_id", "completed_at", "skill_granted__name", "level_after"
+        )
+    }
     rows = []
     for course in courses:
         quiz = quizzes.get(course.pk)
@@ -157,7 +168,10 @@ def course_progress(
                 quiz_attempts=quiz["attempt_count"] if quiz else 0,
                 best_score=best,
                 quiz_passed=quiz is not None and quiz["passes"] > 0,
-                completed_at=completed.get(course.pk),
+                completed_at=completed.get(course.pk, (None,))[0],
+                reason=getattr(course, "reason", None) or "",
+                skill_granted=completed.get(course.pk, (None, None))[1],
+                level_after=completed.get(course.pk, (None, None, None))[2],
                 today=today,
             )
         )
@@ -178,7 +192,12 @@ def course_detail(*, user: AbstractBaseUser, pk: int) -> Course:
         Prefetch("attachments", queryset=LessonAttachment.objects.order_by("title", "pk")),
         Prefetch("articles", queryset=Article.objects.visible_to(user).defer("body", "search_vector", "search_text")),
     )
-    course = courses_readable_by(user).prefetch_related(Prefetch("lessons", queryset=lessons)).get(pk=pk)
+    course = (
+        courses_readable_by(user)
+        .select_related("grants_skill")
+        .prefetch_related(Prefetch("lessons", queryset=lessons))
+        .get(pk=pk)
+    )
     course.quiz_or_none = (
         Quiz.objects.filter(course=course)
         .prefetch_related(Prefetch("questions", queryset=Question.objects.prefetch_related("choices")))
@@ -211,6 +230,11 @@ class AgentProgress:
     lessons_done: int = 0
     best_score: float | None = None
     completed_at: datetime | None = None
+    #: Why the course was assigned (the latest reason given, e.g. by a quality rule), or "".
+    reason: str = ""
+    #: The skill the completion granted and the level the agent then held (None: none granted).
+    skill_granted: str | None = None
+    level_after: int | None = None
     today: date = field(default_factory=_today, repr=False)
 
     @property
@@ -324,7 +348,9 @@ def course_agent_progress(*, course: Course, user: AbstractBaseUser, today: date
     """Every agent ``user`` may follow whom ``course`` is assigned to, with their progress, by team
     then username. Six queries, whatever the number of agents."""
     today = today or _today()
-    reached = _reached(list(course.assignments.all()), user)
+    assignments = list(course.assignments.all())
+    reasons = {a.agent_id: a.reason for a in sorted(assignments, key=lambda a: a.created_at) if a.agent_id and a.reason}
+    reached = _reached(assignments, user)
     agent_ids = [agent_id for agent_id, _course in reached]
     if not agent_ids:
         return []
@@ -341,9 +367,12 @@ def course_agent_progress(*, course: Course, user: AbstractBaseUser, today: date
         .values_list("agent_id")
         .annotate(best=Max("score"))
     )
-    completed = dict(
-        CourseCompletion.objects.filter(course=course, agent_id__in=agent_ids).values_list("agent_id", "completed_at")
-    )
+    completed = {
+        row[0]: row[1:]
+        for row in CourseCompletion.objects.filter(course=course, agent_id__in=agent_ids).values_list(
+            "agent_id", "completed_at", "skill_granted__name", "level_after"
+        )
+    }
     return [
         AgentProgress(
             profile=profile,
@@ -352,7 +381,10 @@ def course_agent_progress(*, course: Course, user: AbstractBaseUser, today: date
             lessons_total=total,
             lessons_done=done.get(agent_id, 0),
             best_score=best.get(agent_id),
-            completed_at=completed.get(agent_id),
+            completed_at=completed.get(agent_id, (None,))[0],
+            reason=reasons.get(agent_id, ""),
+            skill_granted=completed.get(agent_id, (None, None))[1],
+            level_after=completed.get(agent_id, (None, None, None))[2],
             today=today,
         )
         for (agent_id, _course), (profile, due) in reached.items()

@@ -25,10 +25,11 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter.agents.models import Team
+from contactcenter.agents.models import Skill, Team
 from contactcenter.core.db import full_clean
 from contactcenter.core.transactions import service_atomic
 from contactcenter.core.unset import UNSET, Unset, given
+from contactcenter.distribution.services import agent_skill_raise
 from contactcenter.training.models import (
     Assignment,
     Choice,
@@ -66,9 +67,26 @@ def _save(obj: Any, by: AbstractBaseUser | None) -> Any:
 
 
 @transaction.atomic
-def course_create(*, title: str, by: AbstractBaseUser | None, description: str = "", is_active: bool = True) -> Course:
-    """A new course; one history row by ``by``. ``ValidationError`` naming each bad field."""
-    return _save(Course(title=title, description=description, is_active=is_active, created_by=by), by)
+def course_create(
+    *,
+    title: str,
+    by: AbstractBaseUser | None,
+    description: str = "",
+    is_active: bool = True,
+    grants_skill: Skill | None = None,
+    grants_level: int = 1,
+) -> Course:
+    """A new course (granting ``grants_skill`` at ``grants_level`` on completion, when given); one
+    history row by ``by``. ``ValidationError`` naming each bad field."""
+    course = Course(
+        title=title,
+        description=description,
+        is_active=is_active,
+        grants_skill=grants_skill,
+        grants_level=grants_level,
+        created_by=by,
+    )
+    return _save(course, by)
 
 
 @transaction.atomic
@@ -79,10 +97,20 @@ def course_update(
     title: str | Unset = UNSET,
     description: str | Unset = UNSET,
     is_active: bool | Unset = UNSET,
+    grants_skill: Skill | Unset | None = UNSET,
+    grants_level: int | Unset = UNSET,
 ) -> Course:
     """Change the course's fields given (``UNSET``: unchanged); one history row by ``by``.
-    ``ValidationError`` naming each bad field."""
-    for name, value in given({"title": title, "description": description, "is_active": is_active}).items():
+    ``ValidationError`` naming each bad field. A new skill or level applies to completions from
+    then on; what earlier completions granted stays."""
+    fields = {
+        "title": title,
+        "description": description,
+        "is_active": is_active,
+        "grants_skill": grants_skill,
+        "grants_level": grants_level,
+    }
+    for name, value in given(fields).items():
         setattr(course, name, value)
     return _save(course, by)
 
@@ -162,13 +190,17 @@ def assignment_create(
     team: Team | None = None,
     role: str = "",
     due_on: date | None = None,
+    reason: str = "",
 ) -> Assignment:
-    """Give ``course`` to exactly one of ``agent``, ``team`` or ``role``, due ``due_on`` (optional).
-    One history row by ``by``. ``ValidationError`` when there is not exactly one target."""
+    """Give ``course`` to exactly one of ``agent``, ``team`` or ``role``, due ``due_on`` (optional),
+    with the ``reason`` shown to the agent (optional). One history row by ``by`` (``None``: the
+    system, e.g. a quality rule). ``ValidationError`` when there is not exactly one target."""
     targets = [target for target in (agent, team, role) if target]
     if len(targets) != 1:
         raise ValidationError({"__all__": [_("Assign the course to exactly one of: an agent, a team, a role.")]})
-    assignment = Assignment(course=course, agent=agent, team=team, role=role or "", due_on=due_on, assigned_by=by)
+    assignment = Assignment(
+        course=course, agent=agent, team=team, role=role or "", due_on=due_on, reason=reason, assigned_by=by
+    )
     return _save(assignment, by)
 
 
@@ -341,7 +373,27 @@ def course_completion_check(
     quiz = Quiz.objects.filter(course=course).first()
     if quiz is not None and not quiz.attempts.filter(agent=agent, passed=True).exists():
         return None
-    completion, _created = CourseCompletion.objects.get_or_create(
+    completion, created = CourseCompletion.objects.get_or_create(
         agent=agent, course=course, defaults={"completed_at": at or timezone.now()}
     )
+    if created and course.grants_skill_id is not None:
+        course_skill_grant(completion=completion, course=course)
+    return completion
+
+
+def course_skill_grant(*, completion: CourseCompletion, course: Course) -> CourseCompletion:
+    """The skill ``course`` grants, given to the agent of ``completion`` through routing's
+    :func:`~contactcenter.distribution.services.agent_skill_raise` (a level already higher is
+    kept) and recorded on the completion (level before and after). Nothing for a course that
+    grants no skill or a user who is not an agent."""
+    skill = course.grants_skill
+    if skill is None:
+        return completion
+    raised = agent_skill_raise(agent=completion.agent, skill=skill, level=course.grants_level)
+    if raised is None:
+        return completion
+    completion.skill_granted = skill
+    completion.level_before = raised.before
+    completion.level_after = raised.after
+    completion.save(update_fields=["skill_granted", "level_before", "level_after"])
     return completion

@@ -167,6 +167,25 @@ class KpiRowSerializer(serializers.Serializer):
     bot_containment = serializers.FloatField(
         allow_null=True, help_text=_("Chats closed by the bot without hand-over ÷ chats started.")
     )
+    qm_evaluations = serializers.IntegerField(
+        help_text=_("Evaluations published in the period (regular ones, with a score).")
+    )
+    qm_score = serializers.FloatField(allow_null=True, help_text=_("Mean evaluation score, in percent (0–100)."))
+    qm_score_sum = serializers.FloatField(help_text=_("Sum of the evaluations' scores."))
+    qm_critical_fails = serializers.IntegerField(help_text=_("Evaluations failed by a critical criterion."))
+    qm_critical_fail_rate = serializers.FloatField(
+        allow_null=True, help_text=_("Evaluations failed by a critical criterion ÷ evaluations.")
+    )
+    qm_criteria = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text=_("Criterion key → mean score of its answers (not n.a.), in percent of its maximum."),
+    )
+    qm_planned = serializers.IntegerField(help_text=_("Interactions sampled for evaluation, by the week sampled."))
+    qm_done = serializers.IntegerField(help_text=_("Sampled interactions evaluated."))
+    qm_done_rate = serializers.FloatField(allow_null=True, help_text=_("Sampled interactions evaluated ÷ sampled."))
+    qm_disputes_decided = serializers.IntegerField(help_text=_("Disputes decided in the period."))
+    qm_disputes_overturned = serializers.IntegerField(help_text=_("Disputes decided in the period and overturned."))
+    qm_overturn_rate = serializers.FloatField(allow_null=True, help_text=_("Disputes overturned ÷ disputes decided."))
 
 
 class KpiReportSerializer(serializers.Serializer):

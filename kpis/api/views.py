@@ -33,7 +33,9 @@ class KpiView(APIView):
             "nothing. Rates are fractions (null over an empty denominator), NPS −100…100, durations seconds; "
             "nothing is rounded. Each row also carries the counts behind its rates, and the routing figures: the "
             "offers of work items made to agents in the period and how they ended, and the callbacks due in the "
-            "period and how many were kept on time. See docs/kpis.md."
+            "period and how many were kept on time, and the quality figures: evaluations published, mean score, "
+            "critical fails, score per criterion, sampled interactions planned and done, disputes overturned. "
+            "See docs/kpis.md."
         ),
         parameters=[KpiQuerySerializer],
         responses={200: KpiReportSerializer},
@@ -53,6 +55,7 @@ class KpiView(APIView):
             queue=params["queue"],
             channel=params["channel"],
             routing=True,
+            quality=True,
         )
         body = {
             "from": params["from"],

@@ -41,6 +41,7 @@ PERIODIC = {
     "purge_expired_tokens": "every day at 03:47",
     "purge_portal_links": "every day at 03:57",
     "sentiment_backfill": "every day at 04:07",
+    "quality_sample": "every Monday at 05:17",
 }
 #: Wednesday 4 March 2026, 14:30 in Paris (13:30 UTC).
 NOW = datetime(2026, 3, 4, 13, 30, tzinfo=UTC)
@@ -69,8 +70,22 @@ class TestSchedules:
         assert Every(minute=45).first_run(NOW) == datetime(2026, 3, 4, 13, 45, tzinfo=UTC)
         assert Every(at=time(3, 17)).first_run(NOW) == datetime(2026, 3, 5, 2, 17, tzinfo=UTC)
         assert Every(at=time(16, 0)).first_run(NOW) == datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+        # Weekly: next Monday 05:17 in Paris (NOW is a Wednesday); on the day, later that day.
+        assert Every(at=time(5, 17), weekday=0).first_run(NOW) == datetime(2026, 3, 9, 4, 17, tzinfo=UTC)
+        assert Every(at=time(16, 0), weekday=2).first_run(NOW) == datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+        assert Every(at=time(14, 0), weekday=2).first_run(NOW) == datetime(2026, 3, 11, 13, 0, tzinfo=UTC)
 
-    @pytest.mark.parametrize("kwargs", [{}, {"minutes": 1, "minute": 2}, {"minutes": 0}, {"minute": 60}])
+    @pytest.mark.parametrize(
+        "kwargs",
+        [
+            {},
+            {"minutes": 1, "minute": 2},
+            {"minutes": 0},
+            {"minute": 60},
+            {"minute": 5, "weekday": 0},
+            {"at": time(1), "weekday": 7},
+        ],
+    )
     def test_a_cadence_says_exactly_one_thing(self, kwargs):
         with pytest.raises(ImproperlyConfigured):
             Every(**kwargs)

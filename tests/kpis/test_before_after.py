@@ -80,8 +80,8 @@ def test_before_after_compares_the_30_days_around_the_completion_day(org, course
     (row,) = before_after(course=course, user=org.manager, today=date(2026, 6, 1))
 
     assert row.profile.user == agent
-    assert row.before == {"aht": 300.0, "fcr": 1.0, "csat": 0.5, "handled": 2}
-    assert row.after == {"aht": 240.0, "fcr": 0.5, "csat": 1.0, "handled": 2}
+    assert row.before == {"aht": 300.0, "fcr": 1.0, "csat": 0.5, "qm_score": None, "handled": 2}
+    assert row.after == {"aht": 240.0, "fcr": 0.5, "csat": 1.0, "qm_score": None, "handled": 2}
     assert row.after_complete is True
     assert dict(row.cells) == {
         "aht-before": "300",
@@ -93,21 +93,31 @@ def test_before_after_compares_the_30_days_around_the_completion_day(org, course
         "csat-before": "50",
         "csat-after": "100",
         "csat-change": "+50",
+        "qm_score-before": "—",
+        "qm_score-after": "—",
+        "qm_score-change": "—",
     }
 
 
 def test_before_after_without_calls_shows_no_figures_and_an_unfinished_period(org, course):
     _complete(org.agent_a, course, at=COMPLETED)
     (row,) = before_after(course=course, user=org.manager, today=date(2026, 3, 20))
-    assert row.before == {"aht": None, "fcr": None, "csat": None, "handled": 0}
+    assert row.before == {"aht": None, "fcr": None, "csat": None, "qm_score": None, "handled": 0}
     assert row.after_complete is False
     assert dict(row.cells)["aht-change"] == "—"
 
 
 def _kpi_rows_cost() -> int:
-    """The queries of one ``kpi_rows`` call by agent (the KPI module's own, fixed cost)."""
+    """The queries of one ``kpi_rows`` call by agent with the quality figures (the KPI module's own,
+    fixed cost)."""
     with CaptureQueriesContext(connection) as queries:
-        kpi_rows(scope=KpiScope(everything=True), start=date(2026, 1, 1), end=date(2026, 1, 31), group_by="agent")
+        kpi_rows(
+            scope=KpiScope(everything=True),
+            start=date(2026, 1, 1),
+            end=date(2026, 1, 31),
+            group_by="agent",
+            quality=True,
+        )
     return len(queries)
 
 

@@ -174,8 +174,8 @@ def test_page_queries_do_not_grow_with_the_data(client, week):
     with CaptureQueriesContext(connection) as many:
         assert client.get(PERFORMANCE, params).status_code == 200
     # 30, and the routing figures of the total and of the groups: the offers, the callbacks due and the
-    # web chats.
-    assert len(many) == len(few) <= 36
+    # web chats; and their quality figures: evaluations, samples, disputes, score per criterion.
+    assert len(many) == len(few) <= 44
 
 
 # --- Drill-down ------------------------------------------------------------------------------------

@@ -190,11 +190,11 @@ def endpoints(Endpoint: Any, Call: Any, route: Any) -> dict[tuple[str, str], Any
             ),
             _rows,
         ),
-        # 13 (11 in production): token; the evaluation if visible; savepoint; it locked; the criteria; the
-        # evaluation with its answers (scored); update and history row; release; the answer (3). The
-        # live event costs no query.
+        # 14 (12 in production): token; the evaluation if visible; savepoint; it locked; the criteria; the
+        # evaluation with its answers (scored); update and history row; the training rules pending for the
+        # agent (the scored hook, quality.rules); release; the answer (3). The live event costs no query.
         ("quality-evaluation-publish", "post"): Endpoint(
-            13,
+            14,
             "manager",
             lambda org, n: Call("post", route("quality-evaluation-publish", pk=_draft(org, complete=True).pk)),
             _rows,

@@ -39,6 +39,7 @@ def test_a_manager_creates_a_course_with_a_lesson_and_an_assignment(org):
         "title": "Greeting customers",
         "description": "",
         "is_active": "on",
+        "grants_level": "1",
         **inline("lessons", 1),
         "lessons-0-order": 1,
         "lessons-0-title": "Hello",

@@ -100,6 +100,7 @@ def test_a_course_changed_in_the_admin_goes_through_course_update_and_its_inline
         "title": "Billing, the basics",
         "description": "",
         "is_active": "on",
+        "grants_level": "1",
         **inline("lessons", 2, 2),
         "lessons-0-id": lessons[0].pk,
         "lessons-0-course": course.pk,

@@ -26,6 +26,17 @@ class ProgressSerializer(serializers.Serializer):
     is_completed = serializers.BooleanField()
     is_overdue = serializers.BooleanField()
     percent = serializers.IntegerField(help_text=_("Lessons done and quiz passed, in percent of the course."))
+    skill_granted = serializers.CharField(allow_null=True, help_text=_("The skill the completion granted, or null."))
+    level_after = serializers.IntegerField(
+        allow_null=True, help_text=_("The level of that skill the agent held after the completion, or null.")
+    )
+
+
+class GrantSerializer(serializers.Serializer):
+    """The skill a course grants on completion, and at which level."""
+
+    skill = serializers.CharField(source="grants_skill.name")
+    level = serializers.IntegerField(source="grants_level")
 
 
 class AssignedCourseSerializer(serializers.Serializer):
@@ -35,7 +46,13 @@ class AssignedCourseSerializer(serializers.Serializer):
     title = serializers.CharField(source="course.title")
     description = serializers.CharField(source="course.description")
     due_on = serializers.DateField(allow_null=True)
+    reason = serializers.CharField(help_text=_("Why the course was assigned (e.g. by a quality rule), or empty."))
+    grants = serializers.SerializerMethodField(help_text=_("The skill completing the course grants, or null."))
     progress = serializers.SerializerMethodField()
+
+    @extend_schema_field(GrantSerializer(allow_null=True))
+    def get_grants(self, row) -> dict | None:
+        return GrantSerializer(row.course).data if row.course.grants_skill_id else None
 
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, row) -> dict:
@@ -111,11 +128,16 @@ class LessonSerializer(ModelSerializer):
 class CourseDetailSerializer(ModelSerializer):
     lessons = LessonSerializer(many=True, read_only=True)
     quiz = serializers.SerializerMethodField()
+    grants = serializers.SerializerMethodField(help_text=_("The skill completing the course grants, or null."))
 
     class Meta:
         model = Course
-        fields = ["id", "title", "description", "lessons", "quiz"]
+        fields = ["id", "title", "description", "grants", "lessons", "quiz"]
         read_only_fields = fields
+
+    @extend_schema_field(GrantSerializer(allow_null=True))
+    def get_grants(self, obj: Course) -> dict | None:
+        return GrantSerializer(obj).data if obj.grants_skill_id else None
 
     @extend_schema_field(QuizSerializer(allow_null=True))
     def get_quiz(self, obj: Course) -> dict | None:
