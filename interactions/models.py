@@ -432,9 +432,11 @@ class Interaction(CleanCheckedConstraintsModel):
         related_name="interactions",
         verbose_name=_("script version"),
     )
+    # Nullable, no default: SQLite adds the column in place (a default would rebuild the table,
+    # which the KPI triggers on it forbid).
     script_path = models.JSONField(
         _("script path"),
-        default=list,
+        null=True,
         blank=True,
         help_text=_("The keys of the script's steps the agent went through, in order: the last is where they ended."),
     )

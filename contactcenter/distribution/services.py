@@ -769,10 +769,8 @@ def work_item_move(
     if (queue is None) == (agent is None):
         raise ValidationError(_("Name either a queue or an agent to move the item to."))
     # The agent who holds a chat or a callback may hand it on themselves (a transfer).
-    holder = (
-        item.ticket_id is None
-        and WorkItem.objects.filter(pk=item.pk, state=WorkState.ASSIGNED, assigned_to=by.pk).exists()
-    )
+    # (Read on the item given, no query; checked again under the lock below.)
+    holder = item.ticket_id is None and item.state == WorkState.ASSIGNED and item.assigned_to_id == by.pk
     if not holder and not queue_state.work_items_visible_to(by).filter(pk=item.pk).exists():
         raise PermissionDenied
     colleagues = AgentProfile.objects.all() if holder else AgentProfile.objects.visible_to(by)

@@ -706,9 +706,10 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # customer: its contact points looked up again (none left), the links from tickets, interactions and
     # routed work items cleared (3), its callbacks deleted, the customer deleted and its history row;
     # release. Was 17 (each contact point deleted with its history row one by one), 16 before the work
-    # items' link; then 14 before the web chats' link (cleared too).
+    # items' link; then 14 before the web chats' link (cleared too); then 15 before the portal's
+    # sign-in links and messages (deleted with the customer: 2).
     ("customer-detail", "delete"): Endpoint(
-        15,
+        17,
         "admin",
         lambda org, n: Call("delete", route("customer-detail", pk=_new_customer(org))),
         many_customers,
@@ -724,8 +725,9 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # 39: above 6: a merge moves contact points, interactions, tickets, routed work items, callbacks, web
     # chats and history between two locked customers, each change with its history row. A supervisor's rare
     # action. Was 34 (work items), then 35 (callbacks: moved, and none left for the duplicate's deletion), then
-    # 37 (web chats: moved, and none left for the duplicate's deletion).
-    ("customer-merge", "post"): Endpoint(39, "supervisor", _merge, many_customers),
+    # 37 (web chats: moved, and none left for the duplicate's deletion), then 39 (the portal's sign-in links
+    # and messages: moved, and none left for the duplicate's deletion: 4).
+    ("customer-merge", "post"): Endpoint(43, "supervisor", _merge, many_customers),
     # 12: above 6: a data-protection export reads every kind of record about the customer once (interactions,
     # surveys, tickets, comments, contact points, the history of each, erasures, the reads of the customer)
     # and records this read too; the customer's web chats (their messages: one more when there are chats).
@@ -737,9 +739,10 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # answers of the API and the admin log, cancels their open callbacks and blanks the others (3), and records
     # the erasure. An admin's rare action; no loop over rows but the contact points (one history row each) and
     # the open callbacks; the recordings of its interactions (none here); the customer's mail (1 without any).
-    # the customer's web chats (1 without any). Was 37 (the callbacks), then 40, then 42.
+    # the customer's web chats (1 without any); the portal's sign-in links deleted and messages blanked (2).
+    # Was 37 (the callbacks), then 40, then 42, then 43.
     ("customer-erase", "post"): Endpoint(
-        43, "admin", lambda org, n: Call("post", route("customer-erase", pk=_new_customer(org))), many_customers
+        45, "admin", lambda org, n: Call("post", route("customer-erase", pk=_new_customer(org))), many_customers
     ),
     ("interaction-list", "get"): Endpoint(
         2, "agent", lambda org, n: Call("get", route("interaction-list")), many_contacts

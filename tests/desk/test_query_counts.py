@@ -950,8 +950,9 @@ PAGES: dict[tuple[str, str], Page] = {
         lambda org, n: Request("get", url("quality_evaluation", _qm(org, "qm_drafts").pk), htmx=False),
         quality,
     ),
+    # 10: saving a draft (the criteria read by the version's id since the service's one query less).
     ("quality_evaluation", "post"): Page(
-        11,
+        10,
         "supervisor",
         lambda org, n: Request(
             "post",

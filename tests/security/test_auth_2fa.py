@@ -206,7 +206,7 @@ def test_a_session_opened_without_the_second_factor_is_ended_once_the_role_requi
     ("debug", "raw", "expected"),
     [
         ("1", None, []),
-        ("0", None, ["supervisor", "manager", "admin"]),
+        ("0", None, ["supervisor", "quality", "manager", "admin"]),
         ("0", "", []),
         ("1", "agent, manager", ["agent", "manager"]),
     ],
