@@ -232,11 +232,14 @@ class ChatConversation(models.Model):
     state = models.CharField(
         _("state"), max_length=15, choices=ConversationState.choices, default=ConversationState.BOT
     )
+    # No database constraint: the interactions table may be partitioned by month, and a foreign
+    # key to it would need the month too (interactions/partitions.py). Django keeps on_delete.
     interaction = models.OneToOneField(
         "interactions.Interaction",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_constraint=False,
         related_name="chat_conversation",
         verbose_name=_("interaction"),
     )

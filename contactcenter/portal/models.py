@@ -59,11 +59,14 @@ class PortalMessage(models.Model):
         related_name="portal_messages",
         verbose_name=_("customer"),
     )
+    # No database constraint: the interactions table may be partitioned by month, and a foreign
+    # key to it would need the month too (interactions/partitions.py). Django keeps on_delete.
     interaction = models.OneToOneField(
         "interactions.Interaction",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_constraint=False,
         related_name="portal_message",
         verbose_name=_("interaction"),
     )

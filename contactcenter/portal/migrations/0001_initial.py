@@ -78,6 +78,7 @@ class Migration(migrations.Migration):
                     "interaction",
                     models.OneToOneField(
                         blank=True,
+                        db_constraint=False,
                         null=True,
                         on_delete=django.db.models.deletion.SET_NULL,
                         related_name="portal_message",
