@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('interactions', '0017_interaction_channel_web'),
+        ("interactions", "0017_interaction_channel_web"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalinteraction',
-            name='script_path',
-            field=models.JSONField(blank=True, help_text="The keys of the script's steps the agent went through, in order: the last is where they ended.", null=True, verbose_name='script path'),
+            model_name="historicalinteraction",
+            name="script_path",
+            field=models.JSONField(
+                blank=True,
+                help_text="The keys of the script's steps the agent went through, in order: the last is where they ended.",
+                null=True,
+                verbose_name="script path",
+            ),
         ),
         migrations.AddField(
-            model_name='interaction',
-            name='script_path',
-            field=models.JSONField(blank=True, help_text="The keys of the script's steps the agent went through, in order: the last is where they ended.", null=True, verbose_name='script path'),
+            model_name="interaction",
+            name="script_path",
+            field=models.JSONField(
+                blank=True,
+                help_text="The keys of the script's steps the agent went through, in order: the last is where they ended.",
+                null=True,
+                verbose_name="script path",
+            ),
         ),
     ]
