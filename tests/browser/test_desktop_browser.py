@@ -7,7 +7,6 @@ Served by uvicorn in a thread (``asgi_live_server``): HTTP, static files and the
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -111,13 +110,11 @@ def test_an_agent_takes_a_call_from_screen_pop_to_logged_interaction_and_ticket(
     live(page)
     expect(page.locator("#call-title")).to_have_text("No call")
 
-    # The telephony system rings the agent: the screen pop appears within a second of call.answered.
+    # The telephony system rings the agent: the screen pop appears by itself on call.answered (how
+    # fast is measured by bench/live_latency.py, not here: a test run shares the machine).
     cti(server, token, "call.offered", "browser-call-1")
-    started = time.monotonic()
     cti(server, token, "call.answered", "browser-call-1", agent="agent1")
     expect(page.locator("#call .customer-name")).to_contain_text("Amélie Poulain", timeout=5_000)
-    pop_seconds = time.monotonic() - started
-    assert pop_seconds < 1.0, f"the screen pop took {pop_seconds:.2f} s"
     expect(page.locator("#call")).to_contain_text("amelie@example.test")
     expect(page.locator("#call")).to_contain_text("+33612345678")
     expect(page.locator("#status-label")).to_have_text("Busy")
