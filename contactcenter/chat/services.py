@@ -42,7 +42,7 @@ from contactcenter.chat.models import (
 )
 from contactcenter.core.choices import Channel
 from contactcenter.core.db import full_clean
-from contactcenter.core.roles import AGENT, MANAGERS_UP, SUPERVISORS_UP, role_of, team_id_of
+from contactcenter.core.roles import AGENT, SUPERVISORS_UP, role_of
 from contactcenter.distribution import queue_state
 from contactcenter.distribution.models import WorkItem, WorkKind
 from contactcenter.distribution.services import (
@@ -496,15 +496,13 @@ def chat_agent_typing(*, conversation: ChatConversation, by: AbstractBaseUser, t
 
 
 def _oversees(user: AbstractBaseUser, agent_id: int | None) -> bool:
-    """Whether ``user`` oversees the agent ``agent_id``: a manager or admin any agent, a
-    supervisor the agents of their team."""
-    role = role_of(user)
-    if agent_id is None or role not in SUPERVISORS_UP:
-        return False
-    if role in MANAGERS_UP:
-        return True
-    team_id = team_id_of(user)
-    return team_id is not None and AgentProfile.objects.filter(user_id=agent_id, team_id=team_id).exists()
+    """Whether ``user`` supervises the agent ``agent_id`` (a supervisor of their team, a manager, an
+    admin: :meth:`AgentProfile.objects.visible_to`; a QA evaluator reads but never closes)."""
+    return (
+        agent_id is not None
+        and role_of(user) in SUPERVISORS_UP
+        and AgentProfile.objects.visible_to(user).filter(user_id=agent_id).exists()
+    )
 
 
 @transaction.atomic

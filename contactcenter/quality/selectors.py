@@ -27,7 +27,6 @@ from django.utils import timezone
 from contactcenter.agents.models import Team
 from contactcenter.core.access import can
 from contactcenter.core.roles import EVALUATORS_RELATION, MANAGERS_UP, QUALITY, SUPERVISOR, role_of, team_id_of
-from contactcenter.mail.models import EmailMessage
 from contactcenter.quality.models import (
     SHOWN_TO_AGENT,
     CalibrationSession,
@@ -47,8 +46,7 @@ from contactcenter.quality.models import (
     VersionState,
 )
 from contactcenter.quality.scoring import Item, item_percent, spread
-from contactcenter.telephony.models import Recording
-from interactions.models import CtiCall, Interaction
+from interactions.models import Interaction
 
 # --- Whose work an evaluator covers ---------------------------------------------------------------
 
@@ -447,61 +445,3 @@ def evaluator_teams_visible_to(user: AbstractBaseUser) -> QuerySet[EvaluatorTeam
     else:
         return EvaluatorTeam.objects.none()
     return teams.select_related("user", "team")
-
-
-# --- What an evaluator reviews --------------------------------------------------------------------
-
-
-def interaction_review_context(*, interaction: Interaction) -> dict[str, Any]:
-    """What the evaluation page shows beside the scorecard (the caller has checked that the user
-    may see ``interaction``):
-
-    - ``recording``: the call's recording (``None`` without one) with its duration and the spans
-      during which it was paused for a card payment (``[start, end]`` in ISO 8601, as the call's
-      events say; nothing was recorded then);
-    - ``emails``: the messages of the interaction (or of its ticket), oldest first, as text;
-    - ``notes``: the agent's notes;
-    - ``script``: the script version the agent used, with its steps (``None`` when none was
-      recorded; the steps walked are not stored per interaction).
-
-    Four queries at most.
-    """
-    recording = Recording.objects.filter(interaction=interaction).first()
-    paused: list = []
-    if recording is not None:
-        call = CtiCall.objects.filter(interaction=interaction).only("recording_paused").first()
-        paused = list(call.recording_paused or []) if call is not None else []
-    messages = EmailMessage.objects.filter(interaction=interaction)
-    if interaction.ticket_id is not None:
-        messages = EmailMessage.objects.filter(Q(interaction=interaction) | Q(ticket_id=interaction.ticket_id))
-    emails = [
-        {
-            "id": message.pk,
-            "direction": message.direction,
-            "from": message.from_name or message.from_address,
-            "subject": message.subject,
-            "date": message.date or message.created_at,
-            "text": message.body_text,
-        }
-        for message in messages.order_by("created_at", "pk")[:50]
-    ]
-    version = interaction.script_version
-    return {
-        "recording": (
-            {
-                "id": recording.pk,
-                "content_type": recording.content_type,
-                "duration_seconds": recording.duration_seconds,
-                "paused": paused,
-            }
-            if recording is not None
-            else None
-        ),
-        "emails": emails,
-        "notes": interaction.notes,
-        "script": (
-            {"id": version.pk, "name": str(version), "number": version.number, "steps": version.steps}
-            if version is not None
-            else None
-        ),
-    }
