@@ -14,7 +14,15 @@ from django.utils import timezone
 
 from contactcenter.agents.models import AgentProfile
 from contactcenter.agents.states import agent_lock, agent_try_lock
-from contactcenter.core.compiled import CompiledQuery, CompiledRows, attach_prefetched, insert_row, insert_row_if_new
+from contactcenter.core.compiled import (
+    SAMPLE_TIME,
+    CompiledQuery,
+    CompiledRows,
+    Many,
+    attach_prefetched,
+    insert_row,
+    insert_row_if_new,
+)
 from contactcenter.core.tokens import api_token_find, api_token_issue
 from customers.models import ContactPoint, Customer, CustomerRead
 from customers.selectors import customer_detail, customer_queryset
@@ -218,3 +226,43 @@ def test_an_agents_lock_is_the_orms_profile_with_its_user(org, django_assert_num
         assert locked == AgentProfile.objects.get(user=org.agent_a)
         assert agent_try_lock(user_id=org.agent_b.pk).user_id == org.agent_b.pk
         assert agent_lock(user_id=org.nobody.pk) is None
+
+
+PROFILES_IN = CompiledRows(
+    lambda ids, since: (
+        AgentProfile.objects.filter(pk__in=ids, status_since__lte=since)
+        .order_by("pk")
+        .values_list("pk", "status_since")
+    ),
+    samples=[Many(-7_900_100), SAMPLE_TIME],
+)
+
+
+def test_a_list_of_ids_compiles_once_per_length_and_a_time_is_a_parameter(org, django_assert_num_queries):
+    ids = list(AgentProfile.objects.order_by("pk").values_list("pk", flat=True))
+    assert len(ids) >= 3
+    later = timezone.now() + timedelta(days=1)
+    for chosen in (ids[:1], ids[:3], ids[1:3], ids[:3] + ids[:1]):  # the last one repeats an id
+        expected = list(
+            AgentProfile.objects.filter(pk__in=chosen, status_since__lte=later)
+            .order_by("pk")
+            .values_list("pk", "status_since")
+        )
+        with django_assert_num_queries(1):
+            assert PROFILES_IN.fetch(chosen, later) == expected
+    # The time is the query's, not compiled in: before every status began, nobody.
+    assert PROFILES_IN.fetch(ids[:3], timezone.now() - timedelta(days=3650)) == []
+    # An empty list finds nothing without asking the database, as the ORM does.
+    with django_assert_num_queries(0):
+        assert PROFILES_IN.fetch([], later) == []
+    assert {key[1] for key in PROFILES_IN._compiled} >= {(1,), (3,), (2,)}
+
+
+def test_a_compiled_lock_of_a_list_is_the_orms(org, django_assert_num_queries):
+    locks = CompiledQuery(
+        lambda ids: AgentProfile.objects.select_for_update().filter(pk__in=ids).order_by("pk"),
+        samples=[Many(-7_900_200)],
+    )
+    ids = list(AgentProfile.objects.order_by("pk").values_list("pk", flat=True)[:2])
+    with transaction.atomic(), django_assert_num_queries(1):
+        assert [profile.pk for profile in locks.fetch(ids)] == ids

@@ -41,6 +41,7 @@ from contactcenter.chat.models import (
     EndedBy,
 )
 from contactcenter.core.choices import Channel
+from contactcenter.core.compiled import CompiledRows
 from contactcenter.core.db import full_clean
 from contactcenter.core.roles import AGENT, SUPERVISORS_UP, role_of
 from contactcenter.distribution import queue_state
@@ -439,16 +440,25 @@ def _end(conversation: ChatConversation, *, by: str, now: datetime, state: str =
 # --- Routing's hook ------------------------------------------------------------------------------
 
 
+#: The chat of a work item (compiled once: every accepted offer asks).
+_CONVERSATION_OF_ITEM = CompiledRows(
+    lambda item_id: (
+        ChatConversation.objects.filter(work_item_id=item_id).order_by("-started_at", "-pk").values_list("pk")[:1]
+    ),
+    samples=[-7_600_001],
+)
+
+
 def chat_offer_accepted(*, item: WorkItem, by: AbstractBaseUser, now: datetime) -> None:
     """Distribution's hook, in :func:`~contactcenter.distribution.services.offer_accept`'s
     transaction: the chat whose offer ``by`` accepted is theirs; its interaction is answered now;
     ``chat.started`` reaches them, and the visitor hears who joined."""
     if item.kind != WorkKind.CHAT:
         return
-    found = ChatConversation.objects.filter(work_item_id=item.pk).values_list("pk", flat=True).first()
-    if found is None:
+    found = _CONVERSATION_OF_ITEM.fetch(item.pk)
+    if not found:
         return
-    conversation = _lock(ChatConversation(pk=found))
+    conversation = _lock(ChatConversation(pk=found[0][0]))
     if conversation.state != ConversationState.WAITING:
         return
     conversation.state, conversation.agent = ConversationState.ACTIVE, by

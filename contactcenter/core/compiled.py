@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
@@ -29,11 +30,32 @@ M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
+class Many:
+    """A sample standing for a list of ids (an ``__in`` filter's): the query is compiled once for
+    each length of list it is run with, the samples of a length-``n`` list being ``base``,
+    ``base - 1`` … ``base - n + 1`` (keep the other samples out of that range). A value given for
+    it is any iterable of ids; duplicates are dropped (as the ORM drops them), and an empty one
+    makes the query find nothing without running it."""
+
+    base: int
+
+    def stand_in(self, length: int) -> list[int]:
+        return [self.base - k for k in range(length)]
+
+
+#: A date and time no query is run with, to stand for one (a sample).
+SAMPLE_TIME = datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=UTC)
+
+#: Where each parameter of a compiled query comes from: ``(sample index, item, constant)``. A
+#: parameter that is a sample's value has ``item`` ``None``; one item of a :class:`Many` list has its
+#: index there; a parameter that is none of the samples has index ``None`` and the constant.
+Position = tuple[int | None, int | None, Any]
+
+
+@dataclass(frozen=True)
 class _Compiled:
     sql: str
-    #: For each parameter of ``sql``: the index of the value that fills it, or ``None`` and the
-    #: constant the queryset gave it (a parameter that is none of the samples).
-    positions: tuple[tuple[int | None, Any], ...]
+    positions: tuple[Position, ...]
     compiler: Any
     init_list: list[str]
     start: int
@@ -42,35 +64,87 @@ class _Compiled:
     annotations: dict[str, int]
 
 
-class CompiledQuery(Generic[M]):
-    """``build(*samples)`` must return a queryset of model instances (filters, ``select_related``,
-    ordering, slicing, annotations; no ``prefetch_related``, no ``values()``); :meth:`fetch` runs it
-    with other values. ``samples`` are values of the right type that no real query would use, each
-    distinct: they mark where each value goes, as equality parameters (a value transformed on the
-    way, as ``icontains`` does, would not be found: compiling then fails). Every other parameter
-    of the queryset is a constant, compiled in."""
+class _Compiles:
+    """What both compiled kinds share: the samples, one compiled form per database and shape (the
+    lengths of the :class:`Many` values), and the parameters of a run."""
 
-    def __init__(self, build: Callable[..., QuerySet[M]], samples: Sequence[Any]) -> None:
+    def __init__(self, build: Callable[..., QuerySet], samples: Sequence[Any]) -> None:
         if len(set(samples)) != len(samples):
-            raise ImproperlyConfigured("CompiledQuery samples must be distinct.")
+            raise ImproperlyConfigured(f"{type(self).__name__} samples must be distinct.")
         self._build = build
         self._samples = tuple(samples)
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: dict[tuple[str, tuple[int, ...]], Any] = {}
         self._lock = threading.Lock()
+
+    def _run(self, values: tuple[Any, ...]) -> tuple[Any, list[tuple]] | None:
+        """The compiled form and the rows for ``values``; ``None`` when a list is empty."""
+        if len(values) != len(self._samples):
+            raise TypeError(f"expected {len(self._samples)} values, got {len(values)}")
+        values = tuple(
+            list(dict.fromkeys(value)) if isinstance(sample, Many) else value
+            for sample, value in zip(self._samples, values, strict=True)
+        )
+        shape = tuple(
+            len(value) for sample, value in zip(self._samples, values, strict=True) if isinstance(sample, Many)
+        )
+        if 0 in shape:
+            return None
+        alias = router.db_for_read(self._model())
+        compiled = self._compiled.get((alias, shape))
+        if compiled is None:
+            samples = [
+                sample.stand_in(len(value)) if isinstance(sample, Many) else sample
+                for sample, value in zip(self._samples, values, strict=True)
+            ]
+            queryset = self._build(*samples)
+            compiler = queryset.query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+            adapted = [_adapt(sample, alias) for sample in samples]
+            positions = _positions(params, self._samples, adapted)
+            compiled = self._compiled_form(queryset, compiler, sql, positions, alias)
+            with self._lock:
+                compiled = self._compiled.setdefault((alias, shape), compiled)
+        params = [
+            constant if i is None else (_adapt(values[i], alias) if k is None else values[i][k])
+            for i, k, constant in compiled.positions
+        ]
+        with connections[alias].cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        return compiled, rows
+
+    def _compiled_form(
+        self, queryset: QuerySet, compiler: Any, sql: str, positions: tuple[Position, ...], alias: str
+    ) -> Any:
+        raise NotImplementedError
+
+    def _model(self) -> type[Model]:
+        model = getattr(self, "_model_class", None)
+        if model is None:
+            samples = [sample.stand_in(1) if isinstance(sample, Many) else sample for sample in self._samples]
+            model = self._model_class = self._build(*samples).model
+        return model
+
+
+class CompiledQuery(_Compiles, Generic[M]):
+    """``build(*samples)`` must return a queryset of model instances (filters, ``select_related``,
+    ordering, slicing, annotations, ``select_for_update``; no ``prefetch_related``, no
+    ``values()``); :meth:`fetch` runs it with other values. ``samples`` are values of the right
+    type that no real query would use, each distinct: they mark where each value goes, as equality
+    parameters (a value transformed on the way, as ``icontains`` does, would not be found:
+    compiling then fails), or :class:`Many` for a list of ids. Every other parameter of the
+    queryset is a constant, compiled in."""
+
+    def __init__(self, build: Callable[..., QuerySet[M]], samples: Sequence[Any]) -> None:
+        super().__init__(build, samples)
 
     def fetch(self, *values: Any) -> list[M]:
         """The rows of the query for ``values`` (in the order of the samples), as model instances."""
-        if len(values) != len(self._samples):
-            raise TypeError(f"expected {len(self._samples)} values, got {len(values)}")
-        queryset = None
+        ran = self._run(values)
+        if ran is None:
+            return []
+        compiled, rows = ran
         alias = router.db_for_read(self._model())
-        compiled = self._compiled.get(alias)
-        if compiled is None:
-            queryset = self._build(*self._samples)
-            compiled = self._compile(queryset, alias)
-        with connections[alias].cursor() as cursor:
-            cursor.execute(compiled.sql, [constant if i is None else values[i] for i, constant in compiled.positions])
-            rows = cursor.fetchall()
         model = compiled.compiler.klass_info["model"]
         found = []
         for row in compiled.compiler.results_iter(results=[rows]):
@@ -87,21 +161,14 @@ class CompiledQuery(Generic[M]):
         rows = self.fetch(*values)
         return rows[0] if rows else None
 
-    def _model(self) -> type[Model]:
-        model = getattr(self, "_model_class", None)
-        if model is None:
-            model = self._model_class = self._build(*self._samples).model
-        return model
-
-    def _compile(self, queryset: QuerySet[M], alias: str) -> _Compiled:
+    def _compiled_form(
+        self, queryset: QuerySet, compiler: Any, sql: str, positions: tuple[Position, ...], alias: str
+    ) -> _Compiled:
         if queryset._prefetch_related_lookups or queryset._known_related_objects or queryset._fields is not None:
             raise ImproperlyConfigured("CompiledQuery runs model querysets without prefetches or values().")
-        compiler = queryset.query.get_compiler(using=alias)
-        sql, params = compiler.as_sql()
-        positions = _positions(params, self._samples)
         klass_info, select = compiler.klass_info, compiler.select
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        compiled = _Compiled(
+        return _Compiled(
             sql=sql,
             positions=positions,
             compiler=compiler,
@@ -111,64 +178,57 @@ class CompiledQuery(Generic[M]):
             populators=get_related_populators(klass_info, select, alias),
             annotations=dict(compiler.annotation_col_map),
         )
-        with self._lock:
-            self._compiled.setdefault(alias, compiled)
-        return self._compiled[alias]
 
 
-class CompiledRows:
+@dataclass(frozen=True)
+class _CompiledRows:
+    sql: str
+    positions: tuple[Position, ...]
+    compiler: Any
+
+
+class CompiledRows(_Compiles):
     """:class:`CompiledQuery` for a ``values_list()`` queryset (annotations and subqueries
     included): :meth:`fetch` gives its rows as tuples, through the database's converters as the
     ORM gives them. The same rules for the samples."""
 
-    def __init__(self, build: Callable[..., QuerySet], samples: Sequence[Any]) -> None:
-        if len(set(samples)) != len(samples):
-            raise ImproperlyConfigured("CompiledRows samples must be distinct.")
-        self._build = build
-        self._samples = tuple(samples)
-        self._compiled: dict[str, tuple[str, tuple[tuple[int | None, Any], ...], Any]] = {}
-        self._lock = threading.Lock()
-
     def fetch(self, *values: Any) -> list[tuple]:
-        if len(values) != len(self._samples):
-            raise TypeError(f"expected {len(self._samples)} values, got {len(values)}")
-        queryset = None
-        alias = router.db_for_read(self._model())
-        compiled = self._compiled.get(alias)
-        if compiled is None:
-            queryset = self._build(*self._samples)
-            compiled = self._compile(queryset, alias)
-        sql, positions, compiler = compiled
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql, [constant if i is None else values[i] for i, constant in positions])
-            rows = cursor.fetchall()
-        return list(compiler.results_iter(results=[rows], tuple_expected=True))
+        ran = self._run(values)
+        if ran is None:
+            return []
+        compiled, rows = ran
+        return list(compiled.compiler.results_iter(results=[rows], tuple_expected=True))
 
-    def _model(self) -> type[Model]:
-        model = getattr(self, "_model_class", None)
-        if model is None:
-            model = self._model_class = self._build(*self._samples).model
-        return model
-
-    def _compile(self, queryset: QuerySet, alias: str) -> tuple[str, tuple[tuple[int | None, Any], ...], Any]:
+    def _compiled_form(
+        self, queryset: QuerySet, compiler: Any, sql: str, positions: tuple[Position, ...], alias: str
+    ) -> _CompiledRows:
         if queryset._prefetch_related_lookups or queryset._iterable_class is not ValuesListIterable:
             raise ImproperlyConfigured("CompiledRows runs values_list() querysets without prefetches.")
-        compiler = queryset.query.get_compiler(using=alias)
-        sql, params = compiler.as_sql()
-        positions = _positions(params, self._samples)
-        with self._lock:
-            self._compiled.setdefault(alias, (sql, positions, compiler))
-        return self._compiled[alias]
+        return _CompiledRows(sql=sql, positions=positions, compiler=compiler)
 
 
-def _positions(params: Sequence[Any], samples: tuple[Any, ...]) -> tuple[tuple[int | None, Any], ...]:
-    """For each parameter of a compiled query: the index of the sample it is, or ``None`` and the
-    constant itself."""
-    positions = []
+def _adapt(value: Any, alias: str) -> Any:
+    """A date and time as the database's adapter passes it (SQLite: a string in UTC), as the ORM
+    does with the value of a ``DateTimeField`` lookup; any other value as it is."""
+    if isinstance(value, datetime):
+        return connections[alias].ops.adapt_datetimefield_value(value)
+    return value
+
+
+def _positions(params: Sequence[Any], samples: tuple[Any, ...], stand_ins: Sequence[Any]) -> tuple[Position, ...]:
+    """For each parameter of a compiled query: the sample it is (and which item of a list), or
+    the constant itself (``stand_ins``: the samples as the query was built with them, adapted)."""
+    where: list[tuple[Any, int, int | None]] = []
+    for i, (sample, stand_in) in enumerate(zip(samples, stand_ins, strict=True)):
+        if isinstance(sample, Many):
+            where += [(value, i, k) for k, value in enumerate(stand_in)]
+        else:
+            where.append((stand_in, i, None))
+    positions: list[Position] = []
     for param in params:
-        matches = [i for i, sample in enumerate(samples) if type(sample) is type(param) and sample == param]
-        positions.append((matches[0], None) if matches else (None, param))
-    missing = set(range(len(samples))) - {i for i, _constant in positions}
+        match = next(((i, k) for value, i, k in where if type(value) is type(param) and value == param), None)
+        positions.append((match[0], match[1], None) if match else (None, None, param))
+    missing = set(range(len(samples))) - {i for i, _k, _constant in positions}
     if missing:
         raise ImproperlyConfigured(f"Compiled query: samples {sorted(missing)} are not parameters of the query.")
     return tuple(positions)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from contactcenter.agents.models import AgentProfile, Queue, Status
 from contactcenter.core.cached import cached_forget, cached_read
 from contactcenter.core.choices import Channel
+from contactcenter.core.compiled import SAMPLE_TIME, CompiledQuery, CompiledRows, Many
 from contactcenter.distribution.models import (
     CALLBACK_OPEN_STATES,
     DEFAULT_CAPACITY,
@@ -111,31 +112,36 @@ def _every_queue_rules() -> dict[int, QueueRules]:
     return rules
 
 
-def routing_candidates(
-    *, queue_ids: Iterable[int], ready_only: bool = False, blending: bool = False, user_id: int | None = None
-) -> list[Candidate]:
-    """The active agents of the queues, as the rules see them. Three queries, whatever their number
-    (one when none is left): the queues they serve; their profiles with their users, capacities,
-    assigned work per channel and open calls; their skills with their levels.
+def _members_query(*, ready_only: bool, blending: bool, one: bool) -> CompiledRows:
+    def build(queue_ids: list[int], user_id: int | None = None) -> QuerySet:
+        who = Q(agentprofile__user__is_active=True)
+        if one:
+            who &= Q(agentprofile__user_id=user_id)
+        if ready_only:
+            statuses = [Status.AVAILABLE, *(BLENDED_STATUSES if blending else ())]
+            who &= Q(
+                agentprofile__status__in=statuses, agentprofile__pending_status="", agentprofile__work_offered=False
+            )
+        return AgentProfile.queues.through.objects.filter(who, queue_id__in=queue_ids).values_list(
+            "agentprofile_id", "queue_id"
+        )
 
-    ``ready_only``: only the agents who may take some work now (:func:`~contactcenter.distribution.
-    selection.may_take_work`, with ``blending`` when some queue allows it), chosen by the database:
-    at any moment most agents are on a contact, on a break or already offered work, and the rest
-    of their reads is skipped. ``user_id``: that agent only."""
-    who = Q(agentprofile__user__is_active=True)
-    if user_id is not None:
-        who &= Q(agentprofile__user_id=user_id)
-    if ready_only:
-        statuses = [Status.AVAILABLE, *(BLENDED_STATUSES if blending else ())]
-        who &= Q(agentprofile__status__in=statuses, agentprofile__pending_status="", agentprofile__work_offered=False)
-    members: dict[int, set[int]] = defaultdict(set)
-    links = AgentProfile.queues.through.objects.filter(who, queue_id__in=list(queue_ids))
-    for profile_id, queue_id in links.values_list("agentprofile_id", "queue_id"):
-        members[profile_id].add(queue_id)
-    if not members:
-        return []
-    profiles = list(
-        AgentProfile.objects.filter(pk__in=members)
+    return CompiledRows(build, samples=[Many(-7_100_000), -7_200_001] if one else [Many(-7_100_000)])
+
+
+#: The queue memberships of the agents, per variant (ready only, blending, one agent): compiled
+#: once each (:mod:`contactcenter.core.compiled`), the dispatcher reads them on every offer.
+_MEMBERS = {
+    (ready_only, blending, one): _members_query(ready_only=ready_only, blending=blending, one=one)
+    for ready_only in (False, True)
+    for blending in (False, True)
+    for one in (False, True)
+}
+
+#: The agents' profiles as the rules read them (user, capacities, load per channel).
+_PROFILES = CompiledQuery(
+    lambda profile_ids: (
+        AgentProfile.objects.filter(pk__in=profile_ids)
         .select_related("user", "routing")
         .only(
             "pk",
@@ -151,15 +157,47 @@ def routing_candidates(
             "routing__email_capacity",
         )
         .annotate(**_load_counts())
-    )
+    ),
+    samples=[Many(-7_100_000)],
+)
+
+#: The skills the agents hold, with their levels (none stored: level 1).
+_SKILLS = CompiledRows(
+    lambda profile_ids: (
+        AgentProfile.skills.through.objects.filter(agentprofile_id__in=profile_ids)
+        .annotate(
+            level=Subquery(
+                AgentSkillLevel.objects.filter(
+                    profile_id=OuterRef("agentprofile_id"), skill_id=OuterRef("skill_id")
+                ).values("level")[:1]
+            )
+        )
+        .values_list("agentprofile_id", "skill_id", "level")
+    ),
+    samples=[Many(-7_100_000)],
+)
+
+
+def routing_candidates(
+    *, queue_ids: Iterable[int], ready_only: bool = False, blending: bool = False, user_id: int | None = None
+) -> list[Candidate]:
+    """The active agents of the queues, as the rules see them. Three queries, whatever their number
+    (one when none is left), each compiled once: the queues they serve; their profiles with their
+    users, capacities, assigned work per channel and open calls; their skills with their levels.
+
+    ``ready_only``: only the agents who may take some work now (:func:`~contactcenter.distribution.
+    selection.may_take_work`, with ``blending`` when some queue allows it), chosen by the database:
+    at any moment most agents are on a contact, on a break or already offered work, and the rest
+    of their reads is skipped. ``user_id``: that agent only."""
+    members: dict[int, set[int]] = defaultdict(set)
+    links = _MEMBERS[(ready_only, ready_only and blending, user_id is not None)]
+    for profile_id, queue_id in links.fetch(list(queue_ids), *(() if user_id is None else (user_id,))):
+        members[profile_id].add(queue_id)
+    if not members:
+        return []
+    profiles = _PROFILES.fetch(list(members))
     held: dict[int, dict[int, int]] = defaultdict(dict)
-    levels = Subquery(
-        AgentSkillLevel.objects.filter(profile_id=OuterRef("agentprofile_id"), skill_id=OuterRef("skill_id")).values(
-            "level"
-        )[:1]
-    )
-    skills = AgentProfile.skills.through.objects.filter(agentprofile_id__in=members).annotate(level=levels)
-    for profile_id, skill_id, level in skills.values_list("agentprofile_id", "skill_id", "level"):
+    for profile_id, skill_id, level in _SKILLS.fetch(list(members)):
         held[profile_id][skill_id] = level or 1  # a skill held without a level is level 1
     return [
         Candidate(
@@ -235,6 +273,17 @@ def last_agents(*, customer_ids: Iterable[int]) -> dict[int, int]:
     return {pk: agent for pk, agent in rows if agent is not None}
 
 
+#: The declines and timeouts of items since a time (compiled once: each dispatch reads them).
+_REFUSED = CompiledRows(
+    lambda item_ids, since: WorkOffer.objects.filter(
+        item_id__in=item_ids,
+        outcome__in=[OfferOutcome.DECLINED, OfferOutcome.TIMED_OUT],
+        answered_at__gte=since,
+    ).values_list("item_id", "agent_id", "answered_at", "item__queue_id"),
+    samples=[Many(-7_400_000), SAMPLE_TIME],
+)
+
+
 def recently_refused(*, item_ids: Iterable[int], now: datetime, rules: dict[int, QueueRules]) -> dict[int, set[int]]:
     """item id → the agents who declined it or let it time out within its queue's offer timeout
     (they are not offered it again before). One query."""
@@ -242,11 +291,7 @@ def recently_refused(*, item_ids: Iterable[int], now: datetime, rules: dict[int,
     if not item_ids:
         return {}
     longest = max((rule.offer_timeout_seconds for rule in rules.values()), default=30)
-    rows = WorkOffer.objects.filter(
-        item_id__in=item_ids,
-        outcome__in=[OfferOutcome.DECLINED, OfferOutcome.TIMED_OUT],
-        answered_at__gte=now - timedelta(seconds=longest),
-    ).values_list("item_id", "agent_id", "answered_at", "item__queue_id")
+    rows = _REFUSED.fetch(item_ids, now - timedelta(seconds=longest))
     refused: dict[int, set[int]] = defaultdict(set)
     for item_id, agent_id, answered_at, queue_id in rows:
         rule = rules.get(queue_id)
@@ -290,12 +335,34 @@ def next_agent(*, queue: Queue, customer_id: int | None = None, now: datetime | 
 
 def queues_waiting_for(*, user_id: int) -> list[int]:
     """The queues of the agent where work waits. One query."""
-    return list(
+    return [queue_id for (queue_id,) in _QUEUES_WAITING.fetch(user_id)]
+
+
+#: An agent's queues where work waits (compiled once: every move to available reads them).
+_QUEUES_WAITING = CompiledRows(
+    lambda user_id: (
         WorkItem.objects.filter(state=WorkState.WAITING, queue__agents__user_id=user_id)
         .order_by()
-        .values_list("queue_id", flat=True)
+        .values_list("queue_id")
         .distinct()
-    )
+    ),
+    samples=[-7_500_001],
+)
+
+
+#: An item with its queue and assignee (compiled once: every answer to an offer shows it).
+_ITEM_SHOWN = CompiledQuery(
+    lambda item_id: WorkItem.objects.select_related("queue", "assigned_to").filter(pk=item_id)[:1],
+    samples=[-7_600_031],
+)
+
+
+def answered_item(*, item_id: int) -> WorkItem:
+    """The item an offer's answer shows, with its queue and assignee. One query."""
+    item = _ITEM_SHOWN.first(item_id)
+    if item is None:
+        raise WorkItem.DoesNotExist(item_id)
+    return item
 
 
 def open_offer_of(*, offer_id: int, user: object) -> WorkOffer | None:

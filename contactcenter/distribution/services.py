@@ -31,7 +31,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy
 from contactcenter.agents.models import AgentProfile, Queue, Skill, Status
 from contactcenter.agents.states import agent_state_offer, agent_try_lock
 from contactcenter.core.choices import Channel
+from contactcenter.core.compiled import SAMPLE_TIME, CompiledQuery, Many
 from contactcenter.core.db import full_clean
 from contactcenter.core.jobs import enqueue_at, job
 from contactcenter.core.roles import AGENT, role_of
@@ -323,12 +324,25 @@ def waiting_order(now: datetime) -> list:
     return ["-priority", near_due, "arrived_at", "pk"]
 
 
+def _waiting_query(limit: int, every_queue: bool) -> CompiledQuery[WorkItem]:
+    def build(now: datetime, queue_ids: list[int] | None = None) -> QuerySet[WorkItem]:
+        return (
+            WorkItem.objects.select_for_update(skip_locked=True)
+            .filter(selectors.waiting_filter(queue_ids))
+            .order_by(*waiting_order(now))[:limit]
+        )
+
+    return CompiledQuery(build, samples=[SAMPLE_TIME] if every_queue else [SAMPLE_TIME, Many(-7_300_000)])
+
+
+#: The dispatcher's read of the waiting items, compiled once per batch size and scope.
+_WAITING: dict[tuple[int, bool], CompiledQuery[WorkItem]] = {}
+
+
 def _waiting(queue_ids: list[int] | None, now: datetime, limit: int) -> list[WorkItem]:
-    return list(
-        WorkItem.objects.select_for_update(skip_locked=True)
-        .filter(selectors.waiting_filter(queue_ids))
-        .order_by(*waiting_order(now))[:limit]
-    )
+    key = (limit, queue_ids is None)
+    query = _WAITING.get(key) or _WAITING.setdefault(key, _waiting_query(*key))
+    return query.fetch(now) if queue_ids is None else query.fetch(now, queue_ids)
 
 
 def routing_dispatch(
@@ -489,14 +503,26 @@ def _answer(offer: WorkOffer, outcome: str, now: datetime):
     return profile
 
 
+#: The answer's reads, compiled once (each answer runs them): an agent's offer with its item,
+#: the item locked, the offer again.
+_OFFER_OF = CompiledQuery(
+    lambda offer_id, agent_id: WorkOffer.objects.filter(pk=offer_id, agent_id=agent_id).select_related("item")[:1],
+    samples=[-7_600_011, -7_600_012],
+)
+_ITEM_LOCK = CompiledQuery(
+    lambda item_id: WorkItem.objects.select_for_update().filter(pk=item_id)[:1], samples=[-7_600_013]
+)
+_OFFER = CompiledQuery(lambda offer_id: WorkOffer.objects.filter(pk=offer_id)[:1], samples=[-7_600_014])
+
+
 def _locked_open_offer(*, offer_id: int, by: AbstractBaseUser, now: datetime) -> tuple[WorkOffer, WorkItem]:
-    offer = WorkOffer.objects.filter(pk=offer_id, agent_id=by.pk).select_related("item").first()
+    offer = _OFFER_OF.first(offer_id, by.pk)
     if offer is None:
         raise OfferNotFound(offer_id)
     if offer.item.ticket_id is not None:
         ticket_lock(offer.item.ticket_id)  # a ticket before its items (module docstring, "Locks")
-    item = WorkItem.objects.select_for_update().get(pk=offer.item_id)
-    offer = WorkOffer.objects.get(pk=offer_id)  # as committed, now that its item is ours
+    item = _ITEM_LOCK.first(offer.item_id)
+    offer = _OFFER.first(offer_id)  # as committed, now that its item is ours
     if (
         offer.outcome != OfferOutcome.OPEN
         or item.state != WorkState.OFFERED

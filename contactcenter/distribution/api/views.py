@@ -142,7 +142,7 @@ class OfferAnswerView(APIView):
                 {"detail": _("This offer is over: it was answered, withdrawn or it timed out.")},
                 status=status.HTTP_409_CONFLICT,
             )
-        item = WorkItem.objects.select_related("queue", "assigned_to").get(pk=item.pk)
+        item = selectors.answered_item(item_id=item.pk)
         return Response(OfferAnswerSerializer({"offer": pk, "outcome": self.outcome, "item": item}).data)
 
 
