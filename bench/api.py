@@ -334,7 +334,7 @@ def endpoints(seed: int) -> tuple[list[Endpoint], dict[str, str], dict[str, str]
             ),
             Endpoint("ticket list", ["/api/v1/tickets/"], "bench_agent"),
             Endpoint("interaction create", ["/api/v1/interactions/"], "bench_agent", method="POST", body=body),
-            Endpoint("KPI month by agent", [kpi + "agent"], "bench_manager"),
+            Endpoint("KPI month by agent", [kpi + "agent&team=Team%20000"], "bench_manager"),
             Endpoint("KPI month by queue", [kpi + "queue"], "bench_manager"),
             Endpoint("wallboard", ["/wallboard/board/"], "bench_supervisor", session=True),
             Endpoint("desk page", ["/desk/"], "bench_agent", session=True),

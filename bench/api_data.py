@@ -3,8 +3,9 @@
 At scale 1: 100,000 customers, 1,000,000 interactions, 100,000 tickets; scale 10 is ten times
 each. What is loaded, so that every page and report reads realistic rows:
 
-- 10 teams, 20 queues (12 voice, 3 chat, 3 email, 1 SMS, 1 social), 40 agents per scale unit;
-  team *t*'s agents serve queues *2t* and *2t + 1*. Three named users to measure with:
+- 20 queues (12 voice, 3 chat, 3 email, 1 SMS, 1 social), 40 agents per scale unit in teams of
+  four (10 teams at scale 1, 100 at scale 10: a bigger center has more teams, not bigger ones);
+  team *t*'s agents serve queues *2t* and *2t + 1* (modulo 20). Three named users to measure with:
   ``bench_agent`` (team 0, queues 0 and 1, one of the agents who took calls),
   ``bench_supervisor`` (team 0) and ``bench_manager``; all with :data:`PASSWORD`.
 - customers with French and English names (Faker's name lists), a company for a third of them,
@@ -463,7 +464,7 @@ def make_world(sizes: Sizes, names: Names, rng: random.Random) -> World:
     from interactions.models import Disposition, SlaPolicy
 
     User = get_user_model()
-    teams = [Team.objects.create(name=f"Team {i:02}") for i in range(10)]
+    teams = [Team.objects.create(name=f"Team {i:03}") for i in range(max(10, sizes.agents // 4))]
     queues = [
         Queue.objects.create(name=f"Queue {i:02}", channel=channel, service_level_seconds=rng.choice([20, 30, 60]))
         for i, channel in enumerate(QUEUE_CHANNELS)

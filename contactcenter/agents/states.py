@@ -309,11 +309,14 @@ def _move(
     pending_set_by_id: int | None = None,
     also_saved: tuple[str, ...] = (),
     contact: CurrentContact | None = None,
+    no_contact: bool = False,
 ) -> AgentProfile:
     """Put the locked ``profile`` in ``state`` at ``at`` (never before its current status began):
     the only writer of an agent's status and presence log. Publishes ``status_changed`` after commit
     when anything changed. ``also_saved``: other fields of the profile the caller changed, written
-    in the same ``UPDATE``."""
+    in the same ``UPDATE``. ``contact``: the contact behind the new status, when the caller knows
+    it; ``no_contact``: the caller knows there is none the wallboard shows (else it is read after
+    commit)."""
     at = max(at, profile.status_since)
     moved = (profile.status, profile.status_reason) != (state.status, state.reason)
     pending_changed = (profile.pending_status, profile.pending_reason) != (state.pending, state.pending_reason)
@@ -345,7 +348,10 @@ def _move(
     )
     profile.save(update_fields=saved)
     known = contact  # the contact behind the new status, known already: not read after commit
-    events.status_changed_on_commit(profile, contact=current_contact if known is None else lambda **_kwargs: known)
+    if known is None and not no_contact:
+        events.status_changed_on_commit(profile, contact=current_contact)
+    else:
+        events.status_changed_on_commit(profile, contact=lambda **_kwargs: known)
     if moved and state.status == Status.AVAILABLE:
         user_id = profile.user_id
         for hook in _available_hooks:
@@ -487,7 +493,9 @@ def agent_state_offer(
         locked.work_offered = offered
         flag = ("work_offered",)
     before = _state_of(locked)
-    state = state_after_contacts(before, _open_contacts(locked), missed=missed and not offered)
+    stored = _source.open_contacts(agent_id=locked.user_id)
+    contacts = replace(stored, ringing=stored.ringing + 1) if offered else stored
+    state = state_after_contacts(before, contacts, missed=missed and not offered)
     set_by_id = locked.pending_set_by_id if before.pending and state.status not in CONTACT_STATUSES else None
     return _move(
         profile=locked,
@@ -496,6 +504,8 @@ def agent_state_offer(
         set_by_id=set_by_id,
         pending_set_by_id=locked.pending_set_by_id,
         also_saved=flag,
+        # Ringing for the offer alone: the wallboard shows a contact of the source's, and it has none.
+        no_contact=state.status == Status.RINGING and stored == OpenContacts(),
     )
 
 
