@@ -1041,14 +1041,16 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # take work: none, so nothing more is read of them, nor the declines). Was 31 (the rules' reads 3 twice,
     # the agents' 7, the declines 1). A supervisor's rare action.
     ("routing-item-move", "post"): Endpoint(18, "manager", _item_to_move, _routed_items),
-    # 34 (32 in production): the decline as the accept (the item back to waiting), then, after commit, the agent
+    # 33 (31 in production): the decline as the accept (the item back to waiting), then, after commit, the agent
     # back to available runs the dispatcher, which hands the item to the next agent: the rules' reads (queue
     # settings from the cache, was 3; the agents ready 3, was 7; declines 1), the next agent's profile locked,
     # the offer, the item, the agent's state (ringing: presence intervals, and the profile already locked with
     # its offer flag in one update: was a lock and two updates), the offer's timeout job, and the events'
-    # payloads. The work of routing the item again; none per row.
+    # payload (the offer's; the wallboard's contact of an agent ringing for an offer alone is known to be
+    # none, was one more). The work of routing the item again; none per row. Each of these reads is
+    # compiled once per process (contactcenter/core/compiled.py).
     ("routing-offer-decline", "post"): Endpoint(
-        34,
+        33,
         "agent",
         lambda org, n: Call("post", route("routing-offer-decline", pk=_offer_to_agent_a(org, n))),
         _waiting_chats,
