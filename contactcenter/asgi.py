@@ -15,6 +15,7 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from contactcenter.core.serving import settle  # noqa: E402
 from contactcenter.live.auth import BrowserOriginValidator, TicketAuthMiddleware  # noqa: E402
 from contactcenter.routing import SocketsByPath, visitor_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 
@@ -30,3 +31,6 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything loaded, out of the garbage collector's full passes (contactcenter/core/serving.py).
+settle()

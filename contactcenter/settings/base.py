@@ -169,6 +169,10 @@ SERVER_TIMING = env_bool("SERVER_TIMING", False)
 if SERVER_TIMING:
     MIDDLEWARE.insert(0, "contactcenter.core.middleware.ServerTimingMiddleware")
 
+# A server process loads every view before its first request and takes what it loaded out of the
+# garbage collector's full passes (contactcenter/core/serving.py): on by default.
+SERVER_GC_FREEZE = env_bool("SERVER_GC_FREEZE", True)
+
 ROOT_URLCONF = "contactcenter.urls"
 WSGI_APPLICATION = None
 ASGI_APPLICATION = "contactcenter.asgi.application"
