@@ -106,9 +106,21 @@ Outgoing = tuple[list[str], dict[str, Any]]
 
 
 async def _publish_all(outgoing: list[Outgoing]) -> list[tuple[str, list[str], str]]:
-    """Send the messages one after the other (each group gets them in order); for each message
-    not delivered everywhere, the groups it missed and why. Once one ran out of time, the layer is
-    away: the rest are not tried (they would each wait as long)."""
+    """Send the messages in order (each group gets them in order); for each message not delivered
+    everywhere, the groups it missed and why. A layer that sends several at once
+    (``group_send_many``: the Redis layer, one round trip) gets them all together; else one after
+    the other, and once one ran out of time the layer is away: the rest are not tried (they would
+    each wait as long)."""
+    layer = get_channel_layer()
+    if len(outgoing) > 1 and hasattr(layer, "group_send_many"):
+        sends = [(group, message) for groups, message in outgoing for group in groups]
+        try:
+            await asyncio.wait_for(layer.group_send_many(sends), timeout=PUBLISH_TIMEOUT_SECONDS)
+        except TimeoutError:
+            return [(message["event"], groups, "unreachable or too slow") for groups, message in outgoing]
+        except Exception:
+            return [(message["event"], groups, "unreachable") for groups, message in outgoing]
+        return []
     failures: list[tuple[str, list[str], str]] = []
     for index, (groups, message) in enumerate(outgoing):
         try:

@@ -505,8 +505,8 @@ def _answer(offer: WorkOffer, outcome: str, now: datetime):
     return profile
 
 
-#: The answer's reads, compiled once (each answer runs them): an agent's offer with its item,
-#: the item locked, the offer again.
+#: The answer's reads, compiled once (each answer runs them): an agent's offer with its item, then
+#: the item locked.
 _OFFER_OF = CompiledQuery(
     lambda offer_id, agent_id: WorkOffer.objects.filter(pk=offer_id, agent_id=agent_id).select_related("item")[:1],
     samples=[-7_600_011, -7_600_012],
@@ -514,7 +514,6 @@ _OFFER_OF = CompiledQuery(
 _ITEM_LOCK = CompiledQuery(
     lambda item_id: WorkItem.objects.select_for_update().filter(pk=item_id)[:1], samples=[-7_600_013]
 )
-_OFFER = CompiledQuery(lambda offer_id: WorkOffer.objects.filter(pk=offer_id)[:1], samples=[-7_600_014])
 
 
 def _locked_open_offer(*, offer_id: int, by: AbstractBaseUser, now: datetime) -> tuple[WorkOffer, WorkItem]:
@@ -524,14 +523,19 @@ def _locked_open_offer(*, offer_id: int, by: AbstractBaseUser, now: datetime) ->
     if offer.item.ticket_id is not None:
         ticket_lock(offer.item.ticket_id)  # a ticket before its items (module docstring, "Locks")
     item = _ITEM_LOCK.first(offer.item_id)
-    offer = _OFFER.first(offer_id)  # as committed, now that its item is ours
+    # An offer ends only under its item's lock, and its end moves the item (assigned, waiting again,
+    # withdrawn…): the locked item still offered to ``by`` until this offer's expiry is this offer,
+    # still open, whatever happened between the read above and the lock. Another offer of the item to
+    # them would expire at another time (its own offer time plus the timeout).
     if (
         offer.outcome != OfferOutcome.OPEN
         or item.state != WorkState.OFFERED
         or item.offered_to_id != by.pk
+        or item.offer_expires_at != offer.expires_at
         or now >= offer.expires_at
     ):
         raise OfferGone(offer_id)
+    offer.item = item
     return offer, item
 
 

@@ -65,6 +65,19 @@ return n
 """
 
 
+#: :data:`PUBLISH_NUMBERED` for several messages in one round trip, in order: ``KEYS`` are each
+#: message's counter and channel, ``ARGV`` the messages; returns their numbers.
+PUBLISH_NUMBERED_MANY = """
+local numbers = {}
+for i = 1, #ARGV do
+  local n = redis.call('INCR', KEYS[2 * i - 1])
+  redis.call('PUBLISH', KEYS[2 * i], '#' .. n .. '#' .. ARGV[i])
+  numbers[i] = n
+end
+return numbers
+"""
+
+
 class NumberedInMemoryChannelLayer(InMemoryChannelLayer):
     """The embedded default (one process): channels' in-memory layer, groups numbered in memory.
 
@@ -83,6 +96,11 @@ class NumberedInMemoryChannelLayer(InMemoryChannelLayer):
     async def group_seq(self, group: str) -> int:
         """The number of the last message sent to ``group`` (0: none yet)."""
         return self.counters.get(group, 0)
+
+    async def group_send_many(self, sends: list[tuple[str, dict[str, Any]]]) -> None:
+        """``group_send`` each ``(group, message)``, in order."""
+        for group, message in sends:
+            await self.group_send(group, message)
 
     async def health(self) -> bool:
         return True
@@ -115,6 +133,12 @@ class NumberedRedisPubSubChannelLayer(RedisPubSubChannelLayer):
     async def group_seq(self, group: str) -> int:
         """The number of the last message sent to ``group`` (0: none since Redis started)."""
         return await self._get_layer().group_seq(group)
+
+    async def group_send_many(self, sends: list[tuple[str, dict[str, Any]]]) -> None:
+        """``group_send`` each ``(group, message)``, in order, in one round trip per Redis shard
+        (a request's events: one hop instead of one per event and group). Raises when any could not
+        be sent; then each of their groups is owed a ``stream.lost``."""
+        await self._get_layer().group_send_many(sends)
 
     async def health(self) -> bool:
         """Whether Redis answers, within :data:`HEALTH_TIMEOUT_SECONDS`."""
@@ -151,6 +175,31 @@ class _NumberedLoopLayer(RedisPubSubLoopLayer):
             lost.add(group)
             raise
 
+    async def group_send_many(self, sends: list[tuple[str, dict[str, Any]]]) -> None:
+        lost = self.channel_layer.lost_streams
+        owed = [(group, {"type": LOST}) for group in sorted(lost)]
+        batch = [*owed, *sends]
+        by_shard: dict[_NumberedShard, list[tuple[str, str, dict[str, Any]]]] = defaultdict(list)
+        for group, message in batch:
+            channel = self._get_group_channel_name(group)
+            by_shard[self._get_shard(channel)].append((group, channel, message))
+        try:
+            for shard, items in by_shard.items():
+                await self._retrying_many(shard, items)
+        except BaseException:  # an error, or the caller's timeout cancelling us: owed to the groups
+            lost.update(group for group, _message in batch)
+            raise
+        lost.difference_update(group for group, _message in owed)
+
+    async def _retrying_many(self, shard: _NumberedShard, items: list[tuple[str, str, dict[str, Any]]]) -> None:
+        keys = [key for group, channel, _message in items for key in (self._seq_key(group), channel)]
+        messages = [{**message, STREAM: group} for group, _channel, message in items]
+        try:
+            await shard.publish_numbered_many(keys, messages, self.channel_layer.serialize)
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            logger.info("live events to %s groups: retrying after %r", len(items), exc)
+            await shard.publish_numbered_many(keys, messages, self.channel_layer.serialize)
+
     @staticmethod
     async def _retrying(send: Callable, group: str, message: dict[str, Any]) -> None:
         try:
@@ -185,6 +234,13 @@ class _NumberedShard(RedisSingleShardConnection):
             self._ensure_redis()
             return await self._publish_numbered(keys=[key, channel], args=[serialize(message)])
 
+    async def publish_numbered_many(
+        self, keys: list[str], messages: list[dict[str, Any]], serialize: Callable[[dict], bytes]
+    ) -> list[int]:
+        async with self._lock:
+            self._ensure_redis()
+            return await self._publish_numbered_many(keys=keys, args=[serialize(message) for message in messages])
+
     async def counter(self, key: str) -> int:
         self._ensure_redis()
         value = await self._redis.get(key)
@@ -201,6 +257,7 @@ class _NumberedShard(RedisSingleShardConnection):
             self._pubsub = _ReconnectingPubSub(pool, on_reconnect=self.channel_layer.reconnected)
             # EVALSHA, loading the script again after a Redis restart (redis-py's Script does).
             self._publish_numbered = self._redis.register_script(PUBLISH_NUMBERED)
+            self._publish_numbered_many = self._redis.register_script(PUBLISH_NUMBERED_MANY)
 
 
 class _ReconnectingPubSub(PubSub):

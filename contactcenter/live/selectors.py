@@ -47,8 +47,11 @@ from kpis.queue_counts import definition as counters_definition
 
 User = get_user_model()
 
-#: A cached scope is trusted this long at most (``scope_changed`` normally forgets it sooner).
-SCOPE_TTL_SECONDS = 5.0
+#: A cached scope is trusted this long at most: a bound for a ``scope_changed`` that never came (its
+#: Redis was away), which otherwise forgets it at once. Each socket asks for its scope before each
+#: relay: with 200 agents each hearing an event every few seconds, a 5-second bound read about 40
+#: scopes a second (four queries each, on the thread that serves the requests).
+SCOPE_TTL_SECONDS = 60.0
 #: A call still unanswered and not ended after this long is a lost end event, not a waiting caller.
 MAX_WAIT = timedelta(hours=4)
 #: The agent statuses counted per queue on the wallboard.

@@ -1007,8 +1007,8 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda org, n: Call("get", route("routing-next-agent") + "?queue=Queue%20A"),
         _waiting_chats,
     ),
-    # 16 (14 in production): token; savepoint; the offer with its item; the item locked; the offer again (as
-    # committed); update the item; close the offer; the agent's state (the profile locked with its open
+    # 15 (13 in production): token; savepoint; the offer with its item; the item locked (still offered to the
+    # agent until this offer's expiry: this offer, open; was 16 with the offer read again); update the item; close the offer; the agent's state (the profile locked with its open
     # contacts, its presence intervals closed and opened, the profile with its offer flag in one update; was
     # two); release; after commit the offer_closed
     # event, the wallboard's agent_status (team and queues from the cache), and the agent back to available
@@ -1016,7 +1016,7 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # moves the item, the offer and the agent's state. Then the web chat's hook: the chat of a chat item
     # (none here; was 15 before it).
     ("routing-offer-accept", "post"): Endpoint(
-        16,
+        15,
         "agent",
         lambda org, n: Call("post", route("routing-offer-accept", pk=_offer_to_agent_a(org, n))),
         _waiting_chats,
@@ -1041,7 +1041,7 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # take work: none, so nothing more is read of them, nor the declines). Was 31 (the rules' reads 3 twice,
     # the agents' 7, the declines 1). A supervisor's rare action.
     ("routing-item-move", "post"): Endpoint(18, "manager", _item_to_move, _routed_items),
-    # 33 (31 in production): the decline as the accept (the item back to waiting), then, after commit, the agent
+    # 32 (30 in production): the decline as the accept (the item back to waiting), then, after commit, the agent
     # back to available runs the dispatcher, which hands the item to the next agent: the rules' reads (queue
     # settings from the cache, was 3; the agents ready 3, was 7; declines 1), the next agent's profile locked,
     # the offer, the item, the agent's state (ringing: presence intervals, and the profile already locked with
@@ -1050,7 +1050,7 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # none, was one more). The work of routing the item again; none per row. Each of these reads is
     # compiled once per process (contactcenter/core/compiled.py).
     ("routing-offer-decline", "post"): Endpoint(
-        33,
+        32,
         "agent",
         lambda org, n: Call("post", route("routing-offer-decline", pk=_offer_to_agent_a(org, n))),
         _waiting_chats,

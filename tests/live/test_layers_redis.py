@@ -100,3 +100,55 @@ def test_after_a_redis_restart_every_socket_hears_it_and_a_failed_publish_is_owe
     assert (after[0]["type"], after[0]["stream"], after[0]["stream_seq"]) == (LOST, "agent.7", 1)
     assert (after[1]["type"], after[1]["stream"], after[1]["stream_seq"]) == ("agent_status", "wallboard", 1)
     assert not still_owed
+
+
+def test_a_requests_events_go_in_one_round_trip_in_order_numbered_and_owed_when_redis_is_away(private_redis):
+    async def scenario():
+        publisher, server = layer_on(private_redis), layer_on(private_redis)
+        board, agent = await server.new_channel(), await server.new_channel()
+        await server.group_add("wallboard", board)
+        await server.group_add("agent.7", agent)
+        await publisher.group_send("agent.7", {"type": "a"})  # the group's counter goes on from here
+        await next_message(server, agent)
+        sends = [
+            ("agent.7", {"type": "offer_closed"}),
+            ("agent.7", {"type": "status_changed"}),
+            ("wallboard", {"type": "agent_status"}),
+            ("agent.7", {"type": "offer"}),
+        ]
+        await publisher.group_send_many(sends)
+        to_agent = [await next_message(server, agent) for _ in range(3)]
+        to_board = await next_message(server, board)
+
+        await asyncio.to_thread(private_redis.kill)
+        with pytest.raises(Exception):  # noqa: B017 (whatever redis-py raises: the batch fails)
+            await asyncio.wait_for(publisher.group_send_many(sends), 2)
+        owed = set(publisher.lost_streams)
+        await asyncio.to_thread(private_redis.start, same_port=True)
+        await next_message(server, board, BACK_WITHIN)  # layer.reconnected
+        await next_message(server, agent, BACK_WITHIN)
+        await publisher.group_send_many([("wallboard", {"type": "agent_status"})])
+        after = [
+            await next_message(server, agent),
+            await next_message(server, board),
+            await next_message(server, board),
+        ]
+        await publisher.flush()
+        await server.flush()
+        return to_agent, to_board, owed, after, publisher.lost_streams
+
+    to_agent, to_board, owed, after, still_owed = asyncio.run(scenario())
+    assert [(m["type"], m["stream_seq"]) for m in to_agent] == [
+        ("offer_closed", 2),
+        ("status_changed", 3),
+        ("offer", 4),
+    ]
+    assert (to_board["type"], to_board["stream"], to_board["stream_seq"]) == ("agent_status", "wallboard", 1)
+    # Every group of a batch that failed is owed a stream.lost, sent first by the next batch that works.
+    assert owed == {"agent.7", "wallboard"}
+    assert [(m["type"], m["stream"], m["stream_seq"]) for m in after] == [
+        (LOST, "agent.7", 1),
+        (LOST, "wallboard", 1),
+        ("agent_status", "wallboard", 2),
+    ]
+    assert not still_owed
