@@ -621,7 +621,11 @@ def top_up_today(sizes: Sizes, seed: int) -> int:
             "user_id", "team__name"
         )
     ]
-    served = {t: [queues[f"Queue {2 * t:02}"], queues[f"Queue {2 * t + 1:02}"]] for t in {t for _u, t in agents}}
+    count = len(QUEUE_CHANNELS)
+    served = {
+        t: [queues[f"Queue {2 * t % count:02}"], queues[f"Queue {(2 * t + 1) % count:02}"]]
+        for t in {t for _u, t in agents}
+    }
     lower, upper = midnight.timestamp(), now.timestamp() - 30
     first = (Interaction.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
 

@@ -9,11 +9,12 @@
    high enough never to be the limit, an offer timeout of 60 s) and ``--items`` chats waiting,
    spread over the queues, oldest first.
 2. Serves it as the README's production section does: ``uvicorn contactcenter.asgi:application
-   --workers 2 --no-proxy-headers`` with ``DEBUG=0``, ``BACKGROUND_WORKERS=external`` and one
-   ``manage.py worker``, live events through the Redis channel layer (``REDIS_URL``). The Redis is
-   a private one started for the run (``--redis-url`` names another): Redis pub/sub channels are
-   shared by every database number of a server, so a shared Redis would mix other runs' events with
-   the bench's.
+   --workers 4 --no-proxy-headers --timeout-keep-alive 75`` (two processes per core of a 2-core
+   machine; an agent's connection kept between two answers, as behind nginx) with ``DEBUG=0``,
+   ``BACKGROUND_WORKERS=external`` and one ``manage.py worker``, live events through the Redis
+   channel layer (``REDIS_URL``). The Redis is a private one started for the run (``--redis-url``
+   names another): Redis pub/sub channels are shared by every database number of a server, so a
+   shared Redis would mix other runs' events with the bench's.
 3. Opens one real WebSocket per agent on ``/ws/agent/`` (a ticket from ``POST auth/ws-ticket/``
    with the agent's token, as the desktop does).
 4. Every agent comes in (``PUT agents/me/status/ available``) and gets a first offer (not
@@ -98,7 +99,7 @@ class RoutingCenter(Cluster):
     """The bench's center: :class:`tests.live.cluster.Cluster` (its database, its Redis, its
     servers), served as in production: one uvicorn with ``workers`` processes and one worker."""
 
-    workers: int = 2
+    workers: int = 4
     agents: int = 200
     queues: int = 4
     items: int = 1000
@@ -155,6 +156,11 @@ class RoutingCenter(Cluster):
                 "--workers",
                 str(self.workers),
                 "--no-proxy-headers",
+                # An agent's browser keeps its connection between two answers, as behind nginx
+                # (keepalive_timeout 75 s); uvicorn's own 5 s would close it between two answers of
+                # the same agent, and the next one races the close (a reset) or connects again.
+                "--timeout-keep-alive",
+                "75",
                 "--log-level",
                 "warning",
             ],
@@ -422,7 +428,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="how long agents are made available")
     parser.add_argument("--accept-share", type=float, default=0.5, help="share of offers accepted (the rest declined)")
     parser.add_argument("--wait", type=float, default=10.0, help="how long an agent waits for their offer")
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=2 * (os.cpu_count() or 1), help="uvicorn processes (default: two per core)"
+    )
     parser.add_argument("--database", default="sb_bench_routing", help="the throw-away database's name")
     parser.add_argument("--redis-url", default="", help="a Redis for the channel layer (default: a private one)")
     parser.add_argument("--max-seconds", type=float, default=600.0, help="stop after this long whatever happens")

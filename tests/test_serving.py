@@ -21,7 +21,13 @@ def probe(**env: str) -> tuple[int, int, bool]:
     environment = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
     environment.update(DJANGO_SETTINGS_MODULE="contactcenter.settings", **env)
     output = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120, check=True
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     ).stdout.split()
     return int(output[0]), int(output[1]), output[2] == "True"
 

@@ -1008,7 +1008,8 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         _waiting_chats,
     ),
     # 15 (13 in production): token; savepoint; the offer with its item; the item locked (still offered to the
-    # agent until this offer's expiry: this offer, open; was 16 with the offer read again); update the item; close the offer; the agent's state (the profile locked with its open
+    # agent until this offer's expiry: this offer, open; was 16 with the offer read again); update the item;
+    # close the offer; the agent's state (the profile locked with its open
     # contacts, its presence intervals closed and opened, the profile with its offer flag in one update; was
     # two); release; after commit the offer_closed
     # event, the wallboard's agent_status (team and queues from the cache), and the agent back to available
