@@ -714,20 +714,20 @@ PAGES: dict[tuple[str, str], Page] = {
     # 2: the user with their profile (it says an offer is open); the open offer with its item, queue,
     # customer and ticket joined. Asked for on the socket's offer.
     ("offer_current", "get"): Page(2, "agent", lambda org, n: Request("get", url("offer_current")), work_offered),
-    # 12 (10 in production): the user with their profile; the service offer_accept, as the API's (savepoint;
-    # the offer; the item locked; the offer read again under the item's lock; the item assigned; the offer
-    # closed; the state machine: the profile locked, updated, the agent's open contacts read in one query;
+    # 11 (9 in production): the user with their profile; the service offer_accept, as the API's (savepoint;
+    # the offer; the item locked, which proves the offer still open (was 12 with the offer read again under
+    # the lock); the item assigned; the offer closed; the state machine: the profile locked, updated, the agent's open contacts read in one query;
     # the web chat's hook: the chat of a chat item, none here; release). The answer draws the message from
     # what the service gave back: nothing more is read. Was 11 before the web chat's hook.
     ("offer_accept", "post"): Page(
-        12, "agent", lambda org, n: Request("post", url("offer_accept", fresh_offer(org))), work
+        11, "agent", lambda org, n: Request("post", url("offer_accept", fresh_offer(org))), work
     ),
-    # 18 (16 in production): the user with their profile; the service offer_decline (10, as offer_accept's,
+    # 17 (15 in production): the user with their profile; the service offer_decline (9, as offer_accept's,
     # the item put back in the line), then after commit the dispatcher offers the item again (savepoint; the
     # waiting items locked; the queue's rules from the cache, was 3; the candidates ready: 3, was 7; who
     # refused it lately; release): nobody else is eligible here, so no offer is written.
     ("offer_decline", "post"): Page(
-        18, "agent", lambda org, n: Request("post", url("offer_decline", fresh_offer(org))), work
+        17, "agent", lambda org, n: Request("post", url("offer_decline", fresh_offer(org))), work
     ),
     # 4: the user with their profile; the items they hold with their queue, customer and ticket joined;
     # their capacities; their open calls (voice load).
