@@ -717,8 +717,9 @@ PAGES: dict[tuple[str, str], Page] = {
     # 11 (9 in production): the user with their profile; the service offer_accept, as the API's (savepoint;
     # the offer; the item locked, which proves the offer still open (was 12 with the offer read again under
     # the lock); the item assigned; the offer closed; the state machine: the profile locked, updated, the
-    # agent's open contacts read in one query; the web chat's hook: the chat of a chat item, none here; release). The answer draws the message from
-    # what the service gave back: nothing more is read. Was 11 before the web chat's hook.
+    # agent's open contacts read in one query; the web chat's hook: the chat of a chat item, none here;
+    # release). The answer draws the message from what the service gave back: nothing more is read. Was 11
+    # before the web chat's hook.
     ("offer_accept", "post"): Page(
         11, "agent", lambda org, n: Request("post", url("offer_accept", fresh_offer(org))), work
     ),
