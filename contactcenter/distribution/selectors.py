@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -112,7 +113,11 @@ def _every_queue_rules() -> dict[int, QueueRules]:
     return rules
 
 
-def _members_query(*, ready_only: bool, blending: bool, one: bool) -> CompiledRows:
+@cache
+def _members_query(ready_only: bool, blending: bool, one: bool) -> CompiledRows:
+    """The queue memberships of the agents, for one variant (ready only, blending, one agent):
+    compiled once each (:mod:`contactcenter.core.compiled`), the dispatcher reads them on every offer."""
+
     def build(queue_ids: list[int], user_id: int | None = None) -> QuerySet:
         who = Q(agentprofile__user__is_active=True)
         if one:
@@ -128,15 +133,6 @@ def _members_query(*, ready_only: bool, blending: bool, one: bool) -> CompiledRo
 
     return CompiledRows(build, samples=[Many(-7_100_000), -7_200_001] if one else [Many(-7_100_000)])
 
-
-#: The queue memberships of the agents, per variant (ready only, blending, one agent): compiled
-#: once each (:mod:`contactcenter.core.compiled`), the dispatcher reads them on every offer.
-_MEMBERS = {
-    (ready_only, blending, one): _members_query(ready_only=ready_only, blending=blending, one=one)
-    for ready_only in (False, True)
-    for blending in (False, True)
-    for one in (False, True)
-}
 
 #: The agents' profiles as the rules read them (user, capacities, load per channel).
 _PROFILES = CompiledQuery(
@@ -190,7 +186,7 @@ def routing_candidates(
     at any moment most agents are on a contact, on a break or already offered work, and the rest
     of their reads is skipped. ``user_id``: that agent only."""
     members: dict[int, set[int]] = defaultdict(set)
-    links = _MEMBERS[(ready_only, ready_only and blending, user_id is not None)]
+    links = _members_query(ready_only, ready_only and blending, user_id is not None)
     for profile_id, queue_id in links.fetch(list(queue_ids), *(() if user_id is None else (user_id,))):
         members[profile_id].add(queue_id)
     if not members:

@@ -26,6 +26,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -324,7 +325,10 @@ def waiting_order(now: datetime) -> list:
     return ["-priority", near_due, "arrived_at", "pk"]
 
 
+@cache
 def _waiting_query(limit: int, every_queue: bool) -> CompiledQuery[WorkItem]:
+    """The dispatcher's read of the waiting items, compiled once per batch size and scope."""
+
     def build(now: datetime, queue_ids: list[int] | None = None) -> QuerySet[WorkItem]:
         return (
             WorkItem.objects.select_for_update(skip_locked=True)
@@ -337,13 +341,8 @@ def _waiting_query(limit: int, every_queue: bool) -> CompiledQuery[WorkItem]:
     return CompiledQuery(build, samples=[SAMPLE_TIME] if every_queue else [SAMPLE_TIME, Many(-7_300_000)])
 
 
-#: The dispatcher's read of the waiting items, compiled once per batch size and scope.
-_WAITING: dict[tuple[int, bool], CompiledQuery[WorkItem]] = {}
-
-
 def _waiting(queue_ids: list[int] | None, now: datetime, limit: int) -> list[WorkItem]:
-    key = (limit, queue_ids is None)
-    query = _WAITING.get(key) or _WAITING.setdefault(key, _waiting_query(*key))
+    query = _waiting_query(limit, queue_ids is None)
     return query.fetch(now) if queue_ids is None else query.fetch(now, queue_ids)
 
 
