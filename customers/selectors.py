@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -39,7 +40,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from contactcenter.core.compiled import CompiledQuery, attach_prefetched
+from contactcenter.core.compiled import CompiledQuery, ViewerQuery, attach_prefetched
 from contactcenter.core.db import MAX_ID
 from contactcenter.core.search import clean_search_term
 from customers.models import ContactPoint, Customer, CustomerRead, ErasureRecord
@@ -324,20 +325,21 @@ def screen_pop(
     Open tickets (newest first, :data:`SCREEN_POP_OPEN_TICKETS` at most; not read when ``tickets``
     is false: :func:`customer_history` reads them with the timeline), the customer's phones and
     emails (not read when ``contact_points`` is false) and the ``history`` last
-    interactions (0: not read) are the ones ``user`` may see. Four queries at most by contact (the
-    contact with its customer and call, the contact points, the open tickets, the last
-    interactions), five by number, whatever the history.
+    interactions (0: not read) are the ones ``user`` may see. Four queries at most, whatever the
+    history: by contact, the contact with its customer and call; by number, the customers holding
+    it; then the contact points, the open tickets and the last interactions.
     """
     if sum(given is not None for given in (phone, interaction_id, interaction)) != 1:
         raise TypeError("screen_pop() takes a phone, an interaction_id or an interaction")
     call = None
     others: list[int] = []
     if phone is not None:
-        owner_ids = _phone_owner_ids(user=user, phone=phone)
-        if not owner_ids:
+        owners = _phone_owners(user=user, phone=phone)
+        if not owners:
             return None
-        customer = customer_detail(user=user, pk=owner_ids[0])
-        others = list(dict.fromkeys(pk for pk in owner_ids[1:] if pk != customer.pk))
+        customer = owners[0]
+        attach_prefetched(customer, "contact_points", _SHOWN_POINTS_OF.fetch(customer.pk))
+        others = [owner.pk for owner in owners[1:]]
     else:
         if interaction is None:
             interaction = screen_pop_contacts(user=user).filter(pk=interaction_id).first()
@@ -351,12 +353,10 @@ def screen_pop(
         if tickets:
             open_tickets = customer_open_tickets(user=user, customer=customer)
         if history:
-            last = Interaction.objects.visible_to(user).filter(customer=customer)
-            if interaction is not None:
-                last = last.exclude(pk=interaction.pk)
-            last_interactions = list(
-                last.select_related("agent", "queue", "disposition").order_by("-offered_at", "-id")[:history]
-            )
+            if interaction is None:
+                last_interactions = _last_interactions(history).fetch(user, customer.pk)
+            else:
+                last_interactions = _last_interactions_but(history).fetch(user, customer.pk, interaction.pk)
     raw_caller = call.caller if call else None
     return ScreenPop(
         customer=customer,
@@ -383,30 +383,76 @@ def shown_customer(
     return customer
 
 
-def _phone_owner_ids(*, user: AbstractBaseUser, phone: str) -> list[int]:
+#: The customers holding a phone number, as a screen pop ranks them: the one holding it as primary,
+#: then the most recently updated (then the oldest); erased ones are not found. Compiled once per
+#: kind of viewer (:class:`~contactcenter.core.compiled.ViewerQuery`).
+_PHONE_OWNERS: ViewerQuery[Customer] = ViewerQuery(
+    lambda viewer, e164: (
+        Customer.objects.visible_to(viewer)
+        .filter(
+            erased_at__isnull=True,
+            contact_points__kind=ContactPoint.Kind.PHONE,
+            contact_points__value=e164,
+        )
+        .order_by("-contact_points__is_primary", "-updated_at", "id")[: SCREEN_POP_OTHER_CUSTOMERS + 1]
+    ),
+    samples=["sample:phone"],
+)
+
+
+def _phone_owners(*, user: AbstractBaseUser, phone: str) -> list[Customer]:
+    """The customers ``user`` may see who hold ``phone`` (any usual format), best first (one
+    query); ``ValidationError`` naming ``phone`` when it is not a phone number."""
     try:
         e164 = normalize_phone(phone)
     except ValidationError as exc:
         raise ValidationError({"phone": exc.messages}) from None
-    return list(
-        ContactPoint.objects.filter(
-            kind=ContactPoint.Kind.PHONE,
-            value=e164,
-            customer__in=Customer.objects.visible_to(user).filter(erased_at__isnull=True),
-        )
-        .order_by("-is_primary", "-customer__updated_at", "customer_id")
-        .values_list("customer_id", flat=True)[: SCREEN_POP_OTHER_CUSTOMERS + 1]
+    return _PHONE_OWNERS.fetch(user, e164)
+
+
+@cache
+def _last_interactions(history: int) -> ViewerQuery[Interaction]:
+    """A customer's ``history`` newest contacts a viewer may see, with agent, queue and disposition."""
+    return ViewerQuery(
+        lambda viewer, customer_id: (
+            Interaction.objects.visible_to(viewer)
+            .filter(customer_id=customer_id)
+            .select_related("agent", "queue", "disposition")
+            .order_by("-offered_at", "-id")[:history]
+        ),
+        samples=[-7_000_041],
     )
+
+
+@cache
+def _last_interactions_but(history: int) -> ViewerQuery[Interaction]:
+    """:func:`_last_interactions` but for one contact (the one the screen pop is for)."""
+    return ViewerQuery(
+        lambda viewer, customer_id, contact_id: (
+            Interaction.objects.visible_to(viewer)
+            .filter(customer_id=customer_id)
+            .exclude(pk=contact_id)
+            .select_related("agent", "queue", "disposition")
+            .order_by("-offered_at", "-id")[:history]
+        ),
+        samples=[-7_000_042, -7_000_043],
+    )
+
+
+_OPEN_TICKETS: ViewerQuery[Ticket] = ViewerQuery(
+    lambda viewer, customer_id: (
+        Ticket.objects.visible_to(viewer)
+        .filter(customer_id=customer_id, status__in=OPEN_TICKET_STATUSES)
+        .select_related("queue", "assignee", "category")
+        .order_by("-created_at", "-id")[:SCREEN_POP_OPEN_TICKETS]
+    ),
+    samples=[-7_000_044],
+)
 
 
 def customer_open_tickets(*, user: AbstractBaseUser, customer: Customer) -> list[Ticket]:
     """The customer's open tickets ``user`` may see, newest first (one query)."""
-    return list(
-        Ticket.objects.visible_to(user)
-        .filter(customer=customer, status__in=OPEN_TICKET_STATUSES)
-        .select_related("queue", "assignee", "category")
-        .order_by("-created_at", "-id")[:SCREEN_POP_OPEN_TICKETS]
-    )
+    return _OPEN_TICKETS.fetch(user, customer.pk)
 
 
 # --- Timeline -----------------------------------------------------------------------------------

@@ -98,11 +98,28 @@ def interaction_list(*, user: AbstractBaseUser) -> QuerySet:
     )
 
 
-def ticket_list(*, user: AbstractBaseUser) -> QuerySet[Ticket]:
-    """The tickets ``user`` may see, newest first, with category, queue and assignee joined."""
-    return (
+#: What a page of the ticket list shows of each ticket (the API's ticket fields): its own columns
+#: but the SLA bookkeeping, and of its category, queue and assignee the name alone.
+TICKET_LIST_COLUMNS = (
+    *(
+        field.name
+        for field in Ticket._meta.concrete_fields
+        if field.name not in ("team", "sla_policy", "sla_paused_at", "closed_at")
+    ),
+    "category__name",
+    "queue__name",
+    "assignee__username",
+)
+
+
+def ticket_list(*, user: AbstractBaseUser, listed: bool = False) -> QuerySet[Ticket]:
+    """The tickets ``user`` may see, newest first, with category, queue and assignee joined.
+    ``listed``: with the columns of :data:`TICKET_LIST_COLUMNS` alone (a page to show, not
+    tickets to change: a deferred column is read on first use, one query per ticket)."""
+    tickets = (
         Ticket.objects.visible_to(user).select_related("category", "queue", "assignee").order_by("-created_at", "-id")
     )
+    return tickets.only(*TICKET_LIST_COLUMNS) if listed else tickets
 
 
 def ticket_overdue_q(now: datetime) -> Q:

@@ -19,16 +19,21 @@ from contactcenter.core.compiled import (
     CompiledQuery,
     CompiledRows,
     Many,
+    ViewerQuery,
     attach_prefetched,
     insert_row,
     insert_row_if_new,
 )
+from contactcenter.core.roles import role_of
 from contactcenter.core.tokens import api_token_find, api_token_issue
+from contactcenter.quality.models import EvaluatorTeam
 from customers.models import ContactPoint, Customer, CustomerRead
 from customers.selectors import customer_detail, customer_queryset
 from customers.services import customer_create
 from interactions.contacts import _OPEN_CONTACTS, _open_contacts_counts
-from interactions.models import CtiCall, ReferenceCounter
+from interactions.models import CtiCall, Interaction, ReferenceCounter, Ticket
+from tests.agents.factories import AgentProfileFactory, UserFactory
+from tests.interactions.factories import InteractionFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -266,3 +271,72 @@ def test_a_compiled_lock_of_a_list_is_the_orms(org, django_assert_num_queries):
     ids = list(AgentProfile.objects.order_by("pk").values_list("pk", flat=True)[:2])
     with transaction.atomic(), django_assert_num_queries(1):
         assert [profile.pk for profile in locks.fetch(ids)] == ids
+
+
+VISIBLE_CONTACTS: ViewerQuery[Interaction] = ViewerQuery(
+    lambda viewer, customer_id: (
+        Interaction.objects.visible_to(viewer)
+        .filter(customer_id=customer_id)
+        .select_related("agent", "queue")
+        .order_by("-offered_at", "-id")
+    ),
+    samples=[-7_900_101],
+)
+VISIBLE_TICKET_IDS = ViewerQuery(
+    lambda viewer, customer_id: (
+        Ticket.objects.visible_to(viewer)
+        .filter(customer_id=customer_id)
+        .order_by("id")
+        .values_list("id", "queue__name")
+    ),
+    samples=[-7_900_102],
+    rows=True,
+)
+
+
+def test_a_viewer_query_shows_each_user_what_visible_to_shows_them(org, django_assert_num_queries):
+    """One compiled form per kind of viewer, run with each user's own ids: every role, a
+    supervisor without a team, a QA evaluator, a superuser without a profile and a user without a
+    role each get exactly the rows of the ORM's ``visible_to``."""
+    customer = customer_create(first_name="Anne", last_name="Martin", phones=["0612345678"])
+    other = customer_create(first_name="Paul", last_name="Durand")
+    teamless = AgentProfileFactory(user__username="supervisor_x", role="supervisor", team=None).user
+    evaluator = AgentProfileFactory(user__username="qa", role="quality", team=None).user
+    EvaluatorTeam.objects.create(user=evaluator, team=org.team_b)
+    root = UserFactory(username="root")
+    root.is_superuser = True
+    root.save()
+    for agent, queue in ((org.agent_a, org.queue_a), (org.agent_b, org.queue_b), (None, org.queue_b)):
+        for owner in (customer, other):
+            InteractionFactory(customer=owner, agent=agent, queue=queue)
+            TicketFactory(customer=owner, assignee=agent, queue=queue)
+    InteractionFactory(customer=customer, agent=org.supervisor_a, queue=None)
+    viewers = [org.agent_a, org.agent_b, org.supervisor_a, teamless, evaluator, org.manager, org.admin, root]
+    seen = set()
+    for viewer in viewers:
+        expected = list(
+            Interaction.objects.visible_to(viewer)
+            .filter(customer=customer)
+            .select_related("agent", "queue")
+            .order_by("-offered_at", "-id")
+        )
+        found = VISIBLE_CONTACTS.fetch(viewer, customer.pk)
+        assert [i.pk for i in found] == [i.pk for i in expected], viewer.username
+        with django_assert_num_queries(0):  # joined with the row
+            assert [(i.agent_id and i.agent.username, i.queue_id and i.queue.name) for i in found] == [
+                (i.agent_id and i.agent.username, i.queue_id and i.queue.name) for i in expected
+            ]
+        expected_tickets = list(
+            Ticket.objects.visible_to(viewer).filter(customer=customer).order_by("id").values_list("id", "queue__name")
+        )
+        assert VISIBLE_TICKET_IDS.fetch(viewer, customer.pk) == expected_tickets, viewer.username
+        seen.add(tuple(i.pk for i in expected))
+        with django_assert_num_queries(1):  # compiled once per kind of viewer: one query now
+            assert VISIBLE_CONTACTS.first(viewer, customer.pk) == (found[0] if found else None)
+    assert len(seen) >= 4  # the viewers do see different things
+    # A user without a role sees nothing, and no query is run to say so (once their profile, or
+    # its absence, is known, as a request's user's is).
+    assert role_of(org.nobody) is None
+    with django_assert_num_queries(0):
+        assert VISIBLE_CONTACTS.fetch(org.nobody, customer.pk) == []
+        assert VISIBLE_TICKET_IDS.fetch(org.nobody, customer.pk) == []

@@ -10,6 +10,10 @@ way Django's own iterator does (``select_related`` objects and annotations inclu
 :func:`insert_row` is the same for a single ``INSERT`` whose primary key nobody reads back (an
 access log row): the statement is built once per model, columns and database.
 
+:class:`ViewerQuery` is either of them for a queryset narrowed to what a user may see
+(``visible_to(user)``): one compiled form per kind of viewer (role, with or without a team), run
+with the viewer's own ids.
+
 Both go through Django's cursor: the queries are logged and counted like the ORM's.
 """
 
@@ -21,10 +25,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from django.core.exceptions import ImproperlyConfigured
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import ValuesListIterable, get_related_populators
+
+from contactcenter.core.roles import PROFILE_RELATION, role_of, team_id_of
 
 M = TypeVar("M", bound=Model)
 
@@ -64,20 +72,27 @@ class _Compiled:
     annotations: dict[str, int]
 
 
+#: The compiled form of a queryset that can match nothing (Django raised ``EmptyResultSet``).
+_NOTHING = object()
+
+
 class _Compiles:
     """What both compiled kinds share: the samples, one compiled form per database and shape (the
     lengths of the :class:`Many` values), and the parameters of a run."""
 
-    def __init__(self, build: Callable[..., QuerySet], samples: Sequence[Any]) -> None:
+    def __init__(self, build: Callable[..., QuerySet], samples: Sequence[Any], optional: int = 0) -> None:
         if len(set(samples)) != len(samples):
             raise ImproperlyConfigured(f"{type(self).__name__} samples must be distinct.")
         self._build = build
         self._samples = tuple(samples)
+        #: The last ``optional`` samples may be missing from the query (a viewer's team, say).
+        self._required = len(samples) - optional
         self._compiled: dict[tuple[str, tuple[int, ...]], Any] = {}
         self._lock = threading.Lock()
 
     def _run(self, values: tuple[Any, ...]) -> tuple[Any, list[tuple]] | None:
-        """The compiled form and the rows for ``values``; ``None`` when a list is empty."""
+        """The compiled form and the rows for ``values``; ``None`` when a list is empty or the
+        queryset can match nothing."""
         if len(values) != len(self._samples):
             raise TypeError(f"expected {len(self._samples)} values, got {len(values)}")
         values = tuple(
@@ -98,12 +113,18 @@ class _Compiles:
             ]
             queryset = self._build(*samples)
             compiler = queryset.query.get_compiler(using=alias)
-            sql, params = compiler.as_sql()
-            adapted = [_adapt(sample, alias) for sample in samples]
-            positions = _positions(params, self._samples, adapted)
-            compiled = self._compiled_form(queryset, compiler, sql, positions, alias)
+            try:
+                sql, params = compiler.as_sql()
+            except EmptyResultSet:  # ``none()``, or a filter nothing can match: never run
+                compiled = _NOTHING
+            else:
+                adapted = [_adapt(sample, alias) for sample in samples]
+                positions = _positions(params, self._samples, adapted, self._required)
+                compiled = self._compiled_form(queryset, compiler, sql, positions, alias)
             with self._lock:
                 compiled = self._compiled.setdefault((alias, shape), compiled)
+        if compiled is _NOTHING:
+            return None
         params = [
             constant if i is None else (_adapt(values[i], alias) if k is None else values[i][k])
             for i, k, constant in compiled.positions
@@ -135,8 +156,8 @@ class CompiledQuery(_Compiles, Generic[M]):
     compiling then fails), or :class:`Many` for a list of ids. Every other parameter of the
     queryset is a constant, compiled in."""
 
-    def __init__(self, build: Callable[..., QuerySet[M]], samples: Sequence[Any]) -> None:
-        super().__init__(build, samples)
+    def __init__(self, build: Callable[..., QuerySet[M]], samples: Sequence[Any], optional: int = 0) -> None:
+        super().__init__(build, samples, optional)
 
     def fetch(self, *values: Any) -> list[M]:
         """The rows of the query for ``values`` (in the order of the samples), as model instances."""
@@ -207,6 +228,70 @@ class CompiledRows(_Compiles):
         return _CompiledRows(sql=sql, positions=positions, compiler=compiler)
 
 
+#: The ids that stand for a viewer and their team while a :class:`ViewerQuery` compiles.
+SAMPLE_VIEWER_ID = -7_900_001
+SAMPLE_TEAM_ID = -7_900_002
+
+
+def _stand_in_viewer(role: str | None, with_team: bool) -> AbstractBaseUser:
+    """A user who is not saved, of ``role`` (``None``: no profile), in a team or not, whose id and
+    team's id are the samples: what ``visible_to`` reads of a user, and nothing else."""
+    user_model = get_user_model()
+    viewer = user_model(pk=SAMPLE_VIEWER_ID, is_active=True, is_superuser=False)
+    relation = user_model._meta.get_field(PROFILE_RELATION)
+    profile = None
+    if role is not None:
+        profile = relation.related_model(
+            user_id=SAMPLE_VIEWER_ID, role=role, team_id=SAMPLE_TEAM_ID if with_team else None
+        )
+        relation.field.set_cached_value(profile, viewer)
+    relation.set_cached_value(viewer, profile)
+    return viewer
+
+
+class ViewerQuery(Generic[M]):
+    """A :class:`CompiledQuery` (or, with ``rows=True``, a :class:`CompiledRows`) of a queryset
+    narrowed to what a user may see: ``build(viewer, *samples)`` builds it for ``viewer``, a user
+    standing in for every user of the same role and with (or without) a team, and
+    :meth:`fetch` runs the form compiled for ``user``'s kind of viewer with their own id and
+    team's id. For the querysets whose ``visible_to(user)`` reads of the user only
+    :func:`~contactcenter.core.roles.role_of`, the user's id and
+    :func:`~contactcenter.core.roles.team_id_of` (subqueries on them included), as every
+    ``visible_to`` of the records does; a viewer who may see nothing runs no query."""
+
+    def __init__(self, build: Callable[..., QuerySet], samples: Sequence[Any], *, rows: bool = False) -> None:
+        self._build = build
+        self._samples = tuple(samples)
+        self._kind = CompiledRows if rows else CompiledQuery
+        self._variants: dict[tuple[str | None, bool], _Compiles] = {}
+        self._lock = threading.Lock()
+
+    def _variant(self, role: str | None, with_team: bool) -> Any:
+        variant = self._variants.get((role, with_team))
+        if variant is None:
+            viewer = _stand_in_viewer(role, with_team)
+            variant = self._kind(
+                lambda *samples: self._build(viewer, *samples[:-2]),
+                samples=[*self._samples, SAMPLE_VIEWER_ID, SAMPLE_TEAM_ID],
+                optional=2,
+            )
+            with self._lock:
+                variant = self._variants.setdefault((role, with_team), variant)
+        return variant
+
+    def fetch(self, user: AbstractBaseUser, *values: Any) -> list[Any]:
+        """The rows ``user`` may see for ``values`` (in the order of the samples): model instances,
+        or tuples with ``rows=True``."""
+        role = role_of(user)
+        team_id = team_id_of(user) if role is not None else None
+        return self._variant(role, team_id is not None).fetch(*values, user.pk, team_id)
+
+    def first(self, user: AbstractBaseUser, *values: Any) -> Any:
+        """The first row of :meth:`fetch`, or ``None``."""
+        found = self.fetch(user, *values)
+        return found[0] if found else None
+
+
 def _adapt(value: Any, alias: str) -> Any:
     """A date and time as the database's adapter passes it (SQLite: a string in UTC), as the ORM
     does with the value of a ``DateTimeField`` lookup; any other value as it is."""
@@ -215,9 +300,12 @@ def _adapt(value: Any, alias: str) -> Any:
     return value
 
 
-def _positions(params: Sequence[Any], samples: tuple[Any, ...], stand_ins: Sequence[Any]) -> tuple[Position, ...]:
+def _positions(
+    params: Sequence[Any], samples: tuple[Any, ...], stand_ins: Sequence[Any], required: int
+) -> tuple[Position, ...]:
     """For each parameter of a compiled query: the sample it is (and which item of a list), or
-    the constant itself (``stand_ins``: the samples as the query was built with them, adapted)."""
+    the constant itself (``stand_ins``: the samples as the query was built with them, adapted).
+    The first ``required`` samples must each be a parameter."""
     where: list[tuple[Any, int, int | None]] = []
     for i, (sample, stand_in) in enumerate(zip(samples, stand_ins, strict=True)):
         if isinstance(sample, Many):
@@ -228,7 +316,7 @@ def _positions(params: Sequence[Any], samples: tuple[Any, ...], stand_ins: Seque
     for param in params:
         match = next(((i, k) for value, i, k in where if type(value) is type(param) and value == param), None)
         positions.append((match[0], match[1], None) if match else (None, None, param))
-    missing = set(range(len(samples))) - {i for i, _k, _constant in positions}
+    missing = set(range(required)) - {i for i, _k, _constant in positions}
     if missing:
         raise ImproperlyConfigured(f"Compiled query: samples {sorted(missing)} are not parameters of the query.")
     return tuple(positions)

@@ -211,7 +211,7 @@ class TicketViewSet(PolicyViewSet):
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
-        return ticket_list(user=self.request.user)
+        return ticket_list(user=self.request.user, listed=self.action == "list")
 
     def create(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
