@@ -288,7 +288,7 @@ def run(args: argparse.Namespace, name: str) -> None:
     filled = rollups.rollup_fill(since=START - timedelta(days=1), now=NOW)
     fill_seconds = time.perf_counter() - began
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE kpis_kpidailycount; ANALYZE kpis_kpiday")
+        cursor.execute("ANALYZE kpis_kpidailycount; ANALYZE kpis_kpidailyqueuecount; ANALYZE kpis_kpiday")
     print(
         f"kpis_rollup: {filled.days_filled} days, {filled.rows_written:,} rows in {fill_seconds:.1f} s "
         f"({fill_seconds / max(filled.days_filled, 1):.2f} s a day)"

@@ -81,33 +81,10 @@ class FcrFlags(models.Model):
         return f"{self.short_abandon_seconds} s, {self.window_days} d, {'ready' if self.ready else 'not ready'}"
 
 
-class KpiDailyCount(models.Model):
-    """The additive sums behind every interaction KPI of one local day, per agent × queue ×
-    channel (the engine joins the agent's current team and the names at query time).
+class DailyCounts(models.Model):
+    """The additive sums behind every interaction KPI, named after :class:`kpis.selectors.KpiRow`'s
+    counts: the columns of both rollups of counts."""
 
-    Columns are named after :class:`kpis.selectors.KpiRow`'s counts. ``agent`` and ``queue`` carry
-    no database constraint: a rollup row never blocks deleting anything (the triggers mark the day
-    to refill instead).
-    """
-
-    day = models.DateField(_("day"))
-    agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        related_name="+",
-        verbose_name=_("agent"),
-    )
-    queue = models.ForeignKey(
-        "agents.Queue",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        related_name="+",
-        verbose_name=_("queue"),
-    )
-    channel = models.CharField(_("channel"), max_length=10)
     offered = models.IntegerField(default=0)
     handled = models.IntegerField(default=0)
     abandoned = models.IntegerField(default=0)
@@ -132,6 +109,37 @@ class KpiDailyCount(models.Model):
     ces_sum = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class KpiDailyCount(DailyCounts):
+    """The additive sums behind every interaction KPI of one local day, per agent × queue ×
+    channel (the engine joins the agent's current team and the names at query time).
+
+    ``agent`` and ``queue`` carry no database constraint: a rollup row never blocks deleting
+    anything (the triggers mark the day to refill instead).
+    """
+
+    day = models.DateField(_("day"))
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    queue = models.ForeignKey(
+        "agents.Queue",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("queue"),
+    )
+    channel = models.CharField(_("channel"), max_length=10)
+
+    class Meta:
         ordering = ["day", "id"]
         verbose_name = _("KPI daily count")
         verbose_name_plural = _("KPI daily counts")
@@ -139,6 +147,32 @@ class KpiDailyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.agent_id} {self.queue_id} {self.channel}"
+
+
+class KpiDailyQueueCount(DailyCounts):
+    """:class:`KpiDailyCount` summed over the agents: one local day per queue × channel, written
+    with it (the day's fill, the FCR triggers' moves), so that a report with no agent in it (the
+    whole center, by queue, channel or period) reads as many rows whatever the number of agents."""
+
+    day = models.DateField(_("day"))
+    queue = models.ForeignKey(
+        "agents.Queue",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("queue"),
+    )
+    channel = models.CharField(_("channel"), max_length=10)
+
+    class Meta:
+        ordering = ["day", "id"]
+        verbose_name = _("KPI daily count per queue")
+        verbose_name_plural = _("KPI daily counts per queue")
+        indexes = [models.Index(fields=["day", "queue"], name="kpidailyqueuecount_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.queue_id} {self.channel}"
 
 
 class KpiDailyPresence(models.Model):

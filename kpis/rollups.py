@@ -2,7 +2,9 @@
 
 :class:`~kpis.models.KpiDailyCount` holds, per local day × agent × queue × channel, the additive
 sums behind every interaction KPI (the aggregates of :mod:`kpis.definitions` that the engine runs
-too, here over one day at a time); :class:`~kpis.models.KpiDay` is each day's fill state. The
+too, here over one day at a time), and :class:`~kpis.models.KpiDailyQueueCount` the same summed
+over the agents, per local day × queue × channel, for the reports with no agent in them;
+:class:`~kpis.models.KpiDay` is each day's fill state. The
 engine (:mod:`kpis.selectors`, which calls this module; this module never calls it) answers the
 whole days whose state says *final* from the rollup and everything else (today, days not filled
 yet, days a write has touched since, FCR of days whose look-ahead window is not over) from the
@@ -51,9 +53,12 @@ from kpis.definitions import (
     survey_aggregates,
     volume_aggregates,
 )
-from kpis.models import FcrFlags, KpiDailyCount, KpiDailyPresence, KpiDay
+from kpis.models import FcrFlags, KpiDailyCount, KpiDailyPresence, KpiDailyQueueCount, KpiDay
 from kpis.queue_counts import counters_sync
 
+#: Groupings that need the rollup per agent (:class:`KpiDailyCount`); the others of a report over
+#: the whole center read the rollup per queue (:class:`KpiDailyQueueCount`).
+AGENT_GROUPS = ("agent", "team")
 #: The columns of :class:`KpiDailyCount` summed from the volume and survey aggregates, and from FCR.
 COUNT_COLUMNS = (*volume_aggregates(), *survey_aggregates())
 FCR_COLUMNS = FCR_COUNTS
@@ -343,11 +348,22 @@ def rollup_plan(start: date, end: date) -> RollupPlan:
     )
 
 
+def _agentless(report: KpiQuery) -> bool:
+    """Whether the report has no agent in it (the whole center, no agent or team filter, not by
+    agent or team): then the rollup per queue answers it, the same sums in fewer rows."""
+    return (
+        report.scope.everything
+        and not (report.filters.agent or report.filters.team)
+        and report.group_by not in AGENT_GROUPS
+    )
+
+
 def rollup_family(report: KpiQuery, plan: RollupPlan) -> dict[str | None, dict]:
-    """The rollup's share of a report: one grouped query over the
-    :class:`KpiDailyCount` rows of the plan's days, with the report's scope and filters (the same
-    conditions as on interactions: the rows carry the same agent, queue and channel, and the team
-    is the agent's current one, joined now). None when the plan holds no day."""
+    """The rollup's share of a report: one grouped query over the :class:`KpiDailyCount` rows of
+    the plan's days (:class:`KpiDailyQueueCount`'s for a report with no agent in it: as many rows
+    whatever the number of agents), with the report's scope and filters (the same conditions as on
+    interactions: the rows carry the same agent, queue and channel, and the team is the agent's
+    current one, joined now). None when the plan holds no day."""
     if not plan.counts_days and not plan.fcr_days:
         return {}
     every_day = {*plan.counts_days, *plan.fcr_days}
@@ -357,9 +373,8 @@ def rollup_family(report: KpiQuery, plan: RollupPlan) -> dict[str | None, dict]:
             # A FILTER per column only when these columns hold fewer days than the rows read.
             only = _days_q(days) if len(days) < len(every_day) else None
             aggregates |= {name: Sum(name, filter=only) for name in columns}
-    rows = KpiDailyCount.objects.filter(
-        report.scope.interactions_q(), report.filters.interactions_q(), _days_q(every_day)
-    )
+    counts = KpiDailyQueueCount if _agentless(report) else KpiDailyCount
+    rows = counts.objects.filter(report.scope.interactions_q(), report.filters.interactions_q(), _days_q(every_day))
     group_by = report.group_by
     if group_by is None:
         return {None: rows.aggregate(**aggregates)}
@@ -478,6 +493,19 @@ def _sum_rows(day: date, fcr: bool, flags: bool = False) -> dict[tuple[int | Non
     return sums
 
 
+def _queue_rows(day: date, sums: dict[tuple[int | None, int | None, str], dict[str, Any]]) -> list[KpiDailyQueueCount]:
+    """The day's sums per (agent, queue, channel) summed over the agents: its rows per queue."""
+    by_queue: dict[tuple[int | None, str], dict[str, Any]] = {}
+    for (_agent_id, queue_id, channel), values in sums.items():
+        target = by_queue.setdefault((queue_id, channel), {})
+        for name, value in values.items():
+            target[name] = target.get(name, 0) + value
+    return [
+        KpiDailyQueueCount(day=day, queue_id=queue_id, channel=channel, **values)
+        for (queue_id, channel), values in by_queue.items()
+    ]
+
+
 def _presence_rows(day: date) -> list[KpiDailyPresence]:
     """The day's occupancy sums per agent (one grouped query): each stretch meeting the day cut to
     it, an open one up to the day's end (the day is over)."""
@@ -512,11 +540,14 @@ def rollup_fill_day(day: date, *, fcr: bool, flags: bool = False) -> int:
     with transaction.atomic():
         state = KpiDay.objects.select_for_update().get(day=day)
         KpiDailyCount.objects.filter(day=day).delete()
+        KpiDailyQueueCount.objects.filter(day=day).delete()
+        sums = _sum_rows(day, fcr, flags)
         rows = [
             KpiDailyCount(day=day, agent_id=agent_id, queue_id=queue_id, channel=channel, **values)
-            for (agent_id, queue_id, channel), values in _sum_rows(day, fcr, flags).items()
+            for (agent_id, queue_id, channel), values in sums.items()
         ]
         KpiDailyCount.objects.bulk_create(rows, batch_size=1000)
+        KpiDailyQueueCount.objects.bulk_create(_queue_rows(day, sums), batch_size=1000)
         if not state.presence_sealed:  # a sealed day's presence log is gone: its rows are the record
             KpiDailyPresence.objects.filter(day=day).delete()
             KpiDailyPresence.objects.bulk_create(_presence_rows(day), batch_size=1000)
@@ -560,6 +591,7 @@ def rollup_fill(
     if rebuild:
         days = KpiDay.objects.filter(day__gte=since or date.min)
         KpiDailyCount.objects.filter(day__gte=since or date.min).delete()
+        KpiDailyQueueCount.objects.filter(day__gte=since or date.min).delete()
         # Sealed days keep their occupancy (nothing to recompute it from) and their state.
         sealed = days.filter(presence_sealed=True)
         KpiDailyPresence.objects.filter(day__gte=since or date.min).exclude(day__in=sealed.values("day")).delete()

@@ -18,7 +18,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Exists
+from django.db.models import Exists, Sum
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from interactions.models import Interaction
 from kpis import rollups
 from kpis.definitions import GROUPS, KpiFilters, KpiScope, fcr_contacts_q, period_bounds, repeat_contacts
-from kpis.models import FcrFlags, KpiDailyCount, KpiDay
+from kpis.models import FcrFlags, KpiDailyCount, KpiDailyQueueCount, KpiDay
 from kpis.selectors import kpi_rows
 from tests.agents.factories import AgentProfileFactory
 from tests.customers.factories import CustomerFactory
@@ -106,6 +106,35 @@ def test_a_repeat_flags_the_contacts_of_the_window_before_it_and_only_them(org):
     contact(second.offered_at + WEEK, customer=alice, ended_after=60)
     contact(first.offered_at + WEEK + MICRO, customer=alice, ended_after=60, direction="outbound")
     assert Interaction.objects.get(pk=second.pk).fcr_repeated
+    assert_exact()
+
+
+def test_a_repeat_after_the_fill_moves_the_filled_days_counts_per_agent_and_per_queue(org):
+    """A filled day's FCR stays final when a repeat arrives later: the triggers move its repeats in
+    the rollup per agent and in the rollup per queue, which the reports over the whole center read
+    (by queue, by channel, by period, in one row), and the rows per queue stay the sums of the rows
+    per agent."""
+    alice, bob = CustomerFactory(), CustomerFactory()
+    contact(at(20, 10), agent=org.agent_a, queue=org.queue_a, customer=alice, wait=5, talk=60)
+    contact(at(20, 11), agent=org.agent_b, queue=org.queue_a, customer=bob, wait=5, talk=60)
+    rollups.rollup_fill(since=START, now=NOW)
+    day = KpiDay.objects.get(day=date(2026, 3, 20))
+    assert day.counts_final and day.fcr_final
+    assert fcr_rows("queue") == [(org.queue_a.name, 2, 0)]
+
+    contact(at(23, 9), queue=org.queue_a, customer=alice, ended_after=60)  # a repeat of alice's call of the 20th
+    contact(at(24, 9), agent=org.agent_b, queue=org.queue_a, customer=bob, wait=3, talk=20)  # and of bob's
+    assert KpiDay.objects.get(day=date(2026, 3, 20)).fcr_final  # still final: its counts moved
+    for group_by in (None, "queue", "channel", "day"):
+        assert fcr_rows(group_by)[:1] == fcr_rows(group_by, flags=False, plan=False)[:1], group_by
+    assert fcr_rows("queue")[0][2] == 2
+    per_agent = KpiDailyCount.objects.values("day", "queue_id", "channel").annotate(
+        **{column: Sum(column) for column in rollups.COUNT_COLUMNS + rollups.FCR_COLUMNS}
+    )
+    per_queue = KpiDailyQueueCount.objects.values(
+        "day", "queue_id", "channel", *rollups.COUNT_COLUMNS, *rollups.FCR_COLUMNS
+    )
+    assert sorted(per_queue, key=str) == sorted(per_agent, key=str)
     assert_exact()
 
 
@@ -259,6 +288,7 @@ def test_flags_and_reports_stay_exact_under_random_writes(org, before, writes):
     Interaction.objects.all().delete()
     KpiDay.objects.all().delete()
     KpiDailyCount.objects.all().delete()
+    KpiDailyQueueCount.objects.all().delete()
     customers = [CustomerFactory(), CustomerFactory(), None]
     for operation in before:
         _apply(operation, org, customers)
