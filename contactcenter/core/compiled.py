@@ -20,7 +20,7 @@ Both go through Django's cursor: the queries are logged and counted like the ORM
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -65,6 +65,7 @@ class _Compiled:
     sql: str
     positions: tuple[Position, ...]
     compiler: Any
+    converters: dict[int, Any]
     init_list: list[str]
     start: int
     end: int
@@ -168,7 +169,7 @@ class CompiledQuery(_Compiles, Generic[M]):
         alias = router.db_for_read(self._model())
         model = compiled.compiler.klass_info["model"]
         found = []
-        for row in compiled.compiler.results_iter(results=[rows]):
+        for row in _converted(compiled, rows):
             obj = model.from_db(alias, compiled.init_list, row[compiled.start : compiled.end])
             for populator in compiled.populators:
                 populator.populate(row, obj)
@@ -193,6 +194,7 @@ class CompiledQuery(_Compiles, Generic[M]):
             sql=sql,
             positions=positions,
             compiler=compiler,
+            converters=_converters(compiler),
             init_list=[column[0].target.attname for column in select[start:end]],
             start=start,
             end=end,
@@ -206,6 +208,7 @@ class _CompiledRows:
     sql: str
     positions: tuple[Position, ...]
     compiler: Any
+    converters: dict[int, Any]
 
 
 class CompiledRows(_Compiles):
@@ -218,14 +221,14 @@ class CompiledRows(_Compiles):
         if ran is None:
             return []
         compiled, rows = ran
-        return list(compiled.compiler.results_iter(results=[rows], tuple_expected=True))
+        return [tuple(row) for row in _converted(compiled, rows)]
 
     def _compiled_form(
         self, queryset: QuerySet, compiler: Any, sql: str, positions: tuple[Position, ...], alias: str
     ) -> _CompiledRows:
         if queryset._prefetch_related_lookups or queryset._iterable_class is not ValuesListIterable:
             raise ImproperlyConfigured("CompiledRows runs values_list() querysets without prefetches.")
-        return _CompiledRows(sql=sql, positions=positions, compiler=compiler)
+        return _CompiledRows(sql=sql, positions=positions, compiler=compiler, converters=_converters(compiler))
 
 
 #: The ids that stand for a viewer and their team while a :class:`ViewerQuery` compiles.
@@ -290,6 +293,23 @@ class ViewerQuery(Generic[M]):
         """The first row of :meth:`fetch`, or ``None``."""
         found = self.fetch(user, *values)
         return found[0] if found else None
+
+
+def _converters(compiler: Any) -> dict[int, Any]:
+    """The database's and the fields' converters of each column of the compiled query, as Django
+    works them out on every run (``results_iter``): once, here. A query with composite columns
+    (none here) is refused."""
+    columns = [select[0] for select in compiler.select[0 : compiler.col_count]]
+    if compiler.has_composite_fields(columns):
+        raise ImproperlyConfigured("Compiled queries do not read composite columns.")
+    return compiler.get_converters(columns)
+
+
+def _converted(compiled: Any, rows: list[tuple]) -> Iterable[Sequence[Any]]:
+    """``rows`` through the compiled query's converters, as the ORM gives them."""
+    if not compiled.converters:
+        return rows
+    return compiled.compiler.apply_converters(rows, compiled.converters)
 
 
 def _adapt(value: Any, alias: str) -> Any:
