@@ -125,6 +125,7 @@ class KpiDailyCount(DailyCounts):
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # kpidailycount_agent_day_idx below
         null=True,
         related_name="+",
         verbose_name=_("agent"),
@@ -143,7 +144,12 @@ class KpiDailyCount(DailyCounts):
         ordering = ["day", "id"]
         verbose_name = _("KPI daily count")
         verbose_name_plural = _("KPI daily counts")
-        indexes = [models.Index(fields=["day", "agent", "queue"], name="kpidailycount_day_idx")]
+        indexes = [
+            models.Index(fields=["day", "agent", "queue"], name="kpidailycount_day_idx"),
+            # A report by agent (one agent's or a team's) reads each agent's days of the period,
+            # not their whole history.
+            models.Index(fields=["agent", "day"], name="kpidailycount_agent_day_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.agent_id} {self.queue_id} {self.channel}"
