@@ -82,9 +82,23 @@ class FcrFlags(models.Model):
 
 
 class DailyCounts(models.Model):
-    """The additive sums behind every interaction KPI, named after :class:`kpis.selectors.KpiRow`'s
-    counts: the columns of both rollups of counts."""
+    """The additive sums behind every interaction KPI of one local day in one queue and channel,
+    named after :class:`kpis.selectors.KpiRow`'s counts: the columns of both rollups of counts.
 
+    ``queue`` (and :class:`KpiDailyCount`'s ``agent``) carry no database constraint: a rollup row
+    never blocks deleting anything (the triggers mark the day to refill instead).
+    """
+
+    day = models.DateField(_("day"))
+    queue = models.ForeignKey(
+        "agents.Queue",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("queue"),
+    )
+    channel = models.CharField(_("channel"), max_length=10)
     offered = models.IntegerField(default=0)
     handled = models.IntegerField(default=0)
     abandoned = models.IntegerField(default=0)
@@ -114,13 +128,8 @@ class DailyCounts(models.Model):
 
 class KpiDailyCount(DailyCounts):
     """The additive sums behind every interaction KPI of one local day, per agent × queue ×
-    channel (the engine joins the agent's current team and the names at query time).
+    channel (the engine joins the agent's current team and the names at query time)."""
 
-    ``agent`` and ``queue`` carry no database constraint: a rollup row never blocks deleting
-    anything (the triggers mark the day to refill instead).
-    """
-
-    day = models.DateField(_("day"))
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
@@ -130,15 +139,6 @@ class KpiDailyCount(DailyCounts):
         related_name="+",
         verbose_name=_("agent"),
     )
-    queue = models.ForeignKey(
-        "agents.Queue",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        related_name="+",
-        verbose_name=_("queue"),
-    )
-    channel = models.CharField(_("channel"), max_length=10)
 
     class Meta:
         ordering = ["day", "id"]
@@ -159,17 +159,6 @@ class KpiDailyQueueCount(DailyCounts):
     """:class:`KpiDailyCount` summed over the agents: one local day per queue × channel, written
     with it (the day's fill, the FCR triggers' moves), so that a report with no agent in it (the
     whole center, by queue, channel or period) reads as many rows whatever the number of agents."""
-
-    day = models.DateField(_("day"))
-    queue = models.ForeignKey(
-        "agents.Queue",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        related_name="+",
-        verbose_name=_("queue"),
-    )
-    channel = models.CharField(_("channel"), max_length=10)
 
     class Meta:
         ordering = ["day", "id"]
