@@ -353,10 +353,8 @@ def screen_pop(
         if tickets:
             open_tickets = customer_open_tickets(user=user, customer=customer)
         if history:
-            if interaction is None:
-                last_interactions = _last_interactions(history).fetch(user, customer.pk)
-            else:
-                last_interactions = _last_interactions_but(history).fetch(user, customer.pk, interaction.pk)
+            shown = interaction.pk if interaction is not None else NO_CONTACT
+            last_interactions = _last_interactions(history).fetch(user, customer.pk, shown)
     raw_caller = call.caller if call else None
     return ScreenPop(
         customer=customer,
@@ -410,23 +408,14 @@ def _phone_owners(*, user: AbstractBaseUser, phone: str) -> list[Customer]:
     return _PHONE_OWNERS.fetch(user, e164)
 
 
+#: No contact's id (ids start at 1): what a screen pop by number leaves out of the last contacts.
+NO_CONTACT = 0
+
+
 @cache
 def _last_interactions(history: int) -> ViewerQuery[Interaction]:
-    """A customer's ``history`` newest contacts a viewer may see, with agent, queue and disposition."""
-    return ViewerQuery(
-        lambda viewer, customer_id: (
-            Interaction.objects.visible_to(viewer)
-            .filter(customer_id=customer_id)
-            .select_related("agent", "queue", "disposition")
-            .order_by("-offered_at", "-id")[:history]
-        ),
-        samples=[-7_000_041],
-    )
-
-
-@cache
-def _last_interactions_but(history: int) -> ViewerQuery[Interaction]:
-    """:func:`_last_interactions` but for one contact (the one the screen pop is for)."""
+    """A customer's ``history`` newest contacts a viewer may see but one (the contact the screen
+    pop is for, or :data:`NO_CONTACT`), with agent, queue and disposition."""
     return ViewerQuery(
         lambda viewer, customer_id, contact_id: (
             Interaction.objects.visible_to(viewer)

@@ -19,6 +19,7 @@ Both go through Django's cursor: the queries are logged and counted like the ORM
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -266,21 +267,16 @@ class ViewerQuery(Generic[M]):
         self._build = build
         self._samples = tuple(samples)
         self._kind = CompiledRows if rows else CompiledQuery
-        self._variants: dict[tuple[str | None, bool], _Compiles] = {}
-        self._lock = threading.Lock()
+        #: One compiled query per kind of viewer, made when first asked for.
+        self._variant = functools.cache(self._make_variant)
 
-    def _variant(self, role: str | None, with_team: bool) -> Any:
-        variant = self._variants.get((role, with_team))
-        if variant is None:
-            viewer = _stand_in_viewer(role, with_team)
-            variant = self._kind(
-                lambda *samples: self._build(viewer, *samples[:-2]),
-                samples=[*self._samples, SAMPLE_VIEWER_ID, SAMPLE_TEAM_ID],
-                optional=2,
-            )
-            with self._lock:
-                variant = self._variants.setdefault((role, with_team), variant)
-        return variant
+    def _make_variant(self, role: str | None, with_team: bool) -> _Compiles:
+        viewer = _stand_in_viewer(role, with_team)
+        return self._kind(
+            lambda *samples: self._build(viewer, *samples[:-2]),
+            samples=[*self._samples, SAMPLE_VIEWER_ID, SAMPLE_TEAM_ID],
+            optional=2,
+        )
 
     def fetch(self, user: AbstractBaseUser, *values: Any) -> list[Any]:
         """The rows ``user`` may see for ``values`` (in the order of the samples): model instances,
