@@ -389,6 +389,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "contactcenter.core.api.schema.SwitchboardAutoSchema",
     "EXCEPTION_HANDLER": "contactcenter.core.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "contactcenter.core.api.negotiation.SwitchboardContentNegotiation",
     "DEFAULT_PARSER_CLASSES": ["contactcenter.core.api.parsers.BoundedJSONParser"],
     # The user's and the token's limits (PerUserThrottle, PerTokenThrottle), counted together.
     "DEFAULT_THROTTLE_CLASSES": ["contactcenter.core.api.throttling.RateLimits"],

@@ -124,6 +124,20 @@ def test_the_openapi_schema_and_the_offline_docs(org, client):
     assert "cdn" not in html.lower() and "https://" not in html  # every asset served locally
 
 
+def test_a_format_parameter_naming_no_renderer_is_ignored_like_any_unknown_parameter(org, client, api_client_for):
+    api = api_client_for(org.admin)
+    for path in ("/api/v1/callbacks/?format=5243", "/api/v1/teams/?format=xml&page_size=1"):
+        response = api.get(path)
+        assert response.status_code == 200, path
+        assert response["Content-Type"] == "application/json"
+        assert "results" in response.json()
+    # It still chooses among a view's renderers: the schema in YAML (its default) or in JSON.
+    client.force_login(org.agent_a)
+    assert client.get("/api/schema/?format=json")["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    assert client.get("/api/schema/")["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert client.get("/api/schema/?format=bogus").status_code == 200
+
+
 def test_an_unreachable_cache_does_not_break_the_api(org, api_client_for, settings):
     # Nothing listens on port 9: the rate-limit counters cannot be read, the request still works.
     from django.core.cache import caches
