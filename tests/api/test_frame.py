@@ -124,6 +124,16 @@ def test_the_openapi_schema_and_the_offline_docs(org, client):
     assert "cdn" not in html.lower() and "https://" not in html  # every asset served locally
 
 
+def test_a_page_past_the_last_row_is_empty_however_far(org, api_client_for):
+    api = api_client_for(org.admin)
+    for page in (2, 10**6, 2**63 // 50, 896261547136982016, 10**30):
+        response = api.get(f"/api/v1/teams/?page={page}&page_size=50")
+        assert response.status_code == 200, page
+        assert response.json()["results"] == [] and response.json()["next"] is None, page
+        assert f"page={page - 1}" in response.json()["previous"] or page == 2, page
+    assert api.get("/api/v1/customers/?page=896261547136982016&page_size=200").json()["results"] == []
+
+
 def test_a_format_parameter_naming_no_renderer_is_ignored_like_any_unknown_parameter(org, client, api_client_for):
     api = api_client_for(org.admin)
     for path in ("/api/v1/callbacks/?format=5243", "/api/v1/teams/?format=xml&page_size=1"):

@@ -17,9 +17,9 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from contactcenter.core.tokens import api_token_issue
 
-#: The same in every profile (not ``examples()``): with ``derandomize`` these are always the same
-#: requests, a CI run's and a local run's alike; a smaller number would be another set of requests
-#: (with 20, page numbers beyond 64 bits reach customers/, scripts/ and surveys/, which answer 500).
+#: Examples per operation, the same in every profile. ``derandomize`` makes a run repeatable, not
+#: every run alike (CI's found a ``format`` parameter no local run had sent): a run with it off and
+#: more examples is the way to look for more.
 MAX_EXAMPLES = 30
 
 

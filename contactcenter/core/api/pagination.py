@@ -14,6 +14,9 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+#: The largest row number SQL can be asked for (a 64-bit ``OFFSET``/``LIMIT``): a page that starts
+#: past it is past the last row of any table, hence empty, and is answered without a query.
+LAST_ROW = 2**63 - 1
 
 
 def positive_int_param(request, name: str, default: int, maximum: int | None = None) -> int:
@@ -42,7 +45,7 @@ class NextPreviousPagination(BasePagination):
         self.page_size = positive_int_param(request, self.page_size_query_param, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         self.page = positive_int_param(request, self.page_query_param, 1)
         offset = (self.page - 1) * self.page_size
-        rows = list(queryset[offset : offset + self.page_size + 1])
+        rows = list(queryset[offset : offset + self.page_size + 1]) if offset + self.page_size < LAST_ROW else []
         self.has_next = len(rows) > self.page_size
         return rows[: self.page_size]
 
