@@ -161,3 +161,30 @@ def test_a_list_answers_each_row_in_the_active_zone(world) -> None:
         assert CustomerSerializer([late], many=True).data[0]["created_at"] == "2026-07-02T00:00:00+02:00"
     with timezone.override(UTC):
         assert CustomerSerializer(late).data["created_at"] == "2026-07-01T22:00:00Z"
+
+
+def test_a_kept_serializer_answers_as_a_fresh_one_in_each_answers_zone(world) -> None:
+    """:func:`represent` answers from one serializer per class and thread, built once: the same
+    answers as a new serializer's, nested lists included, in the zone active at each answer."""
+    from contactcenter.core.api.serializers import answering_serializer, represent, represent_many
+    from customers.api.serializers import TIMELINE_SERIALIZERS, CustomerSerializer, ScreenPopSerializer
+    from customers.models import Customer
+    from customers.selectors import screen_pop
+
+    rich = Customer.objects.get(company="ACME")
+    phone = rich.contact_points.filter(kind="phone", is_primary=True).get().value
+    pop = screen_pop(user=world.admin, phone=phone)
+    assert pop.last_interactions and pop.open_tickets  # the nested lists are answered
+    customers = list(Customer.objects.prefetch_related("contact_points"))
+    for zone in ("Europe/Paris", "America/New_York", "UTC", "Europe/Paris"):
+        with timezone.override(ZoneInfo(zone)):
+            fresh = ScreenPopSerializer(pop).data
+            assert represent(ScreenPopSerializer, pop) == fresh
+            assert represent_many(CustomerSerializer, customers) == CustomerSerializer(customers, many=True).data
+            for entry in pop.last_interactions:
+                kind = TIMELINE_SERIALIZERS["interaction"]
+                assert represent(kind, entry) == kind(entry).data
+        offset = "Z" if zone == "UTC" else ("+0" if zone == "Europe/Paris" else "-0")
+        assert offset in fresh["last_interactions"][0]["offered_at"][19:]
+    # One serializer kept: the second answer builds no field.
+    assert answering_serializer(ScreenPopSerializer) is answering_serializer(ScreenPopSerializer)

@@ -21,6 +21,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from contactcenter.core.api.auth import API_AUTHENTICATION
 from contactcenter.core.api.permissions import PolicyAllows
+from contactcenter.core.api.serializers import answering_serializer, represent, represent_many
 from customers.api.serializers import (
     TIMELINE_SERIALIZERS,
     CustomerExportSerializer,
@@ -152,7 +153,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
         params.is_valid(raise_exception=True)
         queryset = customer_list(user=request.user, **params.validated_data)
         page = with_shown_points(self.paginate_queryset(queryset))
-        return self.get_paginated_response(CustomerSerializer(page, many=True).data)
+        return self.get_paginated_response(represent_many(CustomerSerializer, page))
 
     def create(self, request: Request) -> Response:
         serializer = CustomerSerializer(data=request.data)
@@ -169,7 +170,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
             raise Http404
         self.check_object_permissions(request, customer)
         customer_read_record(request=request, customer_id=customer.pk, what=CustomerRead.What.DETAIL)
-        return Response(CustomerSerializer(customer).data)
+        return Response(represent(CustomerSerializer, customer))
 
     def partial_update(self, request: Request, pk: str) -> Response:
         customer = self.get_object()
@@ -205,7 +206,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
         pop = screen_pop(user=request.user, phone=params.validated_data["phone"])
         if pop is None:
             raise NotFound(_("No customer has this phone number."))
-        return Response(ScreenPopSerializer(pop).data)
+        return Response(represent(ScreenPopSerializer, pop))
 
     @extend_schema(
         summary="The customer's history across every channel, newest first",
@@ -233,7 +234,8 @@ class CustomerViewSet(viewsets.GenericViewSet):
         next_url = None
         if page.next_cursor:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
-        results = [TIMELINE_SERIALIZERS[entry.kind](entry.obj).data for entry in page.entries]
+        answering = {kind: answering_serializer(serializer) for kind, serializer in TIMELINE_SERIALIZERS.items()}
+        results = [answering[entry.kind].to_representation(entry.obj) for entry in page.entries]
         return Response({"next": next_url, "previous": None, "results": results})
 
     @extend_schema(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import threading
+from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -98,7 +100,8 @@ class ModelSerializer(serializers.ModelSerializer):
 
     def _zone(self) -> tzinfo:
         """The time zone active when this serializer first answered a datetime: a serializer
-        lives for one request, and asking for the active zone costs more than the rest of a row."""
+        lives for one request (one answer of :func:`represent`), and asking for the active zone
+        costs more than the rest of a row."""
         zone: tzinfo | None = self.__dict__.get("_representation_zone")
         if zone is None:
             zone = self.__dict__["_representation_zone"] = timezone.get_current_timezone()
@@ -150,3 +153,61 @@ class ModelSerializer(serializers.ModelSerializer):
             else:  # _K_TEXT_LIST
                 answer[name] = [None if item is None else str(item) for item in value]
         return answer
+
+
+# --- Answers from a serializer built once ------------------------------------------------------
+
+
+class _Kept(threading.local):
+    """Per thread: each serializer class's one instance, with the model serializers within it."""
+
+    def __init__(self) -> None:
+        self.by_class: dict[type[serializers.BaseSerializer], tuple[serializers.BaseSerializer, list]] = {}
+
+
+_kept = _Kept()
+
+
+def _model_serializers(serializer: serializers.BaseSerializer) -> list[ModelSerializer]:
+    """``serializer`` and the serializers nested in it (a list's child included) that are ours."""
+    found = [serializer] if isinstance(serializer, ModelSerializer) else []
+    if isinstance(serializer, serializers.ListSerializer):
+        return found + _model_serializers(serializer.child)
+    for field in serializer.fields.values():
+        if isinstance(field, serializers.BaseSerializer):
+            found += _model_serializers(field)
+    return found
+
+
+def represent(serializer_class: type[serializers.BaseSerializer], instance: Any) -> Any:
+    """What ``serializer_class(instance).data`` answers, from one instance of the class kept per
+    thread, whose fields are built once.
+
+    DRF builds a serializer's fields for every instance: a copy of each declared field, and of a
+    nested serializer its whole tree, each field constructed again. A screen pop's serializer
+    (a customer, a list of tickets, a list of interactions) spent about a millisecond on it, twenty
+    times what answering took. Reading needs none of it: the fields hold no state of their own
+    while they answer. So a serializer answering from the instance alone (no ``context``: no
+    request, no fields changed per request) answers here with the same result; the active time
+    zone is asked again at each answer.
+    """
+    return answering_serializer(serializer_class).to_representation(instance)
+
+
+def represent_many(serializer_class: type[serializers.BaseSerializer], instances: Iterable[Any]) -> list[Any]:
+    """What ``serializer_class(instances, many=True).data`` answers, as :func:`represent` does."""
+    serializer = answering_serializer(serializer_class)
+    return [serializer.to_representation(instance) for instance in instances]
+
+
+def answering_serializer(serializer_class: type[serializers.BaseSerializer]) -> serializers.BaseSerializer:
+    """The one instance of ``serializer_class`` kept in this thread, ready for the answers of one
+    request (its ``to_representation``): see :func:`represent`."""
+    kept = _kept.by_class.get(serializer_class)
+    if kept is None:
+        serializer = serializer_class()
+        kept = _kept.by_class[serializer_class] = (serializer, _model_serializers(serializer))
+    serializer, nested = kept
+    for each in nested:  # the active time zone, asked again at its first datetime
+        each.__dict__.pop("_representation_zone", None)
+    return serializer
