@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contactcenter.core.api.idempotency import idempotent_post
+from contactcenter.core.api.serializers import represent_many
 from contactcenter.core.api.views import PolicyViewSet
 from interactions.api.filters import InteractionFilter, TicketFilter
 from interactions.api.pagination import InteractionCursorPagination
@@ -212,6 +213,10 @@ class TicketViewSet(PolicyViewSet):
 
     def get_queryset(self):
         return ticket_list(user=self.request.user, listed=self.action == "list")
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(represent_many(TicketSerializer, page))
 
     def create(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
