@@ -6,7 +6,8 @@ times that), runs the migrations first, then ``COPY``, the KPI rollup (as the ni
 ``ANALYZE``. Then serves the application as the README's production section does (uvicorn, 2
 workers, ``DEBUG=0``) and, beside it, the floor (``bench/floor/``: a bare Django + DRF app, one
 detail-by-id view on the same customers table, served the same way), and measures with ``wrk``
-(``apt-get install wrk``) each endpoint at ``--connections`` (4) for ``--seconds`` (10):
+(``apt-get install wrk``) each endpoint at ``--connections`` (4), ``--rounds`` (3) times for
+``--seconds`` (5) after ``--warmup`` (2), keeping each figure's median round:
 
     customer detail, customer list, search by name / email / phone, lookup (screen pop),
     customer timeline, ticket list, interaction create (POST), KPI month by agent and by queue,
@@ -25,8 +26,9 @@ adds the 10×/1× ratio of p50 and marks each goal met or missed.
     DATABASE_URL=... .venv/bin/python bench/api.py --scale 10 --load-only  # load, measure later
     DATABASE_URL=... .venv/bin/python bench/api.py --scale 1,10 --reuse    # both, endpoint by endpoint
 
-With ``--scale 1,10`` both databases are served at once and each endpoint is measured on one
-then the other, back to back: the 10×/1× ratios then compare minutes alike on a shared machine.
+With ``--scale 1,10`` both databases are served at once and each endpoint's rounds alternate
+between them (1×, 10×, 1×, 10×…): the 10×/1× ratios then compare minutes alike on a shared
+machine, and a busy moment spoils one round of each, which the median leaves out.
 
 The database (``--database``, default ``sb_bench_<scale>x``) is kept for ``--reuse``; without
 ``--reuse`` it is dropped and loaded again. ``REDIS_URL`` is passed on to the servers (throttle
@@ -44,6 +46,7 @@ import re
 import secrets
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -465,7 +468,9 @@ def lua_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def run_wrk(endpoint: Endpoint, base: str, headers: dict[str, str], args: argparse.Namespace) -> Result:
+def run_wrk(
+    endpoint: Endpoint, base: str, headers: dict[str, str], args: argparse.Namespace, *, warmup: bool = True
+) -> Result:
     script = WRK_SCRIPT % {
         "paths": ", ".join(lua_string(path) for path in endpoint.paths),
         "method": endpoint.method,
@@ -477,9 +482,10 @@ def run_wrk(endpoint: Endpoint, base: str, headers: dict[str, str], args: argpar
     try:
         threads = min(2, args.connections)
         command = ["wrk", f"-t{threads}", f"-c{args.connections}", "--timeout", "60s", "-s", handle.name]
-        subprocess.run(  # noqa: S603 (warm-up: caches, the pool's connections, the planner)
-            [*command, "-d", f"{args.warmup}s", base], capture_output=True, text=True, check=False
-        )
+        if warmup:
+            subprocess.run(  # noqa: S603 (warm-up: caches, the pool's connections, the planner)
+                [*command, "-d", f"{args.warmup}s", base], capture_output=True, text=True, check=False
+            )
         output = subprocess.run(  # noqa: S603
             [*command, "-d", f"{args.seconds}s", base], capture_output=True, text=True, check=False
         ).stdout
@@ -499,6 +505,28 @@ def run_wrk(endpoint: Endpoint, base: str, headers: dict[str, str], args: argpar
         errors=socket_errors + status_errors,
         server_p50_ms=float(server.group(1)) if server else None,
         server_p99_ms=float(server.group(2)) if server else None,
+    )
+
+
+def median_result(rounds: list[Result]) -> Result:
+    """One endpoint's figures over its rounds: each figure's median (requests and errors summed),
+    with the rounds' own figures kept in ``extra["rounds"]``."""
+
+    def median_or_none(values: list[float | None]) -> float | None:
+        known = [value for value in values if value is not None]
+        return statistics.median(known) if known else None
+
+    shown = [{k: v for k, v in asdict(r).items() if k not in ("name", "extra", "queries")} for r in rounds]
+    return Result(
+        name=rounds[0].name,
+        p50_ms=statistics.median([r.p50_ms for r in rounds]),
+        p99_ms=statistics.median([r.p99_ms for r in rounds]),
+        rps=statistics.median([r.rps for r in rounds]),
+        requests=sum(r.requests for r in rounds),
+        errors=sum(r.errors for r in rounds),
+        server_p50_ms=median_or_none([r.server_p50_ms for r in rounds]),
+        server_p99_ms=median_or_none([r.server_p99_ms for r in rounds]),
+        extra={"rounds": shown},
     )
 
 
@@ -543,7 +571,8 @@ def print_table(figures: dict, other: dict | None) -> None:
         for row in small["results"]:
             row.pop("scale_ratio", None)
     print(
-        f"\n{scale:g}× ({figures['sizes']}), c={figures['connections']}, {figures['seconds']} s each, "
+        f"\n{scale:g}× ({figures['sizes']}), c={figures['connections']}, "
+        f"median of {figures.get('rounds', 1)} rounds of {figures['seconds']} s each, "
         f"uvicorn {WORKERS} workers, DEBUG=0, load average {figures.get('load_average')} on {os.cpu_count()} CPUs"
     )
     header = f"{'endpoint':<24} {'p50 ms':>8} {'p99 ms':>8} {'srv p50':>8} {'srv p99':>8} {'req/s':>8} {'×floor':>7}"
@@ -624,19 +653,27 @@ def measure(plans: list[dict], args: argparse.Namespace) -> list[dict]:
             servers[p["scale"], "app"] = serve("app", "contactcenter.asgi:application", p["env"], "/healthz")
             servers[p["scale"], "floor"] = serve("floor", "bench.floor.asgi:application", floor_env, "/customers/1/")
         for index in range(len(plans[0]["endpoints"])):
+            runs = []
             for p in plans:
                 fields = dict(p["endpoints"][index])
                 queries = fields.pop("queries")
                 endpoint = Endpoint(**fields)
                 server = servers[p["scale"], endpoint.server]
                 headers = headers_for(endpoint, p["tokens"], p["sessions"])
-                status = probe(endpoint, server, headers)
-                result = run_wrk(endpoint, server.base, headers, args)
+                runs.append((p, endpoint, server, headers, queries, probe(endpoint, server, headers), []))
+            # Round after round, one scale then the other: a busy moment of the machine falls on a
+            # round of each, and the median round leaves it out.
+            for round_number in range(args.rounds):
+                for _p, endpoint, server, headers, _queries, _status, rounds in runs:
+                    rounds.append(run_wrk(endpoint, server.base, headers, args, warmup=round_number == 0))
+            for p, _endpoint, _server, _headers, queries, status, rounds in runs:
+                result = median_result(rounds)
                 result.queries = queries
                 result.extra["status"] = status
                 print(
                     f"  {p['scale']:>4g}× {result.name:<24} p50 {result.p50_ms:8.1f} ms  p99 {result.p99_ms:8.1f} ms"
-                    f"  {result.rps:7.0f} req/s  errors {result.errors}  (HTTP {status})",
+                    f"  {result.rps:7.0f} req/s  errors {result.errors}  (HTTP {status})"
+                    f"  rounds' p50 {' '.join(f'{r.p50_ms:.1f}' for r in rounds)}",
                     flush=True,
                 )
                 results[p["scale"]].append(result)
@@ -654,6 +691,7 @@ def measure(plans: list[dict], args: argparse.Namespace) -> list[dict]:
                 f"{sizes.tickets:,} tickets",
                 "connections": args.connections,
                 "seconds": args.seconds,
+                "rounds": args.rounds,
                 "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 # Other work on the machine skews every figure: the 1-minute load average, before and after.
                 "load_average": [round(load_before, 1), round(load_after, 1)],
@@ -681,8 +719,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep and measure an already loaded database")
     parser.add_argument("--load-only", action="store_true", help="load (or migrate) the database, measure nothing")
     parser.add_argument("--connections", type=int, default=4, help="wrk's concurrent connections")
-    parser.add_argument("--seconds", type=int, default=10, help="measured seconds per endpoint")
-    parser.add_argument("--warmup", type=int, default=2, help="seconds of load before each measure")
+    parser.add_argument("--seconds", type=int, default=5, help="measured seconds per endpoint and round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per endpoint and scale: the median counts")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of load before an endpoint's first round")
     parser.add_argument("--only", help="comma-separated endpoint names to measure (and the floor)")
     parser.add_argument(
         "--explain", action="store_true", help="print each request's queries and a plan, measure nothing"
