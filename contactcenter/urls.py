@@ -6,6 +6,8 @@ from contactcenter import views
 from contactcenter.desk import pages
 
 urlpatterns = [
+    # The API first: its requests, the most frequent, are resolved without trying the pages'.
+    path("api/v1/", include("contactcenter.api_urls")),
     path("", pages.home, name="home"),
     path("", include("contactcenter.desk.urls")),
     path("portal/", include("contactcenter.portal.urls")),
@@ -14,7 +16,6 @@ urlpatterns = [
     path("chat/", include("contactcenter.chat.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("contactcenter.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script from a URL: no inline script (CSP).
     path(
