@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from contactcenter.core.compiled import CompiledQuery, ViewerQuery, attach_prefetched
+from contactcenter.core.compiled import CompiledQuery, ViewerQuery, attach_prefetched, fetch_together
 from contactcenter.core.db import MAX_ID
 from contactcenter.core.search import clean_search_term
 from customers.models import ContactPoint, Customer, CustomerRead, ErasureRecord
@@ -108,10 +108,12 @@ def customer_detail(*, user: AbstractBaseUser, pk: int) -> Customer | None:
     ``None`` when there is none or ``user`` may not see it (the same rule as ``visible_to``)."""
     if not 0 < pk <= MAX_ID or not customers_visible_to(user):
         return None
-    customer = _CUSTOMER_BY_ID.first(pk)
-    if customer is not None:
-        attach_prefetched(customer, "contact_points", _SHOWN_POINTS_OF.fetch(pk))
-    return customer
+    # Both by the id asked for: one round trip (the points of a customer not found are dropped).
+    found, points = fetch_together(_CUSTOMER_BY_ID.later(pk), _SHOWN_POINTS_OF.later(pk))
+    if not found:
+        return None
+    attach_prefetched(found[0], "contact_points", points)
+    return found[0]
 
 
 def _text_matches(field: str, word: str) -> Q:
@@ -327,7 +329,8 @@ def screen_pop(
     emails (not read when ``contact_points`` is false) and the ``history`` last
     interactions (0: not read) are the ones ``user`` may see. Four queries at most, whatever the
     history: by contact, the contact with its customer and call; by number, the customers holding
-    it; then the contact points, the open tickets and the last interactions.
+    it; then the contact points, the open tickets and the last interactions, which need only the
+    customer and leave together (one round trip on PostgreSQL: :func:`fetch_together`).
     """
     if sum(given is not None for given in (phone, interaction_id, interaction)) != 1:
         raise TypeError("screen_pop() takes a phone, an interaction_id or an interaction")
@@ -338,7 +341,6 @@ def screen_pop(
         if not owners:
             return None
         customer = owners[0]
-        attach_prefetched(customer, "contact_points", _SHOWN_POINTS_OF.fetch(customer.pk))
         others = [owner.pk for owner in owners[1:]]
     else:
         if interaction is None:
@@ -346,15 +348,23 @@ def screen_pop(
             if interaction is None:
                 return None
         call = getattr(interaction, "cti_call", None)  # joined: ``None`` when the contact is not a call
-        customer = shown_customer(user=user, customer=interaction.customer, contact_points=contact_points)
+        customer = shown_customer(user=user, customer=interaction.customer, contact_points=False)
     open_tickets: list[Ticket] = []
     last_interactions: list[Interaction] = []
     if customer is not None:
-        if tickets:
-            open_tickets = customer_open_tickets(user=user, customer=customer)
-        if history:
-            shown = interaction.pk if interaction is not None else NO_CONTACT
-            last_interactions = _last_interactions(history).fetch(user, customer.pk, shown)
+        # Each read needs the customer only: they leave together, one round trip.
+        shown = interaction.pk if interaction is not None else NO_CONTACT
+        reads = {
+            "points": _SHOWN_POINTS_OF.later(customer.pk) if contact_points or phone is not None else None,
+            "tickets": _OPEN_TICKETS.later(user, customer.pk) if tickets else None,
+            "history": _last_interactions(history).later(user, customer.pk, shown) if history else None,
+        }
+        wanted = {name: read for name, read in reads.items() if read is not None}
+        found = dict(zip(wanted, fetch_together(*wanted.values()), strict=True))
+        if "points" in found:
+            attach_prefetched(customer, "contact_points", found["points"])
+        open_tickets = found.get("tickets", [])
+        last_interactions = found.get("history", [])
     raw_caller = call.caller if call else None
     return ScreenPop(
         customer=customer,

@@ -4,6 +4,7 @@ the ORM, one query each, constants kept, misuse refused when compiling."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -21,6 +22,7 @@ from contactcenter.core.compiled import (
     Many,
     ViewerQuery,
     attach_prefetched,
+    fetch_together,
     insert_row,
     insert_row_if_new,
 )
@@ -340,3 +342,46 @@ def test_a_viewer_query_shows_each_user_what_visible_to_shows_them(org, django_a
     with django_assert_num_queries(0):
         assert VISIBLE_CONTACTS.fetch(org.nobody, customer.pk) == []
         assert VISIBLE_TICKET_IDS.fetch(org.nobody, customer.pk) == []
+
+
+def _note_pipeline(pipelined: list[bool], execute, sql, params, many, context):
+    """An execute wrapper noting whether each statement left inside a psycopg pipeline."""
+    pipelined.append(getattr(connection.connection, "_pipeline", None) is not None)
+    return execute(sql, params, many, context)
+
+
+def test_fetches_together_give_each_fetchs_rows_one_query_each(org, django_assert_num_queries):
+    """:func:`fetch_together`: each fetch's own rows (objects, tuples, a viewer's), in the order
+    given, as many queries as fetches that can match something; on PostgreSQL every statement
+    leaves inside one pipeline (one round trip)."""
+    customer = customer_create(first_name="Anne", last_name="Martin", phones=["0612345678"])
+    for agent, queue in ((org.agent_a, org.queue_a), (org.agent_b, org.queue_b)):
+        InteractionFactory(customer=customer, agent=agent, queue=queue)
+        TicketFactory(customer=customer, assignee=agent, queue=queue)
+    for viewer in (org.agent_a, org.supervisor_a, org.manager):
+        alone = (
+            VISIBLE_CONTACTS.fetch(viewer, customer.pk),
+            VISIBLE_TICKET_IDS.fetch(viewer, customer.pk),
+            PROFILES.fetch(org.team_a.pk, "agent"),
+        )
+        pipelined: list[bool] = []
+        with django_assert_num_queries(3), connection.execute_wrapper(partial(_note_pipeline, pipelined)):
+            contacts, tickets, profiles = fetch_together(
+                VISIBLE_CONTACTS.later(viewer, customer.pk),
+                VISIBLE_TICKET_IDS.later(viewer, customer.pk),
+                PROFILES.later(org.team_a.pk, "agent"),
+            )
+        assert [i.pk for i in contacts] == [i.pk for i in alone[0]], viewer.username
+        assert [(i.agent_id, i.queue.name) for i in contacts] == [(i.agent_id, i.queue.name) for i in alone[0]]
+        assert tickets == alone[1] and [p.pk for p in profiles] == [p.pk for p in alone[2]]
+        assert pipelined == [connection.vendor == "postgresql"] * 3
+    # A fetch that can match nothing runs no query and finds nothing; one fetch alone is one query.
+    assert role_of(org.nobody) is None  # (their missing profile read once, as a request's user's is)
+    with django_assert_num_queries(1):
+        nothing, contacts = fetch_together(
+            VISIBLE_CONTACTS.later(org.nobody, customer.pk), VISIBLE_CONTACTS.later(org.manager, customer.pk)
+        )
+    assert nothing == [] and len(contacts) == 2
+    assert fetch_together() == []
+    # A pipeline leaves the connection as it found it: the next query runs as usual.
+    assert Customer.objects.filter(pk=customer.pk).exists()

@@ -78,6 +78,71 @@ class _Compiled:
 _NOTHING = object()
 
 
+@dataclass(frozen=True)
+class _Statement:
+    """A compiled query ready to run: its compiled form, database and parameters."""
+
+    compiled: Any
+    alias: str
+    params: list[Any]
+
+
+@dataclass(frozen=True)
+class Later:
+    """A compiled query's fetch, not run yet: give several to :func:`fetch_together`."""
+
+    query: _Compiles
+    values: tuple[Any, ...]
+
+
+def fetch_together(*fetches: Later) -> list[list[Any]]:
+    """What each of ``fetches`` would fetch, in their order, in one round trip to PostgreSQL.
+
+    Reads that depend on the same known values (a customer's phones, open tickets and last
+    contacts, once the customer is known) need not wait for each other's answer: through
+    psycopg's pipeline mode, the statements leave together and their rows come back together,
+    one wait for the server instead of one per query. Elsewhere (SQLite, several databases, a
+    libpq without pipelines) they run one after the other. Each statement is still a query of its
+    own, logged and counted as the ORM's are.
+    """
+    statements = [later.query._prepare(tuple(later.values)) for later in fetches]
+    ready = [statement for statement in statements if statement is not None]
+    rows = iter(_execute_together(ready))
+    return [
+        [] if statement is None else later.query._answer(statement, next(rows))
+        for later, statement in zip(fetches, statements, strict=True)
+    ]
+
+
+def _execute_together(statements: list[_Statement]) -> list[list[tuple]]:
+    aliases = {statement.alias for statement in statements}
+    connection = connections[statements[0].alias] if len(aliases) == 1 else None
+    if connection is None or len(statements) < 2 or not _pipelines(connection):
+        found = []
+        for statement in statements:
+            with connections[statement.alias].cursor() as cursor:
+                cursor.execute(statement.compiled.sql, statement.params)
+                found.append(cursor.fetchall())
+        return found
+    cursors = [connection.cursor() for _ in statements]  # the first one connects
+    try:
+        with connection.connection.pipeline():
+            for cursor, statement in zip(cursors, statements, strict=True):
+                cursor.execute(statement.compiled.sql, statement.params)
+            return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def _pipelines(connection: Any) -> bool:
+    """Whether ``connection`` can send statements in a pipeline: PostgreSQL through psycopg 3
+    with a libpq that has pipeline mode (14 or later)."""
+    if connection.vendor != "postgresql":
+        return False
+    return bool(getattr(connection.Database, "Pipeline", None) and connection.Database.Pipeline.is_supported())
+
+
 class _Compiles:
     """What both compiled kinds share: the samples, one compiled form per database and shape (the
     lengths of the :class:`Many` values), and the parameters of a run."""
@@ -92,9 +157,9 @@ class _Compiles:
         self._compiled: dict[tuple[str, tuple[int, ...]], Any] = {}
         self._lock = threading.Lock()
 
-    def _run(self, values: tuple[Any, ...]) -> tuple[Any, list[tuple]] | None:
-        """The compiled form and the rows for ``values``; ``None`` when a list is empty or the
-        queryset can match nothing."""
+    def _prepare(self, values: tuple[Any, ...]) -> _Statement | None:
+        """The compiled form, database and parameters of a run with ``values``; ``None`` when a list
+        is empty or the queryset can match nothing (nothing to run)."""
         if len(values) != len(self._samples):
             raise TypeError(f"expected {len(self._samples)} values, got {len(values)}")
         values = tuple(
@@ -131,10 +196,24 @@ class _Compiles:
             constant if i is None else (_adapt(values[i], alias) if k is None else values[i][k])
             for i, k, constant in compiled.positions
         ]
-        with connections[alias].cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+        return _Statement(compiled, alias, params)
+
+    def fetch(self, *values: Any) -> list[Any]:
+        """The rows of the query for ``values`` (in the order of the samples)."""
+        statement = self._prepare(values)
+        if statement is None:
+            return []
+        with connections[statement.alias].cursor() as cursor:
+            cursor.execute(statement.compiled.sql, statement.params)
             rows = cursor.fetchall()
-        return compiled, rows
+        return self._answer(statement, rows)
+
+    def later(self, *values: Any) -> Later:
+        """:meth:`fetch` of ``values``, to run with others in one round trip: :func:`fetch_together`."""
+        return Later(self, values)
+
+    def _answer(self, statement: _Statement, rows: list[tuple]) -> list[Any]:
+        raise NotImplementedError
 
     def _compiled_form(
         self, queryset: QuerySet, compiler: Any, sql: str, positions: tuple[Position, ...], alias: str
@@ -163,15 +242,14 @@ class CompiledQuery(_Compiles, Generic[M]):
 
     def fetch(self, *values: Any) -> list[M]:
         """The rows of the query for ``values`` (in the order of the samples), as model instances."""
-        ran = self._run(values)
-        if ran is None:
-            return []
-        compiled, rows = ran
-        alias = router.db_for_read(self._model())
+        return super().fetch(*values)
+
+    def _answer(self, statement: _Statement, rows: list[tuple]) -> list[M]:
+        compiled = statement.compiled
         model = compiled.compiler.klass_info["model"]
         found = []
         for row in _converted(compiled, rows):
-            obj = model.from_db(alias, compiled.init_list, row[compiled.start : compiled.end])
+            obj = model.from_db(statement.alias, compiled.init_list, row[compiled.start : compiled.end])
             for populator in compiled.populators:
                 populator.populate(row, obj)
             for name, position in compiled.annotations.items():
@@ -218,11 +296,10 @@ class CompiledRows(_Compiles):
     ORM gives them. The same rules for the samples."""
 
     def fetch(self, *values: Any) -> list[tuple]:
-        ran = self._run(values)
-        if ran is None:
-            return []
-        compiled, rows = ran
-        return [tuple(row) for row in _converted(compiled, rows)]
+        return super().fetch(*values)
+
+    def _answer(self, statement: _Statement, rows: list[tuple]) -> list[tuple]:
+        return [tuple(row) for row in _converted(statement.compiled, rows)]
 
     def _compiled_form(
         self, queryset: QuerySet, compiler: Any, sql: str, positions: tuple[Position, ...], alias: str
@@ -289,6 +366,12 @@ class ViewerQuery(Generic[M]):
         """The first row of :meth:`fetch`, or ``None``."""
         found = self.fetch(user, *values)
         return found[0] if found else None
+
+    def later(self, user: AbstractBaseUser, *values: Any) -> Later:
+        """:meth:`fetch` for ``user``, to run with others in one round trip: :func:`fetch_together`."""
+        role = role_of(user)
+        team_id = team_id_of(user) if role is not None else None
+        return Later(self._variant(role, team_id is not None), (*values, user.pk, team_id))
 
 
 def _converters(compiler: Any) -> dict[int, Any]:
