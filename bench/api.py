@@ -16,7 +16,8 @@ detail-by-id view on the same customers table, served the same way), and measure
 as an agent (token for the API, session cookie for the desk page), a manager for the KPIs and a
 supervisor for the wallboard. The queries each request makes are counted by running it once
 in-process (Django's test client, ``CaptureQueriesContext``) against the same database. It prints
-p50, p99, requests/s, the ratio to the floor's requests/s and the queries per request, and saves
+p50, p99, requests/s, the ratio to the floor's requests/s (a round of the floor follows each
+round of the endpoint: the ratio compares the same minutes) and the queries per request, and saves
 the figures (``var/bench/api-<scale>x.json``); when the other scale's figures are there too, it
 adds the 10×/1× ratio of p50 and marks each goal met or missed.
 
@@ -570,6 +571,11 @@ def print_table(figures: dict, other: dict | None) -> None:
                 row["scale_ratio"] = row["p50_ms"] / by_name[row["name"]]["p50_ms"]
         for row in small["results"]:
             row.pop("scale_ratio", None)
+
+    def floor_rps_of(row: dict) -> float:
+        """The floor's requests/s in the endpoint's own rounds, or in its first ones (older runs)."""
+        return row.get("extra", {}).get("floor_rps") or floor["rps"]
+
     print(
         f"\n{scale:g}× ({figures['sizes']}), c={figures['connections']}, "
         f"median of {figures.get('rounds', 1)} rounds of {figures['seconds']} s each, "
@@ -585,12 +591,13 @@ def print_table(figures: dict, other: dict | None) -> None:
         server_text = " ".join(f"{ms:>8.1f}" if ms is not None else f"{'':>8}" for ms in server)
         line = (
             f"{row['name']:<24} {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {server_text} {row['rps']:>8.0f} "
-            f"{row['rps'] / floor['rps']:>7.2f} {row['queries'] if row['queries'] is not None else '':>7}"
+            f"{row['rps'] / floor_rps_of(row):>7.2f} {row['queries'] if row['queries'] is not None else '':>7}"
         )
         if other:
             ratio = row.get("scale_ratio")
             line += f" {ratio:>7.2f}" if ratio is not None else f" {'':>7}"
-        print(line + "  " + goal_text(row, floor["rps"], scale, other if row.get("scale_ratio") is not None else None))
+        compared = other if row.get("scale_ratio") is not None else None
+        print(line + "  " + goal_text(row, floor_rps_of(row), scale, compared))
 
 
 # --- Main ----------------------------------------------------------------------------------------
@@ -652,6 +659,9 @@ def measure(plans: list[dict], args: argparse.Namespace) -> list[dict]:
             floor_env = {**p["env"], "DJANGO_SETTINGS_MODULE": "bench.floor.settings"}
             servers[p["scale"], "app"] = serve("app", "contactcenter.asgi:application", p["env"], "/healthz")
             servers[p["scale"], "floor"] = serve("floor", "bench.floor.asgi:application", floor_env, "/customers/1/")
+        floor_fields = next(dict(e) for e in plans[0]["endpoints"] if e["server"] == "floor")
+        floor_fields.pop("queries")
+        floor = Endpoint(**floor_fields)
         for index in range(len(plans[0]["endpoints"])):
             runs = []
             for p in plans:
@@ -662,14 +672,24 @@ def measure(plans: list[dict], args: argparse.Namespace) -> list[dict]:
                 headers = headers_for(endpoint, p["tokens"], p["sessions"])
                 runs.append((p, endpoint, server, headers, queries, probe(endpoint, server, headers), []))
             # Round after round, one scale then the other: a busy moment of the machine falls on a
-            # round of each, and the median round leaves it out.
+            # round of each, and the median round leaves it out. After each round, a round of the
+            # floor (on the first scale's database): the endpoint's ratio to the floor compares
+            # the same minutes.
+            floor_rounds: list[Result] = []
+            with_floor = runs[0][1].server != "floor"
             for round_number in range(args.rounds):
                 for _p, endpoint, server, headers, _queries, _status, rounds in runs:
                     rounds.append(run_wrk(endpoint, server.base, headers, args, warmup=round_number == 0))
+                if with_floor:
+                    floor_server = servers[plans[0]["scale"], "floor"]
+                    floor_headers = headers_for(floor, plans[0]["tokens"], plans[0]["sessions"])
+                    floor_rounds.append(run_wrk(floor, floor_server.base, floor_headers, args, warmup=False))
             for p, _endpoint, _server, _headers, queries, status, rounds in runs:
                 result = median_result(rounds)
                 result.queries = queries
                 result.extra["status"] = status
+                if floor_rounds:
+                    result.extra["floor_rps"] = statistics.median(r.rps for r in floor_rounds)
                 print(
                     f"  {p['scale']:>4g}× {result.name:<24} p50 {result.p50_ms:8.1f} ms  p99 {result.p99_ms:8.1f} ms"
                     f"  {result.rps:7.0f} req/s  errors {result.errors}  (HTTP {status})"
