@@ -30,7 +30,6 @@ from django.db.models import (
     Q,
     QuerySet,
     TextField,
-    prefetch_related_objects,
 )
 from django.db.models.expressions import Col
 from django.db.models.functions import Lower
@@ -348,7 +347,7 @@ def screen_pop(
             if interaction is None:
                 return None
         call = getattr(interaction, "cti_call", None)  # joined: ``None`` when the contact is not a call
-        customer = shown_customer(user=user, customer=interaction.customer, contact_points=False)
+        customer = shown_customer(user=user, customer=interaction.customer)
     open_tickets: list[Ticket] = []
     last_interactions: list[Interaction] = []
     if customer is not None:
@@ -378,16 +377,11 @@ def screen_pop(
     )
 
 
-def shown_customer(
-    *, user: AbstractBaseUser, customer: Customer | None, contact_points: bool = True
-) -> Customer | None:
-    """``customer`` (read already, e.g. joined to a contact) as :func:`customer_queryset` would give
-    it: ``None`` when ``user`` may not see it or it is erased, else with its phones and emails
-    prefetched (one query; none when ``contact_points`` is false)."""
+def shown_customer(*, user: AbstractBaseUser, customer: Customer | None) -> Customer | None:
+    """``customer`` (read already, e.g. joined to a contact) when ``user`` may see it and it is not
+    erased, else ``None`` (the same rule as ``visible_to``; no query)."""
     if customer is None or customer.erased_at is not None or not customers_visible_to(user):
         return None
-    if contact_points:
-        prefetch_related_objects([customer], contact_points_prefetch())
     return customer
 
 

@@ -203,10 +203,7 @@ class _Compiles:
         statement = self._prepare(values)
         if statement is None:
             return []
-        with connections[statement.alias].cursor() as cursor:
-            cursor.execute(statement.compiled.sql, statement.params)
-            rows = cursor.fetchall()
-        return self._answer(statement, rows)
+        return self._answer(statement, _execute_together([statement])[0])
 
     def later(self, *values: Any) -> Later:
         """:meth:`fetch` of ``values``, to run with others in one round trip: :func:`fetch_together`."""

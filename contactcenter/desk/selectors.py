@@ -122,7 +122,7 @@ def call_contact_saved(*, user: AbstractBaseUser, saved: Interaction, read: Inte
 def call_customer(*, user: AbstractBaseUser, interaction: Interaction) -> Customer | None:
     """The customer of ``interaction`` (read by :func:`call_contact`) as the call region shows it:
     ``None`` for an unknown caller, an erased customer or one ``user`` may not see. No query."""
-    return shown_customer(user=user, customer=interaction.customer, contact_points=False)
+    return shown_customer(user=user, customer=interaction.customer)
 
 
 def call_line(*, user: AbstractBaseUser, interaction_id: int) -> CallLine | None:
