@@ -6,18 +6,22 @@ sharing live events through Redis (``REDIS_URL``).
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
 # Django must be set up before the consumers (and the models they import) are loaded.
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from contactcenter.core.serving import settle  # noqa: E402
+from contactcenter.core.serving import KeptThreadsASGIHandler, settle  # noqa: E402
 from contactcenter.live.auth import BrowserOriginValidator, TicketAuthMiddleware  # noqa: E402
 from contactcenter.routing import SocketsByPath, visitor_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
+
+# Django's handler, each request's synchronous code on a thread kept between requests
+# (contactcenter/core/serving.py).
+django_asgi_app = KeptThreadsASGIHandler()
 
 # A browser's Origin must be one of ALLOWED_HOSTS; the user comes from the session cookie, or from a
 # single-use ``?ticket=`` (contactcenter/live/auth.py, docs/live.md). The chat widget's socket is

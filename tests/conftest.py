@@ -83,7 +83,7 @@ def _private_redis_names():
 
     run = f"{WORKER}-{uuid.uuid4().hex[:8]}"
     overrides = {}
-    if settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    if settings.CACHES["default"]["BACKEND"].endswith(".RedisCache"):
         caches = copy.deepcopy(settings.CACHES)
         caches["default"]["KEY_PREFIX"] = f"test-{run}"
         overrides["CACHES"] = caches

@@ -6,6 +6,10 @@ pool holds at most ``DATABASE_POOL_MAX_SIZE`` connections, so PostgreSQL never s
 2 × that many from the server, however many threads the requests ran on, and no request fails
 waiting for one. (Per-thread persistent connections, ``CONN_MAX_AGE`` without a pool, let them
 pile up: this test fails with ``DATABASE_POOL=0 DATABASE_CONN_MAX_AGE=600``.)
+
+The server's cache is a Redis of the test's own: the 250 API requests (each counted by the rate
+limits in the cache) open a handful of connections to it, the process's pool, not one each (as
+Django's own Redis cache did under ASGI: contactcenter/core/redis_cache.py).
 """
 
 from __future__ import annotations
@@ -25,11 +29,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+import redis
 from django.db import connection
 
 from contactcenter.agents.services import agent_provision
 from contactcenter.core.tokens import api_token_issue
 from tests.concurrency import role_groups  # noqa: F401 (a fixture)
+from tests.live.cluster import PrivateRedis
 
 ROOT = Path(__file__).resolve().parent.parent
 POOL_MAX_SIZE = 3
@@ -62,7 +68,7 @@ def database_url(name: str) -> str:
     return urlunsplit(("postgres", netloc, "/" + name, "", ""))
 
 
-def serve(port: int, application_name: str) -> subprocess.Popen:
+def serve(port: int, application_name: str, redis_url: str) -> subprocess.Popen:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST", "DJANGO_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="contactcenter.settings",
@@ -78,6 +84,7 @@ def serve(port: int, application_name: str) -> subprocess.Popen:
         API_RATE_TOKEN="1000000/min",
         LOG_LEVEL="WARNING",
         PGAPPNAME=application_name,  # libpq names every connection of the server's processes
+        REDIS_URL=redis_url,
     )
     return subprocess.Popen(  # noqa: S603
         [
@@ -128,10 +135,13 @@ def test_the_server_holds_a_bounded_pool_of_connections_and_every_request_gets_o
     application_name = f"switchboard-connections-{secrets.token_hex(4)}"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = serve(port, application_name)
+    cache = PrivateRedis().start()
+    server = serve(port, application_name, cache.url)
     watch = ConnectionWatch(connection.settings_dict["NAME"], application_name)
     try:
         wait_until_up(server, base)
+        cache_watch = redis.Redis.from_url(cache.url)
+        redis_before = cache_watch.info("stats")["total_connections_received"]
         watch.start()
 
         def one(n: int) -> int:
@@ -150,12 +160,17 @@ def test_the_server_holds_a_bounded_pool_of_connections_and_every_request_gets_o
         with ThreadPoolExecutor(CONCURRENCY) as clients:
             statuses = list(clients.map(one, range(REQUESTS)))
         time.sleep(0.1)  # a last sample after the last request
+        redis_opened = cache_watch.info("stats")["total_connections_received"] - redis_before - 1  # the count's own
+        cache_watch.close()
     finally:
         watch.stopped.set()
         server.terminate()
         server.wait(20)
+        cache.stop()
     if watch.is_alive():
         watch.join(5)
 
     assert [status for status in statuses if status != 200] == []
     assert 1 <= watch.peak <= WORKERS * POOL_MAX_SIZE, f"{watch.peak} connections seen"
+    # At most a connection per request thread of each process (as many as requests ran at once).
+    assert redis_opened <= CONCURRENCY, f"{redis_opened} Redis connections opened"

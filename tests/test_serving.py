@@ -1,12 +1,21 @@
-"""A server process's start (contactcenter/core/serving.py): the ASGI application, once imported,
-has loaded every view and taken what it loaded out of the garbage collector's full passes."""
+"""A server process (contactcenter/core/serving.py): the ASGI application, once imported, has
+loaded every view and taken what it loaded out of the garbage collector's full passes; each
+request's synchronous code runs on a thread kept between requests."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from asgiref.testing import ApplicationCommunicator
+from django.core.signals import request_started
+
+from contactcenter.core.serving import KEPT_THREADS, KeptThreadsASGIHandler
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,3 +55,132 @@ def test_the_freeze_can_be_turned_off():
     assert frozen == 0
     assert tracked > 100_000
     assert not views_loaded  # the URLconf waits for the first request, as Django does
+
+
+# --- Kept request threads ------------------------------------------------------------------------
+
+
+def _scope(path: str) -> dict:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
+
+
+async def _get(application: KeptThreadsASGIHandler, path: str) -> int:
+    """One request through ``application`` as uvicorn makes it; its status."""
+    communicator = ApplicationCommunicator(application, _scope(path))
+    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+    start = await communicator.receive_output(10)
+    while (await communicator.receive_output(10)).get("more_body"):
+        pass
+    await communicator.wait(10)
+    return start["status"]
+
+
+async def _until_idle(application: KeptThreadsASGIHandler, threads: int) -> None:
+    """Until ``threads`` request threads are back among the idle ones (at most 10 s)."""
+    for _ in range(1000):
+        if len(application._idle) >= threads:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{len(application._idle)} idle threads, {threads} expected")
+
+
+def test_requests_one_after_another_run_on_one_thread_kept_between_them():
+    application = KeptThreadsASGIHandler()
+    threads: list[int] = []
+
+    def started(**kwargs: object) -> None:
+        threads.append(threading.get_ident())
+
+    async def three_requests() -> list[int]:
+        statuses = []
+        for _ in range(3):
+            statuses.append(await _get(application, "/no-such-page/"))
+            await _until_idle(application, 1)
+        return statuses
+
+    request_started.connect(started)
+    try:
+        assert asyncio.run(three_requests()) == [404, 404, 404]
+    finally:
+        request_started.disconnect(started)
+    # Django's own handler: three threads, each made for its request and stopped after it.
+    assert len(threads) == 3
+    assert len(set(threads)) == 1
+    assert threads[0] != threading.get_ident()
+    assert len(application._idle) == 1
+
+
+def test_requests_at_once_run_on_threads_of_their_own():
+    application = KeptThreadsASGIHandler()
+    threads: list[int] = []
+    both_in = threading.Barrier(2, timeout=10)
+
+    def started(**kwargs: object) -> None:
+        threads.append(threading.get_ident())
+        both_in.wait()  # each waits for the other: they must run at once, on two threads
+
+    async def two_at_once() -> list[int]:
+        statuses = await asyncio.gather(_get(application, "/a/"), _get(application, "/b/"))
+        await _until_idle(application, 2)
+        return list(statuses)
+
+    request_started.connect(started)
+    try:
+        assert asyncio.run(two_at_once()) == [404, 404]
+    finally:
+        request_started.disconnect(started)
+    assert len(set(threads)) == 2
+
+
+def test_a_thread_still_busy_with_a_cancelled_request_is_not_given_to_another_one():
+    application = KeptThreadsASGIHandler()
+    thread = ThreadPoolExecutor(max_workers=1)
+    view_returns = threading.Event()
+
+    async def release_while_busy() -> tuple[int, int]:
+        thread.submit(view_returns.wait, 10)  # the view of a request whose client has gone
+        application._release(thread, asyncio.get_running_loop())
+        await asyncio.sleep(0.2)
+        idle_while_busy = len(application._idle)
+        view_returns.set()
+        await _until_idle(application, 1)
+        return idle_while_busy, len(application._idle)
+
+    try:
+        assert asyncio.run(release_while_busy()) == (0, 1)
+    finally:
+        view_returns.set()
+        thread.shutdown()
+
+
+def test_the_idle_threads_kept_are_bounded():
+    application = KeptThreadsASGIHandler()
+    threads = [ThreadPoolExecutor(max_workers=1) for _ in range(KEPT_THREADS + 3)]
+
+    async def release_all() -> None:
+        loop = asyncio.get_running_loop()
+        for thread in threads:
+            application._release(thread, loop)
+        for _ in range(1000):
+            if sum(thread._shutdown for thread in threads) == 3:
+                break
+            await asyncio.sleep(0.01)
+
+    asyncio.run(release_all())
+    assert len(application._idle) == KEPT_THREADS
+    assert sum(thread._shutdown for thread in threads) == 3
+    for thread in threads:
+        thread.shutdown()

@@ -279,8 +279,9 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "contactcenter.live.layers.NumberedInMemoryChannelLayer"}}
 
 # --- Cache: throttling counters and short-lived tickets, shared through Redis when set ------
+# Django's Redis cache on one connection pool per process, not one per request (contactcenter/core/redis_cache.py).
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "contactcenter.core.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Sessions are read from the cache and written to the cache and the database: a signed-in request
