@@ -22,6 +22,15 @@ and the serializers and compiled forms this project keeps per thread were made a
 request. :class:`KeptThreadsASGIHandler` gives each request a thread from the idle ones the
 process keeps (a new one only when all are busy), as a WSGI server does: one request at a time
 per thread, all of a request's synchronous code on its one thread, as before.
+
+Django also ran that code in pieces: its ASGI handler builds the middleware chain for an
+asynchronous view layer, so the chain (all synchronous here) went to the request's thread, came
+back to the event loop to look the view up, went to the thread again for each view middleware
+(CSRF) and for the view, and back to the loop each time. Every one of these hops waits for the
+other side, the event loop busy with other requests or the thread waiting for the interpreter
+lock, and under load the waits added up to more than the request's own work. The handler builds
+the chain as a WSGI server has it, view included, and enters it once: one hop to the thread and
+one back (an asynchronous view, which this project has none of, is run to its end on the thread).
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ import gc
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from asgiref.sync import ThreadSensitiveContext
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.urls import get_resolver
@@ -63,6 +72,12 @@ class KeptThreadsASGIHandler(ASGIHandler):
     def __init__(self) -> None:
         super().__init__()
         self._idle: list[ThreadPoolExecutor] = []
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        """The middleware chain and the view as one synchronous call, entered from the event loop
+        once per request (see the module's docstring)."""
+        super().load_middleware(is_async=False)
+        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
