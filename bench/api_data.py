@@ -665,7 +665,9 @@ def agent_on_a_call() -> bool:
     """Put ``bench_agent`` on a call of a known customer, answered a couple of minutes ago, unless
     they are on one: the desk page is measured with the agent's call panel and its customer at
     every scale (a day's random calls leave them on one, or on an unknown caller's, by chance).
-    Whether a call was added."""
+    A call the desk page takes for theirs, of an unknown caller, is given a customer instead (a
+    newer call would not be the one shown if that one was answered later). Whether a call was
+    added or given a customer."""
     from datetime import timedelta
 
     from django.contrib.auth import get_user_model
@@ -679,8 +681,11 @@ def agent_on_a_call() -> bool:
     agent = get_user_model().objects.get(username="bench_agent")
     now = timezone.now()
     call = current_call(user=agent)  # as the desk page finds it
-    if call is not None and call.customer_id is not None:
-        return False
+    if call is not None:
+        if call.customer_id is not None:
+            return False
+        Interaction.objects.filter(pk=call.pk).update(customer=Customer.objects.order_by("pk").first())
+        return True
     Interaction.objects.create(
         channel="voice",
         direction="inbound",
