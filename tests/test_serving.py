@@ -13,9 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from unittest import mock
 
-from asgiref.sync import AsyncToSync, SyncToAsync
+from asgiref.sync import AsyncToSync, SyncToAsync, async_to_sync
 from asgiref.testing import ApplicationCommunicator
-from django.core.signals import request_started
+from django.core.signals import request_finished, request_started
+from django.http import HttpResponse
 
 from contactcenter.core.serving import KEPT_THREADS, KeptThreadsASGIHandler
 
@@ -211,3 +212,46 @@ def test_a_request_crosses_from_the_event_loop_to_its_thread_and_back_once():
     ):
         assert asyncio.run(_get(application, "/api/v1/customers/")) == 401
     assert crossings == {"to the loop": 0, "to the thread": 4}
+
+
+def test_a_request_whose_client_leaves_runs_its_view_to_the_end_events_included():
+    """The client leaves while the view awaits something on the event loop (the live events of what
+    it committed): Django cancels the request (and says it finished), but what the view awaits is
+    not cancelled with it, and the view goes on to its end."""
+    application = KeptThreadsASGIHandler()
+    announced: list[str] = []
+    state: dict[str, asyncio.Event] = {}
+
+    async def announce() -> str:
+        state["sending"].set()
+        await state["release"].wait()
+        return "sent"
+
+    def chain(request: object) -> HttpResponse:
+        announced.append(async_to_sync(announce)())  # as the live events of a change leave, after its commit
+        return HttpResponse("done")
+
+    application._sync_chain = chain
+
+    async def leave_early() -> None:
+        state.update(sending=asyncio.Event(), release=asyncio.Event())
+        cancelled = asyncio.Event()
+
+        async def finished(**kwargs: object) -> None:  # Django's word that it cancelled the request
+            cancelled.set()
+
+        request_finished.connect(finished)
+        try:
+            communicator = ApplicationCommunicator(application, _scope("/a/"))
+            await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+            await asyncio.wait_for(state["sending"].wait(), 10)
+            await communicator.send_input({"type": "http.disconnect"})
+            await asyncio.wait_for(cancelled.wait(), 10)
+            state["release"].set()
+            await communicator.wait(10)
+            await _until_idle(application, 1)
+        finally:
+            request_finished.disconnect(finished)
+
+    asyncio.run(leave_early())
+    assert announced == ["sent"]

@@ -31,6 +31,8 @@ other side, the event loop busy with other requests or the thread waiting for th
 lock, and under load the waits added up to more than the request's own work. The handler builds
 the chain as a WSGI server has it, view included, and enters it once: one hop to the thread and
 one back (an asynchronous view, which this project has none of, is run to its end on the thread).
+A client that leaves before its answer no longer cancels anything the view awaits on the event
+loop (the live events of what it committed): the view runs to its end and the answer is dropped.
 """
 
 from __future__ import annotations
@@ -77,7 +79,15 @@ class KeptThreadsASGIHandler(ASGIHandler):
         """The middleware chain and the view as one synchronous call, entered from the event loop
         once per request (see the module's docstring)."""
         super().load_middleware(is_async=False)
-        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+        self._sync_chain = self._middleware_chain
+        self._middleware_chain = self._run_chain
+
+    async def _run_chain(self, request: Any) -> Any:
+        """The chain on the request's thread, run to its end even when the client leaves first:
+        Django then cancels the request, which would cancel what the view awaits on the event loop
+        (the live events a change announces, once committed) while the view goes on. The answer
+        is dropped; the view's work is done, events included."""
+        return await asyncio.shield(sync_to_async(self._sync_chain, thread_sensitive=True)(request))
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
