@@ -191,8 +191,9 @@ class Server:
 
 
 def serve(name: str, app: str, env: dict[str, str], probe: str) -> Server:
-    """``uvicorn <app> --workers 4`` (two per core of this 2-core machine, as the README says) on a
-    free port of 127.0.0.1, once ``probe`` answers 200."""
+    """``uvicorn <app> --workers 4 --loop contactcenter.core.balancing:new_event_loop`` (two
+    processes per core of this 2-core machine, as the README says) on a free port of 127.0.0.1,
+    once ``probe`` answers 200."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603
         [
@@ -206,6 +207,9 @@ def serve(name: str, app: str, env: dict[str, str], probe: str) -> Server:
             str(port),
             "--workers",
             str(WORKERS),
+            # Each new connection to the process holding the fewest (contactcenter/core/balancing.py).
+            "--loop",
+            "contactcenter.core.balancing:new_event_loop",
             "--no-access-log",
             "--log-level",
             "warning",

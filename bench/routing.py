@@ -9,7 +9,8 @@
    high enough never to be the limit, an offer timeout of 60 s) and ``--items`` chats waiting,
    spread over the queues, oldest first.
 2. Serves it as the README's production section does: ``uvicorn contactcenter.asgi:application
-   --workers 4 --no-proxy-headers --timeout-keep-alive 75`` (two processes per core of a 2-core
+   --workers 4 --loop contactcenter.core.balancing:new_event_loop --no-proxy-headers
+   --timeout-keep-alive 75`` (two processes per core of a 2-core
    machine; an agent's connection kept between two answers, as behind nginx) with ``DEBUG=0``,
    ``BACKGROUND_WORKERS=external`` and one ``manage.py worker``, live events through the Redis
    channel layer (``REDIS_URL``). The Redis is a private one started for the run (``--redis-url``
@@ -156,6 +157,9 @@ class RoutingCenter(Cluster):
                 "--workers",
                 str(self.workers),
                 "--no-proxy-headers",
+                # Each new connection to the process holding the fewest (contactcenter/core/balancing.py).
+                "--loop",
+                "contactcenter.core.balancing:new_event_loop",
                 # An agent's browser keeps its connection between two answers, as behind nginx
                 # (keepalive_timeout 75 s); uvicorn's own 5 s would close it between two answers of
                 # the same agent, and the next one races the close (a reset) or connects again.
