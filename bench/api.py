@@ -6,7 +6,7 @@ times that), runs the migrations first, then ``COPY``, the KPI rollup (as the ni
 ``ANALYZE``. Then serves the application as the README's production section does (uvicorn, 2
 workers, ``DEBUG=0``) and, beside it, the floor (``bench/floor/``: a bare Django + DRF app, one
 detail-by-id view on the same customers table, served the same way), and measures with ``wrk``
-(``apt-get install wrk``) each endpoint at ``--connections`` (4), ``--rounds`` (3) times for
+(``apt-get install wrk``) each endpoint at ``--connections`` (4), ``--rounds`` (5) times for
 ``--seconds`` (5) after ``--warmup`` (2), keeping each figure's median round:
 
     customer detail, customer list, search by name / email / phone, lookup (screen pop),
@@ -744,7 +744,7 @@ def main() -> None:
     parser.add_argument("--load-only", action="store_true", help="load (or migrate) the database, measure nothing")
     parser.add_argument("--connections", type=int, default=4, help="wrk's concurrent connections")
     parser.add_argument("--seconds", type=int, default=5, help="measured seconds per endpoint and round")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per endpoint and scale: the median counts")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per endpoint and scale: the median counts")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of load before an endpoint's first round")
     parser.add_argument("--only", help="comma-separated endpoint names to measure (and the floor)")
     parser.add_argument(
