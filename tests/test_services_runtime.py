@@ -22,11 +22,14 @@ def test_the_database_is_postgresql_through_a_pool_of_checked_connections_withou
     assert connection.vendor == "postgresql"
     assert connection.Database.__name__ == "psycopg"  # psycopg 3, not psycopg2
     database = settings.DATABASES["default"]
-    assert database["CONN_HEALTH_CHECKS"] is True
     if os.environ.get("DATABASE_POOL", "1") not in ("0", "false", "no", "off"):
         assert database["OPTIONS"]["pool"]["max_size"] >= database["OPTIONS"]["pool"]["min_size"]
         assert database["CONN_MAX_AGE"] == 0  # the pool keeps the connections, not each thread
         assert connection.pool is not None
+        # Checked before use by the backend's quiet check (tests/test_pooled_connections.py).
+        assert database["ENGINE"] == "contactcenter.core.postgresql"
+    else:
+        assert database["CONN_HEALTH_CHECKS"] is True
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)

@@ -20,8 +20,8 @@ RETRY_AFTER_SECONDS = 5
 class DatabaseUnavailableMiddleware:
     """A database outage answers 503 with Retry-After, never a traceback (SPEC §8).
 
-    Connections are health-checked before reuse (``CONN_HEALTH_CHECKS``), so once the database
-    is back the next request simply works.
+    Connections are checked before reuse (the pool's by ``contactcenter.core.postgresql``, others
+    by ``CONN_HEALTH_CHECKS``), so once the database is back the next request simply works.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -200,9 +200,10 @@ FORM_RENDERER = "contactcenter.core.renderers.SwitchboardFormRenderer"
 # Under ASGI a request's sync code may run on any of several threads, and persistent connections
 # (CONN_MAX_AGE) are kept per thread: they pile up idle until PostgreSQL refuses new ones. A pool
 # bounds a process to DATABASE_POOL_MAX_SIZE connections, hands each request one for its
-# duration and checks it before handing it out, so the service recovers by itself after a
-# database restart. JIT compilation is off for our connections: our queries are short lookups and
-# reports over indexed ranges, where planning the JIT costs more than it saves.
+# duration and checks it before handing it out (without a round trip when nothing was said on its
+# socket), so the service recovers by itself after a database restart. JIT compilation is off
+# for our connections: our queries are short lookups and reports over indexed ranges, where
+# planning the JIT costs more than it saves.
 VAR_DIR.mkdir(exist_ok=True)
 _SQLITE_URL = f"sqlite:///{VAR_DIR / 'switchboard.sqlite3'}"
 DATABASE_URL = env_str("DATABASE_URL") or _SQLITE_URL
@@ -241,10 +242,14 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
             "max_idle": env_int("DATABASE_POOL_MAX_IDLE", 300, 1),
         }
         _db["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django refuses both at once
+        # Django's backend, whose pool checks a connection before handing it out without the round
+        # trip of Django's check when its socket is quiet (contactcenter/core/postgresql/base.py).
+        _db["ENGINE"] = "contactcenter.core.postgresql"
+        _db["CONN_HEALTH_CHECKS"] = False
     else:
         # Without a pool (behind an external pooler such as PgBouncer), one connection per request.
         _db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 0)
-    _db["CONN_HEALTH_CHECKS"] = True
+        _db["CONN_HEALTH_CHECKS"] = True
 else:
     raise ImproperlyConfigured("DATABASE_URL must be a postgres:// or sqlite:// URL.")
 DATABASES = {"default": _db}
