@@ -61,7 +61,7 @@ class BalancedServer:
         self._sock = sock
         self._ssl = ssl
         self._transports: set[asyncio.BaseTransport] = set()
-        self._starting = 0  # accepted connections whose transport is being made
+        self._starting: set[asyncio.Task] = set()  # accepted connections whose transport is being made
         self._closed = asyncio.Event()
         sock.setblocking(False)
         sock.listen(backlog)  # as asyncio's and uvloop's create_server do: uvicorn binds, the server listens
@@ -77,7 +77,7 @@ class BalancedServer:
     def held(self) -> int:
         """The connections this process holds open."""
         self._transports = {transport for transport in self._transports if not transport.is_closing()}
-        return len(self._transports) + self._starting
+        return len(self._transports) + len(self._starting)
 
     async def _accept_forever(self) -> None:
         while True:
@@ -86,27 +86,24 @@ class BalancedServer:
                 await asyncio.sleep(WAIT_PER_CONNECTION * min(held, MOST_WAITS))
             try:
                 connection, _address = await self._loop.sock_accept(self._sock)
-            except asyncio.CancelledError:
-                raise
             except OSError as error:  # out of file descriptors, a connection reset while queued…
                 logger.warning("accept failed: %s", error)
                 await asyncio.sleep(0.1)
                 continue
-            self._starting += 1
-            self._loop.create_task(self._serve(connection))
+            task = self._loop.create_task(self._serve(connection))
+            self._starting.add(task)  # kept until done (the loop itself holds only a weak reference)
+            task.add_done_callback(self._starting.discard)
 
     async def _serve(self, connection: socket.socket) -> None:
         try:
             transport, _protocol = await self._loop.connect_accepted_socket(
                 self._protocol_factory, connection, ssl=self._ssl
             )
-        except (OSError, ssl_module.SSLError) as error:  # the client left, or its TLS handshake failed
+        except OSError as error:  # the client left, or its TLS handshake failed (an SSLError)
             logger.debug("connection not set up: %s", error)
             connection.close()
         else:
             self._transports.add(transport)
-        finally:
-            self._starting -= 1
 
     def close(self) -> None:
         """Stop accepting (the connections held are uvicorn's to close)."""
