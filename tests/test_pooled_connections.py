@@ -4,6 +4,8 @@ request gets it, so the request works."""
 
 from __future__ import annotations
 
+import os
+import resource
 import select
 import time
 
@@ -101,3 +103,28 @@ def test_still_connected_says_what_a_connection_is(pool_in_use):
         raw.close()
         pool_in_use.putconn(raw)
     assert not pooled.still_connected(raw)  # closed
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_past_descriptor_1024_is_looked_at_too(pool_in_use):
+    # A server process holding many sockets (live-events WebSockets) has descriptors past 1024,
+    # which select() cannot watch: a connection there is still found open, and found closed.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 2048 <= hard or hard == resource.RLIM_INFINITY:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (2048, hard))
+    fillers = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        params = {key: value for key, value in connection.get_connection_params().items() if key != "pool"}
+        with psycopg.connect(**{**params, "autocommit": True}) as raw:
+            assert raw.fileno() > 1024
+            assert pooled.still_connected(raw)
+            terminate(raw.execute("SELECT pg_backend_pid()").fetchone()[0])
+            deadline = time.monotonic() + 10
+            while pooled.still_connected(raw):
+                assert time.monotonic() < deadline, "the terminated connection was still taken for open"
+                time.sleep(0.05)
+    finally:
+        for descriptor in fillers:
+            os.close(descriptor)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -37,11 +37,10 @@ def still_connected(connection: Connection) -> bool:
     if connection.closed or connection.broken:
         return False
     if connection.info.transaction_status == TransactionStatus.IDLE:
-        try:
-            readable, _, _ = select.select([connection.fileno()], [], [], 0)
-        except (OSError, ValueError):
-            return False
-        if not readable:
+        # poll(), not select(): a server process holding many sockets has descriptors past 1024.
+        poller = select.poll()
+        poller.register(connection.fileno(), select.POLLIN | select.POLLPRI)
+        if not poller.poll(0):  # nothing to read, no hang-up, no error
             return True
     try:
         ConnectionPool.check_connection(connection)
