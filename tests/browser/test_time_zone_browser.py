@@ -31,7 +31,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TIMEOUT_MS = 10_000
 BROWSER_ZONE = "America/New_York"
 PARIS = ZoneInfo("Europe/Paris")
-CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2})?\s*([AP]M)?", re.I)
+#: A time of day: minutes, or AM/PM, or both (Django's "P" leaves the minutes off on the hour: "6 a.m.").
+CLOCK = re.compile(r"\b(\d{1,2})(?::(\d{2})(?::\d{2})?)?\s*([AP]M)?\b", re.I)
 
 
 @pytest.fixture(scope="module")
@@ -109,10 +110,13 @@ def log_in(page, server, username: str, lands_on: str) -> None:
 
 
 def minutes_of_day(text: str) -> int:
-    """``14:05``, ``02:05 PM``, ``2:05 p.m.`` → minutes since midnight."""
-    match = CLOCK.search(text.replace(".", "").replace("\u202f", " "))
+    """``14:05``, ``02:05 PM``, ``2:05 p.m.``, ``6 a.m.``, ``noon`` → minutes since midnight."""
+    cleaned = text.replace(".", "").replace("\u202f", " ")
+    if "noon" in cleaned or "midnight" in cleaned:  # Django's "P" at 12:00
+        return 720 if "noon" in cleaned else 0
+    match = next((m for m in CLOCK.finditer(cleaned) if m.group(2) or m.group(3)), None)
     assert match, f"no time in {text!r}"
-    hours, minutes, half = int(match.group(1)), int(match.group(2)), (match.group(3) or "").upper()
+    hours, minutes, half = int(match.group(1)), int(match.group(2) or 0), (match.group(3) or "").upper()
     if half:
         hours = hours % 12 + (12 if half == "PM" else 0)
     return hours * 60 + minutes
